@@ -1,0 +1,70 @@
+import { Command, CommanderError, Option } from 'commander';
+import { groundworkVersion } from '../core/index.ts';
+import { registerDbCommands } from './commands/db.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
+import { type CliIo, CliRuntime } from './context.ts';
+import { exitCodes } from './exit-codes.ts';
+
+const exitCodeHelp = `
+Exit codes:
+  0  success
+  1  failure (the message says what went wrong and how to fix it)
+  2  usage error (unknown command or flag, invalid configuration)
+  3  partial success (e.g. some files were quarantined during a sync)
+
+Configuration: flags > environment (GROUNDWORK_*, DATABASE_URL) > groundwork.config.{json,yaml} > defaults.
+Without --database-url the embedded store in --data-dir (default ./.groundwork) is used.`;
+
+/** Builds the command tree. Feature commands register themselves here. */
+export function buildProgram(runtime: CliRuntime): Command {
+  const program = new Command('groundwork')
+    .description(
+      'Groundwork: enterprise RAG from pilot to production — ingest, retrieve with permissions, answer with citations.',
+    )
+    .version(groundworkVersion, '-v, --version')
+    .addOption(new Option('--data-dir <dir>', 'embedded store data directory (default ./.groundwork)'))
+    .addOption(new Option('--database-url <url>', 'server mode: PostgreSQL connection URL (or DATABASE_URL)'))
+    .addOption(new Option('--config <file>', 'config file (default groundwork.config.json|yaml in the working directory)'))
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('-q, --quiet', 'print only results and errors')
+    .addHelpText('after', exitCodeHelp)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => runtime.io.stdout.write(text),
+      writeErr: (text) => runtime.io.stderr.write(text),
+    });
+  program.enablePositionalOptions(false);
+  registerDoctorCommand(program, runtime);
+  registerDbCommands(program, runtime);
+  for (const command of program.commands) applyExitOverride(command, runtime);
+  return program;
+}
+
+function applyExitOverride(command: Command, runtime: CliRuntime): void {
+  command.exitOverride().configureOutput({
+    writeOut: (text) => runtime.io.stdout.write(text),
+    writeErr: (text) => runtime.io.stderr.write(text),
+  });
+  command.showHelpAfterError('(run with --help for usage)');
+  for (const sub of command.commands) applyExitOverride(sub, runtime);
+}
+
+/** Runs the CLI and returns its exit code (never calls process.exit itself). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const runtime = new CliRuntime(io);
+  const program = buildProgram(runtime);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return runtime.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return exitCodes.ok;
+      }
+      if (error.code === 'commander.executeSubCommandAsync') return runtime.exitCode;
+      return exitCodes.usage;
+    }
+    throw error;
+  }
+}

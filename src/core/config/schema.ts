@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema of the platform.
+ *
+ * Sources, highest first: CLI flags > environment (`GROUNDWORK_*`, `DATABASE_URL`) > config file
+ * (`groundwork.config.json|yaml` or `--config FILE`) > these defaults. The defaults run the embedded store
+ * with no configuration at all. Secrets are never values here: a provider names the environment variable
+ * that holds its key (`apiKeyEnv`), resolved at the edge by `load-config.ts`.
+ *
+ * Objects are strict: an unknown key is an error (most often a typo), reported with the rest at start-up.
+ */
+
+export const sensitivityLabels = ['public', 'internal', 'confidential', 'restricted'] as const;
+export type SensitivityLabel = (typeof sensitivityLabels)[number];
+
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable (e.g. OPENAI_API_KEY), not the secret itself');
+
+export const providerTypes = ['openai', 'azure', 'anthropic', 'bedrock', 'google', 'vertex', 'openai-compatible'] as const;
+export type ProviderType = (typeof providerTypes)[number];
+
+export const providerSchema = z.strictObject({
+  type: z.enum(providerTypes),
+  /** Base URL for OpenAI-compatible endpoints (Ollama, vLLM, LiteLLM) and Azure resource URLs. */
+  baseUrl: z.url().optional(),
+  /** Name of the environment variable that holds the API key. */
+  apiKeyEnv: envVarName.optional(),
+  /** Azure resource name, Bedrock/Vertex region, Vertex project, as the provider needs. */
+  resourceName: z.string().optional(),
+  region: z.string().optional(),
+  project: z.string().optional(),
+  /** A trusted (local / in-house) endpoint may receive content up to `maxSensitivity` without redaction. */
+  trusted: z.boolean().default(false),
+  /** Highest sensitivity label this provider may receive. External providers default to `confidential`. */
+  maxSensitivity: z.enum(sensitivityLabels).optional(),
+  /** Replace detected PII with typed placeholders before sending. Defaults to true for untrusted providers. */
+  redactPii: z.boolean().optional(),
+  /** Extra headers (values are env var names, never literal secrets). */
+  headerEnv: z.record(z.string(), envVarName).default({}),
+});
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+const modelRef = z.string().regex(/^[A-Za-z0-9_-]+:.+$/, 'must be "<provider>:<model>", e.g. "openai:gpt-4o-mini"');
+
+export const configSchema = z.strictObject({
+  /** Embedded store location (PGlite). Ignored when `databaseUrl` is set. */
+  dataDir: z.string().min(1).default('./.groundwork'),
+  /** Server mode: a PostgreSQL >= 15 with pgvector. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection URL')
+    .optional(),
+  log: z
+    .strictObject({
+      level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('warn'),
+    })
+    .prefault({}),
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+      /** Allowed CORS origins; empty means CORS off. */
+      corsOrigins: z.array(z.string()).default([]),
+      bodyLimitBytes: z.number().int().positive().default(1_048_576),
+      requestTimeoutMs: z.number().int().positive().default(60_000),
+    })
+    .prefault({}),
+  models: z
+    .strictObject({
+      providers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), providerSchema).default({}),
+      /** Default chat model for use cases that name none. Absent: answers are extractive (offline). */
+      chat: modelRef.optional(),
+      embedding: z
+        .strictObject({
+          model: modelRef,
+          dimensions: z.number().int().positive().max(16000),
+          batchSize: z.number().int().positive().max(2048).default(64),
+        })
+        .optional(),
+      rerank: modelRef.optional(),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      maxFileBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(100 * 1024 * 1024),
+      parseTimeoutMs: z.number().int().positive().default(120_000),
+      concurrency: z.number().int().positive().max(64).default(2),
+      ocr: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Minimum characters of text on a PDF page before it counts as having a text layer. */
+          minPageChars: z.number().int().nonnegative().default(20),
+        })
+        .prefault({}),
+      chunking: z
+        .strictObject({
+          targetTokens: z.number().int().min(32).max(8192).default(350),
+          overlapTokens: z.number().int().min(0).max(2048).default(50),
+        })
+        .prefault({}),
+      zip: z
+        .strictObject({
+          maxEntries: z.number().int().positive().default(10_000),
+          maxTotalBytes: z
+            .number()
+            .int()
+            .positive()
+            .default(1024 * 1024 * 1024),
+          maxRatio: z.number().positive().default(200),
+          maxDepth: z.number().int().nonnegative().default(2),
+        })
+        .prefault({}),
+      /** Extra PII patterns (e.g. policy or claim numbers): name → regular expression source. */
+      piiPatterns: z.record(z.string(), z.string()).default({}),
+    })
+    .prefault({}),
+  retrieval: z
+    .strictObject({
+      k1: z.number().positive().default(0.9),
+      b: z.number().min(0).max(1).default(0.4),
+      textConfig: z.string().default('english'),
+      /** Domain vocabulary: term → equivalent terms/phrases, applied to queries. */
+      synonyms: z.record(z.string(), z.array(z.string())).default({}),
+      lexicalDepth: z.number().int().positive().default(100),
+      vectorDepth: z.number().int().positive().default(100),
+      fusion: z.enum(['rrf', 'weighted']).default('rrf'),
+      rrfK: z.number().positive().default(60),
+      lexicalWeight: z.number().min(0).default(0.5),
+    })
+    .prefault({}),
+  observe: z
+    .strictObject({
+      /** How question and answer text are kept in traces. */
+      textRetention: z.enum(['keep', 'redact', 'drop']).default('redact'),
+      retentionDays: z.number().int().positive().default(90),
+      otlpEndpoint: z.url().optional(),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      oidc: z
+        .strictObject({
+          issuer: z.url(),
+          audience: z.string(),
+          jwksUrl: z.url().optional(),
+          principalsClaim: z.string().default('groups'),
+          principalPrefix: z.string().default('group:'),
+          clientId: z.string().optional(),
+        })
+        .optional(),
+    })
+    .prefault({}),
+});
+
+export type GroundworkConfig = z.infer<typeof configSchema>;
+/** Input shape (before defaults), as written in files. */
+export type GroundworkConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,20 @@
+export { type Clock, fixedClock, systemClock } from './clock.ts';
+export {
+  type Environment,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  loadConfig,
+  type SecretResolver,
+} from './config/load-config.ts';
+export * from './config/schema.ts';
+export {
+  type ErrorCategory,
+  GroundworkError,
+  type GroundworkErrorOptions,
+  isGroundworkError,
+  toGroundworkError,
+} from './errors.ts';
+export { createEventBus, type EventBus, type EventName, type GroundworkEventMap } from './events.ts';
+export { type IdGenerator, newId } from './ids.ts';
+export { createLogger, type Logger, type LogLevel, redactForLog, silentLogger } from './logger.ts';
+export { groundworkVersion } from './version.ts';

@@ -1,0 +1,56 @@
+import {
+  type Clock,
+  createEventBus,
+  createLogger,
+  type EventBus,
+  type GroundworkConfig,
+  type LoadedConfig,
+  type Logger,
+  type SecretResolver,
+  systemClock,
+} from './core/index.ts';
+import { type Database, openStore } from './store/index.ts';
+
+/**
+ * The composition root: turns a loaded configuration into a running platform. The server, the CLI and the
+ * worker all start here, so every entry point wires the features the same way.
+ */
+export interface Platform {
+  readonly config: GroundworkConfig;
+  readonly secrets: SecretResolver;
+  readonly db: Database;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  close(): Promise<void>;
+}
+
+export interface CreatePlatformOptions {
+  /** Apply pending migrations when opening the store (default true). */
+  readonly migrate?: boolean;
+  /** An already opened store (tests share one embedded instance across isolated schemas). */
+  readonly database?: Database;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+export async function createPlatform(loaded: LoadedConfig, options: CreatePlatformOptions = {}): Promise<Platform> {
+  const { config, secrets } = loaded;
+  const logger = options.logger ?? createLogger(config.log.level);
+  const events = createEventBus((error, name) => logger.warn('event subscriber failed', { event: name, error }));
+  const db =
+    options.database ??
+    (await openStore(config, { logger, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) }));
+  const closers: Array<() => Promise<void>> = [() => db.close()];
+  return {
+    config,
+    secrets,
+    db,
+    events,
+    logger,
+    clock: options.clock ?? systemClock,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

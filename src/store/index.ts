@@ -1,0 +1,12 @@
+export { storeFormatVersion } from './data-dir.ts';
+export type {
+  Database,
+  Queryable,
+  QueryResult,
+  Row,
+  StoreCapabilities,
+  StoreMode,
+} from './database.ts';
+export { loadMigrations, type Migration, type MigrationStatus, migrate, migrationStatus } from './migrate.ts';
+export { attachStore, type OpenedPool, type OpenStoreOptions, openStore } from './open-store.ts';
+export { redactDatabaseUrl } from './store-errors.ts';

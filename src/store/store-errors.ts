@@ -1,0 +1,46 @@
+import { GroundworkError } from '../core/index.ts';
+
+/** Translates driver errors into errors that name the problem and the fix. */
+export function describeConnectionError(error: unknown, location: string): GroundworkError {
+  const err = error as { code?: string; message?: string };
+  const code = err.code ?? '';
+  const message = err.message ?? String(error);
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET'].includes(code)) {
+    return new GroundworkError('store.unreachable', `Cannot reach PostgreSQL at ${location} (${code}).`, {
+      category: 'unavailable',
+      isRetryable: true,
+      fix: 'Start the PostgreSQL server (e.g. `pg_ctlcluster 15 main start`) or correct DATABASE_URL / --database-url. Omit both to use the embedded store in --data-dir.',
+      cause: error,
+    });
+  }
+  if (code === '3D000') {
+    return new GroundworkError('store.database_missing', `The database in ${location} does not exist (${message}).`, {
+      category: 'unavailable',
+      fix: 'Create it first (e.g. `createdb -h HOST -U USER NAME`) or point DATABASE_URL at an existing database.',
+      cause: error,
+    });
+  }
+  if (code === '28P01' || code === '28000') {
+    return new GroundworkError('store.auth_failed', `PostgreSQL at ${location} rejected the credentials (${message}).`, {
+      category: 'unavailable',
+      fix: "Check the user and password in DATABASE_URL, and the server's pg_hba.conf.",
+      cause: error,
+    });
+  }
+  return new GroundworkError('store.connect_failed', `Cannot open PostgreSQL at ${location}: ${message}`, {
+    category: 'unavailable',
+    fix: 'Check DATABASE_URL / --database-url and that the server accepts connections.',
+    cause: error,
+  });
+}
+
+/** A connection URL with its password removed, safe for logs and messages. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@');
+  }
+}
