@@ -1,3 +1,4 @@
+export { type Caller, callerWithPrincipals, localOperator, type Role, roles } from './caller.ts';
 export { type Clock, fixedClock, systemClock } from './clock.ts';
 export {
   type Environment,
