@@ -2,12 +2,14 @@ import {
   type Clock,
   createEventBus,
   createLogger,
+  createTracer,
   type EventBus,
   type GroundworkConfig,
   type LoadedConfig,
   type Logger,
   type SecretResolver,
   systemClock,
+  type Tracer,
 } from './core/index.ts';
 import { type Database, openStore } from './store/index.ts';
 
@@ -20,6 +22,8 @@ export interface Platform {
   readonly secrets: SecretResolver;
   readonly db: Database;
   readonly events: EventBus;
+  /** Opens spans; published as `span-end` events for the observe feature. */
+  readonly tracer: Tracer;
   readonly logger: Logger;
   readonly clock: Clock;
   close(): Promise<void>;
@@ -47,6 +51,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     secrets,
     db,
     events,
+    tracer: createTracer(events),
     logger,
     clock: options.clock ?? systemClock,
     async close() {

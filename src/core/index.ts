@@ -18,4 +18,12 @@ export {
 export { createEventBus, type EventBus, type EventName, type GroundworkEventMap } from './events.ts';
 export { type IdGenerator, newId } from './ids.ts';
 export { createLogger, type Logger, type LogLevel, redactForLog, silentLogger } from './logger.ts';
+export {
+  type ActiveSpan,
+  createTracer,
+  type SpanAttributes,
+  type SpanContext,
+  type SpanRecord,
+  type Tracer,
+} from './tracing.ts';
 export { groundworkVersion } from './version.ts';
