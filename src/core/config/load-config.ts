@@ -43,6 +43,8 @@ const envAliases: Record<string, string[]> = {
   GROUNDWORK_LOG_LEVEL: ['log', 'level'],
   GROUNDWORK_HOST: ['server', 'host'],
   GROUNDWORK_PORT: ['server', 'port'],
+  GROUNDWORK_API_KEY: ['client', 'apiKey'],
+  GROUNDWORK_SERVER_URL: ['client', 'server'],
 };
 
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roles } from '../caller.ts';
 
 /**
  * The one configuration schema of the platform.
@@ -65,6 +66,20 @@ export const configSchema = z.strictObject({
       corsOrigins: z.array(z.string()).default([]),
       bodyLimitBytes: z.number().int().positive().default(1_048_576),
       requestTimeoutMs: z.number().int().positive().default(60_000),
+      /** Per-caller token bucket (per process): sustained requests per second and burst size; 0 turns it off. */
+      rateLimit: z
+        .strictObject({
+          requestsPerSecond: z.number().min(0).default(20),
+          burst: z.number().int().positive().default(60),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** The CLI as an HTTP client (`--server URL`, `--api-key KEY` or GROUNDWORK_API_KEY). */
+  client: z
+    .strictObject({
+      server: z.url().optional(),
+      apiKey: z.string().optional(),
     })
     .prefault({}),
   models: z
@@ -132,6 +147,12 @@ export const configSchema = z.strictObject({
       fusion: z.enum(['rrf', 'weighted']).default('rrf'),
       rrfK: z.number().positive().default(60),
       lexicalWeight: z.number().min(0).default(0.5),
+      /** BM25 engine: `auto` uses pg_textsearch when present, else portable postings (same analyzer and k1/b). */
+      lexicalEngine: z.enum(['auto', 'portable', 'pg_textsearch']).default('auto'),
+      /** Vector search is exact (no HNSW) when at most this many chunks are visible to the query. */
+      exactVectorBelow: z.number().int().nonnegative().default(20_000),
+      /** Candidates sent to the rerank model (hybrid/vector/lexical top results). */
+      rerankDepth: z.number().int().positive().max(1000).default(50),
     })
     .prefault({}),
   observe: z
@@ -140,6 +161,37 @@ export const configSchema = z.strictObject({
       textRetention: z.enum(['keep', 'redact', 'drop']).default('redact'),
       retentionDays: z.number().int().positive().default(90),
       otlpEndpoint: z.url().optional(),
+      /** LLMOps tuning: trace buffering, context-window flagging, prices (src/observe). */
+      recorder: z
+        .strictObject({
+          /** Spans held in memory at most; beyond it new spans are dropped and counted. */
+          maxBufferedSpans: z.number().int().positive().default(10_000),
+          /** Flush when this many spans are buffered, or every `flushIntervalMs`. */
+          flushBatchSize: z.number().int().positive().default(500),
+          flushIntervalMs: z.number().int().positive().default(1_000),
+        })
+        .prefault({}),
+      /** A request whose context uses more than this share of the model's window is flagged. */
+      contextWarnRatio: z.number().gt(0).max(1).default(0.9),
+      /** Price overrides in USD; merged over the dated built-in table (src/observe/prices.ts). */
+      prices: z
+        .strictObject({
+          /** Key `provider:model` or `model`. */
+          models: z
+            .record(
+              z.string(),
+              z.strictObject({
+                inputPerMillion: z.number().min(0).optional(),
+                outputPerMillion: z.number().min(0).optional(),
+                /** Rerank models: price per search. */
+                perSearch: z.number().min(0).optional(),
+              }),
+            )
+            .default({}),
+          /** OCR compute estimate per page. */
+          ocrPerPage: z.number().min(0).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   auth: z
@@ -151,6 +203,14 @@ export const configSchema = z.strictObject({
           jwksUrl: z.url().optional(),
           principalsClaim: z.string().default('groups'),
           principalPrefix: z.string().default('group:'),
+          /** Claim naming the user (mapped to `user:<value>`); falls back to `sub`. */
+          userClaim: z.string().default('email'),
+          /** Claim holding role names or groups; mapped to Groundwork roles through `roleMapping`. */
+          rolesClaim: z.string().default('roles'),
+          /** Claim value → Groundwork role; the most privileged match wins. */
+          roleMapping: z.record(z.string(), z.enum(roles)).default({}),
+          /** Role of a verified token whose claims match no mapping. */
+          defaultRole: z.enum(roles).default('viewer'),
           clientId: z.string().optional(),
         })
         .optional(),

@@ -1,0 +1,122 @@
+import { type Caller, type Clock, type EventBus, GroundworkError, newId, systemClock } from '../core/index.ts';
+import type { Queryable } from '../store/index.ts';
+
+/**
+ * Feedback on answers: a thumbs up/down with an optional category and comment, attached to the trace of
+ * the answer. A caller may only rate their own traces; a trace that is not theirs is reported as not found,
+ * so feedback cannot be used to probe which traces exist.
+ */
+
+export const feedbackCategories = ['wrong', 'incomplete', 'outdated', 'unhelpful', 'citation', 'harmful', 'other'] as const;
+export type FeedbackCategory = (typeof feedbackCategories)[number];
+
+export interface FeedbackInput {
+  readonly traceId: string;
+  /** 1 = helpful, -1 = not helpful. */
+  readonly rating: 1 | -1;
+  readonly category?: FeedbackCategory;
+  /** At most 4,000 characters. */
+  readonly comment?: string;
+}
+
+export interface Feedback {
+  readonly id: string;
+  readonly traceId: string;
+  readonly callerId: string;
+  readonly rating: 1 | -1;
+  readonly category: FeedbackCategory | null;
+  readonly comment: string | null;
+  readonly createdAt: Date;
+}
+
+/** Who made a trace: its caller id, or undefined when no such trace exists. Supplied by observe. */
+export type TraceOwnerLookup = (traceId: string) => Promise<string | undefined>;
+
+declare module '../core/events.ts' {
+  interface GroundworkEventMap {
+    'feedback-recorded': { feedbackId: string; traceId: string; rating: 1 | -1; category: FeedbackCategory | null };
+  }
+}
+
+type FeedbackRow = {
+  id: string;
+  trace_id: string;
+  caller_id: string;
+  rating: number;
+  category: FeedbackCategory | null;
+  comment: string | null;
+  created_at: Date;
+};
+
+function toFeedback(row: FeedbackRow): Feedback {
+  return {
+    id: row.id,
+    traceId: row.trace_id,
+    callerId: row.caller_id,
+    rating: row.rating > 0 ? 1 : -1,
+    category: row.category,
+    comment: row.comment,
+    createdAt: row.created_at,
+  };
+}
+
+const traceNotFound = (traceId: string) =>
+  new GroundworkError('feedback.trace_not_found', `No trace ${traceId} of yours exists.`, {
+    category: 'not_found',
+    fix: 'Give feedback with the trace id returned with your own answer (the `traceId` field).',
+  });
+
+/**
+ * Records (or replaces) the caller's feedback on one of their traces.
+ */
+export async function recordFeedback(
+  db: Queryable,
+  caller: Caller,
+  input: FeedbackInput,
+  options: { traceOwner: TraceOwnerLookup; events?: EventBus; clock?: Clock },
+): Promise<Feedback> {
+  const owner = await options.traceOwner(input.traceId);
+  if (!owner || owner !== caller.id) throw traceNotFound(input.traceId);
+  if (input.comment !== undefined && input.comment.length > 4000) {
+    throw new GroundworkError('feedback.comment_too_long', 'The feedback comment is longer than 4,000 characters.', {
+      category: 'usage',
+      fix: 'Shorten the comment.',
+    });
+  }
+  const now = (options.clock ?? systemClock).now();
+  const result = await db.query<FeedbackRow>(
+    `INSERT INTO feedback (id, trace_id, caller_id, rating, category, comment, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (trace_id, caller_id) DO UPDATE
+       SET rating = EXCLUDED.rating, category = EXCLUDED.category, comment = EXCLUDED.comment, created_at = EXCLUDED.created_at
+     RETURNING *`,
+    [newId('fb'), input.traceId, caller.id, input.rating, input.category ?? null, input.comment ?? null, now],
+  );
+  const feedback = toFeedback(result.rows[0] as FeedbackRow);
+  options.events?.publish('feedback-recorded', {
+    feedbackId: feedback.id,
+    traceId: feedback.traceId,
+    rating: feedback.rating,
+    category: feedback.category,
+  });
+  return feedback;
+}
+
+/**
+ * Lists feedback, newest first. `scope: 'own'` limits it to the caller's own feedback; `'all'` is for
+ * reviewers (the route decides which one a caller gets).
+ */
+export async function listFeedback(
+  db: Queryable,
+  caller: Caller,
+  options: { scope: 'own' | 'all'; traceId?: string; limit?: number },
+): Promise<Feedback[]> {
+  const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+  const result = await db.query<FeedbackRow>(
+    `SELECT * FROM feedback
+     WHERE ($1::text IS NULL OR caller_id = $1) AND ($2::text IS NULL OR trace_id = $2)
+     ORDER BY created_at DESC, id DESC LIMIT $3`,
+    [options.scope === 'own' ? caller.id : null, options.traceId ?? null, limit],
+  );
+  return result.rows.map(toFeedback);
+}

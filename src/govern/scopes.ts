@@ -1,0 +1,86 @@
+import { type Caller, GroundworkError, type Role, roles } from '../core/index.ts';
+
+/**
+ * Roles → scopes, as one typed table. Every HTTP route declares the scope it needs and the server calls
+ * `authorize` before the handler runs, so no route can forget its check.
+ *
+ * Scopes say what a caller may *do*; what a caller may *read* is decided by document ACLs (principals),
+ * filtered in SQL by each feature. `:own` / `:usecase` / `:all` variants narrow object-level access.
+ */
+export const scopes = [
+  'search',
+  'ask',
+  'usecases:read',
+  'usecases:write',
+  'documents:read',
+  'documents:explain',
+  'sources:read',
+  'sources:write',
+  'quarantine:read',
+  'feedback:write',
+  'feedback:read',
+  'traces:read:own',
+  'traces:read:usecase',
+  'traces:read:all',
+  'costs:read',
+  'prompts:read',
+  'prompts:write',
+  'eval:read',
+  'eval:run',
+  'keys:admin',
+  'audit:read',
+] as const;
+export type Scope = (typeof scopes)[number];
+
+const viewer: readonly Scope[] = ['search', 'usecases:read', 'documents:read', 'sources:read', 'traces:read:own'];
+const user: readonly Scope[] = [...viewer, 'ask', 'feedback:write'];
+const reviewer: readonly Scope[] = [...user, 'traces:read:usecase', 'feedback:read', 'eval:read', 'costs:read', 'prompts:read'];
+const builder: readonly Scope[] = [
+  ...reviewer,
+  'sources:write',
+  'quarantine:read',
+  'documents:explain',
+  'usecases:write',
+  'prompts:write',
+  'eval:run',
+];
+
+/** What each role may do. Each role includes the one below it; admin has every scope. */
+export const roleScopes: Readonly<Record<Role, ReadonlySet<Scope>>> = Object.freeze({
+  viewer: new Set(viewer),
+  user: new Set(user),
+  reviewer: new Set(reviewer),
+  builder: new Set(builder),
+  admin: new Set(scopes),
+});
+
+export function hasScope(caller: Caller, scope: Scope): boolean {
+  return roleScopes[caller.role]?.has(scope) ?? false;
+}
+
+/**
+ * Throws `auth.forbidden` (category forbidden → HTTP 403) unless the caller's role grants `scope`.
+ * The local operator (CLI on the machine) is an admin and passes every check.
+ */
+export function authorize(caller: Caller, scope: Scope): void {
+  if (hasScope(caller, scope)) return;
+  throw new GroundworkError('auth.forbidden', `The ${caller.role} role does not allow "${scope}".`, {
+    category: 'forbidden',
+    fix: `Use a key or account whose role grants "${scope}" (roles with it: ${rolesWith(scope).join(', ')}).`,
+    details: { scope, role: caller.role },
+  });
+}
+
+/** Roles that grant `scope`, least privileged first. */
+export function rolesWith(scope: Scope): Role[] {
+  return roles.filter((role) => roleScopes[role].has(scope));
+}
+
+/** Ranks roles so the most privileged of several matches can win (OIDC role mapping). */
+export function roleRank(role: Role): number {
+  return roles.indexOf(role);
+}
+
+export function isRole(value: string): value is Role {
+  return (roles as readonly string[]).includes(value);
+}
