@@ -1,0 +1,296 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import { type Caller, GroundworkError, newId, toGroundworkError } from '../core/index.ts';
+import type { Platform } from '../create-platform.ts';
+import { authorize, createOidcVerifier, type OidcVerifier, recordAudit } from '../govern/index.ts';
+import { type Authenticator, createAuthenticator } from './authenticator.ts';
+import { parseRequestPart, type RouteDefinition } from './define-route.ts';
+import { errorBody, httpStatusFor } from './http-errors.ts';
+import { HttpMetrics } from './http-metrics.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { apiRoutes } from './routes/index.ts';
+
+/** Per-request values the middleware chain shares. */
+export interface AppVariables {
+  requestId: string;
+  /** The matched route pattern, for logs and metrics. */
+  route: string;
+  callerId: string;
+}
+
+export type GroundworkHono = Hono<{ Variables: AppVariables }>;
+
+export interface CreateAppOptions {
+  readonly authenticator?: Authenticator;
+  readonly oidc?: OidcVerifier;
+  readonly rateLimiter?: RateLimiter;
+  readonly metrics?: HttpMetrics;
+  /** Static files served at `/` (the web UI). Default `web/dist` of the package when it exists; `false` = none. */
+  readonly webRoot?: string | false;
+  /** Extra routes (tests, plugins); registered after the built-in ones. */
+  readonly routes?: readonly RouteDefinition[];
+  /** Cache of "does any API key exist" (default 5 s). */
+  readonly authCacheMs?: number;
+}
+
+export interface GroundworkApp {
+  readonly app: GroundworkHono;
+  /** Every route registered, with its declared scope (the OpenAPI document is built from these). */
+  readonly routes: readonly RouteDefinition[];
+  readonly metrics: HttpMetrics;
+  readonly authenticator: Authenticator;
+}
+
+const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Builds the HTTP API over a platform: middleware (request ids, logs, metrics, security headers, CORS, body
+ * limit, timeout), then every route from its definition (authenticate → rate limit → authorize → validate →
+ * handler), then the static web UI. Errors become one JSON shape with the status chosen in http-errors.ts.
+ */
+export function createApp(platform: Platform, options: CreateAppOptions = {}): GroundworkApp {
+  const { config, logger } = platform;
+  const metrics = options.metrics ?? new HttpMetrics();
+  const oidc = options.oidc ?? (config.auth.oidc ? createOidcVerifier(config.auth.oidc) : undefined);
+  const authenticator =
+    options.authenticator ??
+    createAuthenticator({
+      db: platform.db,
+      clock: platform.clock,
+      ...(oidc ? { oidc } : {}),
+      ...(options.authCacheMs === undefined ? {} : { cacheMs: options.authCacheMs }),
+    });
+  const rateLimiter = options.rateLimiter ?? createRateLimiter(config.server.rateLimit);
+  const routes = [...apiRoutes({ metrics }), ...(options.routes ?? [])];
+  const app: GroundworkHono = new Hono<{ Variables: AppVariables }>();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : newId('req');
+    c.set('requestId', requestId);
+    c.set('route', 'unmatched');
+    const started = performance.now();
+    metrics.started();
+    try {
+      await next();
+    } finally {
+      metrics.finished();
+      const seconds = (performance.now() - started) / 1000;
+      const route = c.get('route');
+      metrics.observe(c.req.method, route, c.res.status, seconds);
+      c.res.headers.set('x-request-id', requestId);
+      // Never bodies, never headers (Authorization), never query strings (they can hold questions).
+      logger.info('http request', {
+        method: c.req.method,
+        route,
+        path: new URL(c.req.url).pathname,
+        status: c.res.status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        caller: c.get('callerId'),
+        requestId,
+      });
+    }
+  });
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  if (config.server.corsOrigins.length > 0) {
+    app.use(
+      '/v1/*',
+      cors({
+        origin: config.server.corsOrigins,
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+        exposeHeaders: ['X-Request-Id', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: config.server.bodyLimitBytes,
+      onError: () => {
+        throw new GroundworkError('request.too_large', `The request body is larger than ${config.server.bodyLimitBytes} bytes.`, {
+          category: 'limit',
+          fix: 'Send a smaller body, or raise server.bodyLimitBytes.',
+        });
+      },
+    }),
+  );
+  app.use('/v1/*', async (_c, next) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new GroundworkError('request.timeout', `The request took longer than ${config.server.requestTimeoutMs} ms.`, {
+              category: 'unavailable',
+              isRetryable: true,
+              fix: 'Retry; if it keeps happening, narrow the request or raise server.requestTimeoutMs.',
+            }),
+          ),
+        config.server.requestTimeoutMs,
+      );
+    });
+    try {
+      // Streaming responses return their Response at once, so the timeout bounds time-to-first-byte.
+      await Promise.race([next(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  for (const route of routes) registerRoute(app, route, { platform, authenticator, rateLimiter });
+
+  app.get('/openapi.json', (c) => {
+    c.set('route', '/openapi.json');
+    return c.json(buildOpenApiDocument([...routes, openApiRoute]));
+  });
+
+  const webRoot = options.webRoot === undefined ? defaultWebRoot : options.webRoot;
+  if (webRoot && existsSync(webRoot)) {
+    app.use('*', async (c, next) => {
+      if (c.req.path.startsWith('/v1/') || c.req.method !== 'GET') return next();
+      c.set('route', 'static');
+      return serveStatic({ root: webRoot })(c, next);
+    });
+    // Single-page app: unknown paths outside the API get index.html.
+    app.get('*', async (c, next) => {
+      if (c.req.path.startsWith('/v1/')) return next();
+      return serveStatic({ root: webRoot, path: 'index.html' })(c, next);
+    });
+  }
+
+  app.notFound((c) => {
+    const error = new GroundworkError('route.not_found', `No route ${c.req.method} ${c.req.path}.`, {
+      category: 'not_found',
+      fix: 'See /openapi.json for the routes of this server.',
+    });
+    return c.json(errorBody(error, c.get('requestId') ?? newId('req')), 404);
+  });
+  app.onError((thrown, c) => {
+    const error =
+      thrown instanceof HTTPException
+        ? new GroundworkError('request.rejected', thrown.message || 'The request was rejected.', {
+            category: thrown.status === 413 ? 'limit' : thrown.status >= 500 ? 'internal' : 'usage',
+          })
+        : toGroundworkError(thrown);
+    const status = httpStatusFor(error);
+    const requestId = c.get('requestId') ?? newId('req');
+    if (status >= 500) logger.error('request failed', { requestId, code: error.code, error: error.cause ?? error });
+    if (error.code === 'request.too_large') c.header('connection', 'close');
+    return c.json(errorBody(error, requestId), status as 400);
+  });
+
+  return { app, routes: [...routes, openApiRoute], metrics, authenticator };
+}
+
+/** The document route itself, declared so the "every route declares a scope" check covers it. */
+const openApiRoute: RouteDefinition = {
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This OpenAPI 3.1 document',
+  tags: ['system'],
+  scope: 'public',
+  responses: { 200: { description: 'The OpenAPI document' } },
+  handler: () => undefined,
+};
+
+interface RouteDependencies {
+  readonly platform: Platform;
+  readonly authenticator: Authenticator;
+  readonly rateLimiter: RateLimiter;
+}
+
+function registerRoute(app: GroundworkHono, route: RouteDefinition, deps: RouteDependencies): void {
+  if (!route.scope) throw new Error(`Route ${route.method.toUpperCase()} ${route.path} declares no scope`);
+  app.on(route.method.toUpperCase(), route.path, async (c) => {
+    c.set('route', route.path);
+    const requestId = c.get('requestId');
+    let caller: Caller | undefined;
+    if (route.scope !== 'public') {
+      caller = await deps.authenticator.authenticate(c.req.header('authorization'), c.req.header('host'));
+      c.set('callerId', caller.id);
+      const decision = deps.rateLimiter.take(caller.id);
+      if (!decision.allowed) {
+        c.header('Retry-After', String(decision.retryAfterSeconds));
+        throw new GroundworkError('rate_limit.exceeded', 'Too many requests for this caller.', {
+          category: 'limit',
+          isRetryable: true,
+          fix: `Retry after ${decision.retryAfterSeconds} s; server.rateLimit sets the per-caller rate.`,
+          details: { retryAfterSeconds: decision.retryAfterSeconds },
+        });
+      }
+      try {
+        authorize(caller, route.scope);
+      } catch (error) {
+        await auditDenied(deps.platform, caller, route, requestId);
+        throw error;
+      }
+    }
+    const body = route.request?.body ? parseRequestPart(route.request.body, await readJson(c), 'body') : undefined;
+    const query = route.request?.query ? parseRequestPart(route.request.query, c.req.query(), 'query') : undefined;
+    const params = route.request?.params ? parseRequestPart(route.request.params, c.req.param(), 'params') : undefined;
+    const effective = caller && route.aclBypass && caller.role === 'admin' ? { ...caller, seesEverything: true } : caller;
+    const result = await route.handler({
+      caller: effective ?? anonymous,
+      platform: deps.platform,
+      body,
+      query,
+      params,
+      requestId,
+      c,
+    });
+    if (result instanceof Response) return result;
+    return c.json(result ?? null);
+  });
+}
+
+/** Callers of public routes: no principals, no role beyond viewer; public handlers must not read content. */
+const anonymous: Caller = Object.freeze({ id: 'anonymous', role: 'viewer', principals: [], seesEverything: false });
+
+async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+    throw new GroundworkError('request.unsupported_media_type', 'The request body must be JSON.', {
+      category: 'usage',
+      fix: 'Send the body as JSON with `Content-Type: application/json`.',
+    });
+  }
+  try {
+    return await c.req.json();
+  } catch (error) {
+    if (error instanceof GroundworkError) throw error;
+    throw new GroundworkError('request.invalid_json', 'The request body is not valid JSON.', {
+      category: 'usage',
+      fix: 'Send a well-formed JSON document.',
+    });
+  }
+}
+
+/** Denied access is audited (in its own transaction: there is no change to join). Never fails the request. */
+async function auditDenied(platform: Platform, caller: Caller, route: RouteDefinition, requestId: string): Promise<void> {
+  try {
+    await platform.db.transaction((tx) =>
+      recordAudit(
+        tx,
+        {
+          actor: caller.id,
+          action: 'access.denied',
+          target: `${route.method.toUpperCase()} ${route.path}`,
+          after: { scope: route.scope, role: caller.role },
+          requestId,
+        },
+        platform.clock,
+      ),
+    );
+  } catch (error) {
+    platform.logger.warn('could not audit a denied request', { requestId, error });
+  }
+}

@@ -1,0 +1,54 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Platform } from '../create-platform.ts';
+import { assertBindAllowed } from './authenticator.ts';
+import { type CreateAppOptions, createApp, type GroundworkApp } from './create-app.ts';
+
+export interface RunningServer {
+  /** `http://host:port` as actually bound (port 0 picks a free one). */
+  readonly url: string;
+  readonly port: number;
+  readonly app: GroundworkApp;
+  /** Stops accepting connections and waits for open requests (at most `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Listens on `host:port` with the API. Refuses a non-loopback address while no authentication is
+ * configured. Does not close the platform: its owner does.
+ */
+export async function startServer(
+  platform: Platform,
+  options: { host: string; port: number } & CreateAppOptions,
+): Promise<RunningServer> {
+  const built = createApp(platform, options);
+  await assertBindAllowed(options.host, built.authenticator);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const instance = serve({ fetch: built.app.fetch, hostname: options.host, port: options.port }, () => resolve(instance));
+    instance.once('error', reject);
+  });
+  // Slow clients must not hold sockets forever; streaming answers still get `requestTimeoutMs` to start.
+  if ('headersTimeout' in server) {
+    server.headersTimeout = 30_000;
+    server.requestTimeout = platform.config.server.requestTimeoutMs + 5_000;
+    server.keepAliveTimeout = 5_000;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    app: built,
+    close: (graceMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        }, graceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }),
+  };
+}
