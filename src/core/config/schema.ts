@@ -43,6 +43,22 @@ export const providerSchema = z.strictObject({
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
+/**
+ * A sensitivity rule (config `protect.sensitivityRules`): documents whose path matches `match` (globs relative
+ * to the source root) and/or whose metadata has every `metadata` key/value get at least `label`;
+ * `override: true` pins the label exactly, even below what detected PII would demand.
+ */
+export const sensitivityRuleSchema = z
+  .strictObject({
+    match: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).optional(),
+    label: z.enum(sensitivityLabels),
+    override: z.boolean().default(false),
+    description: z.string().optional(),
+  })
+  .refine((rule) => rule.match !== undefined || rule.metadata !== undefined, 'a rule needs `match` (path globs) or `metadata`');
+export type SensitivityRule = z.infer<typeof sensitivityRuleSchema>;
+
 const modelRef = z.string().regex(/^[A-Za-z0-9_-]+:.+$/, 'must be "<provider>:<model>", e.g. "openai:gpt-4o-mini"');
 
 export const configSchema = z.strictObject({
@@ -135,6 +151,15 @@ export const configSchema = z.strictObject({
       piiPatterns: z.record(z.string(), z.string()).default({}),
     })
     .prefault({}),
+  protect: z
+    .strictObject({
+      /** Label of documents no rule, sidecar or detected PII says anything about. */
+      defaultSensitivity: z.enum(sensitivityLabels).default('internal'),
+      sensitivityRules: z.array(sensitivityRuleSchema).default([]),
+      /** Minimum label per PII type (built-in or custom pattern name), over the built-in table. */
+      piiSensitivity: z.record(z.string(), z.enum(sensitivityLabels)).default({}),
+    })
+    .prefault({}),
   retrieval: z
     .strictObject({
       k1: z.number().positive().default(0.9),
@@ -192,6 +217,33 @@ export const configSchema = z.strictObject({
           ocrPerPage: z.number().min(0).optional(),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  /** Evaluation: bootstrap settings, scheduled runs and drift alerts (src/evaluate, docs/evaluation.md). */
+  evaluation: z
+    .strictObject({
+      /** Paired-bootstrap resamples for run comparisons (seeded, deterministic). */
+      bootstrapResamples: z.number().int().min(100).max(100_000).default(2000),
+      bootstrapSeed: z.number().int().default(1),
+      /** Webhook (POST, JSON) for drift alerts; absent: alerts are only recorded. */
+      alertWebhookUrl: z.url().optional(),
+      /** Scheduled runs executed by the job queue; a drop beyond `dropThreshold` raises an alert. */
+      schedules: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+            dataset: z.string().min(1),
+            /** Cron expression (pg-boss schedule), e.g. "0 3 1 * *" = 03:00 on the 1st of each month. */
+            cron: z.string().min(9).default('0 3 1 * *'),
+            useCase: z.string().optional(),
+            mode: z.enum(['retrieval', 'answer']).default('retrieval'),
+            /** Metrics to watch, e.g. ["ndcg@10", "recall@10"]. */
+            metrics: z.array(z.string()).default(['ndcg@10', 'recall@10', 'precision@5']),
+            /** Absolute drop (in metric units) that raises an alert. */
+            dropThreshold: z.number().positive().default(0.05),
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
   auth: z

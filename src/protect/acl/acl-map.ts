@@ -1,0 +1,236 @@
+import picomatch from 'picomatch';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { GroundworkError } from '../../core/index.ts';
+import { describeInvalidPrincipal, tryParsePrincipal } from './principal.ts';
+
+/**
+ * ACL map: who may read which documents of one source (`--acl-map FILE`, JSON or YAML).
+ *
+ * ```yaml
+ * default: [group:staff]              # when no rule matches; omit it and unmatched documents are admin-only
+ * ignoreCase: false                   # match globs case-insensitively (Windows file shares)
+ * rules:                              # evaluated in order; the LAST matching rule wins …
+ *   - match: "underwriting/**"
+ *     principals: ["CORP\\Underwriters", group:underwriting-leads]
+ *   - match: "underwriting/reinsurance/**"
+ *     principals: [group:reinsurance]
+ *     inherit: true                   # … unless it says `inherit: true`: then it adds to the earlier matches
+ *   - match: "claims/**"
+ *     principals: [LEGACY_ROLE_ADJ]
+ * aliases:                            # source-specific identities → unified principals (one step, no chains)
+ *   "CORP\\Underwriters": group:underwriting
+ *   LEGACY_ROLE_ADJ: [group:claims, group:claims-adjusters]
+ * ```
+ *
+ * The parsed map is plain data (it is stored as JSON on the source) and is validated again when read back.
+ */
+
+export interface AclRule {
+  /** Path globs (picomatch, relative to the source root, `/` separators); any one matching is a match. */
+  readonly match: readonly string[];
+  /** Raw identities as written: unified principals or alias keys. Empty = explicitly admins only. */
+  readonly principals: readonly string[];
+  /** Add to the principals of earlier matching rules instead of replacing them. */
+  readonly inherit: boolean;
+  readonly description?: string;
+}
+
+export interface AclMap {
+  /** Raw identities granted when no rule matches; absent = such documents are undetermined (admins only). */
+  readonly default?: readonly string[];
+  readonly rules: readonly AclRule[];
+  /** Alias key as written → unified principals (normalised). Keys match raw identities case-insensitively. */
+  readonly aliases: Readonly<Record<string, readonly string[]>>;
+  readonly ignoreCase: boolean;
+}
+
+export interface ParsedAclMap {
+  readonly aclMap: AclMap;
+  /** Problems that do not stop the map from working, e.g. an identity that is neither a principal nor an alias. */
+  readonly warnings: readonly string[];
+}
+
+const identity = z.string().trim().min(1, 'must not be empty');
+
+export const aclMapSchema = z.strictObject({
+  default: z.array(identity).optional(),
+  ignoreCase: z.boolean().default(false),
+  rules: z
+    .array(
+      z.strictObject({
+        match: z.union([identity, z.array(identity).min(1, 'must list at least one glob')]),
+        principals: z.array(identity),
+        inherit: z.boolean().default(false),
+        description: z.string().optional(),
+      }),
+    )
+    .default([]),
+  aliases: z.record(identity, z.union([identity, z.array(identity).min(1, 'must list at least one principal')])).default({}),
+});
+
+/** Input shape of an ACL map as written in a file. */
+export type AclMapInput = z.input<typeof aclMapSchema>;
+
+/**
+ * Parses an ACL map file's text (JSON when `fileName` ends in `.json`, YAML otherwise).
+ * @throws GroundworkError `protect.invalid_acl_map` (usage) listing every problem at once, each with its path and fix.
+ */
+export function parseAclMap(text: string, fileName: string): ParsedAclMap {
+  let value: unknown;
+  const isJson = fileName.toLowerCase().endsWith('.json');
+  try {
+    value = isJson ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw invalidAclMap(fileName, [
+      `is not valid ${isJson ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]}). Fix: correct the syntax at the position shown.`,
+    ]);
+  }
+  return validateAclMap(value ?? {}, fileName);
+}
+
+/**
+ * Validates an ACL map value (from a parsed file, or read back from the store).
+ * @throws GroundworkError `protect.invalid_acl_map` listing every problem.
+ */
+export function validateAclMap(value: unknown, origin: string): ParsedAclMap {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidAclMap(origin, [
+      '(top level): must be an object with `rules`, `aliases` and optionally `default`. Fix: see docs/permissions.md for a full example.',
+    ]);
+  }
+  const result = aclMapSchema.safeParse(value);
+  if (!result.success) {
+    throw invalidAclMap(origin, result.error.issues.map(describeIssue));
+  }
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const data = result.data;
+
+  const aliases: Record<string, string[]> = {};
+  const seenAliasKeys = new Map<string, string>();
+  for (const [key, target] of Object.entries(data.aliases)) {
+    const folded = key.trim().toLowerCase();
+    const earlier = seenAliasKeys.get(folded);
+    if (earlier !== undefined) {
+      problems.push(
+        `aliases.${key}: duplicates alias "${earlier}" (alias keys are compared case-insensitively). Fix: keep one of them and merge their principals.`,
+      );
+      continue;
+    }
+    seenAliasKeys.set(folded, key);
+    const targets = Array.isArray(target) ? target : [target];
+    const normalised: string[] = [];
+    targets.forEach((raw, index) => {
+      const principal = tryParsePrincipal(raw);
+      if (principal) normalised.push(principal.id);
+      else
+        problems.push(
+          `aliases.${key}${Array.isArray(target) ? `[${index}]` : ''}: ${describeInvalidPrincipal(raw)}. Fix: an alias must map to unified principals such as group:claims or user:alice@example.com (aliases do not chain).`,
+        );
+    });
+    aliases[key] = [...new Set(normalised)].sort();
+  }
+
+  const rules: AclRule[] = data.rules.map((rule, index) => {
+    const match = Array.isArray(rule.match) ? rule.match : [rule.match];
+    match.forEach((glob, globIndex) => {
+      const problem = globProblem(glob);
+      if (problem)
+        problems.push(
+          `rules[${index}].match${Array.isArray(rule.match) ? `[${globIndex}]` : ''} = ${JSON.stringify(glob)}: ${problem}`,
+        );
+    });
+    return {
+      match: match.map(normaliseGlob),
+      principals: rule.principals,
+      inherit: rule.inherit,
+      ...(rule.description === undefined ? {} : { description: rule.description }),
+    };
+  });
+
+  const knowsIdentity = (raw: string) => seenAliasKeys.has(raw.trim().toLowerCase()) || tryParsePrincipal(raw) !== undefined;
+  rules.forEach((rule, index) => {
+    rule.principals.forEach((raw, principalIndex) => {
+      if (!knowsIdentity(raw))
+        warnings.push(
+          `${origin}: rules[${index}].principals[${principalIndex}] = ${JSON.stringify(raw)} is neither a unified principal nor an alias; it will be ignored (documents are never opened up by an unknown identity). Fix: add it to \`aliases\` or write it as user:<e-mail> / group:<name>.`,
+        );
+    });
+  });
+  data.default?.forEach((raw, index) => {
+    if (!knowsIdentity(raw))
+      warnings.push(
+        `${origin}: default[${index}] = ${JSON.stringify(raw)} is neither a unified principal nor an alias; it will be ignored. Fix: add it to \`aliases\` or write it as user:<e-mail> / group:<name>.`,
+      );
+  });
+
+  if (problems.length > 0) throw invalidAclMap(origin, problems);
+  return {
+    aclMap: {
+      ...(data.default === undefined ? {} : { default: data.default }),
+      rules,
+      aliases,
+      ignoreCase: data.ignoreCase,
+    },
+    warnings,
+  };
+}
+
+/** Paths inside a source are compared with `/` separators and without a leading `./` or `/`. */
+export function normaliseSourcePath(path: string): string {
+  return path
+    .replaceAll('\\', '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
+}
+
+function normaliseGlob(glob: string): string {
+  // Globs are written relative to the source root; a leading "./" or "/" is a common, harmless habit.
+  return glob.replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+}
+
+function globProblem(glob: string): string | undefined {
+  if (glob.includes('\\'))
+    return 'uses a backslash. Fix: write paths with forward slashes (claims/2026/**); paths from Windows shares are normalised to "/" before matching.';
+  if (glob.startsWith('../') || glob.includes('/../'))
+    return 'leaves the source root. Fix: write globs relative to the source root, without "..".';
+  try {
+    picomatch.makeRe(glob, { dot: true });
+    return undefined;
+  } catch (error) {
+    return `is not a valid glob (${(error as Error).message}). Fix: see https://github.com/micromatch/picomatch#globbing-features.`;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+  const where = path || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys
+      .map(
+        (key) =>
+          `${where === '(top level)' ? key : `${where}.${key}`}: is not a known ACL map key. Fix: use default, ignoreCase, rules (match, principals, inherit, description) or aliases.`,
+      )
+      .join('\n  - ');
+  }
+  const fixes: Record<string, string> = {
+    invalid_type: `write ${where} as ${'expected' in issue ? `a ${String(issue.expected)}` : 'described'}${/principals$|default$/.test(where) ? ' (a list such as [group:claims])' : ''}.`,
+    too_small: 'add at least one entry.',
+  };
+  return `${where}: ${issue.message}. Fix: ${fixes[issue.code] ?? `correct ${where} as described in docs/permissions.md.`}`;
+}
+
+function invalidAclMap(origin: string, problems: readonly string[]): GroundworkError {
+  return new GroundworkError(
+    'protect.invalid_acl_map',
+    `The ACL map ${origin} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    {
+      category: 'usage',
+      fix: 'Correct each entry listed above; docs/permissions.md has the reference and a full example.',
+      details: { origin, problems: [...problems] },
+    },
+  );
+}

@@ -1,0 +1,253 @@
+import picomatch from 'picomatch';
+import type { Caller } from '../../core/index.ts';
+import { type AclMap, normaliseSourcePath } from './acl-map.ts';
+import { tryParsePrincipal } from './principal.ts';
+
+/**
+ * Deciding who may read one document, and explaining the decision.
+ *
+ * Precedence, first that applies:
+ *  1. sidecar principals (`<file>.meta.json` → `principals`) — they replace the map's rules;
+ *  2. inherited principals (archive members, e-mail attachments take their parent's);
+ *  3. the ACL map's rules, in order: the last matching rule wins, a rule with `inherit: true` adds to the
+ *     earlier matches instead;
+ *  4. the ACL map's `default`;
+ *  5. nothing: the document is readable by administrators only (`principals: []`, `determined: false`).
+ * Aliases apply to every raw identity (rules, sidecar, default). An identity that is neither a unified
+ * principal nor an alias is dropped with a warning: an unknown name never opens a document up.
+ */
+
+/** Where a grant came from. `ruleIndex` is the 0-based position in the map's `rules`. */
+export type AccessSource =
+  | { readonly kind: 'sidecar' }
+  | { readonly kind: 'inherited' }
+  | { readonly kind: 'rule'; readonly ruleIndex: number; readonly match: readonly string[]; readonly description?: string }
+  | { readonly kind: 'default' };
+
+/** One principal granted read access, and how: the raw identity as written and the alias that mapped it. */
+export interface AccessGrant {
+  readonly principal: string;
+  readonly source: AccessSource;
+  /** The identity as written in the rule, sidecar or default. */
+  readonly raw: string;
+  /** The alias key that turned `raw` into `principal`, when an alias did. */
+  readonly alias?: string;
+}
+
+export interface AccessExplanation {
+  /** The document path, normalised (relative to the source root, `/` separators). */
+  readonly path: string;
+  readonly decidedBy: 'sidecar' | 'inherited' | 'rules' | 'default' | 'none';
+  readonly determined: boolean;
+  /** Every grant, in decision order; one principal may appear more than once (several routes). */
+  readonly grants: readonly AccessGrant[];
+  /** Every rule whose globs matched the path; `applied` is false when a later rule replaced it or a sidecar won. */
+  readonly matchedRules: readonly {
+    readonly ruleIndex: number;
+    readonly match: readonly string[];
+    readonly inherit: boolean;
+    readonly applied: boolean;
+  }[];
+  /** Identities that were dropped because they are neither unified principals nor aliases. */
+  readonly dropped: readonly { readonly raw: string; readonly source: AccessSource }[];
+}
+
+export interface DocumentAccess {
+  /** Unified principals, sorted and unique. Empty = administrators only. */
+  readonly principals: string[];
+  /** False when nothing explicit decided the principals (deny by default applies); flag such documents. */
+  readonly determined: boolean;
+  readonly explanation: AccessExplanation;
+  /** Human-readable warnings (unknown identities), for sync reports. */
+  readonly warnings: string[];
+}
+
+export interface ResolveDocumentAccessInput {
+  /** The source's ACL map; absent = no rules, no default, no aliases. */
+  readonly aclMap?: AclMap | undefined;
+  /** Path of the document relative to the source root (archive members: the parent path + `/member`). */
+  readonly path: string;
+  /** `principals` from the document's sidecar (`<file>.meta.json`); `[]` is an explicit "admins only". */
+  readonly sidecarPrincipals?: readonly string[] | undefined;
+  /** The parent document's principals, for archive members and e-mail attachments. */
+  readonly inheritedPrincipals?: readonly string[] | undefined;
+}
+
+const matcherCache = new WeakMap<AclMap, ((path: string) => boolean)[]>();
+
+function ruleMatchers(aclMap: AclMap): ((path: string) => boolean)[] {
+  let matchers = matcherCache.get(aclMap);
+  if (!matchers) {
+    matchers = aclMap.rules.map((rule) => picomatch([...rule.match], { dot: true, nocase: aclMap.ignoreCase }));
+    matcherCache.set(aclMap, matchers);
+  }
+  return matchers;
+}
+
+interface ResolvedIdentity {
+  readonly principals: readonly string[];
+  readonly alias?: string;
+}
+
+function aliasIndex(aclMap: AclMap | undefined): Map<string, { key: string; principals: readonly string[] }> {
+  const index = new Map<string, { key: string; principals: readonly string[] }>();
+  for (const [key, principals] of Object.entries(aclMap?.aliases ?? {})) index.set(key.trim().toLowerCase(), { key, principals });
+  return index;
+}
+
+function resolveIdentity(
+  raw: string,
+  aliases: Map<string, { key: string; principals: readonly string[] }>,
+): ResolvedIdentity | undefined {
+  // Aliases first: a map may deliberately rename a unified principal (group:old-name → group:new-name).
+  const alias = aliases.get(raw.trim().toLowerCase());
+  if (alias) return { principals: alias.principals, alias: alias.key };
+  const principal = tryParsePrincipal(raw);
+  return principal ? { principals: [principal.id] } : undefined;
+}
+
+/** Decides which principals may read a document, with an explanation of every grant. Pure. */
+export function resolveDocumentAccess(input: ResolveDocumentAccessInput): DocumentAccess {
+  const path = normaliseSourcePath(input.path);
+  const aclMap = input.aclMap;
+  const aliases = aliasIndex(aclMap);
+  const dropped: { raw: string; source: AccessSource }[] = [];
+
+  const grantsFrom = (raws: readonly string[], source: AccessSource): AccessGrant[] => {
+    const grants: AccessGrant[] = [];
+    for (const raw of raws) {
+      const resolved = resolveIdentity(raw, aliases);
+      if (!resolved) {
+        dropped.push({ raw, source });
+        continue;
+      }
+      for (const principal of resolved.principals)
+        grants.push({ principal, source, raw, ...(resolved.alias === undefined ? {} : { alias: resolved.alias }) });
+    }
+    return grants;
+  };
+
+  const matchedRules: { ruleIndex: number; match: readonly string[]; inherit: boolean; applied: boolean }[] = [];
+  const matchers = aclMap ? ruleMatchers(aclMap) : [];
+  aclMap?.rules.forEach((rule, ruleIndex) => {
+    if (matchers[ruleIndex]?.(path)) matchedRules.push({ ruleIndex, match: rule.match, inherit: rule.inherit, applied: false });
+  });
+
+  let decidedBy: AccessExplanation['decidedBy'];
+  let grants: AccessGrant[] = [];
+  if (input.sidecarPrincipals !== undefined) {
+    decidedBy = 'sidecar';
+    grants = grantsFrom(input.sidecarPrincipals, { kind: 'sidecar' });
+  } else if (input.inheritedPrincipals !== undefined) {
+    decidedBy = 'inherited';
+    grants = grantsFrom(input.inheritedPrincipals, { kind: 'inherited' });
+  } else if (matchedRules.length > 0 && aclMap) {
+    decidedBy = 'rules';
+    // The last non-inheriting match resets; every match after it (all inheriting) adds to it.
+    let start = 0;
+    matchedRules.forEach((matched, position) => {
+      if (!matched.inherit) start = position;
+    });
+    for (const matched of matchedRules.slice(start)) {
+      matched.applied = true;
+      const rule = aclMap.rules[matched.ruleIndex];
+      if (!rule) continue;
+      grants.push(
+        ...grantsFrom(rule.principals, {
+          kind: 'rule',
+          ruleIndex: matched.ruleIndex,
+          match: rule.match,
+          ...(rule.description === undefined ? {} : { description: rule.description }),
+        }),
+      );
+    }
+  } else if (aclMap?.default !== undefined) {
+    decidedBy = 'default';
+    grants = grantsFrom(aclMap.default, { kind: 'default' });
+  } else {
+    decidedBy = 'none';
+  }
+
+  const principals = [...new Set(grants.map((grant) => grant.principal))].sort();
+  // An empty result is "determined" only when it was asked for explicitly (e.g. `principals: []`), not when
+  // every identity was unknown or the parent itself was readable by nobody: those need a human to look.
+  const determined = decidedBy !== 'none' && (principals.length > 0 || (dropped.length === 0 && decidedBy !== 'inherited'));
+  const warnings = dropped.map(
+    ({ raw, source }) =>
+      `${path}: ${JSON.stringify(raw)} (from ${describeSource(source)}) is neither a unified principal nor an alias and was ignored. Fix: map it under \`aliases\` in the ACL map or write it as user:<e-mail> / group:<name>.`,
+  );
+  return {
+    principals,
+    determined,
+    explanation: { path, decidedBy, determined, grants, matchedRules, dropped },
+    warnings,
+  };
+}
+
+/** The answer to "why can (or can't) this caller read the document?". */
+export interface AccessCheck {
+  readonly allowed: boolean;
+  /** The grants through which the caller's principals are allowed (empty when denied or by admin bypass). */
+  readonly via: readonly AccessGrant[];
+  /** One or two sentences for people: which rule, sidecar, default or alias granted which principal. */
+  readonly reason: string;
+}
+
+/**
+ * Explains whether a caller may read a document, from the explanation `resolveDocumentAccess` returned.
+ * Accepts a caller's principals, or a `Caller` (whose `seesEverything` is the explicit admin bypass).
+ */
+export function explainAccess(
+  explanation: AccessExplanation,
+  caller: readonly string[] | Pick<Caller, 'principals' | 'seesEverything'>,
+): AccessCheck {
+  const isList = Array.isArray(caller);
+  const rawPrincipals: readonly string[] = isList ? (caller as readonly string[]) : (caller as Caller).principals;
+  const seesEverything = !isList && (caller as Caller).seesEverything;
+  const callerPrincipals = new Set(rawPrincipals.map((raw) => tryParsePrincipal(raw)?.id ?? raw.trim()));
+  const via = explanation.grants.filter((grant) => callerPrincipals.has(grant.principal));
+  if (via.length > 0) {
+    return { allowed: true, via, reason: `Allowed: ${via.map(describeGrant).join('; ')}.` };
+  }
+  if (seesEverything) {
+    return {
+      allowed: true,
+      via: [],
+      reason: `Allowed by the administrator bypass (seesEverything); ${describeReaders(explanation)}.`,
+    };
+  }
+  return { allowed: false, via: [], reason: `Denied: ${describeReaders(explanation)}; the caller holds none of them.` };
+}
+
+function describeReaders(explanation: AccessExplanation): string {
+  if (explanation.grants.length === 0) {
+    const why =
+      explanation.decidedBy === 'none'
+        ? `no sidecar, rule or default decides who may read ${explanation.path}, so only administrators can (deny by default)`
+        : `${explanation.path} is readable by administrators only (${explanation.decidedBy === 'rules' ? 'the matching rule grants nobody' : `${explanation.decidedBy} grants nobody`})`;
+    const droppedNote =
+      explanation.dropped.length > 0
+        ? ` — ${explanation.dropped.map((d) => JSON.stringify(d.raw)).join(', ')} ${explanation.dropped.length === 1 ? 'was' : 'were'} ignored as unknown identities`
+        : '';
+    return `${why}${droppedNote}`;
+  }
+  return `${explanation.path} is readable by ${explanation.grants.map(describeGrant).join('; ')}`;
+}
+
+function describeGrant(grant: AccessGrant): string {
+  const alias = grant.alias === undefined ? '' : ` (alias ${JSON.stringify(grant.alias)} → ${grant.principal})`;
+  return `${grant.principal} via ${describeSource(grant.source)}${alias}`;
+}
+
+function describeSource(source: AccessSource): string {
+  switch (source.kind) {
+    case 'sidecar':
+      return 'the sidecar file (.meta.json principals)';
+    case 'inherited':
+      return 'the parent document (archive or e-mail)';
+    case 'default':
+      return 'the ACL map default';
+    case 'rule':
+      return `rule #${source.ruleIndex + 1} (${source.match.join(', ')}${source.description ? ` — ${source.description}` : ''})`;
+  }
+}

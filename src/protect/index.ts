@@ -1,0 +1,77 @@
+/**
+ * protect/ — who may read what, and what may leave.
+ *
+ * Principals and ACL maps (deny by default, with explanations), PII detection, sensitivity labels, and the
+ * egress policy with redaction used before text is sent to an LLM provider. Everything here is a pure
+ * function of its inputs; the ingest pipeline, retrieval and answers call it.
+ */
+export {
+  type AclMap,
+  type AclMapInput,
+  type AclRule,
+  aclMapSchema,
+  normaliseSourcePath,
+  type ParsedAclMap,
+  parseAclMap,
+  validateAclMap,
+} from './acl/acl-map.ts';
+export {
+  describeInvalidPrincipal,
+  normalisePrincipals,
+  type Principal,
+  type PrincipalKind,
+  parsePrincipal,
+  principalKinds,
+  tryParsePrincipal,
+} from './acl/principal.ts';
+export {
+  type AccessCheck,
+  type AccessExplanation,
+  type AccessGrant,
+  type AccessSource,
+  type DocumentAccess,
+  explainAccess,
+  type ResolveDocumentAccessInput,
+  resolveDocumentAccess,
+} from './acl/resolve-document-access.ts';
+export {
+  type DecideEgressInput,
+  decideEgress,
+  type EgressDecision,
+  type EgressItem,
+  type EgressItemDecision,
+  type EgressOutcome,
+  type EgressPolicy,
+  type EgressTotals,
+  egressPolicyFor,
+  type ProviderEgressConfig,
+} from './egress/decide-egress.ts';
+export {
+  createRedactionSession,
+  type RedactionResult,
+  type RedactionSession,
+  type RedactTextOptions,
+  redactPii,
+  redactText,
+} from './egress/redact-pii.ts';
+export { hasKnownCardPrefix, ibanLengths, isIbanChecksumValid, isLuhnValid, isValidSsn } from './pii/checksums.ts';
+export {
+  type BuiltInPiiType,
+  builtInPiiTypes,
+  type CompiledPiiPatterns,
+  compilePiiPatterns,
+  countPii,
+  type DetectPiiOptions,
+  detectPii,
+  type PiiSpan,
+} from './pii/detect-pii.ts';
+export {
+  builtInPiiSensitivity,
+  type DeriveSensitivityInput,
+  deriveSensitivity,
+  isSensitivityLabel,
+  maxSensitivity,
+  type SensitivityDecision,
+  type SensitivityReason,
+  sensitivityRank,
+} from './sensitivity/derive-sensitivity.ts';

@@ -1,0 +1,332 @@
+import { GroundworkError } from '../../core/index.ts';
+import { hasKnownCardPrefix, ibanLengths, isIbanChecksumValid, isLuhnValid, isValidSsn } from './checksums.ts';
+
+/**
+ * PII detection: where personal data is in a text, never what it is.
+ *
+ * Detectors favour precision: a span is reported only when a checksum (cards, IBAN), a structural rule (SSN,
+ * phone shapes) or a nearby keyword (dates of birth) supports it. Every chunk goes through here, so each
+ * detector is a single linear scan with a cheap pre-filter. Spans are offsets into the input in UTF-16 code
+ * units (JavaScript string indices); the values themselves are never returned or stored.
+ */
+
+export const builtInPiiTypes = ['email', 'phone', 'ssn', 'credit_card', 'iban', 'date_of_birth'] as const;
+export type BuiltInPiiType = (typeof builtInPiiTypes)[number];
+
+/** One detected item: `text.slice(start, end)` is the value. `type` is a built-in type or a custom pattern name. */
+export interface PiiSpan {
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Custom patterns compiled once (config `ingest.piiPatterns`: name → regular expression source). */
+export interface CompiledPiiPatterns {
+  readonly patterns: readonly { readonly type: string; readonly regex: RegExp }[];
+}
+
+export interface DetectPiiOptions {
+  /** Extra detectors: name → regular-expression source (JavaScript syntax), or compiled by `compilePiiPatterns`. */
+  readonly customPatterns?: Readonly<Record<string, string>> | CompiledPiiPatterns | undefined;
+}
+
+const customNamePattern = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * Compiles custom PII patterns. Names become span types (lower-cased), e.g. `policy_number`.
+ * @throws GroundworkError `protect.invalid_pii_pattern` (usage) listing every bad name or expression.
+ */
+export function compilePiiPatterns(patterns: Readonly<Record<string, string>>): CompiledPiiPatterns {
+  const compiled: { type: string; regex: RegExp }[] = [];
+  const problems: string[] = [];
+  for (const [name, source] of Object.entries(patterns)) {
+    if (!customNamePattern.test(name)) {
+      problems.push(
+        `ingest.piiPatterns.${name}: the name must be letters, digits and underscores, starting with a letter (it becomes the type and the placeholder, e.g. [POLICY_NUMBER_1]).`,
+      );
+      continue;
+    }
+    try {
+      const regex = new RegExp(source, 'g');
+      if (regex.test('')) {
+        problems.push(
+          `ingest.piiPatterns.${name} = ${JSON.stringify(source)}: matches the empty string. Fix: require at least one character.`,
+        );
+        continue;
+      }
+      regex.lastIndex = 0;
+      compiled.push({ type: name.toLowerCase(), regex });
+    } catch (error) {
+      problems.push(
+        `ingest.piiPatterns.${name} = ${JSON.stringify(source)}: is not a valid regular expression (${(error as Error).message}). Fix: write JavaScript regular-expression syntax, escaping backslashes in JSON/YAML strings ("HO3-\\\\d{6}").`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new GroundworkError(
+      'protect.invalid_pii_pattern',
+      `${problems.length} invalid PII pattern${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      {
+        category: 'usage',
+        fix: 'Correct each pattern listed above under ingest.piiPatterns in the configuration.',
+        details: { problems },
+      },
+    );
+  }
+  return { patterns: compiled };
+}
+
+const compiledCache = new WeakMap<object, CompiledPiiPatterns>();
+
+function resolveCustomPatterns(custom: DetectPiiOptions['customPatterns']): CompiledPiiPatterns | undefined {
+  if (!custom) return undefined;
+  if ('patterns' in custom && Array.isArray(custom.patterns)) return custom as CompiledPiiPatterns;
+  let compiled = compiledCache.get(custom);
+  if (!compiled) {
+    compiled = compilePiiPatterns(custom as Record<string, string>);
+    compiledCache.set(custom, compiled);
+  }
+  return compiled;
+}
+
+/**
+ * Finds PII in `text`. Overlapping candidates are resolved so that spans never overlap: the longest wins,
+ * and on equal length the more specific detector (custom pattern > checksum-validated > keyword/shape).
+ * Returns spans sorted by `start`.
+ * @throws GroundworkError `protect.invalid_pii_pattern` when `customPatterns` does not compile.
+ */
+export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan[] {
+  const candidates: Candidate[] = [];
+  findEmails(text, candidates);
+  if (hasDigit(text)) {
+    findIbans(text, candidates);
+    findCards(text, candidates);
+    findSsns(text, candidates);
+    findPhones(text, candidates);
+    findDatesOfBirth(text, candidates);
+  }
+  const custom = resolveCustomPatterns(options.customPatterns);
+  if (custom) findCustom(text, custom, candidates);
+  return resolveOverlaps(candidates);
+}
+
+/** Counts spans by type: `{ email: 2, ssn: 1 }` (stored as the document's `pii_summary`). */
+export function countPii(spans: readonly PiiSpan[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const span of spans) counts[span.type] = (counts[span.type] ?? 0) + 1;
+  return counts;
+}
+
+interface Candidate {
+  type: string;
+  start: number;
+  end: number;
+  /** Higher wins a tie in length. */
+  priority: number;
+}
+
+const priority = { custom: 5, checksum: 4, email: 3, date_of_birth: 2, phone: 1 } as const;
+
+function hasDigit(text: string): boolean {
+  return /\d/.test(text);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// E-mail: found from each "@" outwards, which is much faster than a regex trying every word start.
+
+const localChar = /[A-Za-z0-9._%+'-]/;
+const domainChar = /[A-Za-z0-9.-]/;
+
+function findEmails(text: string, out: Candidate[]): void {
+  let at = text.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > 0 && start > at - 64 && localChar.test(text.charAt(start - 1))) start--;
+    // A local part starts with a letter or digit (not a dot or quote picked up from the surrounding prose).
+    while (start < at && !/[A-Za-z0-9]/.test(text.charAt(start))) start++;
+    let end = at + 1;
+    while (end < text.length && end < at + 256 && domainChar.test(text.charAt(end))) end++;
+    // The domain ends with a label of letters: trim trailing dots/hyphens ("… at bob@example.com.").
+    while (end > at + 1 && /[.-]/.test(text.charAt(end - 1))) end--;
+    const domain = text.slice(at + 1, end);
+    if (start < at && /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/.test(domain)) {
+      out.push({ type: 'email', start, end, priority: priority.email });
+    }
+    at = text.indexOf('@', at + 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// IBAN: country code, check digits, then 10–30 alphanumerics in optional groups of four; the country's
+// registered length decides where it ends (a following upper-case word is not swallowed), mod-97 decides.
+
+const ibanPattern = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,32}/g;
+
+function findIbans(text: string, out: Candidate[]): void {
+  for (const match of text.matchAll(ibanPattern)) {
+    const raw = match[0];
+    const start = match.index;
+    const expected = ibanLengths[raw.slice(0, 2)];
+    if (expected === undefined) continue;
+    let count = 0;
+    let endInRaw = -1;
+    for (let i = 0; i < raw.length; i++) {
+      if (raw[i] !== ' ') count++;
+      if (count === expected) {
+        endInRaw = i + 1;
+        break;
+      }
+    }
+    if (endInRaw === -1) continue;
+    const end = start + endInRaw;
+    if (/[A-Za-z0-9]/.test(text.charAt(end))) continue;
+    const compact = raw.slice(0, endInRaw).replaceAll(' ', '');
+    if (isIbanChecksumValid(compact)) out.push({ type: 'iban', start, end, priority: priority.checksum });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Payment cards: 13–19 digits, optionally grouped by one kind of separator, known issuer prefix, Luhn-valid.
+
+const cardPattern = /(?<![\d.,/-])\d(?:[ -]?\d){11,18}(?![\d]|[.,/-]\d)/g;
+
+function findCards(text: string, out: Candidate[]): void {
+  for (const match of text.matchAll(cardPattern)) {
+    const raw = match[0];
+    const separators = raw.replace(/\d/g, '');
+    if (separators.length > 0) {
+      // One separator kind, and the first group is four digits (4-4-4-4, 4-6-5, 4-4-4-4-3 …).
+      if (new Set(separators).size > 1) continue;
+      if (!/^\d{4}[ -]/.test(raw)) continue;
+    }
+    const digits = raw.replace(/\D/g, '');
+    if (digits.length < 13 || digits.length > 19) continue;
+    if (!hasKnownCardPrefix(digits) || !isLuhnValid(digits)) continue;
+    out.push({ type: 'credit_card', start: match.index, end: match.index + raw.length, priority: priority.checksum });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// US SSN: 123-45-6789 or 123 45 6789 (same separator twice), or nine bare digits right after "SSN".
+
+const ssnPattern = /(?<![\d.,/-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d]|[.,/-]\d)/g;
+const ssnKeywordPattern = /\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)[\s:#.=-]{0,4}(\d{9})(?!\d)/dgi;
+
+function findSsns(text: string, out: Candidate[]): void {
+  for (const match of text.matchAll(ssnPattern)) {
+    const [raw, area = '', , group = '', serial = ''] = match;
+    if (isValidSsn(area, group, serial))
+      out.push({ type: 'ssn', start: match.index, end: match.index + raw.length, priority: priority.checksum });
+  }
+  if (!/ss|social/i.test(text)) return;
+  for (const match of text.matchAll(ssnKeywordPattern)) {
+    const digits = match[1] ?? '';
+    const indices = match.indices?.[1];
+    if (!indices) continue;
+    if (isValidSsn(digits.slice(0, 3), digits.slice(3, 5), digits.slice(5)))
+      out.push({ type: 'ssn', start: indices[0], end: indices[1], priority: priority.checksum });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Phone numbers: a run of digits and phone punctuation, then accepted only in a known shape:
+//  - international: "+" or "00", then 8–15 digits (E.164), optional "(0)" trunk;
+//  - North American (NANP): (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, with an optional leading 1;
+//  - European national: a leading trunk 0, 9–12 digits in at least two groups (030 1234567, 06 12 34 56 78).
+// Dates, times, amounts and identifiers glued to letters ("HO3-448812", "CL-2026-0142") are not in any shape.
+
+const phoneRunPattern = /(?<![\w.+/-])(?:\+|\(\+?)?\d[\d ()./-]{5,24}\d(?![\w]|[-./]\d)/g;
+const nanpPattern = /^(?:1[ .-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}([ .-]))[2-9]\d{2}[ .-]\d{4}$/;
+const datePattern = /\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d{2}(?!\d)/;
+
+function findPhones(text: string, out: Candidate[]): void {
+  for (const match of text.matchAll(phoneRunPattern)) {
+    const raw = match[0];
+    if (isPhoneShape(raw))
+      out.push({ type: 'phone', start: match.index, end: match.index + raw.length, priority: priority.phone });
+  }
+}
+
+function isPhoneShape(raw: string): boolean {
+  if (!parenthesesBalanced(raw) || /[ ./-]{2,}/.test(raw.replaceAll(') ', ')'))) return false;
+  if (datePattern.test(raw)) return false;
+  const groups = raw.split(/[ ./()-]+/).filter((group) => group.length > 0);
+  if (groups.length === 3 && /^\d{1,2}[./-]\d{1,2}[./-]\d{2}$/.test(raw)) return false; // 12/05/80
+  if (raw.startsWith('+') || raw.startsWith('(+') || raw.startsWith('00')) {
+    const digits = raw.replace('(0)', '').replace(/\D/g, '').replace(/^00/, '');
+    return digits.length >= 8 && digits.length <= 15 && digits[0] !== '0';
+  }
+  if (nanpPattern.test(raw)) return true;
+  if (raw.startsWith('0') || raw.startsWith('(0')) {
+    const digits = raw.replace(/\D/g, '');
+    if (digits.length < 9 || digits.length > 12 || groups.length < 2) return false;
+    if (groups.some((group) => group.length > 8)) return false;
+    // Dots separate two-digit pairs in French numbers (06.12.34.56.78); elsewhere they mean decimals or dates.
+    if (raw.includes('.') && groups.some((group) => group.length > 3)) return false;
+    return true;
+  }
+  return false;
+}
+
+function parenthesesBalanced(raw: string): boolean {
+  let depth = 0;
+  for (const char of raw) {
+    if (char === '(') depth++;
+    else if (char === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Dates of birth: a date right after a birth keyword (English, German, French). Other dates are not PII here.
+
+const monthNames =
+  'Jan(?:uary|uar)?|Feb(?:ruary|ruar)?|Mar(?:ch)?|März|Apr(?:il)?|May|Mai|June?|Juni|July?|Juli|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Okt(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Dez(?:ember)?|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre';
+const birthDate = `(\\d{4}-\\d{1,2}-\\d{1,2}|\\d{1,2}[./-]\\d{1,2}[./-](?:\\d{4}|\\d{2})(?!\\d)|(?:\\d{1,2}(?:st|nd|rd|th|\\.)?\\s+)?(?:${monthNames})\\.?\\s+(?:\\d{1,2}(?:st|nd|rd|th)?,?\\s+)?\\d{4})`;
+const dobPattern = new RegExp(
+  `(?:\\bDOB\\b|\\bD\\.O\\.B\\.?|\\bdate\\s+of\\s+birth\\b|\\bbirth\\s*date\\b|\\bbirthday\\b|\\bborn(?:\\s+on)?\\b|\\bgeb\\.|\\bgeboren(?:\\s+am)?\\b|\\bGeburtsdatum\\b|\\bdate\\s+de\\s+naissance\\b|\\bnée?\\s+le\\b)[\\s:=#,(-]{0,4}${birthDate}`,
+  'dgiu',
+);
+const dobKeywordPrefilter = /dob|d\.o\.b|birth|born|geb|naissance|n[ée]e? le/i;
+
+function findDatesOfBirth(text: string, out: Candidate[]): void {
+  if (!dobKeywordPrefilter.test(text)) return;
+  for (const match of text.matchAll(dobPattern)) {
+    const indices = match.indices?.[1];
+    if (indices) out.push({ type: 'date_of_birth', start: indices[0], end: indices[1], priority: priority.date_of_birth });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function findCustom(text: string, compiled: CompiledPiiPatterns, out: Candidate[]): void {
+  for (const { type, regex } of compiled.patterns) {
+    // A fresh copy keeps the shared compiled RegExp stateless (lastIndex) across concurrent callers.
+    for (const match of text.matchAll(new RegExp(regex.source, regex.flags))) {
+      if (match[0].length === 0) continue;
+      out.push({ type, start: match.index, end: match.index + match[0].length, priority: priority.custom });
+    }
+  }
+}
+
+/** Longest first, then most specific; a candidate overlapping an accepted span is dropped. */
+function resolveOverlaps(candidates: Candidate[]): PiiSpan[] {
+  if (candidates.length === 0) return [];
+  candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || b.priority - a.priority || a.start - b.start);
+  const accepted: Candidate[] = []; // kept sorted by start
+  for (const candidate of candidates) {
+    let low = 0;
+    let high = accepted.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((accepted[mid] as Candidate).start < candidate.start) low = mid + 1;
+      else high = mid;
+    }
+    const before = accepted[low - 1];
+    const after = accepted[low];
+    if (before && before.end > candidate.start) continue;
+    if (after && after.start < candidate.end) continue;
+    accepted.splice(low, 0, candidate);
+  }
+  return accepted.map(({ type, start, end }) => ({ type, start, end }));
+}
