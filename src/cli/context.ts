@@ -8,6 +8,7 @@ import {
   toGroundworkError,
 } from '../core/index.ts';
 import { type CreatePlatformOptions, createPlatform, type Platform } from '../create-platform.ts';
+import { ApiClient } from './api-client.ts';
 import { exitCodeFor, exitCodes } from './exit-codes.ts';
 import { Output } from './output.ts';
 
@@ -18,6 +19,9 @@ export interface GlobalOptions {
   config?: string;
   json?: boolean;
   quiet?: boolean;
+  /** `--server URL`: use the HTTP API instead of the store. */
+  server?: string;
+  apiKey?: string;
 }
 
 export interface CliIo {
@@ -35,6 +39,11 @@ export interface CommandContext {
   config(): LoadedConfig;
   /** Opens the store (applying migrations) once per command; closed when the command ends. */
   platform(options?: CreatePlatformOptions): Promise<Platform>;
+  /**
+   * The HTTP client when `--server URL` (or `client.server` / GROUNDWORK_SERVER_URL) is given, else
+   * undefined: commands branch on it — `const api = context.api(); if (api) … else … platform()`.
+   */
+  api(): ApiClient | undefined;
 }
 
 /** A command action returns its exit code (default 0). */
@@ -69,13 +78,21 @@ export class CliRuntime {
             env: this.io.env,
             cwd: this.io.cwd,
             configFile: globals.config,
-            flags: { dataDir: globals.dataDir, databaseUrl: globals.databaseUrl },
+            flags: {
+              dataDir: globals.dataDir,
+              databaseUrl: globals.databaseUrl,
+              client: { server: globals.server, apiKey: globals.apiKey },
+            },
           });
           return loaded;
         },
         platform: (options) => {
           platform ??= createPlatform(context.config(), options);
           return platform;
+        },
+        api: () => {
+          const { client } = context.config().config;
+          return client.server ? new ApiClient(client.server, client.apiKey) : undefined;
         },
       };
       try {

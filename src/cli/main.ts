@@ -1,7 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { groundworkVersion } from '../core/index.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
+import { registerKeysCommands } from './commands/keys.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
 
@@ -25,6 +28,8 @@ export function buildProgram(runtime: CliRuntime): Command {
     .addOption(new Option('--data-dir <dir>', 'embedded store data directory (default ./.groundwork)'))
     .addOption(new Option('--database-url <url>', 'server mode: PostgreSQL connection URL (or DATABASE_URL)'))
     .addOption(new Option('--config <file>', 'config file (default groundwork.config.json|yaml in the working directory)'))
+    .addOption(new Option('--server <url>', 'use the HTTP API of a running `groundwork serve` (or GROUNDWORK_SERVER_URL)'))
+    .addOption(new Option('--api-key <key>', 'API key for --server (prefer GROUNDWORK_API_KEY: flags show in ps)'))
     .option('--json', 'machine-readable JSON on stdout')
     .option('-q, --quiet', 'print only results and errors')
     .addHelpText('after', exitCodeHelp)
@@ -37,6 +42,9 @@ export function buildProgram(runtime: CliRuntime): Command {
   program.enablePositionalOptions(false);
   registerDoctorCommand(program, runtime);
   registerDbCommands(program, runtime);
+  registerServeCommand(program, runtime);
+  registerKeysCommands(program, runtime);
+  registerAuditCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

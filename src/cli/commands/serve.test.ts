@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runGroundwork } from '../../../test/helpers/run-cli.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/groundwork.js', import.meta.url));
+
+/** Starts `groundwork serve --json` and resolves with its URL once it listens. */
+function serve(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args, 'serve', '--port', '0', '--json'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      try {
+        const { url } = JSON.parse(stdout) as { url: string };
+        clearTimeout(timer);
+        resolve({ child, url, stderr: () => stderr });
+      } catch {
+        // not complete yet
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('groundwork serve, keys and audit (as processes)', () => {
+  test('keys and audit on the store; serve refuses 0.0.0.0 without keys; --server routes the CLI through the API', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gw-serve-'));
+    const globals = ['--data-dir', dataDir];
+
+    const refused = await runGroundwork([...globals, 'serve', '--host', '0.0.0.0', '--port', '0']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /Refusing to listen on 0\.0\.0\.0/);
+    assert.match(refused.stderr, /keys create --admin/);
+
+    const created = await runGroundwork([...globals, 'keys', 'create', '--admin', '--name', 'ops', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const { token, key } = JSON.parse(created.stdout) as { token: string; key: { id: string; role: string } };
+    assert.equal(key.role, 'admin');
+    const human = await runGroundwork([
+      ...globals,
+      'keys',
+      'create',
+      '--role',
+      'viewer',
+      '--principals',
+      'group:claims',
+      '--expires',
+      '30',
+    ]);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /shown once/);
+    const bad = await runGroundwork([...globals, 'keys', 'create', '--role', 'emperor']);
+    assert.equal(bad.code, 2);
+
+    const listed = await runGroundwork([...globals, 'keys', 'list']);
+    assert.match(listed.stdout, new RegExp(key.id));
+    assert.ok(!listed.stdout.includes(token.slice(16)));
+
+    const server = await serve(globals);
+    try {
+      const env = { GROUNDWORK_API_KEY: token };
+      const viaApi = await runGroundwork(['--server', server.url, 'keys', 'list', '--json'], { env });
+      assert.equal(viaApi.code, 0, viaApi.stderr);
+      assert.equal((JSON.parse(viaApi.stdout) as { keys: unknown[] }).keys.length, 2);
+      const unauthenticated = await runGroundwork(['--server', server.url, 'keys', 'list']);
+      assert.equal(unauthenticated.code, 1);
+      assert.match(unauthenticated.stderr, /auth\.missing/);
+      const revoked = await runGroundwork(['--server', server.url, 'keys', 'revoke', key.id], { env });
+      assert.equal(revoked.code, 0, revoked.stderr);
+      const afterRevoke = await runGroundwork(['--server', server.url, 'audit', 'verify'], { env });
+      assert.equal(afterRevoke.code, 1);
+      assert.match(afterRevoke.stderr, /auth\.invalid_key/);
+    } finally {
+      assert.equal(await stop(server.child), 0, server.stderr());
+    }
+
+    const audit = await runGroundwork([...globals, 'audit', 'list', '--json']);
+    const actions = (JSON.parse(audit.stdout) as { entries: Array<{ action: string; actor: string }> }).entries.map(
+      (e) => e.action,
+    );
+    assert.deepEqual(actions, ['key.revoke', 'key.create', 'key.create']);
+    const verified = await runGroundwork([...globals, 'audit', 'verify']);
+    assert.equal(verified.code, 0);
+    assert.match(verified.stdout, /intact: 3 entries/);
+  });
+});
