@@ -11,6 +11,7 @@ import {
   systemClock,
   type Tracer,
 } from './core/index.ts';
+import { createObservability, type Observability } from './observe/index.ts';
 import { type Database, openStore } from './store/index.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface Platform {
   readonly tracer: Tracer;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Trace recorder (subscribed to `span-end`), metrics for `/metrics`, OTLP export; flushed by `close()`. */
+  readonly observe: Observability;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,9 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     options.database ??
     (await openStore(config, { logger, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) }));
   const closers: Array<() => Promise<void>> = [() => db.close()];
+  const clock = options.clock ?? systemClock;
+  const observe = createObservability({ db, events, config: config.observe, logger, clock });
+  closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
   return {
     config,
     secrets,
@@ -53,7 +59,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     events,
     tracer: createTracer(events),
     logger,
-    clock: options.clock ?? systemClock,
+    clock,
+    observe,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -1,0 +1,93 @@
+import type { Clock, EventBus, GroundworkConfig, Logger } from '../core/index.ts';
+import type { Database } from '../store/index.ts';
+import { createMetricsRegistry } from './metrics-registry.ts';
+import { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
+import { createOtlpExporter, type OtlpExporter } from './otlp-exporter.ts';
+import { buildPriceTable, type PriceTable } from './prices.ts';
+import { startTracePurgeSchedule } from './purge-traces.ts';
+import { defaultTextRedactor, type TextRedactor } from './span-rows.ts';
+import { createTraceRecorder, type TraceRecorder } from './trace-recorder.ts';
+
+/** The running observe feature of one platform: recorder, metrics and (optionally) the OTLP exporter. */
+export interface Observability {
+  readonly metrics: ObserveMetrics;
+  readonly recorder: TraceRecorder;
+  /** Present when `observe.otlpEndpoint` is configured. */
+  readonly exporter: OtlpExporter | undefined;
+  readonly prices: PriceTable;
+  /** Prometheus text exposition (0.0.4) for `/metrics`. */
+  renderMetrics(): Promise<string>;
+  /** Server and worker: purge traces older than `observe.retentionDays` now and hourly. Returns a stop function. */
+  startPurgeSchedule(intervalMs?: number): () => void;
+  /** Flushes and stops recorder and exporter. */
+  close(): Promise<void>;
+}
+
+export interface CreateObservabilityOptions {
+  readonly db: Database;
+  readonly events: EventBus;
+  readonly config: GroundworkConfig['observe'];
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** PII redaction for `textRetention: redact` (protect's `redactPii`); a conservative default otherwise. */
+  readonly redact?: TextRedactor;
+  readonly fetch?: typeof fetch;
+}
+
+export function createObservability(options: CreateObservabilityOptions): Observability {
+  const { config, logger } = options;
+  const metrics = createObserveMetrics(createMetricsRegistry());
+  const prices = buildPriceTable(config.prices);
+  const redact = options.redact ?? defaultTextRedactor;
+  const exporter = config.otlpEndpoint
+    ? createOtlpExporter({
+        endpoint: config.otlpEndpoint,
+        retention: config.textRetention,
+        redact,
+        metrics,
+        logger,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      })
+    : undefined;
+  const recorder = createTraceRecorder({
+    db: options.db,
+    events: options.events,
+    metrics,
+    prices,
+    retention: config.textRetention,
+    redact,
+    contextWarnRatio: config.contextWarnRatio,
+    maxBufferedSpans: config.recorder.maxBufferedSpans,
+    flushBatchSize: config.recorder.flushBatchSize,
+    flushIntervalMs: config.recorder.flushIntervalMs,
+    logger,
+    ...(exporter ? { sinks: [exporter] } : {}),
+  });
+  // Ingestion lag per source, read at scrape time.
+  metrics.registry.addCollector(async () => {
+    const rows = await options.db.query<{ name: string; lag: number | null }>(
+      `SELECT name, EXTRACT(EPOCH FROM (now() - last_success_at))::double precision AS lag FROM sources`,
+    );
+    metrics.ingestLag.reset();
+    for (const row of rows.rows) if (row.lag !== null) metrics.ingestLag.set({ source: row.name }, Number(row.lag));
+  });
+  return {
+    metrics,
+    recorder,
+    exporter,
+    prices,
+    renderMetrics: () => metrics.registry.render(),
+    startPurgeSchedule: (intervalMs) =>
+      startTracePurgeSchedule({
+        db: options.db,
+        retentionDays: config.retentionDays,
+        clock: options.clock,
+        logger,
+        ...(intervalMs === undefined ? {} : { intervalMs }),
+      }),
+    async close() {
+      await recorder.close();
+      await exporter?.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * observe/: traces, cost, budgets, metrics and OTLP export — all subscribers to `span-end` events.
+ * See docs/observability.md.
+ */
+export {
+  type Budget,
+  type BudgetEvent,
+  type BudgetInput,
+  type BudgetPeriodStatus,
+  type BudgetStatus,
+  type CheckBudgetOptions,
+  checkBudget,
+  deleteBudget,
+  listBudgetEvents,
+  listBudgets,
+  setBudget,
+} from './budgets.ts';
+export { type CostGrouping, type CostReport, type CostReportOptions, type CostReportRow, costReport } from './cost-report.ts';
+export { type CreateObservabilityOptions, createObservability, type Observability } from './create-observability.ts';
+export {
+  type Counter,
+  createMetricsRegistry,
+  type Gauge,
+  type Histogram,
+  type Labels,
+  type MetricsRegistry,
+} from './metrics-registry.ts';
+export { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
+export {
+  createOtlpExporter,
+  type OtlpExporter,
+  type OtlpExporterOptions,
+  type OtlpExportRequest,
+  toOtelId,
+  toOtlpSpan,
+} from './otlp-exporter.ts';
+export { buildPriceTable, builtInPrices, type ModelPrice, type PriceTable, priceFor, spanUsage } from './prices.ts';
+export { purgeTraces, retentionCutoff, startTracePurgeSchedule } from './purge-traces.ts';
+export { defaultTextRedactor, type TextRedactor, type TextRetention } from './span-rows.ts';
+export {
+  getTrace,
+  listTraces,
+  type RetrievedChunkView,
+  restrictedDocumentTitle,
+  type SpanView,
+  type TraceAccess,
+  type TraceDetail,
+  type TraceFilters,
+  type TraceSummary,
+} from './trace-access.ts';
+export { createTraceRecorder, type TraceRecorder, type TraceRecorderStats } from './trace-recorder.ts';

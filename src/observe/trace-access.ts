@@ -1,0 +1,344 @@
+import type { Caller } from '../core/index.ts';
+import type { Queryable } from '../store/index.ts';
+
+/**
+ * Reading traces, with the access rules in SQL.
+ *
+ * - admins and callers that see everything: every trace;
+ * - reviewers and builders: their own traces and the traces of the use cases they review
+ *   (`access.reviewableUseCases`, resolved by the caller's edge from the use-case configuration);
+ * - everyone else: their own traces (`caller_id = caller.id`).
+ *
+ * A trace stores chunk ids and scores, never chunk text. When a trace is shown, document titles and chunk
+ * snippets are joined in with the reader's principals (in SQL); documents the reader may not read appear as
+ * "[restricted document]". A reader other than the trace's own caller also does not get the answer text when
+ * it cites or was built from a document they may not read.
+ */
+export interface TraceAccess {
+  /** Use cases whose traces this reader reviews (reviewer and builder roles). */
+  readonly reviewableUseCases?: readonly string[];
+}
+
+export interface TraceFilters {
+  readonly useCase?: string;
+  /** Caller id (`user:alice@example.com`). */
+  readonly user?: string;
+  readonly outcome?: string;
+  readonly operation?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  /** Default 50, at most 500. */
+  readonly limit?: number;
+}
+
+export interface TraceSummary {
+  readonly id: string;
+  readonly operation: string;
+  readonly name: string;
+  readonly callerId: string | null;
+  readonly useCase: string | null;
+  readonly promptVersion: string | null;
+  readonly model: string | null;
+  readonly provider: string | null;
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  readonly status: 'ok' | 'error';
+  readonly outcome: string;
+  readonly errorCode: string | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly embeddingTokens: number;
+  readonly costUsd: number;
+  readonly confidence: number | null;
+  readonly contextNearLimit: boolean;
+}
+
+export interface RetrievedChunkView {
+  readonly chunkId: string;
+  readonly documentId: string;
+  readonly score?: number;
+  readonly n?: number;
+  /** Document title, or "[restricted document]". */
+  readonly title: string;
+  /** First characters of the chunk, only when the reader may read it. */
+  readonly snippet?: string;
+  readonly restricted: boolean;
+}
+
+export interface SpanView {
+  readonly spanId: string;
+  readonly parentSpanId: string | null;
+  readonly name: string;
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  /** Milliseconds from the trace start. */
+  readonly offsetMs: number;
+  readonly status: 'ok' | 'error';
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly model: string | null;
+  readonly provider: string | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly embeddingTokens: number;
+  readonly costUsd: number;
+  readonly contextNearLimit: boolean;
+  readonly attributes: Record<string, unknown>;
+  readonly retrieved?: readonly RetrievedChunkView[];
+  readonly citations?: readonly RetrievedChunkView[];
+}
+
+export interface TraceDetail extends TraceSummary {
+  readonly endedAt: Date;
+  readonly callerSeesEverything: boolean;
+  readonly question: string | null;
+  readonly answer: string | null;
+  /** Why the answer is absent: `retention` (not kept) or `restricted` (cites documents the reader may not read). */
+  readonly answerWithheld?: 'retention' | 'restricted';
+  readonly textRetention: string;
+  readonly attributes: Record<string, unknown>;
+  readonly spans: readonly SpanView[];
+}
+
+export const restrictedDocumentTitle = '[restricted document]';
+
+type TraceDbRow = {
+  id: string;
+  operation: string;
+  name: string;
+  caller_id: string | null;
+  caller_sees_everything: boolean;
+  use_case: string | null;
+  prompt_version: string | null;
+  model: string | null;
+  provider: string | null;
+  started_at: Date;
+  ended_at: Date;
+  duration_ms: number;
+  status: 'ok' | 'error';
+  outcome: string;
+  error_code: string | null;
+  input_tokens: string | number;
+  output_tokens: string | number;
+  embedding_tokens: string | number;
+  cost_usd: number;
+  confidence: number | null;
+  context_near_limit: boolean;
+  question: string | null;
+  answer: string | null;
+  text_retention: string;
+  attributes: Record<string, unknown>;
+};
+
+/** The visibility predicate, with its parameters appended to `params`. */
+function visibility(caller: Caller, access: TraceAccess, params: unknown[]): string {
+  if (caller.seesEverything || caller.role === 'admin') return 'true';
+  params.push(caller.id);
+  const own = `caller_id = $${params.length}`;
+  if ((caller.role === 'reviewer' || caller.role === 'builder') && (access.reviewableUseCases?.length ?? 0) > 0) {
+    params.push(access.reviewableUseCases);
+    return `(${own} OR use_case = ANY($${params.length}::text[]))`;
+  }
+  return own;
+}
+
+function toSummary(row: TraceDbRow): TraceSummary {
+  return {
+    id: row.id,
+    operation: row.operation,
+    name: row.name,
+    callerId: row.caller_id,
+    useCase: row.use_case,
+    promptVersion: row.prompt_version,
+    model: row.model,
+    provider: row.provider,
+    startedAt: new Date(row.started_at),
+    durationMs: Number(row.duration_ms),
+    status: row.status,
+    outcome: row.outcome,
+    errorCode: row.error_code,
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    embeddingTokens: Number(row.embedding_tokens),
+    costUsd: Number(row.cost_usd),
+    confidence: row.confidence === null ? null : Number(row.confidence),
+    contextNearLimit: row.context_near_limit,
+  };
+}
+
+const summaryColumns = `id, operation, name, caller_id, caller_sees_everything, use_case, prompt_version, model, provider,
+  started_at, ended_at, duration_ms, status, outcome, error_code, input_tokens, output_tokens, embedding_tokens, cost_usd,
+  confidence, context_near_limit`;
+
+/** Traces the caller may see, newest first. */
+export async function listTraces(
+  db: Queryable,
+  caller: Caller,
+  filters: TraceFilters = {},
+  access: TraceAccess = {},
+): Promise<TraceSummary[]> {
+  const params: unknown[] = [];
+  const where = [visibility(caller, access, params)];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (filters.useCase) add((n) => `use_case = $${n}`, filters.useCase);
+  if (filters.user) add((n) => `caller_id = $${n}`, filters.user);
+  if (filters.outcome) add((n) => `outcome = $${n}`, filters.outcome);
+  if (filters.operation) add((n) => `operation = $${n}`, filters.operation);
+  if (filters.since) add((n) => `started_at >= $${n}`, filters.since);
+  if (filters.until) add((n) => `started_at < $${n}`, filters.until);
+  params.push(Math.min(Math.max(1, Math.floor(filters.limit ?? 50)), 500));
+  const result = await db.query<TraceDbRow>(
+    `SELECT ${summaryColumns} FROM traces WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return result.rows.map(toSummary);
+}
+
+interface ChunkRef {
+  chunkId: string;
+  documentId: string;
+  score?: number;
+  n?: number;
+}
+
+function chunkRefs(value: unknown): ChunkRef[] {
+  if (!Array.isArray(value)) return [];
+  const out: ChunkRef[] = [];
+  for (const item of value) {
+    if (!item || typeof item !== 'object') continue;
+    const entry = item as Record<string, unknown>;
+    if (typeof entry.chunkId !== 'string' || typeof entry.documentId !== 'string') continue;
+    out.push({
+      chunkId: entry.chunkId,
+      documentId: entry.documentId,
+      ...(typeof entry.score === 'number' ? { score: entry.score } : {}),
+      ...(typeof entry.n === 'number' ? { n: entry.n } : {}),
+    });
+  }
+  return out;
+}
+
+/** One trace with its spans, or undefined when it does not exist or the caller may not see it (indistinguishable). */
+export async function getTrace(
+  db: Queryable,
+  caller: Caller,
+  id: string,
+  access: TraceAccess = {},
+): Promise<TraceDetail | undefined> {
+  const params: unknown[] = [id];
+  const trace = (
+    await db.query<TraceDbRow>(
+      `SELECT ${summaryColumns}, question, answer, text_retention, attributes FROM traces
+       WHERE id = $1 AND ${visibility(caller, access, params)}`,
+      params,
+    )
+  ).rows[0];
+  if (!trace) return undefined;
+  const spanRows = (
+    await db.query<{
+      span_id: string;
+      parent_span_id: string | null;
+      name: string;
+      started_at: Date;
+      duration_ms: number;
+      status: 'ok' | 'error';
+      error_code: string | null;
+      error_message: string | null;
+      model: string | null;
+      provider: string | null;
+      input_tokens: string | number;
+      output_tokens: string | number;
+      embedding_tokens: string | number;
+      cost_usd: number;
+      context_near_limit: boolean;
+      attributes: Record<string, unknown>;
+    }>(
+      `SELECT span_id, parent_span_id, name, started_at, duration_ms, status, error_code, error_message, model, provider,
+         input_tokens, output_tokens, embedding_tokens, cost_usd, context_near_limit, attributes
+       FROM spans WHERE trace_id = $1 ORDER BY started_at, span_id`,
+      [id],
+    )
+  ).rows;
+
+  // Which referenced documents and chunks may this reader see? Decided in SQL with the reader's principals.
+  const refs = spanRows.flatMap((row) => [
+    ...chunkRefs(row.attributes['groundwork.retrieved']),
+    ...chunkRefs(row.attributes['groundwork.citations']),
+  ]);
+  const documentIds = [...new Set(refs.map((ref) => ref.documentId))];
+  const chunkIds = [...new Set(refs.map((ref) => ref.chunkId))];
+  const titles = new Map<string, string>();
+  const snippets = new Map<string, string>();
+  if (documentIds.length > 0) {
+    const documents = await db.query<{ id: string; title: string }>(
+      `SELECT id, title FROM documents WHERE id = ANY($1::text[]) AND ($2::boolean OR principals && $3::text[])`,
+      [documentIds, caller.seesEverything, caller.principals],
+    );
+    for (const row of documents.rows) titles.set(row.id, row.title);
+    const chunks = await db.query<{ id: string; snippet: string }>(
+      `SELECT id, left(text, 200) AS snippet FROM chunks WHERE id = ANY($1::text[]) AND ($2::boolean OR principals && $3::text[])`,
+      [chunkIds, caller.seesEverything, caller.principals],
+    );
+    for (const row of chunks.rows) snippets.set(row.id, row.snippet);
+  }
+  const view = (ref: ChunkRef): RetrievedChunkView => {
+    const title = titles.get(ref.documentId);
+    const snippet = title === undefined ? undefined : snippets.get(ref.chunkId);
+    return {
+      ...ref,
+      title: title ?? restrictedDocumentTitle,
+      ...(snippet === undefined ? {} : { snippet }),
+      restricted: title === undefined,
+    };
+  };
+  const traceStart = new Date(trace.started_at).getTime();
+  let restrictedSources = false;
+  const spans: SpanView[] = spanRows.map((row) => {
+    const retrieved = chunkRefs(row.attributes['groundwork.retrieved']).map(view);
+    const citations = chunkRefs(row.attributes['groundwork.citations']).map(view);
+    if ([...retrieved, ...citations].some((item) => item.restricted)) restrictedSources = true;
+    const { 'groundwork.retrieved': _r, 'groundwork.citations': _c, ...attributes } = row.attributes;
+    return {
+      spanId: row.span_id,
+      parentSpanId: row.parent_span_id,
+      name: row.name,
+      startedAt: new Date(row.started_at),
+      durationMs: Number(row.duration_ms),
+      offsetMs: new Date(row.started_at).getTime() - traceStart,
+      status: row.status,
+      errorCode: row.error_code,
+      errorMessage: row.error_message,
+      model: row.model,
+      provider: row.provider,
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      embeddingTokens: Number(row.embedding_tokens),
+      costUsd: Number(row.cost_usd),
+      contextNearLimit: row.context_near_limit,
+      attributes,
+      ...(retrieved.length > 0 ? { retrieved } : {}),
+      ...(citations.length > 0 ? { citations } : {}),
+    };
+  });
+  const ownTrace = trace.caller_id === caller.id;
+  const withholdAnswer = restrictedSources && !ownTrace && !caller.seesEverything && trace.answer !== null;
+  const { 'groundwork.retrieved': _r, 'groundwork.citations': _c, ...rootAttributes } = trace.attributes;
+  return {
+    ...toSummary(trace),
+    endedAt: new Date(trace.ended_at),
+    callerSeesEverything: trace.caller_sees_everything,
+    question: trace.question,
+    answer: withholdAnswer ? null : trace.answer,
+    ...(withholdAnswer
+      ? { answerWithheld: 'restricted' as const }
+      : trace.answer === null && trace.operation === 'answer'
+        ? { answerWithheld: 'retention' as const }
+        : {}),
+    textRetention: trace.text_retention,
+    attributes: rootAttributes,
+    spans,
+  };
+}
