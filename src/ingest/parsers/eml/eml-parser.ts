@@ -1,0 +1,116 @@
+import { htmlToSections } from '../html/html-to-sections.ts';
+import { corruptError } from '../parse-errors.ts';
+import {
+  buildDocument,
+  extensionOf,
+  isoDate,
+  normalizeText,
+  oneLine,
+  titleFromFileName,
+  withoutControlCharacters,
+} from '../parsed-document.ts';
+import type { ChildDocument, ParsedDocument, ParsedSection, ParseInput, Parser } from '../parser.ts';
+
+interface AddressLike {
+  readonly text: string;
+}
+
+function addresses(value: AddressLike | AddressLike[] | undefined): string | undefined {
+  if (!value) return undefined;
+  const text = (Array.isArray(value) ? value : [value]).map((entry) => entry.text).join(', ');
+  return text || undefined;
+}
+
+/** A file name that is safe as a child path segment. */
+function safeName(name: string): string {
+  return (
+    withoutControlCharacters(name)
+      .replace(/[\\/]+/g, '_')
+      .replace(/^\.+/, '')
+      .trim() || 'attachment'
+  );
+}
+
+/**
+ * E-mail (EML, RFC 822/MIME): From/To/Cc/Subject/Date become metadata and a header block at the top of the
+ * body text, so a chunk can be cited with its sender and date; the text body is preferred, the HTML body is
+ * converted when there is no text body; MIME charsets are decoded by mailparser. Attachments become
+ * `children` (inline images of the HTML body are left out: logos and signatures are not documents).
+ */
+export const emlParser: Parser = {
+  name: 'eml',
+  mediaTypes: ['message/rfc822'],
+  async parse(input: ParseInput): Promise<ParsedDocument> {
+    const { simpleParser } = await import('mailparser');
+    let mail: Awaited<ReturnType<typeof simpleParser>>;
+    try {
+      mail = await simpleParser(Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength), {
+        skipImageLinks: true,
+        skipTextToHtml: true,
+        skipTextLinks: true,
+      });
+    } catch (error) {
+      throw corruptError(input.fileName, 'e-mail', error);
+    }
+    const from = mail.from?.text || undefined;
+    const to = addresses(mail.to);
+    const cc = addresses(mail.cc);
+    const subject = mail.subject ? oneLine(mail.subject) : undefined;
+    const date = isoDate(mail.date);
+    const headerBlock = [
+      from ? `From: ${from}` : '',
+      to ? `To: ${to}` : '',
+      cc ? `Cc: ${cc}` : '',
+      subject ? `Subject: ${subject}` : '',
+      date ? `Date: ${date}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const headingPath = subject ? [subject] : [];
+    const sections: ParsedSection[] = [];
+    const text = typeof mail.text === 'string' ? normalizeText(mail.text) : '';
+    if (text || typeof mail.html !== 'string') {
+      sections.push({ headingPath, text: [headerBlock, text].filter(Boolean).join('\n\n'), kind: 'text' });
+    } else {
+      const body = htmlToSections(mail.html);
+      sections.push({ headingPath, text: headerBlock, kind: 'text' });
+      for (const section of body.sections) sections.push({ ...section, headingPath: [...headingPath, ...section.headingPath] });
+    }
+    const children: ChildDocument[] = [];
+    const used = new Set<string>();
+    mail.attachments.forEach((attachment, index) => {
+      if (attachment.related && attachment.contentType.startsWith('image/')) return;
+      let name = safeName(
+        attachment.filename ?? `attachment-${index + 1}${attachment.contentType === 'message/rfc822' ? '.eml' : ''}`,
+      );
+      // Two attachments with one name would collide as child paths.
+      if (used.has(name)) {
+        const extension = extensionOf(name);
+        name = `${titleFromFileName(name)}-${index + 1}${extension ? `.${extension}` : ''}`;
+      }
+      used.add(name);
+      children.push({
+        name,
+        path: `attachments/${name}`,
+        bytes: new Uint8Array(attachment.content),
+        mediaType: attachment.contentType,
+      });
+    });
+    return buildDocument({
+      title: subject || titleFromFileName(input.fileName),
+      mediaType: 'message/rfc822',
+      sections,
+      metadata: {
+        author: from,
+        from,
+        to,
+        cc,
+        subject,
+        created: date,
+        messageId: mail.messageId,
+        attachments: children.map((child) => child.name),
+      },
+      children,
+    });
+  },
+};

@@ -1,0 +1,207 @@
+import { isGroundworkError } from '../../../core/index.ts';
+import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { corruptError, emptyError, encryptedError, throwIfAborted } from '../parse-errors.ts';
+import { buildDocument, isoDate, normalizeText, oneLine, titleFromFileName } from '../parsed-document.ts';
+import type { ParsedDocument, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
+
+type Unpdf = typeof import('unpdf');
+type PdfDocument = Awaited<ReturnType<Unpdf['getDocumentProxy']>>;
+
+/** Rendering resolution for OCR: ~200 dpi reads small print well; capped in pixels for huge pages. */
+const ocrDpi = 200;
+const maxOcrPixels = 16_000_000;
+
+/** `D:20260815120000+02'00'` (PDF date) or an ISO string to ISO 8601. */
+export function pdfDate(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
+  const match = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(Z|[+-]\d{2}'?\d{2}'?)?/.exec(value);
+  if (!match) return isoDate(value);
+  const [, year, month = '01', day = '01', hour = '00', minute = '00', second = '00', zone] = match;
+  const offset = !zone || zone === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3).replace(/'/g, '').padEnd(2, '0')}`;
+  return isoDate(`${year}-${month}-${day}T${hour}:${minute}:${second}${offset}`);
+}
+
+/** A metadata title worth showing: not empty, not "Untitled", without "Microsoft Word - " and a file extension. */
+function cleanTitle(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const title = oneLine(value)
+    .replace(/^Microsoft (Word|PowerPoint|Excel) - /i, '')
+    .replace(/\.(docx?|pptx?|xlsx?|pdf|odt)$/i, '')
+    .trim();
+  return title && !/^(untitled|document\d*|title)$/i.test(title) ? title : undefined;
+}
+
+interface OutlineNode {
+  readonly title: string;
+  readonly dest: string | unknown[] | null;
+  readonly items: readonly OutlineNode[];
+}
+
+/** For each page (0-based index), the bookmark path in force on it, from the PDF outline; empty when there is none. */
+async function headingPathsByPage(pdf: PdfDocument): Promise<(readonly string[])[]> {
+  const byPage: (readonly string[])[] = Array.from({ length: pdf.numPages }, () => []);
+  let outline: OutlineNode[] | null;
+  try {
+    outline = (await pdf.getOutline()) as OutlineNode[] | null;
+  } catch {
+    return byPage;
+  }
+  if (!outline || outline.length === 0) return byPage;
+  const starts: { page: number; path: string[] }[] = [];
+  const visit = async (nodes: readonly OutlineNode[], parents: string[], depth: number) => {
+    for (const node of nodes) {
+      const path = [...parents, oneLine(node.title)];
+      try {
+        const dest = typeof node.dest === 'string' ? await pdf.getDestination(node.dest) : node.dest;
+        const ref = Array.isArray(dest) ? dest[0] : undefined;
+        const page =
+          typeof ref === 'number'
+            ? ref
+            : ref && typeof ref === 'object'
+              ? await pdf.getPageIndex(ref as { num: number; gen: number })
+              : undefined;
+        if (page !== undefined) starts.push({ page, path });
+      } catch {
+        // A broken bookmark only loses its heading.
+      }
+      if (depth < 6) await visit(node.items ?? [], path, depth + 1);
+    }
+  };
+  await visit(outline, [], 0);
+  starts.sort((a, b) => a.page - b.page);
+  let current: readonly string[] = [];
+  let next = 0;
+  for (let page = 0; page < pdf.numPages; page++) {
+    while (next < starts.length && (starts[next]?.page ?? Infinity) <= page) current = starts[next++]?.path ?? current;
+    byPage[page] = current;
+  }
+  return byPage;
+}
+
+function nonWhitespaceLength(text: string): number {
+  return text.replace(/\s+/g, '').length;
+}
+
+/**
+ * PDF: per-page text from the text layer (unpdf / PDF.js), one section per page with the bookmark (outline)
+ * path as its heading path; title, author, subject and dates from the document info. Pages with fewer than
+ * `limits.ocr.minPageChars` characters — scanned pages, also inside otherwise digital PDFs — are rendered
+ * (@napi-rs/canvas) and OCRed, only those pages. Password-protected PDFs fail with `parse.encrypted`.
+ */
+export const pdfParser: Parser = {
+  name: 'pdf',
+  mediaTypes: ['application/pdf'],
+  async parse(input: ParseInput): Promise<ParsedDocument> {
+    const { fileName, limits, signal } = input;
+    const unpdf = await import('unpdf');
+    let pdf: PdfDocument;
+    try {
+      // PDF.js takes ownership of the buffer it is given: hand it a copy.
+      pdf = await unpdf.getDocumentProxy(new Uint8Array(input.bytes), { verbosity: 0 });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'PasswordException') throw encryptedError(fileName, 'PDF', error);
+      throw corruptError(fileName, 'PDF', error);
+    }
+    try {
+      throwIfAborted(signal, fileName);
+      let pageTexts: string[];
+      try {
+        pageTexts = (await unpdf.extractText(pdf, { mergePages: false })).text;
+      } catch (error) {
+        throw corruptError(fileName, 'PDF', error);
+      }
+      throwIfAborted(signal, fileName);
+      const headingPaths = await headingPathsByPage(pdf);
+      const warnings: ParseWarning[] = [];
+      let ocrPages = 0;
+      const sections: ParsedSection[] = [];
+      for (let index = 0; index < pdf.numPages; index++) {
+        const page = index + 1;
+        let text = normalizeText(pageTexts[index] ?? '');
+        if (nonWhitespaceLength(text) < limits.ocr.minPageChars) {
+          if (!limits.ocr.enabled) {
+            warnings.push({
+              code: 'ocr.disabled',
+              message: `Page ${page} has no text layer and OCR is disabled; it was left empty.`,
+              page,
+            });
+          } else {
+            throwIfAborted(signal, fileName);
+            const ocr = await ocrPage(unpdf, pdf, page, fileName);
+            throwIfAborted(signal, fileName);
+            const confidence = Math.round(ocr.confidence * 100) / 100;
+            const ocrText = normalizeText(ocr.text);
+            if (nonWhitespaceLength(ocrText) > nonWhitespaceLength(text)) text = ocrText;
+            ocrPages++;
+            warnings.push({
+              code: 'ocr.page',
+              message: `Page ${page} has no text layer; its text was recognised by OCR.`,
+              page,
+              confidence,
+            });
+            if (ocrText && ocr.confidence < lowOcrConfidence) {
+              warnings.push({
+                code: 'ocr.low_confidence',
+                message: `OCR confidence on page ${page} is ${confidence.toFixed(2)}: the text may contain errors.`,
+                page,
+                confidence,
+              });
+            }
+          }
+        }
+        if (text) sections.push({ headingPath: headingPaths[index] ?? [], text, kind: 'text', pageStart: page, pageEnd: page });
+      }
+      if (sections.length === 0 && !limits.ocr.enabled && pdf.numPages > 0) {
+        throw emptyError(
+          fileName,
+          'the PDF has no text layer (it looks scanned) and OCR is disabled',
+          'Enable OCR (ingest.ocr.enabled = true), or provide a PDF with a text layer.',
+        );
+      }
+      const meta = await pdf.getMetadata().catch(() => undefined);
+      const info = (meta?.info ?? {}) as Record<string, unknown>;
+      const xmpTitle = meta?.metadata?.get('dc:title');
+      const firstBookmark = headingPaths.find((path) => path.length > 0)?.[0];
+      return buildDocument({
+        title: cleanTitle(info.Title) ?? cleanTitle(xmpTitle) ?? firstBookmark ?? titleFromFileName(fileName),
+        mediaType: 'application/pdf',
+        sections,
+        pageCount: pdf.numPages,
+        metadata: {
+          author: typeof info.Author === 'string' ? oneLine(info.Author) : undefined,
+          subject: typeof info.Subject === 'string' ? oneLine(info.Subject) : undefined,
+          keywords: typeof info.Keywords === 'string' ? oneLine(info.Keywords) : undefined,
+          created: pdfDate(info.CreationDate),
+          modified: pdfDate(info.ModDate),
+          producer: typeof info.Producer === 'string' ? oneLine(info.Producer) : undefined,
+          creator: typeof info.Creator === 'string' ? oneLine(info.Creator) : undefined,
+        },
+        warnings,
+        ocrPages,
+      });
+    } finally {
+      await pdf.loadingTask.destroy().catch(() => {});
+    }
+  },
+};
+
+async function ocrPage(
+  unpdf: Unpdf,
+  pdf: PdfDocument,
+  pageNumber: number,
+  fileName: string,
+): Promise<{ text: string; confidence: number }> {
+  try {
+    const page = await pdf.getPage(pageNumber);
+    const viewport = page.getViewport({ scale: 1 });
+    let scale = ocrDpi / 72;
+    const pixels = viewport.width * viewport.height * scale * scale;
+    if (pixels > maxOcrPixels) scale *= Math.sqrt(maxOcrPixels / pixels);
+    const image = await unpdf.renderPageAsImage(pdf, pageNumber, { canvasImport: () => import('@napi-rs/canvas'), scale });
+    return await sharedOcrEngine().recognize(new Uint8Array(image));
+  } catch (error) {
+    if (isGroundworkError(error)) throw error;
+    throw corruptError(fileName, `PDF (page ${pageNumber} could not be rendered for OCR)`, error);
+  }
+}
