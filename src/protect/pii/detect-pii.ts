@@ -191,18 +191,34 @@ function findIbans(text: string, out: Candidate[]): void {
 const cardPattern = /(?<![\d.,/-])\d(?:[ -]?\d){11,18}(?![\d]|[.,/-]\d)/g;
 
 function findCards(text: string, out: Candidate[]): void {
-  for (const match of text.matchAll(cardPattern)) {
-    const raw = match[0];
+  scanRuns(text, cardPattern, (raw, start) => {
     const separators = raw.replace(/\d/g, '');
     if (separators.length > 0) {
       // One separator kind, and the first group is four digits (4-4-4-4, 4-6-5, 4-4-4-4-3 …).
-      if (new Set(separators).size > 1) continue;
-      if (!/^\d{4}[ -]/.test(raw)) continue;
+      if (new Set(separators).size > 1 || !/^\d{4}[ -]/.test(raw)) return false;
     }
     const digits = raw.replace(/\D/g, '');
-    if (digits.length < 13 || digits.length > 19) continue;
-    if (!hasKnownCardPrefix(digits) || !isLuhnValid(digits)) continue;
-    out.push({ type: 'credit_card', start: match.index, end: match.index + raw.length, priority: priority.checksum });
+    if (digits.length < 13 || digits.length > 19) return false;
+    if (!hasKnownCardPrefix(digits) || !isLuhnValid(digits)) return false;
+    out.push({ type: 'credit_card', start, end: start + raw.length, priority: priority.checksum });
+    return true;
+  });
+}
+
+/**
+ * Runs a greedy "digits and separators" pattern; when a run is rejected, scanning resumes after its first
+ * separator, so "Visa 13 4222222222222" or "ext 2 555-201-7788" still find the number inside the run.
+ */
+function scanRuns(text: string, pattern: RegExp, accept: (raw: string, start: number) => boolean): void {
+  const regex = new RegExp(pattern.source, pattern.flags);
+  let match = regex.exec(text);
+  while (match !== null) {
+    const raw = match[0];
+    if (!accept(raw, match.index)) {
+      const separator = raw.slice(1).search(/[^\d]/);
+      if (separator !== -1) regex.lastIndex = match.index + separator + 2;
+    }
+    match = regex.exec(text);
   }
 }
 
@@ -249,7 +265,7 @@ function findPhones(text: string, out: Candidate[]): void {
 
 function isPhoneShape(raw: string): boolean {
   if (!parenthesesBalanced(raw) || /[ ./-]{2,}/.test(raw.replaceAll(') ', ')'))) return false;
-  if (datePattern.test(raw)) return false;
+  if (datePattern.test(raw) || /^\d{3}-\d{2}-\d{4}$/.test(raw)) return false; // dates; the SSN shape
   const groups = raw.split(/[ ./()-]+/).filter((group) => group.length > 0);
   if (groups.length === 3 && /^\d{1,2}[./-]\d{1,2}[./-]\d{2}$/.test(raw)) return false; // 12/05/80
   if (raw.startsWith('+') || raw.startsWith('(+') || raw.startsWith('00')) {
@@ -260,7 +276,8 @@ function isPhoneShape(raw: string): boolean {
   if (raw.startsWith('0') || raw.startsWith('(0')) {
     const digits = raw.replace(/\D/g, '');
     if (digits.length < 9 || digits.length > 12 || groups.length < 2) return false;
-    if (groups.some((group) => group.length > 8)) return false;
+    // An area code after the trunk 0, then subscriber groups; one-digit groups are ISBNs and list numbers.
+    if (groups.some((group) => group.length > 8 || group.length < 2)) return false;
     // Dots separate two-digit pairs in French numbers (06.12.34.56.78); elsewhere they mean decimals or dates.
     if (raw.includes('.') && groups.some((group) => group.length > 3)) return false;
     return true;

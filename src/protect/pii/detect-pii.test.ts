@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { GroundworkError } from '../../core/index.ts';
+import {
+  compilePiiPatterns,
+  countPii,
+  detectPii,
+  hasKnownCardPrefix,
+  isIbanChecksumValid,
+  isLuhnValid,
+  isValidSsn,
+  type PiiSpan,
+} from '../index.ts';
+
+/**
+ * Labelled corpus: `{{type:value}}` marks an expected span; everything else must produce none.
+ * `label()` strips the marks and returns the text with the exact expected spans.
+ */
+function label(marked: string): { text: string; spans: PiiSpan[] } {
+  const spans: PiiSpan[] = [];
+  let text = '';
+  let cursor = 0;
+  for (const match of marked.matchAll(/\{\{([a-z_]+):(.+?)\}\}/g)) {
+    text += marked.slice(cursor, match.index);
+    const value = match[2] ?? '';
+    spans.push({ type: match[1] ?? '', start: text.length, end: text.length + value.length });
+    text += value;
+    cursor = match.index + match[0].length;
+  }
+  return { text: text + marked.slice(cursor), spans };
+}
+
+const positives = [
+  // e-mail
+  'Insured contact: {{email:dana.whitfield@example.com}}, {{phone:(555) 201-7788}}.',
+  'Write to <{{email:claims+fnol@meridian-mutual.co.uk}}> or "{{email:o.brien@example.ie}}".',
+  'Reply to {{email:a_b%c@sub.domain.example.org}}.',
+  // phones
+  'Call {{phone:+44 20 7946 0958}} (London) or {{phone:+1 415 555 2671}} or {{phone:+14155552671}}.',
+  'Berlin office {{phone:030 12345678}}, mobile {{phone:0171-1234567}}, intl {{phone:+49 (0)30 1234567}}.',
+  'Paris: {{phone:06.12.34.56.78}} ou {{phone:+33 1 23 45 67 89}}; Wien {{phone:0043 1 5344 0}}.',
+  'Toll-free {{phone:1-800-555-0199}}, fax {{phone:555.201.7789}}, desk {{phone:212-555-0123}}.',
+  // SSN
+  'SSN {{ssn:123-45-6789}} and {{ssn:123 45 6789}}; Social Security No. {{ssn:123456789}}.',
+  // payment cards (test numbers)
+  'Visa {{credit_card:4111 1111 1111 1111}}, MC {{credit_card:5555-5555-5555-4444}}, Amex {{credit_card:378282246310005}}.',
+  'Discover {{credit_card:6011111111111117}}, Visa 13 {{credit_card:4222222222222}}, MC 2-series {{credit_card:2223003122003222}}.',
+  // IBAN
+  'Pay to {{iban:DE89 3704 0044 0532 0130 00}} EUR, or {{iban:GB29NWBK60161331926819}}.',
+  'IBAN {{iban:FR14 2004 1010 0505 0001 3M02 606}}; NL: {{iban:NL91ABNA0417164300}}.',
+  // dates of birth
+  'DOB: {{date_of_birth:03/14/1975}}; born on {{date_of_birth:3 March 1975}}; date of birth {{date_of_birth:1975-03-14}}.',
+  'Geburtsdatum: {{date_of_birth:12.05.1980}}, geb. {{date_of_birth:12. Mai 1980}}; Date of Birth: {{date_of_birth:March 3rd, 1975}}.',
+];
+
+const negatives = [
+  'Policy: HO3-448812 (policy form HO-3, endorsement MM-HO-WD-04). Claim CL-2026-0142.',
+  'Date of loss: 2026-09-12. Reported: 2026-09-13 at 2026-09-14 10:32:15Z; due 12/05/2024 or 12.05.2024.',
+  'Estimate: dwelling 18,400 USD, contents 3,150 USD; 1 234 567,89 EUR; 0.25; 1,234,567.89; $4,111,111.11.',
+  'ISBN 978-3-16-148410-0 and ISBN-10 0-306-40615-2; invoice INV-2026-004512; order #2026041512345.',
+  'Luhn-invalid card 4111 1111 1111 1112; unknown prefix 9111 1111 1111 1111; too short 4111 1111 111.',
+  'Bad IBAN checksum DE89 3704 0044 0532 0130 01; wrong length DE89 3704 0044 0532 0130; unknown XX89 3704 0044 0532 0130 00.',
+  'Not SSNs: 000-12-3456, 666-12-3456, 912-34-5678, 123-00-4567, 123-45-0000, 078-05-1120, SSN pending.',
+  'Version 10.2.3.4, IP 192.168.100.200, coordinates 48.8566, 2.3522, ratio 1/3/2026.',
+  'Born in 1975. The building was born on a grand plan. Birthday party on Friday.',
+  'Phone-like numbers without shape: 5552017788, 12345 67890, 2026 0142 0000, tel. 555-0199.',
+  'A timestamp 20260914103215 and a UUID 123e4567-e89b-12d3-a456-426614174000.',
+  'e-mail@ alone, user@localhost, @handle, name@example, a@b.c',
+];
+
+describe('detectPii: labelled corpus', () => {
+  for (const marked of positives) {
+    test(`finds exactly: ${marked.slice(0, 60)}`, () => {
+      const { text, spans } = label(marked);
+      const found = detectPii(text);
+      assert.deepEqual(
+        found.map((s) => `${s.type}:${text.slice(s.start, s.end)}`),
+        spans.map((s) => `${s.type}:${text.slice(s.start, s.end)}`),
+      );
+      assert.deepEqual(found, spans);
+    });
+  }
+  for (const text of negatives) {
+    test(`finds nothing in: ${text.slice(0, 60)}`, () => {
+      const found = detectPii(text);
+      assert.deepEqual(
+        found.map((s) => `${s.type}:${text.slice(s.start, s.end)}`),
+        [],
+      );
+    });
+  }
+
+  test('precision and recall over the whole corpus', () => {
+    let truePositives = 0;
+    let falsePositives = 0;
+    let expected = 0;
+    for (const marked of [...positives, ...negatives]) {
+      const { text, spans } = label(marked);
+      const keys = new Set(spans.map((s) => `${s.type}:${s.start}:${s.end}`));
+      expected += spans.length;
+      for (const s of detectPii(text)) {
+        if (keys.has(`${s.type}:${s.start}:${s.end}`)) truePositives++;
+        else falsePositives++;
+      }
+    }
+    assert.equal(falsePositives, 0);
+    assert.equal(truePositives, expected);
+  });
+});
+
+describe('detectPii: custom patterns and overlaps', () => {
+  test('custom patterns from config become their own types', () => {
+    const { text, spans } = label(
+      'Policy {{policy_number:HO3-448812}}, claim {{claim_number:CL-2026-0142}}, mail {{email:x@example.com}}.',
+    );
+    const found = detectPii(text, { customPatterns: { policy_number: 'HO3-\\d{6}', claim_number: 'CL-\\d{4}-\\d{4}' } });
+    assert.deepEqual(found, spans);
+  });
+
+  test('the longest span wins an overlap; equal lengths go to the more specific detector', () => {
+    const text = 'Contact cl-2026-0142@claims.example.com today; card 4111111111111111.';
+    const found = detectPii(text, { customPatterns: { claim_number: 'cl-\\d{4}-\\d{4}', long_digits: '\\d{16}' } });
+    assert.deepEqual(
+      found.map((s) => `${s.type}:${text.slice(s.start, s.end)}`),
+      ['email:cl-2026-0142@claims.example.com', 'long_digits:4111111111111111'],
+    );
+  });
+
+  test('spans never overlap and are sorted', () => {
+    const text = Array.from(
+      { length: 50 },
+      (_, i) => `Row ${i}: +1 415 555 ${String(2000 + i)} a${i}@ex.com 4111-1111-1111-1111`,
+    ).join('\n');
+    const found = detectPii(text);
+    assert.equal(found.length, 150);
+    for (let i = 1; i < found.length; i++) assert.ok((found[i - 1] as PiiSpan).end <= (found[i] as PiiSpan).start);
+    assert.deepEqual(countPii(found), { phone: 50, email: 50, credit_card: 50 });
+  });
+
+  test('invalid custom patterns are reported together', () => {
+    assert.throws(
+      () => compilePiiPatterns({ ok: 'A\\d+', broken: '(', 'bad name': 'x', empty: 'x*' }),
+      (error: GroundworkError) =>
+        error.code === 'protect.invalid_pii_pattern' && (error.details.problems as string[]).length === 3,
+    );
+  });
+
+  test('compiled patterns can be reused', () => {
+    const compiled = compilePiiPatterns({ policy_number: 'HO3-\\d{6}' });
+    assert.equal(detectPii('HO3-123456 and HO3-654321', { customPatterns: compiled }).length, 2);
+    assert.equal(detectPii('HO3-123456', { customPatterns: compiled }).length, 1);
+  });
+});
+
+describe('checksums', () => {
+  test('Luhn, issuer prefixes, IBAN mod-97 and SSN structure', () => {
+    assert.equal(isLuhnValid('79927398713'), true);
+    assert.equal(isLuhnValid('79927398710'), false);
+    assert.equal(hasKnownCardPrefix('4111111111111111'), true);
+    assert.equal(hasKnownCardPrefix('378282246310005'), true);
+    assert.equal(hasKnownCardPrefix('37828224631000'), false);
+    assert.equal(hasKnownCardPrefix('9111111111111111'), false);
+    assert.equal(isIbanChecksumValid('DE89370400440532013000'), true);
+    assert.equal(isIbanChecksumValid('DE89370400440532013001'), false);
+    assert.equal(isValidSsn('123', '45', '6789'), true);
+    assert.equal(isValidSsn('900', '45', '6789'), false);
+  });
+});
