@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import { type Caller, callerWithPrincipals, localOperator } from '../core/index.ts';
+import { simulateAnswer } from './fixtures/simulate-answer.ts';
+import { getTrace, listTraces, purgeTraces, restrictedDocumentTitle } from './index.ts';
+
+const alice = callerWithPrincipals(['user:alice@example.com', 'group:underwriting']);
+const bob = callerWithPrincipals(['user:bob@example.com', 'group:claims']);
+const reviewer: Caller = { ...callerWithPrincipals(['user:rita@example.com', 'group:claims'], 'reviewer') };
+const admin: Caller = { id: 'user:ada@example.com', role: 'admin', principals: ['user:ada@example.com'], seesEverything: false };
+
+describe(`trace access (${testStoreKind})`, () => {
+  test('users see their own traces, reviewers their use cases, admins all; others get nothing', async () => {
+    const platform = await createTestPlatform({ observe: { textRetention: 'keep' } });
+    try {
+      const { db } = platform;
+      await db.query(`INSERT INTO sources (id, name, type) VALUES ('src_1', 'corpus', 'filesystem')`);
+      await db.query(
+        `INSERT INTO documents (id, source_id, source_ref, uri, title, principals) VALUES
+           ('doc_uw', 'src_1', 'uw.pdf', 'file:///uw.pdf', 'Underwriting guide', '{group:underwriting}'),
+           ('doc_cl', 'src_1', 'cl.pdf', 'file:///cl.pdf', 'Claims manual', '{group:claims}')`,
+      );
+      await db.query(
+        `INSERT INTO chunks (id, document_id, source_id, ordinal, text, token_count, content_hash, principals) VALUES
+           ('chk_uw', 'doc_uw', 'src_1', 0, 'Flood deductible is 1000 for coastal risks.', 8, 'h1', '{group:underwriting}'),
+           ('chk_cl', 'doc_cl', 'src_1', 0, 'Claims above 50k need a second adjuster.', 8, 'h2', '{group:claims}')`,
+      );
+      const aliceTrace = await simulateAnswer(platform.tracer, {
+        caller: alice.id,
+        useCase: 'underwriting-qa',
+        retrieved: [
+          { chunkId: 'chk_uw', documentId: 'doc_uw', score: 9 },
+          { chunkId: 'chk_cl', documentId: 'doc_cl', score: 3 },
+        ],
+      });
+      const bobTrace = await simulateAnswer(platform.tracer, { caller: bob.id, useCase: 'claims-qa' });
+      await platform.observe.recorder.flush();
+
+      const ids = async (caller: Caller, access = {}) => (await listTraces(db, caller, {}, access)).map((t) => t.id).sort();
+      assert.deepEqual(await ids(alice), [aliceTrace]);
+      assert.deepEqual(await ids(bob), [bobTrace]);
+      assert.deepEqual(await ids(reviewer), []);
+      assert.deepEqual(await ids(reviewer, { reviewableUseCases: ['claims-qa'] }), [bobTrace]);
+      assert.deepEqual(await ids(admin), [aliceTrace, bobTrace].sort());
+      assert.deepEqual(await ids(localOperator), [aliceTrace, bobTrace].sort());
+      assert.equal(await getTrace(db, bob, aliceTrace), undefined);
+      assert.equal(await getTrace(db, reviewer, aliceTrace, { reviewableUseCases: ['claims-qa'] }), undefined);
+
+      // Alice reads her trace: her document has a title and snippet, the claims document is masked.
+      const own = await getTrace(db, alice, aliceTrace);
+      assert.ok(own);
+      const retrieve = own.spans.find((span) => span.name === 'retrieve');
+      assert.deepEqual(
+        retrieve?.retrieved?.map((r) => [r.documentId, r.title, r.restricted, r.snippet]),
+        [
+          ['doc_uw', 'Underwriting guide', false, 'Flood deductible is 1000 for coastal risks.'],
+          ['doc_cl', restrictedDocumentTitle, true, undefined],
+        ],
+      );
+      assert.equal(own.answer?.includes('deductible'), true, 'her own answer stays visible');
+      assert.equal(JSON.stringify(own).includes('second adjuster'), false);
+
+      // A reviewer of underwriting-qa in group claims: sees the claims chunk, not the underwriting one, and not
+      // the answer built from a document they may not read.
+      const reviewed = await getTrace(db, reviewer, aliceTrace, { reviewableUseCases: ['underwriting-qa'] });
+      assert.ok(reviewed);
+      assert.equal(reviewed.answer, null);
+      assert.equal(reviewed.answerWithheld, 'restricted');
+      assert.equal(JSON.stringify(reviewed).includes('Flood deductible'), false);
+      assert.equal(JSON.stringify(reviewed).includes('Underwriting guide'), false);
+      const citations = reviewed.spans.find((span) => span.name === 'answer')?.citations ?? [];
+      assert.deepEqual(
+        citations.map((c) => c.title),
+        [restrictedDocumentTitle, 'Claims manual'],
+      );
+
+      // Filters.
+      assert.deepEqual(
+        (await listTraces(db, localOperator, { useCase: 'claims-qa' })).map((t) => t.id),
+        [bobTrace],
+      );
+      assert.deepEqual(
+        (await listTraces(db, localOperator, { user: alice.id })).map((t) => t.id),
+        [aliceTrace],
+      );
+      assert.equal((await listTraces(db, localOperator, { outcome: 'refused' })).length, 0);
+      assert.equal((await listTraces(db, localOperator, { since: new Date(Date.now() + 60_000) })).length, 0);
+      assert.equal((await listTraces(db, localOperator, { limit: 1 })).length, 1);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  test('purge removes traces and spans older than the cut-off', async () => {
+    const platform = await createTestPlatform();
+    try {
+      await simulateAnswer(platform.tracer);
+      await platform.observe.recorder.flush();
+      await platform.db.query(`UPDATE traces SET started_at = started_at - interval '100 days'`);
+      await platform.db.query(`UPDATE spans SET started_at = started_at - interval '100 days'`);
+      const recent = await simulateAnswer(platform.tracer);
+      await platform.observe.recorder.flush();
+      const purged = await purgeTraces(platform.db, new Date(Date.now() - 90 * 86_400_000));
+      assert.deepEqual(purged, { traces: 1, spans: 5 });
+      assert.deepEqual(
+        (await listTraces(platform.db, localOperator)).map((t) => t.id),
+        [recent],
+      );
+    } finally {
+      await platform.close();
+    }
+  });
+});
