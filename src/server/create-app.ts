@@ -59,6 +59,8 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 export function createApp(platform: Platform, options: CreateAppOptions = {}): GroundworkApp {
   const { config, logger } = platform;
   const metrics = options.metrics ?? new HttpMetrics();
+  // The observe feature's registry (retrieval, answers, tokens, cost, queue) follows the HTTP metrics.
+  if (!options.metrics) metrics.addSource(() => platform.observe.renderMetrics());
   const oidc = options.oidc ?? (config.auth.oidc ? createOidcVerifier(config.auth.oidc) : undefined);
   const authenticator =
     options.authenticator ??

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { GroundworkError } from '../../core/index.ts';
+import { feedbackCategories, hasScope, listFeedback, recordFeedback } from '../../govern/index.ts';
+import { costReport, getTrace, listTraces } from '../../observe/index.ts';
+import { defineRoute, type RouteDefinition } from '../define-route.ts';
+
+const traceId = z.string().min(1).max(100);
+
+/** Traces (object-level visibility enforced by observe in SQL), cost reports and feedback on answers. */
+export function observeRoutes(): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/traces',
+      summary: 'Traces the caller may see, newest first (own traces; reviewers their use cases; admins all)',
+      tags: ['traces'],
+      scope: 'traces:read:own',
+      request: {
+        query: z.strictObject({
+          useCase: z.string().max(200).optional(),
+          user: z.string().max(300).optional(),
+          outcome: z.string().max(100).optional(),
+          operation: z.string().max(100).optional(),
+          since: z.coerce.date().optional(),
+          until: z.coerce.date().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+      },
+      responses: {
+        200: { description: 'Trace summaries', schema: z.object({ traces: z.array(z.record(z.string(), z.unknown())) }) },
+      },
+      handler: async ({ platform, caller, query }) => ({ traces: await listTraces(platform.db, caller, query) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/traces/:id',
+      summary: "One trace with its spans; documents the reader may not read appear as '[restricted document]'",
+      tags: ['traces'],
+      scope: 'traces:read:own',
+      request: { params: z.object({ id: traceId }) },
+      responses: { 200: { description: 'Trace', schema: z.record(z.string(), z.unknown()) } },
+      handler: async ({ platform, caller, params }) => {
+        const trace = await getTrace(platform.db, caller, params.id);
+        if (!trace) {
+          throw new GroundworkError('trace.not_found', `No trace ${params.id} that you may see.`, {
+            category: 'not_found',
+            fix: 'List the traces you may see with GET /v1/traces.',
+          });
+        }
+        return trace;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/costs',
+      summary: 'Cost report grouped by use case, user, model, day or operation',
+      tags: ['traces'],
+      scope: 'costs:read',
+      request: {
+        query: z.strictObject({
+          by: z.enum(['use-case', 'user', 'model', 'day', 'operation']).default('use-case'),
+          since: z.coerce.date().default(() => new Date(Date.now() - 30 * 86_400_000)),
+          until: z.coerce.date().optional(),
+        }),
+      },
+      responses: { 200: { description: 'Cost report', schema: z.record(z.string(), z.unknown()) } },
+      handler: async ({ platform, query }) => costReport(platform.db, query),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/feedback',
+      summary: 'Rate an answer (your own traces only): rating 1 or -1, optional category and comment',
+      tags: ['feedback'],
+      scope: 'feedback:write',
+      request: {
+        body: z.strictObject({
+          traceId,
+          rating: z.union([z.literal(1), z.literal(-1)]),
+          category: z.enum(feedbackCategories).optional(),
+          comment: z.string().max(4000).optional(),
+        }),
+      },
+      responses: {
+        201: { description: 'Recorded (replaces your earlier feedback on the trace)', schema: z.record(z.string(), z.unknown()) },
+      },
+      handler: async ({ platform, caller, body, c }) => {
+        const feedback = await recordFeedback(platform.db, caller, body, {
+          events: platform.events,
+          clock: platform.clock,
+          // Owner of the trace, read through observe's access rules; anything not the caller's is "not found".
+          traceOwner: async (id) => (await getTrace(platform.db, caller, id))?.callerId ?? undefined,
+        });
+        return c.json(feedback, 201);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/feedback',
+      summary: 'Feedback, newest first: your own, or everyone’s for reviewers (feedback:read)',
+      tags: ['feedback'],
+      scope: 'feedback:write',
+      request: {
+        query: z.strictObject({
+          traceId: traceId.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+      responses: { 200: { description: 'Feedback', schema: z.object({ feedback: z.array(z.record(z.string(), z.unknown())) }) } },
+      handler: async ({ platform, caller, query }) => ({
+        feedback: await listFeedback(platform.db, caller, {
+          scope: hasScope(caller, 'feedback:read') ? 'all' : 'own',
+          ...(query.traceId ? { traceId: query.traceId } : {}),
+          limit: query.limit,
+        }),
+      }),
+    }),
+  ];
+}
