@@ -12,6 +12,7 @@ import {
   type Tracer,
 } from './core/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
+import { createRetriever, type Retriever } from './retrieve/index.ts';
 import { type Database, openStore } from './store/index.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface Platform {
   readonly clock: Clock;
   /** Trace recorder (subscribed to `span-end`), metrics for `/metrics`, OTLP export; flushed by `close()`. */
   readonly observe: Observability;
+  /** Permission-aware BM25 / vector / hybrid search over chunks (the answers feature calls it). */
+  readonly retriever: Retriever;
   close(): Promise<void>;
 }
 
@@ -52,15 +55,19 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   const clock = options.clock ?? systemClock;
   const observe = createObservability({ db, events, config: config.observe, logger, clock });
   closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
+  const tracer = createTracer(events);
+  // Embedding and rerank models are injected once a models feature resolves them from config.models.
+  const retriever = createRetriever({ db, config: config.retrieval, tracer });
   return {
     config,
     secrets,
     db,
     events,
-    tracer: createTracer(events),
+    tracer,
     logger,
     clock,
     observe,
+    retriever,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -6,6 +6,17 @@
  * postings in the same transaction as ingestion's chunk writes; the pg_textsearch index is an ordinary index.
  * Call `prepareRetrieval` at start-up to build the indexes (otherwise the first search builds the BM25 index).
  */
+
+export {
+  type BeirEvalOptions,
+  type BeirEvalReport,
+  type BeirImport,
+  type BeirQueryResult,
+  corpusFingerprint,
+  evaluateBeir,
+  importBeirCorpus,
+  parseQrels,
+} from './beir.ts';
 export { type Candidate, type FusedCandidate, reciprocalRankFusion, weightedFusion } from './fusion.ts';
 export { distinctWords, highlightSpans, makeSnippet, type Span, wordSpans } from './highlight.ts';
 export { bm25IndexName, ensureLexicalIndex, type RankedChunk } from './lexical.ts';
@@ -22,6 +33,7 @@ export {
 } from './metrics.ts';
 export { prepareRetrieval, reindexLexical } from './prepare.ts';
 export { createRetriever } from './retriever.ts';
+export { scopedDatabase } from './scoped-database.ts';
 export { type ExpandedQuery, expandQuery, mergeSynonyms, type SynonymMap } from './synonyms.ts';
 export type {
   LexicalEngine,
