@@ -1,25 +1,6 @@
 import { z } from 'zod';
 import { sensitivityLabels } from '../../core/index.ts';
-import type { Platform } from '../../create-platform.ts';
-import { createRetriever, type Retriever } from '../../retrieve/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
-
-const retrievers = new WeakMap<Platform, Retriever>();
-
-/**
- * The platform's retriever. Until the composition root wires one with the embedding and rerank models,
- * the server builds a lexical one over the same store and configuration.
- */
-function retrieverOf(platform: Platform): Retriever {
-  const wired = (platform as Platform & { retriever?: Retriever }).retriever;
-  if (wired) return wired;
-  let retriever = retrievers.get(platform);
-  if (!retriever) {
-    retriever = createRetriever({ db: platform.db, config: platform.config.retrieval, tracer: platform.tracer });
-    retrievers.set(platform, retriever);
-  }
-  return retriever;
-}
 
 export const searchBodySchema = z.strictObject({
   query: z.string().trim().min(1).max(2000),
@@ -80,7 +61,7 @@ export function searchRoutes(): RouteDefinition[] {
       },
       handler: async ({ platform, caller, body }) => {
         const { filters, ...rest } = body;
-        const result = await retrieverOf(platform).search({
+        const result = await platform.retriever.search({
           ...rest,
           caller,
           ...(filters ? { filters } : {}),
