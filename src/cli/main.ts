@@ -3,7 +3,9 @@ import { groundworkVersion } from '../core/index.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
+import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerSearchCommand } from './commands/search.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -45,6 +47,8 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerServeCommand(program, runtime);
   registerKeysCommands(program, runtime);
   registerAuditCommands(program, runtime);
+  registerSearchCommand(program, runtime);
+  registerEvalRetrievalCommand(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }
