@@ -1,0 +1,478 @@
+import { createHash } from 'node:crypto';
+import { GroundworkError } from '../../core/index.ts';
+import { estimateTokens } from './estimate-tokens.ts';
+
+/**
+ * Structure-aware chunking: the parser's sections in, retrieval-sized passages out. Pure.
+ *
+ * - Consecutive sections with the same heading path and kind (e.g. one PDF section per page) are read as one,
+ *   so a paragraph that runs over a page break stays together; chunks carry the page range they cover.
+ * - Text is split at paragraphs, then lines, then sentences, then words (then characters, for a "word" longer
+ *   than a chunk), packed greedily up to `targetTokens`. Consecutive chunks of one section overlap by up to
+ *   `overlapTokens`, starting at a sentence where one fits.
+ * - Small whole sections under the same top-level heading are packed together (their sub-headings kept as
+ *   lines); chunks never span two top-level sections, and tables are never mixed with prose.
+ * - Tables are split at row boundaries only; a Markdown header row (with its `|---|` line) is repeated at the
+ *   top of every chunk of the table. No overlap inside tables: rows are self-contained.
+ * - A trailing fragment smaller than `minTokens` is merged into the chunk before it.
+ * - The heading path (with the document title first) is the first line of `text`: retrieval indexes `text`,
+ *   and the title and headings are the words people search with (BM25 and embeddings both gain).
+ */
+
+/** One section of a parsed document, in reading order (structurally `ParsedSection` of the parser). */
+export interface ChunkableSection {
+  readonly headingPath: readonly string[];
+  readonly text: string;
+  readonly pageStart?: number | undefined;
+  readonly pageEnd?: number | undefined;
+  readonly kind: 'text' | 'table' | 'notes';
+}
+
+export interface ChunkableDocument {
+  /** Prepended to the heading line of every chunk unless it repeats the first heading. */
+  readonly title?: string | undefined;
+  readonly sections: readonly ChunkableSection[];
+}
+
+export interface ChunkingOptions {
+  /** Intended chunk size in estimated tokens, heading line included (config `ingest.chunking.targetTokens`). */
+  readonly targetTokens: number;
+  /** Most tokens repeated from the previous chunk of the same section (config `ingest.chunking.overlapTokens`). */
+  readonly overlapTokens: number;
+  /** Trailing fragments below this many new tokens join the previous chunk. Default: targetTokens / 5 (8–100). */
+  readonly minTokens?: number;
+  /** Put the document title in the heading line (default true). */
+  readonly includeTitle?: boolean;
+}
+
+/** Where a chunk's text came from: `sections[section].text.slice(start, end)`. */
+export interface ChunkSourceSpan {
+  readonly section: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A chunk before it has an id or an embedding. */
+export interface ChunkDraft {
+  /** 0-based position in the document. */
+  readonly ordinal: number;
+  /** Heading line, a blank line, then the passage. This is what is indexed, embedded and cited. */
+  readonly text: string;
+  /** Headings common to everything in the chunk, outermost first. */
+  readonly sectionPath: string[];
+  readonly pageStart?: number;
+  readonly pageEnd?: number;
+  /** Estimated tokens of `text` (see estimate-tokens.ts). */
+  readonly tokenCount: number;
+  /** sha256 (hex) of the normalised `text` (NFC, whitespace collapsed): the embedding cache key. */
+  readonly contentHash: string;
+  readonly kind: 'text' | 'table' | 'notes';
+  /** Characters at the start of `text` that are the heading line and its blank line (0 when there is none). */
+  readonly contextLength: number;
+  /** The input text this chunk covers (for highlighting and for checking coverage). */
+  readonly sourceSpans: readonly ChunkSourceSpan[];
+}
+
+interface Part {
+  readonly section: number;
+  /** Offset of this input section's text inside the logical section's text. */
+  readonly offset: number;
+  readonly length: number;
+  readonly pageStart?: number | undefined;
+  readonly pageEnd?: number | undefined;
+}
+
+/** Consecutive input sections with the same heading path and kind, read as one text. */
+interface LogicalSection {
+  readonly headingPath: readonly string[];
+  readonly kind: ChunkableSection['kind'];
+  readonly text: string;
+  readonly parts: readonly Part[];
+}
+
+interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+interface Unit extends Range {
+  readonly tokens: number;
+}
+
+/** A piece of one logical section inside a chunk. */
+interface Piece extends Range {
+  readonly section: LogicalSection;
+  /** Where the new (non-overlap) text starts. */
+  readonly newStart: number;
+  readonly header?: Range | undefined;
+}
+
+const partSeparator = '\n\n';
+const headingSeparator = ' › ';
+const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+
+/**
+ * Splits a parsed document into chunk drafts.
+ * @throws GroundworkError `chunking.invalid_options` when the sizes cannot work (overlap ≥ half the target).
+ */
+export function chunkDocument(document: ChunkableDocument, options: ChunkingOptions): ChunkDraft[] {
+  const target = options.targetTokens;
+  const overlap = options.overlapTokens;
+  if (!Number.isInteger(target) || target < 16 || !Number.isInteger(overlap) || overlap < 0 || overlap * 2 > target) {
+    throw new GroundworkError(
+      'chunking.invalid_options',
+      `Chunk sizes targetTokens=${target}, overlapTokens=${overlap} cannot work: the target must be an integer of at least 16 and the overlap at most half of it.`,
+      {
+        category: 'usage',
+        fix: 'Set ingest.chunking.overlapTokens to at most half of ingest.chunking.targetTokens (e.g. 350 and 50).',
+        details: { targetTokens: target, overlapTokens: overlap },
+      },
+    );
+  }
+  const minTokens = options.minTokens ?? Math.min(100, Math.max(8, Math.floor(target / 5)));
+  const title = options.includeTitle === false ? undefined : document.title?.trim() || undefined;
+
+  const drafts: ChunkDraft[] = [];
+  for (const group of groupByTopLevel(logicalSections(document.sections))) {
+    const packed: Piece[][] = [];
+    for (const section of group) {
+      const contextTokens = estimateTokens(headingLine(title, section.headingPath));
+      const budget = Math.max(Math.floor(target / 2), target - contextTokens);
+      const pieces = chunkSection(section, budget, section.kind === 'table' ? 0 : overlap, minTokens);
+      const previous = packed.at(-1);
+      // A whole small section joins the previous chunk when that chunk holds whole sections of the same kind.
+      if (
+        pieces.length === 1 &&
+        previous &&
+        isWholeSections(previous) &&
+        previous[0]?.section.kind === section.kind &&
+        section.kind !== 'table' &&
+        estimateTokens(renderChunk(title, [...previous, ...pieces]).text) <= target
+      ) {
+        previous.push(...pieces);
+      } else {
+        for (const piece of pieces) packed.push([piece]);
+      }
+    }
+    for (const pieces of packed) drafts.push(toDraft(drafts.length, title, pieces));
+  }
+  return drafts;
+}
+
+/** sha256 (hex) of text normalised for caching: Unicode NFC, whitespace runs collapsed, trimmed. */
+export function chunkContentHash(text: string): string {
+  return createHash('sha256').update(text.normalize('NFC').replace(/\s+/g, ' ').trim()).digest('hex');
+}
+
+function isWholeSections(pieces: readonly Piece[]): boolean {
+  return pieces.every(
+    (piece) => piece.start === firstContent(piece.section.text) && piece.end === lastContent(piece.section.text),
+  );
+}
+
+function firstContent(text: string): number {
+  const match = /\S/.exec(text);
+  return match ? match.index : text.length;
+}
+
+function lastContent(text: string): number {
+  return text.trimEnd().length;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function sameHeadings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((heading, index) => heading === b[index]);
+}
+
+/**
+ * Normalises line breaks without changing lengths (offsets stay valid in the input): CR LF → space LF,
+ * lone CR and form feed → LF.
+ */
+function normaliseBreaks(text: string): string {
+  return text.replace(/\r\n/g, ' \n').replace(/[\r\f\v]/g, '\n');
+}
+
+function logicalSections(sections: readonly ChunkableSection[]): LogicalSection[] {
+  const out: { headingPath: readonly string[]; kind: ChunkableSection['kind']; text: string; parts: Part[] }[] = [];
+  sections.forEach((section, index) => {
+    if (section.text.trim() === '') return;
+    const text = normaliseBreaks(section.text);
+    const last = out.at(-1);
+    const lastPart = last?.parts.at(-1);
+    const paged = section.pageStart !== undefined;
+    const continues =
+      last !== undefined &&
+      lastPart !== undefined &&
+      last.kind === section.kind &&
+      sameHeadings(last.headingPath, section.headingPath) &&
+      (lastPart.pageStart !== undefined) === paged &&
+      (!paged || (section.pageStart as number) <= (lastPart.pageEnd ?? lastPart.pageStart ?? 0) + 1);
+    const part = {
+      section: index,
+      length: text.length,
+      pageStart: section.pageStart,
+      pageEnd: section.pageEnd ?? section.pageStart,
+    };
+    if (continues && last) {
+      const offset = last.text.length + partSeparator.length;
+      last.text += partSeparator + text;
+      last.parts.push({ ...part, offset });
+    } else {
+      out.push({ headingPath: section.headingPath, kind: section.kind, text, parts: [{ ...part, offset: 0 }] });
+    }
+  });
+  return out;
+}
+
+function groupByTopLevel(sections: readonly LogicalSection[]): LogicalSection[][] {
+  const groups: LogicalSection[][] = [];
+  for (const section of sections) {
+    const last = groups.at(-1);
+    if (last && (last[0]?.headingPath[0] ?? '') === (section.headingPath[0] ?? '')) last.push(section);
+    else groups.push([section]);
+  }
+  return groups;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function chunkSection(section: LogicalSection, budget: number, overlap: number, minTokens: number): Piece[] {
+  const text = section.text;
+  let header: Range | undefined;
+  let units: Unit[];
+  if (section.kind === 'table') {
+    const lines = lineRanges(text, { start: 0, end: text.length });
+    const [first, second] = lines;
+    if (first && second && /^\s*\|?\s*:?-{3,}/.test(text.slice(second.start, second.end)) && lines.length > 2) {
+      header = { start: first.start, end: second.end };
+      units = splitToFit(text, lines.slice(2), budget - estimateTokens(text.slice(header.start, header.end)), 2);
+    } else {
+      units = splitToFit(text, lines, budget, 2);
+    }
+  } else {
+    units = splitToFit(text, paragraphRanges(text), budget, 1);
+  }
+  const rowBudget = header ? budget - estimateTokens(text.slice(header.start, header.end)) : budget;
+
+  const chunks: (Range & { tokens: number; newStart: number; newTokens: number })[] = [];
+  let current: (Range & { tokens: number; newStart: number; newTokens: number }) | undefined;
+  for (const unit of units) {
+    if (!current) {
+      current = { start: unit.start, end: unit.end, tokens: unit.tokens, newStart: unit.start, newTokens: unit.tokens };
+    } else if (current.tokens + unit.tokens <= rowBudget) {
+      current = { ...current, end: unit.end, tokens: current.tokens + unit.tokens, newTokens: current.newTokens + unit.tokens };
+    } else {
+      chunks.push(current);
+      let start = unit.start;
+      let tokens = unit.tokens;
+      if (overlap > 0) {
+        const overlapStart = findOverlapStart(text, current, overlap);
+        if (overlapStart !== undefined) {
+          const overlapTokens = estimateTokens(text.slice(overlapStart, current.end));
+          if (overlapTokens + unit.tokens <= rowBudget) {
+            start = overlapStart;
+            tokens += overlapTokens;
+          }
+        }
+      }
+      current = { start, end: unit.end, tokens, newStart: unit.start, newTokens: unit.tokens };
+    }
+  }
+  if (current) {
+    const previous = chunks.at(-1);
+    if (previous && current.newTokens < minTokens) {
+      chunks[chunks.length - 1] = { ...previous, end: current.end, tokens: previous.tokens + current.newTokens };
+    } else {
+      chunks.push(current);
+    }
+  }
+  return chunks.map((chunk) => ({ section, start: chunk.start, end: chunk.end, newStart: chunk.newStart, header }));
+}
+
+/**
+ * The start of the overlap carried into the next chunk: the longest tail of `range` within `overlap` tokens,
+ * moved forward to a sentence start when that keeps at least a third of it.
+ */
+function findOverlapStart(text: string, range: Range, overlap: number): number | undefined {
+  const windowStart = Math.max(range.start + 1, range.end - overlap * 16);
+  const wordStarts: number[] = [];
+  for (let i = windowStart; i < range.end; i++) {
+    if (/\S/.test(text.charAt(i)) && /\s/.test(text.charAt(i - 1))) wordStarts.push(i);
+  }
+  let best: number | undefined;
+  for (let k = wordStarts.length - 1; k >= 0; k--) {
+    const start = wordStarts[k] as number;
+    if (estimateTokens(text.slice(start, range.end)) > overlap) break;
+    best = start;
+  }
+  if (best === undefined) return undefined;
+  const bestTokens = estimateTokens(text.slice(best, range.end));
+  for (const start of wordStarts) {
+    if (start < best) continue;
+    if (/(?:[.!?]["')\]]*\s+|\n\s*)$/.test(text.slice(Math.max(range.start, start - 4), start))) {
+      return estimateTokens(text.slice(start, range.end)) * 3 >= bestTokens ? start : best;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Split points, coarse to fine. Every range is trimmed of surrounding whitespace.
+
+type Splitter = (text: string, range: Range) => Range[];
+
+function trimRange(text: string, start: number, end: number): Range | undefined {
+  let s = start;
+  let e = end;
+  while (s < e && /\s/.test(text.charAt(s))) s++;
+  while (e > s && /\s/.test(text.charAt(e - 1))) e--;
+  return s < e ? { start: s, end: e } : undefined;
+}
+
+function splitByPattern(text: string, range: Range, pattern: RegExp): Range[] {
+  const out: Range[] = [];
+  let cursor = range.start;
+  const slice = text.slice(range.start, range.end);
+  for (const match of slice.matchAll(pattern)) {
+    const piece = trimRange(text, cursor, range.start + match.index);
+    if (piece) out.push(piece);
+    cursor = range.start + match.index + match[0].length;
+  }
+  const last = trimRange(text, cursor, range.end);
+  if (last) out.push(last);
+  return out;
+}
+
+function paragraphRanges(text: string): Range[] {
+  return splitByPattern(text, { start: 0, end: text.length }, /\n[ \t]*\n\s*/g);
+}
+
+function lineRanges(text: string, range: Range): Range[] {
+  return splitByPattern(text, range, /\n/g);
+}
+
+function sentenceRanges(text: string, range: Range): Range[] {
+  const out: Range[] = [];
+  for (const segment of sentenceSegmenter.segment(text.slice(range.start, range.end))) {
+    const piece = trimRange(text, range.start + segment.index, range.start + segment.index + segment.segment.length);
+    if (piece) out.push(piece);
+  }
+  return out;
+}
+
+function wordRanges(text: string, range: Range): Range[] {
+  return splitByPattern(text, range, /\s+/g);
+}
+
+// Level 0 is the paragraph itself (already split); then lines, sentences, words.
+const splitters: Splitter[] = [(_text, range) => [range], lineRanges, sentenceRanges, wordRanges];
+
+/**
+ * Makes every unit fit `budget`: a range too large is split at the next finer level (lines, sentences,
+ * words). Pieces are not packed back here: the chunk packer does that, leaving room for the overlap.
+ */
+function splitToFit(text: string, ranges: readonly Range[], budget: number, level: number): Unit[] {
+  const units: Unit[] = [];
+  for (const range of ranges) {
+    const tokens = estimateTokens(text.slice(range.start, range.end));
+    if (tokens <= budget) {
+      units.push({ ...range, tokens });
+      continue;
+    }
+    const splitter = splitters[level];
+    if (!splitter) {
+      units.push(...splitCharacters(text, range, budget));
+      continue;
+    }
+    const pieces = splitter(text, range);
+    if (pieces.length <= 1) {
+      units.push(...splitToFit(text, pieces.length === 1 ? pieces : [range], budget, level + 1));
+      continue;
+    }
+    units.push(...splitToFit(text, pieces, budget, level + 1));
+  }
+  return units;
+}
+
+/** Last resort for a single "word" larger than a chunk (base64, hex dumps): fixed character windows. */
+function splitCharacters(text: string, range: Range, budget: number): Unit[] {
+  const out: Unit[] = [];
+  let start = range.start;
+  while (start < range.end) {
+    let end = Math.min(range.end, start + budget * 4);
+    while (end > start + 1 && estimateTokens(text.slice(start, end)) > budget) end = start + Math.floor((end - start) * 0.8);
+    out.push({ start, end, tokens: estimateTokens(text.slice(start, end)) });
+    start = end;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function headingLine(title: string | undefined, path: readonly string[]): string {
+  const headings = path.map((heading) => heading.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  const withTitle = title && headings[0]?.toLowerCase() !== title.toLowerCase() ? [title, ...headings] : headings;
+  return withTitle.join(headingSeparator);
+}
+
+function commonPrefix(paths: readonly (readonly string[])[]): string[] {
+  const [first, ...rest] = paths;
+  if (!first) return [];
+  let length = first.length;
+  for (const path of rest) {
+    let i = 0;
+    while (i < length && i < path.length && path[i] === first[i]) i++;
+    length = i;
+  }
+  return first.slice(0, length);
+}
+
+function renderChunk(
+  title: string | undefined,
+  pieces: readonly Piece[],
+): { text: string; sectionPath: string[]; contextLength: number } {
+  const sectionPath = commonPrefix(pieces.map((piece) => piece.section.headingPath));
+  const bodies = pieces.map((piece) => {
+    const slice = piece.section.text.slice(piece.start, piece.end);
+    const header = piece.header ? `${piece.section.text.slice(piece.header.start, piece.header.end)}\n` : '';
+    const subHeadings = pieces.length > 1 ? piece.section.headingPath.slice(sectionPath.length).join(headingSeparator) : '';
+    return `${subHeadings ? `${subHeadings}\n` : ''}${header}${slice}`;
+  });
+  const context = headingLine(title, sectionPath);
+  const prefix = context ? `${context}\n\n` : '';
+  return { text: prefix + bodies.join('\n\n'), sectionPath, contextLength: prefix.length };
+}
+
+function toDraft(ordinal: number, title: string | undefined, pieces: readonly Piece[]): ChunkDraft {
+  const { text, sectionPath, contextLength } = renderChunk(title, pieces);
+  const sourceSpans: ChunkSourceSpan[] = [];
+  let pageStart: number | undefined;
+  let pageEnd: number | undefined;
+  for (const piece of pieces) {
+    const ranges = piece.header ? [piece.header, piece] : [piece];
+    for (const range of ranges) {
+      for (const part of piece.section.parts) {
+        const start = Math.max(range.start, part.offset);
+        const end = Math.min(range.end, part.offset + part.length);
+        if (start >= end) continue;
+        sourceSpans.push({ section: part.section, start: start - part.offset, end: end - part.offset });
+        if (part.pageStart !== undefined) {
+          pageStart = Math.min(pageStart ?? part.pageStart, part.pageStart);
+          pageEnd = Math.max(pageEnd ?? part.pageStart, part.pageEnd ?? part.pageStart);
+        }
+      }
+    }
+  }
+  return {
+    ordinal,
+    text,
+    sectionPath,
+    ...(pageStart === undefined ? {} : { pageStart, pageEnd: pageEnd ?? pageStart }),
+    tokenCount: estimateTokens(text),
+    contentHash: chunkContentHash(text),
+    kind: pieces[0]?.section.kind ?? 'text',
+    contextLength,
+    sourceSpans,
+  };
+}
