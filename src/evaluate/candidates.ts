@@ -1,0 +1,192 @@
+import { type Caller, GroundworkError, type IdGenerator, newId } from '../core/index.ts';
+import type { Database, Queryable } from '../store/index.ts';
+import { importDataset, loadDataset } from './datasets.ts';
+import type { CaseInput, DatasetSummary } from './types.ts';
+
+/**
+ * Production candidates: answers that got negative feedback become candidate cases; a human accepts one
+ * (with a reference answer and relevant documents, or as "should have refused") into a dataset — which
+ * creates the dataset's next version — or rejects it. Candidates carry the principals of the original
+ * caller when the trace recorded them; a viewer sees a candidate only when it holds all of them (or sees
+ * everything), like run results.
+ */
+export interface Candidate {
+  readonly id: string;
+  readonly feedbackId: string;
+  readonly traceId: string;
+  readonly question: string | null;
+  readonly answer: string | null;
+  readonly category: string | null;
+  readonly comment: string | null;
+  readonly principals: readonly string[];
+  readonly status: 'pending' | 'accepted' | 'rejected';
+  readonly datasetId: string | null;
+  readonly createdAt: Date;
+}
+
+/**
+ * Turns new negative feedback (rating −1) on traces with a question into pending candidates. Idempotent:
+ * one candidate per feedback. Returns how many were added.
+ */
+export async function collectCandidates(db: Queryable, ids: IdGenerator = newId): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT f.id FROM feedback f JOIN traces t ON t.id = f.trace_id
+      WHERE f.rating = -1 AND t.question IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM eval_candidates c WHERE c.feedback_id = f.id)
+      ORDER BY f.created_at`,
+  );
+  if (rows.length === 0) return 0;
+  const pairs = rows.map((r) => ({ feedback_id: r.id, id: ids('ecd') }));
+  const inserted = await db.query(
+    `INSERT INTO eval_candidates (id, feedback_id, trace_id, question, answer, category, comment, principals)
+     SELECT p.id, f.id, f.trace_id, t.question, t.answer, f.category, f.comment,
+            CASE WHEN jsonb_typeof(t.attributes->'groundwork.caller.principals') = 'array'
+                 THEN ARRAY(SELECT jsonb_array_elements_text(t.attributes->'groundwork.caller.principals'))
+                 ELSE '{}'::text[] END
+       FROM jsonb_to_recordset($1::jsonb) AS p(feedback_id text, id text)
+       JOIN feedback f ON f.id = p.feedback_id JOIN traces t ON t.id = f.trace_id
+     ON CONFLICT (feedback_id) DO NOTHING`,
+    [JSON.stringify(pairs)],
+  );
+  return inserted.rowCount;
+}
+
+type CandidateRow = {
+  id: string;
+  feedback_id: string;
+  trace_id: string;
+  question: string | null;
+  answer: string | null;
+  category: string | null;
+  comment: string | null;
+  principals: string[];
+  status: Candidate['status'];
+  dataset_id: string | null;
+  created_at: Date;
+};
+
+function toCandidate(row: CandidateRow): Candidate {
+  return {
+    id: row.id,
+    feedbackId: row.feedback_id,
+    traceId: row.trace_id,
+    question: row.question,
+    answer: row.answer,
+    category: row.category,
+    comment: row.comment,
+    principals: row.principals,
+    status: row.status,
+    datasetId: row.dataset_id,
+    createdAt: row.created_at,
+  };
+}
+
+const visibleToViewer = '($1::boolean OR (cardinality(principals) > 0 AND principals <@ $2::text[]))';
+
+/** Candidates visible to `viewer` (filtered in SQL), newest first. */
+export async function listCandidates(
+  db: Queryable,
+  viewer: Caller,
+  options: { status?: Candidate['status']; limit?: number } = {},
+): Promise<Candidate[]> {
+  const { rows } = await db.query<CandidateRow>(
+    `SELECT * FROM eval_candidates WHERE ${visibleToViewer} AND ($3::text IS NULL OR status = $3)
+      ORDER BY created_at DESC, id DESC LIMIT $4`,
+    [viewer.seesEverything, [...viewer.principals], options.status ?? 'pending', Math.min(options.limit ?? 100, 1000)],
+  );
+  return rows.map(toCandidate);
+}
+
+async function pendingCandidate(db: Queryable, viewer: Caller, id: string): Promise<CandidateRow> {
+  const { rows } = await db.query<CandidateRow>(`SELECT * FROM eval_candidates WHERE ${visibleToViewer} AND id = $3`, [
+    viewer.seesEverything,
+    [...viewer.principals],
+    id,
+  ]);
+  const row = rows[0];
+  if (!row) {
+    throw new GroundworkError('evaluate.candidate_not_found', `No candidate "${id}".`, {
+      category: 'not_found',
+      fix: 'List candidates with `groundwork eval candidates list`.',
+    });
+  }
+  if (row.status !== 'pending') {
+    throw new GroundworkError('evaluate.candidate_decided', `Candidate "${id}" was already ${row.status}.`, {
+      category: 'conflict',
+      fix: 'Only pending candidates can be accepted or rejected.',
+    });
+  }
+  return row;
+}
+
+export interface AcceptCandidateOptions {
+  /** Dataset to add the case to (a new version of it is created; a new dataset when absent). */
+  readonly dataset: string;
+  readonly referenceAnswer?: string;
+  /** Document ids or source paths, resolved like imports. */
+  readonly relevantDocuments?: readonly string[];
+  readonly expectRefusal?: boolean;
+  readonly tags?: readonly string[];
+  readonly caller: Caller;
+  readonly ids?: IdGenerator;
+}
+
+/** Accepts a candidate into the next version of `dataset` (the latest version's cases plus this one). */
+export async function acceptCandidate(db: Database, id: string, options: AcceptCandidateOptions): Promise<DatasetSummary> {
+  const row = await pendingCandidate(db, options.caller, id);
+  if (!row.question) {
+    throw new GroundworkError('evaluate.candidate_without_question', `Candidate "${id}" has no question text.`, {
+      category: 'usage',
+      fix: 'Its trace dropped the text (observe.textRetention); write the case into a JSONL file instead.',
+    });
+  }
+  let existing: CaseInput[] = [];
+  try {
+    const previous = await loadDataset(db, options.dataset);
+    existing = previous.cases.map((c) => ({
+      externalId: c.externalId,
+      question: c.question,
+      ...(c.referenceAnswer ? { referenceAnswer: c.referenceAnswer } : {}),
+      relevantDocuments: c.relevantDocumentIds,
+      relevance: c.relevance,
+      relevantChunkIds: c.relevantChunkIds,
+      relevantPages: c.relevantPages,
+      expectRefusal: c.expectRefusal,
+      tags: c.tags,
+      principals: c.principals,
+      line: c.ordinal,
+    }));
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'evaluate.dataset_not_found') throw error;
+  }
+  const added: CaseInput = {
+    externalId: `candidate:${row.id}`,
+    question: row.question,
+    ...(options.referenceAnswer ? { referenceAnswer: options.referenceAnswer } : {}),
+    relevantDocuments: options.relevantDocuments ?? [],
+    expectRefusal: options.expectRefusal ?? false,
+    tags: [...new Set(['production', ...(row.category ? [row.category] : []), ...(options.tags ?? [])])],
+    principals: row.principals,
+    line: existing.length + 1,
+  };
+  const summary = await importDataset(db, [...existing, added], {
+    name: options.dataset,
+    origin: 'candidates',
+    description: `candidate ${row.id} accepted`,
+    caller: options.caller,
+    ...(options.ids ? { ids: options.ids } : {}),
+  });
+  await db.query(
+    `UPDATE eval_candidates SET status = 'accepted', dataset_id = $2, decided_by = $3, decided_at = now() WHERE id = $1`,
+    [id, summary.id, options.caller.id],
+  );
+  return summary;
+}
+
+export async function rejectCandidate(db: Queryable, id: string, caller: Caller): Promise<void> {
+  await pendingCandidate(db, caller, id);
+  await db.query(`UPDATE eval_candidates SET status = 'rejected', decided_by = $2, decided_at = now() WHERE id = $1`, [
+    id,
+    caller.id,
+  ]);
+}

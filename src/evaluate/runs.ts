@@ -1,0 +1,176 @@
+import { type Caller, GroundworkError } from '../core/index.ts';
+import type { Queryable } from '../store/index.ts';
+import type { CaseResult, IndexState, MetricSummary, RunConfigSnapshot, RunDetail, RunSummary } from './types.ts';
+
+/**
+ * Stored runs. Aggregate metrics are visible to anyone allowed to list runs (they reveal no content);
+ * per-case results (questions' answers, citations, retrieved ids) are filtered IN SQL: a viewer sees a case
+ * only when it holds every principal the case was asked as, and cases asked as the operator (no
+ * principals) only when it sees everything.
+ */
+
+type RunRow = {
+  id: string;
+  dataset_id: string;
+  dataset_name: string;
+  dataset_version: number;
+  status: 'running' | 'succeeded' | 'failed';
+  mode: 'retrieval' | 'answer';
+  use_case: string | null;
+  labels: string[];
+  schedule_name: string | null;
+  case_count: number;
+  metrics: Record<string, MetricSummary>;
+  config: RunConfigSnapshot;
+  index_state: IndexState;
+  trace_id: string | null;
+  error: string | null;
+  created_by: string;
+  started_at: Date;
+  finished_at: Date | null;
+};
+
+const runColumns = `r.id, r.dataset_id, d.name AS dataset_name, d.version AS dataset_version, r.status, r.mode, r.use_case,
+  r.labels, r.schedule_name, r.case_count, r.metrics, r.config, r.index_state, r.trace_id, r.error, r.created_by,
+  r.started_at, r.finished_at`;
+
+function toSummary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    datasetId: row.dataset_id,
+    datasetName: row.dataset_name,
+    datasetVersion: row.dataset_version,
+    status: row.status,
+    mode: row.mode,
+    useCase: row.use_case,
+    labels: row.labels,
+    scheduleName: row.schedule_name,
+    caseCount: row.case_count,
+    metrics: row.metrics,
+    config: row.config,
+    indexState: row.index_state,
+    traceId: row.trace_id,
+    error: row.error,
+    createdBy: row.created_by,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export interface ListRunsOptions {
+  /** Dataset name (any version). */
+  readonly dataset?: string;
+  readonly label?: string;
+  readonly scheduleName?: string;
+  /** Default 50, at most 1000. */
+  readonly limit?: number;
+}
+
+/** Runs, newest first. */
+export async function listRuns(db: Queryable, options: ListRunsOptions = {}): Promise<RunSummary[]> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${runColumns} FROM eval_runs r JOIN eval_datasets d ON d.id = r.dataset_id
+      WHERE ($1::text IS NULL OR d.name = $1) AND ($2::text IS NULL OR $2 = ANY(r.labels))
+        AND ($3::text IS NULL OR r.schedule_name = $3)
+      ORDER BY r.started_at DESC, r.id DESC LIMIT $4`,
+    [options.dataset ?? null, options.label ?? null, options.scheduleName ?? null, Math.min(options.limit ?? 50, 1000)],
+  );
+  return rows.map(toSummary);
+}
+
+/** Finds a run by id, or the newest run carrying the label (e.g. `baseline`). */
+export async function resolveRun(db: Queryable, reference: string): Promise<RunSummary> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${runColumns} FROM eval_runs r JOIN eval_datasets d ON d.id = r.dataset_id
+      WHERE r.id = $1 OR $1 = ANY(r.labels)
+      ORDER BY (r.id = $1) DESC, r.started_at DESC, r.id DESC LIMIT 1`,
+    [reference],
+  );
+  const row = rows[0];
+  if (!row) {
+    throw new GroundworkError('evaluate.run_not_found', `No evaluation run with id or label "${reference}".`, {
+      category: 'not_found',
+      fix: 'List runs with `groundwork eval runs`; label one with `groundwork eval label RUN LABEL`.',
+    });
+  }
+  return toSummary(row);
+}
+
+/**
+ * Puts a label on a run. A label names one run at a time (it moves), so `--baseline baseline` is
+ * unambiguous.
+ */
+export async function labelRun(db: Queryable, reference: string, label: string): Promise<RunSummary> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(label)) {
+    throw new GroundworkError('evaluate.invalid_label', `Invalid run label "${label}".`, {
+      category: 'usage',
+      fix: 'Use letters, digits, ".", "_" and "-" (at most 64 characters).',
+    });
+  }
+  const run = await resolveRun(db, reference);
+  await db.query('UPDATE eval_runs SET labels = array_remove(labels, $1) WHERE $1 = ANY(labels) AND id <> $2', [label, run.id]);
+  await db.query('UPDATE eval_runs SET labels = array_append(labels, $1) WHERE id = $2 AND NOT ($1 = ANY(labels))', [
+    label,
+    run.id,
+  ]);
+  return resolveRun(db, run.id);
+}
+
+type CaseRow = {
+  case_id: string;
+  external_id: string;
+  sample: number;
+  principals: string[];
+  metrics: Record<string, number>;
+  retrieved_document_ids: string[];
+  answer: string | null;
+  citations: Array<{ documentId: string; chunkId: string }>;
+  refused: boolean | null;
+  latency_ms: number;
+  cost_usd: number | null;
+  trace_id: string | null;
+  error: string | null;
+};
+
+/** Per-case results of a run visible to `viewer` (filtered in SQL), with the number hidden. */
+export async function loadCaseResults(
+  db: Queryable,
+  runId: string,
+  viewer: Caller,
+): Promise<{ cases: CaseResult[]; hidden: number }> {
+  const { rows } = await db.query<CaseRow>(
+    `SELECT cr.case_id, c.external_id, cr.sample, cr.principals, cr.metrics, cr.retrieved_document_ids, cr.answer,
+            cr.citations, cr.refused, cr.latency_ms, cr.cost_usd, cr.trace_id, cr.error
+       FROM eval_case_results cr JOIN eval_cases c ON c.id = cr.case_id
+      WHERE cr.run_id = $1
+        AND ($2::boolean OR (cardinality(cr.principals) > 0 AND cr.principals <@ $3::text[]))
+      ORDER BY c.ordinal, cr.sample`,
+    [runId, viewer.seesEverything, [...viewer.principals]],
+  );
+  const total = await db.query<{ n: number }>('SELECT count(*) AS n FROM eval_case_results WHERE run_id = $1', [runId]);
+  return {
+    cases: rows.map((row) => ({
+      caseId: row.case_id,
+      externalId: row.external_id,
+      sample: row.sample,
+      principals: row.principals,
+      metrics: row.metrics,
+      retrievedDocumentIds: row.retrieved_document_ids,
+      answer: row.answer,
+      citations: row.citations,
+      refused: row.refused,
+      latencyMs: row.latency_ms,
+      costUsd: row.cost_usd,
+      traceId: row.trace_id,
+      error: row.error,
+    })),
+    hidden: (total.rows[0]?.n ?? 0) - rows.length,
+  };
+}
+
+/** A run with the per-case results `viewer` may see. */
+export async function showRun(db: Queryable, reference: string, viewer: Caller): Promise<RunDetail> {
+  const run = await resolveRun(db, reference);
+  const { cases, hidden } = await loadCaseResults(db, run.id, viewer);
+  return { ...run, cases, hiddenCases: hidden };
+}
