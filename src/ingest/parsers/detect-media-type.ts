@@ -154,6 +154,6 @@ export function detectMediaType(fileName: string, bytes: Uint8Array): string {
     return byName && !isTextType(byName) ? byName : mediaTypes.octet;
   }
   const sniffed = sniffText(head, extension);
-  if (sniffed && (sniffed === mediaTypes.html ? !['md', 'markdown', 'txt'].includes(extension) : true)) return sniffed;
+  if (sniffed && (sniffed === mediaTypes.html ? !['md', 'markdown'].includes(extension) : true)) return sniffed;
   return byExtension[extension] ?? mediaTypes.text;
 }

@@ -33,8 +33,8 @@ function safeName(name: string): string {
 
 /**
  * E-mail (EML, RFC 822/MIME): From/To/Cc/Subject/Date become metadata and a header block at the top of the
- * body text, so a chunk can be cited with its sender and date; the text body is preferred, the HTML body is
- * converted when there is no text body; MIME charsets are decoded by mailparser. Attachments become
+ * body text, so a chunk can be cited with its sender and date; the HTML body is preferred (it keeps headings
+ * and tables), else the text body; MIME charsets are decoded by mailparser. Attachments become
  * `children` (inline images of the HTML body are left out: logos and signatures are not documents).
  */
 export const emlParser: Parser = {
@@ -68,13 +68,20 @@ export const emlParser: Parser = {
       .join('\n');
     const headingPath = subject ? [subject] : [];
     const sections: ParsedSection[] = [];
-    const text = typeof mail.text === 'string' ? normalizeText(mail.text) : '';
-    if (text || typeof mail.html !== 'string') {
-      sections.push({ headingPath, text: [headerBlock, text].filter(Boolean).join('\n\n'), kind: 'text' });
+    // The HTML body keeps headings and tables; mailparser derives `text` from it when there is no text part.
+    const html = typeof mail.html === 'string' ? htmlToSections(mail.html).sections : [];
+    if (html.length > 0) {
+      const [first, ...rest] = html;
+      if (first && first.kind === 'text' && first.headingPath.length === 0) {
+        sections.push({ headingPath, text: [headerBlock, first.text].filter(Boolean).join('\n\n'), kind: 'text' });
+      } else {
+        sections.push({ headingPath, text: headerBlock, kind: 'text' });
+        if (first) rest.unshift(first);
+      }
+      for (const section of rest) sections.push({ ...section, headingPath: [...headingPath, ...section.headingPath] });
     } else {
-      const body = htmlToSections(mail.html);
-      sections.push({ headingPath, text: headerBlock, kind: 'text' });
-      for (const section of body.sections) sections.push({ ...section, headingPath: [...headingPath, ...section.headingPath] });
+      const text = typeof mail.text === 'string' ? normalizeText(mail.text) : '';
+      sections.push({ headingPath, text: [headerBlock, text].filter(Boolean).join('\n\n'), kind: 'text' });
     }
     const children: ChildDocument[] = [];
     const used = new Set<string>();

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { makePdf } from './fixtures/generate-fixtures.ts';
+import { defaultParseLimits } from './parse-document.ts';
+import { closeParsers, createParserPool, parseIsolated } from './parse-isolated.ts';
+import type { ParseInput } from './parser.ts';
+
+const misbehaving = new URL('./fixtures/misbehaving-parse-worker.ts', import.meta.url);
+const input = (fileName: string, text = 'hello'): ParseInput => ({
+  bytes: new TextEncoder().encode(text),
+  fileName,
+  limits: defaultParseLimits,
+});
+
+after(() => closeParsers());
+
+describe('parseIsolated (real parse worker)', () => {
+  test('parses in a worker thread with the same result as in-process, errors keep their code and fix', async () => {
+    const bytes = await makePdf([{ text: ['Coverage A - Dwelling is covered against sudden water damage.'] }], { title: 'Form' });
+    const document = await parseIsolated({ bytes, fileName: 'form.pdf', limits: defaultParseLimits }, { timeoutMs: 60_000 });
+    assert.equal(document.title, 'Form');
+    assert.equal(document.sections[0]?.pageStart, 1);
+    assert.match(document.sections[0]?.text ?? '', /sudden water damage/);
+    await assert.rejects(
+      parseIsolated(input('blank.txt', '   '), { timeoutMs: 60_000 }),
+      (error: Error & { code: string; fix: string }) => {
+        assert.equal(error.name, 'GroundworkError');
+        assert.equal(error.code, 'parse.empty');
+        assert.ok(error.fix);
+        return true;
+      },
+    );
+  });
+});
+
+describe('createParserPool (misbehaving worker)', () => {
+  test('a hang fails with parse.timeout and the worker is replaced', async () => {
+    const pool = createParserPool({ size: 1, timeoutMs: 300, workerEntry: misbehaving });
+    try {
+      const first = await pool.parse(input('a.txt'));
+      const started = Date.now();
+      await assert.rejects(pool.parse(input('hang.txt')), { code: 'parse.timeout' });
+      assert.ok(Date.now() - started < 5000);
+      const after = await pool.parse(input('b.txt'));
+      assert.notEqual(after.sections[0]?.text, first.sections[0]?.text, 'expected a new worker thread');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a crash, an exit and running out of memory fail with parse.crashed; the pool goes on', async () => {
+    const pool = createParserPool({ size: 2, timeoutMs: 30_000, maxMemoryMb: 48, workerEntry: misbehaving });
+    try {
+      const results = await Promise.allSettled([
+        pool.parse(input('crash.txt')),
+        pool.parse(input('ok-1.txt')),
+        pool.parse(input('exit.txt')),
+        pool.parse(input('oom.txt')),
+        pool.parse(input('ok-2.txt')),
+      ]);
+      const outcome = results.map((result) => (result.status === 'fulfilled' ? 'ok' : (result.reason as { code: string }).code));
+      assert.deepEqual(outcome, ['parse.crashed', 'ok', 'parse.crashed', 'parse.crashed', 'ok']);
+      const oom = results[3];
+      assert.ok(
+        oom?.status === 'rejected' && /memory/i.test(String((oom.reason as Error).message)),
+        String(oom?.status === 'rejected' && oom.reason),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('aborting fails a queued or running parse with parse.aborted; close rejects what is pending', async () => {
+    const pool = createParserPool({ size: 1, timeoutMs: 30_000, workerEntry: misbehaving });
+    const controller = new AbortController();
+    const running = pool.parse({ ...input('hang.txt'), signal: controller.signal });
+    const queued = pool.parse(input('later.txt'));
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(running, { code: 'parse.aborted' });
+    assert.equal((await queued).title, 'later.txt');
+    const pending = assert.rejects(pool.parse(input('hang.txt')), { code: 'parse.aborted' });
+    await pool.close();
+    await pending;
+    await assert.rejects(pool.parse(input('x.txt')), { code: 'parse.aborted' });
+  });
+});
