@@ -4,15 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import picomatch from 'picomatch';
 import { GroundworkError } from '../../../core/index.ts';
-import type {
-  FetchedItem,
-  SidecarMetadata,
-  Source,
-  SourceChange,
-  SourceCursor,
-  SourceItem,
-  SourceProblem,
-} from '../source.ts';
+import type { FetchedItem, SidecarMetadata, Source, SourceChange, SourceCursor, SourceItem, SourceProblem } from '../source.ts';
 
 /** Suffix of metadata sidecars: `report.pdf.meta.json` describes `report.pdf` and is never a document itself. */
 export const sidecarSuffix = '.meta.json';
@@ -86,10 +78,14 @@ export function createFilesystemSource(config: FilesystemSourceConfig): Source {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
       return value as SidecarMetadata;
     } catch (error) {
-      throw new GroundworkError('ingest.bad_sidecar', `${ref}${sidecarSuffix} is not a JSON object: ${(error as Error).message}.`, {
-        category: 'usage',
-        fix: 'Correct the sidecar (a JSON object with keys such as title, author, tags, principals, sensitivity) or remove it.',
-      });
+      throw new GroundworkError(
+        'ingest.bad_sidecar',
+        `${ref}${sidecarSuffix} is not a JSON object: ${(error as Error).message}.`,
+        {
+          category: 'usage',
+          fix: 'Correct the sidecar (a JSON object with keys such as title, author, tags, principals, sensitivity) or remove it.',
+        },
+      );
     }
   }
 

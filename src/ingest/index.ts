@@ -1,0 +1,65 @@
+/**
+ * ingest/ — from enterprise sources to index rows: the Source port and connectors, sync planning (new,
+ * changed, unchanged, renamed, deleted), parsing in isolation, principals, PII, sensitivity, chunking,
+ * optional embeddings, atomic writes, quarantine and status. See docs/ingestion.md.
+ */
+export {
+  type ChunkableDocument,
+  type ChunkableSection,
+  type ChunkDraft,
+  type ChunkingOptions,
+  chunkContentHash,
+  chunkDocument,
+  estimateTokens,
+} from './chunking/index.ts';
+export { type CreateIngestionOptions, createIngestion, type Ingestion } from './ingestion.ts';
+export {
+  closeParsers,
+  createParserPool,
+  detectMediaType,
+  type ParsedDocument,
+  type ParsedSection,
+  type ParseErrorCode,
+  type ParseInput,
+  type ParseLimits,
+  type ParserPool,
+  parseDocument,
+  parseErrorCodes,
+  parseIsolated,
+  parseLimitsFromConfig,
+} from './parsers/index.ts';
+export {
+  type QuarantinedFile,
+  runSync,
+  type SyncDeps,
+  type SyncOptions,
+  type SyncProgress,
+  type SyncSummary,
+} from './run-sync.ts';
+export { createFilesystemSource, type FilesystemSourceConfig, sidecarSuffix } from './sources/filesystem/filesystem-source.ts';
+export type {
+  FetchedItem,
+  SidecarMetadata,
+  Source,
+  SourceCapabilities,
+  SourceChange,
+  SourceCursor,
+  SourceItem,
+  SourceProblem,
+} from './sources/source.ts';
+export { type Embedder, embedderFromModel, embedWithCache } from './sync/embed-chunks.ts';
+export type { SyncCounts } from './sync/ingest-events.ts';
+export { type ChunkFn, childSeparator, type ParseFn } from './sync/prepare-document.ts';
+export { listQuarantine, markForRetry, type QuarantineEntry } from './sync/quarantine-store.ts';
+export {
+  type AddSourceInput,
+  addSource,
+  findSource,
+  getSource,
+  listSources,
+  openSource,
+  removeSource,
+  type SourceRecord,
+  type SourceType,
+  sourceTypes,
+} from './sync/source-registry.ts';

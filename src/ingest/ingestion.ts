@@ -1,0 +1,70 @@
+import type { Clock, EventBus, GroundworkConfig, IdGenerator, Logger } from '../core/index.ts';
+import type { Database } from '../store/index.ts';
+import { chunkDocument } from './chunking/index.ts';
+import { createParserPool, type ParserPool, parseLimitsFromConfig } from './parsers/index.ts';
+import { runSync, type SyncOptions, type SyncSummary } from './run-sync.ts';
+import type { Source } from './sources/source.ts';
+import type { Embedder } from './sync/embed-chunks.ts';
+import type { ChunkFn, ParseFn } from './sync/prepare-document.ts';
+import type { SourceRecord } from './sync/source-registry.ts';
+
+export interface CreateIngestionOptions {
+  readonly db: Database;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly config: Pick<GroundworkConfig, 'ingest' | 'protect'>;
+  readonly clock?: Clock;
+  readonly ids?: IdGenerator;
+  /** Absent: lexical-only ingestion. */
+  readonly embedder?: Embedder | undefined;
+  /** Default: the built-in parsers in a pool of worker threads (crash isolation, per-file timeout). */
+  readonly parse?: ParseFn;
+  /** Default: the structure-aware chunker. */
+  readonly chunk?: ChunkFn;
+  readonly openSource?: (record: SourceRecord) => Source;
+}
+
+/** Ingestion wired to its long-lived resources (the parse worker pool). Close it when done. */
+export interface Ingestion {
+  /** Syncs one source; see `runSync`. */
+  sync(options: SyncOptions): Promise<SyncSummary>;
+  /** Stops parse workers and their OCR engines. */
+  close(): Promise<void>;
+}
+
+export function createIngestion(options: CreateIngestionOptions): Ingestion {
+  const { ingest, protect } = options.config;
+  let pool: ParserPool | undefined;
+  const parse: ParseFn =
+    options.parse ??
+    ((input) => {
+      pool ??= createParserPool({ size: ingest.concurrency, timeoutMs: ingest.parseTimeoutMs });
+      return pool.parse(input, { timeoutMs: ingest.parseTimeoutMs });
+    });
+  const chunk: ChunkFn = options.chunk ?? ((document, chunking) => chunkDocument(document, chunking));
+  return {
+    sync: (syncOptions) =>
+      runSync(
+        {
+          db: options.db,
+          events: options.events,
+          logger: options.logger,
+          ingest,
+          protect,
+          limits: parseLimitsFromConfig(ingest),
+          parse,
+          chunk,
+          embedder: options.embedder,
+          ...(options.clock ? { clock: options.clock } : {}),
+          ...(options.ids ? { ids: options.ids } : {}),
+          ...(options.openSource ? { openSource: options.openSource } : {}),
+        },
+        syncOptions,
+      ),
+    async close() {
+      const current = pool;
+      pool = undefined;
+      await current?.close();
+    },
+  };
+}

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, test } from 'node:test';
+import { MockEmbeddingModelV4 } from 'ai/test';
+import { zipSync } from 'fflate';
+import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import type { GroundworkConfigInput } from '../core/index.ts';
+import type { Platform } from '../create-platform.ts';
+import { addSource, createIngestion, embedderFromModel, type Ingestion, listQuarantine, parseDocument } from './index.ts';
+
+interface Fixture {
+  platform: Platform;
+  root: string;
+  ingestion: Ingestion;
+  events: { name: string; payload: Record<string, unknown> }[];
+  put(ref: string, content: string | Uint8Array): Promise<void>;
+  sync(): ReturnType<Ingestion['sync']>;
+  close(): Promise<void>;
+}
+
+async function fixture(
+  options: {
+    config?: GroundworkConfigInput;
+    aclMap?: unknown;
+    embedder?: Parameters<typeof createIngestion>[0]['embedder'];
+  } = {},
+): Promise<Fixture> {
+  const platform = await createTestPlatform(options.config ?? {});
+  const root = await mkdtemp(join(tmpdir(), 'gw-sync-'));
+  let aclMapPath: string | undefined;
+  if (options.aclMap) {
+    aclMapPath = join(await mkdtemp(join(tmpdir(), 'gw-acl-')), 'acl.json');
+    await writeFile(aclMapPath, JSON.stringify(options.aclMap));
+  }
+  await addSource(platform.db, { name: 'docs', type: 'filesystem', path: root, ...(aclMapPath ? { aclMapPath } : {}) });
+  // In-thread parsing keeps these tests fast; the worker pool has its own tests in parsers/.
+  const ingestion = createIngestion({
+    db: platform.db,
+    events: platform.events,
+    logger: platform.logger,
+    config: platform.config,
+    parse: (input) => parseDocument(input),
+    embedder: options.embedder,
+  });
+  const events: Fixture['events'] = [];
+  platform.events.subscribeAll((name, payload) => events.push({ name, payload: payload as Record<string, unknown> }));
+  const put = async (ref: string, content: string | Uint8Array) => {
+    const path = join(root, ...ref.split('/'));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  };
+  return {
+    platform,
+    root,
+    ingestion,
+    events,
+    put,
+    sync: () => ingestion.sync({ source: 'docs' }),
+    async close() {
+      await ingestion.close();
+      await platform.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+const paragraph = (topic: string, n = 40) =>
+  Array.from({ length: n }, (_, i) => `The ${topic} clause ${i} covers water damage, theft and liability in section ${i}.`).join(
+    ' ',
+  );
+
+async function documentsOf(platform: Platform) {
+  const result = await platform.db.query<{
+    id: string;
+    source_ref: string;
+    parent_id: string | null;
+    chunk_count: number;
+    principals: string[];
+    title: string;
+    status: string;
+  }>('SELECT id, source_ref, parent_id, chunk_count, principals, title, status FROM documents ORDER BY source_ref');
+  return result.rows;
+}
+
+async function consistency(platform: Platform) {
+  const orphans = await platform.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id)',
+  );
+  const mismatched = await platform.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM documents d WHERE d.chunk_count <> (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)`,
+  );
+  assert.equal(orphans.rows[0]?.n, 0, 'no orphan chunks');
+  assert.equal(mismatched.rows[0]?.n, 0, 'chunk_count matches the chunks');
+}
+
+describe(`runSync (${testStoreKind})`, () => {
+  test('indexes new files, skips unchanged ones, updates, renames and deletes', async () => {
+    const f = await fixture();
+    try {
+      await f.put('policies/home.md', `# Home policy\n\n${paragraph('home')}`);
+      await f.put('policies/car.txt', paragraph('car', 80));
+      await f.put('claims/a.txt', paragraph('claims'));
+      const first = await f.sync();
+      assert.equal(first.status, 'succeeded');
+      assert.deepEqual([first.added, first.updated, first.unchanged, first.deleted, first.renamed], [3, 0, 0, 0, 0]);
+      assert.ok(first.chunks >= 3);
+      await consistency(f.platform);
+      const before = await documentsOf(f.platform);
+      assert.equal(before.length, 3);
+      const chunkTotal = (await f.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0]?.n;
+      assert.equal(chunkTotal, first.chunks);
+
+      const again = await f.sync();
+      assert.deepEqual([again.added, again.updated, again.unchanged, again.deleted, again.chunks], [0, 0, 3, 0, 0]);
+      // touched without a change: confirmed by hash, not re-processed
+      const later = new Date(Date.now() + 60_000);
+      await utimes(join(f.root, 'claims', 'a.txt'), later, later);
+      const touched = await f.sync();
+      assert.deepEqual([touched.updated, touched.unchanged], [0, 3]);
+
+      await f.put('policies/car.txt', paragraph('motor', 20));
+      await rename(join(f.root, 'claims', 'a.txt'), join(f.root, 'claims', 'b.txt'));
+      await rm(join(f.root, 'policies', 'home.md'));
+      const third = await f.sync();
+      assert.deepEqual([third.added, third.updated, third.deleted, third.renamed], [0, 1, 1, 1]);
+      const after = await documentsOf(f.platform);
+      assert.deepEqual(
+        after.map((d) => d.source_ref),
+        ['claims/b.txt', 'policies/car.txt'],
+      );
+      assert.equal(
+        after.find((d) => d.source_ref === 'claims/b.txt')?.id,
+        before.find((d) => d.source_ref === 'claims/a.txt')?.id,
+      );
+      const carChunks = await f.platform.db.query<{ text: string }>(
+        `SELECT c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_ref = 'policies/car.txt'`,
+      );
+      assert.ok(
+        carChunks.rows.every((row) => row.text.includes('motor')),
+        'old chunks replaced',
+      );
+      await consistency(f.platform);
+
+      const runIds = new Set(f.events.filter((e) => e.name !== 'span-end').map((e) => e.payload.runId));
+      assert.ok(![...runIds].includes(undefined), 'every ingest event has a runId');
+      assert.ok(f.events.some((e) => e.name === 'document-parsed'));
+      const runs = await f.platform.db.query<{ status: string }>('SELECT status FROM sync_runs ORDER BY started_at');
+      assert.deepEqual(
+        runs.rows.map((r) => r.status),
+        ['succeeded', 'succeeded', 'succeeded', 'succeeded'],
+      );
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('sidecars set title and principals, are never documents, and a changed sidecar re-applies them', async () => {
+    const f = await fixture({
+      aclMap: { default: ['group:staff'], rules: [{ match: 'hr/**', principals: ['group:hr'] }] },
+    });
+    try {
+      await f.put('hr/salaries.txt', paragraph('salary'));
+      await f.put('public/faq.txt', paragraph('faq'));
+      await f.put('public/faq.txt.meta.json', JSON.stringify({ title: 'FAQ', principals: ['group:everyone'], tags: ['faq'] }));
+      await f.sync();
+      let docs = await documentsOf(f.platform);
+      assert.deepEqual(
+        docs.map((d) => [d.source_ref, d.title, d.principals]),
+        [
+          ['hr/salaries.txt', 'salaries', ['group:hr']],
+          ['public/faq.txt', 'FAQ', ['group:everyone']],
+        ],
+      );
+      await f.put('public/faq.txt.meta.json', JSON.stringify({ title: 'Questions', principals: ['group:customers'] }));
+      const second = await f.sync();
+      assert.equal(second.updated, 1);
+      docs = await documentsOf(f.platform);
+      assert.deepEqual(docs[1]?.principals, ['group:customers']);
+      const chunkPrincipals = await f.platform.db.query<{ principals: string[] }>(
+        `SELECT DISTINCT c.principals FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_ref = 'public/faq.txt'`,
+      );
+      assert.deepEqual(
+        chunkPrincipals.rows.map((r) => r.principals),
+        [['group:customers']],
+      );
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('bad files are quarantined, the run goes on, archive members become child documents', async () => {
+    const f = await fixture({ config: { ingest: { maxFileBytes: 200_000 } } });
+    try {
+      await f.put('good.txt', paragraph('good'));
+      await f.put('broken.pdf', '%PDF-1.7\nthis is not really a pdf');
+      await f.put('huge.txt', 'x '.repeat(150_000));
+      await f.put('program.exe', new Uint8Array([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff, 0, 0]));
+      const zip = zipSync({
+        'inner/notes.txt': new TextEncoder().encode(paragraph('archived')),
+        'inner/other.md': new TextEncoder().encode(`# Other\n\n${paragraph('other')}`),
+      });
+      await f.put('bundle.zip', zip);
+      const first = await f.sync();
+      assert.equal(first.status, 'partial');
+      assert.deepEqual(first.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['broken.pdf', 'parse.corrupt'],
+        ['huge.txt', 'ingest.too_large'],
+        ['program.exe', 'parse.unsupported_type'],
+      ]);
+      assert.ok(first.quarantined.every((q) => /Fix:/.test(q.message)));
+      const docs = await documentsOf(f.platform);
+      const bundle = docs.find((d) => d.source_ref === 'bundle.zip');
+      assert.ok(bundle);
+      const members = docs.filter((d) => d.parent_id === bundle.id).map((d) => d.source_ref);
+      assert.deepEqual(members, ['bundle.zip!/inner/notes.txt', 'bundle.zip!/inner/other.md']);
+      await consistency(f.platform);
+
+      // unchanged bad files are not re-attempted, but still reported
+      const second = await f.sync();
+      assert.equal(second.quarantined.length, 3);
+      const entries = await listQuarantine(f.platform.db);
+      assert.equal(entries.length, 3);
+
+      // a fixed file leaves the quarantine; a removed archive takes its members with it
+      await f.put('broken.pdf.txt', 'x');
+      await rm(join(f.root, 'broken.pdf'));
+      await f.put('huge.txt', paragraph('small now'));
+      await rm(join(f.root, 'bundle.zip'));
+      const third = await f.sync();
+      assert.deepEqual(
+        third.quarantined.map((q) => q.path),
+        ['program.exe'],
+      );
+      assert.deepEqual(
+        (await listQuarantine(f.platform.db)).map((e) => e.sourceRef),
+        ['program.exe'],
+      );
+      const remaining = await documentsOf(f.platform);
+      assert.deepEqual(
+        remaining.map((d) => d.source_ref),
+        ['broken.pdf.txt', 'good.txt', 'huge.txt'],
+      );
+      await consistency(f.platform);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('embeddings are computed in batches and cached by content hash and model', async () => {
+    let calls = 0;
+    const model = new MockEmbeddingModelV4({
+      maxEmbeddingsPerCall: 100,
+      doEmbed: async ({ values }) => {
+        calls += 1;
+        return { embeddings: values.map((v) => [v.length % 7, 1, 0.5]), usage: { tokens: values.length * 10 }, warnings: [] };
+      },
+    });
+    const embedder = embedderFromModel(model, { model: 'mock:embed', dimensions: 3, batchSize: 2 });
+    const f = await fixture({ embedder });
+    try {
+      await f.put('a.txt', paragraph('alpha', 10));
+      await f.put('b.txt', paragraph('beta', 10));
+      const first = await f.sync();
+      const missing = await f.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE embedding IS NULL');
+      assert.equal(missing.rows[0]?.n, 0);
+      assert.ok(calls >= 1);
+      const embedEnds = f.events.filter((e) => e.name === 'embed-end');
+      assert.equal(
+        embedEnds.reduce((sum, e) => sum + (e.payload.count as number), 0),
+        first.chunks,
+      );
+      const callsAfterFirst = calls;
+      // Same text and title as a.txt (chunks start with the title): served from the cache.
+      await f.put('c.txt', paragraph('alpha', 10));
+      await f.put('c.txt.meta.json', JSON.stringify({ title: 'a' }));
+      await f.sync();
+      assert.equal(calls, callsAfterFirst);
+    } finally {
+      await f.close();
+    }
+  });
+});

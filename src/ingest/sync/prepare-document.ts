@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import type { SensitivityLabel, SensitivityRule } from '../../core/index.ts';
+import { isGroundworkError, toGroundworkError } from '../../core/index.ts';
+import {
+  type AclMap,
+  type CompiledPiiPatterns,
+  countPii,
+  deriveSensitivity,
+  detectPii,
+  type PiiSpan,
+  resolveDocumentAccess,
+} from '../../protect/index.ts';
+import type { ChunkDraft } from '../chunking/index.ts';
+import type { ParsedDocument, ParsedSection, ParseInput, ParseLimits, ParseWarning } from '../parsers/index.ts';
+import type { SidecarMetadata } from '../sources/source.ts';
+
+/** Parses one file (in isolation, with the per-file timeout). Failures throw `parse.*` GroundworkErrors. */
+export type ParseFn = (input: ParseInput) => Promise<ParsedDocument>;
+/** Splits sections into chunks. Pure. */
+export type ChunkFn = (
+  document: { readonly title: string; readonly sections: readonly ParsedSection[] },
+  options: { readonly targetTokens: number; readonly overlapTokens: number },
+) => readonly ChunkDraft[];
+
+/** Everything needed to turn bytes into index rows; fixed for a run. */
+export interface PrepareContext {
+  readonly parse: ParseFn;
+  readonly chunk: ChunkFn;
+  readonly limits: ParseLimits;
+  readonly chunking: { readonly targetTokens: number; readonly overlapTokens: number };
+  readonly aclMap: AclMap | undefined;
+  readonly piiPatterns: CompiledPiiPatterns | undefined;
+  readonly sensitivityRules: readonly SensitivityRule[];
+  readonly defaultSensitivity: SensitivityLabel;
+  readonly piiSensitivity: Readonly<Record<string, SensitivityLabel>>;
+  /** Called after each successful parse (events, counters). */
+  readonly onParsed?: (info: { ref: string; document: ParsedDocument; bytes: number; durationMs: number }) => void;
+}
+
+export interface PreparedChunk extends ChunkDraft {
+  readonly pii: readonly PiiSpan[];
+}
+
+/** A parsed, chunked, classified document ready to be written, with its children. */
+export interface PreparedDocument {
+  readonly ref: string;
+  readonly contentHash: string;
+  readonly sizeBytes: number;
+  readonly title: string;
+  readonly mediaType: string;
+  readonly metadata: Record<string, unknown>;
+  readonly warnings: readonly ParseWarning[];
+  readonly principals: readonly string[];
+  readonly principalsDetermined: boolean;
+  readonly sensitivity: SensitivityLabel;
+  readonly piiSummary: Record<string, number>;
+  readonly chunks: readonly PreparedChunk[];
+  readonly children: readonly PreparedDocument[];
+  /** Children that could not be parsed: quarantined by ref, the parent is still indexed. */
+  readonly childFailures: readonly { readonly ref: string; readonly code: string; readonly message: string }[];
+  readonly pages: number;
+  readonly ocrPages: number;
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Separator between a container's ref and a member's path: `archive.zip!/folder/member.pdf`. */
+export const childSeparator = '!/';
+
+/** Sidecar keys that are not plain metadata. */
+const sidecarControlKeys = new Set(['principals', 'title']);
+
+function sidecarPrincipals(sidecar: SidecarMetadata | undefined): readonly string[] | undefined {
+  const value = sidecar?.principals;
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/**
+ * Parses, chunks and classifies one file and (recursively) its children. Throws the parse error of the
+ * file itself (the caller quarantines it); a child's failure is recorded in `childFailures` instead.
+ */
+export async function prepareDocument(
+  context: PrepareContext,
+  input: {
+    readonly ref: string;
+    readonly bytes: Uint8Array;
+    readonly sidecar?: SidecarMetadata | undefined;
+    readonly depth?: number;
+    readonly inheritedPrincipals?: readonly string[];
+    /** Path used for ACL rules and sensitivity rules (children: the parent path + `/member`). */
+    readonly aclPath?: string;
+    readonly mediaType?: string;
+  },
+): Promise<PreparedDocument> {
+  const depth = input.depth ?? 0;
+  const started = performance.now();
+  const parsed = await context.parse({
+    bytes: input.bytes,
+    fileName: input.ref,
+    limits: context.limits,
+    depth,
+    ...(input.mediaType ? { mediaType: input.mediaType } : {}),
+  });
+  context.onParsed?.({
+    ref: input.ref,
+    document: parsed,
+    bytes: input.bytes.byteLength,
+    durationMs: performance.now() - started,
+  });
+
+  const aclPath = input.aclPath ?? input.ref;
+  const access = resolveDocumentAccess({
+    aclMap: context.aclMap,
+    path: aclPath,
+    sidecarPrincipals: sidecarPrincipals(input.sidecar),
+    inheritedPrincipals: input.inheritedPrincipals,
+  });
+  const metadata: Record<string, unknown> = { ...parsed.metadata };
+  for (const [key, value] of Object.entries(input.sidecar ?? {})) {
+    if (!sidecarControlKeys.has(key)) metadata[key] = value;
+  }
+  const sidecarTitle =
+    typeof input.sidecar?.title === 'string' && input.sidecar.title.trim() ? input.sidecar.title.trim() : undefined;
+
+  const title = sidecarTitle ?? parsed.title;
+  const drafts = context.chunk({ title, sections: parsed.sections }, context.chunking);
+  const chunks: PreparedChunk[] = drafts.map((draft) => ({
+    ...draft,
+    pii: detectPii(draft.text, { customPatterns: context.piiPatterns }),
+  }));
+  const piiSummary = countPii(chunks.flatMap((chunk) => chunk.pii));
+  const sensitivity = deriveSensitivity({
+    piiCounts: piiSummary,
+    path: aclPath,
+    metadata,
+    rules: context.sensitivityRules,
+    defaultLabel: context.defaultSensitivity,
+    piiSensitivity: context.piiSensitivity,
+  });
+
+  const children: PreparedDocument[] = [];
+  const childFailures: { ref: string; code: string; message: string }[] = [];
+  for (const child of parsed.children) {
+    const ref = `${input.ref}${childSeparator}${child.path}`;
+    try {
+      const prepared = await prepareDocument(context, {
+        ref,
+        bytes: child.bytes,
+        depth: depth + 1,
+        inheritedPrincipals: access.principals,
+        aclPath: `${aclPath}/${child.path}`,
+        ...(child.mediaType ? { mediaType: child.mediaType } : {}),
+      });
+      children.push(prepared);
+      childFailures.push(...prepared.childFailures);
+    } catch (error) {
+      const failure = isGroundworkError(error) ? error : toGroundworkError(error);
+      childFailures.push({
+        ref,
+        code: failure.code,
+        message: failure.fix ? `${failure.message} ${failure.fix}` : failure.message,
+      });
+    }
+  }
+
+  return {
+    ref: input.ref,
+    contentHash: sha256(input.bytes),
+    sizeBytes: input.bytes.byteLength,
+    title,
+    mediaType: parsed.mediaType,
+    metadata,
+    warnings: parsed.warnings,
+    principals: access.principals,
+    principalsDetermined: access.determined,
+    sensitivity: sensitivity.label,
+    piiSummary,
+    chunks,
+    children,
+    childFailures,
+    pages: parsed.stats.pages,
+    ocrPages: parsed.stats.ocrPages,
+  };
+}

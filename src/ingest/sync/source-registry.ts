@@ -1,0 +1,168 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { GroundworkError, type IdGenerator, newId } from '../../core/index.ts';
+import { type AclMap, parseAclMap, validateAclMap } from '../../protect/index.ts';
+import type { Queryable } from '../../store/index.ts';
+import { createFilesystemSource } from '../sources/filesystem/filesystem-source.ts';
+import type { Source, SourceCursor } from '../sources/source.ts';
+
+/** Connector types this build knows. */
+export const sourceTypes = ['filesystem'] as const;
+export type SourceType = (typeof sourceTypes)[number];
+
+const filesystemSettings = z.strictObject({
+  path: z.string().min(1),
+  include: z.array(z.string().min(1)).default([]),
+  exclude: z.array(z.string().min(1)).default([]),
+  /** Where the ACL map was read from; re-read at every sync so edits apply. */
+  aclMapPath: z.string().optional(),
+});
+export type FilesystemSettings = z.infer<typeof filesystemSettings>;
+
+/** A registered source as stored in `sources`. */
+export interface SourceRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly type: SourceType;
+  readonly settings: FilesystemSettings;
+  readonly aclMap: AclMap | undefined;
+  readonly cursor: SourceCursor | undefined;
+  readonly createdAt: Date;
+  readonly lastSyncAt: Date | undefined;
+  readonly lastSuccessAt: Date | undefined;
+}
+
+export interface AddSourceInput {
+  readonly name: string;
+  readonly type: SourceType;
+  /** Folder path; made absolute against `cwd`. */
+  readonly path: string;
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** ACL map file (JSON or YAML); validated now and re-read at every sync. */
+  readonly aclMapPath?: string;
+  readonly cwd?: string;
+}
+
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+type SourceRow = {
+  id: string;
+  name: string;
+  type: string;
+  config: unknown;
+  acl_map: unknown;
+  cursor: unknown;
+  created_at: Date;
+  last_sync_at: Date | null;
+  last_success_at: Date | null;
+};
+
+function toRecord(row: SourceRow): SourceRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type as SourceType,
+    settings: filesystemSettings.parse(row.config),
+    aclMap: row.acl_map ? validateAclMap(row.acl_map, `ACL map of source ${row.name}`).aclMap : undefined,
+    cursor: (row.cursor as SourceCursor | null) ?? undefined,
+    createdAt: row.created_at,
+    lastSyncAt: row.last_sync_at ?? undefined,
+    lastSuccessAt: row.last_success_at ?? undefined,
+  };
+}
+
+/** Reads and validates an ACL map file. @throws `ingest.acl_map_unreadable` or `protect.invalid_acl_map`. */
+export async function readAclMapFile(path: string): Promise<{ aclMap: AclMap; warnings: readonly string[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new GroundworkError('ingest.acl_map_unreadable', `The ACL map ${path} cannot be read.`, {
+      category: 'usage',
+      fix: 'Check the path given with --acl-map (JSON or YAML), or re-add the source without it.',
+      cause: error,
+    });
+  }
+  return parseAclMap(text, path);
+}
+
+/** Registers a source. @throws `ingest.source_exists` (conflict), `ingest.invalid_source` (usage). */
+export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGenerator = newId): Promise<SourceRecord> {
+  if (!namePattern.test(input.name)) {
+    throw new GroundworkError('ingest.invalid_source', `"${input.name}" is not a valid source name.`, {
+      category: 'usage',
+      fix: 'Use 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
+    });
+  }
+  const path = isAbsolute(input.path) ? input.path : resolve(input.cwd ?? process.cwd(), input.path);
+  const aclMapPath = input.aclMapPath
+    ? isAbsolute(input.aclMapPath)
+      ? input.aclMapPath
+      : resolve(input.cwd ?? process.cwd(), input.aclMapPath)
+    : undefined;
+  const aclMap = aclMapPath ? (await readAclMapFile(aclMapPath)).aclMap : undefined;
+  const settings: FilesystemSettings = {
+    path,
+    include: [...(input.include ?? [])],
+    exclude: [...(input.exclude ?? [])],
+    ...(aclMapPath ? { aclMapPath } : {}),
+  };
+  const existing = await db.query('SELECT 1 FROM sources WHERE name = $1', [input.name]);
+  if (existing.rowCount > 0) {
+    throw new GroundworkError('ingest.source_exists', `A source named "${input.name}" already exists.`, {
+      category: 'conflict',
+      fix: 'Choose another name, or remove the existing one with `groundwork sources remove NAME`.',
+    });
+  }
+  const result = await db.query<SourceRow>(
+    `INSERT INTO sources (id, name, type, config, acl_map) VALUES ($1, $2, $3, $4, $5)
+     RETURNING id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at`,
+    [ids('src'), input.name, input.type, JSON.stringify(settings), aclMap ? JSON.stringify(aclMap) : null],
+  );
+  return toRecord(result.rows[0] as SourceRow);
+}
+
+const selectColumns = 'id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at';
+
+export async function listSources(db: Queryable): Promise<SourceRecord[]> {
+  const result = await db.query<SourceRow>(`SELECT ${selectColumns} FROM sources ORDER BY name`);
+  return result.rows.map(toRecord);
+}
+
+/** A source by name or id, or undefined. */
+export async function findSource(db: Queryable, nameOrId: string): Promise<SourceRecord | undefined> {
+  const result = await db.query<SourceRow>(`SELECT ${selectColumns} FROM sources WHERE name = $1 OR id = $1`, [nameOrId]);
+  return result.rows[0] ? toRecord(result.rows[0]) : undefined;
+}
+
+/** A source by name or id. @throws `ingest.source_not_found`. */
+export async function getSource(db: Queryable, nameOrId: string): Promise<SourceRecord> {
+  const found = await findSource(db, nameOrId);
+  if (!found) {
+    throw new GroundworkError('ingest.source_not_found', `There is no source named "${nameOrId}".`, {
+      category: 'not_found',
+      fix: 'List sources with `groundwork sources list`, or add one with `groundwork sources add NAME --type filesystem --path DIR`.',
+    });
+  }
+  return found;
+}
+
+/** Removes a source with all its documents, chunks, runs and quarantine entries. Returns documents removed. */
+export async function removeSource(db: Queryable, nameOrId: string): Promise<{ source: SourceRecord; documents: number }> {
+  const source = await getSource(db, nameOrId);
+  const counted = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE source_id = $1', [source.id]);
+  await db.query('DELETE FROM sources WHERE id = $1', [source.id]);
+  return { source, documents: counted.rows[0]?.n ?? 0 };
+}
+
+/** The connector for a stored source. */
+export function openSource(record: SourceRecord, limits: { maxFileBytes: number }): Source {
+  return createFilesystemSource({
+    path: record.settings.path,
+    include: record.settings.include,
+    exclude: record.settings.exclude,
+    maxFileBytes: limits.maxFileBytes,
+  });
+}
