@@ -7,8 +7,9 @@ import { MockEmbeddingModelV4 } from 'ai/test';
 import { zipSync } from 'fflate';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import type { GroundworkConfigInput } from '../core/index.ts';
-import type { Platform } from '../create-platform.ts';
 import { addSource, createIngestion, embedderFromModel, type Ingestion, listQuarantine, parseDocument } from './index.ts';
+
+type Platform = Awaited<ReturnType<typeof createTestPlatform>>;
 
 interface Fixture {
   platform: Platform;

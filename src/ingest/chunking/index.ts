@@ -11,4 +11,4 @@ export {
   chunkContentHash,
   chunkDocument,
 } from './chunk-document.ts';
-export { estimateTokens, estimateTokenTenths } from './estimate-tokens.ts';
+export { estimateTokenHundredths, estimateTokens } from './estimate-tokens.ts';

@@ -117,7 +117,7 @@ export async function embedWithCache(
     );
     tokens = result.tokens;
     const literals = result.embeddings.map(vectorLiteral);
-    missing.forEach((item, i) => known.set(item.contentHash, literals[i] as string));
+    for (const [i, item] of missing.entries()) known.set(item.contentHash, literals[i] as string);
     // One statement per batch of rows: the cache is an optimisation, a lost write only costs a re-embed.
     for (let start = 0; start < missing.length; start += 200) {
       const slice = missing.slice(start, start + 200);

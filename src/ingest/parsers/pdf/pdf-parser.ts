@@ -1,8 +1,15 @@
 import { isGroundworkError } from '../../../core/index.ts';
 import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
 import { corruptError, emptyError, encryptedError, throwIfAborted } from '../parse-errors.ts';
-import { buildDocument, isoDate, normalizeText, oneLine, titleFromFileName } from '../parsed-document.ts';
-import type { ParsedDocument, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
+import {
+  buildDocument,
+  isoDate,
+  normalizeText,
+  oneLine,
+  titleFromFileName,
+  withoutControlCharacters,
+} from '../parsed-document.ts';
+import type { ChildDocument, ParsedDocument, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
 
 type Unpdf = typeof import('unpdf');
 type PdfDocument = Awaited<ReturnType<Unpdf['getDocumentProxy']>>;
@@ -69,11 +76,19 @@ async function headingPathsByPage(pdf: PdfDocument): Promise<(readonly string[])
   };
   await visit(outline, [], 0);
   starts.sort((a, b) => a.page - b.page);
+  // Without positions on the page, a page is labelled with the first bookmark that starts on it, else the
+  // one still in force from earlier pages; the last bookmark on a page carries over to the next pages.
   let current: readonly string[] = [];
   let next = 0;
   for (let page = 0; page < pdf.numPages; page++) {
-    while (next < starts.length && (starts[next]?.page ?? Infinity) <= page) current = starts[next++]?.path ?? current;
-    byPage[page] = current;
+    let first: readonly string[] | undefined;
+    while (next < starts.length && (starts[next]?.page ?? Infinity) <= page) {
+      const start = starts[next++];
+      if (!start) continue;
+      if (start.page === page) first ??= start.path;
+      current = start.path;
+    }
+    byPage[page] = first ?? current;
   }
   return byPage;
 }
@@ -86,7 +101,8 @@ function nonWhitespaceLength(text: string): number {
  * PDF: per-page text from the text layer (unpdf / PDF.js), one section per page with the bookmark (outline)
  * path as its heading path; title, author, subject and dates from the document info. Pages with fewer than
  * `limits.ocr.minPageChars` characters — scanned pages, also inside otherwise digital PDFs — are rendered
- * (@napi-rs/canvas) and OCRed, only those pages. Password-protected PDFs fail with `parse.encrypted`.
+ * (@napi-rs/canvas) and OCRed, only those pages. Embedded files become children. Password-protected PDFs fail
+ * with `parse.encrypted`.
  */
 export const pdfParser: Parser = {
   name: 'pdf',
@@ -128,8 +144,19 @@ export const pdfParser: Parser = {
             });
           } else {
             throwIfAborted(signal, fileName);
-            const ocr = await ocrPage(unpdf, pdf, page, fileName);
+            const ocr = await ocrPage(unpdf, pdf, page);
             throwIfAborted(signal, fileName);
+            if (ocr instanceof Error) {
+              // One unrenderable page should not cost the rest of the document.
+              warnings.push({
+                code: 'ocr.failed',
+                message: `Page ${page} could not be rendered for OCR (${ocr.message}); it was left empty.`,
+                page,
+              });
+              if (text)
+                sections.push({ headingPath: headingPaths[index] ?? [], text, kind: 'text', pageStart: page, pageEnd: page });
+              continue;
+            }
             const confidence = Math.round(ocr.confidence * 100) / 100;
             const ocrText = normalizeText(ocr.text);
             if (nonWhitespaceLength(ocrText) > nonWhitespaceLength(text)) text = ocrText;
@@ -159,6 +186,7 @@ export const pdfParser: Parser = {
           'Enable OCR (ingest.ocr.enabled = true), or provide a PDF with a text layer.',
         );
       }
+      const children = await attachments(pdf);
       const meta = await pdf.getMetadata().catch(() => undefined);
       const info = (meta?.info ?? {}) as Record<string, unknown>;
       const xmpTitle = meta?.metadata?.get('dc:title');
@@ -178,6 +206,7 @@ export const pdfParser: Parser = {
           creator: typeof info.Creator === 'string' ? oneLine(info.Creator) : undefined,
         },
         warnings,
+        children,
         ocrPages,
       });
     } finally {
@@ -186,12 +215,25 @@ export const pdfParser: Parser = {
   },
 };
 
+/** Files embedded in the PDF (the "attachments" panel) become child documents. */
+async function attachments(pdf: PdfDocument): Promise<ChildDocument[]> {
+  const found = await pdf.getAttachments().catch(() => null);
+  const children: ChildDocument[] = [];
+  for (const [id, attachment] of found ?? []) {
+    const content = attachment.content ?? (await pdf.getAttachmentContent(id).catch(() => null));
+    if (!(content instanceof Uint8Array) || content.length === 0) continue;
+    const name = withoutControlCharacters(attachment.filename || id).replace(/[\\/]+/g, '_') || 'attachment';
+    children.push({ name, path: `attachments/${name}`, bytes: new Uint8Array(content) });
+  }
+  return children;
+}
+
+/** Renders one page and OCRs it; a page that cannot be rendered or read comes back as the Error. */
 async function ocrPage(
   unpdf: Unpdf,
   pdf: PdfDocument,
   pageNumber: number,
-  fileName: string,
-): Promise<{ text: string; confidence: number }> {
+): Promise<{ text: string; confidence: number } | Error> {
   try {
     const page = await pdf.getPage(pageNumber);
     const viewport = page.getViewport({ scale: 1 });
@@ -202,6 +244,6 @@ async function ocrPage(
     return await sharedOcrEngine().recognize(new Uint8Array(image));
   } catch (error) {
     if (isGroundworkError(error)) throw error;
-    throw corruptError(fileName, `PDF (page ${pageNumber} could not be rendered for OCR)`, error);
+    return error instanceof Error ? error : new Error(String(error));
   }
 }
