@@ -1,12 +1,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { groundworkVersion } from '../core/index.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerModelsCommands } from './commands/models.ts';
+import { registerPromptsCommands } from './commands/prompts.ts';
 import { registerSearchCommand } from './commands/search.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerTracesCommands } from './commands/traces.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
 
@@ -49,6 +53,10 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerAuditCommands(program, runtime);
   registerSearchCommand(program, runtime);
   registerEvalRetrievalCommand(program, runtime);
+  registerTracesCommands(program, runtime);
+  registerCostCommands(program, runtime);
+  registerPromptsCommands(program, runtime);
+  registerModelsCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

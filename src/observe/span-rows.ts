@@ -65,6 +65,13 @@ export interface TraceRow {
   attributes: Record<string, unknown>;
 }
 
+/** Epoch milliseconds (fractional) → ISO 8601 with microseconds, the precision of timestamptz (spans often start < 1 ms apart). */
+export function isoMicros(ms: number): string {
+  const whole = Math.floor(ms);
+  const micros = Math.min(999, Math.round((ms - whole) * 1000));
+  return new Date(whole).toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`);
+}
+
 const str = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
 /** True when the span's context uses more than `ratio` of the model's window. */
@@ -90,8 +97,8 @@ export function toSpanRow(span: SpanRecord, context: SpanRowContext): SpanRow {
     span_id: span.spanId,
     parent_span_id: span.parentSpanId ?? null,
     name: span.name,
-    started_at: new Date(span.startTime).toISOString(),
-    ended_at: new Date(span.endTime).toISOString(),
+    started_at: isoMicros(span.startTime),
+    ended_at: isoMicros(span.endTime),
     duration_ms: Math.max(0, span.endTime - span.startTime),
     status: span.status,
     error_code: span.error?.code ?? null,
@@ -144,8 +151,8 @@ export function toTraceRow(
     prompt_version: str(a['groundwork.prompt.version']),
     model: usage.model ?? null,
     provider: usage.provider ?? null,
-    started_at: new Date(root.startTime).toISOString(),
-    ended_at: new Date(root.endTime).toISOString(),
+    started_at: isoMicros(root.startTime),
+    ended_at: isoMicros(root.endTime),
     duration_ms: Math.max(0, root.endTime - root.startTime),
     status: root.status,
     outcome: outcomeOf(root),
