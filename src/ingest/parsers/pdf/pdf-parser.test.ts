@@ -44,6 +44,37 @@ test('a text PDF keeps its pages and metadata and needs no OCR', async () => {
   );
 });
 
+test('bookmarks become heading paths; embedded files become children', async () => {
+  const bytes = await makePdf(
+    [
+      { text: ['Table of contents, nothing else on this page.'] },
+      { text: ['Deductibles apply per occurrence, as scheduled.'] },
+      { text: ['Exclusions continue from the previous page here.'] },
+    ],
+    {
+      outline: [
+        { title: 'Deductibles', page: 2 },
+        { title: 'Exclusions', page: 3 },
+      ],
+      attachments: [{ name: 'schedule.txt', bytes: new TextEncoder().encode('Deductible schedule: 1,000 USD') }],
+    },
+  );
+  const document = await parseDocument({ bytes, fileName: 'form.pdf', limits: defaultParseLimits });
+  assert.deepEqual(
+    document.sections.map((section) => [section.pageStart, section.headingPath]),
+    [
+      [1, []],
+      [2, ['Deductibles']],
+      [3, ['Exclusions']],
+    ],
+  );
+  assert.equal(document.title, 'Deductibles');
+  assert.deepEqual(
+    document.children.map((child) => [child.path, new TextDecoder().decode(child.bytes)]),
+    [['attachments/schedule.txt', 'Deductible schedule: 1,000 USD']],
+  );
+});
+
 test('in a mixed PDF only the page without a text layer is OCRed', async () => {
   const bytes = await makePdf([
     { text: ['Field report cover page with a proper text layer.'] },
