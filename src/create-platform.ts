@@ -12,6 +12,7 @@ import {
   type Tracer,
 } from './core/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
+import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
 import { type Database, openStore } from './store/index.ts';
 
@@ -53,7 +54,9 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     (await openStore(config, { logger, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) }));
   const closers: Array<() => Promise<void>> = [() => db.close()];
   const clock = options.clock ?? systemClock;
-  const observe = createObservability({ db, events, config: config.observe, logger, clock });
+  // Trace text under `observe.textRetention: redact` goes through the same PII detector as ingestion.
+  const redact = (text: string) => redactText(text, { customPatterns: config.ingest.piiPatterns }).text;
+  const observe = createObservability({ db, events, config: config.observe, logger, clock, redact });
   closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
   const tracer = createTracer(events);
   // Embedding and rerank models are injected once a models feature resolves them from config.models.
