@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GroundworkError } from '../../core/index.ts';
-import { estimateTokens } from './estimate-tokens.ts';
+import { estimateTokenHundredths, estimateTokens } from './estimate-tokens.ts';
 
 /**
  * Structure-aware chunking: the parser's sections in, retrieval-sized passages out. Pure.
@@ -295,26 +295,34 @@ function chunkSection(section: LogicalSection, budget: number, overlap: number, 
  * moved forward to a sentence start when that keeps at least a third of it.
  */
 function findOverlapStart(text: string, range: Range, overlap: number): number | undefined {
-  const windowStart = Math.max(range.start + 1, range.end - overlap * 16);
-  const wordStarts: number[] = [];
-  for (let i = windowStart; i < range.end; i++) {
-    if (/\S/.test(text.charAt(i)) && /\s/.test(text.charAt(i - 1))) wordStarts.push(i);
-  }
+  const limit = overlap * 100;
+  const isSpace = (index: number) => {
+    const code = text.charCodeAt(index);
+    return code <= 32 || code === 0xa0 || code === 0x2028 || code === 0x2029;
+  };
+  // Walk back word by word from the end, summing the (additive) estimate of each word and its gap.
+  let total = 0;
   let best: number | undefined;
-  for (let k = wordStarts.length - 1; k >= 0; k--) {
-    const start = wordStarts[k] as number;
-    if (estimateTokens(text.slice(start, range.end)) > overlap) break;
+  let bestTotal = 0;
+  const sentenceStarts: { start: number; total: number }[] = [];
+  let position = range.end;
+  while (position > range.start + 1) {
+    let start = position - 1;
+    while (start > range.start && isSpace(start)) start--;
+    while (start > range.start && !isSpace(start - 1)) start--;
+    if (start <= range.start) break;
+    total += estimateTokenHundredths(text.slice(start, position));
+    if (total > limit) break;
     best = start;
+    bestTotal = total;
+    if (/(?:[.!?]["')\]]*\s+|\n\s*)$/.test(text.slice(Math.max(range.start, start - 4), start)))
+      sentenceStarts.push({ start, total });
+    position = start;
   }
   if (best === undefined) return undefined;
-  const bestTokens = estimateTokens(text.slice(best, range.end));
-  for (const start of wordStarts) {
-    if (start < best) continue;
-    if (/(?:[.!?]["')\]]*\s+|\n\s*)$/.test(text.slice(Math.max(range.start, start - 4), start))) {
-      return estimateTokens(text.slice(start, range.end)) * 3 >= bestTokens ? start : best;
-    }
-  }
-  return best;
+  // Prefer the earliest sentence start that keeps at least a third of the overlap actually possible.
+  const sentence = sentenceStarts.at(-1);
+  return sentence && sentence.total * 3 >= bestTotal ? sentence.start : best;
 }
 
 // ---------------------------------------------------------------------------------------------------------
