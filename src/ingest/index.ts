@@ -12,6 +12,7 @@ export {
   chunkDocument,
   estimateTokens,
 } from './chunking/index.ts';
+export { ingestStatus, type RunReport, type SourceStatus } from './ingest-status.ts';
 export { type CreateIngestionOptions, createIngestion, type Ingestion } from './ingestion.ts';
 export {
   closeParsers,

@@ -1,0 +1,158 @@
+import type { Queryable } from '../store/index.ts';
+
+/** One sync run as reported by status. */
+export interface RunReport {
+  readonly id: string;
+  readonly status: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly counts: Record<string, number>;
+  readonly error: string | null;
+}
+
+/** Ingestion health of one source (`groundwork status`). Durations in seconds. */
+export interface SourceStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly path: string | undefined;
+  /** Documents, children (archive members, attachments) included. */
+  readonly documents: number;
+  readonly chunks: number;
+  readonly lastSuccessAt: Date | null;
+  readonly lastSyncAt: Date | null;
+  /** Time from a file's modification in the source to its indexing: worst and median over indexed documents. */
+  readonly updateLagSeconds: { readonly worst: number | null; readonly median: number | null };
+  readonly documentsByStatus: Readonly<Record<string, number>>;
+  /** Failed and interrupted runs ever recorded, and the last failure's message. */
+  readonly failures: { readonly failedRuns: number; readonly interruptedRuns: number; readonly lastError: string | null };
+  readonly quarantine: { readonly total: number; readonly byCode: Readonly<Record<string, number>> };
+  /** Documents whose principals nothing explicit decided (readable by admins only). */
+  readonly undeterminedPrincipals: number;
+  readonly sensitivity: Readonly<Record<string, number>>;
+  readonly lastRun: RunReport | null;
+  readonly running: RunReport | null;
+}
+
+/** Status of every source (or of one, by id). Read-only, aggregate numbers only (no document content). */
+export async function ingestStatus(db: Queryable, options: { sourceId?: string } = {}): Promise<SourceStatus[]> {
+  const sources = await db.query<{
+    id: string;
+    name: string;
+    type: string;
+    config: { path?: string };
+    last_success_at: Date | null;
+    last_sync_at: Date | null;
+  }>(
+    `SELECT id, name, type, config, last_success_at, last_sync_at FROM sources
+     WHERE ($1::text IS NULL OR id = $1) ORDER BY name`,
+    [options.sourceId ?? null],
+  );
+  const out: SourceStatus[] = [];
+  for (const source of sources.rows) {
+    const [docs, lag, chunks, quarantine, runs, last, running] = await Promise.all([
+      db.query<{ status: string; sensitivity: string; undetermined: number; n: number }>(
+        `SELECT status, sensitivity, count(*) FILTER (WHERE NOT principals_determined)::int AS undetermined, count(*)::int AS n
+         FROM documents WHERE source_id = $1 GROUP BY status, sensitivity`,
+        [source.id],
+      ),
+      db.query<{ worst: number | null; median: number | null }>(
+        `SELECT max(lag) AS worst, percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS median
+         FROM (SELECT greatest(0, extract(epoch FROM indexed_at - source_modified_at))::float8 AS lag
+               FROM documents WHERE source_id = $1 AND status = 'indexed' AND source_modified_at IS NOT NULL
+                 AND indexed_at IS NOT NULL) l`,
+        [source.id],
+      ),
+      db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE source_id = $1', [source.id]),
+      db.query<{ error_code: string; n: number }>(
+        'SELECT error_code, count(*)::int AS n FROM quarantine WHERE source_id = $1 GROUP BY error_code ORDER BY error_code',
+        [source.id],
+      ),
+      db.query<{ status: string; n: number }>(
+        'SELECT status, count(*)::int AS n FROM sync_runs WHERE source_id = $1 GROUP BY status',
+        [source.id],
+      ),
+      db.query<RunRow>(
+        `SELECT id, status, started_at, finished_at, counts, error FROM sync_runs
+         WHERE source_id = $1 AND status <> 'running' ORDER BY started_at DESC LIMIT 1`,
+        [source.id],
+      ),
+      db.query<RunRow>(
+        `SELECT id, status, started_at, finished_at, counts, error FROM sync_runs
+         WHERE source_id = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
+        [source.id],
+      ),
+    ]);
+    const lastError = await db.query<{ error: string | null }>(
+      `SELECT error FROM sync_runs WHERE source_id = $1 AND status IN ('failed', 'interrupted') ORDER BY started_at DESC LIMIT 1`,
+      [source.id],
+    );
+    const byStatus: Record<string, number> = {};
+    const sensitivity: Record<string, number> = {};
+    let documents = 0;
+    let undetermined = 0;
+    for (const row of docs.rows) {
+      documents += row.n;
+      undetermined += row.undetermined;
+      byStatus[row.status] = (byStatus[row.status] ?? 0) + row.n;
+      if (row.status === 'indexed') sensitivity[row.sensitivity] = (sensitivity[row.sensitivity] ?? 0) + row.n;
+    }
+    const byCode: Record<string, number> = {};
+    let quarantined = 0;
+    for (const row of quarantine.rows) {
+      byCode[row.error_code] = row.n;
+      quarantined += row.n;
+    }
+    const runCount = (status: string) => runs.rows.find((row) => row.status === status)?.n ?? 0;
+    out.push({
+      id: source.id,
+      name: source.name,
+      type: source.type,
+      path: source.config?.path,
+      documents,
+      chunks: chunks.rows[0]?.n ?? 0,
+      lastSuccessAt: source.last_success_at,
+      lastSyncAt: source.last_sync_at,
+      updateLagSeconds: {
+        worst: round(lag.rows[0]?.worst ?? null),
+        median: round(lag.rows[0]?.median ?? null),
+      },
+      documentsByStatus: byStatus,
+      failures: {
+        failedRuns: runCount('failed'),
+        interruptedRuns: runCount('interrupted'),
+        lastError: lastError.rows[0]?.error ?? null,
+      },
+      quarantine: { total: quarantined, byCode },
+      undeterminedPrincipals: undetermined,
+      sensitivity,
+      lastRun: last.rows[0] ? toRun(last.rows[0]) : null,
+      running: running.rows[0] ? toRun(running.rows[0]) : null,
+    });
+  }
+  return out;
+}
+
+type RunRow = {
+  id: string;
+  status: string;
+  started_at: Date;
+  finished_at: Date | null;
+  counts: Record<string, number>;
+  error: string | null;
+};
+
+function toRun(row: RunRow): RunReport {
+  return {
+    id: row.id,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    counts: row.counts,
+    error: row.error,
+  };
+}
+
+function round(value: number | null): number | null {
+  return value === null ? null : Math.round(Number(value) * 10) / 10;
+}
