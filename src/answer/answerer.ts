@@ -1,0 +1,451 @@
+import type { LanguageModelV4 } from '@ai-sdk/provider';
+import { streamText } from 'ai';
+import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
+import type { ModelDescription, ModelResolver } from '../models/index.ts';
+import { createRedactionSession, decideEgress, type RedactionSession, redactText } from '../protect/index.ts';
+import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { assembleContext, passageBudget } from './assemble-context.ts';
+import { cleanCitations, resolveCitations } from './citations.ts';
+import { checkGroundedness, combineConfidence, isModelRefusal, retrievalEvidence } from './confidence.ts';
+import { profileQuestion } from './evidence.ts';
+import { extractiveAnswer, extractiveLabel } from './extractive.ts';
+import { buildSystemPrompt, buildUserPrompt, promptOverheadTokens, promptVersion, refusalText } from './prompt.ts';
+import type { Answer, AnswerEvent, AnswerRequest, ConfidenceParts, Passage, UseCase } from './types.ts';
+import { assertMayUseUseCase, createUseCaseStore, type UseCaseStore } from './use-cases.ts';
+
+/**
+ * The answer use case: retrieve (as the caller) → egress policy (drop blocked passages, redact PII in passages
+ * and question) → assemble within the token budget → generate (streamed) or extract → clean citations →
+ * groundedness and confidence → refuse or answer. Traced as `answer` with children `retrieve` (by the
+ * retriever), `assemble`, `generate`, `groundedness`.
+ */
+
+/**
+ * Default refusal threshold, chosen on the calibration set (bench/calibrate-confidence.ts, docs/benchmarks.md
+ * "Answers"): the midpoint of the widest gap between answerable and unanswerable questions.
+ */
+export const defaultRefusalThreshold = 0.36;
+
+declare module '../core/events.ts' {
+  interface GroundworkEventMap {
+    /** One answered (or refused) question. Never carries question or answer text. */
+    'answer-end': {
+      readonly traceId: string;
+      readonly useCase: string;
+      readonly callerId: string;
+      readonly mode: Answer['mode'];
+      readonly refused: boolean;
+      readonly refusalReason?: string;
+      readonly confidence: number;
+      readonly citations: number;
+      readonly inputTokens: number;
+      readonly outputTokens: number;
+      readonly tookMs: number;
+    };
+  }
+}
+
+export interface AnswererDeps {
+  readonly db: Queryable;
+  readonly retriever: Retriever;
+  readonly models: Pick<ModelResolver, 'chat' | 'describe' | 'defaultChat'>;
+  readonly tracer: Tracer;
+  readonly events?: EventBus;
+  /** Custom PII patterns (config `ingest.piiPatterns`) for redacting the question. */
+  readonly piiPatterns?: Readonly<Record<string, string>>;
+}
+
+export interface Answerer {
+  readonly useCases: UseCaseStore;
+  /** Streams tokens as they come, then one `final` event with the post-processed answer. */
+  stream(request: AnswerRequest): AsyncIterable<AnswerEvent>;
+  /** The final answer only. */
+  ask(request: AnswerRequest): Promise<Answer>;
+}
+
+const defaultK = 8;
+
+export function createAnswerer(deps: AnswererDeps): Answerer {
+  const useCases = createUseCaseStore(deps.db);
+
+  async function* stream(request: AnswerRequest): AsyncGenerator<AnswerEvent> {
+    const started = performance.now();
+    const question = request.question.trim();
+    if (question === '') {
+      throw new GroundworkError('answer.empty_question', 'The question is empty.', {
+        category: 'usage',
+        fix: 'Ask a question, e.g. groundwork ask "What is the deductible for water damage under HO-3?"',
+      });
+    }
+    const root = deps.tracer.startSpan('answer', request.trace, {
+      'groundwork.operation': 'answer',
+      'groundwork.caller': request.caller.id,
+      'groundwork.caller.sees_everything': request.caller.seesEverything,
+      'groundwork.question': question,
+    });
+    try {
+      const useCase = await useCases.require(request.useCase ?? 'default');
+      assertMayUseUseCase(useCase, request.caller);
+      const modelRef = useCase.model === 'extractive' ? undefined : (useCase.model ?? deps.models.defaultChat);
+      const model = modelRef ? deps.models.describe(modelRef) : undefined;
+      const version = promptVersion(useCase.prompt);
+      root.setAttributes({
+        'groundwork.use_case': useCase.name,
+        'groundwork.prompt.version': version,
+        'groundwork.mode': model ? 'generative' : 'extractive',
+      });
+
+      const filters = await filtersFor(deps.db, useCase);
+      const result = await deps.retriever.search({
+        query: question,
+        caller: request.caller,
+        k: useCase.retrieval.k ?? defaultK,
+        ...(useCase.retrieval.mode ? { mode: useCase.retrieval.mode } : {}),
+        ...(useCase.retrieval.synonyms ? { synonyms: useCase.retrieval.synonyms } : {}),
+        filters,
+        trace: root.context,
+      });
+      root.setAttributes({
+        'groundwork.retrieved': result.hits.map((h) => ({ chunkId: h.chunkId, documentId: h.documentId, score: h.scores.fused })),
+      });
+
+      const finish = (answer: Omit<Answer, 'traceId' | 'tookMs' | 'useCase' | 'promptVersion'>): Answer => {
+        const final: Answer = {
+          ...answer,
+          traceId: root.context.traceId,
+          useCase: useCase.name,
+          promptVersion: version,
+          tookMs: Math.round((performance.now() - started) * 100) / 100,
+        };
+        recordAnswer(root, final, deps.events, request.caller.id);
+        return final;
+      };
+      const refusal = (
+        reason: string,
+        parts: ConfidenceParts,
+        extra: Partial<Answer> = {},
+        text = refusalText,
+      ): Omit<Answer, 'traceId' | 'tookMs' | 'useCase' | 'promptVersion'> => ({
+        answer: text,
+        citations: [],
+        confidence: combineConfidence(parts),
+        confidenceParts: parts,
+        refused: true,
+        refusalReason: reason,
+        mode: model ? 'generative' : 'extractive',
+        label: model ? `Generated by ${model.ref}` : extractiveLabel,
+        usage: { inputTokens: 0, outputTokens: 0 },
+        ...(model ? { model: model.ref } : {}),
+        citationsRemoved: 0,
+        ...extra,
+      });
+      const zero: ConfidenceParts = { retrieval: 0, agreement: 0, citationCoverage: 0, groundedness: 0 };
+      const threshold = useCase.refusalThreshold ?? defaultRefusalThreshold;
+
+      if (result.hits.length === 0) {
+        const answer = finish(refusal('no_passages', zero));
+        yield { type: 'token', text: answer.answer };
+        yield { type: 'final', answer };
+        return;
+      }
+
+      if (!model) {
+        // Extractive: nothing leaves the process, so no egress policy applies; the caller reads only what
+        // retrieval let through (ACL in SQL).
+        const assembled = await deps.tracer.inSpan('assemble', root.context, async (span) => {
+          const context = assembleContext(result.hits, { budgetTokens: Number.POSITIVE_INFINITY });
+          span.setAttributes({
+            'groundwork.assemble.passages': context.passages.length,
+            'groundwork.assemble.duplicates': context.duplicates,
+          });
+          return context;
+        });
+        const profile = profileQuestion(question, assembled.passages);
+        const evidence = retrievalEvidence(profile, assembled.passages);
+        const extracted = extractiveAnswer(profile, assembled.passages, useCase.style);
+        const grounded = groundedness(deps.tracer, root, extracted.text, assembled.passages);
+        const parts: ConfidenceParts = { ...evidence, ...grounded };
+        const confidence = combineConfidence(parts);
+        if (extracted.text === '' || confidence < threshold) {
+          const answer = finish(refusal('insufficient_evidence', parts));
+          yield { type: 'token', text: answer.answer };
+          yield { type: 'final', answer };
+          return;
+        }
+        const { used } = cleanCitations(extracted.text, () => true);
+        for (const sentence of extracted.text.split(/(?<=\]\.?)\s+/)) yield { type: 'token', text: `${sentence} ` };
+        yield {
+          type: 'final',
+          answer: finish({
+            answer: extracted.text,
+            citations: resolveCitations(used, assembled.passages),
+            confidence,
+            confidenceParts: parts,
+            refused: false,
+            mode: 'extractive',
+            label: extractiveLabel,
+            usage: { inputTokens: 0, outputTokens: 0 },
+            citationsRemoved: 0,
+          }),
+        };
+        return;
+      }
+
+      // Generative. Policy first: nothing in the passages can change what is sent.
+      const session = createRedactionSession();
+      const egress = decideEgress({
+        provider: model.providerConfig,
+        providerName: model.provider,
+        items: result.hits.map((h) => ({ id: h.chunkId, sensitivity: h.sensitivity, text: h.text, piiSpans: h.pii })),
+        session,
+        ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}),
+      });
+      const sendable = new Map(egress.items.filter((i) => i.outcome !== 'blocked').map((i) => [i.id, i.text ?? '']));
+      const safeQuestion = egress.policy.redactPii
+        ? redactText(question, { session, ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}) })
+        : { text: question, counts: {} };
+      const redacted = { ...egress.totals.redactedByType };
+      for (const [type, count] of Object.entries(safeQuestion.counts)) redacted[type] = (redacted[type] ?? 0) + count;
+      const egressSummary = { provider: model.provider, blocked: egress.totals.blocked, redacted };
+      root.setAttributes({
+        'groundwork.egress.provider': model.provider,
+        'groundwork.egress.blocked': egress.totals.blocked,
+        'groundwork.egress.redacted': redacted,
+      });
+      if (egress.allBlocked) {
+        const text = `${refusalText} ${egress.blockedReason ?? ''}`.trim();
+        const answer = finish(refusal('egress_blocked', zero, { egress: egressSummary }, text));
+        yield { type: 'token', text: answer.answer };
+        yield { type: 'final', answer };
+        return;
+      }
+
+      const system = buildSystemPrompt(useCase.prompt, useCase.style);
+      const assembled = await deps.tracer.inSpan('assemble', root.context, async (span) => {
+        const budget = passageBudget({
+          contextWindow: useCase.contextWindow,
+          systemPrompt: system,
+          question: safeQuestion.text,
+          maxOutputTokens: useCase.maxOutputTokens,
+          overhead: promptOverheadTokens,
+        });
+        const context = assembleContext(
+          result.hits.filter((h) => sendable.has(h.chunkId)),
+          { budgetTokens: budget, textOf: (h: SearchHit) => sendable.get(h.chunkId) ?? '' },
+        );
+        span.setAttributes({
+          'groundwork.context.tokens': context.tokens,
+          'groundwork.context.limit': budget,
+          'groundwork.assemble.passages': context.passages.length,
+          'groundwork.assemble.duplicates': context.duplicates,
+          'groundwork.assemble.over_budget': context.overBudget,
+        });
+        return context;
+      });
+      const profile = profileQuestion(safeQuestion.text, assembled.passages);
+      const evidence = retrievalEvidence(profile, assembled.passages);
+      // confidence ≤ retrieval strength, so below the threshold no generation could be accepted: skip the call.
+      if (assembled.passages.length === 0 || evidence.retrieval < threshold) {
+        const reason = assembled.passages.length === 0 ? 'no_passages' : 'insufficient_evidence';
+        const answer = finish(refusal(reason, { ...zero, ...evidence }, { egress: egressSummary }));
+        yield { type: 'token', text: answer.answer };
+        yield { type: 'final', answer };
+        return;
+      }
+
+      const prompt = buildUserPrompt(assembled.passages, safeQuestion.text);
+      const languageModel = deps.models.chat(model.ref);
+      const restorer = createStreamRestorer(session);
+      let raw = '';
+      const generateSpan = deps.tracer.startSpan('generate', root.context, {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': model.providerType,
+        'gen_ai.request.model': model.modelId,
+        'gen_ai.request.temperature': useCase.temperature,
+        'gen_ai.request.max_tokens': useCase.maxOutputTokens,
+      });
+      let usage = { inputTokens: 0, outputTokens: 0 };
+      try {
+        const generation = generate(languageModel, system, prompt, useCase, request.signal);
+        for await (const part of generation.fullStream) {
+          if (part.type === 'text-delta') {
+            raw += part.text;
+            const visible = restorer.push(part.text);
+            if (visible) yield { type: 'token', text: visible };
+          } else if (part.type === 'error') {
+            throw modelFailure(model, part.error);
+          }
+        }
+        const rest = restorer.flush();
+        if (rest) yield { type: 'token', text: rest };
+        const reported = await generation.usage;
+        usage = { inputTokens: reported.inputTokens ?? 0, outputTokens: reported.outputTokens ?? 0 };
+        generateSpan.setAttributes({
+          'gen_ai.response.model': model.modelId,
+          'gen_ai.usage.input_tokens': usage.inputTokens,
+          'gen_ai.usage.output_tokens': usage.outputTokens,
+        });
+        generateSpan.end();
+      } catch (error) {
+        const failure = isGroundworkError(error) ? error : modelFailure(model, error);
+        generateSpan.fail(failure);
+        throw failure;
+      }
+
+      const cleaned = cleanCitations(raw, (n) => n >= 1 && n <= assembled.passages.length);
+      const grounded = groundedness(deps.tracer, root, cleaned.text, assembled.passages);
+      const parts: ConfidenceParts = { ...evidence, ...grounded };
+      const confidence = combineConfidence(parts);
+      const common = {
+        usage,
+        egress: egressSummary,
+        citationsRemoved: cleaned.removed,
+        model: model.ref,
+        mode: 'generative' as const,
+        label: `Generated by ${model.ref} from your documents`,
+      };
+      if (isModelRefusal(raw) || confidence < threshold) {
+        const reason = isModelRefusal(raw) ? 'model_declined' : 'insufficient_evidence';
+        yield { type: 'final', answer: finish({ ...refusal(reason, parts), ...common, refused: true }) };
+        return;
+      }
+      yield {
+        type: 'final',
+        answer: finish({
+          ...common,
+          answer: session.restore(cleaned.text).trim(),
+          citations: resolveCitations(cleaned.used, assembled.passages),
+          confidence,
+          confidenceParts: parts,
+          refused: false,
+        }),
+      };
+    } catch (error) {
+      root.fail(error);
+      throw error;
+    }
+  }
+
+  return {
+    useCases,
+    stream,
+    async ask(request) {
+      for await (const event of stream(request)) if (event.type === 'final') return event.answer;
+      throw new GroundworkError('internal.unexpected', 'The answer stream ended without a final answer.', {
+        category: 'internal',
+      });
+    },
+  };
+}
+
+function generate(model: LanguageModelV4, system: string, prompt: string, useCase: UseCase, signal: AbortSignal | undefined) {
+  return streamText({
+    model,
+    instructions: system,
+    prompt,
+    temperature: useCase.temperature,
+    maxOutputTokens: useCase.maxOutputTokens,
+    maxRetries: 1,
+    ...(signal ? { abortSignal: signal } : {}),
+  });
+}
+
+function groundedness(tracer: Tracer, root: ActiveSpan, text: string, passages: readonly Passage[]) {
+  const span = tracer.startSpan('groundedness', root.context);
+  const result = checkGroundedness(text, passages);
+  span.setAttributes({
+    'groundwork.groundedness': result.groundedness,
+    'groundwork.citation_coverage': result.citationCoverage,
+    'groundwork.groundedness.sentences': result.sentences.length,
+  });
+  span.end();
+  return { citationCoverage: result.citationCoverage, groundedness: result.groundedness };
+}
+
+function modelFailure(model: ModelDescription, error: unknown): GroundworkError {
+  const message = error instanceof Error ? error.message : String(error);
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  return new GroundworkError('answer.model_failed', `The model ${model.ref} failed: ${message}`, {
+    category: 'unavailable',
+    isRetryable: status === undefined || status === 429 || (typeof status === 'number' && status >= 500),
+    fix: `Check that provider "${model.provider}" is reachable and its key is valid; \`groundwork doctor\` shows the configuration. Answers work offline with \`--use-case\` set to an extractive use case.`,
+    cause: error,
+  });
+}
+
+async function filtersFor(db: Queryable, useCase: UseCase): Promise<SearchFilters> {
+  const f = useCase.retrieval.filters ?? {};
+  const filters: {
+    -readonly [K in keyof SearchFilters]: SearchFilters[K];
+  } = {};
+  if (f.mediaTypes) filters.mediaTypes = f.mediaTypes;
+  if (f.sensitivity) filters.sensitivity = f.sensitivity;
+  if (f.metadata) filters.metadata = f.metadata;
+  if (f.modifiedAfter) filters.modifiedAfter = new Date(f.modifiedAfter);
+  if (f.modifiedBefore) filters.modifiedBefore = new Date(f.modifiedBefore);
+  if (useCase.sources.length > 0) {
+    // Names or ids; unknown entries match nothing, so a misconfigured use case finds nothing rather than everything.
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM sources WHERE id = ANY($1) OR name = ANY($1)', [
+      [...useCase.sources],
+    ]);
+    filters.sourceIds = rows.map((r) => r.id);
+  }
+  return filters;
+}
+
+/**
+ * Restores redaction placeholders in streamed text for the caller (who may read those passages), holding
+ * back a possibly incomplete `[PLACEHOLDER_1]` at the end of a chunk until it is complete.
+ */
+export function createStreamRestorer(session: Pick<RedactionSession, 'restore'>): {
+  push(text: string): string;
+  flush(): string;
+} {
+  let pending = '';
+  return {
+    push(text) {
+      pending += text;
+      const open = pending.lastIndexOf('[');
+      if (open >= 0 && !pending.includes(']', open) && pending.length - open < 40) {
+        const out = pending.slice(0, open);
+        pending = pending.slice(open);
+        return session.restore(out);
+      }
+      const out = pending;
+      pending = '';
+      return session.restore(out);
+    },
+    flush() {
+      const out = pending;
+      pending = '';
+      return session.restore(out);
+    },
+  };
+}
+
+function recordAnswer(root: ActiveSpan, answer: Answer, events: EventBus | undefined, callerId: string): void {
+  root.setAttributes({
+    'groundwork.answer': answer.answer,
+    'groundwork.mode': answer.mode,
+    'groundwork.confidence': answer.confidence,
+    'groundwork.refused': answer.refused,
+    ...(answer.refusalReason ? { 'groundwork.refusal.reason': answer.refusalReason } : {}),
+    'groundwork.citations': answer.citations.map((c) => ({ n: c.n, chunkId: c.chunkId, documentId: c.documentId })),
+    'groundwork.citations.removed': answer.citationsRemoved,
+  });
+  root.end();
+  events?.publish('answer-end', {
+    traceId: answer.traceId,
+    useCase: answer.useCase,
+    callerId,
+    mode: answer.mode,
+    refused: answer.refused,
+    ...(answer.refusalReason ? { refusalReason: answer.refusalReason } : {}),
+    confidence: answer.confidence,
+    citations: answer.citations.length,
+    inputTokens: answer.usage.inputTokens,
+    outputTokens: answer.usage.outputTokens,
+    tookMs: answer.tookMs,
+  });
+}

@@ -1,0 +1,81 @@
+import type { SearchHit } from '../retrieve/index.ts';
+import { perPassageOverheadTokens } from './prompt.ts';
+import { estimateTokens, shingleSimilarity } from './text.ts';
+import type { Passage } from './types.ts';
+
+/**
+ * Context assembly: the passages that go into the prompt, within the token budget.
+ *
+ * Hits are taken most relevant first; the same chunk twice and near-duplicate text (word 3-shingle Jaccard
+ * ≥ `nearDuplicate`, e.g. the same clause in two copies of a form) are kept once; a passage that does not fit
+ * the remaining budget is skipped (a smaller, less relevant one may still fit). Citation numbers are assigned
+ * in the final order, 1-based.
+ */
+
+export interface AssembleOptions {
+  /** Tokens available for passages (window − system prompt − question − reserved output − overhead). */
+  readonly budgetTokens: number;
+  /** Text to send per hit (the egress-redacted text); default the hit's text. */
+  readonly textOf?: (hit: SearchHit) => string;
+  /** Default 0.85. */
+  readonly nearDuplicate?: number;
+  /** At most this many passages. */
+  readonly maxPassages?: number;
+}
+
+export interface AssembledContext {
+  readonly passages: Passage[];
+  readonly tokens: number;
+  readonly duplicates: number;
+  readonly overBudget: number;
+}
+
+export function assembleContext(hits: readonly SearchHit[], options: AssembleOptions): AssembledContext {
+  const threshold = options.nearDuplicate ?? 0.85;
+  const textOf = options.textOf ?? ((hit: SearchHit) => hit.text);
+  const ordered = [...hits].sort((a, b) => a.rank - b.rank);
+  const passages: Passage[] = [];
+  const seen = new Set<string>();
+  let tokens = 0;
+  let duplicates = 0;
+  let overBudget = 0;
+  for (const hit of ordered) {
+    if (options.maxPassages !== undefined && passages.length >= options.maxPassages) break;
+    if (seen.has(hit.chunkId)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(hit.chunkId);
+    const text = textOf(hit);
+    if (passages.some((p) => shingleSimilarity(p.text, text) >= threshold)) {
+      duplicates++;
+      continue;
+    }
+    const cost = estimateTokens(text) + estimateTokens(hit.title) + perPassageOverheadTokens;
+    if (tokens + cost > options.budgetTokens) {
+      overBudget++;
+      continue;
+    }
+    tokens += cost;
+    passages.push({ n: passages.length + 1, hit, text, tokens: cost });
+  }
+  return { passages, tokens, duplicates, overBudget };
+}
+
+/** Passage budget for a model: window − system − question − reserved output − fixed overhead (never < 0). */
+export function passageBudget(input: {
+  contextWindow: number;
+  systemPrompt: string;
+  question: string;
+  maxOutputTokens: number;
+  overhead: number;
+}): number {
+  return Math.max(
+    0,
+    input.contextWindow -
+      estimateTokens(input.systemPrompt) -
+      estimateTokens(input.question) -
+      input.maxOutputTokens -
+      input.overhead,
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * answer/ — cited answers: use cases, context assembly within the token budget, generation through any
+ * AI SDK model (streamed), extractive answers without a model, citations, confidence and refusal, and the
+ * egress policy (blocked passages dropped, PII redacted) applied before any provider call.
+ */
+export { type Answerer, type AnswererDeps, createAnswerer, createStreamRestorer, defaultRefusalThreshold } from './answerer.ts';
+export { type AssembledContext, assembleContext, passageBudget } from './assemble-context.ts';
+export { cleanCitations, type ParsedCitations, resolveCitations } from './citations.ts';
+export { checkGroundedness, combineConfidence, isModelRefusal, retrievalEvidence } from './confidence.ts';
+export { profileQuestion, type QuestionProfile } from './evidence.ts';
+export { extractiveAnswer, extractiveLabel, scoreSentences } from './extractive.ts';
+export { buildSystemPrompt, buildUserPrompt, promptVersion, refusalText } from './prompt.ts';
+export type {
+  Answer,
+  AnswerEvent,
+  AnswerMode,
+  AnswerRequest,
+  AnswerStyle,
+  AnswerUsage,
+  Citation,
+  ConfidenceParts,
+  Passage,
+  UseCase,
+  UseCaseRetrieval,
+} from './types.ts';
+export { answerStyles } from './types.ts';
+export {
+  assertMayUseUseCase,
+  createUseCaseStore,
+  mayUseUseCase,
+  type UseCaseInput,
+  type UseCaseStore,
+  useCaseInputSchema,
+} from './use-cases.ts';

@@ -1,0 +1,139 @@
+import type { Caller, SpanContext } from '../core/index.ts';
+import type { SearchFilters, SearchHit, SearchMode } from '../retrieve/index.ts';
+
+export const answerStyles = ['concise', 'detailed', 'bullets'] as const;
+export type AnswerStyle = (typeof answerStyles)[number];
+
+/** Retrieval settings of a use case; absent fields use the retriever's defaults. */
+export interface UseCaseRetrieval {
+  /** Passages retrieved (default 8, at most 50). */
+  readonly k?: number;
+  readonly mode?: SearchMode;
+  /** Extra vocabulary: term → equivalent terms, merged with `retrieval.synonyms`. */
+  readonly synonyms?: Readonly<Record<string, readonly string[]>>;
+  /** Filters other than sources (media types, sensitivity, dates as ISO strings, metadata). */
+  readonly filters?: {
+    readonly mediaTypes?: readonly string[];
+    readonly sensitivity?: SearchFilters['sensitivity'];
+    readonly modifiedAfter?: string;
+    readonly modifiedBefore?: string;
+    readonly metadata?: Readonly<Record<string, string | number | boolean>>;
+  };
+}
+
+/**
+ * A named answering configuration (`underwriting-qa`, `claims-helpdesk`), stored in `use_cases`.
+ *
+ * The prompt is stored inline for now and versioned by content (`inline:<sha256-8>`); the prompts feature
+ * will later allow `promptRef` = "prompt name" resolved by label `production` without changing this shape.
+ */
+export interface UseCase {
+  readonly name: string;
+  readonly description: string;
+  /** Source ids or names it may search; empty = all sources. */
+  readonly sources: readonly string[];
+  readonly retrieval: UseCaseRetrieval;
+  /** Instructions placed before Groundwork's fixed grounding rules; undefined = built-in instructions. */
+  readonly prompt: string | undefined;
+  /** Reserved for versioned prompts (`name` resolved by label `production`); unused until prompts land. */
+  readonly promptRef: string | undefined;
+  /**
+   * `provider:model` from `models.providers`; `extractive` forces extractive answers; undefined = the
+   * configured default chat model (`models.chat`), or extractive when none is configured.
+   */
+  readonly model: string | undefined;
+  readonly temperature: number;
+  readonly maxOutputTokens: number;
+  /** The model's context window in tokens (prompt + passages + question + output must fit). */
+  readonly contextWindow: number;
+  readonly style: AnswerStyle;
+  /** Answers with confidence below this are refused; undefined = the calibrated default. */
+  readonly refusalThreshold: number | undefined;
+  /** Principals allowed to ask through it; empty = everyone. */
+  readonly principals: readonly string[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** One resolved citation: `[n]` in the answer points at this chunk. */
+export interface Citation {
+  readonly n: number;
+  readonly chunkId: string;
+  readonly documentId: string;
+  readonly title: string;
+  readonly uri: string;
+  /** First page of the chunk (PDFs), else null. */
+  readonly page: number | null;
+  readonly snippet: string;
+}
+
+/** The parts of the confidence score, each 0..1 (docs/answers.md has the formula). */
+export interface ConfidenceParts {
+  /** Idf-weighted share of the question's terms found in the best passages. */
+  readonly retrieval: number;
+  /** Share of the other top passages that also match the question well. */
+  readonly agreement: number;
+  /** Share of answer sentences carrying at least one valid citation. */
+  readonly citationCoverage: number;
+  /** Share of answer sentences supported by their cited text (terms and every number). */
+  readonly groundedness: number;
+}
+
+export interface AnswerUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export type AnswerMode = 'generative' | 'extractive';
+
+export interface Answer {
+  readonly answer: string;
+  readonly citations: readonly Citation[];
+  /** 0..1. */
+  readonly confidence: number;
+  readonly confidenceParts: ConfidenceParts;
+  readonly refused: boolean;
+  /** Why it was refused (`insufficient_evidence`, `no_passages`, `egress_blocked`, `model_declined`). */
+  readonly refusalReason?: string;
+  readonly mode: AnswerMode;
+  /** Human label of the mode, e.g. "Extractive answer: quoted from your documents, no language model". */
+  readonly label: string;
+  readonly usage: AnswerUsage;
+  readonly traceId: string;
+  readonly useCase: string;
+  /** `provider:model` for generative answers. */
+  readonly model?: string;
+  readonly promptVersion: string;
+  /** Citations in the model's text that pointed at no passage and were removed. */
+  readonly citationsRemoved: number;
+  /** What the egress policy did (generative mode). Types and counts only, never values. */
+  readonly egress?: {
+    readonly provider: string;
+    readonly blocked: number;
+    readonly redacted: Readonly<Record<string, number>>;
+  };
+  /** Wall time of the whole request, ms. */
+  readonly tookMs: number;
+}
+
+/** Events of a streamed answer: tokens as they come (raw model text), then the final, post-processed answer. */
+export type AnswerEvent = { readonly type: 'token'; readonly text: string } | { readonly type: 'final'; readonly answer: Answer };
+
+export interface AnswerRequest {
+  readonly question: string;
+  readonly caller: Caller;
+  /** Use case name; default `default`. */
+  readonly useCase?: string;
+  /** Parent span (e.g. the HTTP request's). */
+  readonly trace?: SpanContext;
+  readonly signal?: AbortSignal;
+}
+
+/** A passage as assembled into the prompt: citation number, the hit, and the text actually sent. */
+export interface Passage {
+  readonly n: number;
+  readonly hit: SearchHit;
+  /** Text sent to the model (redacted when the egress policy says so). */
+  readonly text: string;
+  readonly tokens: number;
+}

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import { type Caller, GroundworkError, sensitivityLabels } from '../core/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { answerStyles, type UseCase, type UseCaseRetrieval } from './types.ts';
+
+/**
+ * Use cases in the `use_cases` table (migration 0030): list, get, create, update (partial), delete.
+ * `default` exists from the migration on and cannot be deleted (it can be updated).
+ */
+
+const modelRefOrExtractive = z
+  .string()
+  .regex(/^(extractive|[A-Za-z0-9_-]+:.+)$/, 'must be "<provider>:<model>" (a provider under models.providers) or "extractive"');
+
+const retrievalSchema = z.strictObject({
+  k: z.number().int().min(1).max(50).optional(),
+  mode: z.enum(['lexical', 'vector', 'hybrid']).optional(),
+  synonyms: z.record(z.string(), z.array(z.string())).optional(),
+  filters: z
+    .strictObject({
+      mediaTypes: z.array(z.string()).optional(),
+      sensitivity: z.array(z.enum(sensitivityLabels)).optional(),
+      modifiedAfter: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+      modifiedBefore: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+      metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    })
+    .optional(),
+});
+
+/** Fields of a use case as written by `create`/`update` (all optional; `null` clears nullable fields). */
+export const useCaseInputSchema = z.strictObject({
+  description: z.string().max(2000).optional(),
+  sources: z.array(z.string().min(1)).optional(),
+  retrieval: retrievalSchema.optional(),
+  prompt: z.string().min(1).max(20_000).nullable().optional(),
+  promptRef: z.string().min(1).nullable().optional(),
+  model: modelRefOrExtractive.nullable().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxOutputTokens: z.number().int().min(1).max(200_000).optional(),
+  contextWindow: z.number().int().min(512).max(10_000_000).optional(),
+  style: z.enum(answerStyles).optional(),
+  refusalThreshold: z.number().min(0).max(1).nullable().optional(),
+  principals: z
+    .array(z.string().regex(/^(user|group):.+$/, 'principals look like user:alice@example.com or group:claims'))
+    .optional(),
+});
+export type UseCaseInput = z.input<typeof useCaseInputSchema>;
+
+const namePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export interface UseCaseStore {
+  list(): Promise<UseCase[]>;
+  /** Undefined when absent. */
+  get(name: string): Promise<UseCase | undefined>;
+  /** Throws `use_case.not_found` with the fix. */
+  require(name: string): Promise<UseCase>;
+  create(name: string, input: UseCaseInput): Promise<UseCase>;
+  update(name: string, patch: UseCaseInput): Promise<UseCase>;
+  delete(name: string): Promise<void>;
+}
+
+interface UseCaseRow {
+  [key: string]: unknown;
+  name: string;
+  description: string;
+  sources: string[];
+  retrieval: UseCaseRetrieval;
+  prompt: string | null;
+  prompt_ref: string | null;
+  model: string | null;
+  temperature: number;
+  max_output_tokens: number;
+  context_window: number;
+  style: UseCase['style'];
+  refusal_threshold: number | null;
+  principals: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+function fromRow(row: UseCaseRow): UseCase {
+  return {
+    name: row.name,
+    description: row.description,
+    sources: row.sources,
+    retrieval: row.retrieval,
+    prompt: row.prompt ?? undefined,
+    promptRef: row.prompt_ref ?? undefined,
+    model: row.model ?? undefined,
+    temperature: Number(row.temperature),
+    maxOutputTokens: row.max_output_tokens,
+    contextWindow: row.context_window,
+    style: row.style,
+    refusalThreshold: row.refusal_threshold === null ? undefined : Number(row.refusal_threshold),
+    principals: row.principals,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function parseInput(input: UseCaseInput): z.output<typeof useCaseInputSchema> {
+  const parsed = useCaseInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
+    throw new GroundworkError('use_case.invalid', `Invalid use case settings: ${problems.join('; ')}.`, {
+      category: 'usage',
+      fix: 'Correct the named settings (see `groundwork use-cases create --help`).',
+      details: { problems },
+    });
+  }
+  return parsed.data;
+}
+
+function checkName(name: string): void {
+  if (!namePattern.test(name)) {
+    throw new GroundworkError('use_case.invalid_name', `"${name}" is not a valid use case name.`, {
+      category: 'usage',
+      fix: 'Use lower-case letters, digits, - and _ (start with a letter or digit, at most 63 characters), e.g. underwriting-qa.',
+    });
+  }
+}
+
+const columns: Record<keyof z.output<typeof useCaseInputSchema>, string> = {
+  description: 'description',
+  sources: 'sources',
+  retrieval: 'retrieval',
+  prompt: 'prompt',
+  promptRef: 'prompt_ref',
+  model: 'model',
+  temperature: 'temperature',
+  maxOutputTokens: 'max_output_tokens',
+  contextWindow: 'context_window',
+  style: 'style',
+  refusalThreshold: 'refusal_threshold',
+  principals: 'principals',
+};
+
+function notFound(name: string): GroundworkError {
+  return new GroundworkError('use_case.not_found', `There is no use case named "${name}".`, {
+    category: 'not_found',
+    fix: 'List use cases with `groundwork use-cases list`, or create it with `groundwork use-cases create NAME`.',
+    details: { name },
+  });
+}
+
+export function createUseCaseStore(db: Queryable): UseCaseStore {
+  const get = async (name: string) => {
+    const { rows } = await db.query<UseCaseRow>('SELECT * FROM use_cases WHERE name = $1', [name]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  };
+  const assignments = (data: z.output<typeof useCaseInputSchema>) => {
+    const names: string[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of Object.entries(data)) {
+      if (value === undefined) continue;
+      names.push(columns[key as keyof typeof columns]);
+      values.push(key === 'retrieval' ? JSON.stringify(value) : value);
+    }
+    return { names, values };
+  };
+  return {
+    async list() {
+      const { rows } = await db.query<UseCaseRow>('SELECT * FROM use_cases ORDER BY name');
+      return rows.map(fromRow);
+    },
+    get,
+    async require(name) {
+      const found = await get(name);
+      if (!found) throw notFound(name);
+      return found;
+    },
+    async create(name, input) {
+      checkName(name);
+      const { names, values } = assignments(parseInput(input));
+      const placeholders = values.map((_, i) => `$${i + 2}`);
+      const { rows } = await db.query<UseCaseRow>(
+        `INSERT INTO use_cases (name${names.map((n) => `, ${n}`).join('')}) VALUES ($1${placeholders.map((p) => `, ${p}`).join('')})
+         ON CONFLICT (name) DO NOTHING RETURNING *`,
+        [name, ...values],
+      );
+      if (!rows[0]) {
+        throw new GroundworkError('use_case.exists', `A use case named "${name}" already exists.`, {
+          category: 'conflict',
+          fix: `Change it with \`groundwork use-cases update ${name} …\`, or pick another name.`,
+        });
+      }
+      return fromRow(rows[0]);
+    },
+    async update(name, patch) {
+      const { names, values } = assignments(parseInput(patch));
+      if (names.length === 0) return this.require(name);
+      const sets = names.map((n, i) => `${n} = $${i + 2}`);
+      const { rows } = await db.query<UseCaseRow>(
+        `UPDATE use_cases SET ${sets.join(', ')}, updated_at = now() WHERE name = $1 RETURNING *`,
+        [name, ...values],
+      );
+      if (!rows[0]) throw notFound(name);
+      return fromRow(rows[0]);
+    },
+    async delete(name) {
+      if (name === 'default') {
+        throw new GroundworkError('use_case.protected', 'The "default" use case cannot be deleted.', {
+          category: 'conflict',
+          fix: 'Change its settings with `groundwork use-cases update default …` instead.',
+        });
+      }
+      const { rowCount } = await db.query('DELETE FROM use_cases WHERE name = $1', [name]);
+      if (rowCount === 0) throw notFound(name);
+    },
+  };
+}
+
+/** Whether `caller` may ask through `useCase`: empty principals = everyone; operators/admins may use any. */
+export function mayUseUseCase(useCase: UseCase, caller: Caller): boolean {
+  if (useCase.principals.length === 0 || caller.seesEverything) return true;
+  return caller.principals.some((p) => useCase.principals.includes(p));
+}
+
+/** Throws `auth.forbidden` (403-style) with the fix when the caller may not use the use case. */
+export function assertMayUseUseCase(useCase: UseCase, caller: Caller): void {
+  if (mayUseUseCase(useCase, caller)) return;
+  throw new GroundworkError('auth.forbidden', `${caller.id} may not use the use case "${useCase.name}".`, {
+    category: 'forbidden',
+    fix: `Ask an administrator to add one of your groups to it (\`groundwork use-cases update ${useCase.name} --principals …\`), or use another use case.`,
+    details: { useCase: useCase.name },
+  });
+}
