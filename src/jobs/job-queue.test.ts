@@ -42,7 +42,7 @@ describe(`job queue (${testStoreKind})`, () => {
         await until(async () => (await queue.job('sync-source', missingId))?.state === 'completed');
         return queue.job('sync-source', missingId);
       })();
-      assert.deepEqual((missing?.output as { error: { code: string } }).error.code, 'ingest.source_not_found');
+      assert.deepEqual((missing?.output as { error?: { code: string } } | undefined)?.error?.code, 'ingest.source_not_found');
       assert.equal(missing?.retryCount, 0);
       assert.equal(seen.find((s) => s.source === 'docs')?.retryCount, 0);
       // A retryable failure is retried later with backoff (state `retry`), not dropped.
