@@ -4,6 +4,7 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
+import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
@@ -53,6 +54,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerAuditCommands(program, runtime);
   registerSearchCommand(program, runtime);
   registerEvalRetrievalCommand(program, runtime);
+  registerEvalCommands(program, runtime);
   registerTracesCommands(program, runtime);
   registerCostCommands(program, runtime);
   registerPromptsCommands(program, runtime);

@@ -73,7 +73,7 @@ export function evaluateGates(gates: readonly Gate[], metrics: Readonly<Record<s
       ...gate,
       value: summary.mean,
       failed,
-      reason: `${gate.metric} = ${summary.mean.toFixed(4)}${failed ? '' : ' (gate passed)'}`,
+      reason: `${gate.metric} = ${summary.mean.toFixed(4)}`,
     };
   });
 }

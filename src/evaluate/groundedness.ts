@@ -77,14 +77,16 @@ export function isClaimSupported(claim: string, contexts: readonly string[]): bo
   for (const context of contexts) {
     const sentences = splitSentences(context);
     for (let i = 0; i < sentences.length; i++) {
-      const window = analyze(`${sentences[i]} ${sentences[i + 1] ?? ''}`);
-      const single = analyze(sentences[i] ?? '');
-      const words = new Set(window.words);
-      if (coverage(target.words, words) < wordCoverage) continue;
-      if (coverage(targetPairs, new Set(pairs(window.words))) < pairCoverage) continue;
-      if (![...target.numbers].every((n) => window.numbers.has(n))) continue;
-      if (target.negated !== single.negated) continue;
-      return true;
+      // The sentence alone, then with its neighbour (claims that merge two adjacent sentences).
+      const candidates = [sentences[i] ?? '', `${sentences[i]} ${sentences[i + 1] ?? ''}`];
+      for (const candidate of candidates) {
+        const window = analyze(candidate);
+        if (coverage(target.words, new Set(window.words)) < wordCoverage) continue;
+        if (coverage(targetPairs, new Set(pairs(window.words))) < pairCoverage) continue;
+        if (![...target.numbers].every((n) => window.numbers.has(n))) continue;
+        if (target.negated !== window.negated) continue;
+        return true;
+      }
     }
   }
   return false;
