@@ -390,15 +390,16 @@ function splitToFit(text: string, ranges: readonly Range[], budget: number, leve
     }
     const splitter = splitters[level];
     if (!splitter) {
-      units.push(...splitCharacters(text, range, budget));
+      for (const unit of splitCharacters(text, range, budget)) units.push(unit);
       continue;
     }
     const pieces = splitter(text, range);
     if (pieces.length <= 1) {
-      units.push(...splitToFit(text, pieces.length === 1 ? pieces : [range], budget, level + 1));
+      for (const unit of splitToFit(text, pieces.length === 1 ? pieces : [range], budget, level + 1)) units.push(unit);
       continue;
     }
-    units.push(...splitToFit(text, pieces, budget, level + 1));
+    // A loop, not push(...): one paragraph can yield hundreds of thousands of units.
+    for (const unit of splitToFit(text, pieces, budget, level + 1)) units.push(unit);
   }
   return units;
 }

@@ -263,7 +263,11 @@ function findPhones(text: string, out: Candidate[]): void {
   }
 }
 
+/** Cheap first test: every accepted shape starts like this (keeps rescans of digit soup linear and fast). */
+const phonePrefix = /^(?:\+|\(|00|0\d|1[ .-]?\(?[2-9]\d\d|[2-9]\d\d[ .)-])/;
+
 function isPhoneShape(raw: string): boolean {
+  if (!phonePrefix.test(raw)) return false;
   if (!parenthesesBalanced(raw) || /[ ./-]{2,}/.test(raw.replaceAll(') ', ')'))) return false;
   if (datePattern.test(raw) || /^\d{3}-\d{2}-\d{4}$/.test(raw)) return false; // dates; the SSN shape
   const groups = raw.split(/[ ./()-]+/).filter((group) => group.length > 0);
