@@ -11,6 +11,9 @@ import {
   systemClock,
   type Tracer,
 } from './core/index.ts';
+import { createIngestion, type Ingestion, lazyEmbedder } from './ingest/index.ts';
+import { createJobQueue, type JobQueue } from './jobs/index.ts';
+import { createModelResolver } from './models/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
@@ -33,6 +36,10 @@ export interface Platform {
   readonly observe: Observability;
   /** Permission-aware BM25 / vector / hybrid search over chunks (the answers feature calls it). */
   readonly retriever: Retriever;
+  /** Source syncs (parse worker pool started on first use). */
+  readonly ingestion: Ingestion;
+  /** The job queue on PostgreSQL (pg-boss), started on first use. */
+  readonly jobs: JobQueue;
   close(): Promise<void>;
 }
 
@@ -61,6 +68,21 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   const tracer = createTracer(events);
   // Embedding and rerank models are injected once a models feature resolves them from config.models.
   const retriever = createRetriever({ db, config: config.retrieval, tracer });
+  const embedding = config.models.embedding;
+  const models = createModelResolver({ config: config.models, secrets });
+  const ingestion = createIngestion({
+    db,
+    events,
+    logger,
+    clock,
+    config,
+    embedder: embedding
+      ? lazyEmbedder(embedding, () => models.embedding() as NonNullable<ReturnType<typeof models.embedding>>)
+      : undefined,
+  });
+  closers.push(() => ingestion.close());
+  const jobs = createJobQueue(db, logger);
+  closers.push(() => jobs.stop());
   return {
     config,
     secrets,
@@ -71,6 +93,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     clock,
     observe,
     retriever,
+    ingestion,
+    jobs,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -48,7 +48,7 @@ export type {
   SourceItem,
   SourceProblem,
 } from './sources/source.ts';
-export { type Embedder, embedderFromModel, embedWithCache } from './sync/embed-chunks.ts';
+export { type Embedder, embedderFromModel, embedWithCache, lazyEmbedder } from './sync/embed-chunks.ts';
 export type { SyncCounts } from './sync/ingest-events.ts';
 export { type ChunkFn, childSeparator, type ParseFn } from './sync/prepare-document.ts';
 export { listQuarantine, markForRetry, type QuarantineEntry } from './sync/quarantine-store.ts';

@@ -141,3 +141,23 @@ export async function embedWithCache(
     tokens,
   };
 }
+
+/**
+ * An embedder whose model is resolved on first use, so a platform without embedding work never builds (or
+ * fails to build) the provider. Used by the composition root with the models feature's resolver.
+ */
+export function lazyEmbedder(
+  options: { model: string; dimensions: number; batchSize: number },
+  resolve: () => EmbeddingModel,
+): Embedder {
+  let inner: Embedder | undefined;
+  return {
+    model: options.model,
+    dimensions: options.dimensions,
+    batchSize: options.batchSize,
+    embed(texts, signal) {
+      inner ??= embedderFromModel(resolve(), options);
+      return inner.embed(texts, signal);
+    },
+  };
+}
