@@ -9,6 +9,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { type Caller, GroundworkError, newId, toGroundworkError } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import { authorize, createOidcVerifier, type OidcVerifier, recordAudit } from '../govern/index.ts';
+import { createIngestion, type Ingestion } from '../ingest/index.ts';
 import { type Authenticator, createAuthenticator } from './authenticator.ts';
 import { parseRequestPart, type RouteDefinition } from './define-route.ts';
 import { errorBody, httpStatusFor } from './http-errors.ts';
@@ -46,6 +47,8 @@ export interface GroundworkApp {
   readonly routes: readonly RouteDefinition[];
   readonly metrics: HttpMetrics;
   readonly authenticator: Authenticator;
+  /** Aborts background work (syncs started over the API) and stops the parse workers. */
+  close(): Promise<void>;
 }
 
 const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -71,7 +74,20 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       ...(options.authCacheMs === undefined ? {} : { cacheMs: options.authCacheMs }),
     });
   const rateLimiter = options.rateLimiter ?? createRateLimiter(config.server.rateLimit);
-  const routes = [...apiRoutes({ metrics }), ...(options.routes ?? [])];
+  let ingestion: Ingestion | undefined;
+  const running = new Set<Promise<unknown>>();
+  const shutdown = new AbortController();
+  const background = (work: (signal: AbortSignal) => Promise<unknown>) => {
+    const task = work(shutdown.signal)
+      .catch((error) => logger.error('background work failed', { error }))
+      .finally(() => running.delete(task));
+    running.add(task);
+  };
+  const ingestionOf = () => {
+    ingestion ??= createIngestion({ db: platform.db, events: platform.events, logger, config, clock: platform.clock });
+    return ingestion;
+  };
+  const routes = [...apiRoutes({ metrics, ingestion: ingestionOf, background }), ...(options.routes ?? [])];
   const app: GroundworkHono = new Hono<{ Variables: AppVariables }>();
 
   app.use('*', async (c, next) => {
@@ -190,7 +206,17 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     return c.json(errorBody(error, requestId), status as 400);
   });
 
-  return { app, routes: [...routes, openApiRoute], metrics, authenticator };
+  return {
+    app,
+    routes: [...routes, openApiRoute],
+    metrics,
+    authenticator,
+    async close() {
+      shutdown.abort();
+      await Promise.allSettled([...running]);
+      await ingestion?.close();
+    },
+  };
 }
 
 /** The document route itself, declared so the "every route declares a scope" check covers it. */

@@ -39,8 +39,8 @@ export async function startServer(
     url: `http://${host}:${address.port}`,
     port: address.port,
     app: built,
-    close: (graceMs = 10_000) =>
-      new Promise<void>((resolve) => {
+    close: async (graceMs = 10_000) => {
+      await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           if ('closeAllConnections' in server) server.closeAllConnections();
         }, graceMs);
@@ -49,6 +49,8 @@ export async function startServer(
           resolve();
         });
         if ('closeIdleConnections' in server) server.closeIdleConnections();
-      }),
+      });
+      await built.close();
+    },
   };
 }

@@ -1,11 +1,12 @@
 import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
 import { governRoutes } from './govern-routes.ts';
+import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { systemRoutes } from './system-routes.ts';
 
 /** Every built-in route; each feature's routes live in their own file. */
-export function apiRoutes(deps: { metrics: HttpMetrics }): RouteDefinition[] {
-  return [...systemRoutes(deps), ...governRoutes(), ...observeRoutes(), ...searchRoutes()];
+export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): RouteDefinition[] {
+  return [...systemRoutes(deps), ...governRoutes(), ...observeRoutes(), ...searchRoutes(), ...ingestRoutes(deps)];
 }

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { GroundworkError } from '../../core/index.ts';
+import { hasScope, recordAudit } from '../../govern/index.ts';
+import {
+  addSource,
+  getSource,
+  type Ingestion,
+  ingestStatus,
+  listQuarantine,
+  listSources,
+  markForRetry,
+  removeSource,
+  type SourceRecord,
+  sourceTypes,
+} from '../../ingest/index.ts';
+import { defineRoute, type RouteDefinition } from '../define-route.ts';
+
+/** What the ingest routes need from the app: one ingestion (parse worker pool) per app, and background syncs. */
+export interface IngestRouteDeps {
+  ingestion(): Ingestion;
+  /** Runs a sync in the background (tracked so the server can abort it at shutdown). */
+  background(work: (signal: AbortSignal) => Promise<unknown>): void;
+}
+
+const sourceName = z.object({ name: z.string().min(1).max(64) });
+
+/** Settings (server paths, ACL maps) are configuration: only callers who may change sources see them. */
+function sourceView(source: SourceRecord, full: boolean): Record<string, unknown> {
+  const { settings, aclMap, cursor: _cursor, ...rest } = source;
+  return full ? { ...rest, settings, aclMap: aclMap ?? null } : rest;
+}
+
+/** Sources (list, add, remove, sync, status) and quarantine. */
+export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/sources',
+      summary: 'List sources (settings only for callers with sources:write)',
+      tags: ['sources'],
+      scope: 'sources:read',
+      responses: { 200: { description: 'Sources', schema: z.object({ sources: z.array(z.record(z.string(), z.unknown())) }) } },
+      handler: async ({ platform, caller }) => {
+        const full = hasScope(caller, 'sources:write');
+        return { sources: (await listSources(platform.db)).map((s) => sourceView(s, full)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/sources',
+      summary: 'Add a source (a folder on the server) with an optional ACL map file; audited',
+      tags: ['sources'],
+      scope: 'sources:write',
+      request: {
+        body: z.strictObject({
+          name: z.string().min(1).max(64),
+          type: z.enum(sourceTypes).default('filesystem'),
+          path: z.string().min(1).max(4096),
+          include: z.array(z.string().min(1)).max(100).optional(),
+          exclude: z.array(z.string().min(1)).max(100).optional(),
+          aclMapPath: z.string().min(1).max(4096).optional(),
+        }),
+      },
+      responses: { 201: { description: 'Added', schema: z.record(z.string(), z.unknown()) } },
+      handler: async ({ platform, caller, body, requestId, c }) => {
+        const source = await platform.db.transaction(async (tx) => {
+          const added = await addSource(tx, body);
+          await recordAudit(
+            tx,
+            {
+              actor: caller.id,
+              action: 'source.create',
+              target: `source:${added.id}`,
+              after: sourceView(added, true),
+              requestId,
+            },
+            platform.clock,
+          );
+          return added;
+        });
+        return c.json(sourceView(source, true), 201);
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/v1/sources/:name',
+      summary: 'Remove a source with all its documents, chunks, runs and quarantine entries; audited',
+      tags: ['sources'],
+      scope: 'sources:write',
+      request: { params: sourceName },
+      responses: { 200: { description: 'Removed', schema: z.object({ source: z.string(), documents: z.number() }) } },
+      handler: async ({ platform, caller, params, requestId }) =>
+        platform.db.transaction(async (tx) => {
+          const { source, documents } = await removeSource(tx, params.name);
+          await recordAudit(
+            tx,
+            {
+              actor: caller.id,
+              action: 'source.delete',
+              target: `source:${source.id}`,
+              before: { ...sourceView(source, true), documents },
+              requestId,
+            },
+            platform.clock,
+          );
+          return { source: source.name, documents };
+        }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/sources/:name/sync',
+      summary: 'Sync a source: 202 and runs in the background (poll /status), or `?wait=true` for the summary',
+      tags: ['sources'],
+      scope: 'sources:write',
+      request: { params: sourceName, query: z.strictObject({ wait: z.enum(['true', 'false']).default('false') }) },
+      responses: {
+        200: { description: 'The sync summary (wait=true)', schema: z.record(z.string(), z.unknown()) },
+        202: { description: 'Started', schema: z.object({ source: z.string(), status: z.literal('started') }) },
+      },
+      handler: async ({ platform, params, query, c }) => {
+        const source = await getSource(platform.db, params.name);
+        if (query.wait === 'true') return deps.ingestion().sync({ source: source.id, trigger: 'api' });
+        deps.background((signal) => deps.ingestion().sync({ source: source.id, trigger: 'api', signal }));
+        return c.json({ source: source.name, status: 'started' }, 202);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/status',
+      summary: 'Ingestion status of every source: counts, lag, failures, quarantine (aggregates only)',
+      tags: ['sources'],
+      scope: 'sources:read',
+      responses: { 200: { description: 'Status', schema: z.object({ sources: z.array(z.record(z.string(), z.unknown())) }) } },
+      handler: async ({ platform, caller }) => {
+        const full = hasScope(caller, 'sources:write');
+        const sources = await ingestStatus(platform.db);
+        return { sources: sources.map((s) => (full ? s : { ...s, path: undefined })) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/sources/:name/status',
+      summary: 'Ingestion status of one source',
+      tags: ['sources'],
+      scope: 'sources:read',
+      request: { params: sourceName },
+      responses: { 200: { description: 'Status', schema: z.record(z.string(), z.unknown()) } },
+      handler: async ({ platform, caller, params }) => {
+        const source = await getSource(platform.db, params.name);
+        const [status] = await ingestStatus(platform.db, { sourceId: source.id });
+        if (!status)
+          throw new GroundworkError('ingest.source_not_found', `There is no source named "${params.name}".`, {
+            category: 'not_found',
+          });
+        return hasScope(caller, 'sources:write') ? status : { ...status, path: undefined };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/quarantine',
+      summary: 'Quarantined files with the reason and the fix (paths: operators and admins only)',
+      tags: ['sources'],
+      scope: 'quarantine:read',
+      aclBypass: true,
+      request: { query: z.strictObject({ source: z.string().max(64).optional() }) },
+      responses: { 200: { description: 'Entries', schema: z.object({ entries: z.array(z.record(z.string(), z.unknown())) }) } },
+      handler: async ({ platform, query }) => {
+        const sourceId = query.source ? (await getSource(platform.db, query.source)).id : undefined;
+        return { entries: await listQuarantine(platform.db, sourceId ? { sourceId } : {}) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/quarantine/retry',
+      summary: 'Mark quarantined files for retry at the next sync (all, or the given ids)',
+      tags: ['sources'],
+      scope: 'sources:write',
+      request: { body: z.strictObject({ ids: z.array(z.string()).max(10_000).optional() }) },
+      responses: { 200: { description: 'Marked', schema: z.object({ entries: z.array(z.record(z.string(), z.unknown())) }) } },
+      handler: async ({ platform, body }) => ({ entries: await markForRetry(platform.db, body.ids ? { ids: body.ids } : {}) }),
+    }),
+  ];
+}
