@@ -9,7 +9,6 @@ import { secureHeaders } from 'hono/secure-headers';
 import { type Caller, GroundworkError, newId, toGroundworkError } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import { authorize, createOidcVerifier, type OidcVerifier, recordAudit } from '../govern/index.ts';
-import { createIngestion, type Ingestion } from '../ingest/index.ts';
 import { type Authenticator, createAuthenticator } from './authenticator.ts';
 import { parseRequestPart, type RouteDefinition } from './define-route.ts';
 import { errorBody, httpStatusFor } from './http-errors.ts';
@@ -47,7 +46,7 @@ export interface GroundworkApp {
   readonly routes: readonly RouteDefinition[];
   readonly metrics: HttpMetrics;
   readonly authenticator: Authenticator;
-  /** Aborts background work (syncs started over the API) and stops the parse workers. */
+  /** Aborts background work (syncs started over the API) and waits for it. */
   close(): Promise<void>;
 }
 
@@ -74,7 +73,6 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       ...(options.authCacheMs === undefined ? {} : { cacheMs: options.authCacheMs }),
     });
   const rateLimiter = options.rateLimiter ?? createRateLimiter(config.server.rateLimit);
-  let ingestion: Ingestion | undefined;
   const running = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
   const background = (work: (signal: AbortSignal) => Promise<unknown>) => {
@@ -83,10 +81,8 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       .finally(() => running.delete(task));
     running.add(task);
   };
-  const ingestionOf = () => {
-    ingestion ??= createIngestion({ db: platform.db, events: platform.events, logger, config, clock: platform.clock });
-    return ingestion;
-  };
+  // The platform owns the ingestion (parse workers); the app only tracks the syncs it started.
+  const ingestionOf = () => platform.ingestion;
   const routes = [...apiRoutes({ metrics, ingestion: ingestionOf, background }), ...(options.routes ?? [])];
   const app: GroundworkHono = new Hono<{ Variables: AppVariables }>();
 
@@ -214,7 +210,6 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     async close() {
       shutdown.abort();
       await Promise.allSettled([...running]);
-      await ingestion?.close();
     },
   };
 }
