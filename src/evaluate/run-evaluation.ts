@@ -24,6 +24,7 @@ import {
 import { offlineGroundedness } from './groundedness.ts';
 import type {
   CaseResult,
+  EvalAnswer,
   EvalAsk,
   EvalCase,
   EvalSearch,
@@ -199,7 +200,8 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
     ],
   );
   const results: CaseResult[] = [];
-  const groundedness = deps.groundedness ?? offlineGroundedness;
+  const groundedness: GroundednessCheck =
+    deps.groundedness ?? ((answer, cited) => offlineGroundedness(answer, cited.map((c) => c.text)));
   try {
     let done = 0;
     for (const evalCase of dataset.cases) {
@@ -376,11 +378,17 @@ async function runCase(
 }
 
 /** The full text of cited chunks (snippets are too short to judge support). Internal to the run. */
-async function citedTexts(db: Queryable, citations: ReadonlyArray<{ chunkId: string; snippet?: string }>): Promise<string[]> {
+async function citedTexts(
+  db: Queryable,
+  citations: EvalAnswer['citations'],
+): Promise<Array<{ n: number; text: string }>> {
   const chunkIds = [...new Set(citations.map((c) => c.chunkId).filter(Boolean))];
-  if (chunkIds.length === 0) return citations.map((c) => c.snippet ?? '').filter(Boolean);
-  const { rows } = await db.query<{ text: string }>('SELECT text FROM chunks WHERE id = ANY($1::text[])', [chunkIds]);
-  return rows.length > 0 ? rows.map((r) => r.text) : citations.map((c) => c.snippet ?? '').filter(Boolean);
+  const { rows } =
+    chunkIds.length === 0
+      ? { rows: [] }
+      : await db.query<{ id: string; text: string }>('SELECT id, text FROM chunks WHERE id = ANY($1::text[])', [chunkIds]);
+  const byId = new Map(rows.map((r) => [r.id, r.text]));
+  return citations.map((c, i) => ({ n: c.n ?? i + 1, text: byId.get(c.chunkId) ?? c.snippet ?? '' }));
 }
 
 async function storeResults(db: Queryable, runId: string, results: readonly CaseResult[]): Promise<void> {

@@ -81,7 +81,13 @@ export type EvalSearch = (request: {
 /** What an answer returns that evaluation needs (a subset of the answer feature's result). */
 export interface EvalAnswer {
   readonly answer: string;
-  readonly citations: ReadonlyArray<{ readonly documentId: string; readonly chunkId: string; readonly snippet?: string }>;
+  /** `n` is the citation number used in the answer text (`[n]`), when the answerer numbers citations. */
+  readonly citations: ReadonlyArray<{
+    readonly n?: number;
+    readonly documentId: string;
+    readonly chunkId: string;
+    readonly snippet?: string;
+  }>;
   readonly refused: boolean;
   readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
   readonly costUsd?: number;
@@ -97,10 +103,11 @@ export type EvalAsk = (request: {
 }) => Promise<EvalAnswer>;
 
 /**
- * Offline groundedness: share (0–1) of the answer's sentences supported by the cited texts. The answer
- * feature's checker is plugged in here; evaluate ships a lexical+numeric fallback.
+ * Offline groundedness: share (0–1) of the answer's sentences supported by the cited texts (`n` = the
+ * citation number in the answer, when known). The CLI plugs in the answer feature's checker; evaluate
+ * ships a lexical+numeric fallback that ignores citation numbers.
  */
-export type GroundednessCheck = (answer: string, contexts: readonly string[]) => number;
+export type GroundednessCheck = (answer: string, cited: ReadonlyArray<{ readonly n: number; readonly text: string }>) => number;
 
 /** Aggregate of one metric over cases (and samples). */
 export interface MetricSummary {

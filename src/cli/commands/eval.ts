@@ -1,7 +1,9 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { checkGroundedness, createAnswerer, type Passage, promptVersion } from '../../answer/index.ts';
 import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
+import type { EvalAsk, GroundednessCheck } from '../../evaluate/index.ts';
 import {
   acceptCandidate,
   collectCandidates,
@@ -27,6 +29,7 @@ import {
   runScheduledEvaluation,
   showRun,
 } from '../../evaluate/index.ts';
+import { createModelResolver } from '../../models/index.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -126,6 +129,50 @@ interface RunOptions {
   out?: string;
 }
 
+type CliPlatform = Awaited<ReturnType<CommandContext['platform']>>;
+
+/**
+ * The answer feature behind the evaluation's answer port: the use case's answerer (extractive without a
+ * model), its groundedness checker, and the configuration to snapshot (use case settings, prompt version,
+ * model).
+ */
+async function answerPort(platform: CliPlatform, useCaseName: string | undefined) {
+  const models = createModelResolver({ config: platform.config.models, secrets: platform.secrets });
+  const answerer = createAnswerer({
+    db: platform.db,
+    retriever: platform.retriever,
+    models,
+    tracer: platform.tracer,
+    events: platform.events,
+    piiPatterns: platform.config.ingest.piiPatterns,
+  });
+  const name = useCaseName ?? 'default';
+  const useCase = await answerer.useCases.get(name);
+  if (useCaseName && !useCase) await answerer.useCases.require(useCaseName);
+  const ask: EvalAsk = async (request) => {
+    const answer = await answerer.ask({ ...request, useCase: name });
+    return {
+      answer: answer.answer,
+      citations: answer.citations,
+      refused: answer.refused,
+      usage: answer.usage,
+      traceId: answer.traceId,
+    };
+  };
+  // The checker reads only each passage's number and text.
+  const groundedness: GroundednessCheck = (text, cited) =>
+    checkGroundedness(
+      text,
+      cited.map((c) => ({ n: c.n, text: c.text, tokens: 0 }) as unknown as Passage),
+    ).groundedness;
+  const model = useCase?.model ?? platform.config.models.chat ?? 'extractive';
+  return {
+    ask,
+    groundedness,
+    snapshot: { useCaseSettings: useCase ?? null, promptVersion: promptVersion(useCase?.prompt), model },
+  };
+}
+
 /** `groundwork eval import|datasets|run|runs|show|compare|label|candidates|alerts|schedule`. */
 export function registerEvalCommands(program: Command, runtime: CliRuntime): void {
   const group = evalCommandGroup(program);
@@ -193,6 +240,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         // Gates are parsed before anything runs: a typo is a usage error, not a wasted run.
         const gates = (options.failIf ?? []).map(parseGate);
         const platform = await context.platform();
+        const answering = options.mode === 'answer' ? await answerPort(platform, options.useCase) : undefined;
         const progress = context.output.progress('cases');
         const run = await runEvaluation(
           {
@@ -201,6 +249,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             events: platform.events,
             clock: platform.clock,
             search: (request) => platform.retriever.search(request),
+            ...(answering ? { ask: answering.ask, groundedness: answering.groundedness } : {}),
           },
           {
             dataset,
@@ -211,7 +260,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             metrics: gates.map((g) => g.metric),
             labels: options.label ?? [],
             ...(options.useCase ? { useCase: options.useCase } : {}),
-            snapshot: { retrieval: platform.config.retrieval },
+            snapshot: { retrieval: platform.config.retrieval, ...(answering?.snapshot ?? {}) },
             onCase: (done, total) => progress.update(done, total),
           },
         );
@@ -229,7 +278,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
           runId: run.runId,
           dataset: `${run.datasetName}@${run.datasetVersion}`,
           mode: options.mode,
-          caseCount: run.results.length,
+          caseCount: new Set(run.results.map((r) => r.caseId)).size,
           errors: run.errors,
           metrics: run.metrics,
           gates: gateOutcomes,
