@@ -9,8 +9,12 @@ import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPromptsCommands } from './commands/prompts.ts';
+import { registerQuarantineCommands } from './commands/quarantine.ts';
 import { registerSearchCommand } from './commands/search.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerSourcesCommands } from './commands/sources.ts';
+import { registerStatusCommand } from './commands/status.ts';
+import { registerSyncCommands } from './commands/sync.ts';
 import { registerTracesCommands } from './commands/traces.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -59,6 +63,10 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerCostCommands(program, runtime);
   registerPromptsCommands(program, runtime);
   registerModelsCommands(program, runtime);
+  registerSourcesCommands(program, runtime);
+  registerSyncCommands(program, runtime);
+  registerQuarantineCommands(program, runtime);
+  registerStatusCommand(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

@@ -166,3 +166,21 @@ export function openSource(record: SourceRecord, limits: { maxFileBytes: number 
     maxFileBytes: limits.maxFileBytes,
   });
 }
+
+/** Points a source at another ACL map file (validated now, re-read at every sync). */
+export async function setSourceAclMap(db: Queryable, nameOrId: string, aclMapPath: string, cwd?: string): Promise<SourceRecord> {
+  const source = await getSource(db, nameOrId);
+  const path = isAbsolute(aclMapPath) ? aclMapPath : resolve(cwd ?? process.cwd(), aclMapPath);
+  const { aclMap } = await readAclMapFile(path);
+  await db.query('UPDATE sources SET config = $2, acl_map = $3, updated_at = now() WHERE id = $1', [
+    source.id,
+    JSON.stringify({ ...source.settings, aclMapPath: path }),
+    JSON.stringify(aclMap),
+  ]);
+  return getSource(db, source.id);
+}
+
+/** The filesystem source whose root is `path` (absolute), if any. */
+export async function findSourceByPath(db: Queryable, path: string): Promise<SourceRecord | undefined> {
+  return (await listSources(db)).find((source) => source.type === 'filesystem' && source.settings.path === path);
+}

@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { GroundworkError } from '../../core/index.ts';
+import { addSource, listSources, removeSource, sourceTypes } from '../../ingest/index.ts';
+import type { CliRuntime } from '../context.ts';
+import { exitCodes } from '../exit-codes.ts';
+import { table } from '../output.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerSourcesCommands(program: Command, runtime: CliRuntime): void {
+  const sources = program.command('sources').description('register the places documents come from');
+
+  sources
+    .command('add <name>')
+    .description('add a source (a folder, a mounted share, a DMS export)')
+    .option('--type <type>', `connector type (${sourceTypes.join(', ')})`, 'filesystem')
+    .requiredOption('--path <dir>', 'root folder of the source')
+    .option('--acl-map <file>', 'ACL map (JSON or YAML): who may read which paths; re-read at every sync')
+    .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
+    .action(
+      runtime.action(
+        async (
+          context,
+          name: string,
+          options: { type: string; path: string; aclMap?: string; include: string[]; exclude: string[] },
+        ) => {
+          if (!(sourceTypes as readonly string[]).includes(options.type)) {
+            throw new GroundworkError('ingest.invalid_source', `Unknown source type "${options.type}".`, {
+              category: 'usage',
+              fix: `Use one of: ${sourceTypes.join(', ')}.`,
+            });
+          }
+          const { db } = await context.platform();
+          const source = await addSource(db, {
+            name,
+            type: 'filesystem',
+            path: options.path,
+            include: options.include,
+            exclude: options.exclude,
+            cwd: context.io.cwd,
+            ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
+          });
+          context.output.result(
+            { id: source.id, name: source.name, type: source.type, ...source.settings },
+            (s) => `Added source ${s.name} (${s.type}) at ${s.path}. Run \`groundwork sync ${s.name}\` to ingest it.`,
+          );
+          return exitCodes.ok;
+        },
+      ),
+    );
+
+  sources
+    .command('list')
+    .description('list sources with their last sync')
+    .action(
+      runtime.action(async (context) => {
+        const { db } = await context.platform();
+        const list = await listSources(db);
+        const value = list.map((s) => ({
+          id: s.id,
+          name: s.name,
+          type: s.type,
+          path: s.settings.path,
+          include: s.settings.include,
+          exclude: s.settings.exclude,
+          aclMap: s.settings.aclMapPath ?? null,
+          lastSyncAt: s.lastSyncAt ?? null,
+          lastSuccessAt: s.lastSuccessAt ?? null,
+        }));
+        context.output.result({ sources: value }, (r) =>
+          r.sources.length === 0
+            ? 'No sources yet. Add one with `groundwork sources add NAME --type filesystem --path DIR`.'
+            : table(
+                ['NAME', 'TYPE', 'PATH', 'LAST SUCCESS'],
+                r.sources.map((s) => [
+                  s.name,
+                  s.type,
+                  s.path,
+                  s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : 'never',
+                ]),
+              ),
+        );
+        return exitCodes.ok;
+      }),
+    );
+
+  sources
+    .command('remove <name>')
+    .description('remove a source and everything indexed from it')
+    .action(
+      runtime.action(async (context, name: string) => {
+        const { db } = await context.platform();
+        const removed = await removeSource(db, name);
+        context.output.result(
+          { name: removed.source.name, id: removed.source.id, documentsRemoved: removed.documents },
+          (r) => `Removed source ${r.name} and ${r.documentsRemoved} document(s).`,
+        );
+        return exitCodes.ok;
+      }),
+    );
+}

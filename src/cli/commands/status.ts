@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { ingestStatus, type SourceStatus } from '../../ingest/index.ts';
+import type { CliRuntime } from '../context.ts';
+import { exitCodes } from '../exit-codes.ts';
+
+function human(status: SourceStatus): string {
+  const mix = Object.entries(status.sensitivity)
+    .map(([label, n]) => `${label} ${n}`)
+    .join(', ');
+  const codes = Object.entries(status.quarantine.byCode)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  const last = status.lastRun;
+  return [
+    `${status.name} (${status.type}) ${status.path ?? ''}`,
+    `  documents ${status.documents} (${
+      Object.entries(status.documentsByStatus)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ') || 'none'
+    }), chunks ${status.chunks}`,
+    `  last successful sync ${status.lastSuccessAt ? status.lastSuccessAt.toISOString() : 'never'}${status.running ? ` — running now (${status.running.id})` : ''}`,
+    `  update lag: worst ${status.updateLagSeconds.worst ?? '-'} s, median ${status.updateLagSeconds.median ?? '-'} s`,
+    `  quarantine ${status.quarantine.total}${codes ? ` (${codes})` : ''}; failed runs ${status.failures.failedRuns}, interrupted ${status.failures.interruptedRuns}`,
+    `  undetermined principals ${status.undeterminedPrincipals}; sensitivity ${mix || '-'}`,
+    last
+      ? `  last run ${last.id} ${last.status}: ${['added', 'updated', 'renamed', 'deleted', 'unchanged', 'quarantined', 'chunks']
+          .map((k) => `${k} ${last.counts[k] ?? 0}`)
+          .join(', ')}`
+      : '  no runs yet',
+  ].join('\n');
+}
+
+export function registerStatusCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('status')
+    .description('ingestion health per source: counts, last sync, update lag, quarantine, principals, sensitivity')
+    .action(
+      runtime.action(async (context) => {
+        const { db } = await context.platform();
+        const sources = await ingestStatus(db);
+        context.output.result({ sources }, (r) =>
+          r.sources.length === 0 ? 'No sources yet. Start with `groundwork ingest PATH`.' : r.sources.map(human).join('\n\n'),
+        );
+        return exitCodes.ok;
+      }),
+    );
+}

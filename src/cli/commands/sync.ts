@@ -1,0 +1,216 @@
+import { basename, isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { GroundworkError, toGroundworkError } from '../../core/index.ts';
+import {
+  addSource,
+  findSource,
+  findSourceByPath,
+  listSources,
+  type QuarantinedFile,
+  type SyncSummary,
+  setSourceAclMap,
+} from '../../ingest/index.ts';
+import type { CliRuntime, CommandContext } from '../context.ts';
+import { exitCodes } from '../exit-codes.ts';
+
+/** The `--json` shape of `groundwork sync` and `groundwork ingest`: totals over the synced sources. */
+interface SyncReport {
+  added: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  renamed: number;
+  quarantined: QuarantinedFile[];
+  chunks: number;
+  durationMs: number;
+  sources: SyncSummary[];
+  failed: { source: string; code: string; message: string }[];
+}
+
+async function syncSources(context: CommandContext, names: readonly string[]): Promise<number> {
+  const platform = await context.platform();
+  const started = performance.now();
+  const report: SyncReport = {
+    added: 0,
+    updated: 0,
+    deleted: 0,
+    unchanged: 0,
+    renamed: 0,
+    quarantined: [],
+    chunks: 0,
+    durationMs: 0,
+    sources: [],
+    failed: [],
+  };
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (const name of names) {
+      const progress = context.output.progress(`sync ${name}`);
+      try {
+        const summary = await platform.ingestion.sync({
+          source: name,
+          trigger: 'cli',
+          signal: controller.signal,
+          onProgress: (p) => progress.update(p.done, p.total, p.current),
+        });
+        progress.finish();
+        report.sources.push(summary);
+        report.added += summary.added;
+        report.updated += summary.updated;
+        report.deleted += summary.deleted;
+        report.unchanged += summary.unchanged;
+        report.renamed += summary.renamed;
+        report.chunks += summary.chunks;
+        report.quarantined.push(...summary.quarantined.map((q) => (names.length > 1 ? { ...q, path: `${name}:${q.path}` } : q)));
+      } catch (error) {
+        progress.finish();
+        const failure = toGroundworkError(error);
+        report.failed.push({ source: name, code: failure.code, message: failure.message });
+        context.output.error(`${name}: ${failure.toHuman()}\n(code: ${failure.code})`);
+        if (controller.signal.aborted) break;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  context.output.result(report, (r) => {
+    const lines = [
+      `Synced ${r.sources.length} source(s) in ${(r.durationMs / 1000).toFixed(1)} s: ${r.added} added, ${r.updated} updated, ` +
+        `${r.renamed} renamed, ${r.deleted} deleted, ${r.unchanged} unchanged, ${r.quarantined.length} quarantined; ${r.chunks} chunks written.`,
+    ];
+    for (const q of r.quarantined.slice(0, 20)) lines.push(`  quarantined ${q.path} [${q.code}]: ${q.message}`);
+    if (r.quarantined.length > 20) lines.push(`  … and ${r.quarantined.length - 20} more (groundwork quarantine list)`);
+    return lines.join('\n');
+  });
+  if (report.failed.length > 0) return exitCodes.failure;
+  return report.quarantined.length > 0 ? exitCodes.partial : exitCodes.ok;
+}
+
+export function registerSyncCommands(program: Command, runtime: CliRuntime): void {
+  program
+    .command('sync [name]')
+    .description('sync one source (or all): index new and changed files, remove deleted ones')
+    .option('--enqueue', 'only enqueue sync jobs for a running `groundwork worker` (server mode)')
+    .action(
+      runtime.action(async (context, name: string | undefined, options: { enqueue?: boolean }) => {
+        const platform = await context.platform();
+        const names = name ? [name] : (await listSources(platform.db)).map((s) => s.name);
+        if (name && !(await findSource(platform.db, name))) {
+          throw new GroundworkError('ingest.source_not_found', `There is no source named "${name}".`, {
+            category: 'not_found',
+            fix: 'List sources with `groundwork sources list`.',
+          });
+        }
+        if (names.length === 0) {
+          context.output.result(
+            { sources: [] },
+            () => 'No sources to sync. Add one with `groundwork sources add` or `groundwork ingest PATH`.',
+          );
+          return exitCodes.ok;
+        }
+        if (options.enqueue) {
+          const jobs: { source: string; jobId: string | null }[] = [];
+          for (const source of names) {
+            jobs.push({
+              source,
+              jobId: await platform.jobs.send('sync-source', { source, trigger: 'cli' }, { singletonKey: source }),
+            });
+          }
+          context.output.result({ enqueued: jobs }, (r) =>
+            r.enqueued.map((j) => `enqueued sync of ${j.source} (${j.jobId ?? 'already queued'})`).join('\n'),
+          );
+          return exitCodes.ok;
+        }
+        return syncSources(context, names);
+      }),
+    );
+
+  program
+    .command('ingest <path>')
+    .description('ingest a folder: adds (or reuses) a filesystem source for PATH and syncs it')
+    .option('--source <name>', 'source name (default: the folder name)')
+    .option('--acl-map <file>', 'ACL map (JSON or YAML) for the source')
+    .action(
+      runtime.action(async (context, path: string, options: { source?: string; aclMap?: string }) => {
+        const platform = await context.platform();
+        const root = isAbsolute(path) ? path : resolve(context.io.cwd, path);
+        let source = await findSourceByPath(platform.db, root);
+        if (options.source && source && source.name !== options.source) {
+          throw new GroundworkError('ingest.invalid_source', `${root} is already the source "${source.name}".`, {
+            category: 'usage',
+            fix: `Run \`groundwork ingest ${path} --source ${source.name}\` (or without --source).`,
+          });
+        }
+        if (!source && options.source) {
+          const named = await findSource(platform.db, options.source);
+          if (named) {
+            throw new GroundworkError(
+              'ingest.source_exists',
+              `The source "${options.source}" has another path (${named.settings.path}).`,
+              {
+                category: 'conflict',
+                fix: 'Choose another --source name, or sync that source with `groundwork sync NAME`.',
+              },
+            );
+          }
+        }
+        if (!source) {
+          const base =
+            (options.source ??
+              basename(root)
+                .replace(/[^A-Za-z0-9_.-]+/g, '-')
+                .replace(/^[^A-Za-z0-9]+/, '')) ||
+            'files';
+          let name = base.slice(0, 60);
+          for (let n = 2; !options.source && (await findSource(platform.db, name)); n++) name = `${base.slice(0, 56)}-${n}`;
+          source = await addSource(platform.db, {
+            name,
+            type: 'filesystem',
+            path: root,
+            cwd: context.io.cwd,
+            ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
+          });
+          context.output.info(`Added source ${source.name} for ${root}.`);
+        } else if (options.aclMap) {
+          source = await setSourceAclMap(platform.db, source.id, options.aclMap, context.io.cwd);
+        }
+        return syncSources(context, [source.name]);
+      }),
+    );
+
+  program
+    .command('worker')
+    .description('run queued jobs (source syncs) until stopped with Ctrl-C / SIGTERM')
+    .option('--batch-size <n>', 'jobs fetched per poll', (v) => Number.parseInt(v, 10), 5)
+    .action(
+      runtime.action(async (context, options: { batchSize: number }) => {
+        const platform = await context.platform();
+        let handled = 0;
+        await platform.jobs.work(
+          'sync-source',
+          async (data, job) => {
+            const summary = await platform.ingestion.sync({ source: data.source, trigger: data.trigger });
+            handled += 1;
+            context.output.info(
+              `job ${job.id}: synced ${summary.source}: ${summary.added} added, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.quarantined.length} quarantined`,
+            );
+            return { runId: summary.runId, status: summary.status };
+          },
+          { batchSize: options.batchSize },
+        );
+        context.output.info('worker started; waiting for jobs (Ctrl-C to stop)');
+        await new Promise<void>((resolveStop) => {
+          process.once('SIGINT', () => resolveStop());
+          process.once('SIGTERM', () => resolveStop());
+        });
+        await platform.jobs.stop();
+        context.output.result({ handled }, (r) => `worker stopped after ${r.handled} job(s)`);
+        return exitCodes.ok;
+      }),
+    );
+}
