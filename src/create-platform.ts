@@ -1,3 +1,4 @@
+import { type Answerer, createAnswerer } from './answer/index.ts';
 import {
   type Clock,
   createEventBus,
@@ -13,7 +14,7 @@ import {
 } from './core/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder } from './ingest/index.ts';
 import { createJobQueue, type JobQueue } from './jobs/index.ts';
-import { createModelResolver } from './models/index.ts';
+import { createModelResolver, type ModelResolver } from './models/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
@@ -36,6 +37,10 @@ export interface Platform {
   readonly observe: Observability;
   /** Permission-aware BM25 / vector / hybrid search over chunks (the answers feature calls it). */
   readonly retriever: Retriever;
+  /** AI SDK models from `config.models` (chat by `provider:model`, embedding, rerank). */
+  readonly models: ModelResolver;
+  /** Cited answers through use cases (streamed or final), extractive without a model. */
+  readonly answers: Answerer;
   /** Source syncs (parse worker pool started on first use). */
   readonly ingestion: Ingestion;
   /** The job queue on PostgreSQL (pg-boss), started on first use. */
@@ -66,10 +71,19 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   const observe = createObservability({ db, events, config: config.observe, logger, clock, redact });
   closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
   const tracer = createTracer(events);
-  // Embedding and rerank models are injected once a models feature resolves them from config.models.
-  const retriever = createRetriever({ db, config: config.retrieval, tracer });
   const embedding = config.models.embedding;
   const models = createModelResolver({ config: config.models, secrets });
+  // Query embeddings and reranking from config.models (providers are built on first call).
+  const embeddingModel = models.embedding();
+  const rerankModel = models.rerank();
+  const retriever = createRetriever({
+    db,
+    config: config.retrieval,
+    tracer,
+    ...(embeddingModel ? { embeddingModel, embeddingDimensions: models.embeddingDimensions } : {}),
+    ...(rerankModel ? { rerankModel } : {}),
+  });
+  const answers = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
   const ingestion = createIngestion({
     db,
     events,
@@ -93,6 +107,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     clock,
     observe,
     retriever,
+    models,
+    answers,
     ingestion,
     jobs,
     async close() {

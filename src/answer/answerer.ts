@@ -110,6 +110,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         'groundwork.retrieved': result.hits.map((h) => ({ chunkId: h.chunkId, documentId: h.documentId, score: h.scores.fused })),
       });
 
+      // Traces get the text the provider saw (placeholders, not values); the caller gets the restored answer.
+      let tracedAnswer: string | undefined;
       const finish = (answer: Omit<Answer, 'traceId' | 'tookMs' | 'useCase' | 'promptVersion'>): Answer => {
         const final: Answer = {
           ...answer,
@@ -118,7 +120,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           promptVersion: version,
           tookMs: Math.round((performance.now() - started) * 100) / 100,
         };
-        recordAnswer(root, final, deps.events, request.caller.id);
+        recordAnswer(root, final, tracedAnswer ?? final.answer, deps.events, request.caller.id);
         return final;
       };
       const refusal = (
@@ -205,6 +207,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       const safeQuestion = egress.policy.redactPii
         ? redactText(question, { session, ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}) })
         : { text: question, counts: {} };
+      if (egress.policy.redactPii) root.setAttributes({ 'groundwork.question': safeQuestion.text });
       const redacted = { ...egress.totals.redactedByType };
       for (const [type, count] of Object.entries(safeQuestion.counts)) redacted[type] = (redacted[type] ?? 0) + count;
       const egressSummary = { provider: model.provider, blocked: egress.totals.blocked, redacted };
@@ -310,6 +313,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         yield { type: 'final', answer: finish({ ...refusal(reason, parts), ...common, refused: true }) };
         return;
       }
+      tracedAnswer = cleaned.text.trim();
       yield {
         type: 'final',
         answer: finish({
@@ -424,9 +428,15 @@ export function createStreamRestorer(session: Pick<RedactionSession, 'restore'>)
   };
 }
 
-function recordAnswer(root: ActiveSpan, answer: Answer, events: EventBus | undefined, callerId: string): void {
+function recordAnswer(
+  root: ActiveSpan,
+  answer: Answer,
+  tracedText: string,
+  events: EventBus | undefined,
+  callerId: string,
+): void {
   root.setAttributes({
-    'groundwork.answer': answer.answer,
+    'groundwork.answer': tracedText,
     'groundwork.mode': answer.mode,
     'groundwork.confidence': answer.confidence,
     'groundwork.refused': answer.refused,

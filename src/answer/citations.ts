@@ -29,7 +29,9 @@ export function cleanCitations(text: string, valid: (n: number) => boolean): Par
     const leading = whole.startsWith(' ') || whole.startsWith('\t') || whole.startsWith('\n') ? whole[0] : '';
     return `${leading}[${[...new Set(kept)].join(', ')}]`;
   });
-  return { text: cleaned.replace(/ +([.,;:!?])/g, '$1'), used, removed };
+  // Removing " [8]" from " [8][3]" leaves "[3]" glued to the word before it; put the space back.
+  const tidy = cleaned.replace(/ +([.,;:!?])/g, '$1').replace(/([^\s[\]])\[(\d)/g, '$1 [$2');
+  return { text: tidy, used, removed };
 }
 
 /** Citation numbers inside one sentence. */

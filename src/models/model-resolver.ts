@@ -40,7 +40,10 @@ export interface ModelResolver {
   readonly defaultChat: string | undefined;
   /** A chat model for `ref`; throws `models.unknown_provider` / `models.missing_api_key` with the fix. */
   chat(ref: string): LanguageModelV4;
-  /** The configured embedding model, or undefined when none is configured (lexical retrieval only). */
+  /**
+   * The configured embedding model, or undefined when none is configured (lexical retrieval only). The
+   * provider is built on the first call (a missing key fails that call); unknown providers throw here.
+   */
   embedding(): EmbeddingModelV4 | undefined;
   /** Dimensions of stored embeddings (`models.embedding.dimensions`). */
   readonly embeddingDimensions: number | undefined;
@@ -109,16 +112,41 @@ export function createModelResolver(options: CreateModelResolverOptions): ModelR
     embedding() {
       if (!config.embedding) return undefined;
       const description = describe(config.embedding.model);
-      const provider = providerFor(description);
-      if (!provider.embedding) throw unsupported(description, 'embedding');
-      return provider.embedding(description.modelId);
+      if (description.providerType === 'anthropic') throw unsupported(description, 'embedding');
+      // Built on first use, so a missing key fails the call that needs it, not every command at start-up.
+      let model: EmbeddingModelV4 | undefined;
+      const get = (): EmbeddingModelV4 => {
+        model ??= (providerFor(description).embedding as (id: string) => EmbeddingModelV4)(description.modelId);
+        return model;
+      };
+      return {
+        specificationVersion: 'v4',
+        provider: description.provider,
+        modelId: description.modelId,
+        get maxEmbeddingsPerCall() {
+          return get().maxEmbeddingsPerCall;
+        },
+        get supportsParallelCalls() {
+          return get().supportsParallelCalls;
+        },
+        doEmbed: (options) => get().doEmbed(options),
+      };
     },
     rerank() {
       if (!config.rerank) return undefined;
       const description = describe(config.rerank);
-      const provider = providerFor(description);
-      if (!provider.reranking) throw unsupported(description, 'rerank');
-      return provider.reranking(description.modelId);
+      if (description.providerType !== 'bedrock') throw unsupported(description, 'rerank');
+      let model: RerankingModelV4 | undefined;
+      const get = (): RerankingModelV4 => {
+        model ??= (providerFor(description).reranking as (id: string) => RerankingModelV4)(description.modelId);
+        return model;
+      };
+      return {
+        specificationVersion: 'v4',
+        provider: description.provider,
+        modelId: description.modelId,
+        doRerank: (options) => get().doRerank(options),
+      };
     },
   };
 }
