@@ -9,6 +9,7 @@ import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPromptsCommands } from './commands/prompts.ts';
+import { registerProtectCommands } from './commands/protect.ts';
 import { registerQuarantineCommands } from './commands/quarantine.ts';
 import { registerSearchCommand } from './commands/search.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -63,6 +64,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerCostCommands(program, runtime);
   registerPromptsCommands(program, runtime);
   registerModelsCommands(program, runtime);
+  registerProtectCommands(program, runtime);
   registerSourcesCommands(program, runtime);
   registerSyncCommands(program, runtime);
   registerQuarantineCommands(program, runtime);

@@ -99,17 +99,17 @@ export function validateAclMap(value: unknown, origin: string): ParsedAclMap {
       '(top level): must be an object with `rules`, `aliases` and optionally `default`. Fix: see docs/permissions.md for a full example.',
     ]);
   }
+  // Schema problems and semantic problems (principals, globs) are collected together, so one run of
+  // `acl check` lists everything: the semantic checks read the raw input defensively.
   const result = aclMapSchema.safeParse(value);
-  if (!result.success) {
-    throw invalidAclMap(origin, result.error.issues.map(describeIssue));
-  }
-  const problems: string[] = [];
+  const problems: string[] = result.success ? [] : result.error.issues.map(describeIssue);
   const warnings: string[] = [];
-  const data = result.data;
+  const raw = value as Record<string, unknown>;
 
   const aliases: Record<string, string[]> = {};
   const seenAliasKeys = new Map<string, string>();
-  for (const [key, target] of Object.entries(data.aliases)) {
+  const rawAliases = isPlainObject(raw.aliases) ? raw.aliases : {};
+  for (const [key, target] of Object.entries(rawAliases)) {
     const folded = key.trim().toLowerCase();
     const earlier = seenAliasKeys.get(folded);
     if (earlier !== undefined) {
@@ -119,28 +119,37 @@ export function validateAclMap(value: unknown, origin: string): ParsedAclMap {
       continue;
     }
     seenAliasKeys.set(folded, key);
-    const targets = Array.isArray(target) ? target : [target];
+    const targets = (Array.isArray(target) ? target : [target]).filter((item): item is string => typeof item === 'string');
     const normalised: string[] = [];
-    targets.forEach((raw, index) => {
-      const principal = tryParsePrincipal(raw);
+    targets.forEach((rawTarget, index) => {
+      const principal = tryParsePrincipal(rawTarget);
       if (principal) normalised.push(principal.id);
       else
         problems.push(
-          `aliases.${key}${Array.isArray(target) ? `[${index}]` : ''}: ${describeInvalidPrincipal(raw)}. Fix: an alias must map to unified principals such as group:claims or user:alice@example.com (aliases do not chain).`,
+          `aliases.${key}${Array.isArray(target) ? `[${index}]` : ''}: ${describeInvalidPrincipal(rawTarget)}. Fix: an alias must map to unified principals such as group:claims or user:alice@example.com (aliases do not chain).`,
         );
     });
     aliases[key] = [...new Set(normalised)].sort();
   }
 
-  const rules: AclRule[] = data.rules.map((rule, index) => {
-    const match = Array.isArray(rule.match) ? rule.match : [rule.match];
-    match.forEach((glob, globIndex) => {
+  const rawRules = Array.isArray(raw.rules) ? raw.rules : [];
+  rawRules.forEach((rule: unknown, index) => {
+    if (!isPlainObject(rule)) return;
+    const match = rule.match;
+    const globs = (Array.isArray(match) ? match : [match]).filter((glob): glob is string => typeof glob === 'string');
+    globs.forEach((glob, globIndex) => {
       const problem = globProblem(glob);
       if (problem)
         problems.push(
-          `rules[${index}].match${Array.isArray(rule.match) ? `[${globIndex}]` : ''} = ${JSON.stringify(glob)}: ${problem}`,
+          `rules[${index}].match${Array.isArray(match) ? `[${globIndex}]` : ''} = ${JSON.stringify(glob)}: ${problem}`,
         );
     });
+  });
+
+  if (!result.success || problems.length > 0) throw invalidAclMap(origin, problems);
+  const data = result.data;
+  const rules: AclRule[] = data.rules.map((rule) => {
+    const match = Array.isArray(rule.match) ? rule.match : [rule.match];
     return {
       match: match.map(normaliseGlob),
       principals: rule.principals,
@@ -165,7 +174,6 @@ export function validateAclMap(value: unknown, origin: string): ParsedAclMap {
       );
   });
 
-  if (problems.length > 0) throw invalidAclMap(origin, problems);
   return {
     aclMap: {
       ...(data.default === undefined ? {} : { default: data.default }),
@@ -217,7 +225,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       .join('\n  - ');
   }
   const fixes: Record<string, string> = {
-    invalid_type: `write ${where} as ${'expected' in issue ? `a ${String(issue.expected)}` : 'described'}${/principals$|default$/.test(where) ? ' (a list such as [group:claims])' : ''}.`,
+    invalid_type: `write ${where} as ${'expected' in issue ? `${/^[aeiou]/.test(String(issue.expected)) ? 'an' : 'a'} ${String(issue.expected)}` : 'described'}${/principals$|default$/.test(where) ? ' (a list such as [group:claims])' : ''}.`,
     too_small: 'add at least one entry.',
   };
   return `${where}: ${issue.message}. Fix: ${fixes[issue.code] ?? `correct ${where} as described in docs/permissions.md.`}`;
@@ -233,4 +241,8 @@ function invalidAclMap(origin: string, problems: readonly string[]): GroundworkE
       details: { origin, problems: [...problems] },
     },
   );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

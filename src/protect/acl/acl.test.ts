@@ -240,7 +240,7 @@ describe('resolveDocumentAccess', () => {
     const unknownOnly = resolveDocumentAccess({ aclMap, path: 'a.txt', sidecarPrincipals: ['CORP\\Nobody'] });
     assert.deepEqual([unknownOnly.principals, unknownOnly.determined], [[], false]);
     assert.equal(unknownOnly.warnings.length, 1);
-    assert.match(unknownOnly.warnings[0] ?? '', /CORP\\\\Nobody.*sidecar.*ignored/);
+    assert.match(unknownOnly.warnings[0] ?? '', /"CORP\\Nobody".*sidecar.*ignored/);
     const explicitlyClosed = resolveDocumentAccess({ aclMap, path: 'hr/salaries.xlsx' });
     assert.deepEqual([explicitlyClosed.principals, explicitlyClosed.determined], [[], true]);
     const parentClosed = resolveDocumentAccess({ aclMap, path: 'x.zip/a', inheritedPrincipals: [] });

@@ -174,7 +174,7 @@ export function resolveDocumentAccess(input: ResolveDocumentAccessInput): Docume
   const determined = decidedBy !== 'none' && (principals.length > 0 || (dropped.length === 0 && decidedBy !== 'inherited'));
   const warnings = dropped.map(
     ({ raw, source }) =>
-      `${path}: ${JSON.stringify(raw)} (from ${describeSource(source)}) is neither a unified principal nor an alias and was ignored. Fix: map it under \`aliases\` in the ACL map or write it as user:<e-mail> / group:<name>.`,
+      `${path}: "${raw}" (from ${describeSource(source)}) is neither a unified principal nor an alias and was ignored. Fix: map it under \`aliases\` in the ACL map or write it as user:<e-mail> / group:<name>.`,
   );
   return {
     principals,
@@ -227,7 +227,7 @@ function describeReaders(explanation: AccessExplanation): string {
         : `${explanation.path} is readable by administrators only (${explanation.decidedBy === 'rules' ? 'the matching rule grants nobody' : `${explanation.decidedBy} grants nobody`})`;
     const droppedNote =
       explanation.dropped.length > 0
-        ? ` — ${explanation.dropped.map((d) => JSON.stringify(d.raw)).join(', ')} ${explanation.dropped.length === 1 ? 'was' : 'were'} ignored as unknown identities`
+        ? ` — ${explanation.dropped.map((d) => `"${d.raw}"`).join(', ')} ${explanation.dropped.length === 1 ? 'was' : 'were'} ignored as unknown identities`
         : '';
     return `${why}${droppedNote}`;
   }
@@ -235,7 +235,7 @@ function describeReaders(explanation: AccessExplanation): string {
 }
 
 function describeGrant(grant: AccessGrant): string {
-  const alias = grant.alias === undefined ? '' : ` (alias ${JSON.stringify(grant.alias)} → ${grant.principal})`;
+  const alias = grant.alias === undefined ? '' : ` (alias "${grant.alias}" → ${grant.principal})`;
   return `${grant.principal} via ${describeSource(grant.source)}${alias}`;
 }
 

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runGroundwork } from '../../../test/helpers/run-cli.ts';
+
+// `acl check` and `pii scan` need no store: they run as real processes on files in a temporary folder.
+describe('cli: acl check and pii scan (real process)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-protect-'));
+    writeFileSync(
+      join(dir, 'acl.yaml'),
+      [
+        'rules:',
+        '  - match: "claims/**"',
+        '    principals: [LEGACY_ROLE_ADJ]',
+        '  - match: "claims/private/**"',
+        '    principals: [user:cfo@example.com]',
+        'aliases:',
+        '  LEGACY_ROLE_ADJ: [group:claims, group:claims-adjusters]',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'rules:\n  - match: "claims\\\\**"\n    principals: group:claims\naliases:\n  X: nope\n',
+    );
+    mkdirSync(join(dir, 'share', 'claims'), { recursive: true });
+    mkdirSync(join(dir, 'share', 'misc'), { recursive: true });
+    writeFileSync(
+      join(dir, 'share', 'claims', 'notes.txt'),
+      'Insured contact: dana@example.com, (555) 201-7788. SSN 123-45-6789.',
+    );
+    writeFileSync(join(dir, 'share', 'misc', 'faq.md'), 'Questions.');
+    writeFileSync(join(dir, 'share', 'misc', 'faq.md.meta.json'), JSON.stringify({ principals: ['group:staff'] }));
+    writeFileSync(join(dir, 'share', 'misc', 'orphan.txt'), 'Nobody decided.');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('acl check explains who may read each path, for a caller', async () => {
+    const result = await runGroundwork(
+      [
+        'acl',
+        'check',
+        'acl.yaml',
+        '--path',
+        'claims/2026/a.txt',
+        'claims/private/b.txt',
+        '--as',
+        'group:Claims-Adjusters',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.valid, true);
+    assert.deepEqual(report.documents[0].principals, ['group:claims', 'group:claims-adjusters']);
+    assert.equal(report.documents[0].caller.allowed, true);
+    assert.match(
+      report.documents[0].caller.reason,
+      /group:claims-adjusters via rule #1 \(claims\/\*\*\) \(alias "LEGACY_ROLE_ADJ"/,
+    );
+    assert.deepEqual(report.documents[1].principals, ['user:cfo@example.com']);
+    assert.equal(report.documents[1].caller.allowed, false);
+  });
+
+  test('acl check --root reads sidecars, lists undetermined files, and --strict fails on them', async () => {
+    const result = await runGroundwork(['acl', 'check', 'acl.yaml', '--root', 'share', '--json'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(
+      report.documents.map((d: { path: string; principals: string[]; decidedBy: string }) => [
+        d.path,
+        d.principals.join(','),
+        d.decidedBy,
+      ]),
+      [
+        ['claims/notes.txt', 'group:claims,group:claims-adjusters', 'rules'],
+        ['misc/faq.md', 'group:staff', 'sidecar'],
+        ['misc/orphan.txt', '', 'none'],
+      ],
+    );
+    assert.deepEqual(report.undetermined, ['misc/orphan.txt']);
+    const strict = await runGroundwork(['acl', 'check', 'acl.yaml', '--root', 'share', '--strict'], { cwd: dir });
+    assert.equal(strict.code, 1);
+    assert.match(strict.stdout, /misc\/orphan\.txt: administrators only \(undetermined, deny by default\)/);
+  });
+
+  test('an invalid map is a usage error listing every problem', async () => {
+    const result = await runGroundwork(['acl', 'check', 'bad.yaml'], { cwd: dir });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /has 3 problems/);
+    assert.match(result.stderr, /protect\.invalid_acl_map/);
+  });
+
+  test('pii scan reports types, positions and the label, never the values', async () => {
+    const result = await runGroundwork(['pii', 'scan', 'share/claims/notes.txt', '--json'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(report.counts, { email: 1, phone: 1, ssn: 1 });
+    assert.deepEqual(report.spans[0], { type: 'email', start: 17, end: 33, line: 1, column: 18 });
+    assert.equal(report.sensitivity.label, 'restricted');
+    assert.doesNotMatch(result.stdout, /dana@example\.com|123-45-6789/);
+    const human = await runGroundwork(['pii', 'scan', 'share/claims/notes.txt'], { cwd: dir });
+    assert.match(human.stdout, /1 email, 1 phone, 1 ssn/);
+    assert.doesNotMatch(human.stdout, /dana@example\.com/);
+  });
+});

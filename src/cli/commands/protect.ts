@@ -1,0 +1,202 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { GroundworkError } from '../../core/index.ts';
+import {
+  type AccessCheck,
+  compilePiiPatterns,
+  countPii,
+  type DocumentAccess,
+  deriveSensitivity,
+  detectPii,
+  explainAccess,
+  normalisePrincipals,
+  parseAclMap,
+  resolveDocumentAccess,
+} from '../../protect/index.ts';
+import type { CliRuntime } from '../context.ts';
+import { exitCodes } from '../exit-codes.ts';
+
+/**
+ * `groundwork acl check` and `groundwork pii scan`: check an ACL map and see what PII a file holds before a
+ * sync, without a store. Both are pure reads of local files.
+ */
+
+const sidecarSuffix = '.meta.json';
+const maxListedFiles = 100_000;
+
+interface CheckedPath {
+  path: string;
+  principals: string[];
+  determined: boolean;
+  decidedBy: string;
+  warnings: string[];
+  caller?: AccessCheck;
+}
+
+export function registerProtectCommands(program: Command, runtime: CliRuntime): void {
+  const acl = program.command('acl').description('check ACL maps (who may read which documents)');
+  acl
+    .command('check <map-file>')
+    .description('validate an ACL map; show who may read given paths, or every file under --root, and why')
+    .option('--path <path...>', 'document paths relative to the source root')
+    .option('--root <dir>', 'resolve every file under this folder (reads <file>.meta.json sidecars)')
+    .option('--as <principals>', 'comma-separated principals to explain access for, e.g. user:bob@corp.com,group:claims')
+    .option('--strict', 'exit 1 on warnings and on documents nobody but admins can read because nothing decided it')
+    .action(
+      runtime.action(
+        async (context, mapFile: string, options: { path?: string[]; root?: string; as?: string; strict?: boolean }) => {
+          const file = resolve(context.io.cwd, mapFile);
+          if (!existsSync(file)) {
+            throw new GroundworkError('protect.acl_map_missing', `The ACL map ${mapFile} does not exist.`, {
+              category: 'usage',
+              fix: 'Pass the path of a JSON or YAML ACL map; docs/permissions.md has an example.',
+            });
+          }
+          const { aclMap, warnings } = parseAclMap(readFileSync(file, 'utf8'), mapFile);
+          const callerPrincipals = options.as === undefined ? undefined : normalisePrincipals(splitList(options.as));
+          const targets: { path: string; sidecarPrincipals?: string[] }[] = (options.path ?? []).map((path) => ({ path }));
+          if (options.root) targets.push(...listFiles(resolve(context.io.cwd, options.root)));
+
+          const documents: CheckedPath[] = targets.map(({ path, sidecarPrincipals }) => {
+            const access: DocumentAccess = resolveDocumentAccess({ aclMap, path, sidecarPrincipals });
+            return {
+              path: access.explanation.path,
+              principals: access.principals,
+              determined: access.determined,
+              decidedBy: access.explanation.decidedBy,
+              warnings: access.warnings,
+              ...(callerPrincipals ? { caller: explainAccess(access.explanation, callerPrincipals) } : {}),
+            };
+          });
+          const undetermined = documents.filter((document) => !document.determined).map((document) => document.path);
+          const documentWarnings = documents.flatMap((document) => document.warnings);
+          const result = {
+            file: mapFile,
+            valid: true,
+            rules: aclMap.rules.length,
+            aliases: Object.keys(aclMap.aliases).length,
+            hasDefault: aclMap.default !== undefined,
+            warnings: [...warnings, ...documentWarnings],
+            undetermined,
+            documents,
+          };
+          context.output.result(result, (value) => {
+            const lines = [
+              `${value.file}: valid (${value.rules} rule${value.rules === 1 ? '' : 's'}, ${value.aliases} alias${value.aliases === 1 ? '' : 'es'}, ${value.hasDefault ? 'a default' : 'no default: unmatched documents are admin-only'})`,
+            ];
+            for (const document of value.documents) {
+              const readers = document.principals.length > 0 ? document.principals.join(', ') : 'administrators only';
+              lines.push(
+                `${document.path}: ${readers} (${document.determined ? document.decidedBy : 'undetermined, deny by default'})`,
+              );
+              if (document.caller) lines.push(`  ${document.caller.reason}`);
+            }
+            if (value.undetermined.length > 0)
+              lines.push(`${value.undetermined.length} document(s) undetermined: add a rule or a default.`);
+            return lines.join('\n');
+          });
+          for (const warning of result.warnings) context.output.warn(warning);
+          return options.strict && (result.warnings.length > 0 || undetermined.length > 0) ? exitCodes.failure : exitCodes.ok;
+        },
+      ),
+    );
+
+  const pii = program.command('pii').description('detect personal data in files');
+  pii
+    .command('scan <file>')
+    .description('list the PII in a text file (types and positions, never values) and the sensitivity label it implies')
+    .option('--path <path>', 'the path relative to the source root, for sensitivity rules (default: the file argument)')
+    .action(
+      runtime.action(async (context, fileArgument: string, options: { path?: string }) => {
+        const file = resolve(context.io.cwd, fileArgument);
+        if (!existsSync(file) || !statSync(file).isFile()) {
+          throw new GroundworkError('protect.file_missing', `${fileArgument} is not a readable file.`, {
+            category: 'usage',
+            fix: 'Pass the path of a text file (parse other formats with a sync first).',
+          });
+        }
+        const { config } = context.config();
+        const text = readFileSync(file, 'utf8');
+        const spans = detectPii(text, { customPatterns: compilePiiPatterns(config.ingest.piiPatterns) });
+        const counts = countPii(spans);
+        const sensitivity = deriveSensitivity({
+          piiCounts: counts,
+          path: options.path ?? fileArgument,
+          rules: config.protect.sensitivityRules,
+          defaultLabel: config.protect.defaultSensitivity,
+          piiSensitivity: config.protect.piiSensitivity,
+        });
+        const lineStarts = [0];
+        for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+        const located = spans.map((span) => {
+          let low = 0;
+          let high = lineStarts.length - 1;
+          while (low < high) {
+            const mid = (low + high + 1) >> 1;
+            if ((lineStarts[mid] as number) <= span.start) low = mid;
+            else high = mid - 1;
+          }
+          return { ...span, line: low + 1, column: span.start - (lineStarts[low] as number) + 1 };
+        });
+        context.output.result({ file: fileArgument, counts, spans: located, sensitivity }, (value) =>
+          [
+            `${value.file}: ${
+              value.spans.length === 0
+                ? 'no PII found'
+                : Object.entries(value.counts)
+                    .map(([type, count]) => `${count} ${type}`)
+                    .join(', ')
+            }`,
+            ...value.spans.map((span) => `  ${span.line}:${span.column} ${span.type} (${span.end - span.start} characters)`),
+            `sensitivity: ${value.sensitivity.label}`,
+            ...value.sensitivity.reasons.map((reason) => `  ${reason.effective ? '*' : '-'} ${reason.detail}`),
+          ].join('\n'),
+        );
+        return exitCodes.ok;
+      }),
+    );
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Files under `root` (relative paths), with the principals of their sidecars when they have any. */
+function listFiles(root: string): { path: string; sidecarPrincipals?: string[] }[] {
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new GroundworkError('protect.root_missing', `--root ${root} is not a folder.`, {
+      category: 'usage',
+      fix: 'Pass the folder the source reads (the root the ACL map paths are relative to).',
+    });
+  }
+  const out: { path: string; sidecarPrincipals?: string[] }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (out.length >= maxListedFiles) return;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && !entry.name.endsWith(sidecarSuffix)) {
+        const sidecar = readSidecarPrincipals(`${full}${sidecarSuffix}`);
+        out.push({ path: relative(root, full), ...(sidecar ? { sidecarPrincipals: sidecar } : {}) });
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function readSidecarPrincipals(path: string): string[] | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as { principals?: unknown };
+    if (value.principals === undefined) return undefined;
+    return Array.isArray(value.principals) ? value.principals.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    // An unreadable sidecar is the sync's problem to report; here it simply does not decide access.
+    return undefined;
+  }
+}
