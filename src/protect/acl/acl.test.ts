@@ -41,10 +41,23 @@ describe('principals', () => {
     assert.equal(parsePrincipal('GROUP:Underwriting').id, 'group:underwriting');
     assert.equal(parsePrincipal('group:claims-adjusters.eu/north').id, 'group:claims-adjusters.eu/north');
     assert.equal(parsePrincipal('group:Schäden').id, 'group:schäden');
+    assert.equal(parsePrincipal('group: Claims   Adjusters ').id, 'group:claims adjusters');
+    assert.equal(parsePrincipal('group:Claims-Team@Example.com').id, 'group:claims-team@example.com');
+    assert.equal(parsePrincipal('group:3F2504E0-4F89-11D3-9A0C-0305E82C3301').id, 'group:3f2504e0-4f89-11d3-9a0c-0305e82c3301');
   });
 
   test('refuses what is not a unified principal, with the expected form', () => {
-    for (const bad of ['alice@example.com', 'user:alice', 'group:two words', 'group:', 'role:admin', 'CORP\\Underwriters', '']) {
+    for (const bad of [
+      'alice@example.com',
+      'user:alice',
+      'group:a,b',
+      'group:CORP\\x',
+      'group:',
+      'group:-x',
+      'role:admin',
+      'CORP\\Underwriters',
+      '',
+    ]) {
       assert.equal(tryParsePrincipal(bad), undefined, bad);
     }
     assert.throws(

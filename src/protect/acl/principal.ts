@@ -6,7 +6,8 @@ import { GroundworkError } from '../../core/index.ts';
  * Two kinds exist: `user:<email>` and `group:<name>`. Both are compared as exact strings in SQL
  * (`chunks.principals && $callerPrincipals`), so every principal is normalised once, here: trimmed, the kind
  * prefix and the name lower-cased (e-mail addresses and directory group names are case-insensitive in every
- * directory we map from), inner whitespace in group names is refused rather than guessed.
+ * directory we map from), runs of inner whitespace in group names collapsed to one space ("Claims
+ * Adjusters" in Entra ID). Group names may be e-mail addresses (Google Workspace groups) or GUIDs.
  */
 
 export const principalKinds = ['user', 'group'] as const;
@@ -22,8 +23,9 @@ export interface Principal {
 // Deliberately simple: a local part, an @, and a domain with at least one dot. Directory exports contain
 // addresses, not RFC 5322 edge cases; anything stranger should be refused loudly, not half-matched.
 const emailPattern = /^[^\s@:]+@[^\s@:]+\.[^\s@:.]+$/u;
-// Letters (any script), digits, and the separators directory group names actually use.
-const groupNamePattern = /^[\p{L}\p{N}][\p{L}\p{N}._\-/]*$/u;
+// Starts with a letter or digit (any script); no control characters, and none of `,` (list separator in
+// flags and environment variables), `\` (a DOMAIN\name source identity belongs in `aliases`) or `"`.
+const groupNamePattern = /^[\p{L}\p{N}][^\p{Cc},\\"]{0,255}$/u;
 
 /** Parses and normalises one principal; `undefined` when it is not a valid unified principal. */
 export function tryParsePrincipal(raw: string): Principal | undefined {
@@ -34,6 +36,7 @@ export function tryParsePrincipal(raw: string): Principal | undefined {
   const name = trimmed
     .slice(colon + 1)
     .trim()
+    .replace(/\s+/g, ' ')
     .toLowerCase();
   if (kind === 'user') {
     if (!emailPattern.test(name)) return undefined;
@@ -53,7 +56,7 @@ export function describeInvalidPrincipal(raw: string): string {
   const kind = colon > 0 ? trimmed.slice(0, colon).trim().toLowerCase() : '';
   if (kind === 'user') return `"${raw}" is not a user principal: expected user:<e-mail address>`;
   if (kind === 'group')
-    return `"${raw}" is not a group principal: a group name is letters, digits and . _ - / (no spaces), e.g. group:claims-adjusters`;
+    return `"${raw}" is not a group principal: a group name starts with a letter or digit and has no commas, backslashes or quotes, e.g. group:claims-adjusters (map DOMAIN\\name identities with aliases)`;
   return `"${raw}" is not a unified principal: expected user:<e-mail> or group:<name>`;
 }
 
