@@ -6,6 +6,7 @@ import type { Database } from '../store/index.ts';
 import { insertChunks, insertDocument } from './fixtures/corpus.ts';
 import { prng, randomQuery, sentence } from './fixtures/generate.ts';
 import { createRetriever, type RetrievalConfig, reindexLexical } from './index.ts';
+import { portableLexicalSearch } from './lexical.ts';
 
 const config: RetrievalConfig = configSchema.parse({}).retrieval;
 const tracer = createTracer(createEventBus());
@@ -128,6 +129,36 @@ describe(`retrieve: lexical BM25 (${testStoreKind})`, () => {
     await reindexLexical(db);
     const rebuilt = await db.query('SELECT term, df FROM retrieval_terms WHERE df > 0 ORDER BY term');
     assert.deepEqual(rebuilt.rows, before.rows);
+  });
+
+  test('pruned (MaxScore-style) portable search equals exhaustive BM25 for every caller', async () => {
+    const random = prng(23);
+    const callers = [
+      localOperator,
+      callerWithPrincipals(['group:all']),
+      callerWithPrincipals(['group:other']),
+      callerWithPrincipals(['group:none']),
+    ];
+    let compared = 0;
+    for (let i = 0; i < 25; i++) {
+      // Mix rare and common terms: long queries exercise the pruning most.
+      const query = `${randomQuery(random)} ${randomQuery(random)}`;
+      for (const caller of callers) {
+        for (const limit of [1, 5, 20]) {
+          const lexicalQuery = { text: query, caller, filters: undefined, limit };
+          const pruned = await portableLexicalSearch(db, config, ['english'], lexicalQuery, 'pruned');
+          const exhaustive = await portableLexicalSearch(db, config, ['english'], lexicalQuery, 'exhaustive');
+          assert.equal(pruned.length, exhaustive.length, `count for "${query}"`);
+          pruned.forEach((hit, r) => {
+            const want = exhaustive[r];
+            assert.ok(want && Math.abs(hit.score - want.score) < 1e-9, `score at ${r + 1} for "${query}"`);
+            assert.equal(hit.id, want?.id, `id at ${r + 1} for "${query}"`);
+          });
+          compared++;
+        }
+      }
+    }
+    assert.equal(compared, 300);
   });
 
   test('portable and pg_textsearch engines agree on a fixture corpus (same analyzer, k1, b)', async (t) => {

@@ -62,6 +62,19 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
     return vectorIndexed;
   };
 
+  // The analyzers in use change only when a source is added or re-configured: re-read at most every 5 s.
+  let analyzerCache: { at: number; value: Promise<string[]> } | undefined;
+  const currentAnalyzers = () => {
+    const now = Date.now();
+    if (!analyzerCache || now - analyzerCache.at > 5_000) {
+      analyzerCache = { at: now, value: analyzersInUse(db, config.textConfig) };
+      analyzerCache.value.catch(() => {
+        analyzerCache = undefined;
+      });
+    }
+    return analyzerCache.value;
+  };
+
   async function chooseEngine(requested: SearchRequest['lexicalEngine'], analyzers: readonly string[]): Promise<LexicalEngine> {
     const wanted = requested ?? config.lexicalEngine;
     if (wanted === 'portable') return 'portable';
@@ -135,7 +148,11 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
   }
 
   async function matchingWords(analyzers: readonly string[], query: string, texts: readonly string[]): Promise<Set<string>> {
-    const candidates = distinctWords(texts);
+    // Only words that can stem to a query term are analyzed: stemming strips suffixes, so a word and its
+    // lexeme share their first two letters (y/i folded: "dying" → "die"). Exact matching stays in SQL.
+    const key = (word: string) => word.slice(0, 2).replace(/y/g, 'i');
+    const queryKeys = new Set(distinctWords([query]).map(key));
+    const candidates = distinctWords(texts).filter((word) => queryKeys.has(key(word)));
     if (candidates.length === 0) return new Set();
     const result = await db.query<{ w: string }>(
       `WITH ql AS (
@@ -181,7 +198,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
           } else {
             mode = 'lexical';
           }
-          const analyzers = await analyzersInUse(db, config.textConfig);
+          const analyzers = await currentAnalyzers();
           const engine = await chooseEngine(request.lexicalEngine, analyzers);
           const useRerank = Boolean(deps.rerankModel) && request.rerank !== false;
           const documentLevel = request.level === 'document';

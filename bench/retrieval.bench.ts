@@ -1,0 +1,166 @@
+/**
+ * Retrieval speed benchmark (`npm run bench:retrieval`): generated corpora (see retrieval-corpus.ts) written
+ * through plain SQL so the triggers build the portable postings, then p50/p95 of permission-filtered
+ * lexical (portable auto/exhaustive, pg_textsearch), vector (HNSW) and hybrid queries, index build times
+ * and sizes on disk.
+ *
+ *   node bench/retrieval.bench.ts [--chunks 10000,100000] [--database-url URL] [--dims 64] [--queries 200]
+ *
+ * Embedded: a fresh in-memory PGlite per size. Server: a fresh schema `bench_<n>` per size (dropped after).
+ */
+import { parseArgs } from 'node:util';
+import { MockEmbeddingModelV4 } from 'ai/test';
+import { callerWithPrincipals, configSchema, createEventBus, createTracer } from '../src/core/index.ts';
+import { prng } from '../src/retrieve/fixtures/generate.ts';
+import { createRetriever, ensureLexicalIndex, ensureVectorIndex, type SearchRequest } from '../src/retrieve/index.ts';
+import { portableLexicalSearch } from '../src/retrieve/lexical.ts';
+import { type Database, openStore } from '../src/store/index.ts';
+import { benchGroups, benchQueries, generateCorpus } from './retrieval-corpus.ts';
+
+const { values } = parseArgs({
+  options: {
+    chunks: { type: 'string', default: '10000,100000' },
+    'database-url': { type: 'string' },
+    dims: { type: 'string', default: '64' },
+    queries: { type: 'string', default: '200' },
+    'skip-vector': { type: 'boolean', default: false },
+  },
+});
+const dims = Number(values.dims);
+const queryCount = Number(values.queries);
+const config = configSchema.parse({}).retrieval;
+const caller = callerWithPrincipals([benchGroups[1], benchGroups[2], benchGroups[3]] as string[]);
+
+function stats(times: number[]): { p50: number; p95: number; mean: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return { p50: round(at(50)), p95: round(at(95)), mean: round(sorted.reduce((s, x) => s + x, 0) / sorted.length) };
+}
+
+async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await work();
+  return [result, performance.now() - started];
+}
+
+async function size(db: Database, sql: string): Promise<number> {
+  const result = await db.query<{ bytes: number }>(sql);
+  return Math.round(Number(result.rows[0]?.bytes ?? 0) / 1024 / 1024);
+}
+
+const embeddingModel = new MockEmbeddingModelV4({
+  doEmbed: async ({ values: texts }) => ({
+    embeddings: texts.map((text) => {
+      const random = prng([...text].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 3));
+      const v = Array.from({ length: dims }, () => random() - 0.5);
+      const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+      return v.map((x) => x / norm);
+    }),
+    warnings: [],
+  }),
+});
+
+const results: Record<string, unknown>[] = [];
+for (const n of values.chunks.split(',').map(Number)) {
+  const schema = `bench_${n}`;
+  const serverUrl = values['database-url'];
+  if (serverUrl) {
+    const admin = await openStore({ dataDir: 'unused', databaseUrl: serverUrl }, { migrate: false });
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.close();
+  }
+  const db = await openStore(
+    serverUrl ? { dataDir: 'unused', databaseUrl: serverUrl } : { dataDir: 'memory://', databaseUrl: undefined },
+    serverUrl ? { schema } : {},
+  );
+  try {
+    process.stderr.write(`\n${n} chunks on ${db.mode} (PostgreSQL ${db.capabilities.serverVersion})\n`);
+    const { insertMs } = await generateCorpus(db, {
+      chunks: n,
+      dimensions: dims,
+      onProgress: (done) => {
+        if (done % 10000 === 0) process.stderr.write(`  inserted ${done}\n`);
+      },
+    });
+    await db.query('ANALYZE');
+    const [lexicalIndex, bm25BuildMs] = await time(() => ensureLexicalIndex(db, config));
+    let hnswBuildMs = 0;
+    if (!values['skip-vector']) {
+      await db.query(`SET maintenance_work_mem = '512MB'`).catch(() => {});
+      [, hnswBuildMs] = await time(() => ensureVectorIndex(db, dims));
+    }
+    await db.query('VACUUM ANALYZE').catch(() => {});
+    const sizes = {
+      chunksMB: await size(db, `SELECT pg_total_relation_size('chunks') AS bytes`),
+      postingsMB: await size(
+        db,
+        `SELECT pg_total_relation_size('retrieval_postings') + pg_total_relation_size('retrieval_chunk_lengths') + pg_total_relation_size('retrieval_terms') AS bytes`,
+      ),
+      bm25IndexMB: lexicalIndex ? await size(db, `SELECT pg_relation_size('${lexicalIndex}') AS bytes`) : 0,
+      hnswIndexMB: values['skip-vector']
+        ? 0
+        : await size(db, `SELECT pg_relation_size('chunks_embedding_hnsw_${dims}') AS bytes`),
+    };
+    const queries = benchQueries(queryCount);
+    const retriever = createRetriever({
+      db,
+      config,
+      tracer: createTracer(createEventBus()),
+      embeddingModel,
+      embeddingDimensions: dims,
+    });
+    const run = async (label: string, request: Omit<SearchRequest, 'query' | 'caller'>, count = queryCount) => {
+      const times: number[] = [];
+      for (const query of queries.slice(0, 10)) await retriever.search({ query, caller, ...request }); // warm-up
+      for (const query of queries.slice(0, count)) {
+        const [, ms] = await time(() => retriever.search({ query, caller, k: 10, ...request }));
+        times.push(ms);
+      }
+      process.stderr.write(`  ${label}: ${JSON.stringify(stats(times))}\n`);
+      return stats(times);
+    };
+    const lexicalRaw = async (strategy: 'auto' | 'exhaustive', count: number) => {
+      const times: number[] = [];
+      for (const query of queries.slice(0, count)) {
+        const [, ms] = await time(() =>
+          portableLexicalSearch(db, config, ['english'], { text: query, caller, filters: undefined, limit: 10 }, strategy),
+        );
+        times.push(ms);
+      }
+      process.stderr.write(`  portable ${strategy} (ranking only): ${JSON.stringify(stats(times))}\n`);
+      return stats(times);
+    };
+    // Machine-load baseline measured in the same run: one round trip to the store.
+    const roundTrip: number[] = [];
+    for (let i = 0; i < 200; i++) roundTrip.push((await time(() => db.query('SELECT 1')))[1]);
+    process.stderr.write(`  SELECT 1 round trip: ${JSON.stringify(stats(roundTrip))}\n`);
+    const row: Record<string, unknown> = {
+      store: `${db.mode} PG ${db.capabilities.serverVersion}`,
+      chunks: n,
+      dims,
+      insertMs,
+      bm25BuildMs: Math.round(bm25BuildMs),
+      hnswBuildMs: Math.round(hnswBuildMs),
+      ...sizes,
+      selectOneRoundTrip: stats(roundTrip),
+      lexicalPortable: await run('lexical portable', { mode: 'lexical', lexicalEngine: 'portable' }),
+      rankingPortableAuto: await lexicalRaw('auto', queryCount),
+      rankingPortableExhaustive: await lexicalRaw('exhaustive', Math.min(queryCount, 100)),
+      ...(lexicalIndex
+        ? { lexicalPgTextSearch: await run('lexical pg_textsearch', { mode: 'lexical', lexicalEngine: 'pg_textsearch' }) }
+        : {}),
+      ...(values['skip-vector']
+        ? {}
+        : {
+            vector: await run('vector', { mode: 'vector' }),
+            hybrid: await run('hybrid', { mode: 'hybrid' }),
+          }),
+    };
+    results.push(row);
+  } finally {
+    if (serverUrl) await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    await db.close();
+  }
+}
+console.log(JSON.stringify(results, null, 2));
