@@ -284,6 +284,16 @@ describe('chunkDocument: behaviour', () => {
     assert.ok(blobChunks.every((chunk) => chunk.tokenCount <= 60));
   });
 
+  test('a huge single paragraph (hundreds of thousands of words) is chunked without deep recursion', () => {
+    const text = 'word '.repeat(150_000);
+    const chunks = chunkDocument(
+      { sections: [{ headingPath: [], text, kind: 'text' }] },
+      { targetTokens: 350, overlapTokens: 50 },
+    );
+    assert.ok(chunks.length > 400);
+    assert.ok(chunks.every((chunk) => chunk.tokenCount <= 420));
+  });
+
   test('content hash: sha256 of the normalised text', () => {
     assert.equal(chunkContentHash(' a \n\n b '), createHash('sha256').update('a b').digest('hex'));
     assert.equal(chunkContentHash('Cafe\u0301'), chunkContentHash('Café'));

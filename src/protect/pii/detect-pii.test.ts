@@ -50,6 +50,8 @@ const positives = [
   'IBAN {{iban:FR14 2004 1010 0505 0001 3M02 606}}; NL: {{iban:NL91ABNA0417164300}}.',
   // dates of birth
   'DOB: {{date_of_birth:03/14/1975}}; born on {{date_of_birth:3 March 1975}}; date of birth {{date_of_birth:1975-03-14}}.',
+  'Tel: {{phone:+1 (555) 201-7788}}; UK {{phone:+44 (0)20 7946 0958}}; US {{phone:555 201 7788}}; DOB {{date_of_birth:3/14/75}}.',
+  'Upper-case {{email:Dana.Whitfield@Example.COM}}, Amex grouped {{credit_card:3782-822463-10005}}.',
   'Geburtsdatum: {{date_of_birth:12.05.1980}}, geb. {{date_of_birth:12. Mai 1980}}; Date of Birth: {{date_of_birth:March 3rd, 1975}}.',
 ];
 
@@ -66,6 +68,8 @@ const negatives = [
   'Phone-like numbers without shape: 5552017788, 12345 67890, 2026 0142 0000, tel. 555-0199.',
   'A timestamp 20260914103215 and a UUID 123e4567-e89b-12d3-a456-426614174000.',
   'e-mail@ alone, user@localhost, @handle, name@example, a@b.c',
+  'Call 555-0199 or ext. 1234; PO Box 12345; ZIP 90210-1234; 10:30-11:45; 2020-2026; 1998–2004; v2026.09.14.1.',
+  'Zeros 0000 0000 0000 0000, a count of 1 234 567 items, phone-ish 123-456-7890 (area code cannot start with 1).',
 ];
 
 describe('detectPii: labelled corpus', () => {
@@ -124,6 +128,18 @@ describe('detectPii: custom patterns and overlaps', () => {
       found.map((s) => `${s.type}:${text.slice(s.start, s.end)}`),
       ['email:cl-2026-0142@claims.example.com', 'long_digits:4111111111111111'],
     );
+  });
+
+  test('digit soup and separators stay linear and find nothing', () => {
+    for (const soup of [
+      '1 '.repeat(20_000),
+      '12-'.repeat(20_000),
+      '7'.repeat(50_000),
+      'a@'.repeat(20_000),
+      '(1) '.repeat(20_000),
+    ]) {
+      assert.deepEqual(detectPii(soup), []);
+    }
   });
 
   test('spans never overlap and are sorted', () => {
