@@ -61,3 +61,15 @@ test('members over the file size limit are skipped with a warning; an empty arch
     },
   );
 });
+
+test('an archive with encrypted members fails with parse.encrypted', async () => {
+  const bytes = zipSync({ 'secret.txt': strToU8('password protected member') });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let offset = 0; offset + 4 <= bytes.length; offset++) {
+    const signature = view.getUint32(offset, true);
+    // General purpose flag bit 0 ("encrypted") in the local header and the central directory entry.
+    if (signature === 0x04034b50) view.setUint16(offset + 6, view.getUint16(offset + 6, true) | 1, true);
+    if (signature === 0x02014b50) view.setUint16(offset + 8, view.getUint16(offset + 8, true) | 1, true);
+  }
+  await assert.rejects(parseDocument({ bytes, fileName: 'secret.zip', limits: defaultParseLimits }), { code: 'parse.encrypted' });
+});
