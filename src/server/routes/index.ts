@@ -1,5 +1,6 @@
 import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
+import { answerRoutes } from './answer-routes.ts';
 import { governRoutes } from './govern-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
@@ -8,5 +9,12 @@ import { systemRoutes } from './system-routes.ts';
 
 /** Every built-in route; each feature's routes live in their own file. */
 export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): RouteDefinition[] {
-  return [...systemRoutes(deps), ...governRoutes(), ...observeRoutes(), ...searchRoutes(), ...ingestRoutes(deps)];
+  return [
+    ...systemRoutes(deps),
+    ...governRoutes(),
+    ...observeRoutes(),
+    ...searchRoutes(),
+    ...ingestRoutes(deps),
+    ...answerRoutes(),
+  ];
 }
