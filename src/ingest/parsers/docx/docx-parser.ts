@@ -24,9 +24,11 @@ export const docxParser: Parser = {
     const { default: mammoth } = await import('mammoth');
     let html: string;
     try {
-      const result = await mammoth.convertToHtml({
-        buffer: Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength),
-      });
+      const result = await mammoth.convertToHtml(
+        { buffer: Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength) },
+        // Images would be inlined as base64 data URIs: only their alt text (which mammoth adds) is wanted.
+        { convertImage: mammoth.images.imgElement(async () => ({ src: '' })) },
+      );
       html = result.value;
     } catch (error) {
       throw corruptError(input.fileName, 'Word document', error);

@@ -12,7 +12,14 @@ const deck = () =>
       body: ['Claims up 4% & severity stable', 'Water damage is the top cause'],
       notes: 'Mention the January freeze.',
     },
-    { title: 'Next steps', body: ['Hire two field adjusters'] },
+    {
+      title: 'Next steps',
+      body: ['Hire two field adjusters'],
+      table: [
+        ['Region', 'Adjusters'],
+        ['North', '2'],
+      ],
+    },
     { title: 'Questions', body: [], notes: 'Leave ten minutes.' },
   ]);
 
@@ -33,6 +40,7 @@ test('slides in presentation order, one page each, titles as headings, notes as 
       ['text', ['Q3 claims review'], 1, 'Claims up 4% & severity stable\nWater damage is the top cause'],
       ['notes', ['Q3 claims review'], 1, 'Mention the January freeze.'],
       ['text', ['Next steps'], 2, 'Hire two field adjusters'],
+      ['table', ['Next steps'], 2, 'Region: North; Adjusters: 2'],
       ['text', ['Questions'], 3, 'Questions'],
       ['notes', ['Questions'], 3, 'Leave ten minutes.'],
     ],

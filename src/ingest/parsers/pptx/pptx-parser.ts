@@ -3,6 +3,7 @@ import { coreProperties, decodeXmlEntities, partText, readPackage, relationships
 import { corruptError, encryptedError, throwIfAborted } from '../parse-errors.ts';
 import { buildDocument, normalizeText, oneLine, titleFromFileName } from '../parsed-document.ts';
 import type { ParsedDocument, ParsedSection, ParseInput, Parser } from '../parser.ts';
+import { tableSections } from '../table/render-table.ts';
 
 /** Paragraph texts of a DrawingML fragment: `<a:t>` runs joined per `<a:p>`, `<a:br/>` as line breaks. */
 function paragraphs(xml: string): string[] {
@@ -20,6 +21,14 @@ function paragraphs(xml: string): string[] {
 interface Shape {
   readonly placeholder: string | undefined;
   readonly paragraphs: string[];
+  /** Rows of cell texts when the shape is a table (`a:tbl`). */
+  readonly table?: string[][];
+}
+
+function tableRows(xml: string): string[][] {
+  return Array.from(xml.matchAll(/<a:tr\b[\s\S]*?<\/a:tr>/g), (row) =>
+    Array.from(row[0].matchAll(/<a:tc\b[\s\S]*?<\/a:tc>/g), (cell) => paragraphs(cell[0]).join(' ')),
+  );
 }
 
 /** Shapes (`p:sp`) and graphic frames (tables) of a slide in document order. */
@@ -28,7 +37,8 @@ function shapes(xml: string): Shape[] {
   for (const match of xml.matchAll(/<p:(sp|graphicFrame)\b[\s\S]*?<\/p:\1>/g)) {
     const shape = match[0];
     const placeholder = /<p:ph\b[^>]*\btype="([^"]+)"/.exec(shape)?.[1];
-    result.push({ placeholder, paragraphs: paragraphs(shape) });
+    if (shape.includes('<a:tbl>')) result.push({ placeholder, paragraphs: [], table: tableRows(shape) });
+    else result.push({ placeholder, paragraphs: paragraphs(shape) });
   }
   return result;
 }
@@ -38,7 +48,8 @@ const skippedPlaceholders = new Set(['sldNum', 'dt', 'ftr', 'hdr']);
 
 /**
  * Presentations (PPTX): slides in presentation order, each a page; the title placeholder becomes the
- * section heading, other text follows in shape order, speaker notes are a `notes` section on the same page.
+ * section heading, other text follows in shape order, tables become table sections, speaker notes are a
+ * `notes` section on the same page.
  */
 export const pptxParser: Parser = {
   name: 'pptx',
@@ -75,8 +86,11 @@ export const pptxParser: Parser = {
         .map((shape) => shape.paragraphs.join('\n'))
         .join('\n');
       const headingPath = [title || `Slide ${page}`];
-      const text = normalizeText(body) || title;
+      const tables = slideShapes.filter((shape) => shape.table && shape.table.length > 0);
+      const text = normalizeText(body) || (tables.length > 0 ? '' : title);
       if (text) sections.push({ headingPath, text, kind: 'text', pageStart: page, pageEnd: page });
+      for (const shape of tables)
+        sections.push(...tableSections(headingPath, shape.table ?? [], { pageStart: page, pageEnd: page }));
       const slideDir = slidePath.slice(0, slidePath.lastIndexOf('/'));
       const slideName = slidePath.slice(slidePath.lastIndexOf('/') + 1);
       const rels = relationships(partText(parts, `${slideDir}/_rels/${slideName}.rels`), slideDir);
