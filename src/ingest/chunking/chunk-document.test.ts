@@ -167,6 +167,18 @@ describe('chunkDocument: behaviour', () => {
       options,
     );
     assert.equal(same?.text, 'Guide\n\nBody.');
+    const [opening] = chunkDocument(
+      {
+        title: 'Homeowners 3 - Special Form',
+        sections: [{ headingPath: [], text: 'Homeowners 3 -  Special Form\nAgreement.', kind: 'text' }],
+      },
+      options,
+    );
+    assert.equal(
+      opening?.text,
+      'Homeowners 3 -  Special Form\nAgreement.',
+      'a passage opening with its heading line gets no copy',
+    );
     const [none] = chunkDocument({ sections: [{ headingPath: [], text: 'Just text.', kind: 'text' }] }, options);
     assert.equal(none?.text, 'Just text.');
     assert.equal(none?.contextLength, 0);

@@ -425,6 +425,14 @@ function headingLine(title: string | undefined, path: readonly string[]): string
   return withTitle.join(headingSeparator);
 }
 
+function normaliseHeading(text: string): string {
+  return text
+    .replace(/^#+\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+}
+
 function commonPrefix(paths: readonly (readonly string[])[]): string[] {
   const [first, ...rest] = paths;
   if (!first) return [];
@@ -448,9 +456,13 @@ function renderChunk(
     const subHeadings = pieces.length > 1 ? piece.section.headingPath.slice(sectionPath.length).join(headingSeparator) : '';
     return `${subHeadings ? `${subHeadings}\n` : ''}${header}${slice}`;
   });
+  const body = bodies.join('\n\n');
   const context = headingLine(title, sectionPath);
-  const prefix = context ? `${context}\n\n` : '';
-  return { text: prefix + bodies.join('\n\n'), sectionPath, contextLength: prefix.length };
+  // A passage that already opens with its heading line (a PDF's first page starts with the title) needs no copy.
+  const firstLine = body.slice(0, body.indexOf('\n') === -1 ? body.length : body.indexOf('\n'));
+  const redundant = context !== '' && normaliseHeading(firstLine) === normaliseHeading(context);
+  const prefix = context && !redundant ? `${context}\n\n` : '';
+  return { text: prefix + body, sectionPath, contextLength: prefix.length };
 }
 
 function toDraft(ordinal: number, title: string | undefined, pieces: readonly Piece[]): ChunkDraft {
