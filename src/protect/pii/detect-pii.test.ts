@@ -68,6 +68,7 @@ const negatives = [
   'Phone-like numbers without shape: 5552017788, 12345 67890, 2026 0142 0000, tel. 555-0199.',
   'A timestamp 20260914103215 and a UUID 123e4567-e89b-12d3-a456-426614174000.',
   'e-mail@ alone, user@localhost, @handle, name@example, a@b.c',
+  'Message-ID: <20260921091400.cl20260142@example.com>\nIn-Reply-To: <a1b2@mail.example.org>',
   'Call 555-0199 or ext. 1234; PO Box 12345; ZIP 90210-1234; 10:30-11:45; 2020-2026; 1998–2004; v2026.09.14.1.',
   'Zeros 0000 0000 0000 0000, a count of 1 234 567 items, phone-ish 123-456-7890 (area code cannot start with 1).',
 ];

@@ -135,6 +135,8 @@ function hasDigit(text: string): boolean {
 // E-mail: found from each "@" outwards, which is much faster than a regex trying every word start.
 
 const localChar = /[A-Za-z0-9._%+'-]/;
+// Message-IDs look like addresses but name a message, not a person (raw .eml headers, mail exports).
+const messageIdHeader = /(?:^|\n)(?:message-id|in-reply-to|references|content-id|x-message-id)\s*:[^\n]*<\s*$/i;
 const domainChar = /[A-Za-z0-9.-]/;
 
 function findEmails(text: string, out: Candidate[]): void {
@@ -149,7 +151,11 @@ function findEmails(text: string, out: Candidate[]): void {
     // The domain ends with a label of letters: trim trailing dots/hyphens ("… at bob@example.com.").
     while (end > at + 1 && /[.-]/.test(text.charAt(end - 1))) end--;
     const domain = text.slice(at + 1, end);
-    if (start < at && /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/.test(domain)) {
+    if (
+      start < at &&
+      /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/.test(domain) &&
+      !messageIdHeader.test(text.slice(Math.max(0, start - 40), start))
+    ) {
       out.push({ type: 'email', start, end, priority: priority.email });
     }
     at = text.indexOf('@', at + 1);
