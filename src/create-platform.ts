@@ -40,7 +40,7 @@ export interface Platform {
   /** AI SDK models from `config.models` (chat by `provider:model`, embedding, rerank). */
   readonly models: ModelResolver;
   /** Cited answers through use cases (streamed or final), extractive without a model. */
-  readonly answers: Answerer;
+  readonly answerer: Answerer;
   /** Source syncs (parse worker pool started on first use). */
   readonly ingestion: Ingestion;
   /** The job queue on PostgreSQL (pg-boss), started on first use. */
@@ -83,7 +83,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     ...(embeddingModel ? { embeddingModel, embeddingDimensions: models.embeddingDimensions } : {}),
     ...(rerankModel ? { rerankModel } : {}),
   });
-  const answers = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
+  const answerer = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
   const ingestion = createIngestion({
     db,
     events,
@@ -108,7 +108,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     observe,
     retriever,
     models,
-    answers,
+    answerer,
     ingestion,
     jobs,
     async close() {

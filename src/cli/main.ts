@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { groundworkVersion } from '../core/index.ts';
+import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
@@ -17,6 +18,7 @@ import { registerSourcesCommands } from './commands/sources.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSyncCommands } from './commands/sync.ts';
 import { registerTracesCommands } from './commands/traces.ts';
+import { registerUseCasesCommands } from './commands/use-cases.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
 
@@ -69,6 +71,8 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerSyncCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);
+  registerAskCommand(program, runtime);
+  registerUseCasesCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }
