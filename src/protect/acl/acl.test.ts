@@ -291,7 +291,7 @@ describe('explainAccess', () => {
     assert.equal(check.allowed, false);
     assert.equal(
       check.reason,
-      'Denied: underwriting/board/minutes.pdf is readable by user:cfo@example.com via rule #3 (underwriting/board/** — board papers); the caller holds none of them.',
+      'Denied: underwriting/board/minutes.pdf is readable by user:cfo@example.com via rule #3 (underwriting/board/** — board papers); the caller holds none of them. rule #1 (underwriting/**) also matched but a later rule replaced it (the last matching rule wins; `inherit: true` on the later rule keeps both).',
     );
   });
 

@@ -216,7 +216,11 @@ export function explainAccess(
       reason: `Allowed by the administrator bypass (seesEverything); ${describeReaders(explanation)}.`,
     };
   }
-  return { allowed: false, via: [], reason: `Denied: ${describeReaders(explanation)}; the caller holds none of them.` };
+  return {
+    allowed: false,
+    via: [],
+    reason: `Denied: ${describeReaders(explanation)}${explanation.grants.length > 0 ? '; the caller holds none of them' : ''}.${describeUnapplied(explanation)}`,
+  };
 }
 
 function describeReaders(explanation: AccessExplanation): string {
@@ -232,6 +236,16 @@ function describeReaders(explanation: AccessExplanation): string {
     return `${why}${droppedNote}`;
   }
   return `${explanation.path} is readable by ${explanation.grants.map(describeGrant).join('; ')}`;
+}
+
+/** Rules that matched but did not count: the usual answer to "but the map gives my group this folder!". */
+function describeUnapplied(explanation: AccessExplanation): string {
+  const unapplied = explanation.matchedRules.filter((rule) => !rule.applied);
+  if (unapplied.length === 0) return '';
+  const rules = unapplied.map((rule) => `rule #${rule.ruleIndex + 1} (${rule.match.join(', ')})`).join(', ');
+  if (explanation.decidedBy === 'rules')
+    return ` ${rules} also matched but a later rule replaced ${unapplied.length === 1 ? 'it' : 'them'} (the last matching rule wins; \`inherit: true\` on the later rule keeps both).`;
+  return ` ${rules} matched but ${explanation.decidedBy === 'sidecar' ? "the document's sidecar principals replace the map's rules" : "the parent document's principals apply to archive members and attachments"}.`;
 }
 
 function describeGrant(grant: AccessGrant): string {
