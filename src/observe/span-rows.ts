@@ -63,6 +63,11 @@ export interface TraceRow {
   answer: string | null;
   text_retention: TextRetention;
   attributes: Record<string, unknown>;
+  /** Totals over the trace's spans; filled in by the recorder. */
+  input_tokens: number;
+  output_tokens: number;
+  embedding_tokens: number;
+  cost_usd: number;
 }
 
 /** Epoch milliseconds (fractional) → ISO 8601 with microseconds, the precision of timestamptz (spans often start < 1 ms apart). */
@@ -163,5 +168,9 @@ export function toTraceRow(
     answer: retainText(a['groundwork.answer'], context.retention, context.redact),
     text_retention: context.retention,
     attributes: storedAttributes(root),
+    input_tokens: 0,
+    output_tokens: 0,
+    embedding_tokens: 0,
+    cost_usd: 0,
   };
 }

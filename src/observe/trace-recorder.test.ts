@@ -99,11 +99,41 @@ describe(`trace recorder (${testStoreKind})`, () => {
       await platform.observe.recorder.flush();
       late.end();
       await platform.observe.recorder.flush();
+      // Children written in an earlier batch than their root: the root's totals still include them.
+      const early = platform.tracer.startSpan('answer', undefined, {
+        'groundwork.operation': 'answer',
+        'groundwork.use_case': 'uw',
+      });
+      platform.tracer
+        .startSpan('generate', early.context, {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o-mini',
+          'gen_ai.usage.input_tokens': 2_000_000,
+        })
+        .end();
+      await platform.observe.recorder.flush();
+      platform.tracer
+        .startSpan('generate', early.context, {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o-mini',
+          'gen_ai.usage.output_tokens': 1_000_000,
+        })
+        .end();
+      early.end();
+      await platform.observe.recorder.flush();
+      const earlyRow = (
+        await platform.db.query('SELECT input_tokens, output_tokens, cost_usd FROM traces WHERE id = $1', [early.context.traceId])
+      ).rows[0];
+      assert.equal(Number(earlyRow?.input_tokens), 2_000_000);
+      assert.equal(Number(earlyRow?.output_tokens), 1_000_000);
+      assert.ok(Math.abs(Number(earlyRow?.cost_usd) - 0.9) < 1e-9);
+      assert.ok(Math.abs(platform.observe.metrics.costUsd.get({ operation: 'answer', use_case: 'uw' }) - 0.9) < 1e-9);
       const outcomes = await platform.db.query<{ id: string; outcome: string; cost_usd: number; error_code: string | null }>(
         'SELECT id, outcome, cost_usd, error_code FROM traces',
       );
       const byId = new Map(outcomes.rows.map((row) => [row.id, row]));
       assert.equal(byId.get(refused)?.outcome, 'refused');
+      assert.equal(platform.observe.metrics.costUsd.get({ operation: 'search', use_case: '' }), 0.002);
       assert.equal(byId.get(failed.context.traceId)?.outcome, 'blocked');
       assert.equal(byId.get(failed.context.traceId)?.error_code, 'budget.exhausted');
       assert.equal(byId.get(root.context.traceId)?.outcome, 'ok');
@@ -122,7 +152,7 @@ describe(`trace recorder (${testStoreKind})`, () => {
       const flags = new Map(rows.rows.map((row) => [row.id, row.context_near_limit]));
       assert.equal(flags.get(near), true);
       assert.equal(flags.get(far), false);
-      assert.equal(platform.observe.metrics.contextNearLimit.get({ use_case: '', model: 'gpt-4o-mini' }), 1);
+      assert.equal(platform.observe.metrics.contextNearLimit.get({ use_case: 'underwriting-qa', model: 'gpt-4o-mini' }), 1);
     });
   });
 

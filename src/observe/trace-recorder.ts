@@ -22,8 +22,11 @@ import {
  * batch write is logged and its spans are counted as dropped (`reason="write_failed"`): traces are
  * best-effort, requests are not.
  *
- * A trace row is written when its root span (no parent) arrives; its token and cost totals are recomputed
- * from its spans in SQL whenever spans of that trace are written, so spans that end after the root still count.
+ * A trace row is written when its root span (no parent) arrives. Its token and cost totals are summed in
+ * memory when the whole trace is in one batch (the common case: children end before their root). When a
+ * trace is split across batches — children written before the root, or a child ending after it — the
+ * totals are recomputed from its spans in SQL. The recorder remembers the last `trackedTraces` split or
+ * finished traces for this; beyond that a very late span is still stored but no longer added to its trace's totals.
  */
 export interface TraceRecorder {
   /** Writes everything buffered now. Resolves when written (or dropped on failure); never rejects. */
@@ -62,6 +65,18 @@ export interface TraceRecorderOptions {
 
 /** Largest number of spans written in one transaction. */
 const maxSpansPerWrite = 2_000;
+/** Trace ids remembered to detect traces split across batches (each set is bounded by this). */
+const trackedTraces = 50_000;
+
+/** A bounded insertion-ordered set: adding beyond `limit` forgets the oldest entries. */
+function remember(set: Set<string>, id: string): void {
+  set.delete(id);
+  set.add(id);
+  if (set.size > trackedTraces) {
+    const oldest = set.values().next().value;
+    if (oldest !== undefined) set.delete(oldest);
+  }
+}
 
 const spanColumns = `trace_id text, span_id text, parent_span_id text, name text, started_at timestamptz, ended_at timestamptz,
   duration_ms double precision, status text, error_code text, error_message text, model text, provider text,
@@ -72,12 +87,14 @@ const spanNames = `trace_id, span_id, parent_span_id, name, started_at, ended_at
 const traceColumns = `id text, operation text, name text, caller_id text, caller_sees_everything boolean, use_case text,
   prompt_version text, model text, provider text, started_at timestamptz, ended_at timestamptz, duration_ms double precision,
   status text, outcome text, error_code text, confidence double precision, context_near_limit boolean, question text,
-  answer text, text_retention text, attributes jsonb`;
+  answer text, text_retention text, attributes jsonb, input_tokens bigint, output_tokens bigint, embedding_tokens bigint,
+  cost_usd double precision`;
 const traceNames = `id, operation, name, caller_id, caller_sees_everything, use_case, prompt_version, model, provider,
   started_at, ended_at, duration_ms, status, outcome, error_code, confidence, context_near_limit, question, answer,
-  text_retention, attributes`;
+  text_retention, attributes, input_tokens, output_tokens, embedding_tokens, cost_usd`;
 
-// Totals come from the spans; `previous` (read before the update) lets the cost counter grow by the difference.
+// For traces split across batches: totals from all their spans; `previous` (read before the update) lets the
+// cost counter grow by the difference.
 const aggregateSql = `
   UPDATE traces t SET
     input_tokens = a.input_tokens,
@@ -102,7 +119,7 @@ const aggregateSql = `
     GROUP BY s.trace_id
   ) a
   WHERE t.id = a.trace_id
-  RETURNING t.operation, t.use_case, a.cost_usd - a.previous_cost AS added_cost`;
+  RETURNING t.id, t.operation, t.use_case, a.cost_usd - COALESCE(a.previous_cost, 0) AS added_cost`;
 
 export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorder {
   const { metrics } = options;
@@ -157,30 +174,77 @@ export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorde
     }
   };
 
+  // Traces with spans written before their root, and traces whose root is written (for late children).
+  const rootless = new Set<string>();
+  const finished = new Set<string>();
+
   const write = async (batch: SpanRecord[]) => {
     const spanRows: SpanRow[] = [];
-    const traceRows: TraceRow[] = [];
+    const traceRows = new Map<string, TraceRow>();
     for (const span of batch) {
       spanRows.push(toSpanRow(span, rowContext));
-      if (span.parentSpanId === undefined) traceRows.push(toTraceRow(span, rowContext));
+      if (span.parentSpanId === undefined) traceRows.set(span.traceId, toTraceRow(span, rowContext));
     }
-    const traceIds = [...new Set(spanRows.map((row) => row.trace_id))];
+    // Totals in memory for traces complete in this batch; SQL recomputation for traces split across batches.
+    const split = new Set<string>();
+    const chatModel = new Map<string, SpanRow>();
+    for (const row of spanRows) {
+      const trace = traceRows.get(row.trace_id);
+      if (!trace) {
+        if (finished.has(row.trace_id)) split.add(row.trace_id);
+        continue;
+      }
+      if (rootless.has(row.trace_id)) split.add(row.trace_id);
+      trace.input_tokens += row.input_tokens;
+      trace.output_tokens += row.output_tokens;
+      trace.embedding_tokens += row.embedding_tokens;
+      trace.cost_usd += row.cost_usd;
+      trace.context_near_limit ||= row.context_near_limit;
+      if (row.model && row.embedding_tokens === 0) {
+        const first = chatModel.get(row.trace_id);
+        if (!first || row.started_at < first.started_at) chatModel.set(row.trace_id, row);
+      }
+    }
+    for (const [traceId, row] of chatModel) {
+      const trace = traceRows.get(traceId);
+      if (trace && !trace.model) {
+        trace.model = row.model;
+        trace.provider = row.provider;
+      }
+    }
     const added = await options.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO spans (${spanNames}) SELECT ${spanNames} FROM jsonb_to_recordset($1::jsonb) AS x(${spanColumns})
          ON CONFLICT (trace_id, span_id) DO NOTHING`,
         [JSON.stringify(spanRows)],
       );
-      if (traceRows.length > 0) {
+      if (traceRows.size > 0) {
         await tx.query(
           `INSERT INTO traces (${traceNames}) SELECT ${traceNames} FROM jsonb_to_recordset($1::jsonb) AS x(${traceColumns})
            ON CONFLICT (id) DO NOTHING`,
-          [JSON.stringify(traceRows)],
+          [JSON.stringify([...traceRows.values()])],
         );
       }
-      return tx.query<{ operation: string; use_case: string | null; added_cost: number | null }>(aggregateSql, [traceIds]);
+      if (split.size === 0) return [];
+      const result = await tx.query<{ id: string; operation: string; use_case: string | null; added_cost: number | null }>(
+        aggregateSql,
+        [[...split]],
+      );
+      return result.rows;
     });
-    for (const row of added.rows) {
+    for (const row of spanRows) {
+      if (traceRows.has(row.trace_id)) continue;
+      if (!finished.has(row.trace_id)) remember(rootless, row.trace_id);
+    }
+    for (const traceId of traceRows.keys()) {
+      rootless.delete(traceId);
+      remember(finished, traceId);
+    }
+    // In-memory totals, plus for split traces the difference SQL found (their spans from other batches).
+    for (const trace of traceRows.values()) {
+      if (trace.cost_usd > 0) metrics.costUsd.inc({ operation: trace.operation, use_case: trace.use_case ?? '' }, trace.cost_usd);
+    }
+    for (const row of added) {
       const cost = Number(row.added_cost ?? 0);
       if (cost > 0) metrics.costUsd.inc({ operation: row.operation, use_case: row.use_case ?? '' }, cost);
     }
@@ -189,8 +253,10 @@ export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorde
       if (row.input_tokens > 0) metrics.tokens.inc({ direction: 'input', model }, row.input_tokens);
       if (row.output_tokens > 0) metrics.tokens.inc({ direction: 'output', model }, row.output_tokens);
       if (row.embedding_tokens > 0) metrics.tokens.inc({ direction: 'embedding', model }, row.embedding_tokens);
-      if (row.context_near_limit)
-        metrics.contextNearLimit.inc({ use_case: String(row.attributes['groundwork.use_case'] ?? ''), model });
+      if (row.context_near_limit) {
+        const useCase = traceRows.get(row.trace_id)?.use_case ?? String(row.attributes['groundwork.use_case'] ?? '');
+        metrics.contextNearLimit.inc({ use_case: useCase, model });
+      }
     }
     recorded += batch.length;
     metrics.spansRecorded.inc(undefined, batch.length);
