@@ -4,6 +4,7 @@ import { answerRoutes } from './answer-routes.ts';
 import { governRoutes } from './govern-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
+import { promptRoutes } from './prompt-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { systemRoutes } from './system-routes.ts';
 
@@ -16,5 +17,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): Rou
     ...searchRoutes(),
     ...ingestRoutes(deps),
     ...answerRoutes(),
+    ...promptRoutes(),
   ];
 }
