@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
-import { insertDocument } from '../../retrieve/fixtures/corpus.ts';
 import { openStore } from '../../store/index.ts';
 
 const beirFixture = fileURLToPath(new URL('../../retrieve/fixtures/beir-tiny', import.meta.url));
@@ -17,18 +16,18 @@ describe('cli: search and eval retrieval (embedded store, real process)', () => 
     dataDir = mkdtempSync(join(tmpdir(), 'gw-search-'));
     const db = await openStore({ dataDir, databaseUrl: undefined });
     try {
-      await insertDocument(db, {
-        id: 'handbook',
-        title: 'Claims handbook',
-        principals: ['group:claims'],
-        chunks: [{ id: 'h0', text: 'Record the first notice of loss within 24 hours.', pageStart: 2 }],
-      });
-      await insertDocument(db, {
-        id: 'finance',
-        title: 'Finance policy',
-        principals: ['group:finance'],
-        chunks: [{ id: 'f0', text: 'Loss reserves are reviewed every quarter.' }],
-      });
+      // Plain SQL, as ingestion writes documents and chunks.
+      await db.query(`INSERT INTO sources (id, name, type) VALUES ('src', 'src', 'filesystem')`);
+      await db.query(
+        `INSERT INTO documents (id, source_id, source_ref, uri, title, principals, status)
+         VALUES ('handbook', 'src', 'handbook', 'file:///handbook', 'Claims handbook', '{group:claims}', 'indexed'),
+                ('finance', 'src', 'finance', 'file:///finance', 'Finance policy', '{group:finance}', 'indexed')`,
+      );
+      await db.query(
+        `INSERT INTO chunks (id, document_id, source_id, ordinal, text, page_start, page_end, token_count, content_hash, principals)
+         VALUES ('h0', 'handbook', 'src', 0, 'Record the first notice of loss within 24 hours.', 2, 2, 10, 'h', '{group:claims}'),
+                ('f0', 'finance', 'src', 0, 'Loss reserves are reviewed every quarter.', NULL, NULL, 8, 'f', '{group:finance}')`,
+      );
     } finally {
       await db.close();
     }
