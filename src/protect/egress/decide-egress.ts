@@ -1,6 +1,6 @@
 import type { ProviderConfig, SensitivityLabel } from '../../core/index.ts';
 import { type DetectPiiOptions, detectPii, type PiiSpan } from '../pii/detect-pii.ts';
-import { sensitivityRank } from '../sensitivity/derive-sensitivity.ts';
+import { isSensitivityLabel, sensitivityRank } from '../sensitivity/derive-sensitivity.ts';
 import { createRedactionSession, type RedactionSession, redactPii } from './redact-pii.ts';
 
 /**
@@ -109,7 +109,9 @@ export function decideEgress(input: DecideEgressInput): EgressDecision {
   let redacted = 0;
   let blocked = 0;
 
-  const items = input.items.map((item): EgressItemDecision => {
+  const items = input.items.map((given): EgressItemDecision => {
+    // Fail closed: a label this code does not know (a corrupt row, a future label) counts as restricted.
+    const item = isSensitivityLabel(given.sensitivity) ? given : { ...given, sensitivity: 'restricted' as const };
     if (sensitivityRank(item.sensitivity) > sensitivityRank(policy.maxSensitivity)) {
       blocked++;
       const code =

@@ -119,6 +119,18 @@ describe('egress policy', () => {
     assert.equal(decideEgress({ provider: external, items: [] }).allBlocked, false);
   });
 
+  test('an unknown label fails closed (treated as restricted)', () => {
+    const decision = decideEgress({
+      provider: external,
+      items: [{ id: 'x', sensitivity: 'top-secret' as 'public', text: 'Plain text.' }],
+    });
+    assert.equal(decision.items[0]?.code, 'restricted_external');
+    assert.equal(
+      decideEgress({ provider: local, items: [{ id: 'y', sensitivity: '' as 'public', text: 'x' }] }).items[0]?.outcome,
+      'allowed',
+    );
+  });
+
   test('document text cannot change the decision', () => {
     const decision = decideEgress({
       provider: external,
