@@ -2,6 +2,8 @@ import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { streamText } from 'ai';
 import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
+import { checkBudget } from '../observe/index.ts';
+import { resolvePrompt } from '../prompts/index.ts';
 import { createRedactionSession, decideEgress, type RedactionSession, redactText } from '../protect/index.ts';
 import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -10,7 +12,14 @@ import { cleanCitations, resolveCitations } from './citations.ts';
 import { checkGroundedness, combineConfidence, isModelRefusal, retrievalEvidence } from './confidence.ts';
 import { profileQuestion } from './evidence.ts';
 import { extractiveAnswer, extractiveLabel } from './extractive.ts';
-import { buildSystemPrompt, buildUserPrompt, promptOverheadTokens, promptVersion, refusalText } from './prompt.ts';
+import {
+  buildSystemPrompt,
+  buildUserPrompt,
+  buildVersionedUserPrompt,
+  promptOverheadTokens,
+  promptVersion,
+  refusalText,
+} from './prompt.ts';
 import type { Answer, AnswerEvent, AnswerRequest, ConfidenceParts, Passage, UseCase } from './types.ts';
 import { assertMayUseUseCase, createUseCaseStore, type UseCaseStore } from './use-cases.ts';
 
@@ -54,6 +63,11 @@ export interface AnswererDeps {
   readonly events?: EventBus;
   /** Custom PII patterns (config `ingest.piiPatterns`) for redacting the question. */
   readonly piiPatterns?: Readonly<Record<string, string>>;
+  /**
+   * How long a use case read from the database is reused, ms (default 2000; 0 = always read). Writes through
+   * `answerer.useCases` take effect at once; writes by another process within this delay.
+   */
+  readonly useCaseCacheMs?: number;
 }
 
 export interface Answerer {
@@ -67,7 +81,31 @@ export interface Answerer {
 const defaultK = 8;
 
 export function createAnswerer(deps: AnswererDeps): Answerer {
-  const useCases = createUseCaseStore(deps.db);
+  const store = createUseCaseStore(deps.db);
+  const cacheMs = deps.useCaseCacheMs ?? 2000;
+  const cache = new Map<string, { useCase: UseCase; at: number }>();
+  const useCases: UseCaseStore = {
+    ...store,
+    async require(name) {
+      const hit = cache.get(name);
+      if (hit && performance.now() - hit.at < cacheMs) return hit.useCase;
+      const useCase = await store.require(name);
+      if (cacheMs > 0) cache.set(name, { useCase, at: performance.now() });
+      return useCase;
+    },
+    async create(name, input) {
+      cache.delete(name);
+      return store.create(name, input);
+    },
+    async update(name, patch) {
+      cache.delete(name);
+      return store.update(name, patch);
+    },
+    async delete(name) {
+      cache.delete(name);
+      return store.delete(name);
+    },
+  };
 
   async function* stream(request: AnswerRequest): AsyncGenerator<AnswerEvent> {
     const started = performance.now();
@@ -89,7 +127,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       assertMayUseUseCase(useCase, request.caller);
       const modelRef = useCase.model === 'extractive' ? undefined : (useCase.model ?? deps.models.defaultChat);
       const model = modelRef ? deps.models.describe(modelRef) : undefined;
-      const version = promptVersion(useCase.prompt);
+      // A versioned prompt (`prompt_ref`) is resolved by its `production` label; otherwise the inline one.
+      const versioned = useCase.promptRef ? await resolvePrompt(deps.db, useCase.promptRef, 'production') : undefined;
+      const version = versioned?.ref ?? promptVersion(useCase.prompt);
       root.setAttributes({
         'groundwork.use_case': useCase.name,
         'groundwork.prompt.version': version,
@@ -257,7 +297,12 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         return;
       }
 
-      const prompt = buildUserPrompt(assembled.passages, safeQuestion.text);
+      // Budget before spending: throws budget.exhausted (category limit) when the use case's budget blocks.
+      const budget = await checkBudget(deps.db, useCase.name);
+      if (budget.state !== 'none') root.setAttributes({ 'groundwork.budget.state': budget.state });
+      const prompt = versioned
+        ? buildVersionedUserPrompt(versioned.template, assembled.passages, safeQuestion.text, useCase.name)
+        : buildUserPrompt(assembled.passages, safeQuestion.text);
       const languageModel = deps.models.chat(model.ref);
       const restorer = createStreamRestorer(session);
       let raw = '';

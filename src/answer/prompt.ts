@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { renderPrompt } from '../prompts/index.ts';
 import type { AnswerStyle, Passage } from './types.ts';
 
 /**
@@ -59,6 +60,26 @@ export function renderPassage(passage: Passage): string {
 /** The user message: the passages as data, then the question. */
 export function buildUserPrompt(passages: readonly Passage[], question: string): string {
   return `<documents>\n${passages.map(renderPassage).join('\n')}\n</documents>\n\nQuestion: ${question.trim()}`;
+}
+
+/**
+ * The user message from a versioned prompt (prompts feature, `use_cases.prompt_ref`): its `{{context}}` is the
+ * same delimited `<documents>` block and `{{question}}` the (redacted) question, so the grounding rules in the
+ * system prompt still hold. The template is validated when its version is created.
+ */
+export function buildVersionedUserPrompt(
+  template: string,
+  passages: readonly Passage[],
+  question: string,
+  useCase: string,
+  today: Date = new Date(),
+): string {
+  return renderPrompt(template, {
+    context: `<documents>\n${passages.map(renderPassage).join('\n')}\n</documents>`,
+    question: question.trim(),
+    use_case: useCase,
+    date: today.toISOString().slice(0, 10),
+  });
 }
 
 /** Tokens of the fixed wrapper around passages (tags, question label), estimated generously. */
