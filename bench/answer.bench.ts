@@ -1,0 +1,226 @@
+/**
+ * Answers benchmark: the time Groundwork adds on top of the model call — retrieval, egress policy, context
+ * assembly, citation cleaning, groundedness and confidence — on the embedded store, with a generated
+ * insurer-like corpus and the loopback OpenAI-compatible model server (real HTTP, streamed).
+ *
+ *   npm run bench:answer -- [--chunks 100000] [--queries 200] [--json]
+ *
+ * Overhead per question = `answer` span − `generate` span (the model call, measured around the streamed
+ * HTTP request). Extractive answers (no model) are measured end to end. Everything runs in one process on a
+ * fresh temporary data directory, so numbers include PGlite's single-connection limits.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAnswerer } from '../src/answer/index.ts';
+import { callerWithPrincipals, configSchema, createEventBus, createTracer, type SpanRecord } from '../src/core/index.ts';
+import { createModelResolver } from '../src/models/index.ts';
+import { createRetriever, prepareRetrieval } from '../src/retrieve/index.ts';
+import { openStore } from '../src/store/index.ts';
+import { startOpenAICompatibleServer } from '../test/helpers/openai-compatible-server.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const totalChunks = arg('chunks', 100_000);
+const queryCount = arg('queries', 200);
+const json = process.argv.includes('--json');
+const log = (message: string) => {
+  if (!json) console.error(message);
+};
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const perils = [
+  'water damage',
+  'wind',
+  'hail',
+  'theft',
+  'fire',
+  'lightning',
+  'smoke',
+  'vandalism',
+  'frozen pipes',
+  'falling objects',
+  'collapse',
+  'glass breakage',
+];
+const lines = ['HO', 'DP', 'CP', 'BOP', 'CA', 'IM', 'GL', 'WC'];
+const filler =
+  'the insured must notify us promptly and keep records of all repairs receipts and photographs while coverage applies only to the described location unless an endorsement extends it to other premises owned or rented by the insured during the policy period and all conditions remain in force after any change of ownership or occupancy reported to the underwriter within the time stated in the declarations'.split(
+    ' ',
+  );
+
+function sentence(random: () => number, words: number): string {
+  const start = Math.floor(random() * (filler.length - words));
+  const text = filler.slice(start, start + words).join(' ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+const groups = Array.from({ length: 20 }, (_, i) => `group:g${i}`);
+const formOf = (doc: number) => `${lines[doc % lines.length]}-${Math.floor(doc / lines.length) + 1}`;
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-answer-'));
+  const server = await startOpenAICompatibleServer({
+    maxRecorded: 10,
+    chat: (body) => {
+      const user = String(body.messages.at(-1)?.content ?? '');
+      const amount = /is (\$[\d,]+) per occurrence/.exec(user)?.[1] ?? '$1,000';
+      return {
+        text: `The deductible is ${amount} per occurrence [1]. Other conditions of the form apply [2]. See also the declarations [3].`,
+        promptTokens: Math.ceil(user.length / 4),
+        completionTokens: 30,
+      };
+    },
+  });
+  const config = configSchema.parse({
+    dataDir: dir,
+    models: {
+      providers: { loopback: { type: 'openai-compatible', baseUrl: server.baseUrl, trusted: true } },
+      chat: 'loopback:bench-model',
+    },
+  });
+  const db = await openStore(config);
+  try {
+    // Corpus: documents of 4 chunks; chunk 0 states each peril's deductible for the document's form.
+    const random = prng(7);
+    await db.query(`INSERT INTO sources (id, name, type) VALUES ('bench', 'bench', 'filesystem')`);
+    const documents = Math.ceil(totalChunks / 4);
+    const started = performance.now();
+    const batch = 250;
+    for (let first = 0; first < documents; first += batch) {
+      const docValues: unknown[] = [];
+      const docRows: string[] = [];
+      const chunkValues: unknown[] = [];
+      const chunkRows: string[] = [];
+      for (let d = first; d < Math.min(documents, first + batch); d++) {
+        const form = formOf(d);
+        const principals = [groups[d % groups.length], groups[(d * 7 + 3) % groups.length]];
+        const p = docValues.length;
+        docValues.push(`doc${d}`, `Policy form ${form}`, principals);
+        docRows.push(
+          `($${p + 1}, 'bench', $${p + 1}, 'file:///bench/' || $${p + 1}, $${p + 2}, 'application/pdf', $${p + 3}, 'internal', 'indexed', 4)`,
+        );
+        for (let c = 0; c < 4; c++) {
+          const peril = perils[Math.floor(random() * perils.length)] as string;
+          const amount = (Math.floor(random() * 20) + 1) * 250;
+          const text =
+            c === 0
+              ? `The deductible for ${peril} under ${form} is $${amount.toLocaleString('en-US')} per occurrence. ${sentence(random, 18)} ${sentence(random, 14)}`
+              : `${sentence(random, 20)} Under ${form} losses from ${peril} are limited to $${(amount * 10).toLocaleString('en-US')}. ${sentence(random, 22)} ${sentence(random, 12)}`;
+          const q = chunkValues.length;
+          chunkValues.push(`doc${d}-c${c}`, `doc${d}`, c, text, principals);
+          chunkRows.push(
+            `($${q + 1}, $${q + 2}, 'bench', $${q + 3}, $${q + 4}, ${c + 1}, ${c + 1}, 60, md5($${q + 4}), $${q + 5}, 'internal')`,
+          );
+        }
+      }
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO documents (id, source_id, source_ref, uri, title, media_type, principals, sensitivity, status, chunk_count) VALUES ${docRows.join(', ')}`,
+          docValues,
+        );
+        await tx.query(
+          `INSERT INTO chunks (id, document_id, source_id, ordinal, text, page_start, page_end, token_count, content_hash, principals, sensitivity) VALUES ${chunkRows.join(', ')}`,
+          chunkValues,
+        );
+      });
+      if ((first / batch) % 20 === 0)
+        log(
+          `  inserted ${Math.min(documents, first + batch) * 4} chunks (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        );
+    }
+    const insertSeconds = (performance.now() - started) / 1000;
+    const prepareStarted = performance.now();
+    await prepareRetrieval(db, config.retrieval);
+    const prepareSeconds = (performance.now() - prepareStarted) / 1000;
+    log(`corpus: ${documents * 4} chunks in ${insertSeconds.toFixed(0)} s, indexes ${prepareSeconds.toFixed(0)} s`);
+
+    const spans: SpanRecord[] = [];
+    const events = createEventBus();
+    events.subscribe('span-end', (span) => spans.push(span));
+    const tracer = createTracer(events);
+    const retriever = createRetriever({ db, config: config.retrieval, tracer });
+    const models = createModelResolver({ config: config.models, secrets: () => undefined });
+    const answerer = createAnswerer({ db, retriever, models, tracer, events });
+    await answerer.useCases.create('bench-extractive', { model: 'extractive' });
+
+    const questions = Array.from({ length: queryCount }, (_, i) => {
+      const doc = Math.floor(prng(1000 + i)() * documents);
+      return {
+        question: `What is the deductible for ${perils[i % perils.length]} under ${formOf(doc)}?`,
+        caller: callerWithPrincipals([groups[doc % groups.length] as string, 'group:g_other']),
+      };
+    });
+    const percentile = (values: number[], p: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 100) / 100;
+    };
+    const run = async (useCase: string) => {
+      for (const q of questions.slice(0, 20)) await answerer.ask({ ...q, useCase }); // warm-up
+      spans.length = 0;
+      const overhead: number[] = [];
+      const total: number[] = [];
+      const model: number[] = [];
+      const retrieve: number[] = [];
+      const own: number[] = [];
+      let refused = 0;
+      for (const q of questions) {
+        const answer = await answerer.ask({ ...q, useCase });
+        if (answer.refused) refused++;
+        const trace = spans.filter((s) => s.traceId === answer.traceId);
+        const root = trace.find((s) => s.name === 'answer');
+        const generate = trace.find((s) => s.name === 'generate');
+        const retrieval = trace.find((s) => s.name === 'retrieve' || s.name === 'search');
+        const rootMs = root ? root.endTime - root.startTime : answer.tookMs;
+        const modelMs = generate ? generate.endTime - generate.startTime : 0;
+        total.push(rootMs);
+        model.push(modelMs);
+        overhead.push(rootMs - modelMs);
+        const retrieveMs = retrieval ? retrieval.endTime - retrieval.startTime : 0;
+        if (retrieval) retrieve.push(retrieveMs);
+        own.push(rootMs - modelMs - retrieveMs);
+        spans.length = 0;
+      }
+      return {
+        questions: questions.length,
+        refused,
+        overheadMs: { p50: percentile(overhead, 50), p95: percentile(overhead, 95) },
+        retrieveMs: retrieve.length > 0 ? { p50: percentile(retrieve, 50), p95: percentile(retrieve, 95) } : undefined,
+        answerOwnMs: { p50: percentile(own, 50), p95: percentile(own, 95) },
+        modelCallMs: { p50: percentile(model, 50), p95: percentile(model, 95) },
+        totalMs: { p50: percentile(total, 50), p95: percentile(total, 95) },
+      };
+    };
+    const generative = await run('default');
+    const extractive = await run('bench-extractive');
+    const result = {
+      store: db.mode,
+      lexicalEngine: db.capabilities.pgTextSearch ? 'pg_textsearch (auto)' : 'portable',
+      chunks: documents * 4,
+      callerVisibleShare: 0.1,
+      insertSeconds: Math.round(insertSeconds),
+      indexSeconds: Math.round(prepareSeconds),
+      generative,
+      extractive,
+    };
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await db.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
