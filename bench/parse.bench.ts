@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { makePdf, textImagePng } from '../src/ingest/parsers/fixtures/generate-fixtures.ts';
+import { makeDocx, makePdf, textImagePng } from '../src/ingest/parsers/fixtures/generate-fixtures.ts';
 import { closeParsers, defaultParseLimits, parseDocument, parseIsolated, sharedOcrEngine } from '../src/ingest/parsers/index.ts';
 
 const line = (page: number, row: number) =>
@@ -97,6 +97,66 @@ console.log(`  engine on the page image alone (baseline): ${(median(direct) / 10
 console.log(
   `  parseDocument (render at 200 dpi + OCR):   ${(scanned.ms / 1000 / scannedPages).toFixed(2)} s/page, ocrPages ${scanned.value.stats.ocrPages}, word recall ${(wordRecall * 100).toFixed(1)}%`,
 );
+
+// Other formats: Groundwork's parser against the bare library (or the naive split) on the same bytes.
+const formatRows: string[] = [];
+async function compare(name: string, bytes: Uint8Array, fileName: string, baselineRun: () => Promise<unknown>): Promise<void> {
+  await baselineRun();
+  await parseDocument({ bytes, fileName, limits: noOcr });
+  const base: number[] = [];
+  const mine: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    base.push((await timeIt(baselineRun)).ms);
+    mine.push((await timeIt(() => parseDocument({ bytes, fileName, limits: noOcr }))).ms);
+  }
+  const kib = bytes.length / 1024;
+  const baseMs = median(base);
+  const mineMs = median(mine);
+  formatRows.push(
+    `  ${name.padEnd(40)} ${kib.toFixed(0).padStart(6)} KiB: baseline ${baseMs.toFixed(0).padStart(5)} ms, parseDocument ${mineMs.toFixed(0).padStart(5)} ms (${(mineMs / baseMs).toFixed(2)}x), ${(bytes.length / 1024 / 1024 / (mineMs / 1000)).toFixed(1)} MB/s`,
+  );
+}
+const csvLines = ['Policy;Insured;Territory;Premium;Effective'];
+for (let i = 0; i < 60_000; i++)
+  csvLines.push(`HO3-${100000 + i};"Insured ${i}; Jr.";Springfield;${(500 + (i % 900)).toFixed(2)};2026-03-01`);
+const csv = new TextEncoder().encode(csvLines.join('\n'));
+await compare('CSV 60k rows (baseline: split)', csv, 'policies.csv', async () =>
+  new TextDecoder()
+    .decode(csv)
+    .split('\n')
+    .map((row) => row.split(';')),
+);
+const iconv = (await import('iconv-lite')).default;
+const legacy = new Uint8Array(
+  iconv.encode(
+    Array.from({ length: 20_000 }, (_, i) => `Schadenfall ${i}: Prüfung läuft, Selbstbehalt 500 € – Gebäude.`).join('\n'),
+    'windows-1252',
+  ),
+);
+await compare('Windows-1252 text (baseline: iconv)', legacy, 'legacy.txt', async () =>
+  iconv.decode(Buffer.from(legacy), 'windows-1252'),
+);
+const docx = makeDocx(
+  Array.from({ length: 3000 }, (_, i) =>
+    i % 20 === 0 ? { heading: `Section ${i / 20 + 1}`, level: 1 as const } : { paragraph: line(Math.floor(i / 20) + 1, i % 20) },
+  ),
+);
+const mammoth = (await import('mammoth')).default;
+await compare('DOCX 3k paragraphs (baseline: mammoth)', docx, 'handbook.docx', () =>
+  mammoth.convertToHtml({ buffer: Buffer.from(docx) }),
+);
+const ExcelJS = (await import('exceljs')).default;
+const workbook = new ExcelJS.Workbook();
+const sheet = workbook.addWorksheet('Rates');
+sheet.addRow(['Territory', 'Construction', 'Rate', 'Effective']);
+for (let i = 0; i < 20_000; i++)
+  sheet.addRow([`Territory ${i % 50}`, i % 2 ? 'Frame' : 'Masonry', 3 + (i % 100) / 100, new Date('2026-03-01T00:00:00Z')]);
+const xlsx = new Uint8Array(await workbook.xlsx.writeBuffer());
+await compare('XLSX 20k rows (baseline: exceljs load)', xlsx, 'rates.xlsx', async () =>
+  new ExcelJS.Workbook().xlsx.load(Buffer.from(xlsx) as never),
+);
+console.log('other formats, median of 3:');
+for (const row of formatRows) console.log(row);
 
 const samples = '/work/shared/data/pdf-samples';
 if (existsSync(samples)) {

@@ -29,48 +29,73 @@ export function detectDelimiter(text: string): string {
 
 /**
  * RFC 4180 parsing: quoted fields with doubled quotes, delimiters and line breaks inside quotes, CRLF or LF
- * line ends. Lenient on bad input (a stray quote inside an unquoted field is kept as text). Blank lines are skipped.
+ * line ends. Lenient on bad input (a quote inside an unquoted field is kept as text; text after a closing
+ * quote is appended). Blank lines are skipped. Fields are sliced, not built character by character.
  */
 export function parseCsv(text: string, delimiter: string, maxRows = Number.POSITIVE_INFINITY): string[][] {
   const rows: string[][] = [];
+  const delimiterCode = delimiter.charCodeAt(0);
+  const length = text.length;
   let row: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  let fieldStarted = false;
+  let i = 0;
   const endRow = () => {
-    row.push(field);
     if (!(row.length === 1 && row[0] === '')) rows.push(row);
     row = [];
-    field = '';
-    fieldStarted = false;
   };
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (inQuotes) {
-      if (char === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
-      } else field += char;
+  while (i < length) {
+    let field: string;
+    if (text.charCodeAt(i) === 34) {
+      // Quoted field: runs up to the next quote that is not doubled.
+      let value = '';
+      let start = i + 1;
+      for (;;) {
+        const quote = text.indexOf('"', start);
+        if (quote < 0) {
+          value += text.slice(start);
+          i = length;
+          break;
+        }
+        value += text.slice(start, quote);
+        if (text.charCodeAt(quote + 1) === 34) {
+          value += '"';
+          start = quote + 2;
+        } else {
+          i = quote + 1;
+          break;
+        }
+      }
+      // Anything between the closing quote and the next delimiter or line end is kept, leniently.
+      let end = i;
+      while (end < length) {
+        const code = text.charCodeAt(end);
+        if (code === delimiterCode || code === 10 || code === 13) break;
+        end++;
+      }
+      field = value + text.slice(i, end);
+      i = end;
+    } else {
+      let end = i;
+      while (end < length) {
+        const code = text.charCodeAt(end);
+        if (code === delimiterCode || code === 10 || code === 13) break;
+        end++;
+      }
+      field = text.slice(i, end);
+      i = end;
+    }
+    row.push(field);
+    if (i >= length) break;
+    const code = text.charCodeAt(i);
+    if (code === delimiterCode) {
+      i++;
+      if (i >= length) row.push('');
       continue;
     }
-    if (char === '"' && !fieldStarted) {
-      inQuotes = true;
-      fieldStarted = true;
-    } else if (char === delimiter) {
-      row.push(field);
-      field = '';
-      fieldStarted = false;
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-      if (rows.length >= maxRows) return rows;
-    } else {
-      field += char;
-      fieldStarted = true;
-    }
+    // Line end: CRLF, LF or CR.
+    i += code === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+    endRow();
+    if (rows.length >= maxRows) return rows;
   }
-  if (field !== '' || row.length > 0) endRow();
+  if (row.length > 0) endRow();
   return rows;
 }

@@ -42,8 +42,13 @@ export interface RenderedTable {
 }
 
 /** Renders rows as readable lines, repeating the header on every row so each line stands on its own. */
+/** A cell on one line; the regular expression only runs for the few cells that need it. */
+function cellLine(cell: string): string {
+  return /[\t\n\r\u00a0]| {2}/.test(cell) ? oneLine(cell) : cell.trim();
+}
+
 export function renderTable(rawRows: readonly (readonly string[])[]): RenderedTable {
-  const rows = rawRows.map((row) => row.map((cell) => oneLine(cell)));
+  const rows = rawRows.map((row) => row.map(cellLine));
   const headerIndex = detectHeaderRow(rows);
   const header = headerIndex >= 0 ? rows[headerIndex] : undefined;
   const preamble =
@@ -57,17 +62,14 @@ export function renderTable(rawRows: readonly (readonly string[])[]): RenderedTa
   const names = header?.map((name, index) => name || `Column ${index + 1}`);
   const lines: string[] = [];
   for (const row of body) {
-    if (row.every((cell) => cell === '')) continue;
-    if (names) {
-      const parts: string[] = [];
-      row.forEach((cell, index) => {
-        if (cell === '') return;
-        parts.push(`${names[index] ?? `Column ${index + 1}`}: ${cell}`);
-      });
-      lines.push(parts.join('; '));
-    } else {
-      lines.push(row.filter((cell) => cell !== '').join('; '));
+    let line = '';
+    for (let index = 0; index < row.length; index++) {
+      const cell = row[index];
+      if (!cell) continue;
+      if (line) line += '; ';
+      line += names ? `${names[index] ?? `Column ${index + 1}`}: ${cell}` : cell;
     }
+    if (line) lines.push(line);
   }
   return { preamble: preamble.join('\n'), header: names, lines };
 }

@@ -74,6 +74,18 @@ describe('decodeText', () => {
     assert.ok((warning.confidence ?? 1) < 0.8);
   });
 
+  test('a large file whose only non-ASCII text comes late is still decoded right', () => {
+    const ascii = Array.from({ length: 5000 }, (_, index) => `Line ${index}: plain ASCII claim notes without accents.`).join(
+      '\n',
+    );
+    const text = `${ascii}\nRésumé du sinistre: dégât des eaux, franchise 500 € – déjà réglé.\nMême chose pour le garçon, naïve question.`;
+    const bytes = encode(text, 'windows-1252');
+    assert.ok(bytes.length > 200_000);
+    const result = decodeText(bytes);
+    assert.equal(result.encoding, 'windows-1252');
+    assert.equal(result.text, text);
+  });
+
   test('C1 control characters mean Windows-1252, not ISO-8859-1', () => {
     const text = '“Quoted” – and € signs… ‘single’';
     const result = decodeText(encode(text, 'windows-1252'));

@@ -22,7 +22,7 @@ export interface DecodeTextOptions {
 export const warnBelowConfidence = 0.8;
 
 /** Bytes of the sample used to choose among legacy encodings (the whole text is then decoded with the winner). */
-const sampleBytes = 64 * 1024;
+const sampleBytes = 16 * 1024;
 
 /**
  * Decodes text of unknown encoding without silently producing mojibake.
@@ -133,8 +133,39 @@ function canonicalName(name: string): string {
   return lower;
 }
 
+/**
+ * The lines that contain non-ASCII bytes, up to `sampleBytes`: ASCII decodes the same in every candidate, so
+ * only these lines are evidence, and a small sample keeps detection cheap on large files. Line feeds are
+ * safe cut points in every candidate encoding (no multi-byte encoding here uses 0x0A inside a character).
+ */
+function evidenceSample(bytes: Uint8Array): Uint8Array {
+  if (bytes.length <= sampleBytes) return bytes;
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let start = 0;
+  while (start < bytes.length && size < sampleBytes) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(start, Math.min(end + 1, start + sampleBytes));
+    if (line.some((byte) => byte >= 0x80)) {
+      parts.push(line);
+      size += line.length;
+    }
+    start = end + 1;
+  }
+  const sample = new Uint8Array(Math.min(size, sampleBytes));
+  let offset = 0;
+  for (const part of parts) {
+    const take = Math.min(part.length, sample.length - offset);
+    sample.set(part.subarray(0, take), offset);
+    offset += take;
+    if (offset >= sample.length) break;
+  }
+  return sample;
+}
+
 function decodeLegacy(bytes: Uint8Array, declaredEncoding: string | undefined): DecodedText {
-  const sample = bytes.subarray(0, Math.min(bytes.length, sampleBytes));
+  const sample = evidenceSample(bytes);
   const buffer = Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength);
   const candidates = new Map<string, Candidate>();
   const add = (name: string, detectorConfidence: number, declared = false) => {
@@ -186,7 +217,10 @@ function decodeLegacy(bytes: Uint8Array, declaredEncoding: string | undefined): 
   if (best.nonAscii < 8) confidence = Math.min(confidence, 0.6);
   confidence = Math.round(confidence * 100) / 100;
 
-  const text = bytes.length === sample.length ? best.sampleText : iconv.decode(Buffer.from(bytes), best.encoding);
+  const text =
+    sample === bytes
+      ? best.sampleText
+      : iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), best.encoding);
   const warnings: ParseWarning[] =
     confidence < warnBelowConfidence
       ? [
