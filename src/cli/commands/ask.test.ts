@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { insertInsurerCorpus } from '../../../test/helpers/insurer-corpus.ts';
 import { type OpenAICompatibleServer, startOpenAICompatibleServer } from '../../../test/helpers/openai-compatible-server.ts';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
-import { insertInsurerCorpus } from '../../answer/fixtures/insurer-corpus.ts';
 import { openStore } from '../../store/index.ts';
 
 // The CLI runs as a real process on an embedded store in a temporary data directory; the generative path
