@@ -201,7 +201,12 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
   );
   const results: CaseResult[] = [];
   const groundedness: GroundednessCheck =
-    deps.groundedness ?? ((answer, cited) => offlineGroundedness(answer, cited.map((c) => c.text)));
+    deps.groundedness ??
+    ((answer, cited) =>
+      offlineGroundedness(
+        answer,
+        cited.map((c) => c.text),
+      ));
   try {
     let done = 0;
     for (const evalCase of dataset.cases) {
@@ -378,10 +383,7 @@ async function runCase(
 }
 
 /** The full text of cited chunks (snippets are too short to judge support). Internal to the run. */
-async function citedTexts(
-  db: Queryable,
-  citations: EvalAnswer['citations'],
-): Promise<Array<{ n: number; text: string }>> {
+async function citedTexts(db: Queryable, citations: EvalAnswer['citations']): Promise<Array<{ n: number; text: string }>> {
   const chunkIds = [...new Set(citations.map((c) => c.chunkId).filter(Boolean))];
   const { rows } =
     chunkIds.length === 0

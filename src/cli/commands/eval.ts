@@ -1,9 +1,9 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { checkGroundedness, createAnswerer, type Passage, promptVersion } from '../../answer/index.ts';
+import { createAnswerer, promptVersion } from '../../answer/index.ts';
 import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
-import type { EvalAsk, GroundednessCheck } from '../../evaluate/index.ts';
+import type { EvalAsk } from '../../evaluate/index.ts';
 import {
   acceptCandidate,
   collectCandidates,
@@ -133,8 +133,9 @@ type CliPlatform = Awaited<ReturnType<CommandContext['platform']>>;
 
 /**
  * The answer feature behind the evaluation's answer port: the use case's answerer (extractive without a
- * model), its groundedness checker, and the configuration to snapshot (use case settings, prompt version,
- * model).
+ * model) and the configuration to snapshot (use case settings, prompt version, model). Groundedness uses
+ * the evaluation's offline checker, which also rejects flipped negations and swapped entities
+ * (docs/benchmarks.md "Groundedness checker").
  */
 async function answerPort(platform: CliPlatform, useCaseName: string | undefined) {
   const models = createModelResolver({ config: platform.config.models, secrets: platform.secrets });
@@ -159,16 +160,9 @@ async function answerPort(platform: CliPlatform, useCaseName: string | undefined
       traceId: answer.traceId,
     };
   };
-  // The checker reads only each passage's number and text.
-  const groundedness: GroundednessCheck = (text, cited) =>
-    checkGroundedness(
-      text,
-      cited.map((c) => ({ n: c.n, text: c.text, tokens: 0 }) as unknown as Passage),
-    ).groundedness;
   const model = useCase?.model ?? platform.config.models.chat ?? 'extractive';
   return {
     ask,
-    groundedness,
     snapshot: { useCaseSettings: useCase ?? null, promptVersion: promptVersion(useCase?.prompt), model },
   };
 }
@@ -249,7 +243,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             events: platform.events,
             clock: platform.clock,
             search: (request) => platform.retriever.search(request),
-            ...(answering ? { ask: answering.ask, groundedness: answering.groundedness } : {}),
+            ...(answering ? { ask: answering.ask } : {}),
           },
           {
             dataset,
