@@ -131,6 +131,24 @@ export function registerSearchCommand(program: Command, runtime: CliRuntime): vo
           ...(options.after ? { modifiedAfter: options.after } : {}),
           ...(options.before ? { modifiedBefore: options.before } : {}),
         };
+        const api = context.api();
+        if (api) {
+          if (options.as !== undefined || options.engine !== undefined) {
+            throw new GroundworkError('cli.flag_with_server', '--as and --engine cannot be used with --server.', {
+              category: 'usage',
+              fix: 'The server knows the caller from the API key and picks the engine; drop the flag, or search the store directly.',
+            });
+          }
+          const remote = await api.post<SearchResult>('/v1/search', {
+            query,
+            k: Math.min(options.k, 100),
+            level: options.level,
+            ...(options.mode ? { mode: options.mode } : {}),
+            ...(Object.keys(filters).length > 0 ? { filters } : {}),
+          });
+          context.output.result({ query, ...remote }, () => renderSearchResult(remote));
+          return exitCodes.ok;
+        }
         const platform = await context.platform();
         const request: SearchRequest = {
           query,

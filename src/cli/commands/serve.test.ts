@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -80,6 +80,38 @@ describe('groundwork serve, keys and audit (as processes)', () => {
     const bad = await runGroundwork([...globals, 'keys', 'create', '--role', 'emperor']);
     assert.equal(bad.code, 2);
 
+    const corpus = mkdtempSync(join(tmpdir(), 'gw-serve-corpus-'));
+    mkdirSync(join(corpus, 'docs'));
+    writeFileSync(
+      join(corpus, 'docs', 'flood.txt'),
+      'Flood claims need photos of the water damage and an adjuster report within 30 days.\n',
+    );
+    writeFileSync(join(corpus, 'acl.yaml'), 'default: [group:claims]\n');
+    const ingested = await runGroundwork([
+      ...globals,
+      'ingest',
+      join(corpus, 'docs'),
+      '--source',
+      'claims',
+      '--acl-map',
+      join(corpus, 'acl.yaml'),
+    ]);
+    assert.equal(ingested.code, 0, ingested.stderr);
+    const reader = JSON.parse(
+      (
+        await runGroundwork([
+          ...globals,
+          'keys',
+          'create',
+          '--role',
+          'user',
+          '--principals',
+          'user:ann@x.test,group:claims',
+          '--json',
+        ])
+      ).stdout,
+    ) as { token: string };
+
     const listed = await runGroundwork([...globals, 'keys', 'list']);
     assert.match(listed.stdout, new RegExp(key.id));
     assert.ok(!listed.stdout.includes(token.slice(16)));
@@ -89,7 +121,23 @@ describe('groundwork serve, keys and audit (as processes)', () => {
       const env = { GROUNDWORK_API_KEY: token };
       const viaApi = await runGroundwork(['--server', server.url, 'keys', 'list', '--json'], { env });
       assert.equal(viaApi.code, 0, viaApi.stderr);
-      assert.equal((JSON.parse(viaApi.stdout) as { keys: unknown[] }).keys.length, 2);
+      assert.equal((JSON.parse(viaApi.stdout) as { keys: unknown[] }).keys.length, 3);
+      const asReader = { GROUNDWORK_API_KEY: reader.token };
+      const search = await runGroundwork(['--server', server.url, '--json', 'search', 'flood', 'photos'], { env: asReader });
+      assert.equal(search.code, 0, search.stderr);
+      assert.equal((JSON.parse(search.stdout) as { hits: Array<{ uri: string }> }).hits.length, 1);
+      const ask = await runGroundwork(['--server', server.url, '--json', 'ask', 'What do flood claims need?'], { env: asReader });
+      assert.equal(ask.code, 0, ask.stderr);
+      assert.ok((JSON.parse(ask.stdout) as { citations: unknown[] }).citations.length > 0);
+      const sources = await runGroundwork(['--server', server.url, '--json', 'sources', 'list'], { env: asReader });
+      assert.equal((JSON.parse(sources.stdout) as { sources: Array<{ name: string; path: string }> }).sources[0]?.path, '');
+      const status = await runGroundwork(['--server', server.url, 'status'], { env: asReader });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /claims \(filesystem\)/);
+      const readerKeys = await runGroundwork(['--server', server.url, 'keys', 'list'], { env: asReader });
+      assert.equal(readerKeys.code, 1);
+      assert.match(readerKeys.stderr, /auth\.forbidden/);
+
       const unauthenticated = await runGroundwork(['--server', server.url, 'keys', 'list']);
       assert.equal(unauthenticated.code, 1);
       assert.match(unauthenticated.stderr, /auth\.missing/);
@@ -106,9 +154,9 @@ describe('groundwork serve, keys and audit (as processes)', () => {
     const actions = (JSON.parse(audit.stdout) as { entries: Array<{ action: string; actor: string }> }).entries.map(
       (e) => e.action,
     );
-    assert.deepEqual(actions, ['key.revoke', 'key.create', 'key.create']);
+    assert.deepEqual(actions, ['key.revoke', 'access.denied', 'key.create', 'key.create', 'key.create']);
     const verified = await runGroundwork([...globals, 'audit', 'verify']);
     assert.equal(verified.code, 0);
-    assert.match(verified.stdout, /intact: 3 entries/);
+    assert.match(verified.stdout, /intact: 5 entries/);
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GroundworkError } from '../../core/index.ts';
-import { addSource, listSources, removeSource, sourceTypes } from '../../ingest/index.ts';
+import { addSource, listSources, removeSource, type SourceRecord, sourceTypes } from '../../ingest/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -55,6 +55,26 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
     .description('list sources with their last sync')
     .action(
       runtime.action(async (context) => {
+        const api = context.api();
+        if (api) {
+          // Through the API (--server): settings are only returned to callers who may change sources.
+          type ApiSource = SourceRecord & { settings?: SourceRecord['settings'] };
+          const { sources: remote } = await api.get<{ sources: ApiSource[] }>('/v1/sources');
+          const rows = remote.map((s) => ({
+            id: s.id,
+            name: s.name,
+            type: s.type,
+            path: s.settings?.path ?? '',
+            lastSuccessAt: s.lastSuccessAt ?? null,
+          }));
+          context.output.result({ sources: rows }, (r) =>
+            table(
+              ['NAME', 'TYPE', 'PATH', 'LAST SUCCESS'],
+              r.sources.map((s) => [s.name, s.type, s.path, s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : 'never']),
+            ),
+          );
+          return exitCodes.ok;
+        }
         const { db } = await context.platform();
         const list = await listSources(db);
         const value = list.map((s) => ({

@@ -36,8 +36,15 @@ export function registerStatusCommand(program: Command, runtime: CliRuntime): vo
     .description('ingestion health per source: counts, last sync, update lag, quarantine, principals, sensitivity')
     .action(
       runtime.action(async (context) => {
-        const { db } = await context.platform();
-        const sources = await ingestStatus(db);
+        const api = context.api();
+        const sources = api
+          ? // Through the API (--server): JSON dates back to Date.
+            (await api.get<{ sources: SourceStatus[] }>('/v1/status')).sources.map((s) => ({
+              ...s,
+              lastSuccessAt: s.lastSuccessAt ? new Date(s.lastSuccessAt) : null,
+              lastSyncAt: s.lastSyncAt ? new Date(s.lastSyncAt) : null,
+            }))
+          : await ingestStatus((await context.platform()).db);
         context.output.result({ sources }, (r) =>
           r.sources.length === 0 ? 'No sources yet. Start with `groundwork ingest PATH`.' : r.sources.map(human).join('\n\n'),
         );

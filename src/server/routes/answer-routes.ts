@@ -5,7 +5,6 @@ import {
   type Answer,
   type Answerer,
   assertMayUseUseCase,
-  createAnswerer,
   createUseCaseStore,
   mayUseUseCase,
   type UseCase,
@@ -14,29 +13,12 @@ import {
 import { type Caller, GroundworkError, newId, toGroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
 import { recordAudit } from '../../govern/index.ts';
-import { createModelResolver } from '../../models/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import { errorBody } from '../http-errors.ts';
 
-const answerers = new WeakMap<Platform, Answerer>();
-
-/** The platform's answerer (once the composition root wires one), else one built over the same parts. */
+/** The platform's answerer (wired in the composition root with the configured models). */
 export function answererOf(platform: Platform): Answerer {
-  const wired = (platform as Platform & { answerer?: Answerer }).answerer;
-  if (wired) return wired;
-  let answerer = answerers.get(platform);
-  if (!answerer) {
-    answerer = createAnswerer({
-      db: platform.db,
-      retriever: platform.retriever,
-      models: createModelResolver({ config: platform.config.models, secrets: platform.secrets }),
-      tracer: platform.tracer,
-      events: platform.events,
-      piiPatterns: platform.config.ingest.piiPatterns,
-    });
-    answerers.set(platform, answerer);
-  }
-  return answerer;
+  return platform.answerer;
 }
 
 const useCaseName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/);
