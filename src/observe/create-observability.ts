@@ -1,5 +1,6 @@
 import type { Clock, EventBus, GroundworkConfig, Logger } from '../core/index.ts';
 import type { Database } from '../store/index.ts';
+import { subscribeIngestTraces } from './ingest-traces.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 import { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
 import { createOtlpExporter, type OtlpExporter } from './otlp-exporter.ts';
@@ -63,6 +64,8 @@ export function createObservability(options: CreateObservabilityOptions): Observ
     logger,
     ...(exporter ? { sinks: [exporter] } : {}),
   });
+  // Sync runs become traces: ingestion publishes lifecycle events, not spans.
+  const unsubscribeIngest = subscribeIngestTraces({ events: options.events, metrics });
   // Ingestion lag per source, read at scrape time.
   metrics.registry.addCollector(async () => {
     const rows = await options.db.query<{ name: string; lag: number | null }>(
@@ -86,6 +89,7 @@ export function createObservability(options: CreateObservabilityOptions): Observ
         ...(intervalMs === undefined ? {} : { intervalMs }),
       }),
     async close() {
+      unsubscribeIngest();
       await recorder.close();
       await exporter?.close();
     },

@@ -17,6 +17,7 @@ export {
 } from './budgets.ts';
 export { type CostGrouping, type CostReport, type CostReportOptions, type CostReportRow, costReport } from './cost-report.ts';
 export { type CreateObservabilityOptions, createObservability, type Observability } from './create-observability.ts';
+export { type IngestTracesOptions, subscribeIngestTraces } from './ingest-traces.ts';
 export {
   type Counter,
   createMetricsRegistry,

@@ -185,3 +185,80 @@ describe(`trace recorder (${testStoreKind})`, () => {
     }
   });
 });
+
+describe(`sync runs as traces (${testStoreKind})`, () => {
+  test('ingestion events become a sync trace with parse, ocr and embed spans, priced; quarantines are counted', async () => {
+    await withPlatform({ observe: { prices: { ocrPerPage: 0.01 } } }, async (platform) => {
+      const { events } = platform;
+      const publish = events.publish as (name: string, payload: unknown) => void;
+      publish('sync-start', { runId: 'run_1', sourceId: 'src_1', sourceName: 'corpus', trigger: 'cli' });
+      for (let i = 0; i < 3; i++) {
+        publish('document-parsed', {
+          runId: 'run_1',
+          sourceId: 'src_1',
+          sourceRef: `doc-${i}.pdf`,
+          mediaType: 'application/pdf',
+          pages: 4,
+          ocrPages: i === 0 ? 2 : 0,
+          bytes: 1000,
+          durationMs: 5,
+          warnings: 0,
+        });
+      }
+      publish('document-quarantined', {
+        runId: 'run_1',
+        sourceId: 'src_1',
+        sourceRef: 'bad.pdf',
+        code: 'parse.encrypted_pdf',
+        message: 'x',
+      });
+      publish('embed-end', {
+        runId: 'run_1',
+        model: 'openai:text-embedding-3-small',
+        count: 10,
+        cached: 2,
+        tokens: 600_000,
+        durationMs: 30,
+      });
+      publish('embed-end', {
+        runId: 'run_1',
+        model: 'openai:text-embedding-3-small',
+        count: 10,
+        cached: 0,
+        tokens: 400_000,
+        durationMs: 30,
+      });
+      publish('sync-end', {
+        runId: 'run_1',
+        sourceId: 'src_1',
+        sourceName: 'corpus',
+        status: 'partial',
+        counts: { documents: 3, pages: 12, ocrPages: 2, quarantined: 1 },
+        durationMs: 120,
+      });
+      await platform.observe.recorder.flush();
+      const trace = (await platform.db.query(`SELECT * FROM traces WHERE operation = 'sync'`)).rows[0];
+      assert.ok(trace, 'a sync trace');
+      assert.equal(trace.name, 'sync');
+      assert.equal(Number(trace.embedding_tokens), 1_000_000);
+      // 2 OCR pages × $0.01 + 1M embedding tokens × $0.02/M
+      assert.ok(Math.abs(Number(trace.cost_usd) - 0.04) < 1e-9, `cost ${trace.cost_usd}`);
+      const names = await platform.db.query<{ name: string; n: number }>(
+        'SELECT name, count(*)::int AS n FROM spans WHERE trace_id = $1 GROUP BY name ORDER BY name',
+        [trace.id],
+      );
+      assert.deepEqual(
+        names.rows.map((r) => [r.name, r.n]),
+        [
+          ['embed', 1],
+          ['ocr', 1],
+          ['parse', 3],
+          ['sync', 1],
+        ],
+      );
+      const metrics = await platform.observe.renderMetrics();
+      assert.match(metrics, /groundwork_ingest_syncs_total\{source="corpus",status="partial"\} 1/);
+      assert.match(metrics, /groundwork_ingest_failures_total\{source="corpus",kind="quarantined"\} 1/);
+    });
+  });
+});

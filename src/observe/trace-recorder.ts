@@ -155,7 +155,8 @@ export function createTraceRecorder(options: TraceRecorderOptions): TraceRecorde
       if (outcome === 'refused') metrics.refusals.inc({ use_case: useCase });
       if (span.name === 'sync' || operation === 'sync') {
         const source = typeof span.attributes['groundwork.source'] === 'string' ? span.attributes['groundwork.source'] : '';
-        metrics.ingestSyncs.inc({ source, status: span.status });
+        const status = span.attributes['groundwork.sync.status'];
+        metrics.ingestSyncs.inc({ source, status: typeof status === 'string' ? status : span.status });
         if (span.status === 'error') metrics.ingestFailures.inc({ source, kind: 'sync' });
       }
     }
