@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
@@ -210,6 +213,28 @@ describe(`HTTP API infrastructure (${testStoreKind})`, () => {
       assert.equal((await h.request('/healthz')).status, 200, 'public routes are not rate limited per caller');
     } finally {
       await h.close();
+    }
+  });
+
+  test('serves the web UI from webRoot when it exists (SPA fallback), never over /v1', async () => {
+    const webRoot = mkdtempSync(join(tmpdir(), 'gw-web-'));
+    mkdirSync(join(webRoot, 'assets'));
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>Groundwork</title>');
+    writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log(1)');
+    const platform = await createTestPlatform();
+    try {
+      const { app } = createApp(platform, { webRoot });
+      const index = await app.request('http://127.0.0.1/');
+      assert.equal(index.status, 200);
+      assert.match(await index.text(), /<title>Groundwork/);
+      assert.match((await app.request('http://127.0.0.1/assets/app.js')).headers.get('content-type') ?? '', /javascript/);
+      assert.match(await (await app.request('http://127.0.0.1/traces/trc_1')).text(), /<title>Groundwork/);
+      const api = await app.request('http://127.0.0.1/v1/nope');
+      assert.equal(api.status, 404);
+      assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'route.not_found');
+      assert.equal((await app.request('http://127.0.0.1/healthz')).status, 200);
+    } finally {
+      await platform.close();
     }
   });
 
