@@ -10,6 +10,7 @@ import {
   withoutControlCharacters,
 } from '../parsed-document.ts';
 import type { ChildDocument, ParsedDocument, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
+import { cleanPdfPages } from './clean-pages.ts';
 
 type Unpdf = typeof import('unpdf');
 type PdfDocument = Awaited<ReturnType<Unpdf['getDocumentProxy']>>;
@@ -98,8 +99,8 @@ function nonWhitespaceLength(text: string): number {
 }
 
 /**
- * PDF: per-page text from the text layer (unpdf / PDF.js), one section per page with the bookmark (outline)
- * path as its heading path; title, author, subject and dates from the document info. Pages with fewer than
+ * PDF: per-page text from the text layer (unpdf / PDF.js) without running headers, footers and page numbers,
+ * one section per page with the bookmark (outline) path as its heading path; title, author, subject and dates from the document info. Pages with fewer than
  * `limits.ocr.minPageChars` characters — scanned pages, also inside otherwise digital PDFs — are rendered
  * (@napi-rs/canvas) and OCRed, only those pages. Embedded files become children. Password-protected PDFs fail
  * with `parse.encrypted`.
@@ -128,6 +129,10 @@ export const pdfParser: Parser = {
         throw corruptError(fileName, 'PDF', error);
       }
       throwIfAborted(signal, fileName);
+      // Running headers and footers come out before the OCR decision: a scanned page with a stamped text
+      // header ("Claim CL-2026-0142 – page 3") has no text of its own and must still be OCRed.
+      const cleaned = cleanPdfPages(pageTexts.map((text) => normalizeText(text)));
+      pageTexts = cleaned.pages;
       const headingPaths = await headingPathsByPage(pdf);
       const warnings: ParseWarning[] = [];
       let ocrPages = 0;
@@ -204,6 +209,7 @@ export const pdfParser: Parser = {
           modified: pdfDate(info.ModDate),
           producer: typeof info.Producer === 'string' ? oneLine(info.Producer) : undefined,
           creator: typeof info.Creator === 'string' ? oneLine(info.Creator) : undefined,
+          repeatedLinesRemoved: cleaned.removedLines || undefined,
         },
         warnings,
         children,
