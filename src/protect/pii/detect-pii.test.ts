@@ -183,3 +183,68 @@ describe('checksums', () => {
     assert.equal(isValidSsn('900', '45', '6789'), false);
   });
 });
+
+describe('detectPii: seeded random documents', () => {
+  function random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  test('finds every planted value exactly, and nothing in the noise around it', () => {
+    const next = random(7);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+    const digits = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 10)).join('');
+    const planted: Record<string, () => string> = {
+      email: () =>
+        `${pick(['dana', 'lee.o', 'k_wu', 'sam+claims'])}${digits(2)}@${pick(['example.com', 'mail.example.org', 'corp.example.co.uk'])}`,
+      phone: () =>
+        pick([`+44 20 7946 ${digits(4)}`, `(555) 2${digits(2)}-${digits(4)}`, `030 ${digits(8)}`, `+1 415 555 ${digits(4)}`]),
+      ssn: () => `${pick(['123', '456', '234', '587'])}-${pick(['12', '45', '67'])}-${pick(['6789', '1234', '4321'])}`,
+      credit_card: () => pick(['4111 1111 1111 1111', '5555-5555-5555-4444', '378282246310005', '6011111111111117']),
+      iban: () => pick(['DE89 3704 0044 0532 0130 00', 'GB29NWBK60161331926819', 'NL91ABNA0417164300']),
+    };
+    const noise = () =>
+      pick([
+        () => `${pick(vocabulary)} ${pick(vocabulary)}`,
+        () => `${digits(2)},${digits(3)} USD`,
+        () => `2026-0${1 + Math.floor(next() * 9)}-1${digits(1)}`,
+        () => `HO3-${digits(6)}`,
+        () => `CL-2026-${digits(4)}`,
+        () => `INV-${digits(6)}`,
+        () => `${digits(1)}.${digits(2)}%`,
+        () => `page ${digits(1)} of ${digits(1)}`,
+      ])();
+    const vocabulary = ['claim', 'roof', 'deductible', 'insured', 'adjuster', 'water', 'Coverage', 'A', 'limit', 'reserve'];
+    for (let doc = 0; doc < 500; doc++) {
+      let text = '';
+      const expected: PiiSpan[] = [];
+      for (let part = 0; part < 12; part++) {
+        if (next() < 0.3) {
+          const type = pick(Object.keys(planted));
+          const value = (planted[type] as () => string)();
+          // A number glued to the previous number by a space or dash is ambiguous by design ("page 2 030 1234567"
+          // and "DE89 3704 0044 0532 …" look alike), so planted digits follow words or punctuation.
+          const gluedToNumber = /\d[ -]*$/.test(text) && /^[\d(]/.test(value);
+          text += gluedToNumber ? 'Contact: ' : `${pick(['', 'Contact: ', 'ref ', '('])}`;
+          expected.push({ type, start: text.length, end: text.length + value.length });
+          text += value;
+        } else {
+          text += noise();
+        }
+        text += pick([' ', '. ', ', ', '; ', '\n', ' - ']);
+      }
+      const found = detectPii(text);
+      assert.deepEqual(
+        found.map((s) => `${s.type}:${text.slice(s.start, s.end)}`),
+        expected.map((s) => `${s.type}:${text.slice(s.start, s.end)}`),
+        text,
+      );
+    }
+  });
+});

@@ -169,26 +169,34 @@ function findEmails(text: string, out: Candidate[]): void {
 const ibanPattern = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,32}/g;
 
 function findIbans(text: string, out: Candidate[]): void {
-  for (const match of text.matchAll(ibanPattern)) {
-    const raw = match[0];
-    const start = match.index;
-    const expected = ibanLengths[raw.slice(0, 2)];
-    if (expected === undefined) continue;
-    let count = 0;
-    let endInRaw = -1;
-    for (let i = 0; i < raw.length; i++) {
-      if (raw[i] !== ' ') count++;
-      if (count === expected) {
-        endInRaw = i + 1;
-        break;
-      }
-    }
-    if (endInRaw === -1) continue;
-    const end = start + endInRaw;
-    if (/[A-Za-z0-9]/.test(text.charAt(end))) continue;
-    const compact = raw.slice(0, endInRaw).replaceAll(' ', '');
-    if (isIbanChecksumValid(compact)) out.push({ type: 'iban', start, end, priority: priority.checksum });
+  const regex = new RegExp(ibanPattern.source, ibanPattern.flags);
+  let match = regex.exec(text);
+  while (match !== null) {
+    const end = ibanEnd(text, match[0], match.index);
+    // The pattern is greedy: resume right after an accepted IBAN (a second one may follow after a space).
+    regex.lastIndex = end === undefined ? match.index + 1 : end;
+    if (end !== undefined) out.push({ type: 'iban', start: match.index, end, priority: priority.checksum });
+    match = regex.exec(text);
   }
+}
+
+/** Where the IBAN starting the run ends (by its country's length), if it is one. */
+function ibanEnd(text: string, raw: string, start: number): number | undefined {
+  const expected = ibanLengths[raw.slice(0, 2)];
+  if (expected === undefined) return undefined;
+  let count = 0;
+  let endInRaw = -1;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] !== ' ') count++;
+    if (count === expected) {
+      endInRaw = i + 1;
+      break;
+    }
+  }
+  if (endInRaw === -1) return undefined;
+  const end = start + endInRaw;
+  if (/[A-Za-z0-9]/.test(text.charAt(end))) return undefined;
+  return isIbanChecksumValid(raw.slice(0, endInRaw).replaceAll(' ', '')) ? end : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -197,35 +205,56 @@ function findIbans(text: string, out: Candidate[]): void {
 const cardPattern = /(?<![\d.,/-])\d(?:[ -]?\d){11,18}(?![\d]|[.,/-]\d)/g;
 
 function findCards(text: string, out: Candidate[]): void {
-  scanRuns(text, cardPattern, (raw, start) => {
-    const separators = raw.replace(/\d/g, '');
-    if (separators.length > 0) {
-      // One separator kind, and the first group is four digits (4-4-4-4, 4-6-5, 4-4-4-4-3 …).
-      if (new Set(separators).size > 1 || !/^\d{4}[ -]/.test(raw)) return false;
-    }
-    const digits = raw.replace(/\D/g, '');
-    if (digits.length < 13 || digits.length > 19) return false;
-    if (!hasKnownCardPrefix(digits) || !isLuhnValid(digits)) return false;
-    out.push({ type: 'credit_card', start, end: start + raw.length, priority: priority.checksum });
-    return true;
-  });
+  scanRuns(
+    text,
+    cardPattern,
+    (raw, start) => {
+      const separators = raw.replace(/\d/g, '');
+      if (separators.length > 0) {
+        // One separator kind, and the first group is four digits (4-4-4-4, 4-6-5, 4-4-4-4-3 …).
+        if (new Set(separators).size > 1 || !/^\d{4}[ -]/.test(raw)) return undefined;
+      }
+      const digits = raw.replace(/\D/g, '');
+      if (digits.length < 13 || digits.length > 19) return undefined;
+      if (!hasKnownCardPrefix(digits) || !isLuhnValid(digits)) return undefined;
+      out.push({ type: 'credit_card', start, end: start + raw.length, priority: priority.checksum });
+      return start + raw.length;
+    },
+    afterFirstSeparator,
+  );
 }
 
 /**
- * Runs a greedy "digits and separators" pattern; when a run is rejected, scanning resumes after its first
- * separator, so "Visa 13 4222222222222" or "ext 2 555-201-7788" still find the number inside the run.
+ * Runs a greedy "digits and separators" pattern; when a run is rejected, scanning resumes inside it where
+ * `restartAt` says (an index into the run, or -1 to move on), so "Visa 13 4222222222222" still finds the card.
+ * `accept` returns the end of what it accepted, or undefined.
  */
-function scanRuns(text: string, pattern: RegExp, accept: (raw: string, start: number) => boolean): void {
+function scanRuns(
+  text: string,
+  pattern: RegExp,
+  accept: (raw: string, start: number) => number | undefined,
+  restartAt: (raw: string) => number,
+): void {
   const regex = new RegExp(pattern.source, pattern.flags);
   let match = regex.exec(text);
   while (match !== null) {
     const raw = match[0];
-    if (!accept(raw, match.index)) {
-      const separator = raw.slice(1).search(/[^\d]/);
-      if (separator !== -1) regex.lastIndex = match.index + separator + 2;
+    const acceptedEnd = accept(raw, match.index);
+    if (acceptedEnd !== undefined) {
+      // The accepted value may be shorter than the run: what follows it is scanned again.
+      regex.lastIndex = acceptedEnd;
+    } else {
+      const restart = restartAt(raw);
+      if (restart > 0) regex.lastIndex = match.index + restart;
     }
     match = regex.exec(text);
   }
+}
+
+/** After the first separator: a card can follow any short number ("Visa 13 4222 …"). */
+function afterFirstSeparator(raw: string): number {
+  const separator = raw.slice(1).search(/[^\d]/);
+  return separator === -1 ? -1 : separator + 2;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -257,16 +286,45 @@ function findSsns(text: string, out: Candidate[]): void {
 //  - European national: a leading trunk 0, 9–12 digits in at least two groups (030 1234567, 06 12 34 56 78).
 // Dates, times, amounts and identifiers glued to letters ("HO3-448812", "CL-2026-0142") are not in any shape.
 
-const phoneRunPattern = /(?<![\w.+/-])(?:\+|\(\+?)?\d[\d ()./-]{5,24}\d(?![\w]|[-./]\d)/g;
+const phoneRunPattern = /(?<![\w.+/-])(?:\+|\(\+?)?\d[\d ()./-]{5,24}\d(?![\w]|[-./,]\d)/g;
 const nanpPattern = /^(?:1[ .-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}([ .-]))[2-9]\d{2}[ .-]\d{4}$/;
 const datePattern = /\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d{2}(?!\d)/;
 
 function findPhones(text: string, out: Candidate[]): void {
-  for (const match of text.matchAll(phoneRunPattern)) {
-    const raw = match[0];
-    if (isPhoneShape(raw))
-      out.push({ type: 'phone', start: match.index, end: match.index + raw.length, priority: priority.phone });
-  }
+  scanRuns(
+    text,
+    phoneRunPattern,
+    (raw, start) => {
+      // The run may have swallowed what follows a space ("030 2265243 - 5.69"): try it whole, then cut at
+      // each space from the right. Never at "-", "." or "/": "555-201-7788-99" is an identifier.
+      for (let end = raw.length; end > 0; end = raw.lastIndexOf(' ', end - 1)) {
+        // Before a cut, a trailing ". " or "- " is the sentence's punctuation, not the number's.
+        let candidate = end === raw.length ? raw : raw.slice(0, end).replace(/[\s./-]+$/, '');
+        let candidateStart = start;
+        // "(+1 415 555 0100, …)": an opening parenthesis of the prose, not of the number.
+        while (candidate.startsWith('(') && !parenthesesBalanced(candidate)) {
+          candidate = candidate.slice(1);
+          candidateStart++;
+        }
+        if (candidate.length < 7) break;
+        if (!/\d$/.test(candidate) || !isPhoneShape(candidate)) continue;
+        out.push({ type: 'phone', start: candidateStart, end: candidateStart + candidate.length, priority: priority.phone });
+        return candidateStart + candidate.length;
+      }
+      return undefined;
+    },
+    phoneRestart,
+  );
+}
+
+/**
+ * Where a number can start inside a rejected run: after a space before "(" or "+" (unambiguous openers:
+ * "Unit 4 (555) 201-7788") or after a full stop ("… 1111. 030 1234567"); never after a plain space between
+ * digits ("DE89 3704 0044 0532 …" holds no "0044 …" number).
+ */
+function phoneRestart(raw: string): number {
+  const match = /(?: (?=[(+])|\. +(?=[\d(+]))/.exec(raw.slice(1));
+  return match ? match.index + 1 + match[0].length : -1;
 }
 
 /** Cheap first test: every accepted shape starts like this (keeps rescans of digit soup linear and fast). */
@@ -276,6 +334,9 @@ function isPhoneShape(raw: string): boolean {
   if (!phonePrefix.test(raw)) return false;
   if (!parenthesesBalanced(raw) || /[ ./-]{2,}/.test(raw.replaceAll(') ', ')'))) return false;
   if (datePattern.test(raw) || /^\d{3}-\d{2}-\d{4}$/.test(raw)) return false; // dates; the SSN shape
+  // Dots separate the groups of a whole number (555.201.7788, 06.12.34.56.78) or none: with spaces or
+  // dashes they are decimals or dates next to a number ("+44 20 7946 4080 9.66%").
+  if (raw.includes('.') && /[ -]/.test(raw.replace(/^\+?\d{1,3} /, ''))) return false;
   const groups = raw.split(/[ ./()-]+/).filter((group) => group.length > 0);
   if (groups.length === 3 && /^\d{1,2}[./-]\d{1,2}[./-]\d{2}$/.test(raw)) return false; // 12/05/80
   if (raw.startsWith('+') || raw.startsWith('(+') || raw.startsWith('00')) {
