@@ -63,3 +63,12 @@ test('a CSV without a header row renders values', async () => {
   });
   assert.equal(document.sections[0]?.text, '1; 2; 3\n4; 5; 6');
 });
+
+test('years in the header row are column names', async () => {
+  const document = await parseDocument({
+    bytes: encoder.encode('Region,2025,2026\nNorth,1.2,1.3\n'),
+    fileName: 'loss-ratios.csv',
+    limits: defaultParseLimits,
+  });
+  assert.equal(document.sections[0]?.text, 'Region: North; 2025: 1.2; 2026: 1.3');
+});

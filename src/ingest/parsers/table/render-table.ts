@@ -25,7 +25,8 @@ export function detectHeaderRow(rows: readonly (readonly string[])[], scanRows =
     const enough = width <= 1 ? cells.length === 1 : cells.length >= 2 && cells.length >= width / 2;
     if (!enough) continue;
     const unique = new Set(cells.map((cell) => cell.toLowerCase())).size === cells.length;
-    if (unique && cells.every((cell) => !isValueLike(cell) && cell.length <= 80)) {
+    // Years are labels in a header ("Region, 2025, 2026"), values elsewhere.
+    if (unique && cells.every((cell) => (/^(19|20)\d\d$/.test(cell) || !isValueLike(cell)) && cell.length <= 80)) {
       // A table of only label-like rows has no header we can tell apart; require something below it.
       return index + 1 < rows.length ? index : -1;
     }
