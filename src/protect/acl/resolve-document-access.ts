@@ -89,9 +89,19 @@ interface ResolvedIdentity {
   readonly alias?: string;
 }
 
-function aliasIndex(aclMap: AclMap | undefined): Map<string, { key: string; principals: readonly string[] }> {
-  const index = new Map<string, { key: string; principals: readonly string[] }>();
-  for (const [key, principals] of Object.entries(aclMap?.aliases ?? {})) index.set(key.trim().toLowerCase(), { key, principals });
+type AliasIndex = Map<string, { key: string; principals: readonly string[] }>;
+const aliasCache = new WeakMap<AclMap, AliasIndex>();
+const noAliases: AliasIndex = new Map();
+
+/** Alias keys folded for lookup; built once per map (a sync resolves every document with the same map). */
+function aliasIndex(aclMap: AclMap | undefined): AliasIndex {
+  if (!aclMap) return noAliases;
+  let index = aliasCache.get(aclMap);
+  if (!index) {
+    index = new Map();
+    for (const [key, principals] of Object.entries(aclMap.aliases)) index.set(key.trim().toLowerCase(), { key, principals });
+    aliasCache.set(aclMap, index);
+  }
   return index;
 }
 
