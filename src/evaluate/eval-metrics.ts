@@ -8,7 +8,8 @@ import type { MetricSummary } from './types.ts';
  * feature's trec_eval definitions: `ndcg@K`, `recall@K`, `precision@K`, `mrr@K`, `map` (cut at the run's
  * depth). Answer metrics: `citation_precision`, `citation_recall` (cited documents vs relevant documents),
  * `exact_match` and `token_f1` (SQuAD normalisation) against the reference answer, `groundedness`
- * (offline checker over the cited chunks' text), `refusal_accuracy` (refused exactly when the case expects
+ * (offline checker over the cited chunks' text), `judge_correctness` and `judge_faithfulness` (only with
+ * a judge model), `refusal_accuracy` (refused exactly when the case expects
  * it). Per case also `latency_ms` and, when known, `cost_usd`. A metric that does not apply to a case
  * (no relevant documents, no reference answer) is absent for it, never 0.
  */
@@ -21,6 +22,8 @@ const plainMetrics = [
   'exact_match',
   'token_f1',
   'groundedness',
+  'judge_correctness',
+  'judge_faithfulness',
   'refusal_accuracy',
   'latency_ms',
   'cost_usd',

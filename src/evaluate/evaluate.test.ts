@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { MockLanguageModelV4 } from 'ai/test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { callerWithPrincipals, localOperator, type SpanRecord } from '../core/index.ts';
 import { extractiveAsk, seedCorpus } from './fixtures/corpus.ts';
@@ -9,6 +10,7 @@ import {
   checkDrift,
   collectCandidates,
   compareRuns,
+  createJudge,
   type EvalSearch,
   importDataset,
   labelRun,
@@ -252,6 +254,48 @@ describe(`evaluate (${testStoreKind})`, () => {
     const refusal = run.metrics.refusal_accuracy;
     assert.ok(refusal?.samples, 'spread over samples is reported');
     assert.ok((refusal?.samples?.max ?? 0) > (refusal?.samples?.min ?? 0));
+  });
+
+  test('a judge model grades correctness and faithfulness through structured output', async () => {
+    const prompts: string[] = [];
+    const model = new MockLanguageModelV4({
+      provider: 'mock',
+      modelId: 'judge-1',
+      doGenerate: async (options) => {
+        prompts.push(JSON.stringify(options.prompt));
+        return {
+          content: [{ type: 'text', text: '{"correctness": 0.5, "faithfulness": 1, "reason": "partly"}' }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {
+            inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+            outputTokens: { total: 5, text: 5, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      },
+    });
+    const chunkText = async (id: string) =>
+      (await platform.db.query<{ text: string }>('SELECT text FROM chunks WHERE id = $1', [id])).rows[0]?.text ?? '';
+    const run = await runEvaluation(
+      {
+        db: platform.db,
+        tracer: platform.tracer,
+        events: platform.events,
+        clock: platform.clock,
+        search,
+        ask: extractiveAsk(search, chunkText),
+        judge: createJudge(model),
+      },
+      { dataset: 'policies@1', mode: 'answer', caller: localOperator, depth: 10 },
+    );
+    const fire = run.results.find((r) => r.externalId === 'fire');
+    assert.equal(fire?.metrics.judge_correctness, 0.5);
+    assert.equal(fire?.metrics.judge_faithfulness, 1);
+    assert.equal(run.results.find((r) => r.externalId === 'luggage')?.metrics.judge_correctness, undefined, 'no reference');
+    assert.ok(
+      prompts.some((p) => p.includes('500000 dollars')),
+      'the cited text reaches the judge',
+    );
   });
 
   test('compare: a worse retriever is significantly worse; labels name baselines', async () => {

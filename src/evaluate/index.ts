@@ -54,6 +54,7 @@ export {
 } from './eval-metrics.ts';
 export { evaluateGates, type Gate, type GateOperator, type GateOutcome, parseGate } from './gates.ts';
 export { isClaimSupported, offlineGroundedness, splitSentences } from './groundedness.ts';
+export { createJudge, type EvalJudge, type JudgeInput, type JudgeVerdict } from './judge.ts';
 export { type BootstrapInterval, pairedBootstrap, seededRandom } from './paired-bootstrap.ts';
 export { type ParsedCases, parseBeirCases, parseCsvCases, parseCsvRecords, parseJsonlCases } from './parse-dataset.ts';
 export { type EvaluationReport, type ReportFormat, renderJUnit, renderMarkdown, renderReport } from './reports.ts';

@@ -22,6 +22,7 @@ import {
   tokenF1,
 } from './eval-metrics.ts';
 import { offlineGroundedness } from './groundedness.ts';
+import type { EvalJudge } from './judge.ts';
 import type {
   CaseResult,
   EvalAnswer,
@@ -59,6 +60,8 @@ export interface RunEvaluationDeps {
   readonly search?: EvalSearch;
   /** Answers; required for answer runs. */
   readonly ask?: EvalAsk;
+  /** Optional judge model (correctness and faithfulness); absent: offline metrics only. */
+  readonly judge?: EvalJudge;
   /** Defaults to the offline lexical+numeric checker. */
   readonly groundedness?: GroundednessCheck;
   readonly ids?: IdGenerator;
@@ -337,7 +340,18 @@ async function runCase(
             metrics.exact_match = exactMatch(response.answer, evalCase.referenceAnswer);
             metrics.token_f1 = tokenF1(response.answer, evalCase.referenceAnswer);
           }
-          metrics.groundedness = groundedness(response.answer, await citedTexts(deps.db, response.citations));
+          const citedPassages = await citedTexts(deps.db, response.citations);
+          metrics.groundedness = groundedness(response.answer, citedPassages);
+          if (deps.judge) {
+            const verdict = await deps.judge({
+              question: evalCase.question,
+              answer: response.answer,
+              referenceAnswer: evalCase.referenceAnswer,
+              citedTexts: citedPassages.map((c) => c.text),
+            });
+            metrics.judge_faithfulness = verdict.faithfulness;
+            if (verdict.correctness !== undefined) metrics.judge_correctness = verdict.correctness;
+          }
         } else if (evalCase.referenceAnswer) {
           metrics.exact_match = 0;
           metrics.token_f1 = 0;

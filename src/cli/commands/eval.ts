@@ -8,6 +8,7 @@ import {
   acceptCandidate,
   collectCandidates,
   compareRuns,
+  createJudge,
   type EvaluationReport,
   evaluateGates,
   importDataset,
@@ -127,6 +128,7 @@ interface RunOptions {
   failIf?: string[];
   reportFormat?: ReportFormat;
   out?: string;
+  judge?: string;
 }
 
 type CliPlatform = Awaited<ReturnType<CommandContext['platform']>>;
@@ -163,6 +165,7 @@ async function answerPort(platform: CliPlatform, useCaseName: string | undefined
   const model = useCase?.model ?? platform.config.models.chat ?? 'extractive';
   return {
     ask,
+    models,
     snapshot: { useCaseSettings: useCase ?? null, promptVersion: promptVersion(useCase?.prompt), model },
   };
 }
@@ -222,6 +225,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
     .argument('<dataset>', 'dataset name (latest version), name@version, or id')
     .addOption(new Option('--mode <mode>', 'what to evaluate').choices(['retrieval', 'answer']).default('retrieval'))
     .option('--use-case <name>', 'use case to answer with (answer mode)')
+    .option(
+      '--judge <model>',
+      'judge model "provider:model" for judge_correctness / judge_faithfulness (answer mode; sends answers and cited text to it)',
+    )
     .option('--depth <n>', 'documents retrieved per case (MAP is cut here)', positiveInt(1000), 100)
     .option('--repeat <n>', 'samples per case for answer runs (reports the spread)', positiveInt(50), 1)
     .option('--label <label>', 'label the run (repeatable), e.g. baseline', collect)
@@ -244,6 +251,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             clock: platform.clock,
             search: (request) => platform.retriever.search(request),
             ...(answering ? { ask: answering.ask } : {}),
+            ...(answering && options.judge ? { judge: createJudge(answering.models.chat(options.judge)) } : {}),
           },
           {
             dataset,
