@@ -396,6 +396,8 @@ function generate(model: LanguageModelV4, system: string, prompt: string, useCas
     temperature: useCase.temperature,
     maxOutputTokens: useCase.maxOutputTokens,
     maxRetries: 1,
+    // Errors arrive as `error` parts of the stream and become answer.model_failed; no console logging.
+    onError: () => {},
     ...(signal ? { abortSignal: signal } : {}),
   });
 }
@@ -414,7 +416,8 @@ function groundedness(tracer: Tracer, root: ActiveSpan, text: string, passages: 
 
 function modelFailure(model: ModelDescription, error: unknown): GroundworkError {
   const message = error instanceof Error ? error.message : String(error);
-  const status = (error as { statusCode?: unknown })?.statusCode;
+  const failure = error as { statusCode?: unknown; lastError?: { statusCode?: unknown } } | undefined;
+  const status = failure?.statusCode ?? failure?.lastError?.statusCode;
   return new GroundworkError('answer.model_failed', `The model ${model.ref} failed: ${message}`, {
     category: 'unavailable',
     isRetryable: status === undefined || status === 429 || (typeof status === 'number' && status >= 500),

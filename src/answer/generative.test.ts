@@ -254,6 +254,43 @@ describe(`answer: generative mode (${testStoreKind})`, () => {
     );
   });
 
+  test('a failing provider surfaces as answer.model_failed (retryable), with failed spans and no secret', async () => {
+    const server = await startOpenAICompatibleServer({ chat: () => ({ text: '', status: 503 }) });
+    try {
+      const config = configSchema.parse({
+        models: {
+          providers: { flaky: { type: 'openai-compatible', baseUrl: server.baseUrl, apiKeyEnv: 'FLAKY_KEY' } },
+          chat: 'flaky:m',
+        },
+      });
+      const models = createModelResolver({ config: config.models, secrets: () => 'sk-very-secret' });
+      const answerer = createAnswerer({
+        db,
+        retriever: createRetriever({ db, config: config.retrieval, tracer }),
+        models,
+        tracer,
+      });
+      const before = spans.length;
+      await assert.rejects(
+        answerer.ask({ question: 'What is the deductible for water damage under HO-3?', caller: callerWithPrincipals([staff]) }),
+        (e: unknown) =>
+          e instanceof GroundworkError &&
+          e.code === 'answer.model_failed' &&
+          e.isRetryable &&
+          e.category === 'unavailable' &&
+          !e.message.includes('sk-very-secret'),
+      );
+      const failed = spans
+        .slice(before)
+        .filter((s) => s.status === 'error')
+        .map((s) => s.name);
+      assert.deepEqual(failed.sort(), ['answer', 'generate']);
+      assert.ok(server.requests.length >= 1);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('through a real HTTP call to a loopback OpenAI-compatible server (streamed), recording what was sent', async () => {
     const server = await startOpenAICompatibleServer({
       chat: (body) => {
