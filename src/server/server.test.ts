@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { type GroundworkConfigInput, type GroundworkError, type Role, roles } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
-import { createApiKey, listAudit, verifyAuditChain } from '../govern/index.ts';
+import { createApiKey, hasScope, listAudit, verifyAuditChain } from '../govern/index.ts';
 import { assertBindAllowed, createApp, defineRoute, type GroundworkApp, type RouteDefinition } from './index.ts';
 
 interface Harness {
@@ -264,6 +264,29 @@ describe(`HTTP API infrastructure (${testStoreKind})`, () => {
 });
 
 describe(`keys and audit over HTTP: roles × routes (${testStoreKind})`, () => {
+  test('every route × every role: 403 exactly when the role lacks the route scope (checked before validation)', async () => {
+    const h = await harness({ server: { rateLimit: { requestsPerSecond: 0 } } });
+    try {
+      for (const route of h.built.routes) {
+        if (route.scope === 'public') continue;
+        const path = route.path.replace(/:([A-Za-z0-9_]+)/g, 'zz');
+        for (const role of roles) {
+          const init: RequestInit = { method: route.method.toUpperCase() };
+          if (route.method !== 'get' && route.method !== 'delete')
+            Object.assign(init, json({}), { method: route.method.toUpperCase() });
+          const response = await h.request(path, { ...init, token: h.tokens[role] });
+          const allowed = hasScope({ id: role, role, principals: [], seesEverything: false }, route.scope);
+          if (allowed)
+            assert.ok(![401, 403].includes(response.status), `${role} ${route.method} ${route.path}: ${response.status}`);
+          else assert.equal(response.status, 403, `${role} ${route.method} ${route.path}`);
+          await response.body?.cancel();
+        }
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   test('only admins manage keys and read the audit log; every denial is audited', async () => {
     const h = await harness();
     try {

@@ -1,6 +1,7 @@
 import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
 import { answerRoutes } from './answer-routes.ts';
+import { evaluateRoutes } from './evaluate-routes.ts';
 import { governRoutes } from './govern-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
@@ -18,5 +19,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): Rou
     ...ingestRoutes(deps),
     ...answerRoutes(),
     ...promptRoutes(),
+    ...evaluateRoutes(),
   ];
 }
