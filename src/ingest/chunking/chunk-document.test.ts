@@ -113,6 +113,14 @@ function checkInvariants(
     assert.ok(chunk.pageStart >= lastPage, `pages go backwards at chunk ${chunk.ordinal}`);
     lastPage = chunk.pageStart;
   }
+  // overlapLength marks exactly the repeated text: it ends the previous chunk, and the rest is new.
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as ChunkDraft;
+    if (chunk.overlapLength === 0) continue;
+    const repeated = chunk.text.slice(chunk.contextLength, chunk.contextLength + chunk.overlapLength).trimEnd();
+    assert.ok((chunks[i - 1] as ChunkDraft).text.endsWith(repeated), `chunk ${i}: overlap is not the end of chunk ${i - 1}`);
+    assert.ok(estimateTokens(repeated) <= overlap);
+  }
   // Overlap between consecutive chunks of one section is at most overlapTokens (and none in tables).
   for (let i = 1; i < chunks.length; i++) {
     const [previous, current] = [chunks[i - 1] as ChunkDraft, chunks[i] as ChunkDraft];

@@ -69,6 +69,12 @@ export interface ChunkDraft {
   readonly kind: 'text' | 'table' | 'notes';
   /** Characters at the start of `text` that are the heading line and its blank line (0 when there is none). */
   readonly contextLength: number;
+  /**
+   * Characters after the heading line that repeat the end of the previous chunk (the overlap); 0 for the
+   * first chunk of a section. `text.slice(contextLength + overlapLength)` is new text: count things there
+   * (PII per document, say) to count each occurrence once.
+   */
+  readonly overlapLength: number;
   /** The input text this chunk covers (for highlighting and for checking coverage). */
   readonly sourceSpans: readonly ChunkSourceSpan[];
 }
@@ -494,6 +500,7 @@ function toDraft(ordinal: number, title: string | undefined, pieces: readonly Pi
     contentHash: chunkContentHash(text),
     kind: pieces[0]?.section.kind ?? 'text',
     contextLength,
+    overlapLength: pieces.length === 1 && pieces[0] && !pieces[0].header ? pieces[0].newStart - pieces[0].start : 0,
     sourceSpans,
   };
 }
