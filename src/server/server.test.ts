@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { z } from 'zod';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { type GroundworkConfigInput, type GroundworkError, type Role, roles } from '../core/index.ts';
@@ -118,6 +121,38 @@ describe(`HTTP API infrastructure (${testStoreKind})`, () => {
       await assertBindAllowed('0.0.0.0', h.built.authenticator);
     } finally {
       await h.close();
+    }
+  });
+
+  test('OIDC bearer tokens from auth.oidc become callers with mapped roles and principals', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
+    const idp = createServer((_req, res) =>
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
+    );
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    const h = await harness(
+      { auth: { oidc: { issuer, audience: 'groundwork', jwksUrl: `${issuer}/jwks`, roleMapping: { 'gw-admins': 'admin' } } } },
+      { keys: false },
+    );
+    try {
+      const token = await new SignJWT({ email: 'eve@x.test', groups: ['claims', 'gw-admins'] })
+        .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+        .setIssuer(issuer)
+        .setAudience('groundwork')
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const me = await h.request('/v1/me', { token });
+      assert.equal(me.status, 200);
+      const body = (await me.json()) as { id: string; role: string; principals: string[] };
+      assert.deepEqual(body, { ...body, id: 'user:eve@x.test', role: 'admin' });
+      assert.ok(body.principals.includes('group:claims'));
+      assert.equal((await h.request('/v1/me')).status, 401, 'with OIDC configured, credentials are always required');
+      assert.equal((await h.request('/v1/me', { token: `${token}x` })).status, 401);
+    } finally {
+      await h.close();
+      idp.close();
     }
   });
 
