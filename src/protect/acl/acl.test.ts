@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import picomatch from 'picomatch';
 import type { GroundworkError } from '../../core/index.ts';
 import {
   explainAccess,
@@ -220,6 +221,55 @@ describe('resolveDocumentAccess', () => {
       'i.yaml',
     );
     assert.deepEqual(resolveDocumentAccess({ aclMap: insensitive.aclMap, path: 'CLAIMS/a.txt' }).principals, ['group:claims']);
+  });
+
+  test('the literal-folder prefilter never changes what a glob matches', () => {
+    const globs = [
+      'claims/**',
+      'claims/*.txt',
+      'claims',
+      'claims/**/*.pdf',
+      'a/b/c.txt',
+      '**/*.md',
+      '*.md',
+      '{a,b}/**',
+      'Claims/**',
+      '.hidden/**',
+      'x/[ab]/**',
+      'claims?/**',
+    ];
+    const paths = [
+      'claims',
+      'claims/a.txt',
+      'claims/2026/b.pdf',
+      'claimsX/a.txt',
+      'a/b/c.txt',
+      'readme.md',
+      'docs/readme.md',
+      'a/x',
+      'b/y/z',
+      'CLAIMS/a.txt',
+      '.hidden/f',
+      'x/a/1',
+      'x/c/1',
+      'claims2/f',
+    ];
+    for (const ignoreCase of [false, true]) {
+      for (const glob of globs) {
+        const { aclMap: single } = parseAclMap(
+          JSON.stringify({ ignoreCase, rules: [{ match: glob, principals: ['group:x'] }] }),
+          'm.json',
+        );
+        const reference = picomatch(glob, { dot: true, nocase: ignoreCase });
+        for (const path of paths) {
+          assert.equal(
+            resolveDocumentAccess({ aclMap: single, path }).principals.length > 0,
+            reference(path),
+            `${glob} ${path} ${ignoreCase}`,
+          );
+        }
+      }
+    }
   });
 
   test('the default applies when no rule matches', () => {

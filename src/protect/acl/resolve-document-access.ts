@@ -78,7 +78,20 @@ const matcherCache = new WeakMap<AclMap, ((path: string) => boolean)[]>();
 function ruleMatchers(aclMap: AclMap): ((path: string) => boolean)[] {
   let matchers = matcherCache.get(aclMap);
   if (!matchers) {
-    matchers = aclMap.rules.map((rule) => picomatch([...rule.match], { dot: true, nocase: aclMap.ignoreCase }));
+    matchers = aclMap.rules.map((rule) => {
+      const matches = picomatch([...rule.match], { dot: true, nocase: aclMap.ignoreCase });
+      // Most globs start with a literal folder ("claims/2026/**"): a prefix test skips the regex for every
+      // path outside it, which keeps large maps (hundreds of rules) cheap per document.
+      const bases = rule.match.map((glob) => {
+        const scanned = picomatch.scan(glob);
+        return scanned.negated ? '' : aclMap.ignoreCase ? scanned.base.toLowerCase() : scanned.base;
+      });
+      if (bases.some((base) => base === '')) return matches;
+      return (path: string) => {
+        const candidate = aclMap.ignoreCase ? path.toLowerCase() : path;
+        return bases.some((base) => candidate === base || candidate.startsWith(`${base}/`)) && matches(path);
+      };
+    });
     matcherCache.set(aclMap, matchers);
   }
   return matchers;
