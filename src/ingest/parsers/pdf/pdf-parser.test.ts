@@ -80,10 +80,12 @@ test('in a mixed PDF only the page without a text layer is OCRed', async () => {
     { text: ['Field report cover page with a proper text layer.'] },
     { scanned: [ocrSentence] },
     { text: ['Adjuster signature page with a proper text layer.'] },
+    { text: ['4'] },
   ]);
   const document = await parseDocument({ bytes, fileName: 'field-report.pdf', limits: defaultParseLimits });
+  // Page 4 has no image (a page number only): nothing for OCR to read, so it is not OCRed.
   assert.equal(document.stats.ocrPages, 1);
-  assert.equal(document.stats.pages, 3);
+  assert.equal(document.stats.pages, 4);
   const page2 = document.sections.find((section) => section.pageStart === 2);
   for (const word of ['Water', 'damage', 'claims', 'reported', '24', 'hours'])
     assert.ok(page2?.text.includes(word), `"${word}" not in ${page2?.text}`);
@@ -96,7 +98,7 @@ test('in a mixed PDF only the page without a text layer is OCRed', async () => {
   assert.equal(withoutOcr.stats.ocrPages, 0);
   assert.deepEqual(
     withoutOcr.sections.map((section) => section.pageStart),
-    [1, 3],
+    [1, 3, 4],
   );
   assert.deepEqual(
     withoutOcr.warnings.map((warning) => [warning.code, warning.page]),

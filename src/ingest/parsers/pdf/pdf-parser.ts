@@ -140,11 +140,11 @@ export const pdfParser: Parser = {
       for (let index = 0; index < pdf.numPages; index++) {
         const page = index + 1;
         let text = normalizeText(pageTexts[index] ?? '');
-        if (nonWhitespaceLength(text) < limits.ocr.minPageChars) {
+        if (nonWhitespaceLength(text) < limits.ocr.minPageChars && (await hasPicture(unpdf, pdf, page))) {
           if (!limits.ocr.enabled) {
             warnings.push({
               code: 'ocr.disabled',
-              message: `Page ${page} has no text layer and OCR is disabled; it was left empty.`,
+              message: `Page ${page} shows an image but has no text layer, and OCR is disabled; it was left empty.`,
               page,
             });
           } else {
@@ -184,7 +184,7 @@ export const pdfParser: Parser = {
         }
         if (text) sections.push({ headingPath: headingPaths[index] ?? [], text, kind: 'text', pageStart: page, pageEnd: page });
       }
-      if (sections.length === 0 && !limits.ocr.enabled && pdf.numPages > 0) {
+      if (sections.length === 0 && warnings.some((warning) => warning.code === 'ocr.disabled')) {
         throw emptyError(
           fileName,
           'the PDF has no text layer (it looks scanned) and OCR is disabled',
@@ -232,6 +232,38 @@ async function attachments(pdf: PdfDocument): Promise<ChildDocument[]> {
     children.push({ name, path: `attachments/${name}`, bytes: new Uint8Array(content) });
   }
   return children;
+}
+
+/** Paths (vector drawing operations) above which a page may be text drawn as outlines, worth OCRing. */
+const outlinedTextPaths = 50;
+
+/**
+ * Whether a page without a text layer shows anything OCR could read: an image, or enough vector paths to be
+ * text converted to outlines. Blank pages and pages with a rule or a logo are not worth a second of OCR.
+ */
+async function hasPicture(unpdf: Unpdf, pdf: PdfDocument, pageNumber: number): Promise<boolean> {
+  try {
+    const { OPS } = await unpdf.getResolvedPDFJS();
+    const imageOps = new Set([
+      OPS.paintImageXObject,
+      OPS.paintInlineImageXObject,
+      OPS.paintImageMaskXObject,
+      OPS.paintImageXObjectRepeat,
+      OPS.paintImageMaskXObjectGroup,
+      OPS.paintInlineImageXObjectGroup,
+      OPS.paintImageMaskXObjectRepeat,
+    ]);
+    const { fnArray } = await (await pdf.getPage(pageNumber)).getOperatorList();
+    let paths = 0;
+    for (const op of fnArray) {
+      if (imageOps.has(op)) return true;
+      if (op === OPS.constructPath && ++paths >= outlinedTextPaths) return true;
+    }
+    return false;
+  } catch {
+    // When in doubt, OCR.
+    return true;
+  }
 }
 
 /** Renders one page and OCRs it; a page that cannot be rendered or read comes back as the Error. */
