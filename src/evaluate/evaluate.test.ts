@@ -412,6 +412,34 @@ describe(`evaluate (${testStoreKind})`, () => {
     assert.deepEqual(executed, ['monthly']);
   });
 
+  test('schedules run on the real job queue (pg-boss)', async () => {
+    const boss = await platform.jobs.boss();
+    const executed: string[] = [];
+    const schedules = [
+      {
+        name: 'nightly',
+        dataset: 'policies',
+        cron: '0 2 * * *',
+        mode: 'retrieval' as const,
+        metrics: ['ndcg@10'],
+        dropThreshold: 0.05,
+      },
+    ];
+    await registerEvaluationSchedules(boss, schedules, async (s) => {
+      executed.push(s.name);
+    });
+    const stored = await boss.getSchedules();
+    assert.deepEqual(
+      stored.map((s) => [s.name, s.cron, s.key]),
+      [['evaluation-scheduled-run', '0 2 * * *', 'nightly']],
+    );
+    // What the cron monitor sends when the schedule is due.
+    await boss.send('evaluation-scheduled-run', { schedule: 'nightly' });
+    const deadline = Date.now() + 20_000;
+    while (executed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(executed, ['nightly']);
+  });
+
   test('production candidates from negative feedback: list by principals, accept into a new version, reject', async () => {
     const db = platform.db;
     const trace = async (id: string, question: string, principals: string[]) => {
