@@ -12,9 +12,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAnswerer } from '../src/answer/index.ts';
+import {
+  assembleContext,
+  buildSystemPrompt,
+  buildUserPrompt,
+  checkGroundedness,
+  cleanCitations,
+  createAnswerer,
+  extractiveAnswer,
+  profileQuestion,
+  resolveCitations,
+  retrievalEvidence,
+} from '../src/answer/index.ts';
 import { callerWithPrincipals, configSchema, createEventBus, createTracer, type SpanRecord } from '../src/core/index.ts';
 import { createModelResolver } from '../src/models/index.ts';
+import { createRedactionSession, decideEgress, redactText } from '../src/protect/index.ts';
 import { createRetriever, prepareRetrieval } from '../src/retrieve/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { startOpenAICompatibleServer } from '../test/helpers/openai-compatible-server.ts';
@@ -175,6 +187,7 @@ async function main() {
       const model: number[] = [];
       const retrieve: number[] = [];
       const own: number[] = [];
+      const gaps = { beforeRetrieve: [] as number[], betweenRetrieveAndModel: [] as number[], afterModel: [] as number[] };
       let refused = 0;
       for (const q of questions) {
         const answer = await answerer.ask({ ...q, useCase });
@@ -191,6 +204,11 @@ async function main() {
         const retrieveMs = retrieval ? retrieval.endTime - retrieval.startTime : 0;
         if (retrieval) retrieve.push(retrieveMs);
         own.push(rootMs - modelMs - retrieveMs);
+        if (root && retrieval && generate) {
+          gaps.beforeRetrieve.push(retrieval.startTime - root.startTime);
+          gaps.betweenRetrieveAndModel.push(generate.startTime - retrieval.endTime);
+          gaps.afterModel.push(root.endTime - generate.endTime);
+        }
         spans.length = 0;
       }
       return {
@@ -199,12 +217,55 @@ async function main() {
         overheadMs: { p50: percentile(overhead, 50), p95: percentile(overhead, 95) },
         retrieveMs: retrieve.length > 0 ? { p50: percentile(retrieve, 50), p95: percentile(retrieve, 95) } : undefined,
         answerOwnMs: { p50: percentile(own, 50), p95: percentile(own, 95) },
+        ...(gaps.afterModel.length > 0
+          ? {
+              answerOwnBreakdownP50: {
+                beforeRetrieve: percentile(gaps.beforeRetrieve, 50),
+                betweenRetrieveAndModel: percentile(gaps.betweenRetrieveAndModel, 50),
+                afterModel: percentile(gaps.afterModel, 50),
+              },
+            }
+          : {}),
         modelCallMs: { p50: percentile(model, 50), p95: percentile(model, 95) },
         totalMs: { p50: percentile(total, 50), p95: percentile(total, 95) },
       };
     };
     const generative = await run('default');
     const extractive = await run('bench-extractive');
+
+    // Groundwork's own CPU work after retrieval, without the store or the model: egress decision, question
+    // redaction, assembly, prompt, citation cleaning, groundedness, confidence evidence, and an extractive
+    // answer — over the real hits of each question, repeated to get stable timings.
+    const providerConfig = models.describe('loopback:bench-model').providerConfig;
+    const external = { ...providerConfig, trusted: false };
+    const pipeline: number[] = [];
+    for (const q of questions) {
+      const { hits } = await retriever.search({ query: q.question, caller: q.caller, k: 8 });
+      const reply = 'The deductible is $1,000 per occurrence [1]. Other conditions of the form apply [2].';
+      const repeats = 20;
+      const started = performance.now();
+      for (let r = 0; r < repeats; r++) {
+        const session = createRedactionSession();
+        const egress = decideEgress({
+          provider: external,
+          items: hits.map((h) => ({ id: h.chunkId, sensitivity: h.sensitivity, text: h.text, piiSpans: h.pii })),
+          session,
+        });
+        const question = redactText(q.question, { session }).text;
+        const sendable = new Map(egress.items.map((i) => [i.id, i.text ?? '']));
+        const assembled = assembleContext(hits, { budgetTokens: 15_000, textOf: (h) => sendable.get(h.chunkId) ?? '' });
+        buildSystemPrompt(undefined, 'concise');
+        buildUserPrompt(assembled.passages, question);
+        const profile = profileQuestion(question, assembled.passages);
+        retrievalEvidence(profile, assembled.passages);
+        extractiveAnswer(profile, assembled.passages, 'concise');
+        const cleaned = cleanCitations(reply, (n) => n <= assembled.passages.length);
+        checkGroundedness(cleaned.text, assembled.passages);
+        resolveCitations(cleaned.used, assembled.passages);
+      }
+      pipeline.push((performance.now() - started) / repeats);
+    }
+    const ownCpu = { p50: percentile(pipeline, 50), p95: percentile(pipeline, 95) };
     const result = {
       store: db.mode,
       lexicalEngine: db.capabilities.pgTextSearch ? 'pg_textsearch (auto)' : 'portable',
@@ -212,8 +273,10 @@ async function main() {
       callerVisibleShare: 0.1,
       insertSeconds: Math.round(insertSeconds),
       indexSeconds: Math.round(prepareSeconds),
+      loadAverage1m: (await import('node:os')).loadavg()[0],
       generative,
       extractive,
+      answerPipelineCpuMs: ownCpu,
     };
     console.log(JSON.stringify(result, null, 2));
   } finally {

@@ -136,6 +136,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         'groundwork.mode': model ? 'generative' : 'extractive',
       });
 
+      // The budget check runs alongside retrieval (it only matters when a model is called; awaited there).
+      const budgetCheck = model ? checkBudget(deps.db, useCase.name) : undefined;
+      budgetCheck?.catch(() => {}); // observed where it is awaited; never an unhandled rejection
       const filters = await filtersFor(deps.db, useCase);
       const result = await deps.retriever.search({
         query: question,
@@ -298,7 +301,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       }
 
       // Budget before spending: throws budget.exhausted (category limit) when the use case's budget blocks.
-      const budget = await checkBudget(deps.db, useCase.name);
+      const budget = await (budgetCheck ?? checkBudget(deps.db, useCase.name));
       if (budget.state !== 'none') root.setAttributes({ 'groundwork.budget.state': budget.state });
       const prompt = versioned
         ? buildVersionedUserPrompt(versioned.template, assembled.passages, safeQuestion.text, useCase.name)
