@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { Caller } from '../../core/index.ts';
-import { type AclMap, normaliseSourcePath } from './acl-map.ts';
+import { type AclMap, type AclRule, normaliseSourcePath } from './acl-map.ts';
 import { tryParsePrincipal } from './principal.ts';
 
 /**
@@ -87,9 +87,13 @@ function ruleMatchers(aclMap: AclMap): ((path: string) => boolean)[] {
         return scanned.negated ? '' : aclMap.ignoreCase ? scanned.base.toLowerCase() : scanned.base;
       });
       if (bases.some((base) => base === '')) return matches;
+      const folders = bases.map((base) => `${base}/`);
+      // Called with the path already lower-cased when the map ignores case.
       return (path: string) => {
-        const candidate = aclMap.ignoreCase ? path.toLowerCase() : path;
-        return bases.some((base) => candidate === base || candidate.startsWith(`${base}/`)) && matches(path);
+        for (let i = 0; i < bases.length; i++) {
+          if (path === bases[i] || path.startsWith(folders[i] as string)) return matches(path);
+        }
+        return false;
       };
     });
     matcherCache.set(aclMap, matchers);
@@ -152,9 +156,14 @@ export function resolveDocumentAccess(input: ResolveDocumentAccessInput): Docume
 
   const matchedRules: { ruleIndex: number; match: readonly string[]; inherit: boolean; applied: boolean }[] = [];
   const matchers = aclMap ? ruleMatchers(aclMap) : [];
-  aclMap?.rules.forEach((rule, ruleIndex) => {
-    if (matchers[ruleIndex]?.(path)) matchedRules.push({ ruleIndex, match: rule.match, inherit: rule.inherit, applied: false });
-  });
+  const rules = aclMap?.rules ?? [];
+  // With ignoreCase every matcher would lower-case the path again: do it once.
+  const matchPath = aclMap?.ignoreCase ? path.toLowerCase() : path;
+  for (let ruleIndex = 0; ruleIndex < rules.length; ruleIndex++) {
+    const rule = rules[ruleIndex] as AclRule;
+    if (matchers[ruleIndex]?.(matchPath))
+      matchedRules.push({ ruleIndex, match: rule.match, inherit: rule.inherit, applied: false });
+  }
 
   let decidedBy: AccessExplanation['decidedBy'];
   let grants: AccessGrant[] = [];
