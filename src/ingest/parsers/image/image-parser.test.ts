@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { ocrSentence, textImagePng, textImageTiff } from '../fixtures/generate-fixtures.ts';
+import { ocrSentence, rotatedTextImagePng, textImagePng, textImageTiff } from '../fixtures/generate-fixtures.ts';
 import { terminateSharedOcr } from '../ocr/ocr-engine.ts';
 import { defaultParseLimits, parseDocument } from '../parse-document.ts';
 import { parserContract } from '../parser.contract.ts';
@@ -53,4 +53,18 @@ test('a damaged image fails with parse.corrupt; images without OCR fail with par
     }),
     { code: 'parse.empty' },
   );
+});
+
+test('a page scanned sideways is turned upright and read', async () => {
+  const document = await parseDocument({
+    bytes: await rotatedTextImagePng([ocrSentence]),
+    fileName: 'sideways.png',
+    limits: defaultParseLimits,
+  });
+  const text = (document.sections[0]?.text ?? '').toLowerCase();
+  for (const word of ['water', 'damage', 'claims', 'reported', 'hours'])
+    assert.ok(text.includes(word), `"${word}" not recognised in ${text}`);
+  const rotated = document.warnings.find((warning) => warning.code === 'ocr.rotated');
+  assert.ok(rotated, 'expected an ocr.rotated warning');
+  assert.match(rotated.message, /270°/);
 });

@@ -1,5 +1,6 @@
 import { type GroundworkError, isGroundworkError } from '../../../core/index.ts';
 import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { recognizeUpright, type UprightOcrResult } from '../ocr/recognize-upright.ts';
 import { corruptError, emptyError, throwIfAborted } from '../parse-errors.ts';
 import { buildDocument, normalizeText, titleFromFileName } from '../parsed-document.ts';
 import type { ParsedDocument, ParseInput, Parser, ParseWarning } from '../parser.ts';
@@ -17,9 +18,9 @@ export const imageParser: Parser = {
       );
     }
     throwIfAborted(input.signal, input.fileName);
-    let result: { text: string; confidence: number };
+    let result: UprightOcrResult;
     try {
-      result = await sharedOcrEngine().recognize(input.bytes);
+      result = await recognizeUpright(sharedOcrEngine(), input.bytes);
     } catch (error) {
       if (isGroundworkError(error)) throw error as GroundworkError;
       throw corruptError(input.fileName, 'image', error);
@@ -28,6 +29,14 @@ export const imageParser: Parser = {
     const text = normalizeText(result.text);
     const confidence = Math.round(result.confidence * 100) / 100;
     const warnings: ParseWarning[] = [{ code: 'ocr.page', message: 'Text recognised by OCR.', page: 1, confidence }];
+    if (result.rotation !== 0) {
+      warnings.push({
+        code: 'ocr.rotated',
+        message: `The image was read turned ${result.rotation}° clockwise.`,
+        page: 1,
+        confidence,
+      });
+    }
     if (text && result.confidence < lowOcrConfidence) {
       warnings.push({
         code: 'ocr.low_confidence',

@@ -1,5 +1,6 @@
 import { isGroundworkError } from '../../../core/index.ts';
 import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { recognizeUpright, type UprightOcrResult } from '../ocr/recognize-upright.ts';
 import { corruptError, emptyError, encryptedError, throwIfAborted } from '../parse-errors.ts';
 import {
   buildDocument,
@@ -172,6 +173,14 @@ export const pdfParser: Parser = {
               page,
               confidence,
             });
+            if (ocr.rotation !== 0) {
+              warnings.push({
+                code: 'ocr.rotated',
+                message: `Page ${page} was read turned ${ocr.rotation}° clockwise.`,
+                page,
+                confidence,
+              });
+            }
             if (ocrText && ocr.confidence < lowOcrConfidence) {
               warnings.push({
                 code: 'ocr.low_confidence',
@@ -267,11 +276,7 @@ async function hasPicture(unpdf: Unpdf, pdf: PdfDocument, pageNumber: number): P
 }
 
 /** Renders one page and OCRs it; a page that cannot be rendered or read comes back as the Error. */
-async function ocrPage(
-  unpdf: Unpdf,
-  pdf: PdfDocument,
-  pageNumber: number,
-): Promise<{ text: string; confidence: number } | Error> {
+async function ocrPage(unpdf: Unpdf, pdf: PdfDocument, pageNumber: number): Promise<UprightOcrResult | Error> {
   try {
     const page = await pdf.getPage(pageNumber);
     const viewport = page.getViewport({ scale: 1 });
@@ -279,7 +284,7 @@ async function ocrPage(
     const pixels = viewport.width * viewport.height * scale * scale;
     if (pixels > maxOcrPixels) scale *= Math.sqrt(maxOcrPixels / pixels);
     const image = await unpdf.renderPageAsImage(pdf, pageNumber, { canvasImport: () => import('@napi-rs/canvas'), scale });
-    return await sharedOcrEngine().recognize(new Uint8Array(image));
+    return await recognizeUpright(sharedOcrEngine(), new Uint8Array(image));
   } catch (error) {
     if (isGroundworkError(error)) throw error;
     return error instanceof Error ? error : new Error(String(error));
