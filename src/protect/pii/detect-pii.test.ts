@@ -50,6 +50,7 @@ const positives = [
   'IBAN {{iban:FR14 2004 1010 0505 0001 3M02 606}}; NL: {{iban:NL91ABNA0417164300}}.',
   // dates of birth
   'DOB: {{date_of_birth:03/14/1975}}; born on {{date_of_birth:3 March 1975}}; date of birth {{date_of_birth:1975-03-14}}.',
+  'Né le {{date_of_birth:3 mars 1975}} à Lyon; geboren am {{date_of_birth:3. März 1975}}; Birth date: {{date_of_birth:Mar 3, 1975}}; d.o.b. {{date_of_birth:4/5/1975}}.',
   'Tel: {{phone:+1 (555) 201-7788}}; UK {{phone:+44 (0)20 7946 0958}}; US {{phone:555 201 7788}}; DOB {{date_of_birth:3/14/75}}.',
   'Upper-case {{email:Dana.Whitfield@Example.COM}}, Amex grouped {{credit_card:3782-822463-10005}}.',
   'Geburtsdatum: {{date_of_birth:12.05.1980}}, geb. {{date_of_birth:12. Mai 1980}}; Date of Birth: {{date_of_birth:March 3rd, 1975}}.',
