@@ -5,6 +5,9 @@ export interface UprightOcrResult extends OcrResult {
   readonly rotation: 0 | 90 | 180 | 270;
 }
 
+/** Characters a low-confidence reading must have to look like sideways text rather than a picture. */
+const minGarbleChars = 20;
+
 /** Confidence a rotation must add over the upright reading to be believed. */
 const rotationMargin = 0.15;
 
@@ -28,11 +31,13 @@ async function rotate(image: Uint8Array, degrees: 90 | 180 | 270): Promise<Uint8
 /**
  * OCR that copes with pages scanned sideways or upside down (no orientation model ships with the English
  * data): when the upright reading is below the low-confidence threshold, the image is turned 90°, 270° and
- * 180° and the clearly most confident reading wins. Costs up to three more recognitions, only on such pages.
+ * 180° and the clearly most confident reading wins. Costs up to three more recognitions, only on such pages,
+ * and only when the upright reading found text-like marks at all.
  */
 export async function recognizeUpright(engine: OcrEngine, image: Uint8Array): Promise<UprightOcrResult> {
   let best: UprightOcrResult = { ...(await engine.recognize(image)), rotation: 0 };
-  if (best.confidence >= lowOcrConfidence) return best;
+  // Photos without text (damage photos in a claim file) read as nothing: turning them costs three runs for nothing.
+  if (best.confidence >= lowOcrConfidence || best.text.replace(/\s+/g, '').length < minGarbleChars) return best;
   for (const degrees of [90, 270, 180] as const) {
     const rotated = await rotate(image, degrees);
     if (!rotated) return best;
