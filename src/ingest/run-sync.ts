@@ -192,6 +192,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     const quarantine = await loadQuarantine(db, record.id);
     const seen = new Set<string>();
     const newItems: SourceItem[] = [];
+    const deletedRefs = new Set<string>();
     const unreadableDirs: string[] = [];
     const problems: SourceProblem[] = [];
     let listed = 0;
@@ -333,6 +334,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
         return;
       }
       await write(item, fetched, prepared, doc?.id);
+      await beat();
     };
 
     // ---- 1. list and process changed files while listing ---------------------------------------------
@@ -347,7 +349,10 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
         await db.query('UPDATE sources SET cursor = $2 WHERE id = $1', [record.id, JSON.stringify(change.cursor)]);
         continue;
       }
-      if (change.kind === 'delete') continue; // full-snapshot sources never send these; incremental: below
+      if (change.kind === 'delete') {
+        deletedRefs.add(change.ref); // incremental sources only; full snapshots imply deletions by absence
+        continue;
+      }
       const item = change.item;
       listed += 1;
       seen.add(item.ref);
@@ -390,8 +395,11 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     progress();
 
     // ---- 2. renames and new files --------------------------------------------------------------------
-    const missing = [...existing.values()].filter(
-      (doc) => !seen.has(doc.ref) && !unreadableDirs.some((dir) => doc.ref.startsWith(`${dir}/`)),
+    // Incremental sources list only changes: their deletions are explicit. Full snapshots: absent = deleted.
+    const missing = [...existing.values()].filter((doc) =>
+      source.capabilities.incremental
+        ? deletedRefs.has(doc.ref) && !seen.has(doc.ref)
+        : !seen.has(doc.ref) && !unreadableDirs.some((dir) => doc.ref.startsWith(`${dir}/`)),
     );
     const missingByHash = new Map<string, ExistingDocument>();
     for (const doc of missing) if (doc.contentHash && doc.status === 'indexed') missingByHash.set(doc.contentHash, doc);
@@ -466,6 +474,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     counts.deleted = gone.length;
     const staleQuarantine = [...quarantine.keys()].filter((ref) => {
       const top = ref.split(childSeparator)[0] as string;
+      if (source.capabilities.incremental) return deletedRefs.has(top);
       return !seen.has(top) && !unreadableDirs.some((dir) => top.startsWith(`${dir}/`)) && !problems.some((p) => p.ref === ref);
     });
     if (staleQuarantine.length > 0) {
