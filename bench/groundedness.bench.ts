@@ -106,8 +106,56 @@ function facts(): Fact[] {
   return out;
 }
 
-function pairs(): Pair[] {
-  const all = facts();
+/**
+ * Held out: templates written after the checker's thresholds were fixed, never used to tune them.
+ */
+function heldOutFacts(): Fact[] {
+  const out: Fact[] = [];
+  const insurers = ['Northwind Mutual', 'Contoso Re', 'Fabrikam Life', 'Tailspin Assurance'];
+  const customers = ['Ms Alvarez', 'Mr Chen', 'Dr Okafor', 'the Smith family'];
+  const covers = ['hail damage', 'medical expenses', 'rental income', 'legal costs'];
+  for (let i = 0; i < 4; i++) {
+    const a = insurers[i] as string;
+    const b = customers[i] as string;
+    const thing = covers[i] as string;
+    const other = covers[(i + 1) % 4] as string;
+    const limit = [15000, 80000, 3200, 45000][i] as number;
+    const wait = [14, 30, 60, 90][i] as number;
+    out.push({
+      sentence: `${a} reimbursed ${b} for ${thing} in March.`,
+      reworded: `In March, ${a} reimbursed ${b} for ${thing}.`,
+      number: `${a} reimbursed ${b} for ${thing} in March 2019.`,
+      negation: `${a} never reimbursed ${b} for ${thing} in March.`,
+      swap: `${b} reimbursed ${a} for ${thing} in March.`,
+      otherSubject: `${a} reimbursed ${b} for ${other} in March.`,
+    });
+    out.push({
+      sentence: `The annual limit for ${thing} is ${limit} euros.`,
+      reworded: `For ${thing}, the annual limit is ${limit} euros.`,
+      number: `The annual limit for ${thing} is ${limit * 2} euros.`,
+      negation: `The annual limit for ${thing} is not ${limit} euros.`,
+      otherSubject: `The annual limit for ${other} is ${limit} euros.`,
+    });
+    out.push({
+      sentence: `A waiting period of ${wait} days applies before ${thing} are paid.`,
+      reworded: `Before ${thing} are paid, a waiting period of ${wait} days applies.`,
+      number: `A waiting period of ${wait + 10} days applies before ${thing} are paid.`,
+      negation: `No waiting period of ${wait} days applies before ${thing} are paid.`,
+      otherSubject: `A waiting period of ${wait} days applies before ${other} are paid.`,
+    });
+    out.push({
+      sentence: `${b} filed the claim and ${a} approved it.`,
+      reworded: `${a} approved the claim that ${b} filed.`,
+      number: `${b} filed ${i + 2} claims and ${a} approved them.`,
+      negation: `${b} filed the claim and ${a} did not approve it.`,
+      swap: `${a} filed the claim and ${b} approved it.`,
+      otherSubject: `${b} filed the appeal and ${a} approved it.`,
+    });
+  }
+  return out;
+}
+
+function pairsOf(all: readonly Fact[]): Pair[] {
   const out: Pair[] = [];
   all.forEach((fact, i) => {
     const before = all[(i + 7) % all.length] as Fact;
@@ -138,27 +186,36 @@ const checkers: Record<string, (pair: Pair) => boolean> = {
   'evaluate offlineGroundedness': (pair) => offlineGroundedness(pair.claim, [pair.context]) === 1,
 };
 
-const data = pairs();
-const categories = [...new Set(data.map((p) => p.category))];
-console.log(
-  `${data.length} pairs: ${data.filter((p) => p.supported).length} supported, ${data.filter((p) => !p.supported).length} unsupported (hard negatives)`,
-);
-console.log(`| Checker | Balanced accuracy | TPR | TNR | ${categories.join(' | ')} | µs/pair |`);
-console.log(`|---|---:|---:|---:|${categories.map(() => '---:').join('|')}|---:|`);
-for (const [name, check] of Object.entries(checkers)) {
-  const started = performance.now();
-  const verdicts = data.map((pair) => check(pair));
-  const micros = ((performance.now() - started) * 1000) / data.length;
-  const positives = data.filter((p) => p.supported);
-  const negatives = data.filter((p) => !p.supported);
-  const tpr = positives.filter((p) => verdicts[data.indexOf(p)]).length / positives.length;
-  const tnr = negatives.filter((p) => !verdicts[data.indexOf(p)]).length / negatives.length;
-  const perCategory = categories.map((category) => {
-    const inCategory = data.filter((p) => p.category === category);
-    const correct = inCategory.filter((p) => verdicts[data.indexOf(p)] === p.supported).length;
-    return `${correct}/${inCategory.length}`;
-  });
+for (const [setName, data] of [
+  ['development set (templates the thresholds were chosen on)', pairsOf(facts())],
+  ['held-out set (templates written after the thresholds were fixed)', pairsOf(heldOutFacts())],
+] as const) {
+  report(setName, data);
+}
+
+function report(setName: string, data: readonly Pair[]): void {
+  const categories = [...new Set(data.map((p) => p.category))];
+  console.log(`\n${setName}`);
   console.log(
-    `| ${name} | ${((tpr + tnr) / 2).toFixed(3)} | ${tpr.toFixed(3)} | ${tnr.toFixed(3)} | ${perCategory.join(' | ')} | ${micros.toFixed(1)} |`,
+    `${data.length} pairs: ${data.filter((p) => p.supported).length} supported, ${data.filter((p) => !p.supported).length} unsupported (hard negatives)`,
   );
+  console.log(`| Checker | Balanced accuracy | TPR | TNR | ${categories.join(' | ')} | µs/pair |`);
+  console.log(`|---|---:|---:|---:|${categories.map(() => '---:').join('|')}|---:|`);
+  for (const [name, check] of Object.entries(checkers)) {
+    const started = performance.now();
+    const verdicts = data.map((pair) => check(pair));
+    const micros = ((performance.now() - started) * 1000) / data.length;
+    const positives = data.filter((p) => p.supported);
+    const negatives = data.filter((p) => !p.supported);
+    const tpr = positives.filter((p) => verdicts[data.indexOf(p)]).length / positives.length;
+    const tnr = negatives.filter((p) => !verdicts[data.indexOf(p)]).length / negatives.length;
+    const perCategory = categories.map((category) => {
+      const inCategory = data.filter((p) => p.category === category);
+      const correct = inCategory.filter((p) => verdicts[data.indexOf(p)] === p.supported).length;
+      return `${correct}/${inCategory.length}`;
+    });
+    console.log(
+      `| ${name} | ${((tpr + tnr) / 2).toFixed(3)} | ${tpr.toFixed(3)} | ${tnr.toFixed(3)} | ${perCategory.join(' | ')} | ${micros.toFixed(1)} |`,
+    );
+  }
 }
