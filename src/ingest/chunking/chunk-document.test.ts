@@ -93,7 +93,10 @@ function checkInvariants(
       const expected = section.text.slice(span.start, span.end).replace(/\r\n/g, ' \n').replace(/\r/g, '\n');
       assert.ok(chunk.text.includes(expected), `chunk ${chunk.ordinal} lacks its source text`);
       tops.add(section.headingPath[0] ?? '');
-      kinds.add(section.kind);
+      // A short text section right before a table is repeated above its rows as a caption.
+      const isCaption = chunk.kind === 'table' && section.kind === 'text';
+      if (isCaption) assert.ok(estimateTokens(section.text) <= 40, 'only short text sections become captions');
+      else kinds.add(section.kind);
       // The section path is a prefix of every covered section's headings.
       assert.deepEqual(section.headingPath.slice(0, chunk.sectionPath.length), chunk.sectionPath);
     }
@@ -131,6 +134,8 @@ function checkInvariants(
         const shared = section.text.slice(Math.max(a.start, b.start), Math.min(a.end, b.end));
         if (section.kind === 'table') {
           assert.match(shared, /^\| Code \| Meaning \|\n\|---\|---\|$/, 'only the table header repeats');
+        } else if (current.kind === 'table') {
+          assert.equal(shared.trim(), section.text.trim(), 'a caption repeats whole');
         } else {
           assert.ok(estimateTokens(shared) <= overlap, `overlap of ${estimateTokens(shared)} tokens > ${overlap}`);
         }
@@ -276,6 +281,26 @@ describe('chunkDocument: behaviour', () => {
     }
     const seen = chunks.flatMap((chunk) => chunk.text.split('\n').filter((line) => line.startsWith('| WD-')));
     assert.deepEqual(seen, rows, 'every row exactly once, whole and in order');
+  });
+
+  test('a short text section right before a table becomes its caption, repeated above the rows', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `Territory: T${i}; Base rate: ${400 + i} USD`);
+    const chunks = chunkDocument(
+      {
+        sections: [
+          { headingPath: ['Rates'], text: 'Homeowners base rates 2026', kind: 'text', pageStart: 1, pageEnd: 1 },
+          { headingPath: ['Rates'], text: rows.join('\n'), kind: 'table', pageStart: 2, pageEnd: 2 },
+        ],
+      },
+      options,
+    );
+    assert.ok(chunks.length > 1);
+    for (const chunk of chunks) {
+      assert.equal(chunk.kind, 'table');
+      assert.ok(chunk.text.startsWith('Rates\n\nHomeowners base rates 2026\nTerritory: T'), chunk.text);
+      assert.deepEqual([chunk.pageStart, chunk.pageEnd], [2, 2]);
+      assert.ok(chunk.tokenCount <= 60 + 12);
+    }
   });
 
   test('rendered rows ("Header: value; …") split at line boundaries', () => {

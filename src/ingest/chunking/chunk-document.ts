@@ -111,7 +111,12 @@ interface Piece extends Range {
   /** Where the new (non-overlap) text starts. */
   readonly newStart: number;
   readonly header?: Range | undefined;
+  /** A short text section right before a table under the same headings ("Rates 2026"), repeated above its rows. */
+  readonly caption?: LogicalSection | undefined;
 }
+
+/** A text section this small, directly before a table with the same headings, becomes the table's caption. */
+const maxCaptionTokens = 40;
 
 const partSeparator = '\n\n';
 const headingSeparator = ' › ';
@@ -141,10 +146,22 @@ export function chunkDocument(document: ChunkableDocument, options: ChunkingOpti
   const drafts: ChunkDraft[] = [];
   for (const group of groupByTopLevel(logicalSections(document.sections))) {
     const packed: Piece[][] = [];
-    for (const section of group) {
+    let caption: LogicalSection | undefined;
+    for (const [index, section] of group.entries()) {
+      const next = group[index + 1];
+      if (
+        section.kind === 'text' &&
+        next?.kind === 'table' &&
+        sameHeadings(section.headingPath, next.headingPath) &&
+        estimateTokens(section.text) <= Math.min(maxCaptionTokens, Math.floor(target / 4))
+      ) {
+        caption = section;
+        continue;
+      }
       const contextTokens = estimateTokens(headingLine(title, section.headingPath));
       const budget = Math.max(Math.floor(target / 2), target - contextTokens);
-      const pieces = chunkSection(section, budget, section.kind === 'table' ? 0 : overlap, minTokens);
+      const pieces = chunkSection(section, budget, section.kind === 'table' ? 0 : overlap, minTokens, caption);
+      caption = undefined;
       const previous = packed.at(-1);
       // A whole small section joins the previous chunk when that chunk holds whole sections of the same kind.
       if (
@@ -243,8 +260,15 @@ function groupByTopLevel(sections: readonly LogicalSection[]): LogicalSection[][
 
 // ---------------------------------------------------------------------------------------------------------
 
-function chunkSection(section: LogicalSection, budget: number, overlap: number, minTokens: number): Piece[] {
+function chunkSection(
+  section: LogicalSection,
+  fullBudget: number,
+  overlap: number,
+  minTokens: number,
+  caption?: LogicalSection,
+): Piece[] {
   const text = section.text;
+  const budget = caption ? Math.max(8, fullBudget - estimateTokens(caption.text)) : fullBudget;
   let header: Range | undefined;
   let units: Unit[];
   if (section.kind === 'table') {
@@ -293,7 +317,7 @@ function chunkSection(section: LogicalSection, budget: number, overlap: number, 
       chunks.push(current);
     }
   }
-  return chunks.map((chunk) => ({ section, start: chunk.start, end: chunk.end, newStart: chunk.newStart, header }));
+  return chunks.map((chunk) => ({ section, start: chunk.start, end: chunk.end, newStart: chunk.newStart, header, caption }));
 }
 
 /**
@@ -459,8 +483,9 @@ function renderChunk(
   const bodies = pieces.map((piece) => {
     const slice = piece.section.text.slice(piece.start, piece.end);
     const header = piece.header ? `${piece.section.text.slice(piece.header.start, piece.header.end)}\n` : '';
+    const caption = piece.caption ? `${piece.caption.text.trim()}\n` : '';
     const subHeadings = pieces.length > 1 ? piece.section.headingPath.slice(sectionPath.length).join(headingSeparator) : '';
-    return `${subHeadings ? `${subHeadings}\n` : ''}${header}${slice}`;
+    return `${subHeadings ? `${subHeadings}\n` : ''}${caption}${header}${slice}`;
   });
   const body = bodies.join('\n\n');
   const context = headingLine(title, sectionPath);
@@ -477,14 +502,22 @@ function toDraft(ordinal: number, title: string | undefined, pieces: readonly Pi
   let pageStart: number | undefined;
   let pageEnd: number | undefined;
   for (const piece of pieces) {
-    const ranges = piece.header ? [piece.header, piece] : [piece];
-    for (const range of ranges) {
-      for (const part of piece.section.parts) {
+    const sources: { section: LogicalSection; range: Range }[] = [];
+    if (piece.caption)
+      sources.push({
+        section: piece.caption,
+        range: { start: firstContent(piece.caption.text), end: lastContent(piece.caption.text) },
+      });
+    if (piece.header) sources.push({ section: piece.section, range: piece.header });
+    sources.push({ section: piece.section, range: piece });
+    for (const { section, range } of sources) {
+      for (const part of section.parts) {
         const start = Math.max(range.start, part.offset);
         const end = Math.min(range.end, part.offset + part.length);
         if (start >= end) continue;
         sourceSpans.push({ section: part.section, start: start - part.offset, end: end - part.offset });
-        if (part.pageStart !== undefined) {
+        // A caption is context: the page range cites where the rows are.
+        if (part.pageStart !== undefined && section !== piece.caption) {
           pageStart = Math.min(pageStart ?? part.pageStart, part.pageStart);
           pageEnd = Math.max(pageEnd ?? part.pageStart, part.pageEnd ?? part.pageStart);
         }
