@@ -298,6 +298,37 @@ describe(`evaluate (${testStoreKind})`, () => {
     );
   });
 
+  test('cost per case comes from the priced answer trace when the answerer does not report it', async () => {
+    await platform.db.query(
+      `INSERT INTO traces (id, operation, name, started_at, ended_at, duration_ms, status, outcome, cost_usd)
+       VALUES ('trc_cost', 'answer', 'answer', now(), now(), 5, 'ok', 'answered', 0.0025)`,
+    );
+    let flushed = 0;
+    const run = await runEvaluation(
+      {
+        db: platform.db,
+        tracer: platform.tracer,
+        events: platform.events,
+        clock: platform.clock,
+        flushTraces: async () => {
+          flushed++;
+        },
+        ask: async () => ({
+          answer: 'Travel insurance reimburses lost luggage.',
+          citations: [],
+          refused: false,
+          traceId: 'trc_cost',
+        }),
+      },
+      { dataset: 'policies@1', mode: 'answer', caller: localOperator },
+    );
+    assert.equal(flushed, 1);
+    assert.ok(run.results.every((r) => r.costUsd === 0.0025 && r.metrics.cost_usd === 0.0025));
+    assert.equal(run.metrics.cost_usd?.mean, 0.0025);
+    const stored = await showRun(platform.db, run.runId, localOperator);
+    assert.equal(stored.cases[0]?.costUsd, 0.0025);
+  });
+
   test('compare: a worse retriever is significantly worse; labels name baselines', async () => {
     const good = await runEvaluation(
       { db: platform.db, tracer: platform.tracer, events: platform.events, clock: platform.clock, search },

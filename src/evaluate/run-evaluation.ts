@@ -60,6 +60,11 @@ export interface RunEvaluationDeps {
   readonly search?: EvalSearch;
   /** Answers; required for answer runs. */
   readonly ask?: EvalAsk;
+  /**
+   * Makes recorded traces durable before per-case costs are read from them (the observe recorder's
+   * flush). Absent: costs are read from whatever traces are already recorded.
+   */
+  readonly flushTraces?: () => Promise<void>;
   /** Optional judge model (correctness and faithfulness); absent: offline metrics only. */
   readonly judge?: EvalJudge;
   /** Defaults to the offline lexical+numeric checker. */
@@ -219,6 +224,7 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
       done++;
       options.onCase?.(done, dataset.cases.length);
     }
+    await addTraceCosts(deps, results);
     await storeResults(deps.db, runId, results);
     const metrics = summarizeMetrics(results);
     const errors = results.filter((r) => r.error !== null).length;
@@ -405,6 +411,26 @@ async function citedTexts(db: Queryable, citations: EvalAnswer['citations']): Pr
       : await db.query<{ id: string; text: string }>('SELECT id, text FROM chunks WHERE id = ANY($1::text[])', [chunkIds]);
   const byId = new Map(rows.map((r) => [r.id, r.text]));
   return citations.map((c, i) => ({ n: c.n ?? i + 1, text: byId.get(c.chunkId) ?? c.snippet ?? '' }));
+}
+
+/**
+ * Cost per case from the answer traces the observe feature priced (`traces.cost_usd`), for answerers that
+ * do not report cost themselves.
+ */
+async function addTraceCosts(deps: RunEvaluationDeps, results: CaseResult[]): Promise<void> {
+  const missing = results.filter((r) => r.traceId && r.costUsd === null);
+  if (missing.length === 0) return;
+  await deps.flushTraces?.();
+  const { rows } = await deps.db.query<{ id: string; cost_usd: number }>(
+    'SELECT id, cost_usd FROM traces WHERE id = ANY($1::text[])',
+    [missing.map((r) => r.traceId)],
+  );
+  const costs = new Map(rows.map((r) => [r.id, r.cost_usd]));
+  results.forEach((result, i) => {
+    const cost = result.traceId && result.costUsd === null ? costs.get(result.traceId) : undefined;
+    if (cost === undefined) return;
+    results[i] = { ...result, costUsd: cost, metrics: { ...result.metrics, cost_usd: cost } };
+  });
 }
 
 async function storeResults(db: Queryable, runId: string, results: readonly CaseResult[]): Promise<void> {

@@ -250,7 +250,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             events: platform.events,
             clock: platform.clock,
             search: (request) => platform.retriever.search(request),
-            ...(answering ? { ask: answering.ask } : {}),
+            ...(answering ? { ask: answering.ask, flushTraces: () => platform.observe.recorder.flush() } : {}),
             ...(answering && options.judge ? { judge: createJudge(answering.models.chat(options.judge)) } : {}),
           },
           {
