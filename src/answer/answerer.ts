@@ -8,10 +8,11 @@ import { createRedactionSession, decideEgress, type RedactionSession, redactText
 import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { assembleContext, passageBudget } from './assemble-context.ts';
-import { cleanCitations, resolveCitations } from './citations.ts';
+import { cleanCitations, resolveCitations, stripCitations } from './citations.ts';
 import { checkGroundedness, combineConfidence, isModelRefusal, retrievalEvidence } from './confidence.ts';
 import { profileQuestion } from './evidence.ts';
 import { extractiveAnswer, extractiveLabel } from './extractive.ts';
+import { judgeGroundedness } from './judge.ts';
 import {
   buildSystemPrompt,
   buildUserPrompt,
@@ -58,7 +59,8 @@ declare module '../core/events.ts' {
 export interface AnswererDeps {
   readonly db: Queryable;
   readonly retriever: Retriever;
-  readonly models: Pick<ModelResolver, 'chat' | 'describe' | 'defaultChat'>;
+  /** `defaultJudge` (config `models.judge`) turns on the judged groundedness check of generated answers. */
+  readonly models: Pick<ModelResolver, 'chat' | 'describe' | 'defaultChat'> & { readonly defaultJudge?: string | undefined };
   readonly tracer: Tracer;
   readonly events?: EventBus;
   /** Custom PII patterns (config `ingest.piiPatterns`) for redacting the question. */
@@ -346,8 +348,17 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
 
       const cleaned = cleanCitations(raw, (n) => n >= 1 && n <= assembled.passages.length);
       const grounded = groundedness(deps.tracer, root, cleaned.text, assembled.passages);
-      const parts: ConfidenceParts = { ...evidence, ...grounded };
+      const judged = deps.models.defaultJudge
+        ? await judgedGroundedness(deps, root, deps.models.defaultJudge, cleaned.text, assembled.passages, request.signal)
+        : undefined;
+      const parts: ConfidenceParts = {
+        ...evidence,
+        citationCoverage: grounded.citationCoverage,
+        groundedness: judged?.groundedness ?? grounded.groundedness,
+      };
       const confidence = combineConfidence(parts);
+      if (judged)
+        usage = { inputTokens: usage.inputTokens + judged.inputTokens, outputTokens: usage.outputTokens + judged.outputTokens };
       const common = {
         usage,
         egress: egressSummary,
@@ -415,6 +426,74 @@ function groundedness(tracer: Tracer, root: ActiveSpan, text: string, passages: 
   });
   span.end();
   return { citationCoverage: result.citationCoverage, groundedness: result.groundedness };
+}
+
+/**
+ * The judge model's groundedness (a `groundedness.judge` span): only when the judge's provider may receive
+ * every cited passage under its own egress policy (else skipped: the lexical value stands), with PII redacted
+ * for it when its policy says so. A sentence counts when the judge supports it and every number in it appears
+ * in its cited text. A failing judge never fails the answer.
+ */
+async function judgedGroundedness(
+  deps: AnswererDeps,
+  root: ActiveSpan,
+  judgeRef: string,
+  answer: string,
+  passages: readonly Passage[],
+  signal: AbortSignal | undefined,
+): Promise<{ groundedness: number; inputTokens: number; outputTokens: number } | undefined> {
+  const judge = deps.models.describe(judgeRef);
+  const span = deps.tracer.startSpan('groundedness.judge', root.context, {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': judge.providerType,
+    'gen_ai.request.model': judge.modelId,
+  });
+  const lexical = checkGroundedness(answer, passages);
+  const sentences = lexical.sentences;
+  if (sentences.length === 0) {
+    span.end();
+    return undefined;
+  }
+  const session = createRedactionSession();
+  const egress = decideEgress({
+    provider: judge.providerConfig,
+    providerName: judge.provider,
+    items: passages.map((p) => ({ id: String(p.n), sensitivity: p.hit.sensitivity, text: p.text })),
+    session,
+    ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}),
+  });
+  if (egress.totals.blocked > 0) {
+    span.setAttributes({ 'groundwork.judge.skipped': 'egress_blocked', 'groundwork.egress.blocked': egress.totals.blocked });
+    span.end();
+    return undefined;
+  }
+  const texts = new Map(egress.items.map((i) => [Number(i.id), i.text ?? '']));
+  const redact = (text: string) =>
+    egress.policy.redactPii
+      ? redactText(text, { session, ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}) }).text
+      : text;
+  try {
+    const result = await judgeGroundedness({
+      model: deps.models.chat(judgeRef),
+      sentences: sentences.map((s) => ({ text: redact(stripCitations(s.text)).trim(), cites: s.citedNumbers })),
+      passages: passages.map((p) => ({ ...p, text: texts.get(p.n) ?? '' })),
+      signal,
+    });
+    const supported = sentences.filter((s, i) => s.cited && s.numbersOk && result.supported[i]).length;
+    const value = supported / sentences.length;
+    span.setAttributes({
+      'groundwork.groundedness': value,
+      'groundwork.groundedness.lexical': lexical.groundedness,
+      'groundwork.egress.redacted': egress.totals.redactedByType,
+      'gen_ai.usage.input_tokens': result.usage.inputTokens,
+      'gen_ai.usage.output_tokens': result.usage.outputTokens,
+    });
+    span.end();
+    return { groundedness: value, ...result.usage };
+  } catch (error) {
+    span.fail(error);
+    return undefined;
+  }
 }
 
 function modelFailure(model: ModelDescription, error: unknown): GroundworkError {

@@ -21,7 +21,13 @@ export interface GroundednessResult {
   readonly citationCoverage: number;
   readonly groundedness: number;
   /** Per answer sentence: cited, supported. */
-  readonly sentences: ReadonlyArray<{ text: string; cited: boolean; supported: boolean }>;
+  readonly sentences: ReadonlyArray<{
+    text: string;
+    cited: boolean;
+    supported: boolean;
+    numbersOk: boolean;
+    citedNumbers: number[];
+  }>;
 }
 
 /** Offline sentence-level support of an answer by its cited passages (lexical and numeric overlap). */
@@ -34,7 +40,7 @@ export function checkGroundedness(answer: string, passages: readonly Passage[]):
   // attached because "[" is not a sentence start.
   const results = sentences.map((text) => {
     const cited = citationsIn(text).filter((n) => byN.has(n));
-    if (cited.length === 0) return { text, cited: false, supported: false };
+    if (cited.length === 0) return { text, cited: false, supported: false, numbersOk: false, citedNumbers: [] };
     const source = cited.map((n) => byN.get(n)?.text ?? '').join('\n');
     const sourceTerms = new Set(contentTerms(source));
     const sourceNumbers = new Set(numbersIn(source));
@@ -42,7 +48,7 @@ export function checkGroundedness(answer: string, passages: readonly Passage[]):
     const terms = contentTerms(body).filter((t) => !/^\d/.test(t));
     const termShare = terms.length === 0 ? 1 : terms.filter((t) => sourceTerms.has(t)).length / terms.length;
     const numbersOk = numbersIn(body).every((n) => sourceNumbers.has(n));
-    return { text, cited: true, supported: termShare >= 0.5 && numbersOk };
+    return { text, cited: true, supported: termShare >= 0.5 && numbersOk, numbersOk, citedNumbers: cited };
   });
   const total = results.length;
   return {

@@ -254,6 +254,63 @@ describe(`answer: generative mode (${testStoreKind})`, () => {
     );
   });
 
+  test('a judge model (models.judge) decides groundedness per sentence, under its own egress policy', async () => {
+    const main = scriptedModel(
+      // The second sentence reuses the passage's words (lexically "supported") but claims what it does not say.
+      () =>
+        'The water damage deductible under HO-3 is $1,000 per occurrence [1]. The water damage deductible under HO-3 is waived per occurrence [1].',
+    );
+    const judgeCalls: string[] = [];
+    const judge = new MockLanguageModelV4({
+      provider: 'mock',
+      modelId: 'judge-1',
+      doGenerate: async (options) => {
+        judgeCalls.push(promptText(options));
+        return {
+          content: [{ type: 'text', text: '{"verdicts":[{"sentence":1,"supported":true},{"sentence":2,"supported":false}]}' }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {
+            inputTokens: { total: 50, noCache: 50, cacheRead: 0, cacheWrite: 0 },
+            outputTokens: { total: 7, text: 7, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      },
+    });
+    const build = (judgeRef: string) => {
+      const resolver = createModelResolver({
+        config: configSchema.parse({
+          models: {
+            ...providers,
+            providers: { ...providers?.providers, strict: { type: 'anthropic', apiKeyEnv: 'K', maxSensitivity: 'public' } },
+            judge: judgeRef,
+          },
+        }).models,
+        secrets: () => 'sk-test',
+      });
+      return createAnswerer({
+        db,
+        retriever: createRetriever({ db, config: configSchema.parse({}).retrieval, tracer }),
+        models: { ...resolver, chat: (ref: string) => (ref === judgeRef ? judge : main) },
+        tracer,
+      });
+    };
+    const question = 'What is the deductible for water damage under HO-3?';
+    const judged = await build('external:judge-1').ask({ question, caller: callerWithPrincipals([staff]) });
+    assert.equal(judgeCalls.length, 1);
+    assert.match(judgeCalls[0] ?? '', /1\. The water damage deductible under HO-3 is \$1,000 per occurrence\. \(cites \[1\]\)/);
+    assert.match(judgeCalls[0] ?? '', /<document n="1" title="Policy Form HO-3/);
+    assert.equal(judged.confidenceParts.groundedness, 0.5);
+    assert.deepEqual(judged.usage, { inputTokens: 321 + 50, outputTokens: 17 + 7 });
+    assert.ok(spans.some((s) => s.name === 'groundedness.judge' && s.traceId === judged.traceId && s.status === 'ok'));
+    // A judge whose provider may not receive the (internal) passages is skipped: the lexical check stands.
+    const skipped = await build('strict:judge-1').ask({ question, caller: callerWithPrincipals([staff]) });
+    assert.equal(judgeCalls.length, 1);
+    assert.equal(skipped.confidenceParts.groundedness, 1);
+    const span = spans.find((s) => s.name === 'groundedness.judge' && s.traceId === skipped.traceId);
+    assert.equal(span?.attributes['groundwork.judge.skipped'], 'egress_blocked');
+  });
+
   test('a failing provider surfaces as answer.model_failed (retryable), with failed spans and no secret', async () => {
     const server = await startOpenAICompatibleServer({ chat: () => ({ text: '', status: 503 }) });
     try {

@@ -38,6 +38,8 @@ export interface ModelDescription {
 export interface ModelResolver {
   /** The default chat model reference (`models.chat`), or undefined (answers are extractive). */
   readonly defaultChat: string | undefined;
+  /** The groundedness judge model reference (`models.judge`), or undefined. */
+  readonly defaultJudge: string | undefined;
   /** A chat model for `ref`; throws `models.unknown_provider` / `models.missing_api_key` with the fix. */
   chat(ref: string): LanguageModelV4;
   /**
@@ -103,6 +105,7 @@ export function createModelResolver(options: CreateModelResolverOptions): ModelR
 
   return {
     defaultChat: config.chat,
+    defaultJudge: config.judge,
     embeddingDimensions: config.embedding?.dimensions,
     describe,
     chat(ref) {

@@ -111,6 +111,8 @@ export const configSchema = z.strictObject({
         })
         .optional(),
       rerank: modelRef.optional(),
+      /** Judge model for the groundedness of generated answers; absent: the offline lexical/numeric check only. */
+      judge: modelRef.optional(),
     })
     .prefault({}),
   ingest: z
