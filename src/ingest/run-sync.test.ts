@@ -282,4 +282,55 @@ describe(`runSync (${testStoreKind})`, () => {
       await f.close();
     }
   });
+
+  test('an edited ACL map re-processes every document; dead runs are marked interrupted, live ones block', async () => {
+    const f = await fixture({ aclMap: { rules: [{ match: 'claims/**', principals: ['group:claims'] }] } });
+    try {
+      await f.put('claims/a.txt', paragraph('claims'));
+      await f.put('other/b.txt', paragraph('other'));
+      await f.sync();
+      let docs = await documentsOf(f.platform);
+      assert.deepEqual(
+        docs.map((d) => d.principals),
+        [['group:claims'], []],
+      );
+      const undetermined = await f.platform.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM documents WHERE NOT principals_determined',
+      );
+      assert.equal(undetermined.rows[0]?.n, 1);
+
+      const source = await f.platform.db.query<{ config: { aclMapPath: string } }>('SELECT config FROM sources');
+      const aclPath = source.rows[0]?.config.aclMapPath as string;
+      await writeFile(
+        aclPath,
+        JSON.stringify({ default: ['group:staff'], rules: [{ match: 'claims/**', principals: ['group:adjusters'] }] }),
+      );
+      const resync = await f.sync();
+      assert.equal(resync.updated, 2);
+      docs = await documentsOf(f.platform);
+      assert.deepEqual(
+        docs.map((d) => d.principals),
+        [['group:adjusters'], ['group:staff']],
+      );
+
+      // A run left `running` by a process that no longer exists is marked interrupted by the next sync.
+      const sourceId = (await f.platform.db.query<{ id: string }>('SELECT id FROM sources')).rows[0]?.id;
+      const { hostname } = await import('node:os');
+      await f.platform.db.query(
+        `INSERT INTO sync_runs (id, source_id, status, pid, host, heartbeat_at) VALUES ('run_dead', $1, 'running', 999999, $2, now())`,
+        [sourceId, hostname()],
+      );
+      await f.sync();
+      const dead = await f.platform.db.query<{ status: string }>(`SELECT status FROM sync_runs WHERE id = 'run_dead'`);
+      assert.equal(dead.rows[0]?.status, 'interrupted');
+      // A live one (this very process) blocks a second sync of the same source.
+      await f.platform.db.query(
+        `INSERT INTO sync_runs (id, source_id, status, pid, host, heartbeat_at) VALUES ('run_live', $1, 'running', $2, $3, now())`,
+        [sourceId, process.pid, hostname()],
+      );
+      await assert.rejects(f.sync(), (error: { code?: string }) => error.code === 'ingest.sync_running');
+    } finally {
+      await f.close();
+    }
+  });
 });

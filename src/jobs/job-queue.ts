@@ -48,31 +48,46 @@ export function jobSchemaFor(db: Database): string {
 
 export function createJobQueue(db: Database, logger: Logger): JobQueue {
   let started: Promise<PgBoss> | undefined;
+  let maintenance: NodeJS.Timeout | undefined;
   const created = new Set<string>();
   const boss = () => {
     started ??= (async () => {
-      const instance = new PgBoss({
-        db: {
-          executeSql: async (text: string, values?: unknown[]) => {
-            const result = await db.query(text, values && values.length > 0 ? values : undefined);
-            return { rows: result.rows };
+      const make = () => {
+        const instance = new PgBoss({
+          db: {
+            executeSql: async (text: string, values?: unknown[]) => {
+              const result = await db.query(text, values && values.length > 0 ? values : undefined);
+              return { rows: result.rows };
+            },
           },
-        },
-        schema: jobSchemaFor(db),
-        // Maintenance and cron are a server-mode worker's business; the CLI's short-lived queues skip them.
-        supervise: false,
-        schedule: false,
-      });
-      instance.on('error', (error: unknown) => logger.warn('job queue error', { error }));
-      try {
-        await instance.start();
-      } catch (error) {
-        throw new GroundworkError('jobs.unavailable', `The job queue could not start: ${(error as Error).message}`, {
-          category: 'unavailable',
-          isRetryable: true,
-          fix: 'Check the database connection (groundwork doctor); the queue needs permission to create its schema.',
-          cause: error,
+          schema: jobSchemaFor(db),
+          // Maintenance and cron are a server-mode worker's business; the CLI's short-lived queues skip them.
+          supervise: false,
+          schedule: false,
         });
+        instance.on('error', (error: unknown) => logger.warn('job queue error', { error }));
+        return instance;
+      };
+      // Two processes creating the queue schema at the same moment collide on it (a worker and
+      // `sync --enqueue` starting together): the loser retries and finds it created.
+      let instance = make();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await instance.start();
+          break;
+        } catch (error) {
+          if (attempt < 4) {
+            await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+            instance = make();
+            continue;
+          }
+          throw new GroundworkError('jobs.unavailable', `The job queue could not start: ${(error as Error).message}`, {
+            category: 'unavailable',
+            isRetryable: true,
+            fix: 'Check the database connection (groundwork doctor); the queue needs permission to create its schema.',
+            cause: error,
+          });
+        }
       }
       return instance;
     })();
@@ -104,6 +119,15 @@ export function createJobQueue(db: Database, logger: Logger): JobQueue {
     },
     async work(name, handler, options = {}) {
       const instance = await ensureQueue(name);
+      // A long-running worker does the queue maintenance (expiring jobs of dead workers, retention) that the
+      // constructor leaves off for short-lived CLI processes.
+      if (!maintenance) {
+        const supervise = () =>
+          instance.supervise().catch((error: unknown) => logger.warn('job queue maintenance failed', { error }));
+        await supervise();
+        maintenance = setInterval(supervise, 60_000);
+        maintenance.unref();
+      }
       await instance.work<unknown>(
         name,
         { batchSize: options.batchSize ?? 10, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 },
@@ -147,6 +171,8 @@ export function createJobQueue(db: Database, logger: Logger): JobQueue {
     },
     boss: () => boss(),
     async stop(options = {}) {
+      if (maintenance) clearInterval(maintenance);
+      maintenance = undefined;
       if (!started) return;
       const instance = await started.catch(() => undefined);
       started = undefined;

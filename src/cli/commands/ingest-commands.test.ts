@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
 import { testDatabaseUrl, testStoreKind } from '../../../test/helpers/test-platform.ts';
@@ -93,6 +95,55 @@ describe(`ingest commands as a process (${testStoreKind})`, () => {
         await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
         await admin.end();
       }
+    }
+  });
+
+  // The embedded store admits one process at a time, so a separate worker is a server-mode feature.
+  test('worker runs syncs enqueued with sync --enqueue (server mode)', { timeout: 300_000, skip: !testDatabaseUrl }, async () => {
+    const work = await mkdtemp(join(tmpdir(), 'gw-cli-worker-'));
+    const database = `gw_worker_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: testDatabaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(testDatabaseUrl as string);
+    url.pathname = `/${database}`;
+    const store = ['--database-url', url.href];
+    const bin = fileURLToPath(new URL('../../../bin/groundwork.js', import.meta.url));
+    let worker: ReturnType<typeof spawn> | undefined;
+    try {
+      await mkdir(join(work, 'docs'));
+      await writeFile(join(work, 'docs', 'a.txt'), paragraph('queued'));
+      assert.equal((await runGroundwork([...store, 'sources', 'add', 'docs', '--path', join(work, 'docs')])).code, 0);
+      worker = spawn(process.execPath, [bin, ...store, 'worker'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      let workerErr = '';
+      worker.stderr?.on('data', (data) => {
+        workerErr += data;
+      });
+      const enqueued = await runGroundwork([...store, '--json', 'sync', '--enqueue']);
+      assert.equal(enqueued.code, 0, enqueued.stderr);
+      assert.equal(JSON.parse(enqueued.stdout).enqueued.length, 1);
+      const deadline = Date.now() + 120_000;
+      let lastRun: { status: string; counts: { added: number } } | null = null;
+      while (Date.now() < deadline) {
+        const status = await runGroundwork([...store, '--json', 'status']);
+        lastRun = JSON.parse(status.stdout).sources[0]?.lastRun ?? null;
+        if (lastRun) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      assert.equal(lastRun?.status, 'succeeded', workerErr);
+      assert.equal(lastRun?.counts.added, 1);
+      const exited = new Promise<number | null>((resolve) => worker?.once('exit', (code) => resolve(code)));
+      worker.kill('SIGTERM');
+      assert.equal(await exited, 0, workerErr);
+      worker = undefined;
+    } finally {
+      worker?.kill('SIGKILL');
+      await rm(work, { recursive: true, force: true });
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+      await admin.end();
     }
   });
 });
