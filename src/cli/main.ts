@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { groundworkVersion } from '../core/index.ts';
 import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerChunksCommand } from './commands/chunks.ts';
 import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
@@ -67,6 +68,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerPromptsCommands(program, runtime);
   registerModelsCommands(program, runtime);
   registerProtectCommands(program, runtime);
+  registerChunksCommand(program, runtime);
   registerSourcesCommands(program, runtime);
   registerSyncCommands(program, runtime);
   registerQuarantineCommands(program, runtime);

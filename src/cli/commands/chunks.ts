@@ -1,0 +1,106 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { GroundworkError } from '../../core/index.ts';
+import { chunkDocument, parseDocument, parseLimitsFromConfig } from '../../ingest/index.ts';
+import { compilePiiPatterns, countPii, createRedactionSession, detectPii, redactPii } from '../../protect/index.ts';
+import type { CliRuntime } from '../context.ts';
+import { exitCodes } from '../exit-codes.ts';
+
+/**
+ * `groundwork chunks FILE`: parse one file and show how it would be chunked (sizes, pages, sections, PII per
+ * chunk), to tune `ingest.chunking` before a sync. Nothing is stored; text previews are PII-redacted.
+ */
+export function registerChunksCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('chunks <file>')
+    .description('preview how a file is parsed and chunked (sizes, pages, sections, PII), without storing anything')
+    .option('--target <tokens>', 'chunk size in estimated tokens (default: ingest.chunking.targetTokens)')
+    .option('--overlap <tokens>', 'overlap in estimated tokens (default: ingest.chunking.overlapTokens)')
+    .option('--full', 'show the whole (redacted) text of every chunk, not a preview')
+    .action(
+      runtime.action(async (context, fileArgument: string, options: { target?: string; overlap?: string; full?: boolean }) => {
+        const file = resolve(context.io.cwd, fileArgument);
+        if (!existsSync(file) || !statSync(file).isFile()) {
+          throw new GroundworkError('chunking.file_missing', `${fileArgument} is not a readable file.`, {
+            category: 'usage',
+            fix: 'Pass the path of a document (PDF, DOCX, HTML, Markdown, text, e-mail, spreadsheet …).',
+          });
+        }
+        const { config } = context.config();
+        const targetTokens = integerOption('--target', options.target) ?? config.ingest.chunking.targetTokens;
+        const overlapTokens = integerOption('--overlap', options.overlap) ?? config.ingest.chunking.overlapTokens;
+        const parsed = await parseDocument({
+          bytes: readFileSync(file),
+          fileName: basename(file),
+          limits: parseLimitsFromConfig(config.ingest),
+        });
+        const drafts = chunkDocument({ title: parsed.title, sections: parsed.sections }, { targetTokens, overlapTokens });
+        const patterns = compilePiiPatterns(config.ingest.piiPatterns);
+        const session = createRedactionSession();
+        const chunks = drafts.map((draft) => {
+          const spans = detectPii(draft.text, { customPatterns: patterns });
+          const redacted = redactPii(draft.text, spans, session).text;
+          return {
+            ordinal: draft.ordinal,
+            tokenCount: draft.tokenCount,
+            kind: draft.kind,
+            sectionPath: draft.sectionPath,
+            ...(draft.pageStart === undefined ? {} : { pageStart: draft.pageStart, pageEnd: draft.pageEnd }),
+            pii: countPii(spans),
+            contentHash: draft.contentHash,
+            text: options.full ? redacted : preview(redacted.slice(draft.contextLength)),
+          };
+        });
+        const tokens = chunks.map((chunk) => chunk.tokenCount);
+        const result = {
+          file: fileArgument,
+          title: parsed.title,
+          mediaType: parsed.mediaType,
+          sections: parsed.sections.length,
+          warnings: parsed.warnings.map((warning) => `${warning.code}: ${warning.message}`),
+          options: { targetTokens, overlapTokens },
+          summary: {
+            chunks: chunks.length,
+            tokens: tokens.reduce((sum, n) => sum + n, 0),
+            minTokens: tokens.length > 0 ? Math.min(...tokens) : 0,
+            maxTokens: tokens.length > 0 ? Math.max(...tokens) : 0,
+          },
+          chunks,
+        };
+        context.output.result(result, (value) =>
+          [
+            `${value.file}: "${value.title}" (${value.mediaType}), ${value.sections} section(s) → ${value.summary.chunks} chunk(s), ${value.summary.tokens} tokens (${value.summary.minTokens}–${value.summary.maxTokens} per chunk; target ${targetTokens}, overlap ${overlapTokens})`,
+            ...value.warnings.map((warning) => `  warning ${warning}`),
+            ...value.chunks.map((chunk) => {
+              const pages =
+                chunk.pageStart === undefined
+                  ? ''
+                  : ` p.${chunk.pageStart}${chunk.pageEnd !== chunk.pageStart ? `–${chunk.pageEnd}` : ''}`;
+              const pii = Object.keys(chunk.pii).length > 0 ? ` PII ${JSON.stringify(chunk.pii)}` : '';
+              const path = chunk.sectionPath.length > 0 ? ` [${chunk.sectionPath.join(' › ')}]` : '';
+              return `#${chunk.ordinal} ${chunk.tokenCount} tokens ${chunk.kind}${pages}${path}${pii}\n  ${chunk.text.replaceAll('\n', '\n  ')}`;
+            }),
+          ].join('\n'),
+        );
+        return exitCodes.ok;
+      }),
+    );
+}
+
+function integerOption(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) {
+    throw new GroundworkError('cli.invalid_option', `${flag} ${value} is not a whole number of tokens.`, {
+      category: 'usage',
+      fix: `Pass ${flag} as a whole number, e.g. ${flag} ${flag === '--target' ? 350 : 50}.`,
+    });
+  }
+  return number;
+}
+
+function preview(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 160 ? `${oneLine.slice(0, 157)}…` : oneLine;
+}
