@@ -334,3 +334,35 @@ describe(`runSync (${testStoreKind})`, () => {
     }
   });
 });
+
+describe(`sources (${testStoreKind})`, () => {
+  test('a missing folder is refused when added and fails the sync (retryable) when it disappears', async () => {
+    const platform = await createTestPlatform();
+    const root = await mkdtemp(join(tmpdir(), 'gw-src-'));
+    try {
+      await assert.rejects(
+        addSource(platform.db, { name: 'nope', type: 'filesystem', path: join(root, 'missing') }),
+        (error: { code?: string }) => error.code === 'ingest.invalid_source',
+      );
+      await addSource(platform.db, { name: 'docs', type: 'filesystem', path: root });
+      await assert.rejects(
+        addSource(platform.db, { name: 'docs', type: 'filesystem', path: root }),
+        (error: { code?: string }) => error.code === 'ingest.source_exists',
+      );
+      await rm(root, { recursive: true, force: true });
+      await assert.rejects(
+        platform.ingestion.sync({ source: 'docs' }),
+        (error: { code?: string; isRetryable?: boolean }) =>
+          error.code === 'ingest.source_unavailable' && error.isRetryable === true,
+      );
+      const runs = await platform.db.query<{ status: string }>('SELECT status FROM sync_runs');
+      assert.deepEqual(
+        runs.rows.map((r) => r.status),
+        ['failed'],
+      );
+    } finally {
+      await platform.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

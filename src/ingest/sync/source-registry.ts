@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { GroundworkError, type IdGenerator, newId } from '../../core/index.ts';
@@ -97,6 +97,13 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
     });
   }
   const path = isAbsolute(input.path) ? input.path : resolve(input.cwd ?? process.cwd(), input.path);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new GroundworkError('ingest.invalid_source', `${path} is not a folder Groundwork can read.`, {
+      category: 'usage',
+      fix: 'Give --path an existing folder (a mounted share must be mounted first).',
+    });
+  }
   const aclMapPath = input.aclMapPath
     ? isAbsolute(input.aclMapPath)
       ? input.aclMapPath
