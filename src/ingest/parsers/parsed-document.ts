@@ -15,13 +15,18 @@ export function extensionOf(fileName: string): string {
   return dot > 0 ? base.slice(dot + 1).toLowerCase() : '';
 }
 
+/** C0 control characters other than tab and line feed, and DEL: never text (PDF.js emits some as glyph codes). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+const controlCharacters = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
+
 /**
  * Readable text: non-breaking and other odd spaces become spaces, runs of spaces collapse, lines are
  * trimmed and at most one blank line separates paragraphs. Keeps line breaks (they carry structure).
  */
 export function normalizeText(text: string): string {
   return text
-    .replace(/\r\n?/g, '\n')
+    .replace(/\r\n?|\f|\v/g, '\n')
+    .replace(controlCharacters, '')
     .replace(/[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]+/g, ' ')
     .replace(/\u200b|\u200c|\u200d|\ufeff|\u00ad/g, '')
     .replace(/ {2,}/g, ' ')

@@ -39,3 +39,8 @@ test('bare page numbers go; short documents are left alone; hyphenated words are
     'The claims procedure is simple; water-\nDamage stays.',
   );
 });
+
+test('pages that are only the recurring line keep it', () => {
+  const pages = ['habibi حبيبي', 'habibi حبيبي', 'habibi حبيبي'];
+  assert.deepEqual(cleanPdfPages(pages), { pages, removedLines: 0 });
+});

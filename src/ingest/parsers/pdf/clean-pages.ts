@@ -41,13 +41,15 @@ export function cleanPdfPages(pages: readonly string[]): { pages: string[]; remo
   const cleaned = split.map((lines) => {
     const nonEmptyIndexes = lines.flatMap((line, index) => (line.trim() ? [index] : []));
     const edges = new Set([...nonEmptyIndexes.slice(0, edgeLines), ...nonEmptyIndexes.slice(-edgeLines)]);
-    const kept = lines.filter((line, index) => {
-      if (!edges.has(index)) return true;
+    const isRepeated = (line: string, index: number) => {
+      if (!edges.has(index)) return false;
       const key = lineKey(line);
-      const drop = repeated.has(key) || (repeated.has('#') && /^[-–\s]*#[-–\s]*$/.test(key));
-      if (drop) removedLines++;
-      return !drop;
-    });
+      return repeated.has(key) || (repeated.has('#') && /^[-–\s]*#[-–\s]*$/.test(key));
+    };
+    const kept = lines.filter((line, index) => !isRepeated(line, index));
+    // A page that is nothing but the recurring line (the same short text on every page) keeps it: that is content.
+    if (!kept.some((line) => line.trim())) return lines.join('\n').replace(/(\p{Ll})-\n(\p{Ll})/gu, '$1$2');
+    removedLines += lines.length - kept.length;
     return kept.join('\n').replace(/(\p{Ll})-\n(\p{Ll})/gu, '$1$2');
   });
   return { pages: cleaned, removedLines };
