@@ -7,7 +7,15 @@ import { MockEmbeddingModelV4 } from 'ai/test';
 import { zipSync } from 'fflate';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import type { GroundworkConfigInput } from '../core/index.ts';
-import { addSource, createIngestion, embedderFromModel, type Ingestion, listQuarantine, parseDocument } from './index.ts';
+import {
+  addSource,
+  createIngestion,
+  createParserPool,
+  embedderFromModel,
+  type Ingestion,
+  listQuarantine,
+  parseDocument,
+} from './index.ts';
 
 type Platform = Awaited<ReturnType<typeof createTestPlatform>>;
 
@@ -361,6 +369,42 @@ describe(`sources (${testStoreKind})`, () => {
         ['failed'],
       );
     } finally {
+      await platform.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe(`isolated parsing in a sync (${testStoreKind})`, () => {
+  test('a parser that hangs or crashes quarantines that file only (parse.timeout, parse.crashed)', async () => {
+    const platform = await createTestPlatform();
+    const root = await mkdtemp(join(tmpdir(), 'gw-iso-'));
+    const pool = createParserPool({
+      size: 2,
+      timeoutMs: 1500,
+      workerEntry: new URL('./parsers/fixtures/misbehaving-parse-worker.ts', import.meta.url),
+    });
+    const ingestion = createIngestion({
+      db: platform.db,
+      events: platform.events,
+      logger: platform.logger,
+      config: platform.config,
+      parse: (input) => pool.parse(input),
+    });
+    try {
+      for (const name of ['hang.txt', 'crash.txt', 'fine-1.txt', 'fine-2.txt', 'fine-3.txt'])
+        await writeFile(join(root, name), name);
+      await addSource(platform.db, { name: 'docs', type: 'filesystem', path: root });
+      const summary = await ingestion.sync({ source: 'docs' });
+      assert.equal(summary.added, 3);
+      assert.deepEqual(summary.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['crash.txt', 'parse.crashed'],
+        ['hang.txt', 'parse.timeout'],
+      ]);
+      assert.equal(summary.status, 'partial');
+    } finally {
+      await pool.close();
+      await ingestion.close();
       await platform.close();
       await rm(root, { recursive: true, force: true });
     }
