@@ -314,6 +314,16 @@ async function simulateUsers(
   return phase;
 }
 
+/** Waits until the server answers /healthz quickly again (work queued by an overloaded phase has drained). */
+async function drain(url: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const started = performance.now();
+    await fetch(`${url}/healthz`).then((r) => r.text());
+    if (performance.now() - started < 50) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function main(): Promise<void> {
   const { default: autocannon } = (await import('autocannon' as string)) as { default: Autocannon };
   const env: Record<string, string> =
@@ -367,11 +377,19 @@ async function main(): Promise<void> {
   const targetRate = users / intervalSeconds;
   const phases: Phase[] = [];
   try {
-    // Warm-up: connections, JIT, caches.
-    await run(autocannon, 'warm-up', { url, rate: targetRate, seconds: 10, connections: 50, request: search });
+    // Baseline first, on an idle server: the HTTP stack's floor for the same user model.
     phases.push(
       await simulateUsers('baseline: same users, GET /healthz', url, 15, () => ({ token: tokens[0] as string }), '/healthz'),
     );
+    // Warm-up at a tenth of the rate (JIT, connections, caches) without leaving a queue behind.
+    await run(autocannon, 'warm-up', {
+      url,
+      rate: Math.max(1, Math.round(targetRate / 10)),
+      seconds: 10,
+      connections: 20,
+      request: search,
+    });
+    await drain(url);
     phases.push(
       await simulateUsers(`target: ${users} users × 1 search / ${intervalSeconds} s (Poisson)`, url, durationSeconds, () => ({
         token: tokens[Math.floor(random() * tokens.length)] as string,
@@ -379,6 +397,7 @@ async function main(): Promise<void> {
       })),
     );
 
+    await drain(url);
     const serverSide = await (await fetch(`${url}/metrics`)).text();
     const sum = Number(
       /groundwork_http_request_duration_seconds_sum\{method="POST",route="\/v1\/search"\} ([\d.e+-]+)/.exec(serverSide)?.[1] ?? 0,
@@ -400,7 +419,9 @@ async function main(): Promise<void> {
 
     let maxSustainable: Phase | undefined;
     if (!args['no-ramp']) {
-      for (let rate = targetRate; rate <= 5000; rate = Math.round(rate * 1.5)) {
+      // From a tenth of the target upward, so a store that cannot sustain the target still gets a number.
+      for (let rate = Math.max(5, Math.round(targetRate / 10)); rate <= 5000; rate = Math.round(rate * 1.5)) {
+        await drain(url);
         const phase = await run(autocannon, `ramp ${rate}/s`, {
           url,
           rate,
