@@ -155,6 +155,15 @@ describe(`runSync (${testStoreKind})`, () => {
       const runIds = new Set(f.events.filter((e) => e.name !== 'span-end').map((e) => e.payload.runId));
       assert.ok(![...runIds].includes(undefined), 'every ingest event has a runId');
       assert.ok(f.events.some((e) => e.name === 'document-parsed'));
+      const starts = f.events.filter((e) => e.name === 'sync-start');
+      const ends = f.events.filter((e) => e.name === 'sync-end');
+      assert.equal(starts.length, 4);
+      assert.deepEqual(
+        ends.map((e) => e.payload.runId),
+        starts.map((e) => e.payload.runId),
+      );
+      assert.deepEqual((ends[0]?.payload.counts as { added: number }).added, 3);
+      assert.ok(f.events.some((e) => e.name === 'document-deleted' && e.payload.sourceRef === 'policies/home.md'));
       const runs = await f.platform.db.query<{ status: string }>('SELECT status FROM sync_runs ORDER BY started_at');
       assert.deepEqual(
         runs.rows.map((r) => r.status),
