@@ -118,6 +118,10 @@ describe('answer: groundedness and streaming restore', () => {
     assert.deepEqual([ok.citationCoverage, ok.groundedness], [1, 1]);
     const wrongNumber = checkGroundedness('The HO-3 water damage deductible is $2,000 [1]. Flood is covered.', passages);
     assert.deepEqual([wrongNumber.citationCoverage, wrongNumber.groundedness], [0.5, 0]);
+    const flood = [{ n: 1, hit: hit(1, 'x'), text: 'Flood is not covered under HO-3. Fire is covered.', tokens: 10 }];
+    assert.equal(checkGroundedness('Flood is covered under HO-3 [1].', flood).groundedness, 0);
+    assert.equal(checkGroundedness("Flood isn't covered under HO-3 [1].", flood).groundedness, 1);
+    assert.equal(checkGroundedness('Fire is covered [1].', flood).groundedness, 1);
   });
 
   test('placeholders split across tokens are restored whole', () => {

@@ -1,7 +1,7 @@
 import { citationsIn, stripCitations } from './citations.ts';
 import { passageCoverage, type QuestionProfile } from './evidence.ts';
 import { refusalText } from './prompt.ts';
-import { contentTerms, numbersIn, splitSentences } from './text.ts';
+import { contentTerms, numbersIn, splitSentences, words } from './text.ts';
 import type { ConfidenceParts, Passage } from './types.ts';
 
 /**
@@ -14,7 +14,8 @@ import type { ConfidenceParts, Passage } from './types.ts';
  * A (agreement): share of the other top-3 passages covering at least half of the question.
  * C (citation coverage): share of answer sentences with at least one valid citation.
  * G (groundedness): share of answer sentences supported by their cited passages — at least half of the
- *   sentence's content terms appear there, and every number in the sentence appears there.
+ *   sentence's content terms appear there, every number in the sentence appears there, and the cited sentence
+ *   closest to it has the same polarity (negation).
  */
 
 export interface GroundednessResult {
@@ -48,7 +49,8 @@ export function checkGroundedness(answer: string, passages: readonly Passage[]):
     const terms = contentTerms(body).filter((t) => !/^\d/.test(t));
     const termShare = terms.length === 0 ? 1 : terms.filter((t) => sourceTerms.has(t)).length / terms.length;
     const numbersOk = numbersIn(body).every((n) => sourceNumbers.has(n));
-    return { text, cited: true, supported: termShare >= 0.5 && numbersOk, numbersOk, citedNumbers: cited };
+    const polarityOk = samePolarity(body, terms, source);
+    return { text, cited: true, supported: termShare >= 0.5 && numbersOk && polarityOk, numbersOk, citedNumbers: cited };
   });
   const total = results.length;
   return {
@@ -56,6 +58,26 @@ export function checkGroundedness(answer: string, passages: readonly Passage[]):
     groundedness: total === 0 ? 0 : results.filter((r) => r.supported).length / total,
     sentences: results,
   };
+}
+
+const negations = new Set(['not', 'no', 'never', 'none', 'nor', 'cannot', 'neither', 'without']);
+
+function negated(text: string): boolean {
+  return words(text.replace(/n't\b/gi, ' not')).some((w) => negations.has(w));
+}
+
+/**
+ * Negation agreement: the cited sentence that shares most of the claim's terms must have the same polarity
+ * ("is covered" cited to "is not covered" is unsupported, though every word matches).
+ */
+function samePolarity(claim: string, claimTerms: readonly string[], source: string): boolean {
+  let best: { share: number; text: string } | undefined;
+  for (const sentence of splitSentences(source)) {
+    const terms = new Set(contentTerms(sentence.text));
+    const share = claimTerms.length === 0 ? 0 : claimTerms.filter((t) => terms.has(t)).length / claimTerms.length;
+    if (!best || share > best.share) best = { share, text: sentence.text };
+  }
+  return !best || negated(best.text) === negated(claim);
 }
 
 /** Retrieval strength and agreement over the top passages. */
