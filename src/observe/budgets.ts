@@ -1,6 +1,5 @@
 import { type Clock, GroundworkError, newId, systemClock } from '../core/index.ts';
 import type { Queryable } from '../store/index.ts';
-import type { ObserveMetrics } from './observe-metrics.ts';
 
 /**
  * Budgets per use case, in US dollars per UTC day and per UTC month.
@@ -49,7 +48,6 @@ export interface BudgetStatus {
 
 export interface CheckBudgetOptions {
   readonly clock?: Clock;
-  readonly metrics?: ObserveMetrics;
   /** Throw `budget.exhausted` when blocking (default true); false returns the status only (reports, dry runs). */
   readonly throwWhenBlocked?: boolean;
 }
@@ -173,12 +171,11 @@ export async function checkBudget(db: Queryable, useCase: string, options: Check
   const blocked = state === 'exhausted' && budget.block;
 
   const record = async (kind: 'warned' | 'blocked', period: BudgetPeriodStatus) => {
-    const inserted = await db.query(
+    await db.query(
       `INSERT INTO budget_events (id, use_case, kind, period, spent_usd, limit_usd, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (use_case, kind, period) DO NOTHING`,
       [newId('bge'), useCase, kind, period.period, period.spentUsd, period.limitUsd, now],
     );
-    if (inserted.rowCount > 0) options.metrics?.budgetEvents.inc({ use_case: useCase, kind });
   };
   for (const period of warned) await record('warned', period);
   if (state === 'exhausted' && !budget.block) for (const period of exhausted) await record('warned', period);
@@ -237,4 +234,44 @@ export async function listBudgetEvents(db: Queryable, useCase?: string, limit = 
     limitUsd: Number(row.limit_usd),
     at: new Date(row.at),
   }));
+}
+
+/** Spend against every budget now, without side effects (metrics, dashboards). `ratio` is spend / limit. */
+export async function budgetUsage(
+  db: Queryable,
+  now: Date,
+): Promise<Array<{ useCase: string; period: 'day' | 'month'; spentUsd: number; limitUsd: number; ratio: number }>> {
+  const periods = periodStarts(now);
+  const rows = await db.query<{
+    use_case: string;
+    daily_usd: number | null;
+    monthly_usd: number | null;
+    day: number;
+    month: number;
+  }>(
+    `SELECT b.use_case, b.daily_usd, b.monthly_usd,
+       COALESCE((SELECT sum(cost_usd) FROM traces t WHERE t.use_case = b.use_case AND t.started_at >= $1), 0) AS day,
+       COALESCE((SELECT sum(cost_usd) FROM traces t WHERE t.use_case = b.use_case AND t.started_at >= $2), 0) AS month
+     FROM budgets b ORDER BY b.use_case`,
+    [periods.day, periods.month],
+  );
+  const out: Array<{ useCase: string; period: 'day' | 'month'; spentUsd: number; limitUsd: number; ratio: number }> = [];
+  for (const row of rows.rows) {
+    for (const [period, limit, spent] of [
+      ['day', row.daily_usd, row.day],
+      ['month', row.monthly_usd, row.month],
+    ] as const) {
+      if (limit === null) continue;
+      const spentUsd = Number(spent);
+      const limitUsd = Number(limit);
+      out.push({
+        useCase: row.use_case,
+        period,
+        spentUsd,
+        limitUsd,
+        ratio: limitUsd > 0 ? spentUsd / limitUsd : spentUsd > 0 ? 1e9 : 1,
+      });
+    }
+  }
+  return out;
 }

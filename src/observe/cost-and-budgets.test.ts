@@ -73,7 +73,7 @@ describe(`cost and budgets (${testStoreKind})`, () => {
       assert.equal((await checkBudget(db, 'underwriting-qa', { clock })).state, 'ok');
       await simulateAnswer(platform.tracer); // $0.42 ≥ 80% of 0.5
       await platform.observe.recorder.flush();
-      const warning = await checkBudget(db, 'underwriting-qa', { clock, metrics: platform.observe.metrics });
+      const warning = await checkBudget(db, 'underwriting-qa', { clock });
       assert.equal(warning.state, 'warning');
       assert.equal(warning.blocked, false);
       assert.ok(Math.abs((warning.daily?.ratio ?? 0) - 0.84) < 1e-4);
@@ -94,7 +94,10 @@ describe(`cost and budgets (${testStoreKind})`, () => {
       await assert.rejects(checkBudget(db, 'underwriting-qa', { clock }), /exhausted/);
       const events = await listBudgetEvents(db, 'underwriting-qa');
       assert.deepEqual(events.map((event) => event.kind).sort(), ['blocked', 'warned']);
-      assert.equal(platform.observe.metrics.budgetEvents.get({ use_case: 'underwriting-qa', kind: 'warned' }), 1);
+      const metrics = await platform.observe.renderMetrics();
+      assert.match(metrics, /groundwork_budget_events\{use_case="underwriting-qa",kind="warned"\} 1/);
+      assert.match(metrics, /groundwork_budget_events\{use_case="underwriting-qa",kind="blocked"\} 1/);
+      assert.match(metrics, /groundwork_budget_used_ratio\{use_case="underwriting-qa",period="day"\} 1\.26/);
       // Other use cases and the monthly limit are unaffected.
       const other = await setBudget(db, { useCase: 'claims-qa', monthlyUsd: 10, actor: 'local:operator' });
       assert.equal(other.dailyUsd, null);

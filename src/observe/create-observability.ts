@@ -1,5 +1,6 @@
 import type { Clock, EventBus, GroundworkConfig, Logger } from '../core/index.ts';
 import type { Database } from '../store/index.ts';
+import { budgetUsage } from './budgets.ts';
 import { subscribeIngestTraces } from './ingest-traces.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 import { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
@@ -73,6 +74,17 @@ export function createObservability(options: CreateObservabilityOptions): Observ
     );
     metrics.ingestLag.reset();
     for (const row of rows.rows) if (row.lag !== null) metrics.ingestLag.set({ source: row.name }, Number(row.lag));
+  });
+  // Budget state for alerting, shared by every process through the store.
+  metrics.registry.addCollector(async () => {
+    const usage = await budgetUsage(options.db, options.clock.now());
+    metrics.budgetUsed.reset();
+    for (const row of usage) metrics.budgetUsed.set({ use_case: row.useCase, period: row.period }, row.ratio);
+    const events = await options.db.query<{ use_case: string; kind: string; n: number }>(
+      'SELECT use_case, kind, count(*)::int AS n FROM budget_events GROUP BY use_case, kind',
+    );
+    metrics.budgetEvents.reset();
+    for (const row of events.rows) metrics.budgetEvents.set({ use_case: row.use_case, kind: row.kind }, Number(row.n));
   });
   return {
     metrics,

@@ -28,7 +28,10 @@ export interface ObserveMetrics {
   readonly ingestLag: Gauge;
   /** Jobs waiting, by queue; set by the jobs feature or a collector. */
   readonly queueDepth: Gauge;
-  readonly budgetEvents: Counter;
+  /** Warnings and blocks recorded by any process (read from `budget_events` at scrape). */
+  readonly budgetEvents: Gauge;
+  /** Spend / limit per use case and period (`day`, `month`), read at scrape: alert on it before blocks happen. */
+  readonly budgetUsed: Gauge;
 }
 
 export function createObserveMetrics(registry: MetricsRegistry): ObserveMetrics {
@@ -78,9 +81,14 @@ export function createObserveMetrics(registry: MetricsRegistry): ObserveMetrics 
     ]),
     ingestLag: registry.gauge('groundwork_ingest_lag_seconds', 'Seconds since the last successful sync, by source.', ['source']),
     queueDepth: registry.gauge('groundwork_queue_depth', 'Jobs waiting, by queue.', ['queue']),
-    budgetEvents: registry.counter('groundwork_budget_events_total', 'Budget warnings and blocks by use case.', [
+    budgetEvents: registry.gauge(
+      'groundwork_budget_events',
+      'Budget warnings and blocks recorded (all processes), by use case and kind.',
+      ['use_case', 'kind'],
+    ),
+    budgetUsed: registry.gauge('groundwork_budget_used_ratio', 'Spend divided by the budget limit, by use case and period.', [
       'use_case',
-      'kind',
+      'period',
     ]),
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { createTestPlatform } from '../../test/helpers/test-platform.ts';
 import { createEventBus, createTracer } from '../core/index.ts';
 import { simulateAnswer } from './fixtures/simulate-answer.ts';
 import { createMetricsRegistry, createObserveMetrics, createOtlpExporter, type OtlpExportRequest, toOtelId } from './index.ts';
@@ -150,5 +151,24 @@ describe('OTLP exporter', () => {
     assert.equal(exporter.stats.dropped, 7);
     await exporter.close();
     assert.equal(exporter.stats.dropped, 10, 'unreachable collector: dropped after its one attempt');
+  });
+
+  test('a platform with observe.otlpEndpoint exports its spans and records them too', async () => {
+    collector.received.length = 0;
+    const platform = await createTestPlatform({ observe: { otlpEndpoint: collector.url(), textRetention: 'keep' } });
+    try {
+      const traceId = await simulateAnswer(platform.tracer);
+      await platform.observe.exporter?.flush();
+      await platform.observe.recorder.flush();
+      const spans = collector.received.flatMap((r) => r.body.resourceSpans[0]?.scopeSpans[0]?.spans ?? []);
+      assert.equal(spans.length, 5);
+      assert.ok(spans.every((span) => span.traceId === toOtelId(traceId, 32)));
+      const root = spans.find((span) => span.name === 'answer');
+      assert.match(JSON.stringify(root?.attributes), /flood deductible/, 'text kept per retention');
+      const stored = await platform.db.query('SELECT id FROM traces WHERE id = $1', [traceId]);
+      assert.equal(stored.rowCount, 1);
+    } finally {
+      await platform.close();
+    }
   });
 });
