@@ -25,13 +25,33 @@ export const localOperator: Caller = Object.freeze({
   seesEverything: true,
 });
 
+/**
+ * The canonical spelling of a principal as stored in document ACLs: trimmed, kind and name lower-cased,
+ * inner whitespace collapsed (directories compare e-mail addresses and group names case-insensitively).
+ * ACLs are matched as exact strings in SQL, so every caller's principals pass through here.
+ * Validation (what a valid user or group name is) lives in protect/.
+ */
+export function canonicalPrincipal(raw: string): string {
+  const trimmed = raw.trim();
+  const colon = trimmed.indexOf(':');
+  if (colon <= 0) return trimmed.toLowerCase();
+  const kind = trimmed.slice(0, colon).trim().toLowerCase();
+  const name = trimmed
+    .slice(colon + 1)
+    .trim()
+    .replace(/\s+/g, ' ')
+    .toLowerCase();
+  return `${kind}:${name}`;
+}
+
 /** A caller that reads exactly what `principals` may read (CLI `--as`, tests). */
 export function callerWithPrincipals(principals: readonly string[], role: Role = 'user'): Caller {
-  const user = principals.find((p) => p.startsWith('user:'));
+  const canonical = [...new Set(principals.map(canonicalPrincipal).filter((p) => p.length > 0))];
+  const user = canonical.find((p) => p.startsWith('user:'));
   return Object.freeze({
-    id: user ?? `principals:${principals.join(',')}`,
+    id: user ?? `principals:${canonical.join(',')}`,
     role,
-    principals: [...principals],
+    principals: canonical,
     seesEverything: false,
   });
 }

@@ -1,4 +1,4 @@
-export { type Caller, callerWithPrincipals, localOperator, type Role, roles } from './caller.ts';
+export { type Caller, callerWithPrincipals, canonicalPrincipal, localOperator, type Role, roles } from './caller.ts';
 export { type Clock, fixedClock, systemClock } from './clock.ts';
 export {
   type Environment,
