@@ -19,7 +19,7 @@ export interface Observability {
   readonly prices: PriceTable;
   /** Prometheus text exposition (0.0.4) for `/metrics`. */
   renderMetrics(): Promise<string>;
-  /** Server and worker: purge traces older than `observe.retentionDays` now and hourly. Returns a stop function. */
+  /** Server and worker: purge traces older than `observe.retentionDays` a minute after start, then hourly. Returns a stop function. */
   startPurgeSchedule(intervalMs?: number): () => void;
   /** Flushes and stops recorder and exporter. */
   close(): Promise<void>;

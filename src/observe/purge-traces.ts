@@ -19,13 +19,15 @@ export interface PurgeScheduleOptions {
   readonly retentionDays: number;
   /** Default hourly. */
   readonly intervalMs?: number;
+  /** First run after this delay (default one minute: not competing with start-up). */
+  readonly initialDelayMs?: number;
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
 /**
- * Purges expired traces now and then every `intervalMs` (server and worker processes call this; a CLI
- * command does not). Returns a function that stops the schedule.
+ * Purges expired traces a minute after start and then every `intervalMs` (server and worker processes call
+ * this; a CLI command does not). Returns a function that stops the schedule.
  */
 export function startTracePurgeSchedule(options: PurgeScheduleOptions): () => void {
   let running = false;
@@ -41,8 +43,15 @@ export function startTracePurgeSchedule(options: PurgeScheduleOptions): () => vo
       running = false;
     }
   };
-  void run();
-  const timer = setInterval(() => void run(), options.intervalMs ?? 3_600_000);
-  timer.unref();
-  return () => clearInterval(timer);
+  let timer: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    void run();
+    timer = setInterval(() => void run(), options.intervalMs ?? 3_600_000);
+    timer.unref();
+  }, options.initialDelayMs ?? 60_000);
+  first.unref();
+  return () => {
+    clearTimeout(first);
+    if (timer) clearInterval(timer);
+  };
 }

@@ -35,6 +35,8 @@ export async function startServer(
     // socket the server is just closing gets ECONNRESET (measured: users idle ~5 s against Node's default 5 s).
     server.keepAliveTimeout = 65_000;
   }
+  // Trace retention (observe.retentionDays) is enforced by the long-running processes.
+  const stopTracePurge = platform.observe.startPurgeSchedule();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -42,6 +44,7 @@ export async function startServer(
     port: address.port,
     app: built,
     close: async (graceMs = 10_000) => {
+      stopTracePurge();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           if ('closeAllConnections' in server) server.closeAllConnections();
