@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import { type Caller, callerWithPrincipals, localOperator } from '../core/index.ts';
+import { type Caller, callerWithPrincipals, localOperator, silentLogger, systemClock } from '../core/index.ts';
 import { simulateAnswer } from './fixtures/simulate-answer.ts';
-import { getTrace, listTraces, purgeTraces, restrictedDocumentTitle } from './index.ts';
+import { getTrace, listTraces, purgeTraces, restrictedDocumentTitle, startTracePurgeSchedule } from './index.ts';
 
 const alice = callerWithPrincipals(['user:alice@example.com', 'group:underwriting']);
 const bob = callerWithPrincipals(['user:bob@example.com', 'group:claims']);
@@ -110,5 +110,39 @@ describe(`trace access (${testStoreKind})`, () => {
     } finally {
       await platform.close();
     }
+  });
+});
+
+describe('purge schedule', () => {
+  test('runs after its initial delay, then every interval, until stopped; failures are logged, not thrown', async () => {
+    const queries: string[] = [];
+    const warnings: string[] = [];
+    let fail = true;
+    const db = {
+      async query(text: string) {
+        queries.push(text);
+        if (fail) {
+          fail = false;
+          throw new Error('store down');
+        }
+        return { rows: [], rowCount: 0 };
+      },
+    };
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const stop = startTracePurgeSchedule({
+      db,
+      retentionDays: 30,
+      clock: systemClock,
+      logger,
+      initialDelayMs: 5,
+      intervalMs: 10,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    stop();
+    const runs = queries.length;
+    assert.ok(runs >= 3, `ran ${runs} queries`);
+    assert.deepEqual(warnings, ['trace purge failed; retrying at the next interval']);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(queries.length, runs, 'stopped');
   });
 });
