@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import iconv from 'iconv-lite';
 import { makeEml } from '../fixtures/generate-fixtures.ts';
 import { defaultParseLimits, parseDocument } from '../parse-document.ts';
 import { parserContract } from '../parser.contract.ts';
@@ -60,4 +61,25 @@ test('an HTML-only e-mail is converted to text', async () => {
   assert.deepEqual(reserve?.headingPath, ['Reserve update', 'Reserve']);
   assert.match(reserve?.text ?? '', /café area/);
   assert.ok(!document.sections.some((section) => section.text.includes('x()')));
+});
+
+test('an 8-bit body without a declared charset is decoded by detection, not as UTF-8', async () => {
+  const head = [
+    'From: legacy-claims@example.com',
+    'To: desk@example.com',
+    'Subject: Schadenmeldung',
+    'Date: Tue, 22 Sep 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    '',
+  ].join('\r\n');
+  const body = iconv.encode('Prüfung läuft, Selbstbehalt 500 € – Gebäude beschädigt, Schätzung folgt.', 'windows-1252');
+  const document = await parseDocument({
+    bytes: new Uint8Array(Buffer.concat([Buffer.from(head), body])),
+    fileName: 'legacy.eml',
+    limits: defaultParseLimits,
+  });
+  assert.match(document.sections[0]?.text ?? '', /Prüfung läuft, Selbstbehalt 500 € – Gebäude beschädigt, Schätzung folgt\.$/);
+  assert.equal(document.title, 'Schadenmeldung');
 });

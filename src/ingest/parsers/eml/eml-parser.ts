@@ -9,7 +9,8 @@ import {
   titleFromFileName,
   withoutControlCharacters,
 } from '../parsed-document.ts';
-import type { ChildDocument, ParsedDocument, ParsedSection, ParseInput, Parser } from '../parser.ts';
+import type { ChildDocument, ParsedDocument, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
+import { decodeText } from '../text/decode-text.ts';
 
 interface AddressLike {
   readonly text: string;
@@ -31,6 +32,36 @@ function safeName(name: string): string {
   );
 }
 
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Declares the charset of 8-bit text parts that do not declare one. mailparser reads an undeclared (or
+ * "us-ascii") part as UTF-8, which turns Windows-1252 mail from old systems into replacement characters.
+ * When the raw message is not valid UTF-8, the encoding is detected on the message (`decodeText`) and
+ * written into every text part's Content-Type that lacks a charset (and into a missing top-level one).
+ */
+export function declareMissingCharsets(bytes: Uint8Array): { bytes: Uint8Array; warnings: ParseWarning[] } {
+  try {
+    fatalUtf8.decode(bytes);
+    return { bytes, warnings: [] };
+  } catch {
+    // Not UTF-8: some part carries legacy 8-bit text.
+  }
+  const decoded = decodeText(bytes);
+  if (decoded.encoding.startsWith('utf-')) return { bytes, warnings: [] };
+  const charset = decoded.encoding;
+  let raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  raw = raw.replace(/^Content-Type:[ \t]*text\/[\w.+-]+[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/gim, (header) => {
+    if (/charset\s*=\s*"?(us-)?ascii"?/i.test(header))
+      return header.replace(/charset\s*=\s*"?(us-)?ascii"?/i, `charset="${charset}"`);
+    return /charset\s*=/i.test(header) ? header : `${header}; charset="${charset}"`;
+  });
+  const headerEnd = raw.search(/\r?\n\r?\n/);
+  const topHeaders = headerEnd < 0 ? raw : raw.slice(0, headerEnd);
+  if (!/^Content-Type:/im.test(topHeaders)) raw = `Content-Type: text/plain; charset="${charset}"\r\n${raw}`;
+  return { bytes: new Uint8Array(Buffer.from(raw, 'latin1')), warnings: [...decoded.warnings] };
+}
+
 /**
  * E-mail (EML, RFC 822/MIME): From/To/Cc/Subject/Date become metadata and a header block at the top of the
  * body text, so a chunk can be cited with its sender and date; the HTML body is preferred (it keeps headings
@@ -42,9 +73,10 @@ export const emlParser: Parser = {
   mediaTypes: ['message/rfc822'],
   async parse(input: ParseInput): Promise<ParsedDocument> {
     const { simpleParser } = await import('mailparser');
+    const declared = declareMissingCharsets(input.bytes);
     let mail: Awaited<ReturnType<typeof simpleParser>>;
     try {
-      mail = await simpleParser(Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength), {
+      mail = await simpleParser(Buffer.from(declared.bytes.buffer, declared.bytes.byteOffset, declared.bytes.byteLength), {
         skipImageLinks: true,
         skipTextToHtml: true,
         skipTextLinks: true,
@@ -118,6 +150,7 @@ export const emlParser: Parser = {
         attachments: children.map((child) => child.name),
       },
       children,
+      warnings: declared.warnings,
     });
   },
 };
