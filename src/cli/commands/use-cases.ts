@@ -141,9 +141,25 @@ function describeUseCase(u: UseCase): string {
   return lines.join('\n');
 }
 
-/** Validates a model reference against the configured providers before storing it. */
+/**
+ * Validates a model reference against the configured providers before storing it, and warns about sources
+ * that do not exist (yet): they match nothing until a source with that id or name is added.
+ */
 async function checkModel(context: CommandContext, input: UseCaseInput): Promise<void> {
-  if (typeof input.model === 'string' && input.model !== 'extractive') (await context.platform()).models.describe(input.model);
+  const platform = await context.platform();
+  if (typeof input.model === 'string' && input.model !== 'extractive') platform.models.describe(input.model);
+  if (input.sources && input.sources.length > 0) {
+    const { rows } = await platform.db.query<{ id: string; name: string }>(
+      'SELECT id, name FROM sources WHERE id = ANY($1) OR name = ANY($1)',
+      [input.sources],
+    );
+    const unknown = input.sources.filter((s) => !rows.some((r) => r.id === s || r.name === s));
+    if (unknown.length > 0) {
+      context.output.warn(
+        `no source named ${unknown.join(', ')} exists yet; the use case finds nothing there until one is added`,
+      );
+    }
+  }
 }
 
 async function audited<T>(
