@@ -63,11 +63,11 @@ test('an HTML-only e-mail is converted to text', async () => {
   assert.ok(!document.sections.some((section) => section.text.includes('x()')));
 });
 
-test('an 8-bit body without a declared charset is decoded by detection, not as UTF-8', async () => {
+test('8-bit headers and body without a declared charset are decoded by detection, not as UTF-8', async () => {
   const head = [
-    'From: legacy-claims@example.com',
+    'From: "Jürgen Müller" <legacy-claims@example.com>',
     'To: desk@example.com',
-    'Subject: Schadenmeldung',
+    'Subject: Schadenmeldung für das Gebäude',
     'Date: Tue, 22 Sep 2026 10:00:00 +0000',
     'MIME-Version: 1.0',
     'Content-Transfer-Encoding: 8bit',
@@ -81,5 +81,6 @@ test('an 8-bit body without a declared charset is decoded by detection, not as U
     limits: defaultParseLimits,
   });
   assert.match(document.sections[0]?.text ?? '', /Prüfung läuft, Selbstbehalt 500 € – Gebäude beschädigt, Schätzung folgt\.$/);
-  assert.equal(document.title, 'Schadenmeldung');
+  assert.equal(document.title, 'Schadenmeldung für das Gebäude');
+  assert.equal(document.metadata.from, '"Jürgen Müller" <legacy-claims@example.com>');
 });

@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { htmlToSections } from '../html/html-to-sections.ts';
 import { corruptError } from '../parse-errors.ts';
 import {
@@ -56,10 +57,18 @@ export function declareMissingCharsets(bytes: Uint8Array): { bytes: Uint8Array; 
       return header.replace(/charset\s*=\s*"?(us-)?ascii"?/i, `charset="${charset}"`);
     return /charset\s*=/i.test(header) ? header : `${header}; charset="${charset}"`;
   });
+  if (!/^Content-Type:/im.test(raw.slice(0, Math.max(0, raw.search(/\r?\n\r?\n/))))) {
+    raw = `Content-Type: text/plain; charset="${charset}"\r\n${raw}`;
+  }
+  // Raw 8-bit message headers (a Subject or a sender name typed on an old system) are read as UTF-8 too:
+  // transcode the top-level header block.
   const headerEnd = raw.search(/\r?\n\r?\n/);
-  const topHeaders = headerEnd < 0 ? raw : raw.slice(0, headerEnd);
-  if (!/^Content-Type:/im.test(topHeaders)) raw = `Content-Type: text/plain; charset="${charset}"\r\n${raw}`;
-  return { bytes: new Uint8Array(Buffer.from(raw, 'latin1')), warnings: [...decoded.warnings] };
+  const headerBlock = headerEnd < 0 ? raw : raw.slice(0, headerEnd);
+  const rest = headerEnd < 0 ? '' : raw.slice(headerEnd);
+  const headers = /[\u0080-\u00ff]/.test(headerBlock)
+    ? Buffer.from(iconv.decode(Buffer.from(headerBlock, 'latin1'), charset), 'utf8')
+    : Buffer.from(headerBlock, 'latin1');
+  return { bytes: new Uint8Array(Buffer.concat([headers, Buffer.from(rest, 'latin1')])), warnings: [...decoded.warnings] };
 }
 
 /**
