@@ -75,12 +75,15 @@ test('8-bit headers and body without a declared charset are decoded by detection
     '',
   ].join('\r\n');
   const body = iconv.encode('Prüfung läuft, Selbstbehalt 500 € – Gebäude beschädigt, Schätzung folgt.', 'windows-1252');
-  const document = await parseDocument({
-    bytes: new Uint8Array(Buffer.concat([Buffer.from(head), body])),
-    fileName: 'legacy.eml',
-    limits: defaultParseLimits,
-  });
-  assert.match(document.sections[0]?.text ?? '', /Prüfung läuft, Selbstbehalt 500 € – Gebäude beschädigt, Schätzung folgt\.$/);
-  assert.equal(document.title, 'Schadenmeldung für das Gebäude');
-  assert.equal(document.metadata.from, '"Jürgen Müller" <legacy-claims@example.com>');
+  // Legacy headers and body, then UTF-8 headers (added by a gateway) over a legacy body.
+  for (const headBytes of [iconv.encode(head, 'windows-1252'), Buffer.from(head)]) {
+    const document = await parseDocument({
+      bytes: new Uint8Array(Buffer.concat([headBytes, body])),
+      fileName: 'legacy.eml',
+      limits: defaultParseLimits,
+    });
+    assert.match(document.sections[0]?.text ?? '', /Prüfung läuft, Selbstbehalt 500 € – Gebäude beschädigt, Schätzung folgt\.$/);
+    assert.equal(document.title, 'Schadenmeldung für das Gebäude');
+    assert.equal(document.metadata.from, '"Jürgen Müller" <legacy-claims@example.com>');
+  }
 });

@@ -61,13 +61,16 @@ export function declareMissingCharsets(bytes: Uint8Array): { bytes: Uint8Array; 
     raw = `Content-Type: text/plain; charset="${charset}"\r\n${raw}`;
   }
   // Raw 8-bit message headers (a Subject or a sender name typed on an old system) are read as UTF-8 too:
-  // transcode the top-level header block.
+  // transcode the top-level header block, unless it already is UTF-8 (a gateway may add UTF-8 headers).
   const headerEnd = raw.search(/\r?\n\r?\n/);
   const headerBlock = headerEnd < 0 ? raw : raw.slice(0, headerEnd);
   const rest = headerEnd < 0 ? '' : raw.slice(headerEnd);
-  const headers = /[\u0080-\u00ff]/.test(headerBlock)
-    ? Buffer.from(iconv.decode(Buffer.from(headerBlock, 'latin1'), charset), 'utf8')
-    : Buffer.from(headerBlock, 'latin1');
+  let headers = Buffer.from(headerBlock, 'latin1');
+  try {
+    fatalUtf8.decode(headers);
+  } catch {
+    headers = Buffer.from(iconv.decode(headers, charset), 'utf8');
+  }
   return { bytes: new Uint8Array(Buffer.concat([headers, Buffer.from(rest, 'latin1')])), warnings: [...decoded.warnings] };
 }
 
