@@ -69,6 +69,8 @@ export function renderSpanTree(spans: readonly SpanView[]): string[] {
     children.set(parent, [...(children.get(parent) ?? []), span]);
   }
   const lines: string[] = [];
+  const shown = new Set<string>();
+  const maxChunks = 5;
   const walk = (parent: string | null, prefix: string) => {
     const list = children.get(parent) ?? [];
     list.forEach((span, index) => {
@@ -80,16 +82,30 @@ export function renderSpanTree(spans: readonly SpanView[]): string[] {
       if (span.embeddingTokens) details.push(`${span.embeddingTokens} embedded`);
       if (span.costUsd > 0) details.push(money(span.costUsd));
       if (span.contextNearLimit) details.push('CONTEXT NEAR LIMIT');
+      const ref = span.attributes['groundwork.source_ref'];
+      if (typeof ref === 'string') details.push(ref);
+      const pages = span.attributes['groundwork.pages'];
+      if (typeof pages === 'number' && pages > 0) details.push(`${pages} page(s)`);
+      const ocrPages = span.attributes['groundwork.ocr.pages'] ?? span.attributes['groundwork.parse.ocr_pages'];
+      if (typeof ocrPages === 'number' && ocrPages > 0) details.push(`${ocrPages} OCR page(s)`);
       if (span.status === 'error')
         details.push(`ERROR ${span.errorCode ?? ''}${span.errorMessage ? `: ${span.errorMessage}` : ''}`);
       lines.push(
         `${prefix}${branch}${span.name.padEnd(Math.max(1, 22 - prefix.length - branch.length))} ${ms(span.durationMs).padStart(10)}  +${ms(span.offsetMs)}${details.length > 0 ? `  ${details.join(', ')}` : ''}`,
       );
       const inner = `${prefix}${parent === null ? '' : last ? '   ' : '│  '}`;
-      for (const chunk of span.retrieved ?? []) {
-        lines.push(
-          `${inner}   · ${chunk.chunkId} ${chunk.score === undefined ? '' : chunk.score.toFixed(3)} ${chunk.title}${chunk.snippet ? ` — "${chunk.snippet.slice(0, 60)}…"` : ''}`,
-        );
+      // The same list is often on a span and its parent (answer ← retrieve ← retrieve.lexical): show it once.
+      const retrieved = span.retrieved ?? [];
+      const key = retrieved.map((chunk) => chunk.chunkId).join(',');
+      if (retrieved.length > 0 && !shown.has(key)) {
+        shown.add(key);
+        for (const chunk of retrieved.slice(0, maxChunks)) {
+          const snippet = chunk.snippet ? ` — "${chunk.snippet.replace(/\s+/g, ' ').trim().slice(0, 60)}…"` : '';
+          lines.push(
+            `${inner}   · ${chunk.score === undefined ? '' : `${chunk.score.toFixed(3)} `}${chunk.title}${snippet} (${chunk.chunkId})`,
+          );
+        }
+        if (retrieved.length > maxChunks) lines.push(`${inner}   · … ${retrieved.length - maxChunks} more (--json shows all)`);
       }
       for (const citation of span.citations ?? [])
         lines.push(`${inner}   [${citation.n ?? '?'}] ${citation.title} (${citation.chunkId})`);
