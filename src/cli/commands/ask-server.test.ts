@@ -60,4 +60,31 @@ describe(`cli: ask --server (${testStoreKind})`, () => {
     const withAs = await runGroundwork(['--server', server.url, '--api-key', token, 'ask', 'x', '--as', 'group:staff']);
     assert.equal(withAs.code, 2);
   });
+
+  test('use-cases over --server: create, update (merging retrieval), list, show, delete — as a builder key', async () => {
+    const { token: builder } = await createApiKey(
+      platform.db,
+      { name: 'builder', role: 'builder', principals: [staff] },
+      { actor: 'local:operator' },
+    );
+    const gw = (...args: string[]) => runGroundwork(['--server', server.url, '--api-key', builder, 'use-cases', ...args]);
+    const created = await gw('create', 'claims-qa', '--sources', 'claims', '--k', '4', '--style', 'detailed', '--json');
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual((JSON.parse(created.stdout) as { sources: string[] }).sources, ['claims']);
+    const again = await gw('create', 'claims-qa');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /use_case\.exists/);
+    const updated = await gw('update', 'claims-qa', '--mode', 'lexical', '--json');
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.deepEqual((JSON.parse(updated.stdout) as { retrieval: object }).retrieval, { k: 4, mode: 'lexical' });
+    const listed = JSON.parse((await gw('list', '--json')).stdout) as { useCases: Array<{ name: string }> };
+    assert.ok(listed.useCases.some((u) => u.name === 'claims-qa'));
+    assert.ok(!listed.useCases.some((u) => u.name === 'managers-only'), 'only use cases the caller may ask are listed');
+    const shown = await gw('show', 'claims-qa');
+    assert.match(shown.stdout, /style: +detailed/);
+    assert.equal((await gw('delete', 'claims-qa')).code, 0);
+    assert.equal(await platform.answerer.useCases.get('claims-qa'), undefined);
+    const viewerWrite = await runGroundwork(['--server', server.url, '--api-key', token, 'use-cases', 'create', 'nope']);
+    assert.equal(viewerWrite.code, 1);
+  });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { answerStyles, createUseCaseStore, type UseCase, type UseCaseInput } from '../../answer/index.ts';
-import { localOperator, sensitivityLabels } from '../../core/index.ts';
+import { GroundworkError, localOperator, sensitivityLabels } from '../../core/index.ts';
 import { recordAudit } from '../../govern/index.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { table } from '../output.ts';
@@ -197,7 +197,10 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
     .description('list use cases')
     .action(
       runtime.action(async (context) => {
-        const all = await (await context.platform()).answerer.useCases.list();
+        const api = context.api();
+        const all = api
+          ? (await api.get<{ useCases: UseCase[] }>('/v1/use-cases')).useCases
+          : await (await context.platform()).answerer.useCases.list();
         context.output.result({ useCases: all.map(view) }, () =>
           table(
             ['NAME', 'MODEL', 'STYLE', 'SOURCES', 'WHO MAY ASK', 'DESCRIPTION'],
@@ -221,7 +224,10 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
     .argument('<name>')
     .action(
       runtime.action(async (context, name: string) => {
-        const useCase = await (await context.platform()).answerer.useCases.require(name);
+        const api = context.api();
+        const useCase = api
+          ? await api.get<UseCase>(`/v1/use-cases/${encodeURIComponent(name)}`)
+          : await (await context.platform()).answerer.useCases.require(name);
         context.output.result(view(useCase), () => describeUseCase(useCase));
         return 0;
       }),
@@ -230,6 +236,23 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
   addSettingFlags(useCases.command('create').description('create a use case').argument('<name>')).action(
     runtime.action(async (context, name: string, flags: UseCaseFlags) => {
       const input = inputFrom(flags, undefined, context.io.cwd);
+      const api = context.api();
+      if (api) {
+        // The server creates or updates (PUT) and audits; refuse to overwrite an existing one from `create`.
+        const exists = await api
+          .get<UseCase>(`/v1/use-cases/${encodeURIComponent(name)}`)
+          .then(() => true)
+          .catch(() => false);
+        if (exists) {
+          throw new GroundworkError('use_case.exists', `A use case named "${name}" already exists.`, {
+            category: 'conflict',
+            fix: `Change it with \`groundwork use-cases update ${name} …\`, or pick another name.`,
+          });
+        }
+        const created = await api.request<UseCase>('PUT', `/v1/use-cases/${encodeURIComponent(name)}`, { body: input });
+        context.output.result(created, () => `Created use case ${name}.\n${describeUseCase(created)}`);
+        return 0;
+      }
       await checkModel(context, input);
       const created = await audited(context, 'usecase.create', name, async (store) => {
         const after = await store.create(name, input);
@@ -242,6 +265,14 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
 
   addSettingFlags(useCases.command('update').description('change settings of a use case').argument('<name>')).action(
     runtime.action(async (context, name: string, flags: UseCaseFlags) => {
+      const api = context.api();
+      if (api) {
+        const path = `/v1/use-cases/${encodeURIComponent(name)}`;
+        const input = inputFrom(flags, await api.get<UseCase>(path), context.io.cwd);
+        const updated = await api.request<UseCase>('PUT', path, { body: input });
+        context.output.result(updated, () => `Updated use case ${name}.\n${describeUseCase(updated)}`);
+        return 0;
+      }
       const existing = await (await context.platform()).answerer.useCases.require(name);
       const input = inputFrom(flags, existing, context.io.cwd);
       await checkModel(context, input);
@@ -260,6 +291,12 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
     .argument('<name>')
     .action(
       runtime.action(async (context, name: string) => {
+        const api = context.api();
+        if (api) {
+          await api.delete(`/v1/use-cases/${encodeURIComponent(name)}`);
+          context.output.result({ deleted: name }, () => `Deleted use case ${name}.`);
+          return 0;
+        }
         await audited(context, 'usecase.delete', name, async (store) => {
           const before = await store.require(name);
           await store.delete(name);
