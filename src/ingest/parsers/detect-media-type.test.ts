@@ -27,6 +27,11 @@ test('text content: HTML and e-mail by their start, then the extension, then tex
   assert.equal(detectMediaType('rates.csv', text('a,b\n1,2')), mediaTypes.csv);
   assert.equal(detectMediaType('README.md', text('# Title')), mediaTypes.markdown);
   assert.equal(detectMediaType('notes', text('just some words')), mediaTypes.text);
+  assert.equal(
+    detectMediaType('pdf-notes.md', text('# PDF notes\n\nA PDF starts with %PDF-1.7 and ends with %%EOF.')),
+    mediaTypes.markdown,
+  );
+  assert.equal(detectMediaType('saved.pdf', text('HTTP/1.1 200 OK\r\n\r\n%PDF-1.4\n')), mediaTypes.pdf);
   assert.equal(detectMediaType('notes.txt', new Uint8Array([0x00, 0x01, 0x02, 0x03, 0xff, 0xfe, 0x00, 0x05])), mediaTypes.octet);
 });
 

@@ -135,7 +135,9 @@ export function detectMediaType(fileName: string, bytes: Uint8Array): string {
   const extension = extensionOf(fileName);
   const head = bytes.subarray(0, Math.min(bytes.length, 8192));
   const pdfAt = new TextDecoder('latin1').decode(head.subarray(0, 1024)).indexOf('%PDF-');
-  if (pdfAt >= 0) return mediaTypes.pdf;
+  // Readers accept a PDF header within the first KiB (after junk such as a MacBinary header), but a text file
+  // that merely mentions "%PDF-" is not a PDF.
+  if (pdfAt === 0 || (pdfAt > 0 && (extension === 'pdf' || !looksLikeText(head.subarray(0, pdfAt))))) return mediaTypes.pdf;
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06]))
     return zipKind(bytes, extension);
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47])) return mediaTypes.png;
