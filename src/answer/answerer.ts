@@ -21,6 +21,7 @@ import {
   promptVersion,
   refusalText,
 } from './prompt.ts';
+import { estimateTokens } from './text.ts';
 import type { Answer, AnswerEvent, AnswerRequest, ConfidenceParts, Passage, UseCase } from './types.ts';
 import { assertMayUseUseCase, createUseCaseStore, type UseCaseStore } from './use-cases.ts';
 
@@ -276,7 +277,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           systemPrompt: system,
           question: safeQuestion.text,
           maxOutputTokens: useCase.maxOutputTokens,
-          overhead: promptOverheadTokens,
+          // A versioned template's own text is sent too: keep it inside the window.
+          overhead: promptOverheadTokens + (versioned ? estimateTokens(versioned.template) : 0),
         });
         const context = assembleContext(
           result.hits.filter((h) => sendable.has(h.chunkId)),
