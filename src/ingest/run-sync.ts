@@ -380,7 +380,10 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
         continue;
       }
       if (!doc) {
-        newItems.push(item); // after the listing: it may be a rename of a document that disappeared
+        // With nothing indexed yet (a first ingest) no file can be a rename: process it now, overlapping with
+        // the listing. Otherwise wait for the listing's end: it may be a rename of a document that disappeared.
+        if (existing.size === 0) await schedule(() => processItem(item, undefined));
+        else newItems.push(item);
         continue;
       }
       await schedule(() => processItem(item, doc));
