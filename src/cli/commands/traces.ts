@@ -125,6 +125,19 @@ function detailText(trace: TraceDetail): string {
     `  tokens    ${trace.inputTokens} in / ${trace.outputTokens} out / ${trace.embeddingTokens} embedded   cost ${money(trace.costUsd)}${trace.confidence === null ? '' : `   confidence ${trace.confidence.toFixed(2)}`}`,
   ];
   if (trace.contextNearLimit) lines.push('  context   NEAR THE MODEL CONTEXT LIMIT');
+  const a = trace.attributes;
+  if (typeof a['groundwork.egress.provider'] === 'string') {
+    const redacted = Object.entries((a['groundwork.egress.redacted'] as Record<string, number> | undefined) ?? {})
+      .map(([type, n]) => `${n} ${type}`)
+      .join(', ');
+    lines.push(
+      `  egress    to ${a['groundwork.egress.provider']}: ${Number(a['groundwork.egress.blocked'] ?? 0)} passage(s) blocked, redacted ${redacted || 'nothing'}`,
+    );
+  }
+  if (trace.outcome === 'refused' && typeof a['groundwork.refusal.reason'] === 'string') {
+    lines.push(`  refusal   ${a['groundwork.refusal.reason']}`);
+  }
+  if (typeof a['groundwork.budget.state'] === 'string') lines.push(`  budget    ${a['groundwork.budget.state']}`);
   if (trace.question !== null) lines.push(`  question  ${trace.question}`);
   if (trace.answer !== null) lines.push(`  answer    ${trace.answer.replace(/\n/g, '\n            ')}`);
   else if (trace.answerWithheld === 'restricted') lines.push('  answer    [withheld: built from documents you may not read]');
