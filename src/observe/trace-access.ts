@@ -5,8 +5,9 @@ import type { Queryable } from '../store/index.ts';
  * Reading traces, with the access rules in SQL.
  *
  * - admins and callers that see everything: every trace;
- * - reviewers and builders: their own traces and the traces of the use cases they review
- *   (`access.reviewableUseCases`, resolved by the caller's edge from the use-case configuration);
+ * - reviewers and builders: their own traces and the traces of the use cases they review — by default the
+ *   use cases they may use themselves (`use_cases.principals` empty or overlapping theirs), or exactly
+ *   `access.reviewableUseCases` when the edge passes a list;
  * - everyone else: their own traces (`caller_id = caller.id`).
  *
  * A trace stores chunk ids and scores, never chunk text. When a trace is shown, document titles and chunk
@@ -15,7 +16,10 @@ import type { Queryable } from '../store/index.ts';
  * it cites or was built from a document they may not read.
  */
 export interface TraceAccess {
-  /** Use cases whose traces this reader reviews (reviewer and builder roles). */
+  /**
+   * Use cases whose traces this reader reviews (reviewer and builder roles). Default: the use cases the reader
+   * may use (`use_cases.principals` empty or sharing a principal with the reader).
+   */
   readonly reviewableUseCases?: readonly string[];
 }
 
@@ -135,9 +139,15 @@ function visibility(caller: Caller, access: TraceAccess, params: unknown[]): str
   if (caller.seesEverything || caller.role === 'admin') return 'true';
   params.push(caller.id);
   const own = `caller_id = $${params.length}`;
-  if ((caller.role === 'reviewer' || caller.role === 'builder') && (access.reviewableUseCases?.length ?? 0) > 0) {
-    params.push(access.reviewableUseCases);
-    return `(${own} OR use_case = ANY($${params.length}::text[]))`;
+  if (caller.role === 'reviewer' || caller.role === 'builder') {
+    if (access.reviewableUseCases !== undefined) {
+      if (access.reviewableUseCases.length === 0) return own;
+      params.push(access.reviewableUseCases);
+      return `(${own} OR use_case = ANY($${params.length}::text[]))`;
+    }
+    // Default: the use cases the reviewer may use themselves (open to everyone, or to one of their principals).
+    params.push(caller.principals);
+    return `(${own} OR use_case IN (SELECT name FROM use_cases WHERE principals = '{}' OR principals && $${params.length}::text[]))`;
   }
   return own;
 }
