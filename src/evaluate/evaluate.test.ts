@@ -207,6 +207,24 @@ describe(`evaluate (${testStoreKind})`, () => {
     assert.equal(stored.config.k, 20);
   });
 
+  test('cases in parallel give the same results in dataset order', async () => {
+    const deps = { db: platform.db, tracer: platform.tracer, events: platform.events, clock: platform.clock, search };
+    const serial = await runEvaluation(deps, { dataset: 'policies@1', mode: 'retrieval', caller: localOperator, depth: 20 });
+    const parallel = await runEvaluation(deps, {
+      dataset: 'policies@1',
+      mode: 'retrieval',
+      caller: localOperator,
+      depth: 20,
+      concurrency: 4,
+    });
+    const strip = (r: (typeof serial.results)[number]) => ({
+      id: r.externalId,
+      retrieved: r.retrievedDocumentIds,
+      ndcg: r.metrics['ndcg@10'],
+    });
+    assert.deepEqual(parallel.results.map(strip), serial.results.map(strip));
+  });
+
   test('viewers see only the cases whose principals they hold; aggregates stay visible', async () => {
     const [latest] = await listRuns(platform.db, { dataset: 'policies' });
     assert.ok(latest);

@@ -94,6 +94,8 @@ export interface RunEvaluationOptions {
     readonly model?: string;
     readonly retrieval?: unknown;
   };
+  /** Cases evaluated in parallel (default 1; 1–32). Useful on server PostgreSQL with a connection pool. */
+  readonly concurrency?: number;
   /** Called after each case (progress output). */
   readonly onCase?: (done: number, total: number) => void;
 }
@@ -217,13 +219,25 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
       ));
   try {
     let done = 0;
-    for (const evalCase of dataset.cases) {
-      for (let sample = 0; sample < repeat; sample++) {
-        results.push(await runCase(deps, evalCase, sample, options.mode, retrievalNames, depth, groundedness, span.context));
+    let nextCase = 0;
+    const perCase: CaseResult[][] = [];
+    // Cases in parallel up to `concurrency` (server stores with a pool); results keep the dataset order.
+    const worker = async () => {
+      while (nextCase < dataset.cases.length) {
+        const index = nextCase++;
+        const evalCase = dataset.cases[index] as EvalCase;
+        const samples: CaseResult[] = [];
+        for (let sample = 0; sample < repeat; sample++) {
+          samples.push(await runCase(deps, evalCase, sample, options.mode, retrievalNames, depth, groundedness, span.context));
+        }
+        perCase[index] = samples;
+        done++;
+        options.onCase?.(done, dataset.cases.length);
       }
-      done++;
-      options.onCase?.(done, dataset.cases.length);
-    }
+    };
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, 32));
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    for (const samples of perCase) results.push(...samples);
     await addTraceCosts(deps, results);
     await storeResults(deps.db, runId, results);
     const metrics = summarizeMetrics(results);

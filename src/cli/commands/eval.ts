@@ -132,6 +132,7 @@ interface RunOptions {
   reportFormat?: ReportFormat;
   out?: string;
   judge?: string;
+  concurrency: number;
 }
 
 type CliPlatform = Awaited<ReturnType<CommandContext['platform']>>;
@@ -234,6 +235,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
     )
     .option('--depth <n>', 'documents retrieved per case (MAP is cut here)', positiveInt(1000), 100)
     .option('--repeat <n>', 'samples per case for answer runs (reports the spread)', positiveInt(50), 1)
+    .option('--concurrency <n>', 'cases evaluated in parallel (server PostgreSQL)', positiveInt(32), 1)
     .option('--label <label>', 'label the run (repeatable), e.g. baseline', collect)
     .option('--baseline <run>', 'run id or label to compare with (paired bootstrap)')
     .option('--fail-if <gate>', 'gate, e.g. "ndcg@10 < 0.6" (repeatable)', collect)
@@ -262,6 +264,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             caller: localOperator,
             depth: options.depth,
             repeat: options.repeat,
+            concurrency: options.concurrency,
             metrics: gates.map((g) => g.metric),
             labels: options.label ?? [],
             ...(options.useCase ? { useCase: options.useCase } : {}),
