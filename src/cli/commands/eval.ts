@@ -381,7 +381,9 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
               `config: ${JSON.stringify(r.config)}`,
               table(
                 ['metric', 'mean', 'n'],
-                Object.entries(r.metrics).map(([name, s]) => [name, f4(s.mean), s.n]),
+                Object.entries(r.metrics)
+                  .sort(([a], [b]) => a.localeCompare(b))
+                  .map(([name, s]) => [name, f4(s.mean), s.n]),
               ),
               '',
               table(
