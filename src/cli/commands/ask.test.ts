@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { insertInsurerCorpus } from '../../../test/helpers/insurer-corpus.ts';
 import { type OpenAICompatibleServer, startOpenAICompatibleServer } from '../../../test/helpers/openai-compatible-server.ts';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
@@ -156,5 +158,58 @@ describe('cli: ask and use-cases (embedded store, real process)', () => {
     assert.deepEqual(answer.usage, { inputTokens: 410, outputTokens: 16 });
     const sent = server.requests.find((r) => r.path === '/v1/chat/completions');
     assert.equal(sent?.body.model, 'qwen2.5:7b');
+  });
+
+  test('on a terminal, tokens stream as they come and the checked answer follows when post-processing changed it', {
+    skip: spawnSync('script', ['--version']).status !== 0 ? 'util-linux `script` (pseudo-terminal) not available' : false,
+  }, async () => {
+    const bin = fileURLToPath(new URL('../../../bin/groundwork.js', import.meta.url));
+    const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+    const command = [
+      process.execPath,
+      bin,
+      '--data-dir',
+      dataDir,
+      '--config',
+      configFile,
+      'ask',
+      'What is the deductible for water damage under HO-3?',
+      '--use-case',
+      'homeowners',
+      '--as',
+      'group:staff',
+    ]
+      .map(quote)
+      .join(' ');
+    // Asynchronous: the loopback model server lives in this process and must keep answering.
+    const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('error', reject);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout, stderr });
+      });
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const out = result.stdout.replaceAll('\r', '');
+    // Streamed raw text first (with the dead [12]), then the checked answer without it, then the sources.
+    assert.match(
+      out,
+      /per occurrence \[1\] \[12\]\.\n*\n— checked answer —\nUnder HO-3 the water damage deductible is \$1,000 per occurrence \[1\]\./,
+    );
+    assert.match(out, /Sources:\n {2}\[1\] Policy Form HO-3/);
+    assert.match(out, /1 citation\(s\) pointing at no passage were removed/);
   });
 });
