@@ -137,6 +137,23 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       },
     }),
   );
+  let inFlight = 0;
+  app.use('/v1/*', async (c, next) => {
+    if (inFlight >= config.server.maxConcurrentRequests) {
+      c.header('Retry-After', '1');
+      throw new GroundworkError('server.overloaded', 'The server is handling as many requests as it may; try again shortly.', {
+        category: 'unavailable',
+        isRetryable: true,
+        fix: 'Retry after a second with backoff; operators can add processes or raise server.maxConcurrentRequests.',
+      });
+    }
+    inFlight += 1;
+    try {
+      await next();
+    } finally {
+      inFlight -= 1;
+    }
+  });
   app.use('/v1/*', async (_c, next) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -235,6 +235,42 @@ describe(`HTTP API infrastructure (${testStoreKind})`, () => {
     }
   });
 
+  test('load shedding: beyond server.maxConcurrentRequests requests are refused at once with 503 and Retry-After', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held = defineRoute({
+      method: 'get',
+      path: '/v1/test/held',
+      summary: 'held',
+      tags: ['test'],
+      scope: 'search',
+      handler: async () => {
+        await gate;
+        return { ok: true };
+      },
+      responses: { 200: { description: 'ok' } },
+    });
+    const h = await harness({ server: { maxConcurrentRequests: 2 } }, { routes: [held] });
+    try {
+      const first = h.request('/v1/test/held', { token: h.tokens.viewer });
+      const second = h.request('/v1/test/held', { token: h.tokens.viewer });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const shed = await h.request('/v1/me', { token: h.tokens.viewer });
+      assert.equal(shed.status, 503);
+      assert.equal(shed.headers.get('retry-after'), '1');
+      assert.equal(((await shed.json()) as { error: { code: string } }).error.code, 'server.overloaded');
+      assert.equal((await h.request('/healthz')).status, 200, 'health stays reachable');
+      release();
+      assert.equal((await first).status, 200);
+      assert.equal((await second).status, 200);
+      assert.equal((await h.request('/v1/me', { token: h.tokens.viewer })).status, 200);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('per-caller rate limit answers 429 with Retry-After; callers do not share buckets', async () => {
     const h = await harness({ server: { rateLimit: { requestsPerSecond: 0.5, burst: 2 } } });
     try {

@@ -82,6 +82,11 @@ export const configSchema = z.strictObject({
       corsOrigins: z.array(z.string()).default([]),
       bodyLimitBytes: z.number().int().positive().default(1_048_576),
       requestTimeoutMs: z.number().int().positive().default(60_000),
+      /**
+       * Requests under /v1 handled at once by this process; more are refused at once with 503 and Retry-After
+       * (load shedding) instead of queueing until every request times out.
+       */
+      maxConcurrentRequests: z.number().int().positive().default(64),
       /** Per-caller token bucket (per process): sustained requests per second and burst size; 0 turns it off. */
       rateLimit: z
         .strictObject({
