@@ -127,6 +127,11 @@ export interface AcceptCandidateOptions {
   readonly relevantDocuments?: readonly string[];
   readonly expectRefusal?: boolean;
   readonly tags?: readonly string[];
+  /**
+   * Principals to ask the case as; default: the original caller's, when the trace recorded them
+   * (`groundwork.caller.principals`), else none (asked as the operator).
+   */
+  readonly principals?: readonly string[];
   readonly caller: Caller;
   readonly ids?: IdGenerator;
 }
@@ -166,7 +171,7 @@ export async function acceptCandidate(db: Database, id: string, options: AcceptC
     relevantDocuments: options.relevantDocuments ?? [],
     expectRefusal: options.expectRefusal ?? false,
     tags: [...new Set(['production', ...(row.category ? [row.category] : []), ...(options.tags ?? [])])],
-    principals: row.principals,
+    principals: options.principals ?? row.principals,
     line: existing.length + 1,
   };
   const summary = await importDataset(db, [...existing, added], {

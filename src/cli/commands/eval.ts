@@ -504,13 +504,21 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
     .option('--reference-answer <text>', 'the correct answer')
     .option('--relevant <refs>', 'relevant documents: ids or source paths (comma-separated)', list)
     .option('--expect-refusal', 'the correct behaviour is to refuse')
+    .option('--principals <list>', "principals to ask the case as (default: the original caller's, when recorded)", list)
     .option('--tag <tag>', 'tag (repeatable)', collect)
     .action(
       runtime.action(
         async (
           context,
           id: string,
-          options: { dataset: string; referenceAnswer?: string; relevant?: string[]; expectRefusal?: boolean; tag?: string[] },
+          options: {
+            dataset: string;
+            referenceAnswer?: string;
+            relevant?: string[];
+            expectRefusal?: boolean;
+            tag?: string[];
+            principals?: string[];
+          },
         ) => {
           const platform = await context.platform();
           const dataset = await acceptCandidate(platform.db, id, {
@@ -520,6 +528,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             ...(options.relevant ? { relevantDocuments: options.relevant } : {}),
             ...(options.expectRefusal ? { expectRefusal: true } : {}),
             ...(options.tag ? { tags: options.tag } : {}),
+            ...(options.principals ? { principals: options.principals } : {}),
           });
           context.output.result(dataset, (d) => `accepted into ${d.name} version ${d.version} (${d.caseCount} cases)`);
           return exitCodes.ok;
