@@ -3,7 +3,7 @@ import { streamText } from 'ai';
 import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
 import { checkBudget } from '../observe/index.ts';
-import { resolvePrompt } from '../prompts/index.ts';
+import { findModelConfig, resolvePrompt } from '../prompts/index.ts';
 import { createRedactionSession, decideEgress, type RedactionSession, redactText } from '../protect/index.ts';
 import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -126,7 +126,19 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       'groundwork.question': question,
     });
     try {
-      const useCase = await useCases.require(request.useCase ?? 'default');
+      const stored = await useCases.require(request.useCase ?? 'default');
+      // A versioned model configuration (prompts feature, label `production`) overrides the use case's model settings.
+      const modelConfig = await findModelConfig(deps.db, stored.name, 'production');
+      const useCase: UseCase = modelConfig
+        ? {
+            ...stored,
+            model: `${modelConfig.provider}:${modelConfig.model}`,
+            temperature: modelConfig.parameters.temperature ?? stored.temperature,
+            maxOutputTokens: modelConfig.parameters.maxOutputTokens ?? stored.maxOutputTokens,
+            contextWindow: modelConfig.parameters.contextWindow ?? stored.contextWindow,
+          }
+        : stored;
+      if (modelConfig) root.setAttributes({ 'groundwork.model.version': modelConfig.ref });
       assertMayUseUseCase(useCase, request.caller);
       const modelRef = useCase.model === 'extractive' ? undefined : (useCase.model ?? deps.models.defaultChat);
       const model = modelRef ? deps.models.describe(modelRef) : undefined;
@@ -346,6 +358,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         const failure = isGroundworkError(error) ? error : modelFailure(model, error);
         generateSpan.fail(failure);
         throw failure;
+      } finally {
+        // The consumer stopped reading (client gone): close the span; no-op when it already ended.
+        generateSpan.fail(aborted());
       }
 
       const cleaned = cleanCitations(raw, (n) => n >= 1 && n <= assembled.passages.length);
@@ -389,6 +404,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     } catch (error) {
       root.fail(error);
       throw error;
+    } finally {
+      root.fail(aborted()); // no-op unless the consumer stopped reading before the final answer
     }
   }
 
@@ -402,6 +419,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       });
     },
   };
+}
+
+function aborted(): GroundworkError {
+  return new GroundworkError('answer.aborted', 'The answer stream was closed before the final answer.', {
+    category: 'unavailable',
+    isRetryable: true,
+  });
 }
 
 function generate(model: LanguageModelV4, system: string, prompt: string, useCase: UseCase, signal: AbortSignal | undefined) {

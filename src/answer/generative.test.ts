@@ -311,6 +311,24 @@ describe(`answer: generative mode (${testStoreKind})`, () => {
     assert.equal(span?.attributes['groundwork.judge.skipped'], 'egress_blocked');
   });
 
+  test('a consumer that stops reading mid-stream leaves no open span (answer and generate fail as aborted)', async () => {
+    const answerer = answererWith(
+      scriptedModel(() => 'The deductible for water damage under HO-3 is $1,000 per occurrence [1].'),
+    );
+    const before = spans.length;
+    for await (const event of answerer.stream({
+      question: 'What is the deductible for water damage under HO-3?',
+      caller: callerWithPrincipals([staff]),
+    })) {
+      if (event.type === 'token') break;
+    }
+    const ended = spans.slice(before);
+    const root = ended.find((s) => s.name === 'answer');
+    assert.equal(root?.status, 'error');
+    assert.equal(root?.error?.code, 'answer.aborted');
+    assert.equal(ended.find((s) => s.name === 'generate')?.error?.code, 'answer.aborted');
+  });
+
   test('a failing provider surfaces as answer.model_failed (retryable), with failed spans and no secret', async () => {
     const server = await startOpenAICompatibleServer({ chat: () => ({ text: '', status: 503 }) });
     try {

@@ -13,7 +13,7 @@ import {
 } from '../core/index.ts';
 import { createModelResolver } from '../models/index.ts';
 import { setBudget } from '../observe/index.ts';
-import { createPrompt, labelPrompt } from '../prompts/index.ts';
+import { createModelConfig, createPrompt, labelPrompt, rollbackModelConfig } from '../prompts/index.ts';
 import { createRetriever } from '../retrieve/index.ts';
 import type { Database } from '../store/index.ts';
 import { insertInsurerCorpus, staff } from './fixtures/insurer-corpus.ts';
@@ -130,5 +130,32 @@ describe(`answer: versioned prompts and budgets (${testStoreKind})`, () => {
     const answer = await answerer().ask({ question, caller: callerWithPrincipals([staff]) });
     assert.equal(answer.refused, false);
     assert.equal(spans.findLast((s) => s.name === 'answer')?.attributes['groundwork.budget.state'], 'exhausted');
+  });
+
+  test('a versioned model configuration labelled production overrides the use case model; rollback restores it', async () => {
+    await setBudget(db, { useCase: 'default', dailyUsd: null, block: false, actor: 'local:operator' });
+    const before = await answerer().ask({ question, caller: callerWithPrincipals([staff]) });
+    assert.equal(before.model, 'external:gpt-test');
+    await createModelConfig(db, {
+      name: 'default',
+      config: { provider: 'external', model: 'gpt-bigger', parameters: { temperature: 0.2 } },
+      message: 'try the bigger model',
+      author: 'user:pat@example.com',
+      labels: ['production'],
+    });
+    const after = await answerer().ask({ question, caller: callerWithPrincipals([staff]) });
+    assert.equal(after.model, 'external:gpt-bigger');
+    const root = spans.findLast((s) => s.name === 'answer');
+    assert.equal(root?.attributes['groundwork.model.version'], 'default@1');
+    assert.equal(spans.findLast((s) => s.name === 'generate')?.attributes['gen_ai.request.temperature'], 0.2);
+    await createModelConfig(db, {
+      name: 'default',
+      config: { provider: 'external', model: 'gpt-other' },
+      message: 'another',
+      author: 'user:pat@example.com',
+      labels: ['production'],
+    });
+    await rollbackModelConfig(db, 'default', 'production', { actor: 'user:pat@example.com', reason: 'regression' });
+    assert.equal((await answerer().ask({ question, caller: callerWithPrincipals([staff]) })).model, 'external:gpt-bigger');
   });
 });
