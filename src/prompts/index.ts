@@ -6,6 +6,7 @@ export {
   type CreateModelConfigInput,
   createModelConfig,
   diffModelConfigs,
+  findModelConfig,
   getModelConfig,
   labelModelConfig,
   listModelConfigs,

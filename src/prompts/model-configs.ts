@@ -6,6 +6,7 @@ import {
   type ChangeContext,
   createVersion,
   diffVersions,
+  findVersion,
   getVersion,
   type LabelMove,
   listNames,
@@ -77,6 +78,16 @@ export async function createModelConfig(db: Database, input: CreateModelConfigIn
 export async function resolveModelConfig(db: Queryable, name: string, label = 'production'): Promise<ResolvedModelConfig> {
   const version = await getVersion<ModelConfigBody>(db, 'model', name, label === 'latest' ? 'latest' : { label });
   return { ...version.body, name, version: version.version, label, ref: `${name}@${version.version}` };
+}
+
+/** Like `resolveModelConfig`, but `undefined` when the use case has no versioned model configuration or label. */
+export async function findModelConfig(
+  db: Queryable,
+  name: string,
+  label = 'production',
+): Promise<ResolvedModelConfig | undefined> {
+  const version = await findVersion<ModelConfigBody>(db, 'model', name, label === 'latest' ? 'latest' : { label });
+  return version ? { ...version.body, name, version: version.version, label, ref: `${name}@${version.version}` } : undefined;
 }
 
 export const getModelConfig = (db: Queryable, name: string, ref: VersionRef = 'latest'): Promise<ModelConfigVersion> =>
