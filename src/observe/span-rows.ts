@@ -119,9 +119,12 @@ export function toSpanRow(span: SpanRecord, context: SpanRowContext): SpanRow {
   };
 }
 
-/** answered | refused | blocked | error | ok */
+/** answered | refused | blocked (budget) | aborted (client went away) | error | ok */
 export function outcomeOf(span: SpanRecord): string {
-  if (span.status === 'error') return span.error?.code === 'budget.exhausted' ? 'blocked' : 'error';
+  if (span.status === 'error') {
+    if (span.error?.code === 'budget.exhausted') return 'blocked';
+    return span.error?.code === 'answer.aborted' ? 'aborted' : 'error';
+  }
   if (span.attributes['groundwork.refused'] === true) return 'refused';
   const operation = span.attributes['groundwork.operation'] ?? span.name;
   return operation === 'answer' ? 'answered' : 'ok';

@@ -90,6 +90,8 @@ describe(`trace recorder (${testStoreKind})`, () => {
       const refused = await simulateAnswer(platform.tracer, { refused: true });
       const failed = platform.tracer.startSpan('answer', undefined, { 'groundwork.operation': 'answer' });
       failed.fail(Object.assign(new Error('nope'), { code: 'budget.exhausted' }));
+      const aborted = platform.tracer.startSpan('answer', undefined, { 'groundwork.operation': 'answer' });
+      aborted.fail(Object.assign(new Error('closed'), { code: 'answer.aborted' }));
       const root = platform.tracer.startSpan('search', undefined, { 'groundwork.operation': 'search' });
       const late = platform.tracer.startSpan('retrieve.rerank', root.context, {
         'gen_ai.operation.name': 'rerank',
@@ -136,6 +138,7 @@ describe(`trace recorder (${testStoreKind})`, () => {
       assert.equal(platform.observe.metrics.costUsd.get({ operation: 'search', use_case: '' }), 0.002);
       assert.equal(byId.get(failed.context.traceId)?.outcome, 'blocked');
       assert.equal(byId.get(failed.context.traceId)?.error_code, 'budget.exhausted');
+      assert.equal(byId.get(aborted.context.traceId)?.outcome, 'aborted');
       assert.equal(byId.get(root.context.traceId)?.outcome, 'ok');
       assert.equal(Number(byId.get(root.context.traceId)?.cost_usd), 0.002);
     });

@@ -155,7 +155,7 @@ export function registerTracesCommands(program: Command, runtime: CliRuntime): v
     .description('recent traces, newest first')
     .option('--use-case <name>', 'only this use case')
     .option('--user <id>', 'only this caller (e.g. user:alice@example.com)')
-    .option('--outcome <outcome>', 'answered, refused, blocked, error or ok')
+    .option('--outcome <outcome>', 'answered, refused, blocked, aborted, error or ok')
     .option('--operation <operation>', 'answer, search, sync, evaluation')
     .option('--since <when>', 'duration back (30m, 24h, 7d) or a date', '7d')
     .option('--limit <n>', 'at most this many (default 50, max 500)')
