@@ -16,6 +16,7 @@ import {
   listQuarantine,
   parseDocument,
 } from './index.ts';
+import { makeEncryptedPdf, makeZipBomb } from './parsers/fixtures/generate-fixtures.ts';
 
 type Platform = Awaited<ReturnType<typeof createTestPlatform>>;
 
@@ -220,13 +221,19 @@ describe(`runSync (${testStoreKind})`, () => {
         'inner/other.md': new TextEncoder().encode(`# Other\n\n${paragraph('other')}`),
       });
       await f.put('bundle.zip', zip);
+      await f.put('secret.pdf', await makeEncryptedPdf());
+      await f.put('bomb.zip', makeZipBomb(20));
       const first = await f.sync();
       assert.equal(first.status, 'partial');
       assert.deepEqual(first.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['bomb.zip', 'parse.zip_bomb'],
         ['broken.pdf', 'parse.corrupt'],
         ['huge.txt', 'ingest.too_large'],
         ['program.exe', 'parse.unsupported_type'],
+        ['secret.pdf', 'parse.encrypted'],
       ]);
+      await rm(join(f.root, 'secret.pdf'));
+      await rm(join(f.root, 'bomb.zip'));
       assert.ok(first.quarantined.every((q) => /Fix:/.test(q.message)));
       const docs = await documentsOf(f.platform);
       const bundle = docs.find((d) => d.source_ref === 'bundle.zip');
