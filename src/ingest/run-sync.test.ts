@@ -426,3 +426,45 @@ describe(`isolated parsing in a sync (${testStoreKind})`, () => {
     }
   });
 });
+
+describe(`stopping a sync (${testStoreKind})`, () => {
+  test('an aborted sync is marked interrupted and the next one completes the work', async () => {
+    const platform = await createTestPlatform();
+    const root = await mkdtemp(join(tmpdir(), 'gw-abort-'));
+    const controller = new AbortController();
+    let parsed = 0;
+    const ingestion = createIngestion({
+      db: platform.db,
+      events: platform.events,
+      logger: platform.logger,
+      config: platform.config,
+      parse: async (input) => {
+        parsed += 1;
+        if (parsed === 3) controller.abort();
+        return parseDocument(input);
+      },
+    });
+    try {
+      for (let i = 0; i < 12; i++) await writeFile(join(root, `f${i}.txt`), paragraph(`file ${i}`));
+      await addSource(platform.db, { name: 'docs', type: 'filesystem', path: root });
+      await assert.rejects(
+        ingestion.sync({ source: 'docs', signal: controller.signal }),
+        (error: { code?: string }) => error.code === 'ingest.aborted',
+      );
+      const runs = await platform.db.query<{ status: string }>('SELECT status FROM sync_runs');
+      assert.deepEqual(
+        runs.rows.map((r) => r.status),
+        ['interrupted'],
+      );
+      const done = (await platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents')).rows[0]?.n ?? 0;
+      assert.ok(done < 12);
+      const resumed = await ingestion.sync({ source: 'docs' });
+      assert.equal(resumed.added + resumed.unchanged, 12);
+      assert.equal(resumed.unchanged, done);
+    } finally {
+      await ingestion.close();
+      await platform.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

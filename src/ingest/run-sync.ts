@@ -141,6 +141,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     ocrPages: 0,
   };
   const quarantinedFiles: QuarantinedFile[] = [];
+  // Per-file work in progress; awaited before the run is marked failed or interrupted.
+  const inFlight = new Set<Promise<void>>();
   let lastBeat = Date.now();
   const beat = async () => {
     if (Date.now() - lastBeat < heartbeatEveryMs) return;
@@ -203,11 +205,11 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
 
     // ---- bounded concurrency over the per-file work --------------------------------------------------
     const concurrency = Math.max(1, deps.ingest.concurrency);
-    const inFlight = new Set<Promise<void>>();
     let fatal: unknown;
     const schedule = async (work: () => Promise<void>) => {
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
       if (fatal) throw fatal;
+      if (options.signal?.aborted) throw abortedRun();
       const task = work()
         .catch((error: unknown) => {
           fatal ??= error;
@@ -522,6 +524,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       durationMs,
     };
   } catch (error) {
+    // Let files already being written finish (each is one transaction either way), then record the run.
+    await Promise.allSettled([...inFlight]);
     const failure = toGroundworkError(error);
     const aborted = failure.code === 'ingest.aborted';
     const durationMs = Math.round(performance.now() - started);
