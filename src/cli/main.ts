@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerChunksCommand } from './commands/chunks.ts';
 import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
@@ -58,6 +59,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerDoctorCommand(program, runtime);
   registerDbCommands(program, runtime);
   registerServeCommand(program, runtime);
+  registerDemoCommand(program, runtime);
   registerKeysCommands(program, runtime);
   registerAuditCommands(program, runtime);
   registerSearchCommand(program, runtime);

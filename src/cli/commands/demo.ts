@@ -1,0 +1,172 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { GroundworkError, loadConfig, localOperator } from '../../core/index.ts';
+import { createPlatform } from '../../create-platform.ts';
+import { createApiKey } from '../../govern/index.ts';
+import { addSource } from '../../ingest/index.ts';
+import { startServer } from '../../server/index.ts';
+import type { CliRuntime } from '../context.ts';
+import { exitCodes } from '../exit-codes.ts';
+
+const corpusDir = fileURLToPath(new URL('../../../examples/corpus', import.meta.url));
+const aclMapFile = fileURLToPath(new URL('../../../examples/acl-map.yaml', import.meta.url));
+const webIndex = fileURLToPath(new URL('../../../web/dist/index.html', import.meta.url));
+/** A file the demo writes into its data directory, so a later run knows the directory is safe to wipe. */
+const marker = '.groundwork-demo';
+
+/** The example questions printed by the demo (see examples/README.md). */
+export const demoQuestions = [
+  'What is the deductible for water damage under policy form HO-3?',
+  'What are the steps for first notice of loss?',
+  'What is the maximum roof age for a new homeowners policy?',
+] as const;
+
+/** `--json` shape of `groundwork demo` (printed once the server listens). */
+export interface DemoReport {
+  url: string;
+  dataDir: string;
+  documents: number;
+  chunks: number;
+  quarantined: number;
+  ingestMs: number;
+  keys: { admin: string; underwriter: string; adjuster: string };
+  questions: readonly string[];
+  webUi: boolean;
+}
+
+/** Refuses to wipe a directory this command did not create (it could be someone's real data). */
+function prepareDataDir(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(resolve(dir, marker))) {
+    throw new GroundworkError('demo.data_dir_in_use', `${dir} is not empty and was not created by \`groundwork demo\`.`, {
+      category: 'usage',
+      fix: 'Pass an empty or new directory with --data-dir, or remove this one yourself.',
+    });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, marker), 'Created by `groundwork demo`; wiped and recreated on every run.\n');
+}
+
+/**
+ * `groundwork demo`: a fresh embedded store with the example insurer corpus, three API keys and the server with
+ * the web UI — the README's first command.
+ */
+export function registerDemoCommand(program: Command, runtime: CliRuntime): void {
+  program
+    .command('demo')
+    .description(
+      'wipe and recreate a demo data directory (default ./.groundwork-demo), ingest the example corpus, create demo keys and serve the web UI',
+    )
+    .option('--port <port>', 'port (default 8787; 0 picks a free one)', '8787')
+    .option('--no-serve', 'set up the data directory and keys, then exit')
+    .action(
+      runtime.action(async (context, options: { port: string; serve: boolean }) => {
+        const port = Number(options.port);
+        if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+          throw new GroundworkError('demo.bad_port', `--port ${options.port} is not a port number.`, {
+            category: 'usage',
+            fix: 'Give an integer between 0 and 65535.',
+          });
+        }
+        const { globals, io } = context;
+        if (globals.server || globals.databaseUrl) {
+          throw new GroundworkError('demo.not_embedded', 'The demo always uses a fresh embedded store.', {
+            category: 'usage',
+            fix: 'Drop --server and --database-url (use `groundwork serve` for server mode).',
+          });
+        }
+        const dataDir = resolve(io.cwd, globals.dataDir ?? '.groundwork-demo');
+        prepareDataDir(dataDir);
+        context.output.info(`demo: created a fresh data directory ${dataDir} (wiped on every \`groundwork demo\`)`);
+        const loaded = loadConfig({
+          env: {},
+          cwd: dataDir,
+          flags: { dataDir, server: { host: '127.0.0.1', port } },
+        });
+        const platform = await createPlatform(loaded);
+        try {
+          await addSource(platform.db, { name: 'meridian', type: 'filesystem', path: corpusDir, aclMapPath: aclMapFile });
+          const started = performance.now();
+          const progress = context.output.progress('ingest example corpus');
+          const summary = await platform.ingestion.sync({
+            source: 'meridian',
+            trigger: 'cli',
+            onProgress: (p) => progress.update(p.done, p.total, p.current),
+          });
+          progress.finish();
+          const ingestMs = Math.round(performance.now() - started);
+          const actor = { actor: localOperator.id };
+          const admin = await createApiKey(platform.db, { name: 'demo-admin', role: 'admin' }, actor);
+          const underwriter = await createApiKey(
+            platform.db,
+            {
+              name: 'demo-underwriter',
+              role: 'user',
+              principals: ['user:uma@meridian.example', 'group:underwriting', 'group:staff'],
+            },
+            actor,
+          );
+          const adjuster = await createApiKey(
+            platform.db,
+            { name: 'demo-adjuster', role: 'user', principals: ['user:cal@meridian.example', 'group:claims', 'group:staff'] },
+            actor,
+          );
+          const report: DemoReport = {
+            url: '',
+            dataDir,
+            documents: summary.added + summary.updated + summary.unchanged,
+            chunks: summary.chunks,
+            quarantined: summary.quarantined.length,
+            ingestMs,
+            keys: { admin: admin.token, underwriter: underwriter.token, adjuster: adjuster.token },
+            questions: demoQuestions,
+            webUi: existsSync(webIndex),
+          };
+          if (!options.serve) {
+            context.output.result(report, (v) => humanReport(v));
+            return exitCodes.ok;
+          }
+          const server = await startServer(platform, { host: '127.0.0.1', port });
+          report.url = server.url;
+          context.output.result(report, (v) => humanReport(v));
+          await new Promise<void>((resolveStop) => {
+            const stop = () => {
+              process.off('SIGINT', stop);
+              process.off('SIGTERM', stop);
+              resolveStop();
+            };
+            process.on('SIGINT', stop);
+            process.on('SIGTERM', stop);
+          });
+          context.output.info('stopping: finishing open requests');
+          await server.close();
+          return exitCodes.ok;
+        } finally {
+          await platform.close();
+        }
+      }),
+    );
+}
+
+function humanReport(v: DemoReport): string {
+  return [
+    `Ingested ${v.documents} documents (${v.chunks} chunks, ${v.quarantined} quarantined) in ${(v.ingestMs / 1000).toFixed(1)} s.`,
+    '',
+    v.url
+      ? `Groundwork demo running at ${v.url}${v.webUi ? '' : '  (web UI not built: run `npm run build:web`)'}`
+      : 'Server not started (--no-serve).',
+    '',
+    'Sign in with one of these API keys (shown once; the directory is wiped on the next `groundwork demo`):',
+    `  admin (sees everything):                   ${v.keys.admin}`,
+    `  underwriter (group:underwriting, staff):   ${v.keys.underwriter}`,
+    `  claims adjuster (group:claims, staff):     ${v.keys.adjuster}`,
+    '',
+    'Questions to try:',
+    ...v.questions.map((q) => `  - ${q}`),
+    '',
+    'Ask as the underwriter about claim CL-2026-0142: the claim file is not theirs to read, so the answer is a refusal.',
+    v.url ? 'Press Ctrl+C to stop.' : '',
+  ].join('\n');
+}
