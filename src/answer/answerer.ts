@@ -302,6 +302,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
           'groundwork.assemble.passages': context.passages.length,
           'groundwork.assemble.duplicates': context.duplicates,
           'groundwork.assemble.over_budget': context.overBudget,
+          'groundwork.assemble.truncated': context.truncated,
         });
         return context;
       });

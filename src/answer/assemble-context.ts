@@ -8,7 +8,8 @@ import type { Passage } from './types.ts';
  *
  * Hits are taken most relevant first; the same chunk twice and near-duplicate text (word 3-shingle Jaccard
  * ≥ `nearDuplicate`, e.g. the same clause in two copies of a form) are kept once; a passage that does not fit
- * the remaining budget is skipped (a smaller, less relevant one may still fit). Citation numbers are assigned
+ * the remaining budget is skipped (a smaller, less relevant one may still fit) — except the most relevant one,
+ * which is cut to fit. Citation numbers are assigned
  * in the final order, 1-based.
  */
 
@@ -28,6 +29,8 @@ export interface AssembledContext {
   readonly tokens: number;
   readonly duplicates: number;
   readonly overBudget: number;
+  /** 1 when the most relevant passage was cut to fit the budget. */
+  readonly truncated: number;
 }
 
 export function assembleContext(hits: readonly SearchHit[], options: AssembleOptions): AssembledContext {
@@ -39,6 +42,7 @@ export function assembleContext(hits: readonly SearchHit[], options: AssembleOpt
   let tokens = 0;
   let duplicates = 0;
   let overBudget = 0;
+  let truncated = 0;
   for (const hit of ordered) {
     if (options.maxPassages !== undefined && passages.length >= options.maxPassages) break;
     if (seen.has(hit.chunkId)) {
@@ -53,13 +57,32 @@ export function assembleContext(hits: readonly SearchHit[], options: AssembleOpt
     }
     const cost = estimateTokens(text) + estimateTokens(hit.title) + perPassageOverheadTokens;
     if (tokens + cost > options.budgetTokens) {
+      // The most relevant passage is never dropped for size alone: it is cut to fit (at a sentence or word
+      // boundary, so placeholders such as [EMAIL_1] stay whole) when at least 64 tokens of text remain.
+      const room = options.budgetTokens - tokens - estimateTokens(hit.title) - perPassageOverheadTokens;
+      if (passages.length === 0 && room >= 64) {
+        const cut = cutText(text, room * 4);
+        const cutCost = estimateTokens(cut) + estimateTokens(hit.title) + perPassageOverheadTokens;
+        tokens += cutCost;
+        truncated++;
+        passages.push({ n: 1, hit, text: cut, tokens: cutCost });
+        continue;
+      }
       overBudget++;
       continue;
     }
     tokens += cost;
     passages.push({ n: passages.length + 1, hit, text, tokens: cost });
   }
-  return { passages, tokens, duplicates, overBudget };
+  return { passages, tokens, duplicates, overBudget, truncated };
+}
+
+/** The longest prefix of `text` within `maxChars` ending at a sentence end, else at a space, marked with …. */
+function cutText(text: string, maxChars: number): string {
+  const head = text.slice(0, Math.max(0, maxChars - 2));
+  const sentenceEnd = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n'));
+  const end = sentenceEnd > maxChars / 2 ? sentenceEnd + 1 : head.lastIndexOf(' ') > 0 ? head.lastIndexOf(' ') : head.length;
+  return `${text.slice(0, end).trimEnd()} …`;
 }
 
 /** Passage budget for a model: window − system − question − reserved output − fixed overhead (never < 0). */

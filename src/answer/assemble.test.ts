@@ -82,6 +82,16 @@ describe('answer: context assembly', () => {
     assert.ok(context.tokens <= 300);
   });
 
+  test('the most relevant passage is cut to fit rather than dropped; placeholders stay whole', () => {
+    const sentences = Array.from({ length: 60 }, (_, i) => `Clause ${i} applies to [EMAIL_1] and the insured.`).join(' ');
+    const context = assembleContext([hit(1, sentences), hit(2, 'Second passage.')], { budgetTokens: 120 });
+    assert.equal(context.truncated, 1);
+    assert.equal(context.passages[0]?.hit.chunkId, 'c1');
+    assert.match(context.passages[0]?.text ?? '', /insured\. …$/);
+    assert.ok(!/\[EMAIL_1?$/.test((context.passages[0]?.text ?? '').replace(/ …$/, '')));
+    assert.ok(context.tokens <= 120);
+  });
+
   test('budget = window − system − question − reserved output − overhead', () => {
     assert.equal(
       passageBudget({
