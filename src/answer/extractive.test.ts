@@ -140,5 +140,14 @@ describe(`answer: extractive mode (${testStoreKind})`, () => {
       useCase: 'underwriting-qa',
     });
     assert.ok(!claimsOnly.citations.some((c) => c.documentId === 'ho3'), 'policy forms are outside the use case');
+    // A source name that does not exist matches nothing (fails closed), rather than everything.
+    await answerer.useCases.create('misconfigured', { sources: ['no-such-source'] });
+    const none = await answerer.ask({
+      question: 'What is the deductible for water damage under HO-3?',
+      caller: callerWithPrincipals([staff]),
+      useCase: 'misconfigured',
+    });
+    assert.equal(none.refused, true);
+    assert.equal(none.refusalReason, 'no_passages');
   });
 });
