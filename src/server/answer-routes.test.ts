@@ -94,6 +94,9 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
       assert.equal((await call(claims, '/v1/answers', 'POST', question)).status, 200);
       const denied = await call(outsider, '/v1/answers', 'POST', question);
       assert.equal(denied.status, 403);
+      const audited = await listAudit(platform.db, { action: 'access.denied' });
+      assert.equal(audited[0]?.actor, 'user:o@x.test');
+      assert.equal(audited[0]?.target, 'POST /v1/answers');
       assert.equal((await call(outsider, '/v1/answers', 'POST', { ...question, stream: true })).status, 403);
       assert.equal((await call(viewer, '/v1/answers', 'POST', question)).status, 403);
       assert.equal((await call(claims, '/v1/answers', 'POST', { ...question, useCase: 'nope' })).status, 404);

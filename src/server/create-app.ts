@@ -23,6 +23,7 @@ export interface AppVariables {
   /** The matched route pattern, for logs and metrics. */
   route: string;
   callerId: string;
+  callerRole: string;
 }
 
 export type GroundworkHono = Hono<{ Variables: AppVariables }>;
@@ -205,7 +206,7 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     });
     return c.json(errorBody(error, c.get('requestId') ?? newId('req')), 404);
   });
-  app.onError((thrown, c) => {
+  app.onError(async (thrown, c) => {
     const error =
       thrown instanceof HTTPException
         ? new GroundworkError('request.rejected', thrown.message || 'The request was rejected.', {
@@ -214,6 +215,19 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
         : toGroundworkError(thrown);
     const status = httpStatusFor(error);
     const requestId = c.get('requestId') ?? newId('req');
+    if (status === 403) {
+      // Every denied access is audited: missing scopes and object-level denials (e.g. a use case's audience).
+      await auditDenied(
+        platform,
+        {
+          actor: c.get('callerId') ?? 'anonymous',
+          role: c.get('callerRole'),
+          target: `${c.req.method} ${c.get('route') ?? c.req.path}`,
+          error,
+        },
+        requestId,
+      );
+    }
     if (status >= 500) logger.error('request failed', { requestId, code: error.code, error: error.cause ?? error });
     if (error.code === 'request.too_large') c.header('connection', 'close');
     return c.json(errorBody(error, requestId), status as 400);
@@ -267,12 +281,8 @@ function registerRoute(app: GroundworkHono, route: RouteDefinition, deps: RouteD
           details: { retryAfterSeconds: decision.retryAfterSeconds },
         });
       }
-      try {
-        authorize(caller, route.scope);
-      } catch (error) {
-        await auditDenied(deps.platform, caller, route, requestId);
-        throw error;
-      }
+      c.set('callerRole', caller.role);
+      authorize(caller, route.scope); // a denial is audited by the error handler, like object-level denials
     }
     const body = route.request?.body ? parseRequestPart(route.request.body, await readJson(c), 'body') : undefined;
     const query = route.request?.query ? parseRequestPart(route.request.query, c.req.query(), 'query') : undefined;
@@ -315,16 +325,20 @@ async function readJson(c: Context): Promise<unknown> {
 }
 
 /** Denied access is audited (in its own transaction: there is no change to join). Never fails the request. */
-async function auditDenied(platform: Platform, caller: Caller, route: RouteDefinition, requestId: string): Promise<void> {
+async function auditDenied(
+  platform: Platform,
+  denied: { actor: string; role: string | undefined; target: string; error: GroundworkError },
+  requestId: string,
+): Promise<void> {
   try {
     await platform.db.transaction((tx) =>
       recordAudit(
         tx,
         {
-          actor: caller.id,
+          actor: denied.actor,
           action: 'access.denied',
-          target: `${route.method.toUpperCase()} ${route.path}`,
-          after: { scope: route.scope, role: caller.role },
+          target: denied.target,
+          after: { code: denied.error.code, role: denied.role ?? null, ...denied.error.details },
           requestId,
         },
         platform.clock,
