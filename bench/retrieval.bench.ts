@@ -154,6 +154,22 @@ for (const n of values.chunks.split(',').map(Number)) {
         ? {}
         : {
             vector: await run('vector', { mode: 'vector' }),
+            vectorHnsw: await (async () => {
+              const forced = createRetriever({
+                db,
+                config: { ...config, exactVectorBelow: 0 },
+                tracer: createTracer(createEventBus()),
+                embeddingModel,
+                embeddingDimensions: dims,
+              });
+              const times: number[] = [];
+              for (const query of queries) {
+                const [, ms] = await time(() => forced.search({ query, caller, k: 10, mode: 'vector' }));
+                times.push(ms);
+              }
+              process.stderr.write(`  vector (HNSW forced): ${JSON.stringify(stats(times))}\n`);
+              return stats(times);
+            })(),
             hybrid: await run('hybrid', { mode: 'hybrid' }),
           }),
     };

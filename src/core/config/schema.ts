@@ -182,7 +182,7 @@ export const configSchema = z.strictObject({
       /** BM25 engine: `auto` uses pg_textsearch when present, else portable postings (same analyzer and k1/b). */
       lexicalEngine: z.enum(['auto', 'portable', 'pg_textsearch']).default('auto'),
       /** Vector search is exact (no HNSW) when at most this many chunks are visible to the query. */
-      exactVectorBelow: z.number().int().nonnegative().default(20_000),
+      exactVectorBelow: z.number().int().nonnegative().default(1_000),
       /** Candidates sent to the rerank model (hybrid/vector/lexical top results). */
       rerankDepth: z.number().int().positive().max(1000).default(50),
     })
