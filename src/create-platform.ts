@@ -13,7 +13,7 @@ import {
   type Tracer,
 } from './core/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder } from './ingest/index.ts';
-import { createJobQueue, type JobQueue } from './jobs/index.ts';
+import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
 import { redactText } from './protect/index.ts';
@@ -68,7 +68,15 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   const clock = options.clock ?? systemClock;
   // Trace text under `observe.textRetention: redact` goes through the same PII detector as ingestion.
   const redact = (text: string) => redactText(text, { customPatterns: config.ingest.piiPatterns }).text;
-  const observe = createObservability({ db, events, config: config.observe, logger, clock, redact });
+  const observe = createObservability({
+    db,
+    events,
+    config: config.observe,
+    logger,
+    clock,
+    redact,
+    jobsSchema: jobSchemaFor(db),
+  });
   closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
   const tracer = createTracer(events);
   const embedding = config.models.embedding;

@@ -111,3 +111,16 @@ describe(`cost and budgets (${testStoreKind})`, () => {
     }
   });
 });
+
+describe(`queue depth (${testStoreKind})`, () => {
+  test('groundwork_queue_depth counts unfinished jobs per queue from the job table', async () => {
+    const platform = await createTestPlatform();
+    try {
+      assert.doesNotMatch(await platform.observe.renderMetrics(), /groundwork_queue_depth\{/);
+      await platform.jobs.send('sync-source', { source: 'corpus' });
+      assert.match(await platform.observe.renderMetrics(), /groundwork_queue_depth\{queue="sync-source"\} 1/);
+    } finally {
+      await platform.close();
+    }
+  });
+});

@@ -34,6 +34,8 @@ export interface CreateObservabilityOptions {
   /** PII redaction for `textRetention: redact` (protect's `redactPii`); a conservative default otherwise. */
   readonly redact?: TextRedactor;
   readonly fetch?: typeof fetch;
+  /** Schema of the job queue's tables (pg-boss `job`), for `groundwork_queue_depth` at scrape time. */
+  readonly jobsSchema?: string;
 }
 
 export function createObservability(options: CreateObservabilityOptions): Observability {
@@ -75,6 +77,21 @@ export function createObservability(options: CreateObservabilityOptions): Observ
     metrics.ingestLag.reset();
     for (const row of rows.rows) if (row.lag !== null) metrics.ingestLag.set({ source: row.name }, Number(row.lag));
   });
+  // Queue depth from the job table itself (no pg-boss start at scrape; absent until the queue was first used).
+  const jobsSchema = options.jobsSchema;
+  if (jobsSchema && /^[a-z_][a-z0-9_]*$/.test(jobsSchema)) {
+    metrics.registry.addCollector(async () => {
+      const exists = await options.db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+        `${jobsSchema}.job`,
+      ]);
+      if (!exists.rows[0]?.present) return;
+      const rows = await options.db.query<{ name: string; n: number }>(
+        `SELECT name, count(*)::int AS n FROM ${jobsSchema}.job WHERE state IN ('created', 'retry', 'active') GROUP BY name`,
+      );
+      metrics.queueDepth.reset();
+      for (const row of rows.rows) metrics.queueDepth.set({ queue: row.name }, Number(row.n));
+    });
+  }
   // Budget state for alerting, shared by every process through the store.
   metrics.registry.addCollector(async () => {
     const usage = await budgetUsage(options.db, options.clock.now());
