@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { GroundworkError, loadConfig } from '../../core/index.ts';
 import { createPlatform } from '../../create-platform.ts';
+import { prepareRetrieval } from '../../retrieve/index.ts';
 import { startServer } from '../../server/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
@@ -35,7 +36,13 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
           flags: { dataDir: globals.dataDir, databaseUrl: globals.databaseUrl, server: { host: options.host, port } },
         });
         const platform = await createPlatform(loaded);
+        let stopPurge = () => {};
         try {
+          // Build the BM25 / vector indexes now, not in the first user's search (minutes on a large corpus).
+          context.output.info('preparing retrieval indexes');
+          const dimensions = loaded.config.models.embedding?.dimensions;
+          await prepareRetrieval(platform.db, loaded.config.retrieval, dimensions ? { embeddingDimensions: dimensions } : {});
+          stopPurge = platform.observe.startPurgeSchedule();
           const { host, port: configuredPort } = loaded.config.server;
           const server = await startServer(platform, { host, port: configuredPort });
           const required = await server.app.authenticator.required();
@@ -61,6 +68,7 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
           await server.close();
           return exitCodes.ok;
         } finally {
+          stopPurge();
           await platform.close();
         }
       }),
