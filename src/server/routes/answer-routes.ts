@@ -52,7 +52,7 @@ const answerSchema = z
   .meta({ id: 'Answer' });
 
 /** Use cases are configuration: callers see only those they may ask. */
-function useCaseView(useCase: UseCase): Record<string, unknown> {
+function viewOfUseCase(useCase: UseCase): Record<string, unknown> {
   return JSON.parse(JSON.stringify(useCase)) as Record<string, unknown>;
 }
 
@@ -122,7 +122,7 @@ export function answerRoutes(): RouteDefinition[] {
         200: { description: 'Use cases', schema: z.object({ useCases: z.array(z.record(z.string(), z.unknown())) }) },
       },
       handler: async ({ platform, caller }) => ({
-        useCases: (await answererOf(platform).useCases.list()).filter((u) => mayUseUseCase(u, caller)).map(useCaseView),
+        useCases: (await answererOf(platform).useCases.list()).filter((u) => mayUseUseCase(u, caller)).map(viewOfUseCase),
       }),
     }),
     defineRoute({
@@ -141,7 +141,7 @@ export function answerRoutes(): RouteDefinition[] {
             fix: 'List the use cases you may ask with GET /v1/use-cases.',
           });
         }
-        return useCaseView(useCase);
+        return viewOfUseCase(useCase);
       },
     }),
     defineRoute({
@@ -163,13 +163,13 @@ export function answerRoutes(): RouteDefinition[] {
               actor: caller.id,
               action: before ? 'usecase.update' : 'usecase.create',
               target: `usecase:${params.name}`,
-              before: before ? useCaseView(before) : undefined,
-              after: useCaseView(after),
+              before: before ? viewOfUseCase(before) : undefined,
+              after: viewOfUseCase(after),
               requestId,
             },
             platform.clock,
           );
-          return useCaseView(after);
+          return viewOfUseCase(after);
         }),
     }),
     defineRoute({
@@ -191,7 +191,7 @@ export function answerRoutes(): RouteDefinition[] {
               actor: caller.id,
               action: 'usecase.delete',
               target: `usecase:${params.name}`,
-              before: useCaseView(before),
+              before: viewOfUseCase(before),
               requestId,
             },
             platform.clock,
