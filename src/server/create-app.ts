@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -178,7 +179,9 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     }
   });
 
-  for (const route of routes) registerRoute(app, route, { platform, authenticator, rateLimiter });
+  // Failed authentications per client address: 1/s sustained, bursts of 20 (a mistyped key is not locked out).
+  const failedAuthLimiter = createRateLimiter({ requestsPerSecond: 1, burst: 20 });
+  for (const route of routes) registerRoute(app, route, { platform, authenticator, rateLimiter, failedAuthLimiter });
 
   app.get('/openapi.json', (c) => {
     c.set('route', '/openapi.json');
@@ -260,6 +263,16 @@ interface RouteDependencies {
   readonly platform: Platform;
   readonly authenticator: Authenticator;
   readonly rateLimiter: RateLimiter;
+  readonly failedAuthLimiter: RateLimiter;
+}
+
+/** The TCP peer (not X-Forwarded-For, which any client can set); `unknown` outside a real server. */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function registerRoute(app: GroundworkHono, route: RouteDefinition, deps: RouteDependencies): void {
@@ -269,7 +282,21 @@ function registerRoute(app: GroundworkHono, route: RouteDefinition, deps: RouteD
     const requestId = c.get('requestId');
     let caller: Caller | undefined;
     if (route.scope !== 'public') {
-      caller = await deps.authenticator.authenticate(c.req.header('authorization'), c.req.header('host'));
+      try {
+        caller = await deps.authenticator.authenticate(c.req.header('authorization'), c.req.header('host'));
+      } catch (error) {
+        // Failed authentication costs a lookup: limit it per client address (no caller to key on yet).
+        const decision = deps.failedAuthLimiter.take(`address:${clientAddress(c)}`);
+        if (!decision.allowed) {
+          c.header('Retry-After', String(decision.retryAfterSeconds));
+          throw new GroundworkError('rate_limit.auth_failures', 'Too many failed authentication attempts from this address.', {
+            category: 'limit',
+            isRetryable: true,
+            fix: `Check the API key or token, then retry after ${decision.retryAfterSeconds} s.`,
+          });
+        }
+        throw error;
+      }
       c.set('callerId', caller.id);
       const decision = deps.rateLimiter.take(caller.id);
       if (!decision.allowed) {

@@ -282,6 +282,9 @@ describe(`HTTP API infrastructure (${testStoreKind})`, () => {
       assert.equal(((await limited.json()) as { error: { code: string } }).error.code, 'rate_limit.exceeded');
       assert.equal((await h.request('/v1/me', { token: h.tokens.viewer })).status, 200);
       assert.equal((await h.request('/healthz')).status, 200, 'public routes are not rate limited per caller');
+      const failures: number[] = [];
+      for (let i = 0; i < 22; i++) failures.push((await h.request('/v1/me', { token: 'gw_bad' })).status);
+      assert.deepEqual([...new Set(failures)], [401, 429], 'repeated failed authentication from one address is limited');
     } finally {
       await h.close();
     }
