@@ -24,6 +24,12 @@ describe(`traces, costs and feedback over HTTP (${testStoreKind})`, () => {
         span.end();
         traceOf[role] = span.context.traceId;
       }
+      const reviewed = platform.tracer.startSpan('answer', undefined, {
+        'groundwork.operation': 'answer',
+        'groundwork.caller': 'user:someone@x.test',
+        'groundwork.use_case': 'default',
+      });
+      reviewed.end();
       await platform.observe.recorder.flush();
       const { app } = createApp(platform, { webRoot: false, authCacheMs: 0 });
       const call = (path: string, token: string, init: RequestInit = {}) =>
@@ -50,6 +56,11 @@ describe(`traces, costs and feedback over HTTP (${testStoreKind})`, () => {
           const expected = reader === 'viewer' ? 403 : reader === owner ? 201 : 404;
           assert.equal(feedback.status, expected, `${reader} rating ${owner}'s trace`);
         }
+      }
+      // Use-case review: reviewers and builders see traces of use cases they may use; users do not.
+      for (const role of roles) {
+        const status = (await call(`/v1/traces/${reviewed.context.traceId}`, tokens[role])).status;
+        assert.equal(status, ['reviewer', 'builder', 'admin'].includes(role) ? 200 : 404, `${role} reviewing a use-case trace`);
       }
       const own = (await (await call('/v1/feedback', tokens.user)).json()) as { feedback: Array<{ callerId: string }> };
       assert.deepEqual(

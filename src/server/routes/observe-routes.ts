@@ -1,10 +1,19 @@
 import { z } from 'zod';
-import { GroundworkError } from '../../core/index.ts';
+import { mayUseUseCase } from '../../answer/index.ts';
+import { type Caller, GroundworkError } from '../../core/index.ts';
+import type { Platform } from '../../create-platform.ts';
 import { feedbackCategories, hasScope, listFeedback, recordFeedback } from '../../govern/index.ts';
-import { costReport, getTrace, listTraces } from '../../observe/index.ts';
+import { costReport, getTrace, listTraces, type TraceAccess } from '../../observe/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 
 const traceId = z.string().min(1).max(100);
+
+/** Reviewers and builders read the traces of the use cases they may use (`traces:read:usecase`). */
+async function traceAccess(platform: Platform, caller: Caller): Promise<TraceAccess> {
+  if (!hasScope(caller, 'traces:read:usecase')) return {};
+  const useCases = await platform.answerer.useCases.list();
+  return { reviewableUseCases: useCases.filter((u) => mayUseUseCase(u, caller)).map((u) => u.name) };
+}
 
 /** Traces (object-level visibility enforced by observe in SQL), cost reports and feedback on answers. */
 export function observeRoutes(): RouteDefinition[] {
@@ -12,7 +21,8 @@ export function observeRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/v1/traces',
-      summary: 'Traces the caller may see, newest first (own traces; reviewers their use cases; admins all)',
+      summary:
+        'Traces the caller may see, newest first (own; reviewers and builders also those of use cases they may use; admins all)',
       tags: ['traces'],
       scope: 'traces:read:own',
       request: {
@@ -29,7 +39,9 @@ export function observeRoutes(): RouteDefinition[] {
       responses: {
         200: { description: 'Trace summaries', schema: z.object({ traces: z.array(z.record(z.string(), z.unknown())) }) },
       },
-      handler: async ({ platform, caller, query }) => ({ traces: await listTraces(platform.db, caller, query) }),
+      handler: async ({ platform, caller, query }) => ({
+        traces: await listTraces(platform.db, caller, query, await traceAccess(platform, caller)),
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -40,7 +52,7 @@ export function observeRoutes(): RouteDefinition[] {
       request: { params: z.object({ id: traceId }) },
       responses: { 200: { description: 'Trace', schema: z.record(z.string(), z.unknown()) } },
       handler: async ({ platform, caller, params }) => {
-        const trace = await getTrace(platform.db, caller, params.id);
+        const trace = await getTrace(platform.db, caller, params.id, await traceAccess(platform, caller));
         if (!trace) {
           throw new GroundworkError('trace.not_found', `No trace ${params.id} that you may see.`, {
             category: 'not_found',
