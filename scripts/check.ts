@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 
 const steps: Array<[string, string, string[]]> = [
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['typecheck web', 'npx', ['tsc', '-p', 'web/tsconfig.json', '--noEmit']],
   ['lint', 'npx', ['biome', 'check', '.']],
   ['boundaries', process.execPath, ['scripts/check-boundaries.ts']],
 ];

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserUnavailable, type DemoServer, ensureWebBuilt, launchBrowser, screenshotDir, startDemo } from './demo-server.ts';
+
+const skip = browserUnavailable();
+
+/** The web UI in Debian's Chromium against the real `groundwork demo` (example corpus, demo keys). */
+describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
+  let demo: DemoServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+
+  before(async () => {
+    ensureWebBuilt();
+    demo = await startDemo();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  async function signedIn(key: string): Promise<Page> {
+    const page = await browser.context.newPage();
+    await page.goto(demo.url);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    return page;
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+
+  test('a wrong key shows the API error and its fix; the sign-in page is a labelled form', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(demo.url);
+    await shot(page, '01-sign-in');
+    await page.getByLabel('API key').fill('gw_not_a_real_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /key|authent|token/i);
+    await page.close();
+  });
+
+  test('an underwriter asks, watches the answer stream in and opens a citation', async () => {
+    const page = await signedIn(demo.keys.underwriter);
+    assert.deepEqual(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts(), [
+      'Ask',
+      'Search',
+      'Sources',
+      'Traces',
+    ]);
+    await page.getByLabel('Question').fill('What is the deductible for water damage under policy form HO-3?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    const answer = page.getByTestId('answer');
+    await answer.waitFor({ timeout: 60_000 });
+    const text = await answer.innerText();
+    assert.match(text, /1,000 USD/);
+    assert.match(text, /(High|Medium|Low) confidence \(\d\.\d\d\)/);
+    // Citation chips in the text and in the source list; one opens the snippet with title and page.
+    await page.getByRole('button', { name: /^Citation 1:/ }).click();
+    const panel = page.getByRole('complementary', { name: 'Source 1' });
+    await panel.waitFor();
+    const panelText = await panel.innerText();
+    assert.match(panelText, /HO-3/);
+    assert.match(panelText, /Page 1/);
+    assert.match(panelText, /deductible/i);
+    await shot(page, '02-ask-cited-answer');
+
+    // Feedback in one click, then details.
+    await answer.getByRole('button', { name: 'Helpful', exact: true }).click();
+    await answer.getByRole('status').filter({ hasText: 'feedback recorded' }).waitFor();
+    await answer.getByLabel('Category').selectOption('incomplete');
+    await answer.getByLabel('Comment').fill('Mention the endorsement amount first.');
+    await answer.getByRole('button', { name: 'Add details' }).click();
+    await answer.getByRole('status').filter({ hasText: 'feedback recorded' }).waitFor();
+    const recorded = (await (
+      await fetch(`${demo.url}/v1/feedback`, { headers: { authorization: `Bearer ${demo.keys.underwriter}` } })
+    ).json()) as { feedback: Array<{ rating: number; category: string | null; comment: string | null }> };
+    assert.equal(recorded.feedback.length, 1);
+    assert.equal(recorded.feedback[0]?.rating, 1);
+    assert.equal(recorded.feedback[0]?.category, 'incomplete');
+    assert.equal(recorded.feedback[0]?.comment, 'Mention the endorsement amount first.');
+    await page.close();
+  });
+
+  test('an underwriter asking about a claim file (claims group only) gets a refusal, never a claims citation', async () => {
+    const page = await signedIn(demo.keys.underwriter);
+    await page.getByLabel('Question').fill('What did the adjuster note about claim CL-2026-0142?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    const answer = page.getByTestId('answer');
+    await answer.waitFor({ timeout: 60_000 });
+    const text = await answer.innerText();
+    assert.match(text, /I could not find this in the documents you can access/);
+    assert.doesNotMatch(text, /adjuster-notes|claim-file|scanned-field-report/i);
+    await shot(page, '03-ask-refusal');
+    await page.close();
+
+    // The adjuster, who may read the claim file, gets it cited.
+    const adjuster = await signedIn(demo.keys.adjuster);
+    await adjuster.getByLabel('Question').fill('What did the adjuster note about claim CL-2026-0142?');
+    await adjuster.getByRole('button', { name: 'Ask', exact: true }).click();
+    await adjuster.getByTestId('answer').waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(await adjuster.getByTestId('answer').innerText(), /I could not find this/);
+    await adjuster.close();
+  });
+
+  test('an operator sees the source status, the quarantine, and starts a sync', async () => {
+    const page = await signedIn(demo.keys.admin);
+    await page.getByRole('link', { name: 'Sources' }).click();
+    const source = page.getByRole('article', { name: 'Source meridian' });
+    await source.waitFor();
+    const text = await source.innerText();
+    // Status counts children too (the e-mail's attachment), so at least the files the demo ingested.
+    assert.ok(Number(/Documents\s+(\d+)/i.exec(text)?.[1]) >= demo.documents, text);
+    assert.match(text, /Last sync/i);
+    await page.getByRole('heading', { name: 'Quarantine' }).waitFor();
+    await shot(page, '04-sources');
+    await source.getByRole('button', { name: 'Sync now' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Sync (of meridian started|finished)/ })
+      .waitFor();
+    await page.getByRole('status').filter({ hasText: 'Sync finished.' }).waitFor({ timeout: 60_000 });
+    await page.close();
+  });
+
+  test('a user without operator scopes sees the source without its server path', async () => {
+    const page = await signedIn(demo.keys.underwriter);
+    await page.getByRole('link', { name: 'Sources' }).click();
+    const source = page.getByRole('article', { name: 'Source meridian' });
+    await source.waitFor();
+    assert.doesNotMatch(await source.innerText(), /examples\/corpus/);
+    assert.equal(await source.getByRole('button', { name: 'Sync now' }).count(), 0);
+    await page.close();
+  });
+
+  test('an adjuster opens the trace of an answer; an admin filters all traces', async () => {
+    const page = await signedIn(demo.keys.adjuster);
+    await page.getByLabel('Question').fill('What are the steps for first notice of loss?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await page.getByTestId('answer').waitFor({ timeout: 60_000 });
+    // The answer links its own trace.
+    await page.getByTestId('answer').getByRole('link', { name: 'trace' }).click();
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    const timeline = page.getByRole('img', { name: /Span timeline, \d+ spans/ });
+    await timeline.waitFor();
+    assert.ok((await timeline.locator('rect').count()) >= 2, 'one bar per span');
+    const body = await page.locator('main').innerText();
+    assert.match(body, /Retrieved chunks/);
+    assert.match(body, /first notice of loss/i);
+    assert.match(body, /Prompt version/i);
+    assert.match(body, /cost/i);
+    await shot(page, '06-trace-detail');
+
+    await page.getByRole('link', { name: '← All traces' }).click();
+    await page.getByRole('heading', { name: 'Traces' }).waitFor();
+    await page.locator('table a').first().waitFor();
+    await page.close();
+
+    const admin = await signedIn(demo.keys.admin);
+    await admin.getByRole('link', { name: 'Traces' }).click();
+    await admin.getByRole('heading', { name: 'Traces' }).waitFor();
+    await admin.getByLabel('Outcome').selectOption('answered');
+    await admin.getByRole('button', { name: 'Apply' }).click();
+    await admin.locator('table a').first().waitFor();
+    let outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      outcomes = await admin.locator('tbody .pill').allInnerTexts();
+      if (outcomes.length > 0 && outcomes.every((o) => o === 'answered')) break;
+      await admin.waitForTimeout(250);
+    }
+    assert.ok(outcomes.length > 0 && outcomes.every((o) => o === 'answered'), outcomes.join(','));
+    await shot(admin, '05-traces');
+    await admin.close();
+  });
+});

@@ -1,0 +1,112 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, getToken, type Me, setToken } from './api.ts';
+import { ErrorBox } from './components.tsx';
+import { AskPage } from './pages/AskPage.tsx';
+import { SearchPage } from './pages/SearchPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { SourcesPage } from './pages/SourcesPage.tsx';
+import { TraceDetailPage, TracesPage } from './pages/TracesPage.tsx';
+
+interface Route {
+  page: string;
+  id?: string;
+}
+
+function readRoute(): Route {
+  const [page = 'ask', id] = window.location.hash.replace(/^#\/?/, '').split('/');
+  return { page: page || 'ask', ...(id ? { id: decodeURIComponent(id) } : {}) };
+}
+
+const pages: Array<{ page: string; label: string; scope: string }> = [
+  { page: 'ask', label: 'Ask', scope: 'ask' },
+  { page: 'search', label: 'Search', scope: 'search' },
+  { page: 'sources', label: 'Sources', scope: 'sources:read' },
+  { page: 'traces', label: 'Traces', scope: 'traces:read:own' },
+];
+
+export function App() {
+  const [me, setMe] = useState<Me | null>(null);
+  const [checking, setChecking] = useState(Boolean(getToken()));
+  const [error, setError] = useState<unknown>(null);
+  const [route, setRoute] = useState<Route>(readRoute);
+
+  useEffect(() => {
+    const onHash = () => setRoute(readRoute());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const loadMe = useCallback(async () => {
+    if (!getToken()) return;
+    setChecking(true);
+    try {
+      setMe(await api<Me>('/v1/me'));
+    } catch (caught) {
+      setToken(null);
+      setError(caught);
+    } finally {
+      setChecking(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadMe();
+  }, [loadMe]);
+
+  useEffect(() => {
+    const title = pages.find((p) => p.page === route.page)?.label;
+    document.title = title ? `${title} · Groundwork` : 'Groundwork';
+  }, [route.page]);
+
+  if (checking) return <p className="loading">Checking your sign-in…</p>;
+  if (!me) {
+    return (
+      <SignInPage
+        error={error}
+        onSignedIn={(signedIn) => {
+          setError(null);
+          setMe(signedIn);
+        }}
+      />
+    );
+  }
+
+  const visible = pages.filter((p) => me.scopes.includes(p.scope));
+  const signOut = () => {
+    setToken(null);
+    setMe(null);
+  };
+
+  let content = <ErrorBox error={new Error(`There is no page "${route.page}".`)} />;
+  if (route.page === 'ask') content = <AskPage />;
+  else if (route.page === 'search') content = <SearchPage />;
+  else if (route.page === 'sources') content = <SourcesPage me={me} />;
+  else if (route.page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Groundwork</span>
+        <nav aria-label="Main">
+          {visible.map((p) => (
+            <a key={p.page} href={`#/${p.page}`} aria-current={route.page === p.page ? 'page' : undefined}>
+              {p.label}
+            </a>
+          ))}
+        </nav>
+        <div className="who">
+          <span title={me.principals.join(', ')}>
+            {me.id} <span className="role">{me.role}</span>
+          </span>
+          <button type="button" className="secondary" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main">{content}</main>
+    </div>
+  );
+}

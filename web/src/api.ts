@@ -1,0 +1,252 @@
+/**
+ * The web UI's only way to the server: the HTTP API under /v1 with a bearer token kept in sessionStorage
+ * (gone when the tab closes). DTO types are duplicated from the server on purpose: web never imports src/.
+ */
+
+const tokenKey = 'groundwork.token';
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(tokenKey);
+}
+export function setToken(token: string | null): void {
+  if (token) sessionStorage.setItem(tokenKey, token);
+  else sessionStorage.removeItem(tokenKey);
+}
+
+/** The API's error body: `{ error: { code, message, fix?, requestId } }`. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly fix: string | undefined;
+  readonly status: number;
+  constructor(status: number, code: string, message: string, fix?: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fix = fix;
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; fix?: string };
+}
+
+function toApiError(status: number, body: unknown): ApiError {
+  const error = (body as ErrorBody | null)?.error;
+  return new ApiError(status, error?.code ?? `http.${status}`, error?.message ?? `The server answered ${status}.`, error?.fix);
+}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const token = getToken();
+  return { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
+}
+
+/** A JSON request; throws ApiError with the server's message and fix. */
+export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...headers(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The Groundwork server could not be reached.', 'Check that `groundwork serve` is running.');
+  }
+  const text = await response.text();
+  const body: unknown = text ? JSON.parse(text) : null;
+  if (!response.ok) throw toApiError(response.status, body);
+  return body as T;
+}
+
+export function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export interface Me {
+  id: string;
+  role: 'viewer' | 'user' | 'reviewer' | 'builder' | 'admin';
+  principals: string[];
+  scopes: string[];
+}
+
+export interface Citation {
+  n: number;
+  chunkId: string;
+  documentId: string;
+  title: string;
+  uri: string;
+  page: number | null;
+  snippet: string;
+}
+
+export interface Answer {
+  answer: string;
+  citations: Citation[];
+  confidence: number;
+  refused: boolean;
+  refusalReason?: string;
+  mode: 'generative' | 'extractive';
+  label: string;
+  traceId: string;
+  useCase: string;
+  model?: string;
+  promptVersion: string;
+  tookMs: number;
+}
+
+/**
+ * Streams an answer (Server-Sent Events over a POST, which EventSource cannot do): `onToken` per `token`
+ * event, resolves with the `final` answer, rejects with the `error` event's ApiError.
+ */
+export async function streamAnswer(
+  body: { question: string; useCase?: string },
+  onToken: (text: string) => void,
+  signal: AbortSignal,
+): Promise<Answer> {
+  const response = await fetch('/v1/answers', {
+    method: 'POST',
+    headers: headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
+    body: JSON.stringify({ ...body, stream: true }),
+    signal,
+  });
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    throw toApiError(response.status, text ? JSON.parse(text) : null);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let boundary = buffer.indexOf('\n\n');
+    while (boundary >= 0) {
+      const raw = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      boundary = buffer.indexOf('\n\n');
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of raw.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      const payload: unknown = data.length ? JSON.parse(data.join('\n')) : null;
+      if (event === 'token') onToken((payload as { text: string }).text);
+      else if (event === 'final') return payload as Answer;
+      else if (event === 'error') throw toApiError(500, payload);
+    }
+  }
+  throw new ApiError(0, 'stream.ended', 'The answer stream ended without an answer.', 'Ask again.');
+}
+
+export interface UseCase {
+  name: string;
+  description?: string;
+}
+
+export interface SourceStatus {
+  id: string;
+  name: string;
+  type: string;
+  path?: string;
+  documents: number;
+  chunks: number;
+  lastSuccessAt: string | null;
+  lastSyncAt: string | null;
+  updateLagSeconds: { worst: number | null; median: number | null };
+  documentsByStatus: Record<string, number>;
+  failures: { failedRuns: number; interruptedRuns: number; lastError: string | null };
+  quarantine: { total: number; byCode: Record<string, number> };
+  undeterminedPrincipals: number;
+  sensitivity: Record<string, number>;
+  lastRun: Record<string, unknown> | null;
+  running: Record<string, unknown> | null;
+}
+
+export interface QuarantineEntry {
+  id: string;
+  sourceId?: string;
+  path?: string;
+  code?: string;
+  reason?: string;
+  message?: string;
+  fix?: string;
+  retry?: boolean;
+  [key: string]: unknown;
+}
+
+export interface TraceSummary {
+  id: string;
+  operation: string;
+  name: string;
+  callerId: string | null;
+  useCase: string | null;
+  promptVersion: string | null;
+  model: string | null;
+  provider: string | null;
+  startedAt: string;
+  durationMs: number;
+  status: 'ok' | 'error';
+  outcome: string;
+  errorCode: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  embeddingTokens: number;
+  costUsd: number;
+  confidence: number | null;
+}
+
+export interface ChunkView {
+  chunkId: string;
+  documentId: string;
+  score?: number;
+  n?: number;
+  title: string;
+  snippet?: string;
+  restricted: boolean;
+}
+
+export interface SpanView {
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  durationMs: number;
+  offsetMs: number;
+  status: 'ok' | 'error';
+  errorCode: string | null;
+  errorMessage: string | null;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  attributes: Record<string, unknown>;
+  retrieved?: ChunkView[];
+  citations?: ChunkView[];
+}
+
+export interface TraceDetail extends TraceSummary {
+  question: string | null;
+  answer: string | null;
+  answerWithheld?: 'retention' | 'restricted';
+  attributes: Record<string, unknown>;
+  spans: SpanView[];
+}
+
+export interface SearchHit {
+  chunkId?: string;
+  documentId?: string;
+  title?: string;
+  uri?: string;
+  page?: number | null;
+  score?: number;
+  text?: string;
+  snippet?: string;
+  highlights?: string[];
+  [key: string]: unknown;
+}

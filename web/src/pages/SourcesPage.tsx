@@ -1,0 +1,238 @@
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { api, type Me, type QuarantineEntry, type SourceStatus } from '../api.ts';
+import { Empty, ErrorBox, formatDate, formatDuration } from '../components.tsx';
+
+/** Operators: per-source ingestion health, quarantine with retry, sync with live progress. */
+export function SourcesPage({ me }: { me: Me }) {
+  const [sources, setSources] = useState<SourceStatus[] | null>(null);
+  const [quarantine, setQuarantine] = useState<QuarantineEntry[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const poll = useRef<number | undefined>(undefined);
+  const canWrite = me.scopes.includes('sources:write');
+  const canQuarantine = me.scopes.includes('quarantine:read');
+
+  const load = useCallback(async () => {
+    try {
+      const status = await api<{ sources: SourceStatus[] }>('/v1/status');
+      setSources(status.sources);
+      if (canQuarantine) setQuarantine((await api<{ entries: QuarantineEntry[] }>('/v1/quarantine')).entries);
+      setError(null);
+      return status.sources;
+    } catch (caught) {
+      setError(caught);
+      return [];
+    }
+  }, [canQuarantine]);
+
+  useEffect(() => {
+    void load();
+    return () => window.clearTimeout(poll.current);
+  }, [load]);
+
+  // Poll while any sync runs, so the progress and counts move without a reload.
+  const watch = useCallback(() => {
+    window.clearTimeout(poll.current);
+    poll.current = window.setTimeout(async () => {
+      const latest = await load();
+      if (latest.some((s) => s.running)) watch();
+      else setNotice('Sync finished.');
+    }, 1000);
+  }, [load]);
+
+  async function sync(name: string) {
+    setNotice(`Sync of ${name} started…`);
+    try {
+      await api(`/v1/sources/${encodeURIComponent(name)}/sync`, { method: 'POST' });
+      watch();
+    } catch (caught) {
+      setError(caught);
+      setNotice('');
+    }
+  }
+
+  async function retry(ids?: string[]) {
+    try {
+      const { entries } = await api<{ entries: QuarantineEntry[] }>('/v1/quarantine/retry', {
+        method: 'POST',
+        body: ids ? { ids } : {},
+      });
+      setNotice(`${entries.length} file(s) will be retried at the next sync.`);
+      await load();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <section aria-labelledby="sources-title">
+      <div className="row between">
+        <h1 id="sources-title">Sources</h1>
+        <button type="button" className="secondary" onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
+      <ErrorBox error={error} />
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {sources === null ? <p className="loading">Loading…</p> : null}
+      {sources?.length === 0 ? <Empty>No sources yet. Add one with `groundwork ingest &lt;folder&gt;`.</Empty> : null}
+      <div className="cards">
+        {sources?.map((s) => (
+          <article key={s.id} className="card source" aria-label={`Source ${s.name}`}>
+            <div className="row between">
+              <h2>
+                {s.name} <span className="muted small">{s.type}</span>
+              </h2>
+              {canWrite ? (
+                <button type="button" onClick={() => void sync(s.name)} disabled={Boolean(s.running)}>
+                  {s.running ? 'Syncing…' : 'Sync now'}
+                </button>
+              ) : null}
+            </div>
+            {s.path ? <p className="muted small uri">{s.path}</p> : null}
+            {s.running ? <RunProgress run={s.running} /> : null}
+            <dl className="stats">
+              <div>
+                <dt>Documents</dt>
+                <dd>{s.documents}</dd>
+              </div>
+              <div>
+                <dt>Chunks</dt>
+                <dd>{s.chunks}</dd>
+              </div>
+              <div>
+                <dt>Last sync</dt>
+                <dd>{formatDate(s.lastSyncAt)}</dd>
+              </div>
+              <div>
+                <dt>Update lag (median / worst)</dt>
+                <dd>
+                  {formatDuration(s.updateLagSeconds.median)} / {formatDuration(s.updateLagSeconds.worst)}
+                </dd>
+              </div>
+              <div>
+                <dt>Failed runs</dt>
+                <dd className={s.failures.failedRuns > 0 ? 'bad' : ''}>{s.failures.failedRuns}</dd>
+              </div>
+              <div>
+                <dt>Quarantined</dt>
+                <dd className={s.quarantine.total > 0 ? 'warn' : ''}>{s.quarantine.total}</dd>
+              </div>
+              <div>
+                <dt>Undetermined permissions</dt>
+                <dd className={s.undeterminedPrincipals > 0 ? 'warn' : ''}>{s.undeterminedPrincipals}</dd>
+              </div>
+            </dl>
+            {s.failures.lastError ? <p className="error small">Last error: {s.failures.lastError}</p> : null}
+            <SensitivityBar mix={s.sensitivity} />
+          </article>
+        ))}
+      </div>
+
+      {canQuarantine ? (
+        <section aria-labelledby="quarantine-title" className="card">
+          <div className="row between">
+            <h2 id="quarantine-title">Quarantine</h2>
+            {canWrite && quarantine && quarantine.length > 0 ? (
+              <button type="button" className="secondary" onClick={() => void retry()}>
+                Retry all
+              </button>
+            ) : null}
+          </div>
+          {quarantine?.length === 0 ? <Empty>No quarantined files.</Empty> : null}
+          {quarantine && quarantine.length > 0 ? (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">File</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Fix</th>
+                  {canWrite ? <th scope="col">Action</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {quarantine.map((q) => (
+                  <tr key={q.id}>
+                    <td className="uri">{String(q.path ?? q.id)}</td>
+                    <td>
+                      <code>{String(q.code ?? '')}</code> {String(q.message ?? q.reason ?? '')}
+                    </td>
+                    <td className="small">{String(q.fix ?? '')}</td>
+                    {canWrite ? (
+                      <td>
+                        <button type="button" className="secondary" onClick={() => void retry([q.id])}>
+                          Retry
+                        </button>
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </section>
+      ) : null}
+    </section>
+  );
+}
+
+function RunProgress({ run }: { run: Record<string, unknown> }) {
+  const counts = (run.counts ?? {}) as Record<string, number>;
+  const summary = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(' · ');
+  return (
+    <div className="progress-wrap" role="status">
+      <progress aria-label="Sync progress" />
+      <span className="small muted">
+        Sync running since {formatDate(String(run.startedAt ?? ''))}
+        {summary ? ` — ${summary}` : ''}
+      </span>
+    </div>
+  );
+}
+
+const sensitivityColours: Record<string, string> = {
+  public: '#7fb685',
+  internal: '#6f9fd8',
+  confidential: '#e0a458',
+  restricted: '#d46a6a',
+};
+
+function SensitivityBar({ mix }: { mix: Record<string, number> }) {
+  const entries = Object.entries(mix).filter(([, n]) => n > 0);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return null;
+  return (
+    <div className="sensitivity">
+      <span className="small muted">Sensitivity</span>
+      <svg viewBox="0 0 100 6" preserveAspectRatio="none" className="bar" role="img" aria-label="Sensitivity mix">
+        {
+          entries.reduce<{ x: number; nodes: ReactNode[] }>(
+            (acc, [label, n]) => {
+              const width = (n / total) * 100;
+              acc.nodes.push(
+                <rect key={label} x={acc.x} y={0} width={width} height={6} fill={sensitivityColours[label] ?? '#999'} />,
+              );
+              acc.x += width;
+              return acc;
+            },
+            { x: 0, nodes: [] },
+          ).nodes
+        }
+      </svg>
+      <ul className="legend">
+        {entries.map(([label, n]) => (
+          <li key={label}>
+            <span className="swatch" style={{ background: sensitivityColours[label] ?? '#999' }} /> {label} {n}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
