@@ -230,12 +230,12 @@ function CitationPanel({ citation, onClose }: { citation: Citation; onClose: () 
   }, [citation.chunkId]);
   return (
     <aside className="card citation-panel" aria-label={`Source ${citation.n}`} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <div className="row between">
+      <div className="panel-head">
         <h2>
           <span className="chip-n">{citation.n}</span> {citation.title}
         </h2>
-        <button ref={closeRef} type="button" className="secondary" onClick={onClose} aria-label="Close source">
-          Close
+        <button ref={closeRef} type="button" className="icon" onClick={onClose} aria-label="Close source">
+          ×
         </button>
       </div>
       <p className="muted small">
@@ -244,6 +244,18 @@ function CitationPanel({ citation, onClose }: { citation: Citation; onClose: () 
       </p>
       <blockquote className="snippet">{markedSnippet(citation.snippet)}</blockquote>
     </aside>
+  );
+}
+
+function Thumb({ down }: { down?: boolean }) {
+  // Drawn, not an emoji: servers and kiosks often lack an emoji font.
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" style={down ? { transform: 'rotate(180deg)' } : undefined}>
+      <path
+        d="M2 10h4v11H2zM8 21h9.3a2 2 0 0 0 2-1.6l1.6-7A2 2 0 0 0 19 10h-5.5l.9-4.2a1.6 1.6 0 0 0-2.9-1.2L8 10z"
+        fill="currentColor"
+      />
+    </svg>
   );
 }
 
@@ -293,7 +305,7 @@ function Feedback({ traceId }: { traceId: string }) {
           aria-label="Helpful"
           onClick={() => void send(1)}
         >
-          👍
+          <Thumb /> Yes
         </button>
         <button
           type="button"
@@ -302,7 +314,7 @@ function Feedback({ traceId }: { traceId: string }) {
           aria-label="Not helpful"
           onClick={() => void send(-1)}
         >
-          👎
+          <Thumb down /> No
         </button>
         {state === 'saved' || state === 'detailed' ? (
           <span className="ok small" role="status">
