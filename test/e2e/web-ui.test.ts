@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright Locator.innerText() is an API call, not the DOM property.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -177,5 +178,19 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     assert.ok(outcomes.length > 0 && outcomes.every((o) => o === 'answered'), outcomes.join(','));
     await shot(admin, '05-traces');
     await admin.close();
+  });
+
+  test('an admin sees cost and requests per day, and the evaluations page (empty state)', async () => {
+    const page = await signedIn(demo.keys.admin);
+    await page.getByRole('link', { name: 'Cost' }).click();
+    await page.getByRole('heading', { name: 'Requests per day' }).waitFor();
+    const chart = page.getByRole('img', { name: /requests per day/ });
+    assert.ok((await chart.locator('rect').count()) >= 1);
+    assert.match(await page.locator('main').innerText(), /By use case[\s\S]*default/);
+    await shot(page, '07-cost');
+    await page.getByRole('link', { name: 'Evaluations' }).click();
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /No datasets yet/);
+    await page.close();
   });
 });

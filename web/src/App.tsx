@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, getToken, type Me, setToken } from './api.ts';
 import { ErrorBox } from './components.tsx';
 import { AskPage } from './pages/AskPage.tsx';
+import { CostPage } from './pages/CostPage.tsx';
+import { EvalPage } from './pages/EvalPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { SourcesPage } from './pages/SourcesPage.tsx';
@@ -22,6 +24,8 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'search', label: 'Search', scope: 'search' },
   { page: 'sources', label: 'Sources', scope: 'sources:read' },
   { page: 'traces', label: 'Traces', scope: 'traces:read:own' },
+  { page: 'cost', label: 'Cost', scope: 'costs:read' },
+  { page: 'evaluations', label: 'Evaluations', scope: 'eval:read' },
 ];
 
 export function App() {
@@ -81,6 +85,8 @@ export function App() {
   if (route.page === 'ask') content = <AskPage />;
   else if (route.page === 'search') content = <SearchPage />;
   else if (route.page === 'sources') content = <SourcesPage me={me} />;
+  else if (route.page === 'cost') content = <CostPage />;
+  else if (route.page === 'evaluations') content = <EvalPage />;
   else if (route.page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (
