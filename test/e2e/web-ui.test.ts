@@ -190,7 +190,44 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await shot(page, '07-cost');
     await page.getByRole('link', { name: 'Evaluations' }).click();
     await page.getByRole('heading', { name: 'Datasets' }).waitFor();
-    assert.match(await page.locator('main').innerText(), /No datasets yet/);
+    await page.getByText(/No datasets yet/).waitFor();
+    await page.getByText(/No runs yet/).waitFor();
+    await page.close();
+  });
+
+  test('a builder-level admin diffs prompt versions, moves a label and rolls it back', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${demo.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const first = await post('/v1/prompts/claims-assistant', {
+      template: 'Answer from the passages.\n{{context}}\nQuestion: {{question}}',
+      message: 'first version',
+      labels: ['production'],
+    });
+    assert.equal(first.status, 201, await first.text());
+    const second = await post('/v1/prompts/claims-assistant', {
+      template: 'Answer only from the passages and cite them.\n{{context}}\nQuestion: {{question}}',
+      message: 'ask for citations',
+    });
+    assert.equal(second.status, 201, await second.text());
+
+    const page = await signedIn(demo.keys.admin);
+    await page.getByRole('link', { name: 'Prompts' }).click();
+    await page.getByRole('heading', { name: 'Prompts and models' }).waitFor();
+    const diff = page.locator('pre.diff');
+    await diff.waitFor();
+    assert.match(await diff.locator('.del').innerText(), /- Answer from the passages\./);
+    assert.match(await diff.locator('.add').innerText(), /\+ Answer only from the passages and cite them\./);
+    await page.getByLabel('Label', { exact: true }).fill('production');
+    await page.getByLabel('version', { exact: true }).selectOption('2');
+    await page.getByRole('button', { name: 'Move label' }).click();
+    await page.getByRole('status').filter({ hasText: 'Label production now points at version 2.' }).waitFor();
+    await shot(page, '08-prompts');
+    await page.getByRole('button', { name: 'Roll back production' }).click();
+    await page.getByRole('status').filter({ hasText: 'Label production rolled back to version 1.' }).waitFor();
     await page.close();
   });
 });

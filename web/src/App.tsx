@@ -4,6 +4,7 @@ import { ErrorBox } from './components.tsx';
 import { AskPage } from './pages/AskPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
+import { PromptsPage } from './pages/PromptsPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { SourcesPage } from './pages/SourcesPage.tsx';
@@ -26,6 +27,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'traces', label: 'Traces', scope: 'traces:read:own' },
   { page: 'cost', label: 'Cost', scope: 'costs:read' },
   { page: 'evaluations', label: 'Evaluations', scope: 'eval:read' },
+  { page: 'prompts', label: 'Prompts', scope: 'prompts:read' },
 ];
 
 export function App() {
@@ -87,6 +89,7 @@ export function App() {
   else if (route.page === 'sources') content = <SourcesPage me={me} />;
   else if (route.page === 'cost') content = <CostPage />;
   else if (route.page === 'evaluations') content = <EvalPage />;
+  else if (route.page === 'prompts') content = <PromptsPage me={me} />;
   else if (route.page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (

@@ -84,11 +84,17 @@ export function CostPage() {
             <div className="cards">
               <div className="card">
                 <h2>Requests per day</h2>
-                <DailyBars rows={reports.day.rows} value={(r) => r.requests} format={(v) => String(v)} label="requests" />
+                <DailyBars
+                  rows={reports.day.rows}
+                  value={(r) => r.requests}
+                  format={(v) => String(v)}
+                  label="requests"
+                  period={days}
+                />
               </div>
               <div className="card">
                 <h2>Cost per day</h2>
-                <DailyBars rows={reports.day.rows} value={(r) => r.costUsd} format={formatUsd} label="cost" />
+                <DailyBars rows={reports.day.rows} value={(r) => r.costUsd} format={formatUsd} label="cost" period={days} />
               </div>
               <div className="card">
                 <h2>By use case</h2>
@@ -112,18 +118,19 @@ function DailyBars({
   value,
   format,
   label,
+  period,
 }: {
+  period: number;
   rows: CostRow[];
   value: (row: CostRow) => number;
   format: (v: number) => string;
   label: string;
 }) {
   const byDay = new Map(rows.map((r) => [r.key.slice(0, 10), r]));
-  const keys = [...byDay.keys()].sort();
-  const first = keys[0] ? new Date(`${keys[0]}T00:00:00Z`) : new Date();
-  const last = keys.at(-1) ? new Date(`${keys.at(-1)}T00:00:00Z`) : new Date();
+  // The whole period, ending today (UTC), so one busy day does not fill the chart.
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
   const days: string[] = [];
-  for (let t = first.getTime(); t <= last.getTime(); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  for (let i = period - 1; i >= 0; i--) days.push(new Date(today - i * 86_400_000).toISOString().slice(0, 10));
   const values = days.map((d) => {
     const row = byDay.get(d);
     return row ? value(row) : 0;
