@@ -225,6 +225,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await page.getByLabel('version', { exact: true }).selectOption('2');
     await page.getByRole('button', { name: 'Move label' }).click();
     await page.getByRole('status').filter({ hasText: 'Label production now points at version 2.' }).waitFor();
+    await page.getByText('→ v2').waitFor();
     await shot(page, '08-prompts');
     await page.getByRole('button', { name: 'Roll back production' }).click();
     await page.getByRole('status').filter({ hasText: 'Label production rolled back to version 1.' }).waitFor();

@@ -122,7 +122,8 @@ export function PromptsPage({ me }: { me: Me }) {
 
   const a = versions.find((v) => v.version === from);
   const b = versions.find((v) => v.version === to);
-  const current = items?.find((i) => i.name === selected);
+  // Labels from the freshly loaded versions (the name list is not reloaded after a label move).
+  const labels = Object.fromEntries(versions.flatMap((v) => v.labels.map((l) => [l, v.version] as const)));
 
   return (
     <section aria-labelledby="prompts-title">
@@ -173,9 +174,9 @@ export function PromptsPage({ me }: { me: Me }) {
               ))}
             </select>
             <h2 className="small-heading">Labels</h2>
-            {current && Object.keys(current.labels).length > 0 ? (
+            {Object.keys(labels).length > 0 ? (
               <ul className="plain">
-                {Object.entries(current.labels).map(([name, version]) => (
+                {Object.entries(labels).map(([name, version]) => (
                   <li key={name} className="row between">
                     <span>
                       <span className="pill">{name}</span> → v{version}
