@@ -1,6 +1,7 @@
 import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
 import { answerRoutes } from './answer-routes.ts';
+import { authConfigRoutes } from './auth-config-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { governRoutes } from './govern-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
@@ -13,6 +14,7 @@ import { systemRoutes } from './system-routes.ts';
 export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): RouteDefinition[] {
   return [
     ...systemRoutes(deps),
+    ...authConfigRoutes(),
     ...governRoutes(),
     ...observeRoutes(),
     ...searchRoutes(),
