@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, getToken, type Me, setToken } from './api.ts';
 import { ErrorBox } from './components.tsx';
+import { completeOidcSignIn } from './oidc.ts';
 import { AskPage } from './pages/AskPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
@@ -32,7 +33,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
 
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
-  const [checking, setChecking] = useState(Boolean(getToken()));
+  const [checking, setChecking] = useState(Boolean(getToken()) || window.location.search.includes('code='));
   const [error, setError] = useState<unknown>(null);
   const [route, setRoute] = useState<Route>(readRoute);
 
@@ -43,7 +44,17 @@ export function App() {
   }, []);
 
   const loadMe = useCallback(async () => {
-    if (!getToken()) return;
+    try {
+      // Returning from the identity provider: exchange the code first.
+      const oidcToken = await completeOidcSignIn();
+      if (oidcToken) setToken(oidcToken);
+    } catch (caught) {
+      setError(caught);
+    }
+    if (!getToken()) {
+      setChecking(false);
+      return;
+    }
     setChecking(true);
     try {
       setMe(await api<Me>('/v1/me'));
