@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runGroundwork } from '../../../test/helpers/run-cli.ts';
+
+describe('groundwork demo', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-demo-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('refuses to wipe a non-empty directory it did not create', async () => {
+    const precious = join(dir, 'precious');
+    mkdirSync(precious);
+    writeFileSync(join(precious, 'notes.txt'), 'keep me');
+    const result = await runGroundwork(['demo', '--no-serve', '--json', '--data-dir', precious], { cwd: dir });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /not empty and was not created by `groundwork demo`/);
+    assert.ok(existsSync(join(precious, 'notes.txt')));
+  });
+
+  test('ingests the example corpus with its ACL map and creates three keys; a second run starts fresh', async () => {
+    const data = join(dir, 'demo-data');
+    for (let run = 0; run < 2; run++) {
+      const result = await runGroundwork(['demo', '--no-serve', '--json', '--data-dir', data], { cwd: dir, timeoutMs: 180_000 });
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as {
+        documents: number;
+        chunks: number;
+        quarantined: number;
+        keys: Record<string, string>;
+        questions: string[];
+        url: string;
+      };
+      assert.equal(report.documents, 11);
+      assert.equal(report.quarantined, 0);
+      assert.ok(report.chunks >= 11);
+      assert.deepEqual(Object.keys(report.keys).sort(), ['adjuster', 'admin', 'underwriter']);
+      for (const key of Object.values(report.keys)) assert.match(key, /^gw_/);
+      assert.equal(report.questions.length, 3);
+      assert.equal(report.url, '');
+      assert.ok(existsSync(join(data, '.groundwork-demo')));
+    }
+    // The keys of the second run are the only ones: the directory was wiped, not appended to.
+    const keys = await runGroundwork(['keys', 'list', '--json', '--data-dir', data], { cwd: dir });
+    assert.equal(keys.code, 0, keys.stderr);
+    assert.equal((JSON.parse(keys.stdout) as { keys: unknown[] }).keys.length, 3);
+  });
+});
