@@ -231,4 +231,23 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await page.getByRole('status').filter({ hasText: 'Label production rolled back to version 1.' }).waitFor();
     await page.close();
   });
+
+  test('search shows highlighted results from readable documents only, and filters by type', async () => {
+    const page = await signedIn(demo.keys.underwriter);
+    await page.getByRole('link', { name: 'Search' }).click();
+    await page.getByLabel('Search the documents you can access').fill('water damage deductible');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('ol.hits li').first().waitFor();
+    const results = await page.locator('ol.hits').innerText();
+    assert.match(results, /Water Damage Deductible Endorsement/);
+    assert.doesNotMatch(results, /CL-2026-0142|Claims Procedures|loss cause codes/i);
+    assert.ok((await page.locator('ol.hits mark').count()) > 0, 'highlights');
+    await shot(page, '09-search');
+    await page.getByLabel('Type').selectOption({ label: 'PDF' });
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('ol.hits li .muted')].every((el) => el.textContent?.includes('PDF')),
+    );
+    await page.close();
+  });
 });

@@ -47,3 +47,14 @@ export function confidenceLabel(confidence: number): { text: string; level: 'hig
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
+
+/** The server marks matched words in snippets as «word»; show them as highlights. */
+export function markedSnippet(snippet: string): ReactNode[] {
+  const nodes: ReactNode[] = [];
+  let offset = 0;
+  for (const [i, part] of snippet.split(/«([^»]*)»/).entries()) {
+    nodes.push(i % 2 === 1 ? <mark key={offset}>{part}</mark> : part);
+    offset += part.length + 1;
+  }
+  return nodes;
+}

@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { type Answer, ApiError, api, type Citation, streamAnswer, type UseCase } from '../api.ts';
-import { confidenceLabel, ErrorBox, formatMs } from '../components.tsx';
+import { confidenceLabel, ErrorBox, formatMs, markedSnippet } from '../components.tsx';
 
 const suggestions = [
   'What is the deductible for water damage under policy form HO-3?',
@@ -209,17 +209,6 @@ function AnswerView({ answer, onOpen, open }: { answer: Answer; onOpen: (c: Cita
       <Feedback traceId={answer.traceId} />
     </article>
   );
-}
-
-/** The server marks matched words in snippets as «word»; show them as highlights. */
-function markedSnippet(snippet: string): ReactNode[] {
-  const nodes: ReactNode[] = [];
-  let offset = 0;
-  for (const [i, part] of snippet.split(/«([^»]*)»/).entries()) {
-    nodes.push(i % 2 === 1 ? <mark key={offset}>{part}</mark> : part);
-    offset += part.length + 1;
-  }
-  return nodes;
 }
 
 function CitationPanel({ citation, onClose }: { citation: Citation; onClose: () => void }) {

@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
-import { Empty, ErrorBox } from '../components.tsx';
+import { Empty, ErrorBox, markedSnippet } from '../components.tsx';
 
 interface Hit {
   rank: number;
@@ -31,6 +31,7 @@ const mediaTypes: Array<[string, string]> = [
 
 /** Marks, in the snippet, the words the server highlighted in the chunk text. */
 function highlighted(hit: Hit): ReactNode[] {
+  if (hit.snippet.includes('«')) return markedSnippet(hit.snippet);
   const words = new Set(hit.highlights.map((h) => hit.text.slice(h.start, h.end).toLowerCase()).filter((w) => w.length > 1));
   if (words.size === 0) return [hit.snippet];
   const escaped = [...words].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
@@ -150,7 +151,7 @@ export function SearchPage() {
                   <span className="pill">{hit.sensitivity}</span>
                 </div>
                 <p className="muted small">
-                  {sourceName(hit.sourceId)} · {hit.mediaType}
+                  {sourceName(hit.sourceId)} · {mediaTypes.find(([t]) => t === hit.mediaType)?.[1] ?? hit.mediaType}
                   {hit.pageStart ? ` · page ${hit.pageStart}` : ''}
                   {hit.sectionPath.length ? ` · ${hit.sectionPath.join(' › ')}` : ''}
                 </p>
