@@ -162,7 +162,7 @@ function AnswerView({ answer, onOpen, open }: { answer: Answer; onOpen: (c: Cita
     return (
       <article className="card answer refused" aria-live="polite" data-testid="answer">
         <h2>I could not find this in the documents you can access</h2>
-        <p>{answer.answer}</p>
+        {/^I could not find/i.test(answer.answer) ? null : <p>{answer.answer}</p>}
         <p className="muted small">
           {answer.refusalReason ? `Reason: ${answer.refusalReason.replaceAll('_', ' ')} · ` : ''}
           <a href={`#/traces/${encodeURIComponent(answer.traceId)}`}>trace</a>

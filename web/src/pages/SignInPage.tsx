@@ -68,7 +68,7 @@ export function SignInPage({ error, onSignedIn }: { error: unknown; onSignedIn: 
           required
         />
         <p className="muted small">
-          Kept for this browser tab only. Ask your administrator for a key (`groundwork keys create`).
+          Kept for this browser tab only. Ask your administrator for a key (<code>groundwork keys create</code>).
         </p>
         <ErrorBox error={failure} />
         <button type="submit" disabled={busy || !key.trim()}>
