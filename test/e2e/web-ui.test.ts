@@ -1,5 +1,7 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright Locator.innerText() is an API call, not the DOM property.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -249,5 +251,36 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       [...document.querySelectorAll('ol.hits li .muted')].every((el) => el.textContent?.includes('PDF')),
     );
     await page.close();
+  });
+
+  test('an operator syncs a new source, sees a broken file quarantined with its reason, and retries it', async () => {
+    const inbox = mkdtempSync(join(tmpdir(), 'gw-e2e-inbox-'));
+    try {
+      writeFileSync(join(inbox, 'broken-report.pdf'), '%PDF-1.7\nthis is not really a PDF\n');
+      writeFileSync(join(inbox, 'memo.md'), '# Memo\n\nThe inbox memo about storm claims.\n');
+      const added = await fetch(`${demo.url}/v1/sources`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'inbox', path: inbox }),
+      });
+      assert.equal(added.status, 201, await added.text());
+
+      const page = await signedIn(demo.keys.admin);
+      await page.getByRole('link', { name: 'Sources' }).click();
+      const source = page.getByRole('article', { name: 'Source inbox' });
+      await source.waitFor();
+      await source.getByRole('button', { name: 'Sync now' }).click();
+      await page.getByRole('status').filter({ hasText: 'Sync finished.' }).waitFor({ timeout: 60_000 });
+      const row = page.locator('tbody tr').filter({ hasText: 'broken-report.pdf' });
+      await row.waitFor();
+      assert.match(await row.innerText(), /inbox/);
+      assert.match(await source.innerText(), /Quarantined\s+1/i);
+      await shot(page, '10-sources-quarantine');
+      await row.getByRole('button', { name: 'Retry' }).click();
+      await row.getByText('Retry at next sync').waitFor();
+      await page.close();
+    } finally {
+      rmSync(inbox, { recursive: true, force: true });
+    }
   });
 });

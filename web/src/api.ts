@@ -171,14 +171,18 @@ export interface SourceStatus {
 
 export interface QuarantineEntry {
   id: string;
-  sourceId?: string;
-  path?: string;
-  code?: string;
-  reason?: string;
-  message?: string;
-  fix?: string;
-  retry?: boolean;
-  [key: string]: unknown;
+  sourceId: string;
+  sourceName: string;
+  /** The file's path inside its source. */
+  sourceRef: string;
+  code: string;
+  /** What went wrong and what to do about it. */
+  message: string;
+  attempts: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** null = marked for retry at the next sync. */
+  version: string | null;
 }
 
 export interface TraceSummary {

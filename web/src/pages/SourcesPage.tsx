@@ -149,24 +149,34 @@ export function SourcesPage({ me }: { me: Me }) {
               <thead>
                 <tr>
                   <th scope="col">File</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Fix</th>
+                  <th scope="col">Reason and fix</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last seen</th>
                   {canWrite ? <th scope="col">Action</th> : null}
                 </tr>
               </thead>
               <tbody>
                 {quarantine.map((q) => (
                   <tr key={q.id}>
-                    <td className="uri">{String(q.path ?? q.id)}</td>
-                    <td>
-                      <code>{String(q.code ?? '')}</code> {String(q.message ?? q.reason ?? '')}
+                    <td className="uri">
+                      <span className="muted small">{q.sourceName}</span>
+                      <br />
+                      {q.sourceRef}
                     </td>
-                    <td className="small">{String(q.fix ?? '')}</td>
+                    <td>
+                      <code>{q.code}</code> {q.message}
+                    </td>
+                    <td className="num">{q.attempts}</td>
+                    <td className="small">{formatDate(q.lastSeenAt)}</td>
                     {canWrite ? (
                       <td>
-                        <button type="button" className="secondary" onClick={() => void retry([q.id])}>
-                          Retry
-                        </button>
+                        {q.version === null ? (
+                          <span className="muted small">Retry at next sync</span>
+                        ) : (
+                          <button type="button" className="secondary" onClick={() => void retry([q.id])}>
+                            Retry
+                          </button>
+                        )}
                       </td>
                     ) : null}
                   </tr>
