@@ -98,7 +98,16 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
           progress.finish();
           const ingestMs = Math.round(performance.now() - started);
           const actor = { actor: localOperator.id };
-          const admin = await createApiKey(platform.db, { name: 'demo-admin', role: 'admin' }, actor);
+          // The admin reads every group of the example, so operators can also try every question.
+          const admin = await createApiKey(
+            platform.db,
+            {
+              name: 'demo-admin',
+              role: 'admin',
+              principals: ['user:ada@meridian.example', 'group:underwriting', 'group:claims', 'group:staff'],
+            },
+            actor,
+          );
           const underwriter = await createApiKey(
             platform.db,
             {
@@ -159,7 +168,7 @@ function humanReport(v: DemoReport): string {
       : 'Server not started (--no-serve).',
     '',
     'Sign in with one of these API keys (shown once; the directory is wiped on the next `groundwork demo`):',
-    `  admin (sees everything):                   ${v.keys.admin}`,
+    `  admin (all groups; sources, traces, cost): ${v.keys.admin}`,
     `  underwriter (group:underwriting, staff):   ${v.keys.underwriter}`,
     `  claims adjuster (group:claims, staff):     ${v.keys.adjuster}`,
     '',
