@@ -283,4 +283,36 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       rmSync(inbox, { recursive: true, force: true });
     }
   });
+
+  test('keyboard only: sign in, ask, open a citation; pages outside the role say so', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(demo.url);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
+    await page.getByLabel('API key').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'api-key');
+    await page.keyboard.type(demo.keys.underwriter);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await page.getByLabel('Question').focus();
+    await page.keyboard.type('What is the maximum roof age for a new homeowners policy?');
+    await page.keyboard.press('Enter');
+    const answer = page.getByTestId('answer');
+    await answer.waitFor({ timeout: 60_000 });
+    await answer
+      .getByRole('button', { name: /^Citation 1:/ })
+      .first()
+      .focus();
+    await page.keyboard.press('Enter');
+    // Focus moves into the source panel; Escape closes it.
+    await page.getByRole('complementary', { name: 'Source 1' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Close source');
+    await page.keyboard.press('Escape');
+    await page.getByRole('complementary', { name: 'Source 1' }).waitFor({ state: 'detached' });
+
+    await page.goto(`${demo.url}/#/cost`);
+    await page.getByText('Your role (user) cannot use Cost.').waitFor();
+    await page.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, getToken, type Me, setToken } from './api.ts';
-import { ErrorBox } from './components.tsx';
+import { Empty, ErrorBox } from './components.tsx';
 import { completeOidcSignIn } from './oidc.ts';
 import { AskPage } from './pages/AskPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
@@ -94,14 +94,23 @@ export function App() {
     setMe(null);
   };
 
-  let content = <ErrorBox error={new Error(`There is no page "${route.page}".`)} />;
-  if (route.page === 'ask') content = <AskPage />;
-  else if (route.page === 'search') content = <SearchPage />;
-  else if (route.page === 'sources') content = <SourcesPage me={me} />;
-  else if (route.page === 'cost') content = <CostPage />;
-  else if (route.page === 'evaluations') content = <EvalPage />;
-  else if (route.page === 'prompts') content = <PromptsPage me={me} />;
-  else if (route.page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
+  // No hash yet: the first page this caller may use (a viewer without `ask` lands on Search).
+  const page = window.location.hash ? route.page : (visible[0]?.page ?? 'ask');
+  const known = pages.find((p) => p.page === page);
+  let content = <ErrorBox error={new Error(`There is no page "${page}".`)} />;
+  if (known && !visible.includes(known)) {
+    content = (
+      <Empty>
+        Your role ({me.role}) cannot use {known.label}. Ask an administrator if you need it.
+      </Empty>
+    );
+  } else if (page === 'ask') content = <AskPage />;
+  else if (page === 'search') content = <SearchPage />;
+  else if (page === 'sources') content = <SourcesPage me={me} />;
+  else if (page === 'cost') content = <CostPage />;
+  else if (page === 'evaluations') content = <EvalPage />;
+  else if (page === 'prompts') content = <PromptsPage me={me} />;
+  else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (
     <div className="shell">
@@ -112,7 +121,7 @@ export function App() {
         <span className="brand">Groundwork</span>
         <nav aria-label="Main">
           {visible.map((p) => (
-            <a key={p.page} href={`#/${p.page}`} aria-current={route.page === p.page ? 'page' : undefined}>
+            <a key={p.page} href={`#/${p.page}`} aria-current={page === p.page ? 'page' : undefined}>
               {p.label}
             </a>
           ))}
