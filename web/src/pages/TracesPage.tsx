@@ -232,11 +232,7 @@ export function TraceDetailPage({ id }: { id: string }) {
           <ul>
             {egress.map((s) => (
               <li key={s.spanId}>
-                <strong>{s.name}</strong>:{' '}
-                {Object.entries(s.attributes)
-                  .filter(([k]) => k.includes('egress'))
-                  .map(([k, v]) => `${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`)
-                  .join('; ')}
+                <strong>{s.name}</strong>: {egressSummary(s.attributes)}
               </li>
             ))}
           </ul>
@@ -310,4 +306,16 @@ function ChunkList({ chunks, citedIds }: { chunks: ChunkView[]; citedIds: Set<st
       ))}
     </ol>
   );
+}
+
+/** One line per egress decision: where the data went, passages blocked, what was redacted. */
+function egressSummary(a: Record<string, unknown>): string {
+  const provider = typeof a['groundwork.egress.provider'] === 'string' ? `to ${a['groundwork.egress.provider']}` : 'model call';
+  const blocked = Number(a['groundwork.egress.blocked'] ?? 0);
+  const redacted = Object.entries((a['groundwork.egress.redacted'] as Record<string, number> | undefined) ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([type, n]) => `${type} ×${n}`)
+    .join(', ');
+  const skipped = typeof a['groundwork.judge.skipped'] === 'string' ? ` (judge skipped: ${a['groundwork.judge.skipped']})` : '';
+  return `${provider} — ${blocked} passage(s) blocked, redacted ${redacted || 'nothing'}${skipped}`;
 }
