@@ -81,6 +81,9 @@ export function TracesPage() {
               <th scope="col">User</th>
               <th scope="col">Outcome</th>
               <th scope="col" className="num">
+                Confidence
+              </th>
+              <th scope="col" className="num">
                 Duration
               </th>
               <th scope="col" className="num">
@@ -105,6 +108,7 @@ export function TracesPage() {
                     {t.outcome}
                   </span>
                 </td>
+                <td className="num">{t.confidence === null ? '—' : t.confidence.toFixed(2)}</td>
                 <td className="num">{formatMs(t.durationMs)}</td>
                 <td className="num">{t.inputTokens + t.outputTokens}</td>
                 <td className="num">{formatUsd(t.costUsd)}</td>
