@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,6 +18,22 @@ describe('groundwork demo', () => {
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /not empty and was not created by `groundwork demo`/);
     assert.ok(existsSync(join(precious, 'notes.txt')));
+  });
+
+  test('a taken port fails at once with a fix, before touching the data directory', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const data = join(dir, 'port-data');
+      const result = await runGroundwork(['demo', '--port', String(port), '--data-dir', data], { cwd: dir });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`Port ${port} on 127.0.0.1 is already in use`));
+      assert.match(result.stderr, /--port 0/);
+      assert.equal(existsSync(data), false);
+    } finally {
+      blocker.close();
+    }
   });
 
   test('ingests the example corpus with its ACL map and creates three keys; a second run starts fresh', async () => {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -34,6 +35,23 @@ export interface DemoReport {
   keys: { admin: string; underwriter: string; adjuster: string };
   questions: readonly string[];
   webUi: boolean;
+}
+
+function portInUse(port: number): GroundworkError {
+  return new GroundworkError('demo.port_in_use', `Port ${port} on 127.0.0.1 is already in use.`, {
+    category: 'usage',
+    fix: 'Stop the other process (an earlier `groundwork demo`?), or pass --port 0 for any free port, or another --port.',
+  });
+}
+
+/** Fails before the minute of setup when the port is taken (the server binds it again afterwards). */
+async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(port) : error));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }
 
 /** Refuses to wipe a directory this command did not create (it could be someone's real data). */
@@ -78,6 +96,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
           });
         }
         const dataDir = resolve(io.cwd, globals.dataDir ?? '.groundwork-demo');
+        if (options.serve) await assertPortFree(port);
         prepareDataDir(dataDir);
         context.output.info(`demo: created a fresh data directory ${dataDir} (wiped on every \`groundwork demo\`)`);
         const loaded = loadConfig({
@@ -137,7 +156,9 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             context.output.result(report, (v) => humanReport(v));
             return exitCodes.ok;
           }
-          const server = await startServer(platform, { host: '127.0.0.1', port });
+          const server = await startServer(platform, { host: '127.0.0.1', port }).catch((error: NodeJS.ErrnoException) => {
+            throw error.code === 'EADDRINUSE' ? portInUse(port) : error;
+          });
           report.url = server.url;
           context.output.result(report, (v) => humanReport(v));
           await new Promise<void>((resolveStop) => {
