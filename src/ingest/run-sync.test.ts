@@ -163,7 +163,7 @@ describe(`runSync (${testStoreKind})`, () => {
         ends.map((e) => e.payload.runId),
         starts.map((e) => e.payload.runId),
       );
-      assert.deepEqual((ends[0]?.payload.counts as { added: number }).added, 3);
+      assert.deepEqual((ends[0]?.payload.counts as { added: number } | undefined)?.added, 3);
       assert.ok(f.events.some((e) => e.name === 'document-deleted' && e.payload.sourceRef === 'policies/home.md'));
       const runs = await f.platform.db.query<{ status: string }>('SELECT status FROM sync_runs ORDER BY started_at');
       assert.deepEqual(
