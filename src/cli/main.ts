@@ -7,6 +7,7 @@ import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
+import { registerDocumentsCommands } from './commands/documents.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerKeysCommands } from './commands/keys.ts';
@@ -72,6 +73,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerProtectCommands(program, runtime);
   registerChunksCommand(program, runtime);
   registerSourcesCommands(program, runtime);
+  registerDocumentsCommands(program, runtime);
   registerSyncCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);

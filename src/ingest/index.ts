@@ -12,6 +12,15 @@ export {
   chunkDocument,
   estimateTokens,
 } from './chunking/index.ts';
+export {
+  type DocumentAccessReport,
+  type DocumentDetail,
+  type DocumentSummary,
+  explainDocumentAccess,
+  getDocument,
+  type ListDocumentsOptions,
+  listDocuments,
+} from './documents.ts';
 export { ingestStatus, type RunReport, type SourceStatus } from './ingest-status.ts';
 export { type CreateIngestionOptions, createIngestion, type Ingestion } from './ingestion.ts';
 export {

@@ -86,6 +86,28 @@ describe(`ingest commands as a process (${testStoreKind})`, () => {
       assert.ok(source.chunks >= 3);
       assert.equal(source.lastRun.status, 'partial');
 
+      // documents: what a principal may read, and why.
+      const asStaff = await runGroundwork([...store, '--json', 'documents', 'list', '--as', 'group:staff']);
+      assert.equal(asStaff.code, 0, asStaff.stderr);
+      const staffDocs = JSON.parse(asStaff.stdout).documents as { id: string; sourceRef: string }[];
+      assert.deepEqual(
+        staffDocs.map((d) => d.sourceRef),
+        ['faq.txt'],
+      );
+      const everything = JSON.parse((await runGroundwork([...store, '--json', 'documents', 'list'])).stdout).documents as {
+        id: string;
+        sourceRef: string;
+      }[];
+      const leave = everything.find((d) => d.sourceRef === 'hr/leave.md');
+      assert.ok(leave);
+      const hidden = await runGroundwork([...store, 'documents', 'show', leave.id, '--as', 'group:staff']);
+      assert.equal(hidden.code, 1);
+      assert.match(hidden.stderr, /no document .* that you may read/i);
+      const explained = await runGroundwork([...store, 'documents', 'explain', leave.id, '--for', 'group:staff']);
+      assert.equal(explained.code, 0, explained.stderr);
+      assert.match(explained.stdout, /^DENIED: group:staff/);
+      assert.match(explained.stdout, /group:hr/);
+
       const missing = await runGroundwork([...store, 'sync', 'nope']);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /sources list/);

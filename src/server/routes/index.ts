@@ -2,6 +2,7 @@ import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
 import { answerRoutes } from './answer-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
+import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { governRoutes } from './govern-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
@@ -19,6 +20,7 @@ export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): Rou
     ...observeRoutes(),
     ...searchRoutes(),
     ...ingestRoutes(deps),
+    ...documentRoutes(),
     ...answerRoutes(),
     ...promptRoutes(),
     ...evaluateRoutes(),

@@ -1,0 +1,260 @@
+import { type Caller, canonicalPrincipal, GroundworkError } from '../core/index.ts';
+import { type AccessCheck, type AccessExplanation, explainAccess, resolveDocumentAccess } from '../protect/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { childSeparator } from './sync/prepare-document.ts';
+import { findSource } from './sync/source-registry.ts';
+
+/**
+ * Documents as operators and users see them: metadata (never chunk text), filtered by the caller's
+ * principals in SQL exactly like retrieval, and "why may this principal read this document?".
+ *
+ * The explanation is recomputed from the source's current ACL map, the document's stored sidecar and (for
+ * archive members and attachments) the parent's principals. The decision that is *enforced* is always the
+ * stored `principals`; when the recomputation disagrees (the map changed since the last sync),
+ * `explanationCurrent` is false and the fix is a re-sync.
+ */
+export interface DocumentSummary {
+  readonly id: string;
+  readonly sourceId: string;
+  readonly sourceName: string;
+  readonly sourceRef: string;
+  readonly parentId: string | null;
+  readonly uri: string;
+  readonly title: string;
+  readonly mediaType: string;
+  readonly sizeBytes: number | null;
+  readonly status: string;
+  readonly sensitivity: string;
+  readonly principals: readonly string[];
+  readonly principalsDetermined: boolean;
+  readonly chunkCount: number;
+  readonly sourceModifiedAt: string | null;
+  readonly indexedAt: string | null;
+}
+
+export interface DocumentDetail extends DocumentSummary {
+  readonly version: string | null;
+  readonly contentHash: string | null;
+  readonly metadata: Record<string, unknown>;
+  readonly warnings: readonly unknown[];
+  readonly piiSummary: Record<string, number>;
+  /** Child documents (archive members, attachments) the caller may read. */
+  readonly children: readonly { readonly id: string; readonly title: string; readonly sourceRef: string }[];
+  /** Pages covered by the document's chunks (highest page_end), when the format has pages. */
+  readonly pages: number | null;
+}
+
+export interface DocumentAccessReport {
+  readonly document: Pick<DocumentSummary, 'id' | 'title' | 'uri' | 'sourceRef' | 'sourceName'>;
+  /** The principals enforced at query time (stored at the last sync). Empty = administrators only. */
+  readonly principals: readonly string[];
+  readonly determined: boolean;
+  /** The principals asked about, canonical. */
+  readonly asked: readonly string[];
+  /** Whether the asked principals may read the document, by the enforced principals. */
+  readonly allowed: boolean;
+  readonly reason: string;
+  /** Grants (rule, sidecar, default, inherited; with aliases) by which the asked principals read it. */
+  readonly via: AccessCheck['via'];
+  /** How the current ACL map decides the document. */
+  readonly explanation: AccessExplanation;
+  /** False when the current ACL map would decide differently from the stored principals: re-sync the source. */
+  readonly explanationCurrent: boolean;
+}
+
+export interface ListDocumentsOptions {
+  readonly sourceId?: string | undefined;
+  readonly status?: string | undefined;
+  /** Case-insensitive substring of title or source reference. */
+  readonly search?: string | undefined;
+  readonly undetermined?: boolean | undefined;
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+}
+
+type DocumentRow = {
+  id: string;
+  source_id: string;
+  source_name: string;
+  source_ref: string;
+  parent_id: string | null;
+  uri: string;
+  title: string;
+  media_type: string;
+  size_bytes: string | number | null;
+  status: string;
+  sensitivity: string;
+  principals: string[];
+  principals_determined: boolean;
+  chunk_count: number;
+  source_modified_at: Date | null;
+  indexed_at: Date | null;
+};
+
+const summaryColumns = `d.id, d.source_id, s.name AS source_name, d.source_ref, d.parent_id, d.uri, d.title, d.media_type,
+  d.size_bytes, d.status, d.sensitivity, d.principals, d.principals_determined, d.chunk_count, d.source_modified_at, d.indexed_at`;
+
+function toSummary(row: DocumentRow): DocumentSummary {
+  return {
+    id: row.id,
+    sourceId: row.source_id,
+    sourceName: row.source_name,
+    sourceRef: row.source_ref,
+    parentId: row.parent_id,
+    uri: row.uri,
+    title: row.title,
+    mediaType: row.media_type,
+    sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),
+    status: row.status,
+    sensitivity: row.sensitivity,
+    principals: row.principals,
+    principalsDetermined: row.principals_determined,
+    chunkCount: row.chunk_count,
+    sourceModifiedAt: row.source_modified_at ? new Date(row.source_modified_at).toISOString() : null,
+    indexedAt: row.indexed_at ? new Date(row.indexed_at).toISOString() : null,
+  };
+}
+
+/** The SQL condition that limits rows of `documents d` to what the caller may read. */
+function visibility(caller: Caller, params: unknown[]): string {
+  if (caller.seesEverything) return "d.status <> 'deleted'";
+  params.push([...caller.principals]);
+  return `d.status <> 'deleted' AND d.principals && $${params.length}::text[]`;
+}
+
+/** Documents the caller may read, newest first; `total` counts every match. */
+export async function listDocuments(
+  db: Queryable,
+  caller: Caller,
+  options: ListDocumentsOptions = {},
+): Promise<{ documents: DocumentSummary[]; total: number }> {
+  const params: unknown[] = [];
+  const where = [visibility(caller, params)];
+  if (options.sourceId) {
+    params.push(options.sourceId);
+    where.push(`(d.source_id = $${params.length} OR s.name = $${params.length})`);
+  }
+  if (options.status) {
+    params.push(options.status);
+    where.push(`d.status = $${params.length}`);
+  }
+  if (options.search) {
+    params.push(`%${options.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    where.push(`(d.title ILIKE $${params.length} OR d.source_ref ILIKE $${params.length})`);
+  }
+  if (options.undetermined) where.push('NOT d.principals_determined');
+  const from = `FROM documents d JOIN sources s ON s.id = d.source_id WHERE ${where.join(' AND ')}`;
+  const counted = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params);
+  params.push(options.limit ?? 50, options.offset ?? 0);
+  const rows = await db.query<DocumentRow>(
+    `SELECT ${summaryColumns} ${from} ORDER BY d.indexed_at DESC NULLS LAST, d.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  return { documents: rows.rows.map(toSummary), total: counted.rows[0]?.n ?? 0 };
+}
+
+function notFound(id: string): GroundworkError {
+  // The same answer whether the document does not exist or the caller may not read it: no existence oracle.
+  return new GroundworkError('documents.not_found', `There is no document ${id} that you may read.`, {
+    category: 'not_found',
+    fix: 'List the documents you may read with `groundwork documents list` or GET /v1/documents.',
+  });
+}
+
+/** One document's metadata, or `documents.not_found` when it does not exist or the caller may not read it. */
+export async function getDocument(db: Queryable, id: string, caller: Caller): Promise<DocumentDetail> {
+  const params: unknown[] = [id];
+  const condition = visibility(caller, params);
+  const found = await db.query<
+    DocumentRow & {
+      version: string | null;
+      content_hash: string | null;
+      metadata: Record<string, unknown>;
+      warnings: unknown[];
+      pii_summary: Record<string, number>;
+      pages: number | null;
+    }
+  >(
+    `SELECT ${summaryColumns}, d.version, d.content_hash, d.metadata, d.warnings, d.pii_summary,
+       (SELECT max(coalesce(c.page_end, c.page_start)) FROM chunks c WHERE c.document_id = d.id) AS pages
+     FROM documents d JOIN sources s ON s.id = d.source_id WHERE d.id = $1 AND ${condition}`,
+    params,
+  );
+  const row = found.rows[0];
+  if (!row) throw notFound(id);
+  const childParams: unknown[] = [id];
+  const childCondition = visibility(caller, childParams);
+  const children = await db.query<{ id: string; title: string; source_ref: string }>(
+    `SELECT d.id, d.title, d.source_ref FROM documents d WHERE d.parent_id = $1 AND ${childCondition} ORDER BY d.source_ref`,
+    childParams,
+  );
+  return {
+    ...toSummary(row),
+    version: row.version,
+    contentHash: row.content_hash,
+    metadata: row.metadata,
+    warnings: row.warnings,
+    piiSummary: row.pii_summary,
+    children: children.rows.map((c) => ({ id: c.id, title: c.title, sourceRef: c.source_ref })),
+    pages: row.pages,
+  };
+}
+
+/**
+ * Why may (or may not) `principals` read the document? The caller must itself be able to read the document
+ * (administrators bypass), so the explanation never reveals a document the caller could not find.
+ */
+export async function explainDocumentAccess(
+  db: Queryable,
+  id: string,
+  caller: Caller,
+  principals: readonly string[],
+): Promise<DocumentAccessReport> {
+  const document = await getDocument(db, id, caller);
+  const asked = [...new Set(principals.map(canonicalPrincipal).filter((p) => p.length > 0))];
+  const source = await findSource(db, document.sourceId);
+  const sidecar = await db.query<{ sidecar: Record<string, unknown> | null; parent_principals: string[] | null }>(
+    `SELECT d.sidecar, p.principals AS parent_principals
+     FROM documents d LEFT JOIN documents p ON p.id = d.parent_id WHERE d.id = $1`,
+    [id],
+  );
+  const stored = sidecar.rows[0];
+  const rawSidecarPrincipals = stored?.sidecar?.principals;
+  const sidecarPrincipals = Array.isArray(rawSidecarPrincipals)
+    ? rawSidecarPrincipals.filter((p): p is string => typeof p === 'string')
+    : undefined;
+  const access = resolveDocumentAccess({
+    aclMap: source?.aclMap,
+    // Members and attachments are decided on `parent/member` paths, as at ingestion.
+    path: document.sourceRef.split(childSeparator).join('/'),
+    sidecarPrincipals,
+    inheritedPrincipals: document.parentId ? (stored?.parent_principals ?? []) : undefined,
+  });
+  const enforced = new Set(document.principals);
+  const allowedBy = asked.filter((p) => enforced.has(p));
+  const check = explainAccess(access.explanation, asked);
+  const explanationCurrent =
+    JSON.stringify([...document.principals].sort()) === JSON.stringify(access.principals) &&
+    access.determined === document.principalsDetermined;
+  const allowed = allowedBy.length > 0;
+  const reason = explanationCurrent
+    ? check.reason
+    : `${allowed ? `Allowed through ${allowedBy.join(', ')}` : `Denied: the document is readable by ${document.principals.length > 0 ? document.principals.join(', ') : 'administrators only'}`} (as of the last sync). The current ACL map would decide differently — ${check.reason} Re-sync source "${document.sourceName}" to apply it.`;
+  return {
+    document: {
+      id: document.id,
+      title: document.title,
+      uri: document.uri,
+      sourceRef: document.sourceRef,
+      sourceName: document.sourceName,
+    },
+    principals: document.principals,
+    determined: document.principalsDetermined,
+    asked,
+    allowed,
+    reason,
+    via: explanationCurrent ? check.via : [],
+    explanation: access.explanation,
+    explanationCurrent,
+  };
+}
