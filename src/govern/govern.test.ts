@@ -232,7 +232,7 @@ describe('OIDC verification against a loopback JWKS', () => {
           .sign(options.key ?? privateKey);
 
       const caller = await verifier.verify(
-        await sign({ email: 'Alice@X.test', groups: ['claims', 'gw-builders'], roles: ['gw-readers'] }),
+        await sign({ email: 'Alice@X.test', groups: ['Claims', 'gw-builders'], roles: ['gw-readers'] }),
       );
       assert.deepEqual(caller, {
         id: 'user:alice@x.test',

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
-import { type Caller, type GroundworkConfig, GroundworkError, type Role } from '../core/index.ts';
+import { type Caller, canonicalPrincipal, type GroundworkConfig, GroundworkError, type Role } from '../core/index.ts';
 import { roleRank } from './scopes.ts';
 
 /**
@@ -111,11 +111,21 @@ export function callerFromClaims(payload: JWTPayload, config: OidcConfig): Calle
   const user = claimValues(payload, config.userClaim)[0] ?? payload.sub;
   if (!user) throw invalidToken(`it has neither a "${config.userClaim}" nor a "sub" claim`);
   const groups = claimValues(payload, config.principalsClaim);
-  const principals = [`user:${user.toLowerCase()}`, ...groups.map((g) => `${config.principalPrefix}${g}`)];
+  // Canonical spelling (kind and name lower-cased, whitespace collapsed), as document ACLs store principals:
+  // a directory that sends `Claims` must match an ACL that says `group:claims`.
+  const principals = [
+    canonicalPrincipal(`user:${user}`),
+    ...groups.map((g) => canonicalPrincipal(`${config.principalPrefix}${g}`)),
+  ];
   let role: Role = config.defaultRole;
   for (const value of [...claimValues(payload, config.rolesClaim), ...groups]) {
     const mapped = config.roleMapping[value];
     if (mapped && roleRank(mapped) > roleRank(role)) role = mapped;
   }
-  return Object.freeze({ id: `user:${user.toLowerCase()}`, role, principals: [...new Set(principals)], seesEverything: false });
+  return Object.freeze({
+    id: canonicalPrincipal(`user:${user}`),
+    role,
+    principals: [...new Set(principals)],
+    seesEverything: false,
+  });
 }
