@@ -52,10 +52,12 @@ export async function attachStore(opened: OpenedPool, options: OpenStoreOptions 
   try {
     if (schema !== 'public') {
       await opened.pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      opened.pool.on('connect', (client) => {
-        client.query(`SET search_path TO ${schema}, public`).catch(() => {});
-      });
-      // Connections already open (the embedded store's single one) need it too.
+      if (opened.mode === 'server') {
+        // New server connections start in the schema (a startup parameter, not a query racing the pool's
+        // first one). pg-pool builds each client from `pool.options`.
+        (opened.pool.options as { options?: string }).options = `-c search_path=${schema},public`;
+      }
+      // Connections already open (the embedded store's single one; the server's probe connection) need it too.
       await opened.pool.query(`SET search_path TO ${schema}, public`);
     }
     const transaction = makeTransaction(opened.pool);
