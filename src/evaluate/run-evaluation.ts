@@ -96,6 +96,11 @@ export interface RunEvaluationOptions {
   };
   /** Cases evaluated in parallel (default 1; 1–32). Useful on server PostgreSQL with a connection pool. */
   readonly concurrency?: number;
+  /**
+   * Who asks the cases that name no principals (default: the operator, who sees everything). Runs started
+   * over the API by a caller without the ACL bypass pass that caller, so a dataset cannot widen its reach.
+   */
+  readonly unscopedCaseCaller?: Caller;
   /** Called after each case (progress output). */
   readonly onCase?: (done: number, total: number) => void;
 }
@@ -125,8 +130,8 @@ export async function captureIndexState(db: Queryable): Promise<IndexState> {
   return { documentCount: row?.documents ?? 0, chunkCount: row?.chunks ?? 0, fingerprint: row?.fingerprint ?? '' };
 }
 
-function callerFor(principals: readonly string[]): Caller {
-  return principals.length > 0 ? callerWithPrincipals(principals) : localOperator;
+function callerFor(principals: readonly string[], unscoped: Caller): Caller {
+  return principals.length > 0 ? callerWithPrincipals(principals) : unscoped;
 }
 
 /**
@@ -136,6 +141,7 @@ function callerFor(principals: readonly string[]): Caller {
  */
 export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluationOptions): Promise<EvaluationRunResult> {
   const ids = deps.ids ?? newId;
+  const unscopedCaller = options.unscopedCaseCaller ?? localOperator;
   const depth = options.depth ?? 100;
   const repeat = options.mode === 'answer' ? Math.max(1, options.repeat ?? 1) : 1;
   if (!Number.isInteger(depth) || depth < 1 || depth > 1000) {
@@ -228,7 +234,19 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
         const evalCase = dataset.cases[index] as EvalCase;
         const samples: CaseResult[] = [];
         for (let sample = 0; sample < repeat; sample++) {
-          samples.push(await runCase(deps, evalCase, sample, options.mode, retrievalNames, depth, groundedness, span.context));
+          samples.push(
+            await runCase(
+              deps,
+              evalCase,
+              sample,
+              options.mode,
+              retrievalNames,
+              depth,
+              groundedness,
+              span.context,
+              unscopedCaller,
+            ),
+          );
         }
         perCase[index] = samples;
         done++;
@@ -305,8 +323,9 @@ async function runCase(
   depth: number,
   groundedness: GroundednessCheck,
   trace: { traceId: string; spanId: string },
+  unscopedCaller: Caller,
 ): Promise<CaseResult> {
-  const caller = callerFor(evalCase.principals);
+  const caller = callerFor(evalCase.principals, unscopedCaller);
   const metrics: Record<string, number> = {};
   let retrieved: string[] = [];
   let answer: string | null = null;

@@ -23,6 +23,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): Rou
     ...documentRoutes(),
     ...answerRoutes(),
     ...promptRoutes(),
-    ...evaluateRoutes(),
+    ...evaluateRoutes(deps),
   ];
 }
