@@ -2,9 +2,26 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import type { Role } from '../core/index.ts';
-import { seedCorpus } from '../evaluate/fixtures/corpus.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
+import type { Queryable } from '../store/index.ts';
 import { createApp } from './index.ts';
+
+/** One chunk per document, written as ingestion writes it (the lexical index is kept by triggers). */
+async function seed(db: Queryable, documents: Array<{ id: string; principals: string[]; text: string }>): Promise<void> {
+  await db.query(`INSERT INTO sources (id, name, type) VALUES ('share', 'share', 'filesystem')`);
+  for (const d of documents) {
+    await db.query(
+      `INSERT INTO documents (id, source_id, source_ref, uri, title, principals, status, chunk_count, content_hash)
+       VALUES ($1, 'share', $1 || '.txt', 'file:///' || $1 || '.txt', $1, $2, 'indexed', 1, md5($1))`,
+      [d.id, d.principals],
+    );
+    await db.query(
+      `INSERT INTO chunks (id, document_id, source_id, ordinal, text, token_count, content_hash, principals)
+       VALUES ($1 || '-c0', $1, 'share', 0, $2, 10, md5($2), $3)`,
+      [d.id, d.text, d.principals],
+    );
+  }
+}
 
 const cases = [
   { id: 'flood', question: 'flood claims photos', relevant_documents: ['flood'], principals: ['group:claims'] },
@@ -17,10 +34,10 @@ describe(`evaluation over HTTP (${testStoreKind})`, () => {
     const platform = await createTestPlatform();
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {
-      await seedCorpus(platform.db, [
-        { id: 'flood', principals: ['group:claims'], chunks: ['Flood claims need photos of the damage and a report.'] },
-        { id: 'roof', principals: ['group:uw'], chunks: ['Roof inspection is required for older homes.'] },
-        { id: 'hours', principals: ['group:claims', 'group:uw'], chunks: ['The office opening hours are nine to five.'] },
+      await seed(platform.db, [
+        { id: 'flood', principals: ['group:claims'], text: 'Flood claims need photos of the damage and a report.' },
+        { id: 'roof', principals: ['group:uw'], text: 'Roof inspection is required for older homes.' },
+        { id: 'hours', principals: ['group:claims', 'group:uw'], text: 'The office opening hours are nine to five.' },
       ]);
       const keys: Record<string, { role: Role; principals: string[] }> = {
         admin: { role: 'admin', principals: ['user:admin@x.test'] },

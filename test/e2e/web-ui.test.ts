@@ -194,6 +194,33 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await page.getByRole('heading', { name: 'Datasets' }).waitFor();
     await page.getByText(/No datasets yet/).waitFor();
     await page.getByText(/No runs yet/).waitFor();
+
+    // Two runs of one dataset, started over the API, compared (paired bootstrap) on the page.
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${demo.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
+      return response.json() as Promise<{ runId?: string }>;
+    };
+    const content = [
+      { id: 'ho3', question: 'deductible for water damage HO-3', relevant_documents: ['policy-forms/ho3-policy-form.pdf'] },
+      { id: 'codes', question: 'legacy loss cause codes', relevant_documents: ['claims/legacy-loss-cause-codes.txt'] },
+    ]
+      .map((c) => JSON.stringify(c))
+      .join('\n');
+    await post('/v1/eval/datasets', { name: 'demo-qa', format: 'jsonl', content });
+    await post('/v1/eval/runs?wait=true', { dataset: 'demo-qa', labels: ['baseline'] });
+    await post('/v1/eval/runs?wait=true', { dataset: 'demo-qa', depth: 10 });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
+    await page.getByRole('img', { name: 'Metric deltas with 95% intervals' }).waitFor();
+    const compared = await page.locator('main').innerText();
+    assert.match(compared, /2 paired cases/);
+    assert.match(compared, /ndcg@10/);
+    await shot(page, '08-evaluations-compare');
     await page.close();
   });
 

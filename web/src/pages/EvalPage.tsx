@@ -32,11 +32,27 @@ interface Dataset {
   createdAt: string;
 }
 
-/** Difference of means with a 95% normal-approximation interval (Welch), from the runs' aggregate metrics. */
-export function metricDelta(base: Metric, candidate: Metric): { delta: number; low: number; high: number } {
-  const delta = candidate.mean - base.mean;
-  const se = Math.sqrt(base.std ** 2 / Math.max(base.n, 1) + candidate.std ** 2 / Math.max(candidate.n, 1));
-  return { delta, low: delta - 1.96 * se, high: delta + 1.96 * se };
+/** The server's paired comparison (GET /v1/eval/compare): paired-bootstrap 95% intervals per metric. */
+interface MetricComparison {
+  metric: string;
+  baseline: number;
+  candidate: number;
+  difference: number;
+  low: number;
+  high: number;
+  n: number;
+  wins: number;
+  losses: number;
+  ties: number;
+  significance: 'better' | 'worse' | 'none';
+}
+interface Comparison {
+  metrics: MetricComparison[];
+  changedCases: Array<{ externalId: string; changes: Record<string, { baseline: number; candidate: number }> }>;
+  hiddenChangedCases: number;
+  pairedCases: number;
+  resamples: number;
+  regressed: boolean;
 }
 
 export function EvalPage() {
@@ -45,6 +61,8 @@ export function EvalPage() {
   const [baseId, setBaseId] = useState('');
   const [candidateId, setCandidateId] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [comparison, setComparison] = useState<Comparison | null>(null);
+  const [compareError, setCompareError] = useState<unknown>(null);
 
   useEffect(() => {
     Promise.all([api<{ datasets: Dataset[] }>('/v1/eval/datasets'), api<{ runs: Run[] }>('/v1/eval/runs?limit=200')])
@@ -57,14 +75,14 @@ export function EvalPage() {
       .catch(setError);
   }, []);
 
-  const base = runs?.find((r) => r.id === baseId);
-  const candidate = runs?.find((r) => r.id === candidateId);
-  const metricNames =
-    base && candidate
-      ? Object.keys(candidate.metrics)
-          .filter((m) => base.metrics[m])
-          .sort()
-      : [];
+  useEffect(() => {
+    setComparison(null);
+    setCompareError(null);
+    if (!baseId || !candidateId || baseId === candidateId) return;
+    api<Comparison>(`/v1/eval/compare?baseline=${encodeURIComponent(baseId)}&candidate=${encodeURIComponent(candidateId)}`)
+      .then(setComparison)
+      .catch(setCompareError);
+  }, [baseId, candidateId]);
 
   return (
     <section aria-labelledby="eval-title">
@@ -163,14 +181,69 @@ export function EvalPage() {
               ))}
             </select>
           </div>
-          {base && candidate && metricNames.length > 0 ? (
-            <DeltaPlot names={metricNames} base={base} candidate={candidate} />
-          ) : (
-            <p className="muted">Pick two runs that share metrics.</p>
-          )}
+          {baseId === candidateId ? <p className="muted">Pick two different runs of the same dataset.</p> : null}
+          <ErrorBox error={compareError} />
+          {comparison && comparison.metrics.length > 0 ? (
+            <>
+              {/* Quality metrics share the 0..1 scale; latency and cost (other units) are in the table only. */}
+              <DeltaPlot metrics={comparison.metrics.filter((m) => !/latency|cost/i.test(m.metric))} />
+              <table>
+                <caption className="muted small">
+                  {comparison.pairedCases} paired cases · {comparison.resamples} bootstrap resamples
+                  {comparison.regressed ? ' · significantly worse on at least one metric' : ''}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Metric</th>
+                    <th scope="col">Baseline</th>
+                    <th scope="col">Candidate</th>
+                    <th scope="col">Δ [95% interval]</th>
+                    <th scope="col">Wins / losses / ties</th>
+                    <th scope="col">Verdict</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {comparison.metrics.map((m) => (
+                    <tr key={m.metric}>
+                      <td>{m.metric}</td>
+                      <td>{m.baseline.toFixed(3)}</td>
+                      <td>{m.candidate.toFixed(3)}</td>
+                      <td>
+                        {m.difference >= 0 ? '+' : ''}
+                        {m.difference.toFixed(3)} [{m.low.toFixed(3)}, {m.high.toFixed(3)}]
+                      </td>
+                      <td>
+                        {m.wins} / {m.losses} / {m.ties}
+                      </td>
+                      <td>
+                        <span
+                          className={`pill ${m.significance === 'better' ? 'good' : m.significance === 'worse' ? 'bad' : ''}`}
+                        >
+                          {m.significance === 'none' ? 'no significant change' : m.significance}
+                        </span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <p className="muted small">
+                {comparison.changedCases.length} case(s) changed
+                {comparison.hiddenChangedCases > 0
+                  ? `; ${comparison.hiddenChangedCases} more changed in cases asked as principals you do not hold`
+                  : ''}
+                {comparison.changedCases.length > 0
+                  ? `: ${comparison.changedCases
+                      .slice(0, 20)
+                      .map((c) => c.externalId)
+                      .join(', ')}${comparison.changedCases.length > 20 ? ', …' : ''}`
+                  : ''}
+              </p>
+            </>
+          ) : null}
+          {comparison && comparison.metrics.length === 0 ? <p className="muted">The two runs share no metric.</p> : null}
           <p className="muted small">
-            Delta = candidate − baseline; whiskers: 95% interval from each run's mean, spread and case count (normal
-            approximation, unpaired). `groundwork eval compare` gives the paired comparison.
+            Delta = candidate − baseline, paired per case; whiskers: paired-bootstrap 95% interval (the same numbers as
+            `groundwork eval compare`). Green: significantly better; red: significantly worse.
           </p>
         </div>
       ) : null}
@@ -178,9 +251,15 @@ export function EvalPage() {
   );
 }
 
-/** One row per metric: a dot at the delta with its interval as whiskers, around a zero line. */
-function DeltaPlot({ names, base, candidate }: { names: string[]; base: Run; candidate: Run }) {
-  const deltas = names.map((name) => ({ name, ...metricDelta(base.metrics[name] as Metric, candidate.metrics[name] as Metric) }));
+/** One row per metric: a dot at the paired delta with its bootstrap interval as whiskers, around a zero line. */
+function DeltaPlot({ metrics }: { metrics: MetricComparison[] }) {
+  const deltas = metrics.map((m) => ({
+    name: m.metric,
+    delta: m.difference,
+    low: m.low,
+    high: m.high,
+    significance: m.significance,
+  }));
   const extent = Math.max(0.01, ...deltas.flatMap((d) => [Math.abs(d.low), Math.abs(d.high)]));
   const label = 180;
   const width = 420;
@@ -197,8 +276,7 @@ function DeltaPlot({ names, base, candidate }: { names: string[]; base: Run; can
       <line x1={x(0)} x2={x(0)} y1={0} y2={height - 20} className="tl-axis" />
       {deltas.map((d, i) => {
         const y = i * row + 14;
-        const significant = d.low > 0 || d.high < 0;
-        const colour = significant ? (d.delta > 0 ? 'var(--good)' : 'var(--bad)') : 'var(--muted)';
+        const colour = d.significance === 'better' ? 'var(--good)' : d.significance === 'worse' ? 'var(--bad)' : 'var(--muted)';
         return (
           <g key={d.name}>
             <title>{`${d.name}: ${d.delta.toFixed(3)} [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]`}</title>
