@@ -23,6 +23,8 @@ interface SyncReport {
   quarantined: QuarantinedFile[];
   chunks: number;
   durationMs: number;
+  /** Wall time in seconds (the same as durationMs / 1000). */
+  duration: number;
   sources: SyncSummary[];
   failed: { source: string; code: string; message: string }[];
 }
@@ -39,6 +41,7 @@ async function syncSources(context: CommandContext, names: readonly string[]): P
     quarantined: [],
     chunks: 0,
     durationMs: 0,
+    duration: 0,
     sources: [],
     failed: [],
   };
@@ -78,6 +81,7 @@ async function syncSources(context: CommandContext, names: readonly string[]): P
     process.off('SIGTERM', onSignal);
   }
   report.durationMs = Math.round(performance.now() - started);
+  report.duration = report.durationMs / 1000;
   context.output.result(report, (r) => {
     const lines = [
       `Synced ${r.sources.length} source(s) in ${(r.durationMs / 1000).toFixed(1)} s: ${r.added} added, ${r.updated} updated, ` +
