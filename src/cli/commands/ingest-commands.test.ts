@@ -53,7 +53,17 @@ describe(`ingest commands as a process (${testStoreKind})`, () => {
       const first = await runGroundwork([...store, '--json', 'sync', 'docs']);
       assert.equal(first.code, 3, first.stderr);
       const summary = JSON.parse(first.stdout);
-      for (const key of ['added', 'updated', 'deleted', 'unchanged', 'renamed', 'quarantined', 'chunks', 'durationMs', 'duration']) {
+      for (const key of [
+        'added',
+        'updated',
+        'deleted',
+        'unchanged',
+        'renamed',
+        'quarantined',
+        'chunks',
+        'durationMs',
+        'duration',
+      ]) {
         assert.ok(key in summary, `summary has ${key}`);
       }
       assert.equal(summary.added, 2);
