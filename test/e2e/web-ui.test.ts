@@ -183,9 +183,17 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
   });
 
   test('an admin sees cost and requests per day, and the evaluations page (empty state)', async () => {
+    const budget = await fetch(`${demo.url}/v1/budgets/default`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ dailyUsd: 1, monthlyUsd: 20 }),
+    });
+    assert.equal(budget.status, 200, await budget.clone().text());
     const page = await signedIn(demo.keys.admin);
     await page.getByRole('link', { name: 'Cost' }).click();
     await page.getByRole('heading', { name: 'Requests per day' }).waitFor();
+    await page.getByRole('heading', { name: 'Budgets' }).waitFor();
+    await page.getByRole('meter', { name: /daily budget \(\d{4}-\d{2}-\d{2}\): \$[\d.]+ of \$1\.00/ }).waitFor();
     const chart = page.getByRole('img', { name: /requests per day/ });
     assert.ok((await chart.locator('rect').count()) >= 1);
     assert.match(await page.locator('main').innerText(), /By use case[\s\S]*default/);

@@ -2,8 +2,17 @@ import { z } from 'zod';
 import { mayUseUseCase } from '../../answer/index.ts';
 import { type Caller, GroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
-import { feedbackCategories, hasScope, listFeedback, recordFeedback } from '../../govern/index.ts';
-import { costReport, getTrace, listTraces, type TraceAccess } from '../../observe/index.ts';
+import { feedbackCategories, hasScope, listFeedback, recordAudit, recordFeedback } from '../../govern/index.ts';
+import {
+  checkBudget,
+  costReport,
+  getTrace,
+  listBudgetEvents,
+  listBudgets,
+  listTraces,
+  setBudget,
+  type TraceAccess,
+} from '../../observe/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 
 const traceId = z.string().min(1).max(100);
@@ -77,6 +86,67 @@ export function observeRoutes(): RouteDefinition[] {
       },
       responses: { 200: { description: 'Cost report', schema: z.record(z.string(), z.unknown()) } },
       handler: async ({ platform, query }) => costReport(platform.db, query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/budgets',
+      summary:
+        'Budgets per use case with today’s and this month’s spend and state (ok, warning, exhausted), and recent budget events',
+      tags: ['traces'],
+      scope: 'costs:read',
+      responses: {
+        200: {
+          description: 'Budgets',
+          schema: z.object({
+            budgets: z.array(z.record(z.string(), z.unknown())),
+            recentEvents: z.array(z.record(z.string(), z.unknown())),
+          }),
+        },
+      },
+      handler: async ({ platform }) => {
+        const budgets = await listBudgets(platform.db);
+        const rows = [];
+        for (const budget of budgets) {
+          const status = await checkBudget(platform.db, budget.useCase, { clock: platform.clock, throwWhenBlocked: false });
+          rows.push({ ...budget, status });
+        }
+        return { budgets: rows, recentEvents: await listBudgetEvents(platform.db, undefined, 20) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/v1/budgets/:useCase',
+      summary: 'Set or change a use case budget (USD; null removes a limit, absent keeps it); audited',
+      tags: ['traces'],
+      scope: 'usecases:write',
+      request: {
+        params: z.object({ useCase: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/) }),
+        body: z.strictObject({
+          dailyUsd: z.number().positive().nullable().optional(),
+          monthlyUsd: z.number().positive().nullable().optional(),
+          warnRatio: z.number().gt(0).max(1).optional(),
+          block: z.boolean().optional(),
+        }),
+      },
+      responses: { 200: { description: 'The budget', schema: z.record(z.string(), z.unknown()) } },
+      handler: async ({ platform, caller, params, body, requestId }) =>
+        platform.db.transaction(async (tx) => {
+          const before = (await listBudgets(tx)).find((b) => b.useCase === params.useCase) ?? null;
+          const budget = await setBudget(tx, {
+            useCase: params.useCase,
+            actor: caller.id,
+            ...(body.dailyUsd !== undefined ? { dailyUsd: body.dailyUsd } : {}),
+            ...(body.monthlyUsd !== undefined ? { monthlyUsd: body.monthlyUsd } : {}),
+            ...(body.warnRatio !== undefined ? { warnRatio: body.warnRatio } : {}),
+            ...(body.block !== undefined ? { block: body.block } : {}),
+          });
+          await recordAudit(
+            tx,
+            { actor: caller.id, action: 'budget.set', target: `use_case:${params.useCase}`, before, after: budget, requestId },
+            platform.clock,
+          );
+          return budget;
+        }),
     }),
     defineRoute({
       method: 'post',

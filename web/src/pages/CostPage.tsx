@@ -16,6 +16,29 @@ interface CostReport {
   total: Omit<CostRow, 'key'>;
 }
 
+interface BudgetPeriod {
+  period: string;
+  spentUsd: number;
+  limitUsd: number;
+  ratio: number;
+}
+interface BudgetRow {
+  useCase: string;
+  dailyUsd: number | null;
+  monthlyUsd: number | null;
+  warnRatio: number;
+  block: boolean;
+  status: { state: 'none' | 'ok' | 'warning' | 'exhausted'; blocked: boolean; daily?: BudgetPeriod; monthly?: BudgetPeriod };
+}
+interface BudgetEvent {
+  at: string;
+  useCase: string;
+  kind: string;
+  period: string;
+  spentUsd: number;
+  limitUsd: number;
+}
+
 const ranges: Array<[number, string]> = [
   [7, 'last 7 days'],
   [30, 'last 30 days'],
@@ -27,6 +50,11 @@ export function CostPage() {
   const [days, setDays] = useState(30);
   const [reports, setReports] = useState<{ day: CostReport; useCase: CostReport; model: CostReport } | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [budgets, setBudgets] = useState<{ budgets: BudgetRow[]; recentEvents: BudgetEvent[] } | null>(null);
+
+  useEffect(() => {
+    api<{ budgets: BudgetRow[]; recentEvents: BudgetEvent[] }>('/v1/budgets').then(setBudgets).catch(setError);
+  }, []);
 
   useEffect(() => {
     const since = new Date(Date.now() - days * 86_400_000).toISOString();
@@ -108,7 +136,85 @@ export function CostPage() {
           )}
         </>
       ) : null}
+      {budgets ? <Budgets budgets={budgets.budgets} events={budgets.recentEvents} /> : null}
     </section>
+  );
+}
+
+/** Budget state per use case: spend against the daily and monthly limits as meters, and recent events. */
+function Budgets({ budgets, events }: { budgets: BudgetRow[]; events: BudgetEvent[] }) {
+  return (
+    <div className="card">
+      <h2>Budgets</h2>
+      {budgets.length === 0 ? (
+        <Empty>No budgets. Set one with `groundwork cost budget set USE_CASE --daily 5 --monthly 100`.</Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Use case</th>
+              <th scope="col">Today</th>
+              <th scope="col">This month</th>
+              <th scope="col">State</th>
+              <th scope="col">When exhausted</th>
+            </tr>
+          </thead>
+          <tbody>
+            {budgets.map((b) => (
+              <tr key={b.useCase}>
+                <td>{b.useCase}</td>
+                <td>
+                  <BudgetMeter name="daily" period={b.status.daily} warnRatio={b.warnRatio} />
+                </td>
+                <td>
+                  <BudgetMeter name="monthly" period={b.status.monthly} warnRatio={b.warnRatio} />
+                </td>
+                <td>
+                  <span
+                    className={`pill ${b.status.state === 'exhausted' ? 'bad' : b.status.state === 'ok' ? 'good' : b.status.state === 'warning' ? 'warn' : ''}`}
+                  >
+                    {b.status.state}
+                  </span>
+                </td>
+                <td>{b.block ? 'answers refused (budget.exhausted)' : 'warn only'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {events.length > 0 ? (
+        <>
+          <h3>Recent budget events</h3>
+          <ul className="small">
+            {events.map((e) => (
+              <li key={`${e.at}-${e.useCase}-${e.kind}-${e.period}`}>
+                {new Date(e.at).toLocaleString()} · {e.useCase} · {e.kind} · {e.period}: {formatUsd(e.spentUsd)} of{' '}
+                {formatUsd(e.limitUsd)}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function BudgetMeter({ name, period, warnRatio }: { name: string; period: BudgetPeriod | undefined; warnRatio: number }) {
+  if (!period) return <span className="muted">no limit</span>;
+  const label = `${formatUsd(period.spentUsd)} of ${formatUsd(period.limitUsd)}`;
+  return (
+    <span className="row">
+      <meter
+        min={0}
+        max={1}
+        low={warnRatio}
+        high={0.999}
+        optimum={0}
+        value={Math.min(1, period.ratio)}
+        aria-label={`${name} budget (${period.period.replace(/^[a-z]+:/, '')}): ${label}`}
+      />
+      <span className="small">{label}</span>
+    </span>
   );
 }
 
