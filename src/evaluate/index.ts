@@ -65,6 +65,7 @@ export {
   type RunEvaluationOptions,
   runEvaluation,
 } from './run-evaluation.ts';
+export { askThrough, type GatedEvaluationOptions, runGatedEvaluation } from './run-gated.ts';
 export { runScheduledEvaluation } from './run-scheduled.ts';
 export { type ListRunsOptions, labelRun, listRuns, loadCaseResults, resolveRun, showRun } from './runs.ts';
 export type {

@@ -7,6 +7,7 @@ import { type Caller, callerWithPrincipals, GroundworkError, localOperator } fro
 import type { EvalAsk } from '../../evaluate/index.ts';
 import {
   acceptCandidate,
+  askThrough,
   collectCandidates,
   compareRuns,
   createJudge,
@@ -28,7 +29,7 @@ import {
   registerEvaluationSchedules,
   rejectCandidate,
   renderReport,
-  runEvaluation,
+  runGatedEvaluation,
   runScheduledEvaluation,
   showRun,
 } from '../../evaluate/index.ts';
@@ -156,16 +157,7 @@ async function answerPort(platform: CliPlatform, useCaseName: string | undefined
   const name = useCaseName ?? 'default';
   const useCase = await answerer.useCases.get(name);
   if (useCaseName && !useCase) await answerer.useCases.require(useCaseName);
-  const ask: EvalAsk = async (request) => {
-    const answer = await answerer.ask({ ...request, useCase: name });
-    return {
-      answer: answer.answer,
-      citations: answer.citations,
-      refused: answer.refused,
-      usage: answer.usage,
-      traceId: answer.traceId,
-    };
-  };
+  const ask = askThrough(answerer, name);
   const model = useCase?.model ?? platform.config.models.chat ?? 'extractive';
   return {
     ask,
@@ -248,7 +240,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         const platform = await context.platform();
         const answering = options.mode === 'answer' ? await answerPort(platform, options.useCase) : undefined;
         const progress = context.output.progress('cases');
-        const run = await runEvaluation(
+        const { run, report } = await runGatedEvaluation(
           {
             db: platform.db,
             tracer: platform.tracer,
@@ -265,7 +257,13 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             depth: options.depth,
             repeat: options.repeat,
             concurrency: options.concurrency,
-            metrics: gates.map((g) => g.metric),
+            gates,
+            baseline: options.baseline,
+            viewer: localOperator,
+            bootstrap: {
+              resamples: platform.config.evaluation.bootstrapResamples,
+              seed: platform.config.evaluation.bootstrapSeed,
+            },
             labels: options.label ?? [],
             ...(options.useCase ? { useCase: options.useCase } : {}),
             snapshot: { retrieval: platform.config.retrieval, ...(answering?.snapshot ?? {}) },
@@ -273,27 +271,6 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
           },
         );
         progress.finish();
-        const gateOutcomes = evaluateGates(gates, run.metrics);
-        const comparison = options.baseline
-          ? await compareRuns(platform.db, options.baseline, run.runId, {
-              viewer: localOperator,
-              resamples: platform.config.evaluation.bootstrapResamples,
-              seed: platform.config.evaluation.bootstrapSeed,
-            })
-          : undefined;
-        const passed = gateOutcomes.every((g) => !g.failed) && !comparison?.regressed;
-        const report: EvaluationReport = {
-          runId: run.runId,
-          dataset: `${run.datasetName}@${run.datasetVersion}`,
-          mode: options.mode,
-          caseCount: new Set(run.results.map((r) => r.caseId)).size,
-          errors: run.errors,
-          metrics: run.metrics,
-          gates: gateOutcomes,
-          ...(comparison ? { comparison } : {}),
-          passed,
-          durationMs: run.durationMs,
-        };
         writeReport(context, report, options.reportFormat, options.out);
         if (!options.reportFormat || options.out || context.output.json) {
           context.output.result(report, (r) => {
@@ -310,7 +287,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             return lines.join('\n');
           });
         }
-        return passed ? exitCodes.ok : exitCodes.failure;
+        return report.passed ? exitCodes.ok : exitCodes.failure;
       }),
     );
 

@@ -3,10 +3,10 @@ import { assertMayUseUseCase, promptVersion } from '../../answer/index.ts';
 import { type Caller, newId } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
 import {
+  askThrough,
   compareRuns,
   type EvalAsk,
   type EvaluationReport,
-  evaluateGates,
   importDataset,
   listDatasets,
   listRuns,
@@ -14,7 +14,7 @@ import {
   parseCsvCases,
   parseGate,
   parseJsonlCases,
-  runEvaluation,
+  runGatedEvaluation,
   showRun,
 } from '../../evaluate/index.ts';
 import { recordAudit } from '../../govern/index.ts';
@@ -49,23 +49,13 @@ type RunBody = z.output<typeof runBody>;
  * `GET /v1/eval/runs/:id` shows the viewer (cases filtered by the viewer's principals).
  */
 async function evaluate(platform: Platform, caller: Caller, body: RunBody, runId: string): Promise<EvaluationReport> {
-  const gates = body.failIf.map(parseGate);
   let ask: EvalAsk | undefined;
   let snapshot: Record<string, unknown> = { retrieval: platform.config.retrieval };
   if (body.mode === 'answer') {
     const name = body.useCase ?? 'default';
     const useCase = await platform.answerer.useCases.require(name);
     assertMayUseUseCase(useCase, caller);
-    ask = async (request) => {
-      const answer = await platform.answerer.ask({ ...request, useCase: name });
-      return {
-        answer: answer.answer,
-        citations: answer.citations,
-        refused: answer.refused,
-        usage: answer.usage,
-        traceId: answer.traceId,
-      };
-    };
+    ask = askThrough(platform.answerer, name);
     snapshot = {
       ...snapshot,
       useCaseSettings: useCase,
@@ -73,7 +63,7 @@ async function evaluate(platform: Platform, caller: Caller, body: RunBody, runId
       model: useCase.model ?? platform.config.models.chat ?? 'extractive',
     };
   }
-  const run = await runEvaluation(
+  const { report } = await runGatedEvaluation(
     {
       db: platform.db,
       tracer: platform.tracer,
@@ -92,32 +82,16 @@ async function evaluate(platform: Platform, caller: Caller, body: RunBody, runId
       depth: body.depth,
       repeat: body.repeat,
       concurrency: body.concurrency,
-      metrics: gates.map((g) => g.metric),
+      gates: body.failIf.map(parseGate),
+      baseline: body.baseline,
+      viewer: caller,
+      bootstrap: { resamples: platform.config.evaluation.bootstrapResamples, seed: platform.config.evaluation.bootstrapSeed },
       labels: body.labels,
       ...(body.useCase ? { useCase: body.useCase } : {}),
       snapshot,
     },
   );
-  const gateOutcomes = evaluateGates(gates, run.metrics);
-  const comparison = body.baseline
-    ? await compareRuns(platform.db, body.baseline, run.runId, {
-        viewer: caller,
-        resamples: platform.config.evaluation.bootstrapResamples,
-        seed: platform.config.evaluation.bootstrapSeed,
-      })
-    : undefined;
-  return {
-    runId: run.runId,
-    dataset: `${run.datasetName}@${run.datasetVersion}`,
-    mode: body.mode,
-    caseCount: new Set(run.results.map((r) => r.caseId)).size,
-    errors: run.errors,
-    metrics: run.metrics,
-    gates: gateOutcomes,
-    ...(comparison ? { comparison } : {}),
-    passed: gateOutcomes.every((g) => !g.failed) && !comparison?.regressed,
-    durationMs: run.durationMs,
-  };
+  return report;
 }
 
 /**

@@ -1,0 +1,64 @@
+import type { Caller } from '../core/index.ts';
+import { compareRuns } from './compare-runs.ts';
+import { evaluateGates, type Gate } from './gates.ts';
+import type { EvaluationReport } from './reports.ts';
+import { type EvaluationRunResult, type RunEvaluationDeps, type RunEvaluationOptions, runEvaluation } from './run-evaluation.ts';
+import type { EvalAsk } from './types.ts';
+
+export interface GatedEvaluationOptions extends Omit<RunEvaluationOptions, 'metrics'> {
+  /** Gates (`ndcg@10 < 0.6`); their metrics are computed even when not in the defaults. */
+  readonly gates: readonly Gate[];
+  /** Run id or label to compare with (paired bootstrap); a significant regression fails the run. */
+  readonly baseline?: string | undefined;
+  /** Who reads the comparison's changed cases (filtered by principals). */
+  readonly viewer: Caller;
+  readonly bootstrap: { readonly resamples: number; readonly seed: number };
+}
+
+/**
+ * `eval run` as the CLI and the API share it: runs the dataset, checks the gates, compares with the
+ * baseline, and says whether the run passed (every gate holds and nothing is significantly worse).
+ */
+export async function runGatedEvaluation(
+  deps: RunEvaluationDeps,
+  options: GatedEvaluationOptions,
+): Promise<{ run: EvaluationRunResult; report: EvaluationReport }> {
+  const { gates, baseline, viewer, bootstrap, ...runOptions } = options;
+  const run = await runEvaluation(deps, { ...runOptions, metrics: gates.map((g) => g.metric) });
+  const gateOutcomes = evaluateGates(gates, run.metrics);
+  const comparison = baseline
+    ? await compareRuns(deps.db, baseline, run.runId, { viewer, resamples: bootstrap.resamples, seed: bootstrap.seed })
+    : undefined;
+  const report: EvaluationReport = {
+    runId: run.runId,
+    dataset: `${run.datasetName}@${run.datasetVersion}`,
+    mode: options.mode,
+    caseCount: new Set(run.results.map((r) => r.caseId)).size,
+    errors: run.errors,
+    metrics: run.metrics,
+    gates: gateOutcomes,
+    ...(comparison ? { comparison } : {}),
+    passed: gateOutcomes.every((g) => !g.failed) && !comparison?.regressed,
+    durationMs: run.durationMs,
+  };
+  return { run, report };
+}
+
+/** The answer feature as an evaluation's `ask` port (structurally typed: evaluate does not import answer). */
+export function askThrough(
+  answerer: {
+    ask(request: Parameters<EvalAsk>[0] & { useCase: string }): Promise<Awaited<ReturnType<EvalAsk>>>;
+  },
+  useCase: string,
+): EvalAsk {
+  return async (request) => {
+    const answer = await answerer.ask({ ...request, useCase });
+    return {
+      answer: answer.answer,
+      citations: answer.citations,
+      refused: answer.refused,
+      usage: answer.usage,
+      traceId: answer.traceId,
+    };
+  };
+}
