@@ -72,6 +72,10 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     assert.match(panelText, /HO-3/);
     assert.match(panelText, /Page 1/);
     assert.match(panelText, /deductible/i);
+    await panel.getByRole('button', { name: 'Document details' }).click();
+    const details = panel.getByLabel('Document details');
+    await details.waitFor();
+    assert.match(await details.innerText(), /application\/pdf[\s\S]*page\(s\)[\s\S]*Sensitivity/);
     await shot(page, '02-ask-cited-answer');
 
     // Feedback in one click, then details.

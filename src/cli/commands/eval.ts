@@ -4,7 +4,6 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { PgBoss } from 'pg-boss';
 import { createAnswerer, promptVersion } from '../../answer/index.ts';
 import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
-import type { EvalAsk } from '../../evaluate/index.ts';
 import {
   acceptCandidate,
   askThrough,
@@ -12,7 +11,6 @@ import {
   compareRuns,
   createJudge,
   type EvaluationReport,
-  evaluateGates,
   importDataset,
   labelRun,
   listAlerts,

@@ -232,7 +232,71 @@ function CitationPanel({ citation, onClose }: { citation: Citation; onClose: () 
         <span className="uri">{citation.uri}</span>
       </p>
       <blockquote className="snippet">{markedSnippet(citation.snippet)}</blockquote>
+      {/* keyed: another cited document starts closed */}
+      <DocumentDetails key={citation.documentId} documentId={citation.documentId} />
     </aside>
+  );
+}
+
+interface DocumentDetail {
+  title: string;
+  sourceName: string;
+  sourceRef: string;
+  mediaType: string;
+  pages: number | null;
+  chunkCount: number;
+  sensitivity: string;
+  sourceModifiedAt: string | null;
+  indexedAt: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/** The cited document's metadata (GET /v1/documents/:id, filtered by the reader's principals), on demand. */
+function DocumentDetails({ documentId }: { documentId: string }) {
+  const [detail, setDetail] = useState<DocumentDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [open, setOpen] = useState(false);
+  const toggle = () => {
+    setOpen(!open);
+    if (!detail && !open) {
+      api<DocumentDetail>(`/v1/documents/${encodeURIComponent(documentId)}`)
+        .then(setDetail)
+        .catch(setError);
+    }
+  };
+  const author = typeof detail?.metadata.author === 'string' ? detail.metadata.author : null;
+  return (
+    <div className="document-details">
+      <button type="button" className="link" aria-expanded={open} onClick={toggle}>
+        {open ? 'Hide document details' : 'Document details'}
+      </button>
+      {open ? <ErrorBox error={error} /> : null}
+      {open && detail ? (
+        <dl className="small" aria-label="Document details">
+          <dt>Source</dt>
+          <dd>
+            {detail.sourceName} · {detail.sourceRef}
+          </dd>
+          <dt>Type</dt>
+          <dd>
+            {detail.mediaType}
+            {detail.pages ? ` · ${detail.pages} page(s)` : ''} · {detail.chunkCount} passage(s)
+          </dd>
+          {author ? (
+            <>
+              <dt>Author</dt>
+              <dd>{author}</dd>
+            </>
+          ) : null}
+          <dt>Sensitivity</dt>
+          <dd>{detail.sensitivity}</dd>
+          <dt>Modified</dt>
+          <dd>{detail.sourceModifiedAt ? new Date(detail.sourceModifiedAt).toLocaleString() : 'unknown'}</dd>
+          <dt>Indexed</dt>
+          <dd>{detail.indexedAt ? new Date(detail.indexedAt).toLocaleString() : 'not yet'}</dd>
+        </dl>
+      ) : null}
+    </div>
   );
 }
 
