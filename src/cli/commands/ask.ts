@@ -1,32 +1,13 @@
 import type { Command } from 'commander';
 import type { Answer, AnswerEvent } from '../../answer/index.ts';
-import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
+import { GroundworkError } from '../../core/index.ts';
 import type { CliRuntime } from '../context.ts';
+import { callerFromAs } from '../principals.ts';
 
 interface AskOptions {
   as?: string;
   useCase?: string;
   stream: boolean;
-}
-
-function callerFrom(as: string | undefined): Caller {
-  if (as === undefined) return localOperator;
-  const principals = as
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const invalid = principals.filter((p) => !/^(user|group):.+/.test(p));
-  if (principals.length === 0 || invalid.length > 0) {
-    throw new GroundworkError(
-      'cli.invalid_principals',
-      `--as needs principals like user:alice@example.com or group:claims (got "${as}").`,
-      {
-        category: 'usage',
-        fix: 'Pass one or more comma-separated principals: --as user:alice@example.com,group:underwriting',
-      },
-    );
-  }
-  return callerWithPrincipals(principals);
 }
 
 /** Citations, confidence and mode under the answer text. */
@@ -110,7 +91,7 @@ export function registerAskCommand(program: Command, runtime: CliRuntime): void 
           const platform = await context.platform();
           events = platform.answerer.stream({
             question,
-            caller: callerFrom(options.as),
+            caller: callerFromAs(options.as),
             ...(options.useCase ? { useCase: options.useCase } : {}),
           });
         }

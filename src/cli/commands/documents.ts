@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
+import { GroundworkError, localOperator } from '../../core/index.ts';
 import {
   type DocumentAccessReport,
   type DocumentDetail,
@@ -11,26 +11,8 @@ import {
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
+import { callerFromAs, parsePrincipalsFlag } from '../principals.ts';
 import { parseLimit } from './traces.ts';
-
-function principalList(text: string, flag: string): string[] {
-  const principals = text
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const invalid = principals.filter((p) => !/^[a-z]+:.+/i.test(p));
-  if (principals.length === 0 || invalid.length > 0) {
-    throw new GroundworkError('cli.invalid_principals', `${flag} needs principals like user:alice@example.com or group:claims.`, {
-      category: 'usage',
-      fix: `Pass comma-separated principals with a type prefix: ${flag} user:alice@example.com,group:claims`,
-    });
-  }
-  return principals;
-}
-
-function callerFor(as: string | undefined): Caller {
-  return as === undefined ? localOperator : callerWithPrincipals(principalList(as, '--as'));
-}
 
 function noServerAs(as: string | undefined): void {
   if (as !== undefined) {
@@ -113,7 +95,7 @@ export function registerDocumentsCommands(program: Command, runtime: CliRuntime)
             });
           } else {
             const platform = await context.platform();
-            result = await listDocuments(platform.db, callerFor(options.as), {
+            result = await listDocuments(platform.db, callerFromAs(options.as), {
               sourceId: options.source,
               search: options.search,
               undetermined: options.undetermined,
@@ -137,7 +119,7 @@ export function registerDocumentsCommands(program: Command, runtime: CliRuntime)
           noServerAs(options.as);
           detail = await api.get(`/v1/documents/${encodeURIComponent(id)}`);
         } else {
-          detail = await getDocument((await context.platform()).db, id, callerFor(options.as));
+          detail = await getDocument((await context.platform()).db, id, callerFromAs(options.as));
         }
         context.output.result(detail, renderDetail);
         return exitCodes.ok;
@@ -149,7 +131,7 @@ export function registerDocumentsCommands(program: Command, runtime: CliRuntime)
     .requiredOption('--for <principals>', 'the principals to explain, e.g. user:bob@corp.com,group:claims')
     .action(
       runtime.action(async (context, id: string, options: { for: string }) => {
-        const principals = principalList(options.for, '--for');
+        const principals = parsePrincipalsFlag(options.for, '--for');
         const api = context.api();
         const report: DocumentAccessReport = api
           ? await api.get(`/v1/documents/${encodeURIComponent(id)}/access`, { query: { principals: principals.join(',') } })

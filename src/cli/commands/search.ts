@@ -1,14 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import {
-  callerWithPrincipals,
-  GroundworkError,
-  localOperator,
-  type SensitivityLabel,
-  sensitivityLabels,
-} from '../../core/index.ts';
+import { GroundworkError, type SensitivityLabel, sensitivityLabels } from '../../core/index.ts';
 import type { SearchFilters, SearchHit, SearchRequest, SearchResult } from '../../retrieve/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
+import { callerFromAs } from '../principals.ts';
 
 interface SearchOptions {
   as?: string;
@@ -108,22 +103,7 @@ export function registerSearchCommand(program: Command, runtime: CliRuntime): vo
     .action(
       runtime.action(async (context, words: string[], options: SearchOptions) => {
         const query = words.join(' ');
-        let caller = localOperator;
-        if (options.as !== undefined) {
-          const principals = list(options.as);
-          const invalid = principals.filter((p) => !/^[a-z]+:.+/.test(p));
-          if (principals.length === 0 || invalid.length > 0) {
-            throw new GroundworkError(
-              'cli.invalid_principals',
-              `--as needs principals like user:alice@example.com or group:claims (got "${options.as}").`,
-              {
-                category: 'usage',
-                fix: 'Pass comma-separated principals with a type prefix: --as user:alice@example.com,group:claims',
-              },
-            );
-          }
-          caller = callerWithPrincipals(principals);
-        }
+        const caller = callerFromAs(options.as);
         const filters: SearchFilters = {
           ...(options.source ? { sourceIds: options.source } : {}),
           ...(options.type ? { mediaTypes: options.type } : {}),
