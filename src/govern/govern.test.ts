@@ -70,7 +70,8 @@ describe(`govern (${testStoreKind})`, () => {
         seesEverything: false,
       });
       const invalid = (e: GroundworkError) => e.code === 'auth.invalid_key' && e.category === 'unauthenticated';
-      await assert.rejects(authenticateApiKey(db, `${token.slice(0, -1)}A`, clock), invalid);
+      // Change the last character (to something it is not: a random token can end in 'A').
+      await assert.rejects(authenticateApiKey(db, `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, clock), invalid);
       await assert.rejects(authenticateApiKey(db, 'gw_nope', clock), invalid);
       await assert.rejects(authenticateApiKey(db, token, fixedClock(new Date('2026-02-01T00:00:00Z'))), invalid);
 
