@@ -123,6 +123,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       'groundwork.operation': 'answer',
       'groundwork.caller': request.caller.id,
       'groundwork.caller.sees_everything': request.caller.seesEverything,
+      // What the caller could read: production candidates (negative feedback → eval cases) are asked again
+      // as these principals, and shown only to reviewers who hold them.
+      'groundwork.caller.principals': [...request.caller.principals],
       'groundwork.question': question,
     });
     try {

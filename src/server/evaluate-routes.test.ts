@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import type { Role } from '../core/index.ts';
+import { callerWithPrincipals, localOperator, type Role } from '../core/index.ts';
+import { collectCandidates, listCandidates } from '../evaluate/index.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { createApp } from './index.ts';
@@ -118,6 +119,17 @@ describe(`evaluation over HTTP (${testStoreKind})`, () => {
       assert.ok(comparison.metrics.some((m) => m.metric === 'ndcg@10'));
       assert.equal(comparison.pairedCases, 3);
       assert.equal((await call('user', `/v1/eval/compare?baseline=${baseline.runId}&candidate=${runId}`)).status, 403);
+
+      // Production: an answer with negative feedback becomes a candidate case asked as the asker's principals.
+      const asked = await call('user', '/v1/answers', 'POST', { question: 'What do flood claims need?' });
+      assert.equal(asked.status, 200, await asked.clone().text());
+      const { traceId } = (await asked.json()) as { traceId: string };
+      await platform.observe.recorder.flush();
+      assert.equal((await call('user', '/v1/feedback', 'POST', { traceId, rating: -1, category: 'wrong' })).status, 201);
+      assert.equal(await collectCandidates(platform.db), 1);
+      const [candidate] = await listCandidates(platform.db, localOperator);
+      assert.deepEqual(candidate?.principals, ['group:claims']);
+      assert.equal((await listCandidates(platform.db, callerWithPrincipals(['group:uw']))).length, 0);
     } finally {
       await built.close();
       await platform.close();
