@@ -131,7 +131,13 @@ export async function prepareDocument(
     ...draft,
     pii: detectPii(draft.text, { customPatterns: context.piiPatterns }),
   }));
-  const piiSummary = countPii(chunks.flatMap((chunk) => chunk.pii));
+  // Each occurrence once: a chunk's overlap repeats the end of the previous chunk (its spans are still stored
+  // on the chunk, for redaction; they are not counted again in the document's summary).
+  const piiSummary = countPii(
+    chunks.flatMap((chunk) =>
+      chunk.pii.filter((span) => span.start < chunk.contextLength || span.start >= chunk.contextLength + chunk.overlapLength),
+    ),
+  );
   const sensitivity = deriveSensitivity({
     piiCounts: piiSummary,
     path: aclPath,
