@@ -7,6 +7,7 @@ import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platf
 import type { Role } from '../core/index.ts';
 import { createApiKey } from '../govern/index.ts';
 import { setSourceAclMap } from '../ingest/index.ts';
+import { insertAclCorpus, principalPool, prng } from './fixtures/acl-corpus.ts';
 import { createApp } from './index.ts';
 
 interface DocumentView {
@@ -155,6 +156,41 @@ describe(`documents and ACL explanations over HTTP (${testStoreKind})`, () => {
       assert.equal(stale.allowed, true, 'the stored principals are what is enforced');
       assert.equal(stale.explanationCurrent, false);
       assert.match(stale.reason, /Re-sync source "docs"/);
+    } finally {
+      await built.close();
+      await platform.close();
+    }
+  });
+
+  test('randomized: the document list is exactly the readable documents; every other id is a 404', async () => {
+    const platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
+    const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
+    try {
+      const random = prng(777);
+      const corpus = await insertAclCorpus(platform.db, random, 40);
+      for (let k = 0; k < 6; k++) {
+        const principals = principalPool.filter(() => random() < 0.3);
+        const { token } = await createApiKey(
+          platform.db,
+          { name: `u${k}`, role: 'user', principals },
+          { actor: 'local:operator' },
+        );
+        const get = (path: string) =>
+          built.app.request(`http://127.0.0.1${path}`, { headers: { authorization: `Bearer ${token}` } });
+        const readable = [...corpus.principalsOf]
+          .filter(([, allowed]) => allowed.some((p) => principals.includes(p)))
+          .map(([id]) => id)
+          .sort();
+        const listed = (await (await get('/v1/documents?limit=500')).json()) as {
+          documents: Array<{ id: string }>;
+          total: number;
+        };
+        assert.deepEqual(listed.documents.map((d) => d.id).sort(), readable, `[${principals}]`);
+        assert.equal(listed.total, readable.length);
+        for (const id of corpus.principalsOf.keys()) {
+          assert.equal((await get(`/v1/documents/${id}`)).status, readable.includes(id) ? 200 : 404, `[${principals}] ${id}`);
+        }
+      }
     } finally {
       await built.close();
       await platform.close();
