@@ -48,6 +48,11 @@ export interface GroundworkApp {
   readonly routes: readonly RouteDefinition[];
   readonly metrics: HttpMetrics;
   readonly authenticator: Authenticator;
+  /**
+   * Stops taking work: every later response says `Connection: close` (keep-alive clients reconnect to
+   * another replica), and resolves when the requests in flight have finished or `timeoutMs` has passed.
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Aborts background work (syncs started over the API) and waits for it. */
   close(): Promise<void>;
 }
@@ -77,6 +82,10 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
   const rateLimiter = options.rateLimiter ?? createRateLimiter(config.server.rateLimit);
   const running = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
+  // Every request, static files included (the load-shedding count below is the API's only).
+  let requestsOpen = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
   const background = (work: (signal: AbortSignal) => Promise<unknown>) => {
     const task = work(shutdown.signal)
       .catch((error) => logger.error('background work failed', { error }))
@@ -95,9 +104,15 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     c.set('route', 'unmatched');
     const started = performance.now();
     metrics.started();
+    requestsOpen += 1;
     try {
       await next();
     } finally {
+      requestsOpen -= 1;
+      if (draining) {
+        c.res.headers.set('connection', 'close');
+        if (requestsOpen === 0) drained?.();
+      }
       metrics.finished();
       const seconds = (performance.now() - started) / 1000;
       const route = c.get('route');
@@ -241,6 +256,17 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     routes: [...routes, openApiRoute],
     metrics,
     authenticator,
+    async drain(timeoutMs: number) {
+      draining = true;
+      if (requestsOpen === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
     async close() {
       shutdown.abort();
       await Promise.allSettled([...running]);

@@ -45,16 +45,24 @@ export async function startServer(
     app: built,
     close: async (graceMs = 10_000) => {
       stopTracePurge();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          if ('closeAllConnections' in server) server.closeAllConnections();
-        }, graceMs);
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        if ('closeIdleConnections' in server) server.closeIdleConnections();
-      });
+      // No new connections; idle keep-alive ones closed now; busy ones get `Connection: close` on their
+      // response. Requests in flight finish (up to graceMs) before the platform's pool may be closed.
+      // Handlers done is not responses sent: the sockets close themselves once their `Connection: close`
+      // response is written; only what is still open at the deadline is cut.
+      const deadline = Date.now() + graceMs;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      await built.drain(graceMs);
+      let force: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closed,
+        new Promise<void>((resolve) => {
+          force = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(force);
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
       await built.close();
     },
   };
