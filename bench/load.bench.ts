@@ -293,8 +293,14 @@ async function simulateUsers(
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const user = async () => {
     for (;;) {
-      await sleep(-Math.log(1 - Math.random()) * interval * 1000);
-      if (performance.now() >= deadline) return;
+      // Never sleep past the end of the phase (with long think times the longest sleep would set its length).
+      const think = -Math.log(1 - Math.random()) * interval * 1000;
+      const remaining = deadline - performance.now();
+      if (think >= remaining) {
+        await sleep(Math.max(0, remaining));
+        return;
+      }
+      await sleep(think);
       await one();
     }
   };
