@@ -49,10 +49,10 @@ export interface GroundworkApp {
   readonly metrics: HttpMetrics;
   readonly authenticator: Authenticator;
   /**
-   * Stops taking work: every later response says `Connection: close` (keep-alive clients reconnect to
-   * another replica), and resolves when the requests in flight have finished or `timeoutMs` has passed.
+   * Starts draining: every later response says `Connection: close`, so keep-alive clients reconnect (to
+   * another replica) and each busy socket closes once its response is written.
    */
-  drain(timeoutMs: number): Promise<void>;
+  drain(): void;
   /** Aborts background work (syncs started over the API) and waits for it. */
   close(): Promise<void>;
 }
@@ -82,10 +82,7 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
   const rateLimiter = options.rateLimiter ?? createRateLimiter(config.server.rateLimit);
   const running = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
-  // Every request, static files included (the load-shedding count below is the API's only).
-  let requestsOpen = 0;
   let draining = false;
-  let drained: (() => void) | undefined;
   const background = (work: (signal: AbortSignal) => Promise<unknown>) => {
     const task = work(shutdown.signal)
       .catch((error) => logger.error('background work failed', { error }))
@@ -104,15 +101,10 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     c.set('route', 'unmatched');
     const started = performance.now();
     metrics.started();
-    requestsOpen += 1;
     try {
       await next();
     } finally {
-      requestsOpen -= 1;
-      if (draining) {
-        c.res.headers.set('connection', 'close');
-        if (requestsOpen === 0) drained?.();
-      }
+      if (draining) c.res.headers.set('connection', 'close');
       metrics.finished();
       const seconds = (performance.now() - started) / 1000;
       const route = c.get('route');
@@ -256,16 +248,8 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     routes: [...routes, openApiRoute],
     metrics,
     authenticator,
-    async drain(timeoutMs: number) {
+    drain() {
       draining = true;
-      if (requestsOpen === 0) return;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
     },
     async close() {
       shutdown.abort();

@@ -46,18 +46,16 @@ export async function startServer(
     close: async (graceMs = 10_000) => {
       stopTracePurge();
       // No new connections; idle keep-alive ones closed now; busy ones get `Connection: close` on their
-      // response. Requests in flight finish (up to graceMs) before the platform's pool may be closed.
-      // Handlers done is not responses sent: the sockets close themselves once their `Connection: close`
-      // response is written; only what is still open at the deadline is cut.
-      const deadline = Date.now() + graceMs;
+      // response and close once it is written, so `closed` means every request in flight has finished. Only
+      // what is still open at the deadline is cut; the platform's pool is closed after this, by its owner.
+      built.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();
-      await built.drain(graceMs);
       let force: NodeJS.Timeout | undefined;
       await Promise.race([
         closed,
         new Promise<void>((resolve) => {
-          force = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          force = setTimeout(resolve, graceMs);
         }),
       ]);
       clearTimeout(force);
