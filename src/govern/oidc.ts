@@ -113,17 +113,15 @@ export function callerFromClaims(payload: JWTPayload, config: OidcConfig): Calle
   const groups = claimValues(payload, config.principalsClaim);
   // Canonical spelling (kind and name lower-cased, whitespace collapsed), as document ACLs store principals:
   // a directory that sends `Claims` must match an ACL that says `group:claims`.
-  const principals = [
-    canonicalPrincipal(`user:${user}`),
-    ...groups.map((g) => canonicalPrincipal(`${config.principalPrefix}${g}`)),
-  ];
+  const id = canonicalPrincipal(`user:${user}`);
+  const principals = [id, ...groups.map((g) => canonicalPrincipal(`${config.principalPrefix}${g}`))];
   let role: Role = config.defaultRole;
   for (const value of [...claimValues(payload, config.rolesClaim), ...groups]) {
     const mapped = config.roleMapping[value];
     if (mapped && roleRank(mapped) > roleRank(role)) role = mapped;
   }
   return Object.freeze({
-    id: canonicalPrincipal(`user:${user}`),
+    id,
     role,
     principals: [...new Set(principals)],
     seesEverything: false,

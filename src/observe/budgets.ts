@@ -275,3 +275,16 @@ export async function budgetUsage(
   }
   return out;
 }
+
+/** Every budget with its current status, and the most recent budget events (CLI `cost budget list`, API). */
+export async function budgetOverview(
+  db: Queryable,
+  clock: Clock,
+  eventLimit = 20,
+): Promise<{ budgets: Array<Budget & { status: BudgetStatus }>; recentEvents: BudgetEvent[] }> {
+  const budgets: Array<Budget & { status: BudgetStatus }> = [];
+  for (const budget of await listBudgets(db)) {
+    budgets.push({ ...budget, status: await checkBudget(db, budget.useCase, { clock, throwWhenBlocked: false }) });
+  }
+  return { budgets, recentEvents: await listBudgetEvents(db, undefined, eventLimit) };
+}

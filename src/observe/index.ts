@@ -8,6 +8,7 @@ export {
   type BudgetInput,
   type BudgetPeriodStatus,
   type BudgetStatus,
+  budgetOverview,
   budgetUsage,
   type CheckBudgetOptions,
   checkBudget,

@@ -2,13 +2,11 @@ import type { Command } from 'commander';
 import { GroundworkError, localOperator } from '../../core/index.ts';
 import {
   type BudgetStatus,
+  budgetOverview,
   builtInPrices,
   type CostGrouping,
-  checkBudget,
   costReport,
   deleteBudget,
-  listBudgetEvents,
-  listBudgets,
   setBudget,
 } from '../../observe/index.ts';
 import type { CliRuntime } from '../context.ts';
@@ -129,14 +127,7 @@ export function registerCostCommands(program: Command, runtime: CliRuntime): voi
     .action(
       runtime.action(async (context) => {
         const platform = await context.platform();
-        const budgets = await listBudgets(platform.db);
-        const statuses: BudgetStatus[] = [];
-        for (const b of budgets) {
-          statuses.push(await checkBudget(platform.db, b.useCase, { clock: platform.clock, throwWhenBlocked: false }));
-        }
-        const events = await listBudgetEvents(platform.db, undefined, 20);
-        const rows = budgets.map((b, i) => ({ ...b, status: statuses[i] }));
-        context.output.result({ budgets: rows, recentEvents: events }, (v) => {
+        context.output.result(await budgetOverview(platform.db, platform.clock), (v) => {
           if (v.budgets.length === 0)
             return 'No budgets. Set one with: groundwork cost budget set USE_CASE --daily 5 --monthly 100';
           const period = (p: BudgetStatus['daily']) => (p ? `${money(p.spentUsd)} / ${money(p.limitUsd)}` : '-');

@@ -4,10 +4,9 @@ import { type Caller, GroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
 import { feedbackCategories, hasScope, listFeedback, recordAudit, recordFeedback } from '../../govern/index.ts';
 import {
-  checkBudget,
+  budgetOverview,
   costReport,
   getTrace,
-  listBudgetEvents,
   listBudgets,
   listTraces,
   setBudget,
@@ -103,15 +102,7 @@ export function observeRoutes(): RouteDefinition[] {
           }),
         },
       },
-      handler: async ({ platform }) => {
-        const budgets = await listBudgets(platform.db);
-        const rows = [];
-        for (const budget of budgets) {
-          const status = await checkBudget(platform.db, budget.useCase, { clock: platform.clock, throwWhenBlocked: false });
-          rows.push({ ...budget, status });
-        }
-        return { budgets: rows, recentEvents: await listBudgetEvents(platform.db, undefined, 20) };
-      },
+      handler: async ({ platform }) => budgetOverview(platform.db, platform.clock),
     }),
     defineRoute({
       method: 'put',
