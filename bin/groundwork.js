@@ -8,6 +8,13 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// A reader that stops early (`groundwork --help | head`) closes the pipe: that is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 const { runCli } = await import('../src/cli/main.ts');
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

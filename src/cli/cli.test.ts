@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runGroundwork } from '../../test/helpers/run-cli.ts';
 import { testDatabaseUrl } from '../../test/helpers/test-platform.ts';
+
+const bin = fileURLToPath(new URL('../../bin/groundwork.js', import.meta.url));
 
 describe('groundwork CLI', () => {
   test('--help lists the commands, global flags and exit codes', async () => {
@@ -12,6 +16,20 @@ describe('groundwork CLI', () => {
     assert.equal(result.code, 0);
     for (const text of ['doctor', 'db', '--data-dir', '--database-url', '--config', '--json', '--quiet', 'Exit codes']) {
       assert.ok(result.stdout.includes(text), `help lacks ${text}`);
+    }
+  });
+
+  test('a reader that closes the pipe early (`--help | head`) ends the CLI quietly, without an EPIPE stack trace', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const child = spawn(process.execPath, [bin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // like `head` exiting before the help is written
+      let stderr = '';
+      child.stderr.on('data', (data) => {
+        stderr += data;
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
     }
   });
 

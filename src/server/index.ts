@@ -8,5 +8,6 @@ export { defineRoute, type HttpMethod, type RouteContext, type RouteDefinition, 
 export { type ErrorBody, errorBody, httpStatusFor } from './http-errors.ts';
 export { HttpMetrics, type MetricsSource } from './http-metrics.ts';
 export { buildOpenApiDocument } from './openapi.ts';
+export { assertPortFree, isPortFree, portInUseError } from './port-check.ts';
 export { createRateLimiter, type RateLimitDecision, type RateLimiter } from './rate-limiter.ts';
 export { type RunningServer, startServer } from './start-server.ts';

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import type { Platform } from '../create-platform.ts';
 import { assertBindAllowed } from './authenticator.ts';
 import { type CreateAppOptions, createApp, type GroundworkApp } from './create-app.ts';
+import { portInUseError } from './port-check.ts';
 
 export interface RunningServer {
   /** `http://host:port` as actually bound (port 0 picks a free one). */
@@ -15,7 +16,7 @@ export interface RunningServer {
 
 /**
  * Listens on `host:port` with the API. Refuses a non-loopback address while no authentication is
- * configured. Does not close the platform: its owner does.
+ * configured; a taken port is `server.port_in_use`. Does not close the platform: its owner does.
  */
 export async function startServer(
   platform: Platform,
@@ -25,7 +26,9 @@ export async function startServer(
   await assertBindAllowed(options.host, built.authenticator);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const instance = serve({ fetch: built.app.fetch, hostname: options.host, port: options.port }, () => resolve(instance));
-    instance.once('error', reject);
+    instance.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? portInUseError(options.host, options.port) : error),
+    );
   });
   // Slow clients must not hold sockets forever; streaming answers still get `requestTimeoutMs` to start.
   if ('headersTimeout' in server) {

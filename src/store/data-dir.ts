@@ -63,6 +63,41 @@ function checkMarker(path: string, appVersion: string): void {
   }
 }
 
+/**
+ * Fails with `store.data_dir_locked` when a live Groundwork process holds the data directory's lock (a stale
+ * lock of a dead process does not count). For commands that would delete or replace a data directory: the
+ * lock only stops a second process from opening the store, not from removing its files.
+ */
+export function assertDataDirUnlocked(path: string): void {
+  const lockPath = join(path, lockFileName);
+  if (!existsSync(lockPath)) return;
+  const holder = readLock(lockPath);
+  if (holder) throwIfHeld(path, lockPath, holder);
+}
+
+function throwIfHeld(path: string, lockPath: string, holder: { pid: number; host: string; since: string }): void {
+  if (holder.host === hostname() && isAlive(holder.pid)) {
+    throw new GroundworkError(
+      'store.data_dir_locked',
+      `The data directory ${path} is in use by another Groundwork process (pid ${holder.pid}, since ${holder.since}).`,
+      {
+        category: 'conflict',
+        fix: 'Stop that process, or use the HTTP API it serves (--server URL), or point --data-dir elsewhere. For several processes on one store, use server mode (DATABASE_URL).',
+      },
+    );
+  }
+  if (holder.host !== hostname()) {
+    throw new GroundworkError(
+      'store.data_dir_locked',
+      `The data directory ${path} is locked by host ${holder.host} (pid ${holder.pid}).`,
+      {
+        category: 'conflict',
+        fix: `If no process on ${holder.host} uses it any more, delete ${lockPath}.`,
+      },
+    );
+  }
+}
+
 function acquireLock(path: string): () => void {
   const lockPath = join(path, lockFileName);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -82,23 +117,7 @@ function acquireLock(path: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readLock(lockPath);
-      if (holder && holder.host === hostname() && isAlive(holder.pid)) {
-        throw new GroundworkError(
-          'store.data_dir_locked',
-          `The data directory ${path} is in use by another Groundwork process (pid ${holder.pid}, since ${holder.since}).`,
-          {
-            category: 'conflict',
-            fix: 'Stop that process, or use the HTTP API it serves (--server URL), or point --data-dir elsewhere. For several processes on one store, use server mode (DATABASE_URL).',
-          },
-        );
-      }
-      if (holder && holder.host !== hostname()) {
-        throw new GroundworkError(
-          'store.data_dir_locked',
-          `The data directory ${path} is locked by host ${holder.host} (pid ${holder.pid}).`,
-          { category: 'conflict', fix: `If no process on ${holder.host} uses it any more, delete ${lockPath}.` },
-        );
-      }
+      if (holder) throwIfHeld(path, lockPath, holder);
       // Stale lock from a process that died (e.g. kill -9): take it over.
       rmSync(lockPath, { force: true });
     }

@@ -1,4 +1,4 @@
-export { storeFormatVersion } from './data-dir.ts';
+export { assertDataDirUnlocked, storeFormatVersion } from './data-dir.ts';
 export type {
   Database,
   Queryable,

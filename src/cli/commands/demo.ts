@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { GroundworkError, loadConfig, localOperator } from '../../core/index.ts';
+import { GroundworkError, isGroundworkError, loadConfig, localOperator } from '../../core/index.ts';
 import { createPlatform } from '../../create-platform.ts';
 import { createApiKey } from '../../govern/index.ts';
 import { addSource } from '../../ingest/index.ts';
-import { startServer } from '../../server/index.ts';
+import { isPortFree, startServer } from '../../server/index.ts';
+import { assertDataDirUnlocked } from '../../store/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
@@ -44,18 +44,12 @@ function portInUse(port: number): GroundworkError {
   });
 }
 
-/** Fails before the minute of setup when the port is taken (the server binds it again afterwards). */
-async function assertPortFree(port: number): Promise<void> {
-  if (port === 0) return;
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(port) : error));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
-  });
-}
-
-/** Refuses to wipe a directory this command did not create (it could be someone's real data). */
+/**
+ * Refuses to wipe a directory this command did not create (it could be someone's real data), and one that a
+ * running Groundwork process holds (an earlier demo still serving from it).
+ */
 function prepareDataDir(dir: string): void {
+  assertDataDirUnlocked(dir);
   if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(resolve(dir, marker))) {
     throw new GroundworkError('demo.data_dir_in_use', `${dir} is not empty and was not created by \`groundwork demo\`.`, {
       category: 'usage',
@@ -96,7 +90,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
           });
         }
         const dataDir = resolve(io.cwd, globals.dataDir ?? '.groundwork-demo');
-        if (options.serve) await assertPortFree(port);
+        if (options.serve && !(await isPortFree('127.0.0.1', port))) throw portInUse(port);
         prepareDataDir(dataDir);
         context.output.info(`demo: created a fresh data directory ${dataDir} (wiped on every \`groundwork demo\`)`);
         const loaded = loadConfig({
@@ -156,8 +150,8 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             context.output.result(report, (v) => humanReport(v));
             return exitCodes.ok;
           }
-          const server = await startServer(platform, { host: '127.0.0.1', port }).catch((error: NodeJS.ErrnoException) => {
-            throw error.code === 'EADDRINUSE' ? portInUse(port) : error;
+          const server = await startServer(platform, { host: '127.0.0.1', port }).catch((error: unknown) => {
+            throw isGroundworkError(error) && error.code === 'server.port_in_use' ? portInUse(port) : error;
           });
           report.url = server.url;
           context.output.result(report, (v) => humanReport(v));

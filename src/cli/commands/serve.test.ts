@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -158,5 +159,40 @@ describe('groundwork serve, keys and audit (as processes)', () => {
     const verified = await runGroundwork([...globals, 'audit', 'verify']);
     assert.equal(verified.code, 0);
     assert.match(verified.stdout, /intact: 5 entries/);
+  });
+
+  test('serve on a taken port fails at once (exit 2, server.port_in_use, fix --port) before preparing indexes', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const dataDir = mkdtempSync(join(tmpdir(), 'gw-serve-port-'));
+      const result = await runGroundwork(['--data-dir', dataDir, 'serve', '--port', String(port)]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      assert.match(result.stderr, /--port/);
+      assert.match(result.stderr, /server\.port_in_use/);
+      assert.doesNotMatch(result.stderr, /preparing retrieval indexes|This is a bug|at .*\.ts:\d+/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a demo does not wipe the data directory of a running Groundwork process (the data-dir lock holds)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gw-serve-demo-lock-'));
+    // As an earlier `groundwork demo` leaves it: its marker, then a process serving from the directory.
+    writeFileSync(join(dataDir, '.groundwork-demo'), 'Created by `groundwork demo`\n');
+    const server = await serve(['--data-dir', dataDir]);
+    try {
+      const demo = await runGroundwork(['demo', '--no-serve', '--data-dir', dataDir]);
+      assert.equal(demo.code, 1, demo.stderr);
+      assert.match(demo.stderr, /store\.data_dir_locked/);
+      assert.match(demo.stderr, /in use by another Groundwork process \(pid \d+/);
+      assert.ok(existsSync(join(dataDir, 'pgdata')), 'the running store was not touched');
+      const health = await fetch(`${server.url}/readyz`);
+      assert.equal(health.status, 200);
+    } finally {
+      assert.equal(await stop(server.child), 0, server.stderr());
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { GroundworkError, loadConfig } from '../../core/index.ts';
 import { createPlatform } from '../../create-platform.ts';
 import { prepareRetrieval } from '../../retrieve/index.ts';
-import { startServer } from '../../server/index.ts';
+import { assertPortFree, startServer } from '../../server/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
@@ -35,6 +35,8 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
           configFile: globals.config,
           flags: { dataDir: globals.dataDir, databaseUrl: globals.databaseUrl, server: { host: options.host, port } },
         });
+        // Before opening the store and building indexes (minutes on a large corpus): a taken port fails now.
+        await assertPortFree(loaded.config.server.host, loaded.config.server.port);
         const platform = await createPlatform(loaded);
         let stopPurge = () => {};
         try {
