@@ -11,7 +11,7 @@ import { type Caller, GroundworkError, newId, toGroundworkError } from '../core/
 import type { Platform } from '../create-platform.ts';
 import { authorize, createOidcVerifier, type OidcVerifier, recordAudit } from '../govern/index.ts';
 import { type Authenticator, createAuthenticator } from './authenticator.ts';
-import { parseRequestPart, type RouteDefinition } from './define-route.ts';
+import { assertWellFormedText, parseRequestPart, type RouteDefinition } from './define-route.ts';
 import { errorBody, httpStatusFor } from './http-errors.ts';
 import { HttpMetrics } from './http-metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -321,9 +321,16 @@ function registerRoute(app: GroundworkHono, route: RouteDefinition, deps: RouteD
       c.set('callerRole', caller.role);
       authorize(caller, route.scope); // a denial is audited by the error handler, like object-level denials
     }
-    const body = route.request?.body ? parseRequestPart(route.request.body, await readJson(c), 'body') : undefined;
-    const query = route.request?.query ? parseRequestPart(route.request.query, c.req.query(), 'query') : undefined;
-    const params = route.request?.params ? parseRequestPart(route.request.params, c.req.param(), 'params') : undefined;
+    const raw = {
+      body: route.request?.body ? await readJson(c) : undefined,
+      query: route.request?.query ? c.req.query() : undefined,
+      params: route.request?.params ? c.req.param() : undefined,
+    };
+    // Text no field may hold (NUL, lone surrogates) is reported first, in every part at once.
+    assertWellFormedText(raw);
+    const body = route.request?.body ? parseRequestPart(route.request.body, raw.body, 'body') : undefined;
+    const query = route.request?.query ? parseRequestPart(route.request.query, raw.query, 'query') : undefined;
+    const params = route.request?.params ? parseRequestPart(route.request.params, raw.params, 'params') : undefined;
     const effective = caller && route.aclBypass && caller.role === 'admin' ? { ...caller, seesEverything: true } : caller;
     const result = await route.handler({
       caller: effective ?? anonymous,

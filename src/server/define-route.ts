@@ -72,15 +72,30 @@ export function defineRoute<
   return spec as unknown as RouteDefinition;
 }
 
-/** Parses `input` with `schema`, or throws `request.invalid` naming each bad field. */
+/**
+ * No field of any route may carry text PostgreSQL cannot store or that is not Unicode: checked over every part
+ * of the request before any schema. @throws `request.invalid` naming each bad field.
+ */
+export function assertWellFormedText(parts: { body?: unknown; query?: unknown; params?: unknown }): void {
+  const issues = (['body', 'query', 'params'] as const).flatMap((part) => malformedText(parts[part], [part]));
+  if (issues.length > 0) throw invalidRequest(issues);
+}
+
+/** Parses `input` with `schema`, or throws `request.invalid` naming each bad field (malformed text first). */
 export function parseRequestPart(schema: z.ZodType, input: unknown, part: 'body' | 'query' | 'params'): unknown {
+  const malformed = malformedText(input, [part]);
+  if (malformed.length > 0) throw invalidRequest(malformed);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
     path: [part, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
-  throw new GroundworkError(
+  throw invalidRequest(issues);
+}
+
+function invalidRequest(issues: readonly { path: string; message: string }[]): GroundworkError {
+  return new GroundworkError(
     'request.invalid',
     `The request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`,
     {
@@ -89,6 +104,47 @@ export function parseRequestPart(schema: z.ZodType, input: unknown, part: 'body'
       details: { issues },
     },
   );
+}
+
+/** At most this many malformed strings are reported (a hostile body may hold millions). */
+const maxMalformedReported = 20;
+
+/**
+ * Strings (values and object keys, at any depth) holding a NUL character or a lone UTF-16 surrogate: PostgreSQL
+ * text cannot hold U+0000, and a lone surrogate is not Unicode (it would be stored as U+FFFD, silently
+ * changing an id, a principal or a filter). Returns one issue per bad string, with its path.
+ */
+export function malformedText(value: unknown, path: readonly string[]): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  const visit = (node: unknown, at: readonly string[]) => {
+    if (issues.length >= maxMalformedReported) return;
+    if (typeof node === 'string') {
+      const problem = textProblem(node);
+      if (problem) issues.push({ path: at.join('.'), message: problem });
+      return;
+    }
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => visit(item, [...at, String(index)]));
+      return;
+    }
+    if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) {
+        const problem = textProblem(key);
+        // The path names a bad key readably (the key itself cannot be echoed as is).
+        const shown = problem ? key.toWellFormed().replaceAll('\u0000', '\ufffd') : key;
+        if (problem) issues.push({ path: [...at, shown].join('.'), message: `the key ${problem}` });
+        visit(item, [...at, shown]);
+      }
+    }
+  };
+  visit(value, path);
+  return issues;
+}
+
+function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'contains a NUL character (U+0000), which text fields may not hold; remove it';
+  if (!text.isWellFormed()) return 'contains a lone UTF-16 surrogate (not valid Unicode); send well-formed UTF-8 text';
+  return undefined;
 }
 
 /** Common schemas shared by routes. */
