@@ -27,3 +27,4 @@ export {
   type Tracer,
 } from './tracing.ts';
 export { groundworkVersion } from './version.ts';
+export { malformedText, textProblem } from './well-formed-text.ts';

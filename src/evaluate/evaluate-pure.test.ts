@@ -99,6 +99,23 @@ describe('evaluate: pure functions', () => {
     assert.match(parsed.problems[2]?.reason ?? '', /duplicate id "1" \(first on line 3\)/);
   });
 
+  test('JSONL parser refuses text no database can hold (NUL, lone surrogates) with the line and field', () => {
+    const parsed = parseJsonlCases(
+      ['{"question": "roof\\u0000age?"}', '{"question": "ok", "principals": ["group:a\\ud800"]}', '{"question": "fine"}'].join(
+        '\n',
+      ),
+    );
+    assert.equal(parsed.cases.length, 1);
+    assert.deepEqual(
+      parsed.problems.map((p) => [p.line, p.reason.split(':')[0]]),
+      [
+        [1, 'question'],
+        [2, 'principals.0'],
+      ],
+    );
+    assert.match(parsed.problems[0]?.reason ?? '', /NUL character/);
+  });
+
   test('reports: Markdown table and JUnit with one test case per gate', () => {
     const metrics = summarizeMetrics([{ sample: 0, metrics: { 'ndcg@10': 0.5 } }]);
     const report = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { malformedText } from '../core/index.ts';
 import type { CaseInput, ImportProblem } from './types.ts';
 
 /**
@@ -35,6 +36,11 @@ const caseSchema = z.strictObject({
 type RawCase = z.input<typeof caseSchema>;
 
 function toCase(raw: unknown, line: number, problems: ImportProblem[]): CaseInput | undefined {
+  const malformed = malformedText(raw);
+  if (malformed.length > 0) {
+    for (const issue of malformed) problems.push({ line, reason: `${issue.path ? `${issue.path}: ` : ''}${issue.message}` });
+    return undefined;
+  }
   const parsed = caseSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

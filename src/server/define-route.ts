@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { type Caller, GroundworkError } from '../core/index.ts';
+import { type Caller, GroundworkError, malformedText } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import type { Scope } from '../govern/index.ts';
 
@@ -104,47 +104,6 @@ function invalidRequest(issues: readonly { path: string; message: string }[]): G
       details: { issues },
     },
   );
-}
-
-/** At most this many malformed strings are reported (a hostile body may hold millions). */
-const maxMalformedReported = 20;
-
-/**
- * Strings (values and object keys, at any depth) holding a NUL character or a lone UTF-16 surrogate: PostgreSQL
- * text cannot hold U+0000, and a lone surrogate is not Unicode (it would be stored as U+FFFD, silently
- * changing an id, a principal or a filter). Returns one issue per bad string, with its path.
- */
-export function malformedText(value: unknown, path: readonly string[]): { path: string; message: string }[] {
-  const issues: { path: string; message: string }[] = [];
-  const visit = (node: unknown, at: readonly string[]) => {
-    if (issues.length >= maxMalformedReported) return;
-    if (typeof node === 'string') {
-      const problem = textProblem(node);
-      if (problem) issues.push({ path: at.join('.'), message: problem });
-      return;
-    }
-    if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, [...at, String(index)]));
-      return;
-    }
-    if (node !== null && typeof node === 'object') {
-      for (const [key, item] of Object.entries(node)) {
-        const problem = textProblem(key);
-        // The path names a bad key readably (the key itself cannot be echoed as is).
-        const shown = problem ? key.toWellFormed().replaceAll('\u0000', '\ufffd') : key;
-        if (problem) issues.push({ path: [...at, shown].join('.'), message: `the key ${problem}` });
-        visit(item, [...at, shown]);
-      }
-    }
-  };
-  visit(value, path);
-  return issues;
-}
-
-function textProblem(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'contains a NUL character (U+0000), which text fields may not hold; remove it';
-  if (!text.isWellFormed()) return 'contains a lone UTF-16 surrogate (not valid Unicode); send well-formed UTF-8 text';
-  return undefined;
 }
 
 /** Common schemas shared by routes. */
