@@ -21,7 +21,9 @@ export function malformedText(value: unknown, path: readonly string[] = []): { p
       return;
     }
     if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, [...at, String(index)]));
+      node.forEach((item, index) => {
+        visit(item, [...at, String(index)]);
+      });
       return;
     }
     if (node !== null && typeof node === 'object') {

@@ -39,7 +39,7 @@ describe(`documents and ACL explanations over HTTP (${testStoreKind})`, () => {
       }),
     );
 
-    const platform = await createTestPlatform();
+    const platform = await createTestPlatform({ sources: { allowedRoots: [folder] } });
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {
       const keys: Record<string, { role: Role; principals: string[] }> = {

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { type Role, roles } from '../core/index.ts';
+import type { Platform } from '../create-platform.ts';
 import { createApiKey, listAudit, verifyAuditChain } from '../govern/index.ts';
 import { createApp } from './index.ts';
+
+type Caller = (path: string, body?: unknown) => Promise<Response>;
 
 describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
   test('roles × routes; add, sync, status, quarantine and remove; changes audited; settings only for writers', async () => {
@@ -15,7 +18,7 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
     writeFileSync(join(folder, 'claims', 'flood.txt'), 'Flood claims need photos of the damage and a loss adjuster report.\n');
     writeFileSync(join(folder, 'fire.md'), '# Fire\n\nFire policies exclude arson by the insured.\n');
     writeFileSync(join(folder, 'broken.pdf'), 'this is not a pdf');
-    const platform = await createTestPlatform();
+    const platform = await createTestPlatform({ sources: { allowedRoots: [folder] } });
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {
       const tokens = {} as Record<Role, string>;
@@ -85,5 +88,99 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
       await built.close();
       await platform.close();
     }
+  });
+
+  test('a builder key cannot index files outside sources.allowedRoots: absolute, relative, `..` and symlink escapes are 403', async () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), 'gw-api-roots-')));
+    const shares = join(base, 'shares');
+    const team = join(shares, 'team');
+    const outside = join(base, 'private');
+    mkdirSync(team, { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(join(team, 'guide.md'), '# Guide\n\nRoof claims need photos of the damage.\n');
+    writeFileSync(join(outside, 'shadow'), 'root:$6$secret-hash-of-the-admin:19000:0:99999:7:::\n');
+    writeFileSync(join(outside, 'acl.yaml'), 'default: [group:staff]\n');
+    writeFileSync(join(shares, 'acl.yaml'), 'default: [group:staff]\n');
+    symlinkSync(outside, join(shares, 'escape'));
+    symlinkSync(join(outside, 'acl.yaml'), join(shares, 'escape-acl.yaml'));
+    // Inside the allowed source, a link to a file outside it: quarantined at sync time, as before.
+    symlinkSync(join(outside, 'shadow'), join(team, 'shadow-link'));
+
+    // One platform at a time (the embedded test store has one connection per process).
+    const withPlatform = async (allowedRoots: string[] | undefined, run: (call: Caller, platform: Platform) => Promise<void>) => {
+      const platform = await createTestPlatform(allowedRoots ? { sources: { allowedRoots } } : {});
+      const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
+      try {
+        const { token } = await createApiKey(
+          platform.db,
+          { name: 'builder', role: 'builder', principals: ['user:bob@x.test', 'group:staff'] },
+          { actor: 'local:operator' },
+        );
+        await run(
+          (path, body) =>
+            Promise.resolve(
+              built.app.request(`http://127.0.0.1${path}`, {
+                method: body === undefined ? 'GET' : 'POST',
+                headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+                ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+              }),
+            ),
+          platform,
+        );
+      } finally {
+        await built.close();
+        await platform.close();
+      }
+    };
+    const expectRefused = async (call: Caller, body: Record<string, unknown>, pattern: RegExp) => {
+      const response = await call('/v1/sources', body);
+      const parsed = (await response.json()) as { error: { code: string; message: string; fix: string } };
+      assert.equal(response.status, 403, JSON.stringify({ body, parsed }));
+      assert.equal(parsed.error.code, 'ingest.path_not_allowed');
+      assert.match(`${parsed.error.message} ${parsed.error.fix}`, /sources\.allowedRoots/);
+      assert.match(parsed.error.message, pattern);
+    };
+
+    // The default: the API adds no source at all until an operator names the folders.
+    await withPlatform(undefined, async (call) => {
+      await expectRefused(call, { name: 'team', path: team }, /sources\.allowedRoots is empty/);
+      await expectRefused(call, { name: 'etc', path: '/etc' }, /sources\.allowedRoots is empty/);
+    });
+
+    await withPlatform([shares], async (call, platform) => {
+      await expectRefused(call, { name: 'etc', path: '/etc' }, /outside/);
+      await expectRefused(call, { name: 'up', path: '../../../../../../etc' }, /outside/);
+      await expectRefused(call, { name: 'dots', path: `${shares}/../private` }, /outside/);
+      await expectRefused(call, { name: 'link', path: join(shares, 'escape') }, /symbolic link/);
+      await expectRefused(call, { name: 'acl', path: team, aclMapPath: join(outside, 'acl.yaml') }, /ACL map .* outside/);
+      await expectRefused(
+        call,
+        { name: 'acl2', path: team, aclMapPath: join(shares, 'escape-acl.yaml') },
+        /ACL map .*symbolic link/,
+      );
+      await expectRefused(call, { name: 'acl3', path: team, aclMapPath: '/etc/passwd' }, /ACL map/);
+      // No existence oracle outside the roots: a missing path there is refused the same way.
+      await expectRefused(call, { name: 'ghost', path: join(outside, 'no-such-folder') }, /outside/);
+
+      const added = await call('/v1/sources', { name: 'team', path: `${shares}/./team`, aclMapPath: join(shares, 'acl.yaml') });
+      assert.equal(added.status, 201, await added.clone().text());
+      assert.equal(((await added.json()) as { settings: { path: string } }).settings.path, team);
+      const synced = (await (await call('/v1/sources/team/sync?wait=true', {})).json()) as {
+        added: number;
+        quarantined: Array<{ path: string; code: string }>;
+      };
+      assert.equal(synced.added, 1);
+      assert.deepEqual(
+        synced.quarantined.map((q) => [q.path, q.code]),
+        [['shadow-link', 'ingest.symlink_outside_root']],
+      );
+      const search = (await (await call('/v1/search', { query: 'root secret hash admin' })).json()) as { hits: unknown[] };
+      assert.equal(search.hits.length, 0);
+
+      // Every refusal is audited as a denied access with its code.
+      const denied = (await listAudit(platform.db, { limit: 100 })).filter((entry) => entry.action === 'access.denied');
+      assert.equal(denied.length, 8);
+      assert.ok(denied.every((entry) => (entry.after as { code?: string }).code === 'ingest.path_not_allowed'));
+    });
   });
 });

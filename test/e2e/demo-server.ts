@@ -12,6 +12,8 @@ export const screenshotDir = join(root, 'test-artifacts', 'screenshots');
 /** The `--json` report of `groundwork demo`. */
 export interface DemoServer {
   url: string;
+  /** Where sources may be added over the API (the demo's sources.allowedRoots). */
+  inbox: string;
   keys: { admin: string; underwriter: string; adjuster: string };
   documents: number;
   stop(): Promise<void>;

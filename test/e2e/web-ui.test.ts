@@ -1,7 +1,6 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright Locator.innerText() is an API call, not the DOM property.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -293,7 +292,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
   });
 
   test('an operator syncs a new source, sees a broken file quarantined with its reason, and retries it', async () => {
-    const inbox = mkdtempSync(join(tmpdir(), 'gw-e2e-inbox-'));
+    const inbox = mkdtempSync(join(demo.inbox, 'reports-'));
     try {
       writeFileSync(join(inbox, 'broken-report.pdf'), '%PDF-1.7\nthis is not really a PDF\n');
       writeFileSync(join(inbox, 'memo.md'), '# Memo\n\nThe inbox memo about storm claims.\n');

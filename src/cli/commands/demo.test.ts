@@ -48,6 +48,7 @@ describe('groundwork demo', () => {
         keys: Record<string, string>;
         questions: string[];
         url: string;
+        inbox: string;
       };
       assert.equal(report.documents, 11);
       assert.equal(report.quarantined, 0);
@@ -57,6 +58,8 @@ describe('groundwork demo', () => {
       assert.equal(report.questions.length, 3);
       assert.equal(report.url, '');
       assert.ok(existsSync(join(data, '.groundwork-demo')));
+      assert.equal(report.inbox, join(data, 'inbox'));
+      assert.ok(existsSync(report.inbox), 'the folder API sources may be added under');
     }
     // The keys of the second run are the only ones: the directory was wiped, not appended to.
     const keys = await runGroundwork(['keys', 'list', '--json', '--data-dir', data], { cwd: dir });

@@ -11,6 +11,7 @@ import { assertDataDirUnlocked } from '../../store/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
+const examplesDir = fileURLToPath(new URL('../../../examples', import.meta.url));
 const corpusDir = fileURLToPath(new URL('../../../examples/corpus', import.meta.url));
 const aclMapFile = fileURLToPath(new URL('../../../examples/acl-map.yaml', import.meta.url));
 const webIndex = fileURLToPath(new URL('../../../web/dist/index.html', import.meta.url));
@@ -28,6 +29,8 @@ export const demoQuestions = [
 export interface DemoReport {
   url: string;
   dataDir: string;
+  /** A folder under which sources may be added over the API and the web UI (sources.allowedRoots). */
+  inbox: string;
   documents: number;
   chunks: number;
   quarantined: number;
@@ -93,10 +96,13 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
         if (options.serve && !(await isPortFree('127.0.0.1', port))) throw portInUse(port);
         prepareDataDir(dataDir);
         context.output.info(`demo: created a fresh data directory ${dataDir} (wiped on every \`groundwork demo\`)`);
+        // Sources may be added over the API only under the example corpus and the demo's own inbox folder.
+        const inbox = resolve(dataDir, 'inbox');
+        mkdirSync(inbox);
         const loaded = loadConfig({
           env: {},
           cwd: dataDir,
-          flags: { dataDir, server: { host: '127.0.0.1', port } },
+          flags: { dataDir, server: { host: '127.0.0.1', port }, sources: { allowedRoots: [examplesDir, inbox] } },
         });
         const platform = await createPlatform(loaded);
         try {
@@ -138,6 +144,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
           const report: DemoReport = {
             url: '',
             dataDir,
+            inbox,
             documents: summary.added + summary.updated + summary.unchanged,
             chunks: summary.chunks,
             quarantined: summary.quarantined.length,
@@ -186,6 +193,8 @@ function humanReport(v: DemoReport): string {
     `  admin (all groups; sources, traces, cost): ${v.keys.admin}`,
     `  underwriter (group:underwriting, staff):   ${v.keys.underwriter}`,
     `  claims adjuster (group:claims, staff):     ${v.keys.adjuster}`,
+    '',
+    `Folders to add as sources over the API or the web UI go under ${v.inbox} (sources.allowedRoots).`,
     '',
     'Questions to try:',
     ...v.questions.map((q) => `  - ${q}`),

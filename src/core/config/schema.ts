@@ -120,6 +120,17 @@ export const configSchema = z.strictObject({
       judge: modelRef.optional(),
     })
     .prefault({}),
+  /** Sources registered through the HTTP API (the CLI operator on the server is not restricted). */
+  sources: z
+    .strictObject({
+      /**
+       * Folders under which sources (and their ACL maps) may be added over the HTTP API; paths must resolve
+       * inside one of them after `realpath` (symlinks followed). Empty (the default): the API refuses to add
+       * sources, so a builder key cannot index arbitrary server files such as /etc.
+       */
+      allowedRoots: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   ingest: z
     .strictObject({
       maxFileBytes: z

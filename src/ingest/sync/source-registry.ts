@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { GroundworkError, type IdGenerator, newId } from '../../core/index.ts';
 import { type AclMap, parseAclMap, validateAclMap } from '../../protect/index.ts';
@@ -43,6 +43,12 @@ export interface AddSourceInput {
   /** ACL map file (JSON or YAML); validated now and re-read at every sync. */
   readonly aclMapPath?: string;
   readonly cwd?: string;
+  /**
+   * When given (sources added over the HTTP API: config `sources.allowedRoots`), the folder and the ACL map
+   * must resolve, after `realpath`, inside one of these folders; the real paths are stored. Empty refuses
+   * every path. Absent (the operator's CLI on the server): no restriction.
+   */
+  readonly allowedRoots?: readonly string[];
 }
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -88,6 +94,42 @@ export async function readAclMapFile(path: string): Promise<{ aclMap: AclMap; wa
   return parseAclMap(text, path);
 }
 
+function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * The real path of `path` when it lies inside one of `roots` (both resolved with `realpath`, so a symlink
+ * cannot lead out). A path outside every root is refused before the file system is asked whether it exists,
+ * so the check is no oracle for files elsewhere on the server.
+ * @throws `ingest.path_not_allowed` (forbidden → HTTP 403).
+ */
+async function insideAllowedRoots(path: string, roots: readonly string[], what: 'source folder' | 'ACL map'): Promise<string> {
+  const refuse = (detail: string) =>
+    new GroundworkError('ingest.path_not_allowed', `The ${what} ${path} ${detail}`, {
+      category: 'forbidden',
+      fix:
+        roots.length === 0
+          ? 'An operator lists the folders the API may index in the configuration setting sources.allowedRoots (e.g. "sources": {"allowedRoots": ["/srv/shares"]}), or adds the source with `groundwork sources add` on the server.'
+          : `Use a folder inside sources.allowedRoots (${roots.join(', ')}), or ask an operator to extend that setting.`,
+      details: { setting: 'sources.allowedRoots' },
+    });
+  if (roots.length === 0) throw refuse('cannot be added over the API: sources.allowedRoots is empty.');
+  const resolvedRoots = roots.map((root) => resolve(root));
+  const realRoots = (await Promise.all(resolvedRoots.map((root) => realpath(root).catch(() => undefined)))).filter(
+    (root): root is string => root !== undefined,
+  );
+  // A root may itself be a link (/srv/shares → /data/shares): a path under either spelling is a candidate.
+  if (![...resolvedRoots, ...realRoots].some((root) => isInside(path, root))) throw refuse('is outside sources.allowedRoots.');
+  // Inside a root lexically, but it may not exist (the caller reports that) or lead elsewhere through a link.
+  const real = await realpath(path).catch(() => undefined);
+  if (real === undefined) return path;
+  if (!realRoots.some((root) => isInside(real, root)))
+    throw refuse('resolves (through a symbolic link) outside sources.allowedRoots.');
+  return real;
+}
+
 /** Registers a source. @throws `ingest.source_exists` (conflict), `ingest.invalid_source` (usage). */
 export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGenerator = newId): Promise<SourceRecord> {
   if (!namePattern.test(input.name)) {
@@ -96,7 +138,8 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
       fix: 'Use 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
     });
   }
-  const path = isAbsolute(input.path) ? input.path : resolve(input.cwd ?? process.cwd(), input.path);
+  const given = isAbsolute(input.path) ? input.path : resolve(input.cwd ?? process.cwd(), input.path);
+  const path = input.allowedRoots ? await insideAllowedRoots(given, input.allowedRoots, 'source folder') : given;
   const info = await stat(path).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new GroundworkError('ingest.invalid_source', `${path} is not a folder Groundwork can read.`, {
@@ -104,11 +147,15 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
       fix: 'Give --path an existing folder (a mounted share must be mounted first).',
     });
   }
-  const aclMapPath = input.aclMapPath
+  const givenAclMapPath = input.aclMapPath
     ? isAbsolute(input.aclMapPath)
       ? input.aclMapPath
       : resolve(input.cwd ?? process.cwd(), input.aclMapPath)
     : undefined;
+  const aclMapPath =
+    givenAclMapPath && input.allowedRoots
+      ? await insideAllowedRoots(givenAclMapPath, input.allowedRoots, 'ACL map')
+      : givenAclMapPath;
   const aclMap = aclMapPath ? (await readAclMapFile(aclMapPath)).aclMap : undefined;
   const settings: FilesystemSettings = {
     path,

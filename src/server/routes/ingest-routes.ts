@@ -48,7 +48,7 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/sources',
-      summary: 'Add a source (a folder on the server) with an optional ACL map file; audited',
+      summary: 'Add a source (a folder on the server under sources.allowedRoots) with an optional ACL map file; audited',
       tags: ['sources'],
       scope: 'sources:write',
       request: {
@@ -64,7 +64,9 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
       responses: { 201: { description: 'Added', schema: z.record(z.string(), z.unknown()) } },
       handler: async ({ platform, caller, body, requestId, c }) => {
         const source = await platform.db.transaction(async (tx) => {
-          const added = await addSource(tx, body);
+          // Over the API only folders under sources.allowedRoots (after realpath): a builder key must not be
+          // able to index whatever the server process can read.
+          const added = await addSource(tx, { ...body, allowedRoots: platform.config.sources.allowedRoots });
           await recordAudit(
             tx,
             {
