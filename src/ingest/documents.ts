@@ -46,7 +46,7 @@ export interface DocumentDetail extends DocumentSummary {
 
 export interface DocumentAccessReport {
   readonly document: Pick<DocumentSummary, 'id' | 'title' | 'uri' | 'sourceRef' | 'sourceName'>;
-  /** The principals enforced at query time (stored at the last sync). Empty = administrators only. */
+  /** The principals enforced at query time (stored at the last sync). Empty = operator-only. */
   readonly principals: readonly string[];
   readonly determined: boolean;
   /** The principals asked about, canonical. */
@@ -229,6 +229,7 @@ export async function explainDocumentAccess(
     path: document.sourceRef.split(childSeparator).join('/'),
     sidecarPrincipals,
     inheritedPrincipals: document.parentId ? (stored?.parent_principals ?? []) : undefined,
+    readableBy: source?.settings.readableBy,
   });
   const enforced = new Set(document.principals);
   const allowedBy = asked.filter((p) => enforced.has(p));
@@ -239,7 +240,7 @@ export async function explainDocumentAccess(
   const allowed = allowedBy.length > 0;
   const reason = explanationCurrent
     ? check.reason
-    : `${allowed ? `Allowed through ${allowedBy.join(', ')}` : `Denied: the document is readable by ${document.principals.length > 0 ? document.principals.join(', ') : 'administrators only'}`} (as of the last sync). The current ACL map would decide differently — ${check.reason} Re-sync source "${document.sourceName}" to apply it.`;
+    : `${allowed ? `Allowed through ${allowedBy.join(', ')}` : `Denied: the document is readable by ${document.principals.length > 0 ? document.principals.join(', ') : 'no principal (operator-only)'}`} (as of the last sync). The current ACL map would decide differently — ${check.reason} Re-sync source "${document.sourceName}" to apply it.`;
   return {
     document: {
       id: document.id,

@@ -70,9 +70,11 @@ export {
   listSources,
   openSource,
   readAclMapFile,
+  readablePrincipals,
   removeSource,
   type SourceRecord,
   type SourceType,
   setSourceAclMap,
+  setSourceReadableBy,
   sourceTypes,
 } from './sync/source-registry.ts';

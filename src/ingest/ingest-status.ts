@@ -1,3 +1,4 @@
+import type { AclRuleWarning } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
 
 /** One sync run as reported by status. */
@@ -27,8 +28,15 @@ export interface SourceStatus {
   /** Failed and interrupted runs ever recorded, and the last failure's message. */
   readonly failures: { readonly failedRuns: number; readonly interruptedRuns: number; readonly lastError: string | null };
   readonly quarantine: { readonly total: number; readonly byCode: Readonly<Record<string, number>> };
-  /** Documents whose principals nothing explicit decided (readable by admins only). */
+  /** Documents whose principals nothing explicit decided (deny by default: readable by no principal). */
   readonly undeterminedPrincipals: number;
+  /**
+   * Documents no principal may read (undetermined, or explicitly `principals: []`): no API key — admin keys
+   * included — finds them; only the local operator on the server does. Fix: an ACL map or `--readable-by`.
+   */
+  readonly unreadableDocuments: number;
+  /** ACL rules that matched files in the last finished sync but decided none (a later rule replaced them). */
+  readonly aclWarnings: readonly AclRuleWarning[];
   readonly sensitivity: Readonly<Record<string, number>>;
   readonly lastRun: RunReport | null;
   readonly running: RunReport | null;
@@ -51,8 +59,9 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
   const out: SourceStatus[] = [];
   for (const source of sources.rows) {
     const [docs, lag, chunks, quarantine, runs, last, running] = await Promise.all([
-      db.query<{ status: string; sensitivity: string; undetermined: number; n: number }>(
-        `SELECT status, sensitivity, count(*) FILTER (WHERE NOT principals_determined)::int AS undetermined, count(*)::int AS n
+      db.query<{ status: string; sensitivity: string; undetermined: number; unreadable: number; n: number }>(
+        `SELECT status, sensitivity, count(*) FILTER (WHERE NOT principals_determined)::int AS undetermined,
+           count(*) FILTER (WHERE principals = '{}')::int AS unreadable, count(*)::int AS n
          FROM documents WHERE source_id = $1 GROUP BY status, sensitivity`,
         [source.id],
       ),
@@ -73,12 +82,12 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
         [source.id],
       ),
       db.query<RunRow>(
-        `SELECT id, status, started_at, finished_at, counts, error FROM sync_runs
+        `SELECT id, status, started_at, finished_at, counts, error, acl_warnings FROM sync_runs
          WHERE source_id = $1 AND status <> 'running' ORDER BY started_at DESC LIMIT 1`,
         [source.id],
       ),
       db.query<RunRow>(
-        `SELECT id, status, started_at, finished_at, counts, error FROM sync_runs
+        `SELECT id, status, started_at, finished_at, counts, error, acl_warnings FROM sync_runs
          WHERE source_id = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
         [source.id],
       ),
@@ -91,9 +100,11 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
     const sensitivity: Record<string, number> = {};
     let documents = 0;
     let undetermined = 0;
+    let unreadable = 0;
     for (const row of docs.rows) {
       documents += row.n;
       undetermined += row.undetermined;
+      unreadable += row.unreadable;
       byStatus[row.status] = (byStatus[row.status] ?? 0) + row.n;
       if (row.status === 'indexed') sensitivity[row.sensitivity] = (sensitivity[row.sensitivity] ?? 0) + row.n;
     }
@@ -125,6 +136,8 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
       },
       quarantine: { total: quarantined, byCode },
       undeterminedPrincipals: undetermined,
+      unreadableDocuments: unreadable,
+      aclWarnings: last.rows[0]?.acl_warnings ?? [],
       sensitivity,
       lastRun: last.rows[0] ? toRun(last.rows[0]) : null,
       running: running.rows[0] ? toRun(running.rows[0]) : null,
@@ -140,6 +153,7 @@ type RunRow = {
   finished_at: Date | null;
   counts: Record<string, number>;
   error: string | null;
+  acl_warnings: AclRuleWarning[];
 };
 
 function toRun(row: RunRow): RunReport {

@@ -357,6 +357,128 @@ describe(`runSync (${testStoreKind})`, () => {
       await f.close();
     }
   });
+
+  test('a map whose restricted rule is shadowed by a later broader one is refused by the sync; nothing widens', async () => {
+    const f = await fixture({ aclMap: { default: ['group:staff'] } });
+    try {
+      await f.put('claims/restricted/note.txt', 'Claimant SSN 123-45-6789 must never reach underwriting.');
+      await f.put('claims/open.txt', paragraph('open claims'));
+      const first = await f.sync();
+      assert.equal(first.added, 2);
+      const source = await f.platform.db.query<{ config: { aclMapPath: string } }>('SELECT config FROM sources');
+      await writeFile(
+        source.rows[0]?.config.aclMapPath as string,
+        JSON.stringify({
+          rules: [
+            { match: 'claims/restricted/**', principals: ['group:claims-leads'] },
+            { match: 'claims/**', principals: ['group:claims', 'group:underwriting'] },
+          ],
+        }),
+      );
+      await assert.rejects(
+        f.sync(),
+        (error: { code?: string; message?: string }) =>
+          error.code === 'protect.invalid_acl_map' && /rules\[0\].*shadowed by rules\[1\]/.test(error.message ?? ''),
+      );
+      // The documents keep the principals of the last valid map; underwriting gained nothing.
+      const docs = await documentsOf(f.platform);
+      assert.ok(docs.every((d) => !d.principals.includes('group:underwriting')));
+      // A map stored before this check existed is refused at the next sync as well, and sources still list.
+      await f.platform.db.query(`UPDATE sources SET config = config - 'aclMapPath', acl_map = $1`, [
+        JSON.stringify({
+          rules: [
+            { match: ['claims/restricted/**'], principals: ['group:claims-leads'], inherit: false },
+            { match: ['claims/**'], principals: ['group:underwriting'], inherit: false },
+          ],
+          aliases: {},
+          ignoreCase: false,
+        }),
+      ]);
+      const { listSources } = await import('./index.ts');
+      assert.equal((await listSources(f.platform.db)).length, 1);
+      await assert.rejects(f.sync(), (error: { code?: string }) => error.code === 'protect.invalid_acl_map');
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('a rule that matched files but decided none is an ACL warning in the summary and status', async () => {
+    // Braces are beyond the static proof; the sync sees from the real paths that rules[0] never decides.
+    const f = await fixture({
+      aclMap: {
+        rules: [
+          { match: 'claims/{2025,2026}/**', principals: ['group:claims-leads'] },
+          { match: 'claims/**', principals: ['group:claims'] },
+          { match: 'claims/2026/big/**', principals: ['group:big-loss'], inherit: true },
+        ],
+      },
+    });
+    try {
+      await f.put('claims/2025/a.txt', paragraph('a'));
+      await f.put('claims/2026/b.txt', paragraph('b'));
+      await f.put('claims/2026/big/c.txt', paragraph('c'));
+      await f.put('claims/other.txt', paragraph('other'));
+      const summary = await f.sync();
+      assert.deepEqual(
+        summary.aclWarnings.map((w) => [w.code, w.ruleIndex, w.matched, w.replacedBy]),
+        [['acl.rule_never_decides', 0, 3, [1]]],
+      );
+      assert.match(
+        summary.aclWarnings[0]?.message ?? '',
+        /rules\[0\] \(claims\/\{2025,2026\}\/\*\*\) matched 3 files but decided none/,
+      );
+      assert.match(summary.aclWarnings[0]?.message ?? '', /Fix: move rules\[0\] below rules\[1\]/);
+      assert.doesNotMatch(JSON.stringify(summary.aclWarnings), /a\.txt|b\.txt/, 'counts, never paths');
+      const { ingestStatus } = await import('./index.ts');
+      const [status] = await ingestStatus(f.platform.db);
+      assert.equal(status?.aclWarnings.length, 1);
+      // An unchanged re-sync still reports it (every listed file counts, not only the processed ones).
+      const again = await f.sync();
+      assert.equal(again.unchanged, 4);
+      assert.equal(again.aclWarnings.length, 1);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('without a map nothing is readable (counted, loud); --readable-by decides what nothing else does', async () => {
+    const f = await fixture();
+    try {
+      await f.put('guide.md', `# Guide\n\n${paragraph('guide')}`);
+      await f.put('faq.txt', paragraph('faq'));
+      await f.put('private.txt', paragraph('private'));
+      await f.put('private.txt.meta.json', JSON.stringify({ principals: ['group:hr'] }));
+      const first = await f.sync();
+      assert.equal(first.unreadableDocuments, 2);
+      const { ingestStatus, setSourceReadableBy } = await import('./index.ts');
+      assert.equal((await ingestStatus(f.platform.db))[0]?.unreadableDocuments, 2);
+
+      await setSourceReadableBy(f.platform.db, 'docs', ['group:staff, user:Ann@Example.com']);
+      const second = await f.sync();
+      assert.equal(second.updated, 3, 'a changed --readable-by re-processes the documents');
+      assert.equal(second.unreadableDocuments, 0);
+      const docs = await documentsOf(f.platform);
+      assert.deepEqual(
+        docs.map((d) => [d.source_ref, d.principals]),
+        [
+          ['faq.txt', ['group:staff', 'user:ann@example.com']],
+          ['guide.md', ['group:staff', 'user:ann@example.com']],
+          ['private.txt', ['group:hr']],
+        ],
+      );
+      const explained = await f.platform.db.query<{ principals_determined: boolean }>(
+        'SELECT principals_determined FROM documents',
+      );
+      assert.ok(explained.rows.every((row) => row.principals_determined));
+      await assert.rejects(
+        setSourceReadableBy(f.platform.db, 'docs', ['staff']),
+        (error: { code?: string; message?: string }) =>
+          error.code === 'ingest.invalid_readable_by' && /staff/.test(error.message ?? ''),
+      );
+    } finally {
+      await f.close();
+    }
+  });
 });
 
 describe(`sources (${testStoreKind})`, () => {

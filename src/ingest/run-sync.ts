@@ -11,7 +11,15 @@ import {
   systemClock,
   toGroundworkError,
 } from '../core/index.ts';
-import { type AclMap, compilePiiPatterns, deriveSensitivity, resolveDocumentAccess } from '../protect/index.ts';
+import {
+  type AclMap,
+  type AclRuleWarning,
+  assertNoShadowedRules,
+  compilePiiPatterns,
+  deriveSensitivity,
+  resolveDocumentAccess,
+  trackAclRuleUsage,
+} from '../protect/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ParseLimits } from './parsers/index.ts';
 import type { FetchedItem, Source, SourceItem, SourceProblem } from './sources/source.ts';
@@ -89,6 +97,13 @@ export interface SyncSummary {
   readonly pages: number;
   readonly ocrPages: number;
   readonly durationMs: number;
+  /** ACL rules that matched files of this run but decided none of them (a later rule replaced them). */
+  readonly aclWarnings: readonly AclRuleWarning[];
+  /**
+   * Documents of the source (after the run) that no principal may read — only the local operator on the
+   * server sees them: no ACL map rule, default, sidecar or `--readable-by` decided who may.
+   */
+  readonly unreadableDocuments: number;
 }
 
 interface ExistingDocument {
@@ -156,6 +171,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       JSON.stringify({
         pipelineVersion,
         aclMap: aclMap ?? null,
+        readableBy: record.settings.readableBy ?? null,
         chunking: deps.ingest.chunking,
         piiPatterns: deps.ingest.piiPatterns,
         protect: deps.protect,
@@ -168,6 +184,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       limits: deps.limits,
       chunking: deps.ingest.chunking,
       aclMap,
+      readableBy: record.settings.readableBy,
       piiPatterns: Object.keys(deps.ingest.piiPatterns).length > 0 ? compilePiiPatterns(deps.ingest.piiPatterns) : undefined,
       sensitivityRules: deps.protect.sensitivityRules,
       defaultSensitivity: deps.protect.defaultSensitivity,
@@ -190,6 +207,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     };
     const source = (deps.openSource ?? ((r: SourceRecord) => openSource(r, deps.ingest)))(record);
 
+    const ruleUsage = trackAclRuleUsage(aclMap);
     const existing = await loadExisting(db, record.id);
     const quarantine = await loadQuarantine(db, record.id);
     const seen = new Set<string>();
@@ -358,6 +376,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       const item = change.item;
       listed += 1;
       seen.add(item.ref);
+      ruleUsage.observe(item.ref);
       const doc = existing.get(item.ref);
       const quarantined = quarantine.get(item.ref);
       if (
@@ -495,11 +514,20 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     // ---- 4. finish ------------------------------------------------------------------------------------
     const status = counts.quarantined > 0 ? 'partial' : 'succeeded';
     const durationMs = Math.round(performance.now() - started);
-    await db.query(`UPDATE sync_runs SET status = $2, finished_at = $3, counts = $4 WHERE id = $1`, [
+    const aclWarnings = ruleUsage.warnings();
+    for (const warning of aclWarnings)
+      deps.logger.warn('ACL rule never decides', { source: record.name, rule: warning.ruleIndex });
+    const unreadable = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM documents WHERE source_id = $1 AND principals = '{}'`,
+      [record.id],
+    );
+    const unreadableDocuments = unreadable.rows[0]?.n ?? 0;
+    await db.query(`UPDATE sync_runs SET status = $2, finished_at = $3, counts = $4, acl_warnings = $5 WHERE id = $1`, [
       runId,
       status,
       clock.now(),
-      JSON.stringify({ ...counts, durationMs }),
+      JSON.stringify({ ...counts, durationMs, unreadableDocuments }),
+      JSON.stringify(aclWarnings),
     ]);
     await db.query('UPDATE sources SET last_sync_at = $2, last_success_at = $2, updated_at = $2 WHERE id = $1', [
       record.id,
@@ -522,6 +550,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       pages: counts.pages,
       ocrPages: counts.ocrPages,
       durationMs,
+      aclWarnings,
+      unreadableDocuments,
     };
   } catch (error) {
     // Let files already being written finish (each is one transaction either way), then record the run.
@@ -614,7 +644,11 @@ function processAlive(pid: number): boolean {
 /** The ACL map to apply: re-read from its file when the source has one (edits apply at the next sync). */
 async function currentAclMap(db: Database, record: SourceRecord, logger: Logger): Promise<AclMap | undefined> {
   const path = record.settings.aclMapPath;
-  if (!path) return record.aclMap;
+  if (!path) {
+    // A map stored before shadowed rules were refused is refused now, like the same map read from a file.
+    if (record.aclMap) assertNoShadowedRules(record.aclMap, `ACL map of source ${record.name}`);
+    return record.aclMap;
+  }
   try {
     const { aclMap } = await readAclMapFile(path);
     if (JSON.stringify(aclMap) !== JSON.stringify(record.aclMap ?? null)) {
@@ -624,6 +658,7 @@ async function currentAclMap(db: Database, record: SourceRecord, logger: Logger)
   } catch (error) {
     if (isGroundworkError(error) && error.code === 'ingest.acl_map_unreadable' && record.aclMap) {
       logger.warn('ACL map file unreadable; using the stored copy', { source: record.name, path });
+      assertNoShadowedRules(record.aclMap, `ACL map of source ${record.name} (stored copy of ${path})`);
       return record.aclMap;
     }
     throw error;
@@ -700,7 +735,12 @@ async function canRenameInPlace(
   const sidecarPrincipals = Array.isArray(fetched.sidecar?.principals)
     ? (fetched.sidecar.principals as unknown[]).filter((p): p is string => typeof p === 'string')
     : undefined;
-  const access = resolveDocumentAccess({ aclMap: context.aclMap, path: item.ref, sidecarPrincipals });
+  const access = resolveDocumentAccess({
+    aclMap: context.aclMap,
+    path: item.ref,
+    sidecarPrincipals,
+    readableBy: context.readableBy,
+  });
   const sensitivity = deriveSensitivity({
     piiCounts: row.pii_summary,
     path: item.ref,

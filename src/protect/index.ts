@@ -10,11 +10,13 @@ export {
   type AclMapInput,
   type AclRule,
   aclMapSchema,
+  assertNoShadowedRules,
   normaliseSourcePath,
   type ParsedAclMap,
   parseAclMap,
   validateAclMap,
 } from './acl/acl-map.ts';
+export { type AclRuleUsage, type AclRuleWarning, trackAclRuleUsage } from './acl/acl-rule-usage.ts';
 export {
   describeInvalidPrincipal,
   normalisePrincipals,

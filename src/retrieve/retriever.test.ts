@@ -38,7 +38,7 @@ describe(`retrieve: search (${testStoreKind})`, () => {
   let db: Database;
   const random = prng(42);
   const { vectors, centres } = clusteredVectors(random, 400, dims, 8);
-  // Users and groups; each document readable by a random subset (sometimes nobody: admins only).
+  // Users and groups; each document readable by a random subset (sometimes nobody: operator-only).
   const users = Array.from({ length: 12 }, (_, i) => `user:u${i}@example.com`);
   const groups = Array.from({ length: 6 }, (_, i) => `group:g${i}`);
   const membership = new Map(users.map((u) => [u, [u, ...groups.filter(() => random() < 0.3)]]));

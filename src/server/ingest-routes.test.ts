@@ -162,6 +162,9 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
       // No existence oracle outside the roots: a missing path there is refused the same way.
       await expectRefused(call, { name: 'ghost', path: join(outside, 'no-such-folder') }, /outside/);
 
+      const badReaders = await call('/v1/sources', { name: 'team', path: team, readableBy: ['staff'] });
+      assert.equal(badReaders.status, 400);
+      assert.equal(((await badReaders.json()) as { error: { code: string } }).error.code, 'ingest.invalid_readable_by');
       const added = await call('/v1/sources', { name: 'team', path: `${shares}/./team`, aclMapPath: join(shares, 'acl.yaml') });
       assert.equal(added.status, 201, await added.clone().text());
       assert.equal(((await added.json()) as { settings: { path: string } }).settings.path, team);

@@ -313,6 +313,11 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       await row.waitFor();
       assert.match(await row.innerText(), /inbox/);
       assert.match(await source.innerText(), /Quarantined\s+1/i);
+      // Added without an ACL map or readableBy: nobody can read its memo through the server, and the card says so.
+      const warning = source.getByRole('alert', { name: 'Permission warnings for inbox' });
+      await warning.waitFor();
+      assert.match(await warning.innerText(), /1 document is readable by no one through the server/);
+      assert.match(await warning.innerText(), /--readable-by/);
       await shot(page, '10-sources-quarantine');
       await row.getByRole('button', { name: 'Retry' }).click();
       await row.getByText('Retry at next sync').waitFor();

@@ -164,6 +164,10 @@ export interface SourceStatus {
   failures: { failedRuns: number; interruptedRuns: number; lastError: string | null };
   quarantine: { total: number; byCode: Record<string, number> };
   undeterminedPrincipals: number;
+  /** Documents no principal may read: no API key (admin keys included) finds them. */
+  unreadableDocuments: number;
+  /** ACL rules that matched files in the last sync but decided none. */
+  aclWarnings: { code: string; ruleIndex: number; matched: number; message: string }[];
   sensitivity: Record<string, number>;
   lastRun: Record<string, unknown> | null;
   running: Record<string, unknown> | null;

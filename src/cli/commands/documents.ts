@@ -34,7 +34,7 @@ function renderList(result: { documents: DocumentSummary[]; total: number }): st
       d.title.length > 40 ? `${d.title.slice(0, 39)}…` : d.title,
       d.status,
       d.sensitivity,
-      d.principals.length === 0 ? `admins only${d.principalsDetermined ? '' : ' (undetermined)'}` : d.principals.join(','),
+      d.principals.length === 0 ? `operator-only${d.principalsDetermined ? '' : ' (undetermined)'}` : d.principals.join(','),
       d.chunkCount,
     ]),
   )}\n${result.documents.length} of ${result.total} document(s)`;
@@ -51,7 +51,7 @@ function renderDetail(d: DocumentDetail): string {
     `  type        ${d.mediaType}${d.pages ? ` · ${d.pages} page(s)` : ''} · ${d.chunkCount} chunk(s)`,
     `  status      ${d.status} · indexed ${d.indexedAt ?? 'never'} · modified ${d.sourceModifiedAt ?? 'unknown'}`,
     `  sensitivity ${d.sensitivity}${pii ? ` · PII: ${pii}` : ''}`,
-    `  readers     ${d.principals.length === 0 ? 'administrators only' : d.principals.join(', ')}${d.principalsDetermined ? '' : ' (undetermined: nothing decided who may read it)'}`,
+    `  readers     ${d.principals.length === 0 ? 'operator-only' : d.principals.join(', ')}${d.principalsDetermined ? '' : ' (undetermined: nothing decided who may read it)'}`,
     ...(d.children.length > 0 ? [`  children    ${d.children.map((c) => c.sourceRef).join(', ')}`] : []),
     ...(d.warnings.length > 0 ? [`  warnings    ${d.warnings.map((w) => JSON.stringify(w)).join('; ')}`] : []),
   ].join('\n');
@@ -61,7 +61,7 @@ function renderAccess(report: DocumentAccessReport): string {
   return [
     `${report.allowed ? 'ALLOWED' : 'DENIED'}: ${report.asked.join(', ')} → ${report.document.title || report.document.sourceRef}`,
     report.reason,
-    `Readers (enforced): ${report.principals.length === 0 ? 'administrators only' : report.principals.join(', ')}`,
+    `Readers (enforced): ${report.principals.length === 0 ? 'operator-only' : report.principals.join(', ')}`,
     `Decided by: ${report.explanation.decidedBy}${report.explanationCurrent ? '' : ' — the current ACL map differs; re-sync the source'}`,
   ].join('\n');
 }
@@ -74,7 +74,7 @@ export function registerDocumentsCommands(program: Command, runtime: CliRuntime)
     .description('documents (metadata only), newest first; with --as, only what those principals may read')
     .option('--source <name>', 'only this source (name or id)')
     .option('--search <text>', 'title or path contains this text')
-    .option('--undetermined', 'only documents whose readers nothing decided (admins only by default)')
+    .option('--undetermined', 'only documents whose readers nothing decided (operator-only by default)')
     .option('--as <principals>', 'list as these principals (comma-separated user:…/group:…)')
     .option('--limit <n>', 'at most this many (default 50)')
     .action(

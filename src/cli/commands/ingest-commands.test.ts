@@ -130,6 +130,79 @@ describe(`ingest commands as a process (${testStoreKind})`, () => {
     }
   });
 
+  test('ingest without an ACL map warns loudly that nobody can read the documents; --readable-by fixes it', {
+    timeout: 300_000,
+  }, async () => {
+    const work = await mkdtemp(join(tmpdir(), 'gw-cli-readable-'));
+    const docs = join(work, 'share');
+    await mkdir(docs, { recursive: true });
+    await writeFile(join(docs, 'guide.md'), `# Guide\n\n${paragraph('guide')}`);
+    await writeFile(join(docs, 'faq.txt'), paragraph('faq'));
+    let admin: pg.Client | undefined;
+    let store = ['--data-dir', join(work, 'data')];
+    let database: string | undefined;
+    if (testDatabaseUrl) {
+      database = `gw_cli_rb_${process.pid}_${Date.now()}`;
+      admin = new pg.Client({ connectionString: testDatabaseUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      const url = new URL(testDatabaseUrl);
+      url.pathname = `/${database}`;
+      store = ['--database-url', url.href];
+    }
+    try {
+      const first = await runGroundwork([...store, 'ingest', docs]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(
+        first.stdout,
+        /WARNING share: 2 documents are readable by no one through the server — no API key, admin keys included/,
+      );
+      assert.match(first.stdout, /Fix: groundwork ingest PATH --readable-by group:staff/);
+      const json = JSON.parse((await runGroundwork([...store, '--json', 'sync', 'share'])).stdout);
+      assert.equal(json.sources[0].unreadableDocuments, 2);
+      const status = await runGroundwork([...store, 'status']);
+      assert.match(status.stdout, /WARNING share: 2 documents are readable by no one/);
+      assert.equal(JSON.parse((await runGroundwork([...store, '--json', 'status'])).stdout).sources[0].unreadableDocuments, 2);
+
+      const bad = await runGroundwork([...store, 'ingest', docs, '--readable-by', 'staff']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /ingest\.invalid_readable_by/);
+      const fixed = await runGroundwork([...store, '--json', 'ingest', docs, '--readable-by', 'group:staff']);
+      assert.equal(fixed.code, 0, fixed.stderr);
+      const report = JSON.parse(fixed.stdout);
+      assert.equal(report.updated, 2);
+      assert.equal(report.sources[0].unreadableDocuments, 0);
+      const asStaff = JSON.parse((await runGroundwork([...store, '--json', 'search', 'guide', '--as', 'group:staff'])).stdout);
+      assert.ok(asStaff.hits.length > 0);
+      const quiet = await runGroundwork([...store, 'status']);
+      assert.doesNotMatch(quiet.stdout, /WARNING/);
+
+      // sources add takes the same flag.
+      const other = join(work, 'other');
+      await mkdir(other);
+      await writeFile(join(other, 'memo.txt'), paragraph('memo'));
+      const added = await runGroundwork([
+        ...store,
+        '--json',
+        'sources',
+        'add',
+        'memos',
+        '--path',
+        other,
+        '--readable-by',
+        'group:hr,user:ann@x.test',
+      ]);
+      assert.equal(added.code, 0, added.stderr);
+      assert.deepEqual(JSON.parse(added.stdout).readableBy, ['group:hr', 'user:ann@x.test']);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      if (admin && database) {
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+        await admin.end();
+      }
+    }
+  });
+
   // The embedded store admits one process at a time, so a separate worker is a server-mode feature.
   test('worker runs syncs enqueued with sync --enqueue (server mode)', { timeout: 300_000, skip: !testDatabaseUrl }, async () => {
     const work = await mkdtemp(join(tmpdir(), 'gw-cli-worker-'));

@@ -85,7 +85,7 @@ describe('cli: acl check and pii scan (real process)', () => {
     assert.deepEqual(report.undetermined, ['misc/orphan.txt']);
     const strict = await runGroundwork(['acl', 'check', 'acl.yaml', '--root', 'share', '--strict'], { cwd: dir });
     assert.equal(strict.code, 1);
-    assert.match(strict.stdout, /misc\/orphan\.txt: administrators only \(undetermined, deny by default\)/);
+    assert.match(strict.stdout, /misc\/orphan\.txt: operator-only \(undetermined, deny by default\)/);
   });
 
   test('an invalid map is a usage error listing every problem', async () => {
@@ -93,6 +93,20 @@ describe('cli: acl check and pii scan (real process)', () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /has 3 problems/);
     assert.match(result.stderr, /protect\.invalid_acl_map/);
+  });
+
+  test('acl check (and --strict) refuses a map whose restricted rule a later broader rule shadows', async () => {
+    writeFileSync(
+      join(dir, 'shadowed.yaml'),
+      'rules:\n  - match: "claims/restricted/**"\n    principals: [group:claims-leads]\n  - match: "claims/**"\n    principals: [group:claims, group:underwriting]\n',
+    );
+    for (const flags of [[], ['--strict']]) {
+      const result = await runGroundwork(['acl', 'check', 'shadowed.yaml', ...flags], { cwd: dir });
+      assert.equal(result.code, 2, result.stdout);
+      assert.match(result.stderr, /shadowed by rules\[1\]/);
+      assert.match(result.stderr, /protect\.invalid_acl_map/);
+      assert.doesNotMatch(result.stdout, /valid/);
+    }
   });
 
   test('pii scan reports types, positions and the label, never the values', async () => {

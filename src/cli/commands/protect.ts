@@ -83,10 +83,10 @@ export function registerProtectCommands(program: Command, runtime: CliRuntime): 
           };
           context.output.result(result, (value) => {
             const lines = [
-              `${value.file}: valid (${value.rules} rule${value.rules === 1 ? '' : 's'}, ${value.aliases} alias${value.aliases === 1 ? '' : 'es'}, ${value.hasDefault ? 'a default' : 'no default: unmatched documents are admin-only'})`,
+              `${value.file}: valid (${value.rules} rule${value.rules === 1 ? '' : 's'}, ${value.aliases} alias${value.aliases === 1 ? '' : 'es'}, ${value.hasDefault ? 'a default' : 'no default: unmatched documents are operator-only'})`,
             ];
             for (const document of value.documents) {
-              const readers = document.principals.length > 0 ? document.principals.join(', ') : 'administrators only';
+              const readers = document.principals.length > 0 ? document.principals.join(', ') : 'operator-only';
               lines.push(
                 `${document.path}: ${readers} (${document.determined ? document.decidedBy : 'undetermined, deny by default'})`,
               );

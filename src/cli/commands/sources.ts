@@ -16,6 +16,10 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
     .option('--type <type>', `connector type (${sourceTypes.join(', ')})`, 'filesystem')
     .requiredOption('--path <dir>', 'root folder of the source')
     .option('--acl-map <file>', 'ACL map (JSON or YAML): who may read which paths; re-read at every sync')
+    .option(
+      '--readable-by <principals>',
+      'principals (comma-separated) who may read documents no ACL map rule, default or sidecar decides, e.g. group:staff',
+    )
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .action(
@@ -23,7 +27,7 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
         async (
           context,
           name: string,
-          options: { type: string; path: string; aclMap?: string; include: string[]; exclude: string[] },
+          options: { type: string; path: string; aclMap?: string; readableBy?: string; include: string[]; exclude: string[] },
         ) => {
           if (!(sourceTypes as readonly string[]).includes(options.type)) {
             throw new GroundworkError('ingest.invalid_source', `Unknown source type "${options.type}".`, {
@@ -40,6 +44,7 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
             exclude: options.exclude,
             cwd: context.io.cwd,
             ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
+            ...(options.readableBy === undefined ? {} : { readableBy: [options.readableBy] }),
           });
           context.output.result(
             { id: source.id, name: source.name, type: source.type, ...source.settings },

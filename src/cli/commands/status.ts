@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ingestStatus, type SourceStatus } from '../../ingest/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
+import { accessWarnings } from './sync.ts';
 
 function human(status: SourceStatus): string {
   const mix = Object.entries(status.sensitivity)
@@ -22,6 +23,11 @@ function human(status: SourceStatus): string {
     `  update lag: worst ${status.updateLagSeconds.worst ?? '-'} s, median ${status.updateLagSeconds.median ?? '-'} s`,
     `  quarantine ${status.quarantine.total}${codes ? ` (${codes})` : ''}; failed runs ${status.failures.failedRuns}, interrupted ${status.failures.interruptedRuns}`,
     `  undetermined principals ${status.undeterminedPrincipals}; sensitivity ${mix || '-'}`,
+    ...accessWarnings({
+      source: status.name,
+      unreadableDocuments: status.unreadableDocuments,
+      aclWarnings: status.aclWarnings,
+    }).map((line) => `  ${line}`),
     last
       ? `  last run ${last.id} ${last.status}: ${['added', 'updated', 'renamed', 'deleted', 'unchanged', 'quarantined', 'chunks']
           .map((k) => `${k} ${last.counts[k] ?? 0}`)

@@ -7,8 +7,10 @@ import {
   findSourceByPath,
   listSources,
   type QuarantinedFile,
+  readablePrincipals,
   type SyncSummary,
   setSourceAclMap,
+  setSourceReadableBy,
 } from '../../ingest/index.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
@@ -89,10 +91,23 @@ async function syncSources(context: CommandContext, names: readonly string[]): P
     ];
     for (const q of r.quarantined.slice(0, 20)) lines.push(`  quarantined ${q.path} [${q.code}]: ${q.message}`);
     if (r.quarantined.length > 20) lines.push(`  … and ${r.quarantined.length - 20} more (groundwork quarantine list)`);
+    for (const summary of r.sources) lines.push(...accessWarnings(summary));
     return lines.join('\n');
   });
   if (report.failed.length > 0) return exitCodes.failure;
   return report.quarantined.length > 0 ? exitCodes.partial : exitCodes.ok;
+}
+
+/** Loud lines for documents nobody can read through the server and for ACL rules that never decide. */
+export function accessWarnings(summary: Pick<SyncSummary, 'source' | 'unreadableDocuments' | 'aclWarnings'>): string[] {
+  const lines: string[] = [];
+  if (summary.unreadableDocuments > 0)
+    lines.push(
+      `WARNING ${summary.source}: ${summary.unreadableDocuments} document${summary.unreadableDocuments === 1 ? ' is' : 's are'} readable by no one through the server — no API key, admin keys included, finds ${summary.unreadableDocuments === 1 ? 'it' : 'them'} (no ACL map rule, default, sidecar or --readable-by decided who may read ${summary.unreadableDocuments === 1 ? 'it' : 'them'}; only this local CLI sees ${summary.unreadableDocuments === 1 ? 'it' : 'them'}).`,
+      `  Fix: groundwork ingest PATH --readable-by group:staff (principals for documents nothing else decides), or --acl-map FILE with rules or a default (docs/permissions.md); \`groundwork documents list --undetermined\` lists them.`,
+    );
+  for (const warning of summary.aclWarnings) lines.push(`WARNING ${summary.source}: ACL map ${warning.message}`);
+  return lines;
 }
 
 export function registerSyncCommands(program: Command, runtime: CliRuntime): void {
@@ -139,8 +154,13 @@ export function registerSyncCommands(program: Command, runtime: CliRuntime): voi
     .description('ingest a folder: adds (or reuses) a filesystem source for PATH and syncs it')
     .option('--source <name>', 'source name (default: the folder name)')
     .option('--acl-map <file>', 'ACL map (JSON or YAML) for the source')
+    .option(
+      '--readable-by <principals>',
+      'principals (comma-separated) who may read documents no ACL map rule, default or sidecar decides, e.g. group:staff',
+    )
     .action(
-      runtime.action(async (context, path: string, options: { source?: string; aclMap?: string }) => {
+      runtime.action(async (context, path: string, options: { source?: string; aclMap?: string; readableBy?: string }) => {
+        const readableBy = options.readableBy === undefined ? undefined : readablePrincipals([options.readableBy]);
         const platform = await context.platform();
         const root = isAbsolute(path) ? path : resolve(context.io.cwd, path);
         let source = await findSourceByPath(platform.db, root);
@@ -178,10 +198,12 @@ export function registerSyncCommands(program: Command, runtime: CliRuntime): voi
             path: root,
             cwd: context.io.cwd,
             ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
+            ...(readableBy ? { readableBy } : {}),
           });
           context.output.info(`Added source ${source.name} for ${root}.`);
-        } else if (options.aclMap) {
-          source = await setSourceAclMap(platform.db, source.id, options.aclMap, context.io.cwd);
+        } else {
+          if (options.aclMap) source = await setSourceAclMap(platform.db, source.id, options.aclMap, context.io.cwd);
+          if (readableBy) source = await setSourceReadableBy(platform.db, source.id, readableBy);
         }
         return syncSources(context, [source.name]);
       }),

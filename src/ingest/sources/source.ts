@@ -52,7 +52,7 @@ export type SourceCursor = Readonly<Record<string, unknown>>;
 
 /**
  * Metadata from a sidecar (`<file>.meta.json` on file systems): any keys; the well-known ones are
- * `title`, `author`, `tags`, `principals` (`[]` = admins only), `sensitivity`.
+ * `title`, `author`, `tags`, `principals` (`[]` = operator-only), `sensitivity`.
  */
 export type SidecarMetadata = Readonly<Record<string, unknown>>;
 

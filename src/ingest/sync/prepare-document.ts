@@ -29,6 +29,8 @@ export interface PrepareContext {
   readonly limits: ParseLimits;
   readonly chunking: { readonly targetTokens: number; readonly overlapTokens: number };
   readonly aclMap: AclMap | undefined;
+  /** The source's principals for documents nothing else decides (`--readable-by`). */
+  readonly readableBy?: readonly string[] | undefined;
   readonly piiPatterns: CompiledPiiPatterns | undefined;
   readonly sensitivityRules: readonly SensitivityRule[];
   readonly defaultSensitivity: SensitivityLabel;
@@ -117,6 +119,7 @@ export async function prepareDocument(
     path: aclPath,
     sidecarPrincipals: sidecarPrincipals(input.sidecar),
     inheritedPrincipals: input.inheritedPrincipals,
+    readableBy: context.readableBy,
   });
   const metadata: Record<string, unknown> = { ...parsed.metadata };
   for (const [key, value] of Object.entries(input.sidecar ?? {})) {

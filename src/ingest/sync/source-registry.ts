@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { GroundworkError, type IdGenerator, newId } from '../../core/index.ts';
-import { type AclMap, parseAclMap, validateAclMap } from '../../protect/index.ts';
+import { type AclMap, describeInvalidPrincipal, parseAclMap, tryParsePrincipal, validateAclMap } from '../../protect/index.ts';
 import type { Queryable } from '../../store/index.ts';
 import { createFilesystemSource } from '../sources/filesystem/filesystem-source.ts';
 import type { Source, SourceCursor } from '../sources/source.ts';
@@ -17,6 +17,8 @@ const filesystemSettings = z.strictObject({
   exclude: z.array(z.string().min(1)).default([]),
   /** Where the ACL map was read from; re-read at every sync so edits apply. */
   aclMapPath: z.string().optional(),
+  /** Principals for documents no sidecar, rule or map default decides (`--readable-by`). */
+  readableBy: z.array(z.string().min(1)).optional(),
 });
 export type FilesystemSettings = z.infer<typeof filesystemSettings>;
 
@@ -42,6 +44,11 @@ export interface AddSourceInput {
   readonly exclude?: readonly string[];
   /** ACL map file (JSON or YAML); validated now and re-read at every sync. */
   readonly aclMapPath?: string;
+  /**
+   * Principals for documents no sidecar, rule or map default decides (`--readable-by`). Without it and
+   * without an ACL map default, such documents are readable by no principal (operator-only).
+   */
+  readonly readableBy?: readonly string[];
   readonly cwd?: string;
   /**
    * When given (sources added over the HTTP API: config `sources.allowedRoots`), the folder and the ACL map
@@ -71,7 +78,9 @@ function toRecord(row: SourceRow): SourceRecord {
     name: row.name,
     type: row.type as SourceType,
     settings: filesystemSettings.parse(row.config),
-    aclMap: row.acl_map ? validateAclMap(row.acl_map, `ACL map of source ${row.name}`).aclMap : undefined,
+    aclMap: row.acl_map
+      ? validateAclMap(row.acl_map, `ACL map of source ${row.name}`, { allowShadowed: true }).aclMap
+      : undefined,
     cursor: (row.cursor as SourceCursor | null) ?? undefined,
     createdAt: row.created_at,
     lastSyncAt: row.last_sync_at ?? undefined,
@@ -157,11 +166,13 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
       ? await insideAllowedRoots(givenAclMapPath, input.allowedRoots, 'ACL map')
       : givenAclMapPath;
   const aclMap = aclMapPath ? (await readAclMapFile(aclMapPath)).aclMap : undefined;
+  const readableBy = input.readableBy === undefined ? undefined : readablePrincipals(input.readableBy);
   const settings: FilesystemSettings = {
     path,
     include: [...(input.include ?? [])],
     exclude: [...(input.exclude ?? [])],
     ...(aclMapPath ? { aclMapPath } : {}),
+    ...(readableBy && readableBy.length > 0 ? { readableBy } : {}),
   };
   const existing = await db.query('SELECT 1 FROM sources WHERE name = $1', [input.name]);
   if (existing.rowCount > 0) {
@@ -231,6 +242,41 @@ export async function setSourceAclMap(db: Queryable, nameOrId: string, aclMapPat
     JSON.stringify({ ...source.settings, aclMapPath: path }),
     JSON.stringify(aclMap),
   ]);
+  return getSource(db, source.id);
+}
+
+/**
+ * `--readable-by` principals, canonical and unique. @throws `ingest.invalid_readable_by` naming each bad one.
+ */
+export function readablePrincipals(raw: readonly string[]): string[] {
+  const problems: string[] = [];
+  const principals: string[] = [];
+  for (const item of raw.flatMap((entry) => entry.split(',')).map((entry) => entry.trim())) {
+    if (item === '') continue;
+    const principal = tryParsePrincipal(item);
+    if (principal) principals.push(principal.id);
+    else problems.push(describeInvalidPrincipal(item));
+  }
+  if (problems.length > 0 || principals.length === 0) {
+    throw new GroundworkError(
+      'ingest.invalid_readable_by',
+      problems.length > 0 ? `--readable-by: ${problems.join('; ')}.` : '--readable-by lists no principal.',
+      {
+        category: 'usage',
+        fix: 'List unified principals separated by commas, e.g. --readable-by group:staff,user:ann@example.com.',
+      },
+    );
+  }
+  return [...new Set(principals)].sort();
+}
+
+/** Sets (or clears, with an empty list) a source's `--readable-by` principals; applied at the next sync. */
+export async function setSourceReadableBy(db: Queryable, nameOrId: string, readableBy: readonly string[]): Promise<SourceRecord> {
+  const source = await getSource(db, nameOrId);
+  const { readableBy: _previous, ...rest } = source.settings;
+  const principals = readableBy.length === 0 ? [] : readablePrincipals(readableBy);
+  const settings: FilesystemSettings = principals.length > 0 ? { ...rest, readableBy: principals } : rest;
+  await db.query('UPDATE sources SET config = $2, updated_at = now() WHERE id = $1', [source.id, JSON.stringify(settings)]);
   return getSource(db, source.id);
 }
 

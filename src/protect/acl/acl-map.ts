@@ -2,15 +2,17 @@ import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { GroundworkError } from '../../core/index.ts';
+import { globContains } from './glob-contains.ts';
 import { describeInvalidPrincipal, tryParsePrincipal } from './principal.ts';
 
 /**
  * ACL map: who may read which documents of one source (`--acl-map FILE`, JSON or YAML).
  *
  * ```yaml
- * default: [group:staff]              # when no rule matches; omit it and unmatched documents are admin-only
+ * default: [group:staff]              # when no rule matches; omit it and unmatched documents are operator-only
  * ignoreCase: false                   # match globs case-insensitively (Windows file shares)
- * rules:                              # evaluated in order; the LAST matching rule wins …
+ * rules:                              # evaluated in order; the LAST matching rule wins (a rule a later one
+ *                                     # always overrides is an error: put specific rules last) …
  *   - match: "underwriting/**"
  *     principals: ["CORP\\Underwriters", group:underwriting-leads]
  *   - match: "underwriting/reinsurance/**"
@@ -29,7 +31,7 @@ import { describeInvalidPrincipal, tryParsePrincipal } from './principal.ts';
 export interface AclRule {
   /** Path globs (picomatch, relative to the source root, `/` separators); any one matching is a match. */
   readonly match: readonly string[];
-  /** Raw identities as written: unified principals or alias keys. Empty = explicitly admins only. */
+  /** Raw identities as written: unified principals or alias keys. Empty = explicitly operator-only. */
   readonly principals: readonly string[];
   /** Add to the principals of earlier matching rules instead of replacing them. */
   readonly inherit: boolean;
@@ -37,7 +39,7 @@ export interface AclRule {
 }
 
 export interface AclMap {
-  /** Raw identities granted when no rule matches; absent = such documents are undetermined (admins only). */
+  /** Raw identities granted when no rule matches; absent = such documents are undetermined (operator-only). */
   readonly default?: readonly string[];
   readonly rules: readonly AclRule[];
   /** Alias key as written → unified principals (normalised). Keys match raw identities case-insensitively. */
@@ -91,9 +93,11 @@ export function parseAclMap(text: string, fileName: string): ParsedAclMap {
 
 /**
  * Validates an ACL map value (from a parsed file, or read back from the store).
+ * `allowShadowed` is for maps read back from the store (stored before shadowing was an error): they must stay
+ * listable; a sync checks the map again with `shadowedRuleProblems` and refuses it.
  * @throws GroundworkError `protect.invalid_acl_map` listing every problem.
  */
-export function validateAclMap(value: unknown, origin: string): ParsedAclMap {
+export function validateAclMap(value: unknown, origin: string, options: { allowShadowed?: boolean } = {}): ParsedAclMap {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidAclMap(origin, [
       '(top level): must be an object with `rules`, `aliases` and optionally `default`. Fix: see docs/permissions.md for a full example.',
@@ -157,6 +161,10 @@ export function validateAclMap(value: unknown, origin: string): ParsedAclMap {
       ...(rule.description === undefined ? {} : { description: rule.description }),
     };
   });
+  if (!options.allowShadowed) {
+    const shadowed = shadowedRules(rules, data.ignoreCase);
+    if (shadowed.length > 0) throw invalidAclMap(origin, shadowed);
+  }
 
   const knowsIdentity = (raw: string) => seenAliasKeys.has(raw.trim().toLowerCase()) || tryParsePrincipal(raw) !== undefined;
   rules.forEach((rule, index) => {
@@ -183,6 +191,37 @@ export function validateAclMap(value: unknown, origin: string): ParsedAclMap {
     },
     warnings,
   };
+}
+
+/**
+ * Rules that can never decide any path: a later rule that does not inherit matches every path they match, and
+ * the last matching rule wins. Written the other way round (`claims/**` after `claims/restricted/**`), the
+ * broader rule silently hands the restricted folder to everyone in it — so such a map is refused, not warned
+ * about. Only containment `globContains` can prove counts; the sync reports the rest from real paths.
+ */
+function shadowedRules(rules: readonly AclRule[], ignoreCase: boolean): string[] {
+  const problems: string[] = [];
+  rules.forEach((rule, index) => {
+    for (let later = index + 1; later < rules.length; later++) {
+      const other = rules[later] as AclRule;
+      if (other.inherit) continue;
+      const covered = rule.match.every((inner) =>
+        other.match.some((outer) => globContains(outer, inner, { nocase: ignoreCase })),
+      );
+      if (!covered) continue;
+      problems.push(
+        `rules[${index}].match = ${JSON.stringify(rule.match.length === 1 ? rule.match[0] : rule.match)}: is shadowed by rules[${later}] (${other.match.join(', ')}), which comes later, does not inherit and matches every path this rule matches — so this rule never decides any document and its principals never apply (the last matching rule wins). Fix: move rules[${index}] below rules[${later}] (more specific rules go last), or delete it if rules[${later}] is meant to decide.`,
+      );
+      break;
+    }
+  });
+  return problems;
+}
+
+/** @throws `protect.invalid_acl_map` when a rule of a (stored) map is shadowed by a later one. */
+export function assertNoShadowedRules(aclMap: AclMap, origin: string): void {
+  const shadowed = shadowedRules(aclMap.rules, aclMap.ignoreCase);
+  if (shadowed.length > 0) throw invalidAclMap(origin, shadowed);
 }
 
 /** Paths inside a source are compared with `/` separators and without a leading `./` or `/`. */

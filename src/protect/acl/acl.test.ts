@@ -102,6 +102,46 @@ describe('ACL map parsing', () => {
     ]);
   });
 
+  test('a rule a later non-inheriting rule always overrides is an error naming both (shadowed by rules[N])', () => {
+    const shadowed = `
+rules:
+  - match: "claims/restricted/**"
+    principals: [group:claims-leads]
+  - match: ["claims/**", "legacy/**"]
+    principals: [group:claims, group:underwriting]
+  - match: "claims/2026/**"
+    principals: [group:adjusters-2026]
+  - match: "claims/2026/**"
+    principals: [group:auditors]
+    inherit: true
+`;
+    assert.throws(
+      () => parseAclMap(shadowed, 'acl.yaml'),
+      (error: GroundworkError) =>
+        error.code === 'protect.invalid_acl_map' &&
+        /has 1 problem:/.test(error.message) &&
+        /rules\[0\]\.match = "claims\/restricted\/\*\*": is shadowed by rules\[1\] \(claims\/\*\*, legacy\/\*\*\)/.test(
+          error.message,
+        ) &&
+        /Fix: move rules\[0\] below rules\[1\]/.test(error.message),
+    );
+    // An identical later rule shadows too; with ignoreCase the comparison ignores case.
+    assert.throws(
+      () =>
+        parseAclMap(
+          'ignoreCase: true\nrules:\n  - match: "HR/**"\n    principals: []\n  - match: "hr/**"\n    principals: [group:staff]\n',
+          'm.yaml',
+        ),
+      /rules\[0\].*shadowed by rules\[1\]/,
+    );
+    // Specific rules after general ones, inheriting rules, and a broader rule that covers only one glob: valid.
+    parseAclMap(
+      'rules:\n  - match: ["claims/**", "hr/**"]\n    principals: [group:a]\n  - match: "claims/**"\n    principals: [group:b]\n',
+      'ok.yaml',
+    );
+    parseAclMap(mapYaml, 'acl.yaml');
+  });
+
   test('reports every problem at once with its path and a fix', () => {
     const bad = `
 default: group:staff
@@ -297,7 +337,7 @@ describe('resolveDocumentAccess', () => {
     assert.equal(member.determined, true);
   });
 
-  test('deny by default: no map, no default, or nothing valid → admins only', () => {
+  test('deny by default: no map, no default, or nothing valid → operator-only', () => {
     const none = resolveDocumentAccess({ path: 'a.txt' });
     assert.deepEqual([none.principals, none.determined, none.explanation.decidedBy], [[], false, 'none']);
     const unknownOnly = resolveDocumentAccess({ aclMap, path: 'a.txt', sidecarPrincipals: ['CORP\\Nobody'] });
@@ -351,10 +391,10 @@ describe('explainAccess', () => {
     assert.equal(denied.allowed, false);
     assert.match(
       denied.reason,
-      /no sidecar, rule or default decides who may read orphan\.txt, so only administrators can \(deny by default\)/,
+      /no sidecar, rule, default or --readable-by decides who may read orphan\.txt, so no principal may \(deny by default; only the local operator sees it\)/,
     );
     const admin = explainAccess(explanation, { principals: [], seesEverything: true });
     assert.equal(admin.allowed, true);
-    assert.match(admin.reason, /administrator bypass/);
+    assert.match(admin.reason, /operator bypass/);
   });
 });

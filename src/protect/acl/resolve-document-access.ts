@@ -12,7 +12,10 @@ import { tryParsePrincipal } from './principal.ts';
  *  3. the ACL map's rules, in order: the last matching rule wins, a rule with `inherit: true` adds to the
  *     earlier matches instead;
  *  4. the ACL map's `default`;
- *  5. nothing: the document is readable by administrators only (`principals: []`, `determined: false`).
+ *  5. the source's own `readableBy` (`--readable-by` on `groundwork ingest` / `sources add`);
+ *  6. nothing: no principal may read the document (`principals: []`, `determined: false`). Only the local
+ *     operator on the server (the CLI without --server) and operator views (quarantine, explanations) see it;
+ *     no API key — admin keys included — finds it through search or answers.
  * Aliases apply to every raw identity (rules, sidecar, default). An identity that is neither a unified
  * principal nor an alias is dropped with a warning: an unknown name never opens a document up.
  */
@@ -22,7 +25,8 @@ export type AccessSource =
   | { readonly kind: 'sidecar' }
   | { readonly kind: 'inherited' }
   | { readonly kind: 'rule'; readonly ruleIndex: number; readonly match: readonly string[]; readonly description?: string }
-  | { readonly kind: 'default' };
+  | { readonly kind: 'default' }
+  | { readonly kind: 'readable-by' };
 
 /** One principal granted read access, and how: the raw identity as written and the alias that mapped it. */
 export interface AccessGrant {
@@ -37,7 +41,7 @@ export interface AccessGrant {
 export interface AccessExplanation {
   /** The document path, normalised (relative to the source root, `/` separators). */
   readonly path: string;
-  readonly decidedBy: 'sidecar' | 'inherited' | 'rules' | 'default' | 'none';
+  readonly decidedBy: 'sidecar' | 'inherited' | 'rules' | 'default' | 'readable-by' | 'none';
   readonly determined: boolean;
   /** Every grant, in decision order; one principal may appear more than once (several routes). */
   readonly grants: readonly AccessGrant[];
@@ -53,7 +57,7 @@ export interface AccessExplanation {
 }
 
 export interface DocumentAccess {
-  /** Unified principals, sorted and unique. Empty = administrators only. */
+  /** Unified principals, sorted and unique. Empty = operator-only: no principal (no API key, admin keys included) may read it. */
   readonly principals: string[];
   /** False when nothing explicit decided the principals (deny by default applies); flag such documents. */
   readonly determined: boolean;
@@ -67,10 +71,15 @@ export interface ResolveDocumentAccessInput {
   readonly aclMap?: AclMap | undefined;
   /** Path of the document relative to the source root (archive members: the parent path + `/member`). */
   readonly path: string;
-  /** `principals` from the document's sidecar (`<file>.meta.json`); `[]` is an explicit "admins only". */
+  /** `principals` from the document's sidecar (`<file>.meta.json`); `[]` is an explicit "operator-only". */
   readonly sidecarPrincipals?: readonly string[] | undefined;
   /** The parent document's principals, for archive members and e-mail attachments. */
   readonly inheritedPrincipals?: readonly string[] | undefined;
+  /**
+   * The source's principals for documents neither sidecar, rules nor the map's default decide
+   * (`--readable-by`): unified principals, or alias keys of the map.
+   */
+  readonly readableBy?: readonly string[] | undefined;
 }
 
 const matcherCache = new WeakMap<AclMap, ((path: string) => boolean)[]>();
@@ -196,6 +205,9 @@ export function resolveDocumentAccess(input: ResolveDocumentAccessInput): Docume
   } else if (aclMap?.default !== undefined) {
     decidedBy = 'default';
     grants = grantsFrom(aclMap.default, { kind: 'default' });
+  } else if (input.readableBy !== undefined && input.readableBy.length > 0) {
+    decidedBy = 'readable-by';
+    grants = grantsFrom(input.readableBy, { kind: 'readable-by' });
   } else {
     decidedBy = 'none';
   }
@@ -245,7 +257,7 @@ export function explainAccess(
     return {
       allowed: true,
       via: [],
-      reason: `Allowed by the administrator bypass (seesEverything); ${describeReaders(explanation)}.`,
+      reason: `Allowed by the operator bypass (seesEverything: the local operator, or an admin on an operator view); ${describeReaders(explanation)}.`,
     };
   }
   return {
@@ -259,8 +271,8 @@ function describeReaders(explanation: AccessExplanation): string {
   if (explanation.grants.length === 0) {
     const why =
       explanation.decidedBy === 'none'
-        ? `no sidecar, rule or default decides who may read ${explanation.path}, so only administrators can (deny by default)`
-        : `${explanation.path} is readable by administrators only (${explanation.decidedBy === 'rules' ? 'the matching rule grants nobody' : `${explanation.decidedBy} grants nobody`})`;
+        ? `no sidecar, rule, default or --readable-by decides who may read ${explanation.path}, so no principal may (deny by default; only the local operator sees it)`
+        : `${explanation.path} is readable by no principal (${explanation.decidedBy === 'rules' ? 'the matching rule grants nobody' : `${explanation.decidedBy} grants nobody`})`;
     const droppedNote =
       explanation.dropped.length > 0
         ? ` — ${explanation.dropped.map((d) => `"${d.raw}"`).join(', ')} ${explanation.dropped.length === 1 ? 'was' : 'were'} ignored as unknown identities`
@@ -293,6 +305,8 @@ function describeSource(source: AccessSource): string {
       return 'the parent document (archive or e-mail)';
     case 'default':
       return 'the ACL map default';
+    case 'readable-by':
+      return "the source's --readable-by";
     case 'rule':
       return `rule #${source.ruleIndex + 1} (${source.match.join(', ')}${source.description ? ` — ${source.description}` : ''})`;
   }

@@ -11,6 +11,7 @@ import {
   markForRetry,
   removeSource,
   type SourceRecord,
+  type SourceStatus,
   sourceTypes,
 } from '../../ingest/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
@@ -28,6 +29,18 @@ const sourceName = z.object({ name: z.string().min(1).max(64) });
 function sourceView(source: SourceRecord, full: boolean): Record<string, unknown> {
   const { settings, aclMap, cursor: _cursor, ...rest } = source;
   return full ? { ...rest, settings, aclMap: aclMap ?? null } : rest;
+}
+
+/** Status for callers who may not change sources: no server path, and ACL warnings without the map's globs. */
+function readerStatus(status: SourceStatus): Record<string, unknown> {
+  return {
+    ...status,
+    path: undefined,
+    aclWarnings: status.aclWarnings.map(({ match: _match, message: _message, ...warning }) => ({
+      ...warning,
+      message: `rules[${warning.ruleIndex}] of the ACL map matched ${warning.matched} files but decided none (a later rule replaced it); an operator should reorder the map.`,
+    })),
+  };
 }
 
 /** Sources (list, add, remove, sync, status) and quarantine. */
@@ -59,6 +72,8 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
           include: z.array(z.string().min(1)).max(100).optional(),
           exclude: z.array(z.string().min(1)).max(100).optional(),
           aclMapPath: z.string().min(1).max(4096).optional(),
+          /** Principals for documents no ACL map rule, default or sidecar decides. */
+          readableBy: z.array(z.string().min(1).max(256)).max(100).optional(),
         }),
       },
       responses: { 201: { description: 'Added', schema: z.record(z.string(), z.unknown()) } },
@@ -136,7 +151,7 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
       handler: async ({ platform, caller }) => {
         const full = hasScope(caller, 'sources:write');
         const sources = await ingestStatus(platform.db);
-        return { sources: sources.map((s) => (full ? s : { ...s, path: undefined })) };
+        return { sources: sources.map((s) => (full ? s : readerStatus(s))) };
       },
     }),
     defineRoute({
@@ -154,13 +169,13 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
           throw new GroundworkError('ingest.source_not_found', `There is no source named "${params.name}".`, {
             category: 'not_found',
           });
-        return hasScope(caller, 'sources:write') ? status : { ...status, path: undefined };
+        return hasScope(caller, 'sources:write') ? status : readerStatus(status);
       },
     }),
     defineRoute({
       method: 'get',
       path: '/v1/quarantine',
-      summary: 'Quarantined files with the reason and the fix (paths: operators and admins only)',
+      summary: 'Quarantined files with the reason and the fix (builders and admins)',
       tags: ['sources'],
       scope: 'quarantine:read',
       aclBypass: true,

@@ -35,7 +35,7 @@ CREATE TABLE documents (
   size_bytes bigint,
   source_modified_at timestamptz,
   indexed_at timestamptz,
-  -- Unified principals allowed to read (`user:…`, `group:…`). Empty = admins only (deny by default).
+  -- Unified principals allowed to read (`user:…`, `group:…`). Empty = operator-only (deny by default).
   principals text[] NOT NULL DEFAULT '{}',
   principals_determined boolean NOT NULL DEFAULT false,
   sensitivity text NOT NULL DEFAULT 'internal'

@@ -2,6 +2,32 @@ import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { api, type Me, type QuarantineEntry, type SourceStatus } from '../api.ts';
 import { Empty, ErrorBox, formatDate, formatDuration } from '../components.tsx';
 
+/** Documents nobody can read through the server, and ACL rules that never decide: said loudly, with the fix. */
+function AccessWarnings({ status }: { status: SourceStatus }) {
+  const n = status.unreadableDocuments;
+  if (n === 0 && status.aclWarnings.length === 0) return null;
+  return (
+    <div className="access-warning" role="alert" aria-label={`Permission warnings for ${status.name}`}>
+      {n > 0 ? (
+        <p>
+          <strong>
+            {n} document{n === 1 ? ' is' : 's are'} readable by no one through the server
+          </strong>{' '}
+          — no API key, admin keys included, finds {n === 1 ? 'it' : 'them'}: no ACL map rule, default, sidecar or --readable-by
+          decided who may read {n === 1 ? 'it' : 'them'}. Fix: re-ingest with{' '}
+          <code>groundwork ingest PATH --readable-by group:staff</code> or give the source an ACL map with a default (
+          <code>--acl-map FILE</code>).
+        </p>
+      ) : null}
+      {status.aclWarnings.map((warning) => (
+        <p key={warning.ruleIndex}>
+          <strong>ACL map:</strong> {warning.message}
+        </p>
+      ))}
+    </div>
+  );
+}
+
 /** Operators: per-source ingestion health, quarantine with retry, sync with live progress. */
 export function SourcesPage({ me }: { me: Me }) {
   const [sources, setSources] = useState<SourceStatus[] | null>(null);
@@ -127,6 +153,7 @@ export function SourcesPage({ me }: { me: Me }) {
                 <dd className={s.undeterminedPrincipals > 0 ? 'warn' : ''}>{s.undeterminedPrincipals}</dd>
               </div>
             </dl>
+            <AccessWarnings status={s} />
             {s.failures.lastError ? <p className="error small">Last error: {s.failures.lastError}</p> : null}
             <SensitivityBar mix={s.sensitivity} />
           </article>
