@@ -1,4 +1,5 @@
 import { type Caller, GroundworkError, type IdGenerator, newId } from '../core/index.ts';
+import { tracesWithUnreadableDocuments } from '../observe/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
 import { importDataset, loadDataset } from './datasets.ts';
 import type { CaseInput, DatasetSummary } from './types.ts';
@@ -22,6 +23,11 @@ export interface Candidate {
   readonly status: 'pending' | 'accepted' | 'rejected';
   readonly datasetId: string | null;
   readonly createdAt: Date;
+  /**
+   * Set when the answer retrieved or cited documents the viewer may not read *now*: `answer` is then null
+   * (the question, the asker's own words, stays).
+   */
+  readonly answerWithheld?: 'no longer readable';
 }
 
 /**
@@ -83,7 +89,7 @@ function toCandidate(row: CandidateRow): Candidate {
 
 const visibleToViewer = '($1::boolean OR (cardinality(principals) > 0 AND principals <@ $2::text[]))';
 
-/** Candidates visible to `viewer` (filtered in SQL), newest first. */
+/** Candidates visible to `viewer` (filtered in SQL), newest first; answers quoting unreadable documents withheld. */
 export async function listCandidates(
   db: Queryable,
   viewer: Caller,
@@ -94,7 +100,17 @@ export async function listCandidates(
       ORDER BY created_at DESC, id DESC LIMIT $4`,
     [viewer.seesEverything, [...viewer.principals], options.status ?? 'pending', Math.min(options.limit ?? 100, 1000)],
   );
-  return rows.map(toCandidate);
+  const unreadable = await tracesWithUnreadableDocuments(
+    db,
+    viewer,
+    rows.map((row) => row.trace_id),
+  );
+  return rows.map((row) => {
+    const candidate = toCandidate(row);
+    return unreadable.has(row.trace_id) && candidate.answer !== null
+      ? { ...candidate, answer: null, answerWithheld: 'no longer readable' }
+      : candidate;
+  });
 }
 
 async function pendingCandidate(db: Queryable, viewer: Caller, id: string): Promise<CandidateRow> {

@@ -326,6 +326,9 @@ async function runCase(
   unscopedCaller: Caller,
 ): Promise<CaseResult> {
   const caller = callerFor(evalCase.principals, unscopedCaller);
+  // Results are stored with the principals the case was actually asked as, so whoever holds them (the caller
+  // who asked a principal-less case, say) sees them; `[]` = asked as the operator, seen by the operator only.
+  const askedAs = caller.seesEverything ? [] : [...caller.principals];
   const metrics: Record<string, number> = {};
   let retrieved: string[] = [];
   let answer: string | null = null;
@@ -404,7 +407,7 @@ async function runCase(
       caseId: evalCase.id,
       externalId: evalCase.externalId,
       sample,
-      principals: evalCase.principals,
+      principals: askedAs,
       metrics,
       retrievedDocumentIds: retrieved,
       answer,
@@ -421,7 +424,7 @@ async function runCase(
       caseId: evalCase.id,
       externalId: evalCase.externalId,
       sample,
-      principals: evalCase.principals,
+      principals: askedAs,
       metrics: {},
       retrievedDocumentIds: retrieved,
       answer,

@@ -1,4 +1,5 @@
 import { type Caller, GroundworkError } from '../core/index.ts';
+import { readableDocumentIds } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { CaseResult, IndexState, MetricSummary, RunConfigSnapshot, RunDetail, RunSummary } from './types.ts';
 
@@ -6,7 +7,8 @@ import type { CaseResult, IndexState, MetricSummary, RunConfigSnapshot, RunDetai
  * Stored runs. Aggregate metrics are visible to anyone allowed to list runs (they reveal no content);
  * per-case results (questions' answers, citations, retrieved ids) are filtered IN SQL: a viewer sees a case
  * only when it holds every principal the case was asked as, and cases asked as the operator (no
- * principals) only when it sees everything.
+ * principals) only when it sees everything. Within a visible case, documents the viewer may not read *now*
+ * are withheld (ids replaced, answer text dropped), so an ACL change reaches old runs too.
  */
 
 type RunRow = {
@@ -148,22 +150,44 @@ export async function loadCaseResults(
     [runId, viewer.seesEverything, [...viewer.principals]],
   );
   const total = await db.query<{ n: number }>('SELECT count(*) AS n FROM eval_case_results WHERE run_id = $1', [runId]);
+  const readable = await readableDocumentIds(
+    db,
+    viewer,
+    rows.flatMap((row) => [...row.retrieved_document_ids, ...row.citations.map((c) => c.documentId)]),
+  );
+  const placeholders = new Map<string, string>();
+  const shown = (id: string) => {
+    if (readable.has(id)) return id;
+    let value = placeholders.get(id);
+    if (!value) {
+      value = `withheld:document-${placeholders.size + 1}`;
+      placeholders.set(id, value);
+    }
+    return value;
+  };
   return {
-    cases: rows.map((row) => ({
-      caseId: row.case_id,
-      externalId: row.external_id,
-      sample: row.sample,
-      principals: row.principals,
-      metrics: row.metrics,
-      retrievedDocumentIds: row.retrieved_document_ids,
-      answer: row.answer,
-      citations: row.citations,
-      refused: row.refused,
-      latencyMs: row.latency_ms,
-      costUsd: row.cost_usd,
-      traceId: row.trace_id,
-      error: row.error,
-    })),
+    cases: rows.map((row) => {
+      const referenced = [...row.retrieved_document_ids, ...row.citations.map((c) => c.documentId)];
+      const withheld = referenced.some((id) => !readable.has(id));
+      return {
+        caseId: row.case_id,
+        externalId: row.external_id,
+        sample: row.sample,
+        principals: row.principals,
+        metrics: row.metrics,
+        retrievedDocumentIds: row.retrieved_document_ids.map(shown),
+        answer: withheld ? null : row.answer,
+        citations: row.citations.map((c) =>
+          readable.has(c.documentId) ? c : { documentId: shown(c.documentId), chunkId: `withheld:${shown(c.documentId)}` },
+        ),
+        refused: row.refused,
+        latencyMs: row.latency_ms,
+        costUsd: row.cost_usd,
+        traceId: row.trace_id,
+        error: row.error,
+        ...(withheld ? { withheld: 'no longer readable' as const } : {}),
+      };
+    }),
     hidden: (total.rows[0]?.n ?? 0) - rows.length,
   };
 }

@@ -153,6 +153,12 @@ export interface CaseResult {
   readonly costUsd: number | null;
   readonly traceId: string | null;
   readonly error: string | null;
+  /**
+   * Set when documents this case retrieved or cited are not readable by the viewer *now* (an ACL change
+   * since the run): their ids are replaced by opaque `withheld:document-N` stand-ins and the answer text is
+   * withheld (`answer: null`). Metrics stay: they carry no content.
+   */
+  readonly withheld?: 'no longer readable';
 }
 
 export interface RunSummary {

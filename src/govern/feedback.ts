@@ -27,6 +27,11 @@ export interface Feedback {
   readonly category: FeedbackCategory | null;
   readonly comment: string | null;
   readonly createdAt: Date;
+  /**
+   * Set when the rated answer used documents the reader may not read now: `comment` (free text that may
+   * quote the answer) is then null.
+   */
+  readonly commentWithheld?: 'no longer readable';
 }
 
 /** Who made a trace: its caller id, or undefined when no such trace exists. Supplied by observe. */
@@ -109,7 +114,13 @@ export async function recordFeedback(
 export async function listFeedback(
   db: Queryable,
   caller: Caller,
-  options: { scope: 'own' | 'all'; traceId?: string; limit?: number },
+  options: {
+    scope: 'own' | 'all';
+    traceId?: string;
+    limit?: number;
+    /** Of these traces, those whose documents the caller may not read now (supplied by observe). */
+    unreadableTraces?: (traceIds: readonly string[]) => Promise<Set<string>>;
+  },
 ): Promise<Feedback[]> {
   const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
   const result = await db.query<FeedbackRow>(
@@ -118,5 +129,9 @@ export async function listFeedback(
      ORDER BY created_at DESC, id DESC LIMIT $3`,
     [options.scope === 'own' ? caller.id : null, options.traceId ?? null, limit],
   );
-  return result.rows.map(toFeedback);
+  const feedback = result.rows.map(toFeedback);
+  const unreadable = options.unreadableTraces ? await options.unreadableTraces(feedback.map((f) => f.traceId)) : new Set();
+  return feedback.map((f) =>
+    unreadable.has(f.traceId) && f.comment !== null ? { ...f, comment: null, commentWithheld: 'no longer readable' as const } : f,
+  );
 }

@@ -43,6 +43,8 @@ export { defaultTextRedactor, type TextRedactor, type TextRetention } from './sp
 export {
   getTrace,
   listTraces,
+  traceDocumentIds,
+  tracesWithUnreadableDocuments,
   type RetrievedChunkView,
   restrictedDocumentTitle,
   type SpanView,

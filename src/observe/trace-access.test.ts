@@ -54,7 +54,8 @@ describe(`trace access (${testStoreKind})`, () => {
       assert.equal(await getTrace(db, bob, aliceTrace), undefined);
       assert.equal(await getTrace(db, reviewer, aliceTrace, { reviewableUseCases: ['claims-qa'] }), undefined);
 
-      // Alice reads her trace: her document has a title and snippet, the claims document is masked.
+      // Alice reads her trace. The claims document was retrieved for her but she may not read it now (an ACL
+      // change since): it is withheld — title, snippet and id — and so is the answer built from it.
       const own = await getTrace(db, alice, aliceTrace);
       assert.ok(own);
       const retrieve = own.spans.find((span) => span.name === 'retrieve');
@@ -62,11 +63,19 @@ describe(`trace access (${testStoreKind})`, () => {
         retrieve?.retrieved?.map((r) => [r.documentId, r.title, r.restricted, r.snippet]),
         [
           ['doc_uw', 'Underwriting guide', false, 'Flood deductible is 1000 for coastal risks.'],
-          ['doc_cl', restrictedDocumentTitle, true, undefined],
+          ['withheld:document-2', 'withheld: no longer readable', true, undefined],
         ],
       );
-      assert.equal(own.answer?.includes('deductible'), true, 'her own answer stays visible');
+      assert.equal(own.answer, null);
+      assert.equal(own.answerWithheld, 'restricted');
       assert.equal(JSON.stringify(own).includes('second adjuster'), false);
+      assert.equal(JSON.stringify(own).includes('doc_cl'), false);
+      assert.equal(JSON.stringify(own).includes('chk_cl'), false);
+      // Once every source document is readable to her again, her own answer is back.
+      await db.query(`UPDATE documents SET principals = '{group:claims,group:underwriting}' WHERE id = 'doc_cl'`);
+      const restored = await getTrace(db, alice, aliceTrace);
+      assert.equal(restored?.answer?.includes('deductible'), true, 'her own answer is visible when she may read its sources');
+      await db.query(`UPDATE documents SET principals = '{group:claims}' WHERE id = 'doc_cl'`);
 
       // A reviewer of underwriting-qa in group claims: sees the claims chunk, not the underwriting one, and not
       // the answer built from a document they may not read.

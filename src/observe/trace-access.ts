@@ -1,4 +1,5 @@
 import type { Caller } from '../core/index.ts';
+import { readableDocumentIds, withheldNoLongerReadable } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
 
 /**
@@ -11,9 +12,10 @@ import type { Queryable } from '../store/index.ts';
  * - everyone else: their own traces (`caller_id = caller.id`).
  *
  * A trace stores chunk ids and scores, never chunk text. When a trace is shown, document titles and chunk
- * snippets are joined in with the reader's principals (in SQL); documents the reader may not read appear as
- * "[restricted document]". A reader other than the trace's own caller also does not get the answer text when
- * it cites or was built from a document they may not read.
+ * snippets are joined in for the documents the reader may read *now* (protect's `readableDocumentIds`, in
+ * SQL); the others appear as "[restricted document]" — "withheld: no longer readable" in the reader's own
+ * traces — with opaque ids instead of theirs. The answer text is withheld from everyone, the asker included,
+ * when it cites or was built from a document the reader may not read now.
  */
 export interface TraceAccess {
   /**
@@ -62,7 +64,7 @@ export interface RetrievedChunkView {
   readonly documentId: string;
   readonly score?: number;
   readonly n?: number;
-  /** Document title, or "[restricted document]". */
+  /** Document title, or "[restricted document]" / "withheld: no longer readable" (ids then opaque too). */
   readonly title: string;
   /** First characters of the chunk, only when the reader may read it. */
   readonly snippet?: string;
@@ -97,7 +99,7 @@ export interface TraceDetail extends TraceSummary {
   readonly callerSeesEverything: boolean;
   readonly question: string | null;
   readonly answer: string | null;
-  /** Why the answer is absent: `retention` (not kept) or `restricted` (cites documents the reader may not read). */
+  /** Why the answer is absent: `retention` (not kept) or `restricted` (cites documents the reader may not read now). */
   readonly answerWithheld?: 'retention' | 'restricted';
   readonly textRetention: string;
   readonly attributes: Record<string, unknown>;
@@ -231,6 +233,41 @@ function chunkRefs(value: unknown): ChunkRef[] {
   return out;
 }
 
+/**
+ * The documents each trace retrieved or cited (from its spans), for views that show text recorded with a
+ * trace (production candidates) and must check the reader's current access to them.
+ */
+export async function traceDocumentIds(db: Queryable, traceIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (traceIds.length === 0) return out;
+  const { rows } = await db.query<{ trace_id: string; attributes: Record<string, unknown> }>(
+    `SELECT trace_id, attributes FROM spans WHERE trace_id = ANY($1::text[])
+       AND (attributes ? 'groundwork.retrieved' OR attributes ? 'groundwork.citations')`,
+    [[...new Set(traceIds)]],
+  );
+  for (const row of rows) {
+    const ids = [...chunkRefs(row.attributes['groundwork.retrieved']), ...chunkRefs(row.attributes['groundwork.citations'])].map(
+      (ref) => ref.documentId,
+    );
+    out.set(row.trace_id, [...new Set([...(out.get(row.trace_id) ?? []), ...ids])]);
+  }
+  return out;
+}
+
+/**
+ * Of `traceIds`, those that retrieved or cited a document `reader` may not read now: text recorded with them
+ * (answers, feedback comments, candidate answers) must be withheld from this reader.
+ */
+export async function tracesWithUnreadableDocuments(
+  db: Queryable,
+  reader: Pick<Caller, 'principals' | 'seesEverything'>,
+  traceIds: readonly string[],
+): Promise<Set<string>> {
+  const documents = await traceDocumentIds(db, traceIds);
+  const readable = await readableDocumentIds(db, reader, [...documents.values()].flat());
+  return new Set([...documents].filter(([, ids]) => ids.some((id) => !readable.has(id))).map(([traceId]) => traceId));
+}
+
 /** One trace with its spans, or undefined when it does not exist or the caller may not see it (indistinguishable). */
 export async function getTrace(
   db: Queryable,
@@ -273,36 +310,56 @@ export async function getTrace(
     )
   ).rows;
 
-  // Which referenced documents and chunks may this reader see? Decided in SQL with the reader's principals.
+  // Which referenced documents may this reader read NOW? An ACL change since the request applies to old
+  // traces too (the asker's own included): titles, snippets and ids of the others are withheld.
   const refs = spanRows.flatMap((row) => [
     ...chunkRefs(row.attributes['groundwork.retrieved']),
     ...chunkRefs(row.attributes['groundwork.citations']),
   ]);
-  const documentIds = [...new Set(refs.map((ref) => ref.documentId))];
-  const chunkIds = [...new Set(refs.map((ref) => ref.chunkId))];
+  const readable = await readableDocumentIds(
+    db,
+    caller,
+    refs.map((ref) => ref.documentId),
+  );
   const titles = new Map<string, string>();
   const snippets = new Map<string, string>();
-  if (documentIds.length > 0) {
+  if (readable.size > 0) {
     const documents = await db.query<{ id: string; title: string }>(
-      `SELECT id, title FROM documents WHERE id = ANY($1::text[]) AND ($2::boolean OR principals && $3::text[])`,
-      [documentIds, caller.seesEverything, caller.principals],
+      'SELECT id, title FROM documents WHERE id = ANY($1::text[])',
+      [[...readable]],
     );
     for (const row of documents.rows) titles.set(row.id, row.title);
     const chunks = await db.query<{ id: string; snippet: string }>(
-      `SELECT id, left(text, 200) AS snippet FROM chunks WHERE id = ANY($1::text[]) AND ($2::boolean OR principals && $3::text[])`,
-      [chunkIds, caller.seesEverything, caller.principals],
+      'SELECT id, left(text, 200) AS snippet FROM chunks WHERE id = ANY($1::text[]) AND document_id = ANY($2::text[])',
+      [[...new Set(refs.map((ref) => ref.chunkId))], [...readable]],
     );
     for (const row of chunks.rows) snippets.set(row.id, row.snippet);
   }
+  const ownTrace = trace.caller_id === caller.id;
+  // Opaque stand-ins, stable within this view, so "cited" still lines up with "retrieved".
+  const placeholders = new Map<string, string>();
+  const placeholder = (id: string, kind: 'chunk' | 'document') => {
+    const key = `${kind}:${id}`;
+    let value = placeholders.get(key);
+    if (!value) {
+      value = `withheld:${kind}-${placeholders.size + 1}`;
+      placeholders.set(key, value);
+    }
+    return value;
+  };
   const view = (ref: ChunkRef): RetrievedChunkView => {
-    const title = titles.get(ref.documentId);
-    const snippet = title === undefined ? undefined : snippets.get(ref.chunkId);
-    return {
-      ...ref,
-      title: title ?? restrictedDocumentTitle,
-      ...(snippet === undefined ? {} : { snippet }),
-      restricted: title === undefined,
-    };
+    const title = readable.has(ref.documentId) ? titles.get(ref.documentId) : undefined;
+    if (title === undefined) {
+      return {
+        ...ref,
+        chunkId: placeholder(ref.chunkId, 'chunk'),
+        documentId: placeholder(ref.documentId, 'document'),
+        title: ownTrace ? withheldNoLongerReadable : restrictedDocumentTitle,
+        restricted: true,
+      };
+    }
+    const snippet = snippets.get(ref.chunkId);
+    return { ...ref, title, ...(snippet === undefined ? {} : { snippet }), restricted: false };
   };
   const traceStart = new Date(trace.started_at).getTime();
   let restrictedSources = false;
@@ -333,8 +390,7 @@ export async function getTrace(
       ...(citations.length > 0 ? { citations } : {}),
     };
   });
-  const ownTrace = trace.caller_id === caller.id;
-  const withholdAnswer = restrictedSources && !ownTrace && !caller.seesEverything && trace.answer !== null;
+  const withholdAnswer = restrictedSources && trace.answer !== null;
   const { 'groundwork.retrieved': _r, 'groundwork.citations': _c, ...rootAttributes } = trace.attributes;
   return {
     ...toSummary(trace),

@@ -16,6 +16,7 @@ export {
   parseAclMap,
   validateAclMap,
 } from './acl/acl-map.ts';
+export { readableDocumentIds, withheldNoLongerReadable } from './acl/readable-documents.ts';
 export { type AclRuleUsage, type AclRuleWarning, trackAclRuleUsage } from './acl/acl-rule-usage.ts';
 export {
   describeInvalidPrincipal,

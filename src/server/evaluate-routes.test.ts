@@ -41,7 +41,8 @@ describe(`evaluation over HTTP (${testStoreKind})`, () => {
         { id: 'hours', principals: ['group:claims', 'group:uw'], text: 'The office opening hours are nine to five.' },
       ]);
       const keys: Record<string, { role: Role; principals: string[] }> = {
-        admin: { role: 'admin', principals: ['user:admin@x.test'] },
+        admin: { role: 'admin', principals: ['user:admin@x.test', 'group:claims', 'group:uw'] },
+        outsiderAdmin: { role: 'admin', principals: ['user:it@x.test'] },
         builder: { role: 'builder', principals: ['group:claims'] },
         reviewer: { role: 'reviewer', principals: ['group:uw'] },
         user: { role: 'user', principals: ['group:claims'] },
@@ -75,7 +76,19 @@ describe(`evaluation over HTTP (${testStoreKind})`, () => {
       assert.equal((await call('builder', '/v1/eval/runs', 'POST', { dataset: 'nope' })).status, 404);
       assert.equal((await call('builder', '/v1/eval/runs', 'POST', { dataset: 'qa', failIf: ['ndcg@10 <'] })).status, 400);
 
-      // The admin runs as the operator (like the CLI); the gate fails nothing at 0.5.
+      // Admin keys never read past ACLs: principal-less cases are asked as the admin's own principals, so an
+      // admin of another department finds nothing for "hours" (only the local CLI runs as the operator); the
+      // cases that name principals are asked as those, and their results stay hidden from this admin.
+      const outsider = (await (await call('outsiderAdmin', '/v1/eval/runs?wait=true', 'POST', { dataset: 'qa' })).json()) as {
+        runId: string;
+        metrics: Record<string, { mean: number }>;
+      };
+      assert.ok(Math.abs((outsider.metrics['ndcg@10']?.mean ?? 0) - 2 / 3) < 1e-9);
+      const outsiderView = (await (await call('outsiderAdmin', `/v1/eval/runs/${outsider.runId}`)).json()) as {
+        hiddenCases: number;
+      };
+      assert.equal(outsiderView.hiddenCases, 2, 'no case result of another department reaches this admin');
+      // The gate fails nothing at 0.5 for an admin who holds the groups.
       const adminRun = await call('admin', '/v1/eval/runs?wait=true', 'POST', {
         dataset: 'qa',
         failIf: ['ndcg@10 < 0.5'],
@@ -101,9 +114,9 @@ describe(`evaluation over HTTP (${testStoreKind})`, () => {
         if (response.status === 200) run = (await response.json()) as typeof run;
       }
       assert.equal(run.status, 'succeeded');
-      // Per-case results: the builder (group:claims) sees the claims case only.
-      assert.equal(run.cases?.length, 1);
-      assert.equal(run.hiddenCases, 2);
+      // Per-case results: the builder (group:claims) sees the claims case and the one it was asked as itself.
+      assert.equal(run.cases?.length, 2);
+      assert.equal(run.hiddenCases, 1);
 
       const asReviewer = (await (await call('reviewer', `/v1/eval/runs/${baseline.runId}`)).json()) as {
         cases: unknown[];

@@ -77,7 +77,7 @@ async function evaluate(platform: Platform, caller: Caller, body: RunBody, runId
       dataset: body.dataset,
       mode: body.mode,
       caller,
-      // Cases without principals are asked as the caller, unless the caller sees everything (admins).
+      // Cases without principals are asked as the caller (admin keys included: they never read past ACLs).
       ...(caller.seesEverything ? {} : { unscopedCaseCaller: caller }),
       depth: body.depth,
       repeat: body.repeat,
@@ -170,7 +170,6 @@ export function evaluateRoutes(deps: EvaluateRouteDeps): RouteDefinition[] {
         'Run a dataset (retrieval or answers) with gates and an optional baseline: 202 in the background, or ?wait=true for the report',
       tags: ['evaluation'],
       scope: 'eval:run',
-      aclBypass: true,
       request: { body: runBody, query: z.strictObject({ wait: z.enum(['true', 'false']).default('false') }) },
       responses: {
         200: { description: 'The report (wait=true): metrics, gates, comparison, passed', schema: anyJson },
@@ -194,7 +193,6 @@ export function evaluateRoutes(deps: EvaluateRouteDeps): RouteDefinition[] {
       summary: 'One run with the per-case results the caller may see (others are counted in hiddenCases)',
       tags: ['evaluation'],
       scope: 'eval:read',
-      aclBypass: true,
       request: { params: z.object({ id: z.string().min(1).max(200) }) },
       responses: { 200: { description: 'Run', schema: anyJson } },
       handler: async ({ platform, caller, params }) => showRun(platform.db, params.id, caller),
@@ -206,7 +204,6 @@ export function evaluateRoutes(deps: EvaluateRouteDeps): RouteDefinition[] {
         'Compare two runs: per-metric deltas with paired-bootstrap 95% intervals, wins/losses, changed cases the caller may see',
       tags: ['evaluation'],
       scope: 'eval:read',
-      aclBypass: true,
       request: {
         query: z.strictObject({
           baseline: z.string().min(1).max(200),

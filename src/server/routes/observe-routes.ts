@@ -10,6 +10,7 @@ import {
   listBudgets,
   listTraces,
   setBudget,
+  tracesWithUnreadableDocuments,
   type TraceAccess,
 } from '../../observe/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
@@ -184,6 +185,7 @@ export function observeRoutes(): RouteDefinition[] {
           scope: hasScope(caller, 'feedback:read') ? 'all' : 'own',
           ...(query.traceId ? { traceId: query.traceId } : {}),
           limit: query.limit,
+          unreadableTraces: (ids) => tracesWithUnreadableDocuments(platform.db, caller, ids),
         }),
       }),
     }),

@@ -216,7 +216,11 @@ export function TraceDetailPage({ id }: { id: string }) {
               <p className="answer-text">{trace.answer}</p>
             </>
           ) : trace.answerWithheld ? (
-            <p className="muted">Answer withheld ({trace.answerWithheld}).</p>
+            <p className="muted">
+              {trace.answerWithheld === 'restricted'
+                ? 'Answer withheld: no longer readable — it used documents you may not read now.'
+                : 'Answer not kept (text retention policy).'}
+            </p>
           ) : null}
         </div>
       ) : null}
