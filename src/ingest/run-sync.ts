@@ -489,7 +489,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       ]);
     }
     for (const problem of problems) {
-      await quarantineFile(problem.ref, new GroundworkError(problem.code, problem.message), null);
+      await quarantineFile(problem.ref, new GroundworkError(problem.code, problem.message, { fix: problem.fix }), null);
     }
 
     // ---- 4. finish ------------------------------------------------------------------------------------
