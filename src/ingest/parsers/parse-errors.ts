@@ -52,6 +52,22 @@ export function tooLargeError(fileName: string, bytes: number, maxBytes: number)
   });
 }
 
+/**
+ * More text than `ingest.maxChunksPerDocument` chunks can hold (`limits.maxTextChars` visible characters),
+ * noticed while decoding or after parsing: the document is refused whole, never indexed in part.
+ */
+export function tooMuchTextError(fileName: string, maxTextChars: number): GroundworkError {
+  return new GroundworkError(
+    'ingest.too_large',
+    `${fileName}: more than ${maxTextChars} characters of text, more than ingest.maxChunksPerDocument chunks can hold; the document was not indexed.`,
+    {
+      category: 'limit',
+      fix: 'Split the file into smaller documents, exclude it from the source (logs and data dumps rarely belong in search), or raise ingest.maxChunksPerDocument; then run `groundwork quarantine retry --all`.',
+      details: { maxTextChars },
+    },
+  );
+}
+
 export function zipBombError(fileName: string, reason: string): GroundworkError {
   return new GroundworkError('parse.zip_bomb', `${fileName}: archive refused, ${reason}.`, {
     category: 'limit',
