@@ -274,6 +274,63 @@ describe(`runSync (${testStoreKind})`, () => {
     }
   });
 
+  test('a document over ingest.maxChunksPerDocument is quarantined whole; a grown file keeps its indexed version', async () => {
+    const f = await fixture({
+      config: { ingest: { maxChunksPerDocument: 6, chunking: { targetTokens: 64, overlapTokens: 8 } } },
+    });
+    try {
+      const sentences = (topic: string, n: number) =>
+        Array.from({ length: n }, (_, i) => `The ${topic} claim ${i} was reported after the storm.`).join(' ');
+      await f.put('fine.txt', sentences('fine', 10));
+      await f.put('grows.txt', sentences('early', 10));
+      await f.put('dump.log', sentences('logged', 5000));
+      await f.put(
+        'bundle.zip',
+        zipSync({
+          'big.txt': new TextEncoder().encode(sentences('member', 80)),
+          'small.txt': new TextEncoder().encode(sentences('small', 3)),
+        }),
+      );
+      const first = await f.sync();
+      assert.deepEqual(first.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['bundle.zip!/big.txt', 'ingest.too_large'],
+        ['dump.log', 'ingest.too_large'],
+      ]);
+      for (const q of first.quarantined) {
+        assert.ok(q.message.startsWith(q.path), q.message);
+        assert.match(q.message, /raise ingest\.maxChunksPerDocument/);
+      }
+      const indexed = async () => (await documentsOf(f.platform)).map((d) => [d.source_ref, d.chunk_count] as const);
+      const before = await indexed();
+      assert.deepEqual(
+        before.map(([ref]) => ref),
+        ['bundle.zip', 'bundle.zip!/small.txt', 'fine.txt', 'grows.txt'],
+      );
+      assert.ok(before.every(([, chunks]) => chunks <= 6));
+
+      // Grown past the limit: the new version is refused, the indexed one stays searchable, untouched.
+      await f.put('grows.txt', sentences('late', 80));
+      const second = await f.sync();
+      assert.deepEqual(second.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['dump.log', 'ingest.too_large'],
+        ['grows.txt', 'ingest.too_large'],
+      ]);
+      assert.deepEqual((await listQuarantine(f.platform.db)).map((e) => [e.sourceRef, e.code]).sort(), [
+        ['bundle.zip!/big.txt', 'ingest.too_large'],
+        ['dump.log', 'ingest.too_large'],
+        ['grows.txt', 'ingest.too_large'],
+      ]);
+      assert.deepEqual(await indexed(), before);
+      const texts = await f.platform.db.query<{ text: string }>(
+        `SELECT c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_ref = 'grows.txt'`,
+      );
+      assert.ok(texts.rows.length > 0 && texts.rows.every((row) => row.text.includes('early') && !row.text.includes('late')));
+      await consistency(f.platform);
+    } finally {
+      await f.close();
+    }
+  });
+
   test('links that are not followed and named pipes are quarantined with their fix, stay put, and leave when fixed', async () => {
     const f = await fixture({ aclMap: { default: ['group:staff'], rules: [{ match: 'hr/**', principals: ['group:hr'] }] } });
     try {

@@ -166,7 +166,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       parse: deps.parse,
       chunk: deps.chunk,
       limits: deps.limits,
-      chunking: deps.ingest.chunking,
+      chunking: { ...deps.ingest.chunking, maxChunks: deps.ingest.maxChunksPerDocument },
       aclMap,
       piiPatterns: Object.keys(deps.ingest.piiPatterns).length > 0 ? compilePiiPatterns(deps.ingest.piiPatterns) : undefined,
       sensitivityRules: deps.protect.sensitivityRules,

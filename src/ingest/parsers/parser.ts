@@ -33,8 +33,16 @@ export interface OcrLimits {
 
 /** Limits a parser enforces. Built from the `ingest` config slice with `parseLimitsFromConfig`. */
 export interface ParseLimits {
-  /** Largest input in bytes; larger inputs fail with `parse.too_large` before any work. */
+  /** Largest input in bytes (`ingest.maxFileBytes`); larger inputs fail with `ingest.too_large` before any work. */
   readonly maxBytes: number;
+  /**
+   * Most visible (non-whitespace) characters of text one document may have: what `ingest.maxChunksPerDocument`
+   * chunks can hold at most (`maxTextCharsForChunks`), so a document with more provably needs more chunks.
+   * Text formats stop decoding once over it; every document is checked after parsing. Over it:
+   * `ingest.too_large`. Children (archive members, attachments) are documents of their own with their own
+   * allowance.
+   */
+  readonly maxTextChars: number;
   readonly zip: ZipLimits;
   readonly ocr: OcrLimits;
 }
