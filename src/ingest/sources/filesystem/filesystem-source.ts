@@ -73,7 +73,8 @@ export function createFilesystemSource(config: FilesystemSourceConfig): Source {
       // file's keys into metadata that every reader of the document sees.
       const real = await realpath(path);
       if (!inside(base, real)) throw outsideRoot(sidecarRef);
-      if (!(await stat(real)).isFile()) throw specialFile(sidecarRef, 'other');
+      const info = await stat(real);
+      if (!info.isFile()) throw specialFile(sidecarRef, info.isDirectory() ? 'directory' : kindOfStats(info));
       text = await readFile(real, 'utf8');
     } catch (error) {
       if (error instanceof GroundworkError) throw error;
@@ -110,7 +111,7 @@ export function createFilesystemSource(config: FilesystemSourceConfig): Source {
       const listedAt = new Date().toISOString();
       const base = await root();
       const report = (ref: string, error: GroundworkError) =>
-        onProblem({ ref, code: error.code, message: error.message, ...(error.fix ? { fix: error.fix } : {}) });
+        onProblem({ ref, code: error.code, message: error.message, fix: error.fix });
       // Depth-first, sorted, one directory in memory at a time: listing a million files stays flat.
       const stack: string[] = [''];
       while (stack.length > 0) {
@@ -339,7 +340,7 @@ const specialNames: Readonly<Record<SpecialKind | 'directory', string>> = {
   fifo: 'a named pipe (FIFO)',
   socket: 'a socket',
   device: 'a device file',
-  other: 'not a regular file',
+  other: 'an entry of an unknown kind',
   directory: 'a folder',
 };
 
