@@ -81,7 +81,10 @@ export interface ParsedSection {
 
 /** Something a parser guessed or could not do, e.g. an encoding guessed at confidence 0.4, or page 3 OCRed. */
 export interface ParseWarning {
-  /** Stable code, e.g. `encoding.guessed`, `ocr.low_confidence`, `ocr.disabled`, `zip.member_skipped`. */
+  /**
+   * Stable code, e.g. `encoding.guessed`, `encoding.invalid_bytes`, `ocr.low_confidence`, `ocr.disabled`,
+   * `zip.member_skipped`.
+   */
   readonly code: string;
   readonly message: string;
   /** 1-based page the warning is about. */
