@@ -11,6 +11,7 @@ export {
   chunkContentHash,
   chunkDocument,
   estimateTokens,
+  maxTextCharsForChunks,
 } from './chunking/index.ts';
 export {
   type DocumentAccessReport,

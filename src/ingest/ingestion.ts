@@ -39,7 +39,8 @@ export function createIngestion(options: CreateIngestionOptions): Ingestion {
     options.parse ??
     ((input) => {
       pool ??= createParserPool({ size: ingest.concurrency, timeoutMs: ingest.parseTimeoutMs });
-      return pool.parse(input, { timeoutMs: ingest.parseTimeoutMs });
+      // The sync has hashed the bytes already and needs them no more: move them to the worker, do not copy.
+      return pool.parse(input, { timeoutMs: ingest.parseTimeoutMs, transfer: true });
     });
   const chunk: ChunkFn = options.chunk ?? ((document, chunking) => chunkDocument(document, chunking));
   return {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -268,6 +269,120 @@ describe(`runSync (${testStoreKind})`, () => {
         ['broken.pdf.txt', 'good.txt', 'huge.txt'],
       );
       await consistency(f.platform);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('a document over ingest.maxChunksPerDocument is quarantined whole; a grown file keeps its indexed version', async () => {
+    const f = await fixture({
+      config: { ingest: { maxChunksPerDocument: 6, chunking: { targetTokens: 64, overlapTokens: 8 } } },
+    });
+    try {
+      const sentences = (topic: string, n: number) =>
+        Array.from({ length: n }, (_, i) => `The ${topic} claim ${i} was reported after the storm.`).join(' ');
+      await f.put('fine.txt', sentences('fine', 10));
+      await f.put('grows.txt', sentences('early', 10));
+      await f.put('dump.log', sentences('logged', 5000));
+      await f.put(
+        'bundle.zip',
+        zipSync({
+          'big.txt': new TextEncoder().encode(sentences('member', 80)),
+          'small.txt': new TextEncoder().encode(sentences('small', 3)),
+        }),
+      );
+      const first = await f.sync();
+      assert.deepEqual(first.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['bundle.zip!/big.txt', 'ingest.too_large'],
+        ['dump.log', 'ingest.too_large'],
+      ]);
+      for (const q of first.quarantined) {
+        assert.ok(q.message.startsWith(q.path), q.message);
+        assert.match(q.message, /raise ingest\.maxChunksPerDocument/);
+      }
+      const indexed = async () => (await documentsOf(f.platform)).map((d) => [d.source_ref, d.chunk_count] as const);
+      const before = await indexed();
+      assert.deepEqual(
+        before.map(([ref]) => ref),
+        ['bundle.zip', 'bundle.zip!/small.txt', 'fine.txt', 'grows.txt'],
+      );
+      assert.ok(before.every(([, chunks]) => chunks <= 6));
+
+      // Grown past the limit: the new version is refused, the indexed one stays searchable, untouched.
+      await f.put('grows.txt', sentences('late', 80));
+      const second = await f.sync();
+      assert.deepEqual(second.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['dump.log', 'ingest.too_large'],
+        ['grows.txt', 'ingest.too_large'],
+      ]);
+      assert.deepEqual((await listQuarantine(f.platform.db)).map((e) => [e.sourceRef, e.code]).sort(), [
+        ['bundle.zip!/big.txt', 'ingest.too_large'],
+        ['dump.log', 'ingest.too_large'],
+        ['grows.txt', 'ingest.too_large'],
+      ]);
+      assert.deepEqual(await indexed(), before);
+      const texts = await f.platform.db.query<{ text: string }>(
+        `SELECT c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_ref = 'grows.txt'`,
+      );
+      assert.ok(texts.rows.length > 0 && texts.rows.every((row) => row.text.includes('early') && !row.text.includes('late')));
+      await consistency(f.platform);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('links that are not followed and named pipes are quarantined with their fix, stay put, and leave when fixed', async () => {
+    const f = await fixture({ aclMap: { default: ['group:staff'], rules: [{ match: 'hr/**', principals: ['group:hr'] }] } });
+    try {
+      await f.put('hr/salaries.txt', paragraph('salary'));
+      await f.put('loopdir/notes.txt', paragraph('notes'));
+      await symlink('..', join(f.root, 'loopdir', 'up'));
+      await symlink('missing.txt', join(f.root, 'dangling.txt'));
+      // A link in a wider folder to a restricted file must not index it under the wider folder's principals.
+      await symlink(join('hr', 'salaries.txt'), join(f.root, 'public-salaries.txt'));
+      execFileSync('mkfifo', [join(f.root, 'pipe')]);
+      const expected = [
+        ['dangling.txt', 'ingest.symlink_broken'],
+        ['loopdir/up', 'ingest.symlink_loop'],
+        ['pipe', 'ingest.not_a_file'],
+        ['public-salaries.txt', 'ingest.symlink_inside_root'],
+      ];
+      const first = await f.sync();
+      assert.equal(first.status, 'partial');
+      assert.equal(first.added, 2);
+      assert.deepEqual(first.quarantined.map((q) => [q.path, q.code]).sort(), expected);
+      assert.ok(
+        first.quarantined.every((q) => /Fix: \S/.test(q.message)),
+        'every entry says what to do',
+      );
+      const docs = await documentsOf(f.platform);
+      assert.deepEqual(
+        docs.map((d) => [d.source_ref, d.principals]),
+        [
+          ['hr/salaries.txt', ['group:hr']],
+          ['loopdir/notes.txt', ['group:staff']],
+        ],
+      );
+
+      // Reported again at every listing: the entries neither flap nor pile up.
+      const second = await f.sync();
+      assert.deepEqual(second.quarantined.map((q) => [q.path, q.code]).sort(), expected);
+      const entries = await listQuarantine(f.platform.db);
+      assert.deepEqual(entries.map((e) => [e.sourceRef, e.code]).sort(), expected);
+      assert.ok(entries.every((e) => e.attempts === 2));
+
+      await rm(join(f.root, 'loopdir', 'up'));
+      await rm(join(f.root, 'pipe'));
+      await f.put('missing.txt', paragraph('restored'));
+      const third = await f.sync();
+      assert.deepEqual(third.quarantined.map((q) => [q.path, q.code]).sort(), [
+        ['dangling.txt', 'ingest.symlink_inside_root'],
+        ['public-salaries.txt', 'ingest.symlink_inside_root'],
+      ]);
+      assert.deepEqual((await listQuarantine(f.platform.db)).map((e) => e.sourceRef).sort(), [
+        'dangling.txt',
+        'public-salaries.txt',
+      ]);
     } finally {
       await f.close();
     }

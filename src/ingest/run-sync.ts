@@ -182,7 +182,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       parse: deps.parse,
       chunk: deps.chunk,
       limits: deps.limits,
-      chunking: deps.ingest.chunking,
+      chunking: { ...deps.ingest.chunking, maxChunks: deps.ingest.maxChunksPerDocument },
       aclMap,
       readableBy: record.settings.readableBy,
       piiPatterns: Object.keys(deps.ingest.piiPatterns).length > 0 ? compilePiiPatterns(deps.ingest.piiPatterns) : undefined,
@@ -508,7 +508,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
       ]);
     }
     for (const problem of problems) {
-      await quarantineFile(problem.ref, new GroundworkError(problem.code, problem.message), null);
+      await quarantineFile(problem.ref, new GroundworkError(problem.code, problem.message, { fix: problem.fix }), null);
     }
 
     // ---- 4. finish ------------------------------------------------------------------------------------

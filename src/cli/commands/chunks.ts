@@ -30,12 +30,14 @@ export function registerChunksCommand(program: Command, runtime: CliRuntime): vo
         const { config } = context.config();
         const targetTokens = integerOption('--target', options.target) ?? config.ingest.chunking.targetTokens;
         const overlapTokens = integerOption('--overlap', options.overlap) ?? config.ingest.chunking.overlapTokens;
+        // The same limits as a sync with these sizes: a file the sync would refuse is refused here, saying why.
+        const chunking = { targetTokens, overlapTokens, maxChunks: config.ingest.maxChunksPerDocument };
         const parsed = await parseDocument({
           bytes: readFileSync(file),
           fileName: basename(file),
-          limits: parseLimitsFromConfig(config.ingest),
+          limits: parseLimitsFromConfig({ ...config.ingest, chunking }),
         });
-        const drafts = chunkDocument({ title: parsed.title, sections: parsed.sections }, { targetTokens, overlapTokens });
+        const drafts = chunkDocument({ title: parsed.title, sections: parsed.sections }, chunking);
         const patterns = compilePiiPatterns(config.ingest.piiPatterns);
         const session = createRedactionSession();
         const chunks = drafts.map((draft) => {

@@ -138,6 +138,13 @@ export const configSchema = z.strictObject({
         .int()
         .positive()
         .default(100 * 1024 * 1024),
+      /**
+       * Most chunks one document (a file, an archive member, an attachment) may have; a document that needs
+       * more is quarantined whole with `ingest.too_large`. 10,000 chunks of 350 tokens hold a manual of
+       * 4,600 dense (500-word) to 7,600 ordinary (300-word) pages (docs/configuration.md); beyond that a single
+       * file is a log or a data dump that would drown every search in near-identical passages.
+       */
+      maxChunksPerDocument: z.number().int().positive().max(1_000_000).default(10_000),
       parseTimeoutMs: z.number().int().positive().default(120_000),
       concurrency: z.number().int().positive().max(64).default(2),
       ocr: z

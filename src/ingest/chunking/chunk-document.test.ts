@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { GroundworkError } from '../../core/index.ts';
-import { type ChunkableSection, type ChunkDraft, chunkContentHash, chunkDocument, estimateTokens } from './index.ts';
+import {
+  type ChunkableSection,
+  type ChunkDraft,
+  chunkContentHash,
+  chunkDocument,
+  estimateTokens,
+  maxTextCharsForChunks,
+} from './index.ts';
+
+const visibleCharacters = (sections: readonly { text: string }[]) =>
+  sections.reduce((sum, section) => sum + (section.text.match(/\S/g)?.length ?? 0), 0);
 
 /** Small deterministic PRNG (mulberry32) so property checks are reproducible. */
 function random(seed: number): () => number {
@@ -156,6 +166,16 @@ describe('chunkDocument: properties over random documents', () => {
         const sections = randomDocument(seed * 7919 + target);
         const chunks = chunkDocument({ title: 'Claims manual', sections }, { targetTokens: target, overlapTokens: overlap });
         checkInvariants(sections, chunks, target, overlap);
+        // The character bound parsers stop at: this many chunks can never hold more text than it says.
+        assert.ok(visibleCharacters(sections) <= maxTextCharsForChunks(chunks.length, { targetTokens: target }));
+        if (chunks.length > 0) {
+          const limited = { targetTokens: target, overlapTokens: overlap, maxChunks: chunks.length };
+          assert.equal(chunkDocument({ title: 'Claims manual', sections }, limited).length, chunks.length);
+          assert.throws(
+            () => chunkDocument({ title: 'Claims manual', sections }, { ...limited, maxChunks: chunks.length - 1 || 0.5 }),
+            (error: GroundworkError) => error.code === 'ingest.too_large' && error.category === 'limit',
+          );
+        }
       }
     });
   }
@@ -337,6 +357,31 @@ describe('chunkDocument: behaviour', () => {
     );
     assert.ok(chunks.length > 400);
     assert.ok(chunks.every((chunk) => chunk.tokenCount <= 420));
+  });
+
+  test('maxChunks refuses a document that needs more chunks; the character bound holds for the densest text', () => {
+    const text = 'word '.repeat(150_000);
+    const options350 = { targetTokens: 350, overlapTokens: 50 };
+    assert.throws(
+      () => chunkDocument({ sections: [{ headingPath: [], text, kind: 'text' }] }, { ...options350, maxChunks: 100 }),
+      (error: GroundworkError) =>
+        error.code === 'ingest.too_large' &&
+        /ingest\.maxChunksPerDocument/.test(error.message) &&
+        /raise ingest\.maxChunksPerDocument/.test(error.fix ?? ''),
+    );
+    // Seven-letter words are the most characters per estimated token; then long "words", digits, mixed.
+    for (const dense of [
+      'abcdefg '.repeat(60_000),
+      `${'x'.repeat(200_000)} ${'y'.repeat(77_777)}`,
+      '1234567 '.repeat(30_000),
+      'a1b2c3d, e4f5g6h; '.repeat(20_000),
+    ]) {
+      const sections = [{ headingPath: [], text: dense, kind: 'text' as const }];
+      for (const target of [64, 350]) {
+        const chunks = chunkDocument({ sections }, { targetTokens: target, overlapTokens: Math.floor(target / 4) });
+        assert.ok(visibleCharacters(sections) <= maxTextCharsForChunks(chunks.length, { targetTokens: target }));
+      }
+    }
   });
 
   test('content hash: sha256 of the normalised text', () => {

@@ -43,6 +43,11 @@ export interface ChunkingOptions {
   readonly minTokens?: number;
   /** Put the document title in the heading line (default true). */
   readonly includeTitle?: boolean;
+  /**
+   * Most chunks the document may have (config `ingest.maxChunksPerDocument`). More: `ingest.too_large` is
+   * thrown before any chunk text is built — a document is indexed whole or not at all.
+   */
+  readonly maxChunks?: number;
 }
 
 /** Where a chunk's text came from: `sections[section].text.slice(start, end)`. */
@@ -122,9 +127,35 @@ const partSeparator = '\n\n';
 const headingSeparator = ' › ';
 const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
+/** Default `minTokens` for a target: a fifth of it, between 8 and 100. */
+export function defaultMinTokens(targetTokens: number): number {
+  return Math.min(100, Math.max(8, Math.floor(targetTokens / 5)));
+}
+
+/**
+ * Most visible (non-whitespace) characters of text that `maxChunks` chunks can hold, so that text with more
+ * provably needs more chunks (parsers stop decoding there; see `ParseLimits.maxTextChars`).
+ *
+ * A chunk carries at most `targetTokens + minTokens` estimated tokens of new text (a trailing fragment below
+ * `minTokens` joins the chunk before it), and the token estimate gives every piece of text at least 0.15
+ * tokens per visible character (a word of 7 letters is 1.05 tokens; longer words more, digits 1 per 3,
+ * punctuation 1 each; whitespace is free). So a chunk holds at most 20/3 visible characters per token; 7
+ * rounds that up.
+ */
+export function maxTextCharsForChunks(
+  maxChunks: number,
+  options: { readonly targetTokens: number; readonly minTokens?: number },
+): number {
+  const perChunk = options.targetTokens + (options.minTokens ?? defaultMinTokens(options.targetTokens));
+  return maxChunks * perChunk * maxVisibleCharsPerToken;
+}
+
+const maxVisibleCharsPerToken = 7;
+
 /**
  * Splits a parsed document into chunk drafts.
- * @throws GroundworkError `chunking.invalid_options` when the sizes cannot work (overlap ≥ half the target).
+ * @throws GroundworkError `chunking.invalid_options` when the sizes cannot work (overlap ≥ half the target);
+ *   `ingest.too_large` when the document needs more than `options.maxChunks` chunks.
  */
 export function chunkDocument(document: ChunkableDocument, options: ChunkingOptions): ChunkDraft[] {
   const target = options.targetTokens;
@@ -140,10 +171,19 @@ export function chunkDocument(document: ChunkableDocument, options: ChunkingOpti
       },
     );
   }
-  const minTokens = options.minTokens ?? Math.min(100, Math.max(8, Math.floor(target / 5)));
+  const minTokens = options.minTokens ?? defaultMinTokens(target);
   const title = options.includeTitle === false ? undefined : document.title?.trim() || undefined;
+  const maxChunks = options.maxChunks ?? Number.POSITIVE_INFINITY;
+  if (Number.isFinite(maxChunks)) {
+    // A cheap lower bound first (one pass, no splitting): every chunk holds at most target + minTokens new
+    // tokens; 1 % slack covers the estimate's sub-additivity when a giant "word" is cut into windows.
+    let hundredths = 0;
+    for (const section of document.sections) hundredths += estimateTokenHundredths(section.text);
+    if (hundredths / 100 > maxChunks * (target + minTokens) * 1.01) throw tooManyChunks(maxChunks);
+  }
 
   const drafts: ChunkDraft[] = [];
+  let planned = 0;
   for (const group of groupByTopLevel(logicalSections(document.sections))) {
     const packed: Piece[][] = [];
     let caption: LogicalSection | undefined;
@@ -176,10 +216,25 @@ export function chunkDocument(document: ChunkableDocument, options: ChunkingOpti
       } else {
         for (const piece of pieces) packed.push([piece]);
       }
+      // Ranges only so far: stop before any chunk text, hash or span list is built.
+      if (planned + packed.length > maxChunks) throw tooManyChunks(maxChunks);
     }
+    planned += packed.length;
     for (const pieces of packed) drafts.push(toDraft(drafts.length, title, pieces));
   }
   return drafts;
+}
+
+function tooManyChunks(maxChunks: number): GroundworkError {
+  return new GroundworkError(
+    'ingest.too_large',
+    `The document needs more than ${maxChunks} chunks (ingest.maxChunksPerDocument); it was not indexed.`,
+    {
+      category: 'limit',
+      fix: 'Split the file into smaller documents, exclude it from the source (logs and data dumps rarely belong in search), or raise ingest.maxChunksPerDocument; then run `groundwork quarantine retry --all`.',
+      details: { maxChunks },
+    },
+  );
 }
 
 /** sha256 (hex) of text normalised for caching: Unicode NFC, whitespace runs collapsed, trimmed. */

@@ -10,5 +10,7 @@ export {
   type ChunkSourceSpan,
   chunkContentHash,
   chunkDocument,
+  defaultMinTokens,
+  maxTextCharsForChunks,
 } from './chunk-document.ts';
 export { estimateTokenHundredths, estimateTokens } from './estimate-tokens.ts';

@@ -1,5 +1,6 @@
 import type { GroundworkConfig } from '../../core/index.ts';
 import { isGroundworkError } from '../../core/index.ts';
+import { maxTextCharsForChunks } from '../chunking/index.ts';
 import { csvParser } from './csv/csv-parser.ts';
 import { detectMediaType, mediaTypes } from './detect-media-type.ts';
 import { docxParser } from './docx/docx-parser.ts';
@@ -7,12 +8,20 @@ import { emlParser } from './eml/eml-parser.ts';
 import { htmlParser } from './html/html-parser.ts';
 import { imageParser } from './image/image-parser.ts';
 import { markdownParser } from './markdown/markdown-parser.ts';
-import { corruptError, emptyError, throwIfAborted, tooLargeError, unsupportedTypeError } from './parse-errors.ts';
+import {
+  corruptError,
+  emptyError,
+  throwIfAborted,
+  tooLargeError,
+  tooMuchTextError,
+  unsupportedTypeError,
+} from './parse-errors.ts';
 import { hasText } from './parsed-document.ts';
 import type { ParsedDocument, ParseInput, ParseLimits, Parser } from './parser.ts';
 import { pdfParser } from './pdf/pdf-parser.ts';
 import { pptxParser } from './pptx/pptx-parser.ts';
 import { textParser } from './text/text-parser.ts';
+import { countVisibleCharacters } from './text-budget.ts';
 import { xlsxParser } from './xlsx/xlsx-parser.ts';
 import { zipParser } from './zip/zip-parser.ts';
 
@@ -48,9 +57,12 @@ const unsupportedAdvice: Readonly<Record<string, string>> = {
 };
 
 /** Parse limits from the `ingest` config slice. */
-export function parseLimitsFromConfig(ingest: Pick<GroundworkConfig['ingest'], 'maxFileBytes' | 'zip' | 'ocr'>): ParseLimits {
+export function parseLimitsFromConfig(
+  ingest: Pick<GroundworkConfig['ingest'], 'maxFileBytes' | 'maxChunksPerDocument' | 'chunking' | 'zip' | 'ocr'>,
+): ParseLimits {
   return {
     maxBytes: ingest.maxFileBytes,
+    maxTextChars: maxTextCharsForChunks(ingest.maxChunksPerDocument, ingest.chunking),
     zip: { ...ingest.zip },
     ocr: { ...ingest.ocr },
   };
@@ -59,6 +71,7 @@ export function parseLimitsFromConfig(ingest: Pick<GroundworkConfig['ingest'], '
 /** The defaults of the config schema, for tools and tests that have no config at hand. */
 export const defaultParseLimits: ParseLimits = {
   maxBytes: 100 * 1024 * 1024,
+  maxTextChars: maxTextCharsForChunks(10_000, { targetTokens: 350 }),
   zip: { maxEntries: 10_000, maxTotalBytes: 1024 * 1024 * 1024, maxRatio: 200, maxDepth: 2 },
   ocr: { enabled: true, minPageChars: 20 },
 };
@@ -67,9 +80,11 @@ export const defaultParseLimits: ParseLimits = {
  * Detects the type of a file and parses it with the matching parser, in the calling thread.
  *
  * Magic bytes decide the type; `input.mediaType` is used when the bytes only say "some text" or "unknown".
- * Fails with `parse.too_large` before any work, `parse.unsupported_type` when no parser fits, `parse.empty`
- * when nothing readable (no text and no children) came out, and `parse.corrupt` for anything a third-party
- * parser throws on bad bytes. For untrusted input at scale use `parseIsolated`, which adds timeouts and
+ * Fails with `ingest.too_large` before any work (over `limits.maxBytes`) and when the document has more text
+ * than `limits.maxTextChars` (text formats notice while decoding; every format is checked here, in the
+ * parsing thread, before the document is handed on), `parse.unsupported_type` when no parser fits,
+ * `parse.empty` when nothing readable (no text and no children) came out, and `parse.corrupt` for anything a
+ * third-party parser throws on bad bytes. For untrusted input at scale use `parseIsolated`, which adds timeouts and
  * crash isolation.
  */
 export async function parseDocument(input: ParseInput, parsers: readonly Parser[] = builtInParsers): Promise<ParsedDocument> {
@@ -93,6 +108,9 @@ export async function parseDocument(input: ParseInput, parsers: readonly Parser[
   if (!hasText(document.sections) && document.children.length === 0) {
     throw emptyError(fileName, 'no text could be extracted');
   }
+  let visible = 0;
+  for (const section of document.sections) visible += countVisibleCharacters(section.text);
+  if (visible > limits.maxTextChars) throw tooMuchTextError(fileName, limits.maxTextChars);
   return document;
 }
 

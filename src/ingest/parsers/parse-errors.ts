@@ -2,13 +2,13 @@ import { GroundworkError } from '../../core/index.ts';
 
 /**
  * The stable `parse.*` error codes. The pipeline records them in the quarantine; each error's `fix` tells
- * the operator what to do with the file.
+ * the operator what to do with the file. Parsers also throw `ingest.too_large` (the ingest limits
+ * `maxFileBytes` and `maxChunksPerDocument`, see `tooLargeError` and `tooMuchTextError`).
  */
 export const parseErrorCodes = [
   'parse.encrypted',
   'parse.corrupt',
   'parse.unsupported_type',
-  'parse.too_large',
   'parse.zip_bomb',
   'parse.timeout',
   'parse.crashed',
@@ -44,12 +44,37 @@ export function unsupportedTypeError(fileName: string, mediaType: string, fix?: 
   });
 }
 
+/**
+ * Over `ingest.maxFileBytes` (the input, or an OOXML package's parts once inflated). The code is the ingest
+ * one (`ingest.too_large`, as when the source refuses the file): one problem, one code, whichever layer
+ * notices it first.
+ */
 export function tooLargeError(fileName: string, bytes: number, maxBytes: number): GroundworkError {
-  return new GroundworkError('parse.too_large', `${fileName}: ${bytes} bytes exceeds the limit of ${maxBytes} bytes.`, {
-    category: 'limit',
-    fix: 'Split the file, or raise ingest.maxFileBytes if the machine has the memory for it.',
-    details: { bytes, maxBytes },
-  });
+  return new GroundworkError(
+    'ingest.too_large',
+    `${fileName}: ${bytes} bytes exceeds the limit of ${maxBytes} bytes (ingest.maxFileBytes).`,
+    {
+      category: 'limit',
+      fix: 'Split the file, exclude it from the source, or raise ingest.maxFileBytes if the machine has the memory for it; then run `groundwork quarantine retry --all`.',
+      details: { bytes, maxBytes },
+    },
+  );
+}
+
+/**
+ * More text than `ingest.maxChunksPerDocument` chunks can hold (`limits.maxTextChars` visible characters),
+ * noticed while decoding or after parsing: the document is refused whole, never indexed in part.
+ */
+export function tooMuchTextError(fileName: string, maxTextChars: number): GroundworkError {
+  return new GroundworkError(
+    'ingest.too_large',
+    `${fileName}: more than ${maxTextChars} characters of text, more than ingest.maxChunksPerDocument chunks can hold; the document was not indexed.`,
+    {
+      category: 'limit',
+      fix: 'Split the file into smaller documents, exclude it from the source (logs and data dumps rarely belong in search), or raise ingest.maxChunksPerDocument; then run `groundwork quarantine retry --all`.',
+      details: { maxTextChars },
+    },
+  );
 }
 
 export function zipBombError(fileName: string, reason: string): GroundworkError {

@@ -33,6 +33,31 @@ describe('parseIsolated (real parse worker)', () => {
   });
 });
 
+describe('createParserPool (real parse worker)', () => {
+  test('transfer moves whole buffers to the worker instead of copying them; slices are copied', async () => {
+    const pool = createParserPool({ size: 1, timeoutMs: 60_000 });
+    try {
+      const text = 'Water damage must be reported within 24 hours. '.repeat(2000);
+      const whole = new Uint8Array(Buffer.byteLength(text));
+      whole.set(Buffer.from(text));
+      const document = await pool.parse({ bytes: whole, fileName: 'notes.txt', limits: defaultParseLimits }, { transfer: true });
+      assert.match(document.sections[0]?.text ?? '', /^Water damage/);
+      assert.equal(whole.byteLength, 0, 'moved, not copied');
+
+      const backing = new TextEncoder().encode(`${text}tail`);
+      const slice = backing.subarray(0, backing.length - 4);
+      await pool.parse({ bytes: slice, fileName: 'slice.txt', limits: defaultParseLimits }, { transfer: true });
+      assert.equal(backing.byteLength, text.length + 4, 'a slice of a larger buffer is copied');
+
+      const copied = new TextEncoder().encode(text);
+      await pool.parse({ bytes: copied, fileName: 'copy.txt', limits: defaultParseLimits });
+      assert.equal(copied.byteLength, text.length, 'without transfer the caller keeps its bytes');
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('createParserPool (misbehaving worker)', () => {
   test('a hang fails with parse.timeout and the worker is replaced', async () => {
     // Only the hang gets a short timeout: booting a worker thread on a loaded CI machine can take longer.

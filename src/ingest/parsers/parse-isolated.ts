@@ -42,7 +42,12 @@ export interface ParserPoolOptions {
  * call `close` when done.
  */
 export interface ParserPool {
-  parse(input: ParseInput, options?: { timeoutMs?: number }): Promise<ParsedDocument>;
+  /**
+   * Parses `input` in a worker. `transfer: true` moves the bytes to the worker instead of copying them (a
+   * 100 MB file then costs 100 MB, not 200): `input.bytes` is empty afterwards. Bytes that share their memory
+   * with other data (a slice of a larger buffer, Node's small-buffer pool) are always copied.
+   */
+  parse(input: ParseInput, options?: { timeoutMs?: number; transfer?: boolean }): Promise<ParsedDocument>;
   /** Stops every worker (and their OCR engines); pending parses fail with `parse.aborted`. */
   close(): Promise<void>;
 }
@@ -51,6 +56,7 @@ interface Job {
   readonly id: number;
   readonly input: ParseInput;
   readonly timeoutMs: number;
+  readonly transfer: boolean;
   readonly resolve: (document: ParsedDocument) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
@@ -136,7 +142,8 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
       slot.worker.ref();
       slot.timer = setTimeout(() => kill(slot, timeoutError(job.input.fileName, job.timeoutMs)), job.timeoutMs);
       const { signal: _signal, ...input } = job.input;
-      slot.worker.postMessage({ type: 'parse', id: job.id, input } satisfies WorkerRequest);
+      const owned = job.transfer && ownsItsMemory(input.bytes) ? [input.bytes.buffer as ArrayBuffer] : [];
+      slot.worker.postMessage({ type: 'parse', id: job.id, input } satisfies WorkerRequest, owned);
     }
   };
 
@@ -149,6 +156,7 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
           id: nextId++,
           input,
           timeoutMs: parseOptions.timeoutMs ?? options.timeoutMs,
+          transfer: parseOptions.transfer ?? false,
           resolve,
           reject,
           onAbort: () => {
@@ -189,6 +197,17 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
       );
     },
   };
+}
+
+/** True when `bytes` is the whole of a plain ArrayBuffer, which can then be transferred without harm to others. */
+function ownsItsMemory(bytes: Uint8Array): boolean {
+  return (
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    // Node's pool slabs hold many small Buffers; a Buffer never spans a whole slab, but be explicit.
+    bytes.byteLength > Buffer.poolSize
+  );
 }
 
 let defaultPool: { pool: ParserPool; size: number } | undefined;

@@ -6,7 +6,8 @@
  *   non-empty sections with valid kinds and page ranges (or children, for archives);
  * - parsing is deterministic;
  * - truncated and garbage bytes either parse or fail with a `parse.*` GroundworkError — never anything else;
- * - an aborted signal fails with `parse.aborted`, an input over `limits.maxBytes` with `parse.too_large`.
+ * - an aborted signal fails with `parse.aborted`, an input over `limits.maxBytes` with `ingest.too_large`,
+ *   and a document with more text than `limits.maxTextChars` with `ingest.too_large` too.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -96,7 +97,7 @@ export function parserContract(options: ParserContractOptions): void {
       }
     });
 
-    test('an aborted signal fails with parse.aborted; too many bytes with parse.too_large', async () => {
+    test('an aborted signal fails with parse.aborted; too many bytes or too much text with ingest.too_large', async () => {
       const [sample] = await samples();
       assert.ok(sample);
       const controller = new AbortController();
@@ -110,8 +111,20 @@ export function parserContract(options: ParserContractOptions): void {
           fileName: sample.fileName,
           limits: { ...limits, maxBytes: sample.bytes.length - 1 },
         }),
-        { code: 'parse.too_large' },
+        { code: 'ingest.too_large' },
       );
+      // Archives have no text of their own (their members are documents with their own allowance).
+      try {
+        const document = await parseDocument({
+          bytes: sample.bytes,
+          fileName: sample.fileName,
+          limits: { ...limits, maxTextChars: 3 },
+        });
+        assert.equal(document.sections.length, 0, 'text over limits.maxTextChars must be refused');
+      } catch (error) {
+        assert.ok(isGroundworkError(error) && error.code === 'ingest.too_large', `unexpected ${String(error)}`);
+        assert.match(error.fix ?? '', /ingest\.maxChunksPerDocument/);
+      }
     });
 
     test('truncated and garbage bytes parse or fail with a parse.* GroundworkError', {

@@ -33,8 +33,16 @@ export interface OcrLimits {
 
 /** Limits a parser enforces. Built from the `ingest` config slice with `parseLimitsFromConfig`. */
 export interface ParseLimits {
-  /** Largest input in bytes; larger inputs fail with `parse.too_large` before any work. */
+  /** Largest input in bytes (`ingest.maxFileBytes`); larger inputs fail with `ingest.too_large` before any work. */
   readonly maxBytes: number;
+  /**
+   * Most visible (non-whitespace) characters of text one document may have: what `ingest.maxChunksPerDocument`
+   * chunks can hold at most (`maxTextCharsForChunks`), so a document with more provably needs more chunks.
+   * Text formats stop decoding once over it; every document is checked after parsing. Over it:
+   * `ingest.too_large`. Children (archive members, attachments) are documents of their own with their own
+   * allowance.
+   */
+  readonly maxTextChars: number;
   readonly zip: ZipLimits;
   readonly ocr: OcrLimits;
 }
@@ -73,7 +81,10 @@ export interface ParsedSection {
 
 /** Something a parser guessed or could not do, e.g. an encoding guessed at confidence 0.4, or page 3 OCRed. */
 export interface ParseWarning {
-  /** Stable code, e.g. `encoding.guessed`, `ocr.low_confidence`, `ocr.disabled`, `zip.member_skipped`. */
+  /**
+   * Stable code, e.g. `encoding.guessed`, `encoding.invalid_bytes`, `ocr.low_confidence`, `ocr.disabled`,
+   * `zip.member_skipped`.
+   */
   readonly code: string;
   readonly message: string;
   /** 1-based page the warning is about. */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isGroundworkError } from '../../core/index.ts';
-import type { Source, SourceChange, SourceCursor, SourceItem } from './source.ts';
+import type { Source, SourceChange, SourceCursor, SourceItem, SourceProblem } from './source.ts';
 
 /** Drives a scratch instance of one connector. */
 export interface SourceContractHarness {
@@ -15,6 +15,11 @@ export interface SourceContractHarness {
     /** Creates or replaces an item (ref with `/` separators). */
     write(ref: string, bytes: Uint8Array): Promise<void>;
     remove(ref: string): Promise<void>;
+    /**
+     * Creates an entry the connector cannot turn into an item (a file system: a symbolic link that loops),
+     * for connectors that can have such entries. It must be reported to `onProblem`, never dropped silently.
+     */
+    writeUnlistable?(ref: string): Promise<void>;
     cleanup(): Promise<void>;
   }>;
 }
@@ -25,12 +30,12 @@ interface Listing {
   readonly cursor: SourceCursor;
 }
 
-async function list(source: Source, cursor?: SourceCursor): Promise<Listing> {
+async function list(source: Source, cursor?: SourceCursor, problems: SourceProblem[] = []): Promise<Listing> {
   const upserts = new Map<string, SourceItem>();
   const deletes = new Set<string>();
   const checkpoints: SourceCursor[] = [];
   const changes: SourceChange[] = [];
-  for await (const change of source.listChanges(cursor, () => {})) changes.push(change);
+  for await (const change of source.listChanges(cursor, (problem) => problems.push(problem))) changes.push(change);
   for (const change of changes) {
     assert.equal(checkpoints.length, 0, 'nothing may follow the checkpoint');
     if (change.kind === 'upsert') {
@@ -99,6 +104,32 @@ export function sourceContract(name: string, harness: SourceContractHarness): vo
           assert.equal(second.upserts.get('keep.txt')?.version, first.upserts.get('keep.txt')?.version);
         }
         assert.notEqual(second.upserts.get('change.txt')?.version, first.upserts.get('change.txt')?.version);
+      } finally {
+        await scratch.cleanup();
+      }
+    });
+
+    test('an entry that cannot be listed is reported with a code, a message and a fix; the rest is listed', async (t) => {
+      const scratch = await harness.setup();
+      try {
+        if (!scratch.writeUnlistable) {
+          t.skip('the connector has no unlistable entries');
+          return;
+        }
+        await scratch.write('fine.txt', text('fine'));
+        await scratch.writeUnlistable('folder/odd');
+        const problems: SourceProblem[] = [];
+        const { upserts } = await list(scratch.source, undefined, problems);
+        assert.deepEqual([...upserts.keys()], ['fine.txt']);
+        assert.deepEqual(
+          problems.map((problem) => problem.ref),
+          ['folder/odd'],
+        );
+        for (const problem of problems) {
+          assert.match(problem.code, /^[a-z]+\.[a-z_]+$/);
+          assert.ok(problem.message.length > 0);
+          assert.ok(problem.fix && problem.fix.length > 0, `${problem.code} has no fix`);
+        }
       } finally {
         await scratch.cleanup();
       }

@@ -63,13 +63,18 @@ export interface FetchedItem {
 }
 
 /**
- * Expected failure of one item while listing or fetching (vanished, too large, unreadable, bad sidecar).
- * A value, not an exception: the sync quarantines it and goes on.
+ * An entry that a listing could not turn into an item (an unreadable folder, a symbolic link that is not
+ * followed, a named pipe). A value, not an exception: the sync quarantines it under `ref` and goes on; it is
+ * reported again at every listing for as long as it is there.
  */
 export interface SourceProblem {
   readonly ref: string;
+  /** Stable code, e.g. `ingest.unreadable`, `ingest.symlink_loop`. */
   readonly code: string;
+  /** What is wrong with the entry. */
   readonly message: string;
+  /** What to do about it (shown with the quarantine entry). */
+  readonly fix?: string;
 }
 
 export interface Source {
@@ -78,7 +83,8 @@ export interface Source {
   readonly capabilities: SourceCapabilities;
   /**
    * Lists changes since `cursor` (undefined = everything). Streams: never holds the whole listing's
-   * content in memory. Ends with one `checkpoint`. Items that cannot be listed are reported to `onProblem`.
+   * content in memory. Ends with one `checkpoint`. Every entry of the source is either listed, reported to
+   * `onProblem` (with a code and a fix), or left out on purpose by the source's own include/exclude rules.
    */
   listChanges(cursor: SourceCursor | undefined, onProblem: (problem: SourceProblem) => void): AsyncIterable<SourceChange>;
   /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SensitivityLabel, SensitivityRule } from '../../core/index.ts';
-import { isGroundworkError, toGroundworkError } from '../../core/index.ts';
+import { GroundworkError, isGroundworkError, toGroundworkError } from '../../core/index.ts';
 import {
   type AclMap,
   type CompiledPiiPatterns,
@@ -14,12 +14,16 @@ import type { ChunkDraft } from '../chunking/index.ts';
 import type { ParsedDocument, ParsedSection, ParseInput, ParseLimits, ParseWarning } from '../parsers/index.ts';
 import type { SidecarMetadata } from '../sources/source.ts';
 
-/** Parses one file (in isolation, with the per-file timeout). Failures throw `parse.*` GroundworkErrors. */
+/**
+ * Parses one file (in isolation, with the per-file timeout). Failures throw `parse.*` GroundworkErrors (and
+ * `ingest.too_large`). May take `input.bytes` away (a worker pool transfers them instead of copying): callers
+ * read what they need of the bytes before.
+ */
 export type ParseFn = (input: ParseInput) => Promise<ParsedDocument>;
-/** Splits sections into chunks. Pure. */
+/** Splits sections into chunks. Pure. Throws `ingest.too_large` when more than `maxChunks` would be needed. */
 export type ChunkFn = (
   document: { readonly title: string; readonly sections: readonly ParsedSection[] },
-  options: { readonly targetTokens: number; readonly overlapTokens: number },
+  options: { readonly targetTokens: number; readonly overlapTokens: number; readonly maxChunks?: number },
 ) => readonly ChunkDraft[];
 
 /** Everything needed to turn bytes into index rows; fixed for a run. */
@@ -27,7 +31,8 @@ export interface PrepareContext {
   readonly parse: ParseFn;
   readonly chunk: ChunkFn;
   readonly limits: ParseLimits;
-  readonly chunking: { readonly targetTokens: number; readonly overlapTokens: number };
+  /** Chunk sizes, and the most chunks one document may have (`ingest.maxChunksPerDocument`). */
+  readonly chunking: { readonly targetTokens: number; readonly overlapTokens: number; readonly maxChunks: number };
   readonly aclMap: AclMap | undefined;
   /** The source's principals for documents nothing else decides (`--readable-by`). */
   readonly readableBy?: readonly string[] | undefined;
@@ -98,6 +103,9 @@ export async function prepareDocument(
   },
 ): Promise<PreparedDocument> {
   const depth = input.depth ?? 0;
+  // Before parsing: the parse function may move the bytes to its worker thread.
+  const contentHash = sha256(input.bytes);
+  const sizeBytes = input.bytes.byteLength;
   const started = performance.now();
   const parsed = await context.parse({
     bytes: input.bytes,
@@ -109,7 +117,7 @@ export async function prepareDocument(
   context.onParsed?.({
     ref: input.ref,
     document: parsed,
-    bytes: input.bytes.byteLength,
+    bytes: sizeBytes,
     durationMs: performance.now() - started,
   });
 
@@ -129,7 +137,19 @@ export async function prepareDocument(
     typeof input.sidecar?.title === 'string' && input.sidecar.title.trim() ? input.sidecar.title.trim() : undefined;
 
   const title = sidecarTitle ?? parsed.title;
-  const drafts = context.chunk({ title, sections: parsed.sections }, context.chunking);
+  // Over the chunk limit the document is refused whole (the caller quarantines it), before any PII scan.
+  let drafts: readonly ChunkDraft[];
+  try {
+    drafts = context.chunk({ title, sections: parsed.sections }, context.chunking);
+  } catch (error) {
+    if (!isGroundworkError(error) || error.code !== 'ingest.too_large') throw error;
+    throw new GroundworkError(error.code, `${input.ref}: ${error.message}`, {
+      category: error.category,
+      fix: error.fix,
+      details: error.details,
+      cause: error,
+    });
+  }
   const chunks: PreparedChunk[] = drafts.map((draft) => ({
     ...draft,
     pii: detectPii(draft.text, { customPatterns: context.piiPatterns }),
@@ -177,8 +197,8 @@ export async function prepareDocument(
 
   return {
     ref: input.ref,
-    contentHash: sha256(input.bytes),
-    sizeBytes: input.bytes.byteLength,
+    contentHash,
+    sizeBytes,
     title,
     mediaType: parsed.mediaType,
     metadata,

@@ -2,6 +2,7 @@ import { buildDocument, titleFromFileName } from '../parsed-document.ts';
 import type { ParsedDocument, ParseInput, Parser } from '../parser.ts';
 import { tableSections } from '../table/render-table.ts';
 import { decodeText } from '../text/decode-text.ts';
+import { createTextBudget } from '../text-budget.ts';
 import { detectDelimiter, parseCsv } from './parse-csv.ts';
 
 /**
@@ -12,7 +13,10 @@ export const csvParser: Parser = {
   name: 'csv',
   mediaTypes: ['text/csv', 'text/tab-separated-values', 'application/csv'],
   async parse(input: ParseInput): Promise<ParsedDocument> {
-    const decoded = decodeText(input.bytes);
+    // Delimiters and quotes are decoded but are not text (rows repeat their headers, which is more): allow 2×.
+    const decoded = decodeText(input.bytes, {
+      budget: createTextBudget(input.fileName, input.limits.maxTextChars, { allowance: 2 }),
+    });
     const delimiter = input.mediaType === 'text/tab-separated-values' ? '\t' : detectDelimiter(decoded.text);
     const rows = parseCsv(decoded.text, delimiter);
     const title = titleFromFileName(input.fileName);

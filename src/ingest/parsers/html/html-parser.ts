@@ -1,6 +1,7 @@
 import { buildDocument, titleFromFileName } from '../parsed-document.ts';
 import type { ParsedDocument, ParseInput, Parser } from '../parser.ts';
 import { decodeText, sniffDeclaredCharset } from '../text/decode-text.ts';
+import { createTextBudget } from '../text-budget.ts';
 import { htmlToSections } from './html-to-sections.ts';
 
 /**
@@ -12,7 +13,10 @@ export const htmlParser: Parser = {
   mediaTypes: ['text/html', 'application/xhtml+xml'],
   async parse(input: ParseInput): Promise<ParsedDocument> {
     const declared = sniffDeclaredCharset(input.bytes);
-    const decoded = decodeText(input.bytes, declared ? { declaredEncoding: declared } : {});
+    // Tags are not counted; entities, scripts and boilerplate are, hence the allowance. Stopping here spares
+    // building the DOM of a page with far too much text.
+    const budget = createTextBudget(input.fileName, input.limits.maxTextChars, { allowance: 2, skipTags: true });
+    const decoded = decodeText(input.bytes, declared ? { declaredEncoding: declared, budget } : { budget });
     const html = htmlToSections(decoded.text);
     return buildDocument({
       title: html.title ?? titleFromFileName(input.fileName),

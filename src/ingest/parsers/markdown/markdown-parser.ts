@@ -2,6 +2,7 @@ import { buildDocument, normalizeText, titleFromFileName } from '../parsed-docum
 import type { ParsedDocument, ParsedSection, ParseInput, Parser } from '../parser.ts';
 import { tableSections } from '../table/render-table.ts';
 import { decodeText } from '../text/decode-text.ts';
+import { createTextBudget } from '../text-budget.ts';
 
 /** Inline Markdown to readable text: links and images keep their text, emphasis and code marks go. */
 export function markdownInlineToText(line: string): string {
@@ -22,6 +23,9 @@ function splitTableRow(line: string): string[] {
   return trimmed.split(/(?<!\\)\|/).map((cell) => markdownInlineToText(cell.replace(/\\\|/g, '|').trim()));
 }
 
+/** Markdown syntax and link targets are decoded but do not become text: the early stop allows for them. */
+const markupAllowance = 2;
+
 const tableDivider = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
 
 /**
@@ -32,7 +36,9 @@ export const markdownParser: Parser = {
   name: 'markdown',
   mediaTypes: ['text/markdown', 'text/x-markdown'],
   async parse(input: ParseInput): Promise<ParsedDocument> {
-    const decoded = decodeText(input.bytes);
+    const decoded = decodeText(input.bytes, {
+      budget: createTextBudget(input.fileName, input.limits.maxTextChars, { allowance: markupAllowance }),
+    });
     let lines = decoded.text.replace(/\r\n?/g, '\n').split('\n');
     const metadata: Record<string, unknown> = {};
     if (lines[0]?.trim() === '---') {

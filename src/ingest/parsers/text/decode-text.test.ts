@@ -1,9 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import iconv from 'iconv-lite';
-import { decodeText, scorePlausibility, sniffDeclaredCharset } from './decode-text.ts';
+import { isGroundworkError } from '../../../core/index.ts';
+import { createTextBudget } from '../text-budget.ts';
+import { decodeText, scorePlausibility, sniffDeclaredCharset, utf8Evidence } from './decode-text.ts';
 
 const encode = (text: string, encoding: string) => new Uint8Array(iconv.encode(text, encoding));
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const replacements = (text: string) => text.split('\ufffd').length - 1;
+
+/** Joins byte strings: UTF-8 text and raw bytes. */
+function bytesOf(...parts: (string | number[])[]): Uint8Array {
+  const chunks = parts.map((part) => (typeof part === 'string' ? utf8(part) : new Uint8Array(part)));
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
 
 describe('decodeText', () => {
   test('byte-order marks decide: UTF-8, UTF-16LE, UTF-16BE', () => {
@@ -106,5 +122,121 @@ describe('decodeText', () => {
     assert.ok(scorePlausibility('naïve café').plausibility > scorePlausibility('naÔve cafÈ').plausibility);
     assert.ok(scorePlausibility('Zażółć').plausibility > scorePlausibility('Za¿ó³æ').plausibility);
     assert.ok(scorePlausibility('café').plausibility > scorePlausibility('cafй').plausibility);
+  });
+
+  test('mostly valid UTF-8 with a few stray bytes stays UTF-8, with replacement characters and a warning', () => {
+    const words = Array.from({ length: 200 }, (_, index) => ['é', 'ü', '€'][index % 3]).join(' Schaden ');
+    const bytes = bytesOf(
+      `Prüfbericht: ${words.slice(0, 400)}`,
+      [0xe9],
+      words.slice(400, 900),
+      [0xff],
+      words.slice(900),
+      [0xe9],
+      ' Ende.',
+    );
+    const result = decodeText(bytes);
+    assert.equal(result.encoding, 'utf-8');
+    assert.equal(replacements(result.text), 3);
+    assert.ok(result.text.startsWith('Prüfbericht: é Schaden ü Schaden €'));
+    const warning = result.warnings.find((entry) => entry.code === 'encoding.invalid_bytes');
+    assert.ok(warning, 'expected an encoding.invalid_bytes warning');
+    assert.match(warning.message, /\b3 byte sequences are not valid UTF-8/);
+    assert.match(warning.message, /re-save the file as UTF-8/);
+    assert.ok(result.confidence > 0.9 && result.confidence < 1);
+  });
+
+  test('a short UTF-8 sample with one stray byte is not read as a legacy code page', () => {
+    for (const [bytes, expected] of [
+      [bytesOf('Grüße aus Köln', [0xa0], 'und Zürich.'), 'Grüße aus Köln\ufffdund Zürich.'],
+      [bytesOf('Заявление', [0xff]), 'Заявление\ufffd'],
+      [bytesOf('Schadenmeldung für Wasser — 25 €', [0xe9]), 'Schadenmeldung für Wasser — 25 €\ufffd'],
+    ] as const) {
+      const result = decodeText(bytes);
+      assert.equal(result.text, expected);
+      assert.equal(result.encoding, 'utf-8');
+      assert.match(result.warnings[0]?.message ?? '', /\b1 byte sequence is not valid UTF-8/);
+    }
+  });
+
+  test('legacy text that happens to contain valid UTF-8 pairs is still legacy (Ukrainian in Windows-1251)', () => {
+    // "Ві", "Іі", "Кі": a capital 0xC0–0xDF before і (0xB3) or ї (0xBF) forms a valid two-byte UTF-8 sequence.
+    const text = 'Він сказав, що Іван і Ірина вже виїхали до Києва. Відшкодування збитків від затоплення квартири.';
+    const bytes = encode(text, 'windows-1251');
+    const evidence = utf8Evidence(bytes);
+    assert.ok(evidence.valid > 0, 'the sample has accidental valid sequences');
+    const result = decodeText(bytes);
+    assert.equal(result.text, text);
+    assert.equal(result.encoding, 'windows-1251');
+    for (const [legacy, encoding] of [
+      ['Le café du coin était naïve: 25 € pour un crème brûlée.', 'windows-1252'],
+      ['保険金請求の手続きについて説明します。水漏れの損害は報告してください。', 'shift_jis'],
+    ] as const) {
+      assert.ok(utf8Evidence(encode(legacy, encoding)).invalid > 2 * utf8Evidence(encode(legacy, encoding)).valid);
+    }
+  });
+
+  test('utf8Evidence counts what the WHATWG decoder replaces (seeded random byte strings)', () => {
+    const pieces: number[][] = [
+      [0x61],
+      [0xc3, 0xa9],
+      [0xe2, 0x82, 0xac],
+      [0xf0, 0x9f, 0x98, 0x80],
+      [0xff],
+      [0xc3],
+      [0xe2, 0x82],
+      [0xf0, 0x9f],
+      [0xed, 0xa0, 0x80],
+      [0xc0, 0x80],
+      [0xe0, 0x80, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0x80],
+    ];
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let run = 0; run < 300; run++) {
+      const parts = Array.from({ length: 1 + (random() % 30) }, () => pieces[random() % pieces.length] as number[]);
+      const bytes = bytesOf(...parts);
+      const decoded = new TextDecoder().decode(bytes);
+      const evidence = utf8Evidence(bytes);
+      assert.equal(evidence.invalid, replacements(decoded), `invalid count of ${[...bytes].map((b) => b.toString(16))}`);
+      const multiByte = Array.from(decoded).filter((char) => char !== '\ufffd' && (char.codePointAt(0) ?? 0) >= 0x80).length;
+      assert.equal(evidence.valid, multiByte);
+    }
+  });
+
+  test('large files decode slice by slice: characters split across slices survive, in every encoding', () => {
+    const line = 'Schadenmeldung für Wasser — 25 € 😀 保険金請求\n';
+    const text = line.repeat(Math.ceil((3 * 1024 * 1024) / line.length));
+    assert.equal(decodeText(utf8(text)).text, text);
+    assert.equal(
+      decodeText(new Uint8Array([0xff, 0xfe, ...iconv.encode(text.slice(0, 1_500_000), 'utf-16le')])).text,
+      text.slice(0, 1_500_000),
+    );
+    const japanese = '保険金請求の手続きについて説明します。水漏れの損害は報告してください。\n'.repeat(40_000);
+    const sjis = encode(japanese, 'shift_jis');
+    assert.ok(sjis.length > 2 * 1024 * 1024);
+    assert.equal(decodeText(sjis).text, japanese);
+    const western = 'Le café du coin était naïve: 25 € pour un crème brûlée.\n'.repeat(40_000);
+    assert.equal(decodeText(encode(western, 'windows-1252')).text, western);
+  });
+
+  test('a budget stops decoding with ingest.too_large; text within it decodes whole', () => {
+    const text = 'word '.repeat(1_000_000); // 4,000,000 visible characters over about 5 MB
+    assert.throws(
+      () => decodeText(utf8(text), { budget: createTextBudget('big.txt', 1_000_000) }),
+      (error: unknown) =>
+        isGroundworkError(error) &&
+        error.code === 'ingest.too_large' &&
+        /ingest\.maxChunksPerDocument/.test(`${error.message} ${error.fix}`) &&
+        error.message.startsWith('big.txt'),
+    );
+    assert.equal(decodeText(utf8(text), { budget: createTextBudget('ok.txt', 4_000_000) }).text, text);
+    // Tags do not count for HTML: a page of inline images is not "too much text".
+    const page = `<p>Claim</p><img src="data:image/png;base64,${'A'.repeat(3_000_000)}">`;
+    assert.equal(decodeText(utf8(page), { budget: createTextBudget('p.html', 100, { skipTags: true }) }).text, page);
   });
 });

@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import jschardet from 'jschardet';
 import type { ParseWarning } from '../parser.ts';
+import type { TextBudget } from '../text-budget.ts';
 
 /** Text decoded from bytes, with how sure we are of the encoding. */
 export interface DecodedText {
@@ -9,13 +11,21 @@ export interface DecodedText {
   readonly encoding: string;
   /** 0..1. 1 for a BOM or valid UTF-8; a guess below `warnBelowConfidence` also yields a warning. */
   readonly confidence: number;
-  /** `encoding.guessed` when the encoding was not certain. */
+  /**
+   * `encoding.guessed` when a legacy encoding was not certain; `encoding.invalid_bytes` when UTF-8 with a few
+   * damaged bytes was decoded with replacement characters (U+FFFD).
+   */
   readonly warnings: readonly ParseWarning[];
 }
 
 export interface DecodeTextOptions {
   /** Encoding the container declares (HTML `<meta charset>`, MIME `charset=`); a strong hint, not the truth. */
   readonly declaredEncoding?: string;
+  /**
+   * Counts the text while it is decoded and stops (throws `ingest.too_large`) once it is over: a huge file is
+   * refused after decoding a bounded part of it.
+   */
+  readonly budget?: TextBudget;
 }
 
 /** Guesses below this confidence carry an `encoding.guessed` warning. */
@@ -24,41 +34,110 @@ export const warnBelowConfidence = 0.8;
 /** Bytes of the sample used to choose among legacy encodings (the whole text is then decoded with the winner). */
 const sampleBytes = 16 * 1024;
 
+/** Bytes decoded at a time: large files are decoded (and counted against the budget) slice by slice. */
+const sliceBytes = 1024 * 1024;
+
+/**
+ * UTF-8 with at most one invalid sequence per this many valid multi-byte characters is read as UTF-8 with
+ * replacement characters. Legacy 8-bit text almost never forms valid multi-byte UTF-8 sequences (a lead byte
+ * 0xC2–0xF4 must be followed by the right number of bytes 0x80–0xBF), so its invalid sequences outnumber its
+ * valid ones many times over; UTF-8 damaged by a stray byte or a cut-and-paste from a legacy file is the
+ * other way round.
+ */
+const validPerInvalid = 2;
+
+/** How the bytes are to be decoded, chosen before decoding them. */
+interface EncodingChoice {
+  readonly encoding: string;
+  readonly confidence: number;
+  /** Bytes to skip (a byte-order mark). */
+  readonly skip: number;
+  readonly warnings: readonly ParseWarning[];
+}
+
 /**
  * Decodes text of unknown encoding without silently producing mojibake.
  *
- * Order: byte-order mark (UTF-8/16LE/16BE) → UTF-16 without BOM (NUL-byte pattern) → strict UTF-8 →
- * legacy encodings. For the last step jschardet proposes candidates, which are not reliable on short or
- * Western European samples (Windows-1252 ties with ISO-8859-1/15 at ~0.1, and a 40-byte sample came back as
- * MacCyrillic), so every candidate decoding is scored for plausibility — letters inside words of one script
- * are good; control characters, C1 controls (which mean Windows-1252, not Latin-1), replacement characters,
- * symbols inside words, mixed Latin/Cyrillic words and stray capitals are bad — and the most plausible wins.
+ * Order: byte-order mark (UTF-8/16LE/16BE) → UTF-16 without BOM (NUL-byte pattern) → valid UTF-8 → mostly
+ * valid UTF-8 (a few damaged bytes: replacement characters and an `encoding.invalid_bytes` warning, never a
+ * legacy code page that turns every other character into mojibake) → legacy encodings. For the last step
+ * jschardet proposes candidates, which are not reliable on short or Western European samples (Windows-1252
+ * ties with ISO-8859-1/15 at ~0.1, and a 40-byte sample came back as MacCyrillic), so every candidate decoding
+ * is scored for plausibility — letters inside words of one script are good; control characters, C1 controls
+ * (which mean Windows-1252, not Latin-1), replacement characters, symbols inside words, mixed Latin/Cyrillic
+ * words and stray capitals are bad — and the most plausible wins.
+ *
+ * The encoding is chosen on evidence that costs no decoding of the whole file (a native UTF-8 check, a byte
+ * scan, a 16 KiB sample); the text is then decoded slice by slice, counted against `options.budget`.
+ *
+ * @throws GroundworkError `ingest.too_large` when the text runs over `options.budget`.
  */
 export function decodeText(bytes: Uint8Array, options: DecodeTextOptions = {}): DecodedText {
-  const bom = decodeWithBom(bytes);
-  if (bom) return bom;
-  if (bytes.length === 0) return certain('', 'utf-8');
+  const choice = chooseEncoding(bytes, options.declaredEncoding);
+  const text = decodeSlices(bytes.subarray(choice.skip), choice.encoding, options.budget);
+  return { text, encoding: choice.encoding, confidence: choice.confidence, warnings: choice.warnings };
+}
+
+function chooseEncoding(bytes: Uint8Array, declaredEncoding: string | undefined): EncodingChoice {
+  const certain = (encoding: string, skip = 0): EncodingChoice => ({ encoding, confidence: 1, skip, warnings: [] });
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return certain('utf-8', 3);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return certain('utf-16le', 2);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return certain('utf-16be', 2);
+  if (bytes.length === 0) return certain('utf-8');
 
   const utf16 = utf16ByNulPattern(bytes.subarray(0, Math.min(bytes.length, 4096)));
-  if (utf16) return { text: new TextDecoder(utf16).decode(bytes), encoding: utf16, confidence: 0.95, warnings: [] };
+  if (utf16) return { encoding: utf16, confidence: 0.95, skip: 0, warnings: [] };
 
-  const utf8 = strictUtf8(bytes);
-  if (utf8 !== undefined) return certain(utf8, 'utf-8');
+  if (isUtf8(bytes)) return certain('utf-8');
 
-  return decodeLegacy(bytes, options.declaredEncoding);
-}
-
-function certain(text: string, encoding: string): DecodedText {
-  return { text, encoding, confidence: 1, warnings: [] };
-}
-
-function decodeWithBom(bytes: Uint8Array): DecodedText | undefined {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return certain(new TextDecoder('utf-8').decode(bytes.subarray(3)), 'utf-8');
+  const evidence = utf8Evidence(bytes);
+  if (evidence.valid > 0 && evidence.valid >= validPerInvalid * evidence.invalid) {
+    const confidence = Math.round((evidence.valid / (evidence.valid + evidence.invalid)) * 100) / 100;
+    const plural = evidence.invalid === 1 ? 'sequence is' : 'sequences are';
+    return {
+      encoding: 'utf-8',
+      confidence,
+      skip: 0,
+      warnings: [
+        {
+          code: 'encoding.invalid_bytes',
+          message: `The text is UTF-8, but ${evidence.invalid} byte ${plural} not valid UTF-8 and were replaced by "\ufffd" (U+FFFD), next to ${evidence.valid} valid multi-byte characters; re-save the file as UTF-8 from its application, or correct the damaged characters.`,
+          confidence,
+        },
+      ],
+    };
   }
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return certain(new TextDecoder('utf-16le').decode(bytes.subarray(2)), 'utf-16le');
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return certain(new TextDecoder('utf-16be').decode(bytes.subarray(2)), 'utf-16be');
-  return undefined;
+
+  return chooseLegacy(bytes, declaredEncoding);
+}
+
+/** Encodings the WHATWG TextDecoder decodes natively (and faster than iconv-lite). */
+const nativeEncodings = new Set(['utf-8', 'utf-16le', 'utf-16be']);
+
+/** Decodes in slices of `sliceBytes`, counting each against the budget before decoding the next. */
+function decodeSlices(bytes: Uint8Array, encoding: string, budget: TextBudget | undefined): string {
+  const parts: string[] = [];
+  const take = (piece: string) => {
+    if (piece.length === 0) return;
+    budget?.add(piece);
+    parts.push(piece);
+  };
+  if (nativeEncodings.has(encoding)) {
+    // Not fatal: UTF-8 chosen despite a few invalid bytes gets replacement characters for them.
+    const decoder = new TextDecoder(encoding);
+    for (let offset = 0; offset < bytes.length; offset += sliceBytes) {
+      take(decoder.decode(bytes.subarray(offset, offset + sliceBytes), { stream: true }));
+    }
+    take(decoder.decode());
+  } else {
+    const decoder = iconv.getDecoder(encoding);
+    for (let offset = 0; offset < bytes.length; offset += sliceBytes) {
+      const slice = bytes.subarray(offset, offset + sliceBytes);
+      take(decoder.write(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength)));
+    }
+    take(decoder.end() ?? '');
+  }
+  return parts.join('');
 }
 
 /** Mostly-ASCII UTF-16 has a NUL in every other byte: odd positions for little endian, even for big endian. */
@@ -76,14 +155,54 @@ function utf16ByNulPattern(sample: Uint8Array): 'utf-16le' | 'utf-16be' | undefi
   return undefined;
 }
 
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function strictUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return fatalUtf8.decode(bytes);
-  } catch {
-    return undefined;
+/**
+ * Valid multi-byte UTF-8 sequences and invalid sequences in `bytes`, counted the way the WHATWG decoder
+ * replaces them: each maximal ill-formed subpart is one invalid sequence, i.e. one U+FFFD when decoded.
+ */
+export function utf8Evidence(bytes: Uint8Array): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  let index = 0;
+  const length = bytes.length;
+  while (index < length) {
+    const lead = bytes[index] as number;
+    if (lead < 0x80) {
+      index++;
+      continue;
+    }
+    let needed: number;
+    let lower = 0x80;
+    let upper = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) needed = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      needed = 2;
+      if (lead === 0xe0) lower = 0xa0;
+      if (lead === 0xed) upper = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      needed = 3;
+      if (lead === 0xf0) lower = 0x90;
+      if (lead === 0xf4) upper = 0x8f;
+    } else {
+      invalid++;
+      index++;
+      continue;
+    }
+    let next = index + 1;
+    let ok = true;
+    for (let k = 0; k < needed; k++, next++) {
+      const byte = next < length ? (bytes[next] as number) : -1;
+      const min = k === 0 ? lower : 0x80;
+      const max = k === 0 ? upper : 0xbf;
+      if (byte < min || byte > max) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) valid++;
+    else invalid++; // the bytes consumed so far are one replacement; the offending byte is read again
+    index = next;
   }
+  return { valid, invalid };
 }
 
 interface Candidate {
@@ -164,7 +283,7 @@ function evidenceSample(bytes: Uint8Array): Uint8Array {
   return sample;
 }
 
-function decodeLegacy(bytes: Uint8Array, declaredEncoding: string | undefined): DecodedText {
+function chooseLegacy(bytes: Uint8Array, declaredEncoding: string | undefined): EncodingChoice {
   const sample = evidenceSample(bytes);
   const buffer = Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength);
   const candidates = new Map<string, Candidate>();
@@ -205,7 +324,7 @@ function decodeLegacy(bytes: Uint8Array, declaredEncoding: string | undefined): 
   }
   scored.sort((a, b) => b.total - a.total);
   const best = scored[0];
-  if (!best) return certain(new TextDecoder('windows-1252').decode(bytes), 'windows-1252');
+  if (!best) return { encoding: 'windows-1252', confidence: 1, skip: 0, warnings: [] };
   // Candidates that decode the sample to the same text are not rivals (Windows-1252 vs ISO-8859-15 on text without €).
   const rival = scored.find((entry) => entry.sampleText !== best.sampleText);
   const margin = rival ? best.total - rival.total : 1;
@@ -217,10 +336,6 @@ function decodeLegacy(bytes: Uint8Array, declaredEncoding: string | undefined): 
   if (best.nonAscii < 8) confidence = Math.min(confidence, 0.6);
   confidence = Math.round(confidence * 100) / 100;
 
-  const text =
-    sample === bytes
-      ? best.sampleText
-      : iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), best.encoding);
   const warnings: ParseWarning[] =
     confidence < warnBelowConfidence
       ? [
@@ -231,7 +346,7 @@ function decodeLegacy(bytes: Uint8Array, declaredEncoding: string | undefined): 
           },
         ]
       : [];
-  return { text, encoding: best.encoding, confidence, warnings };
+  return { encoding: best.encoding, confidence, skip: 0, warnings };
 }
 
 function detectedTop(detected: readonly { encoding: string }[]): string | undefined {
