@@ -43,8 +43,6 @@ export { defaultTextRedactor, type TextRedactor, type TextRetention } from './sp
 export {
   getTrace,
   listTraces,
-  traceDocumentIds,
-  tracesWithUnreadableDocuments,
   type RetrievedChunkView,
   restrictedDocumentTitle,
   type SpanView,
@@ -52,5 +50,7 @@ export {
   type TraceDetail,
   type TraceFilters,
   type TraceSummary,
+  traceDocumentIds,
+  tracesWithUnreadableDocuments,
 } from './trace-access.ts';
 export { createTraceRecorder, type TraceRecorder, type TraceRecorderStats } from './trace-recorder.ts';

@@ -3,7 +3,8 @@
  *
  * Principals and ACL maps (deny by default, with explanations), PII detection, sensitivity labels, and the
  * egress policy with redaction used before text is sent to an LLM provider. Everything here is a pure
- * function of its inputs; the ingest pipeline, retrieval and answers call it.
+ * function of its inputs, except `readableDocumentIds`: the one read of current document access for views
+ * of recorded content (traces, evaluation rows, candidates), in SQL.
  */
 export {
   type AclMap,
@@ -16,7 +17,6 @@ export {
   parseAclMap,
   validateAclMap,
 } from './acl/acl-map.ts';
-export { readableDocumentIds, withheldNoLongerReadable } from './acl/readable-documents.ts';
 export { type AclRuleUsage, type AclRuleWarning, trackAclRuleUsage } from './acl/acl-rule-usage.ts';
 export {
   describeInvalidPrincipal,
@@ -27,6 +27,7 @@ export {
   principalKinds,
   tryParsePrincipal,
 } from './acl/principal.ts';
+export { readableDocumentIds, withheldNoLongerReadable } from './acl/readable-documents.ts';
 export {
   type AccessCheck,
   type AccessExplanation,

@@ -140,7 +140,8 @@ function detailText(trace: TraceDetail): string {
   if (typeof a['groundwork.budget.state'] === 'string') lines.push(`  budget    ${a['groundwork.budget.state']}`);
   if (trace.question !== null) lines.push(`  question  ${trace.question}`);
   if (trace.answer !== null) lines.push(`  answer    ${trace.answer.replace(/\n/g, '\n            ')}`);
-  else if (trace.answerWithheld === 'restricted') lines.push('  answer    [withheld: no longer readable — it used documents you may not read now]');
+  else if (trace.answerWithheld === 'restricted')
+    lines.push('  answer    [withheld: no longer readable — it used documents you may not read now]');
   else if (trace.answerWithheld === 'retention') lines.push(`  answer    [not kept: text retention ${trace.textRetention}]`);
   lines.push('', ...renderSpanTree(trace.spans));
   return lines.join('\n');

@@ -10,8 +10,8 @@ import {
   listBudgets,
   listTraces,
   setBudget,
-  tracesWithUnreadableDocuments,
   type TraceAccess,
+  tracesWithUnreadableDocuments,
 } from '../../observe/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 
