@@ -31,6 +31,8 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
       const corpus = await insertAclCorpus(platform.db, random);
       const { app } = createApp(platform, { webRoot: false, authCacheMs: 0 });
       let cited = 0;
+      const asked: Array<{ token: string; principals: string[]; traceId: string }> = [];
+      const current = new Map<string, string[]>();
       for (let k = 0; k < 5; k++) {
         const principals = principalPool.filter(() => random() < 0.35);
         const { token } = await createApiKey(
@@ -47,7 +49,8 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
             body: JSON.stringify(chat ? { model: 'default', messages: [{ role: 'user', content: question }] } : { question }),
           });
           assert.equal(response.status, 200, await response.clone().text());
-          const body = (await response.json()) as { citations: Citation[] };
+          const body = (await response.json()) as { citations: Citation[]; traceId?: string; groundwork?: { traceId: string } };
+          asked.push({ token, principals, traceId: body.traceId ?? body.groundwork?.traceId ?? '' });
           for (const citation of body.citations) {
             cited += 1;
             const allowed = corpus.principalsOf.get(citation.documentId) ?? [];
@@ -59,6 +62,37 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
         }
       }
       assert.ok(cited > 0, 'some answers cited something');
+
+      // Then ACLs change at random (as a re-sync would apply them): no asker's own trace shows a document — id,
+      // title or text — they may not read now, and an answer that used one is withheld.
+      for (const [id] of corpus.principalsOf) {
+        if (random() < 0.5) continue;
+        const now = principalPool.filter(() => random() < 0.2);
+        current.set(id, now);
+        await platform.db.query('UPDATE documents SET principals = $2 WHERE id = $1', [id, now]);
+        await platform.db.query('UPDATE chunks SET principals = $2 WHERE document_id = $1', [id, now]);
+      }
+      await platform.observe.recorder.flush();
+      let withheld = 0;
+      for (const { token, principals, traceId } of asked) {
+        const response = await app.request(`http://127.0.0.1/v1/traces/${traceId}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(response.status, 200);
+        const text = await response.text();
+        const trace = JSON.parse(text) as { answer: string | null; answerWithheld?: string };
+        const mentioned = [...text.matchAll(/doc_acl\d+/g)].map((m) => m[0]);
+        for (const id of mentioned) {
+          const allowed = current.get(id) ?? corpus.principalsOf.get(id) ?? [];
+          assert.ok(
+            allowed.some((p) => principals.includes(p)),
+            `[${principals}] still sees ${id} [${allowed}] in trace ${traceId}`,
+          );
+        }
+        if (trace.answerWithheld === 'restricted') withheld++;
+        if (/withheld:document-/.test(text)) assert.equal(trace.answer, null, 'an answer built from a withheld document');
+      }
+      assert.ok(withheld > 0, 'some answers were withheld after the change');
     } finally {
       await platform.close();
     }
