@@ -109,7 +109,9 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
 
     // One platform at a time (the embedded test store has one connection per process).
     const withPlatform = async (allowedRoots: string[] | undefined, run: (call: Caller, platform: Platform) => Promise<void>) => {
-      const platform = await createTestPlatform(allowedRoots ? { sources: { allowedRoots } } : {});
+      // No rate limit: the randomized part sends more requests than one caller's burst.
+      const server = { rateLimit: { requestsPerSecond: 0 } };
+      const platform = await createTestPlatform(allowedRoots ? { server, sources: { allowedRoots } } : { server });
       const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
       try {
         const { token } = await createApiKey(
