@@ -796,8 +796,8 @@ export function detectInjection(text: string): InjectionSpan[] {
   let previousFlagged = false;
   for (const [index, sentence] of sentences.entries()) {
     const score = scores[index] as SentenceScore;
-    const needed = previousFlagged && !sentence.newParagraph ? continuationThreshold : threshold;
-    const flagged = score.category !== undefined && (score.strongest >= strong || score.total >= needed);
+    const needed: number = previousFlagged && !sentence.newParagraph ? continuationThreshold : threshold;
+    const flagged: boolean = score.category !== undefined && (score.strongest >= strong || score.total >= needed);
     if (flagged && score.category) {
       const last = toInput(sentence.end - 1);
       // `origin` points at the start of an input character; a surrogate pair is two code units.
