@@ -30,6 +30,11 @@ export interface SourceStatus {
   /** Documents whose principals nothing explicit decided (readable by admins only). */
   readonly undeterminedPrincipals: number;
   readonly sensitivity: Readonly<Record<string, number>>;
+  /**
+   * Chunks with instruction-like text (prompt injection suspected) and the documents holding them; `unscanned`
+   * chunks predate the detector and are scanned by the source's next sync.
+   */
+  readonly injectionSuspected: { readonly chunks: number; readonly documents: number; readonly unscanned: number };
   readonly lastRun: RunReport | null;
   readonly running: RunReport | null;
 }
@@ -63,7 +68,13 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
                  AND indexed_at IS NOT NULL) l`,
         [source.id],
       ),
-      db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE source_id = $1', [source.id]),
+      db.query<{ n: number; suspected: number; suspected_documents: number; unscanned: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE injection_suspected)::int AS suspected,
+           count(DISTINCT document_id) FILTER (WHERE injection_suspected)::int AS suspected_documents,
+           count(*) FILTER (WHERE injection_spans IS NULL)::int AS unscanned
+         FROM chunks WHERE source_id = $1`,
+        [source.id],
+      ),
       db.query<{ error_code: string; n: number }>(
         'SELECT error_code, count(*)::int AS n FROM quarantine WHERE source_id = $1 GROUP BY error_code ORDER BY error_code',
         [source.id],
@@ -126,6 +137,11 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
       quarantine: { total: quarantined, byCode },
       undeterminedPrincipals: undetermined,
       sensitivity,
+      injectionSuspected: {
+        chunks: chunks.rows[0]?.suspected ?? 0,
+        documents: chunks.rows[0]?.suspected_documents ?? 0,
+        unscanned: chunks.rows[0]?.unscanned ?? 0,
+      },
       lastRun: last.rows[0] ? toRun(last.rows[0]) : null,
       running: running.rows[0] ? toRun(running.rows[0]) : null,
     });

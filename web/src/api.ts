@@ -165,6 +165,8 @@ export interface SourceStatus {
   quarantine: { total: number; byCode: Record<string, number> };
   undeterminedPrincipals: number;
   sensitivity: Record<string, number>;
+  /** Chunks with instruction-like text (suspected prompt injection), their documents, chunks not scanned yet. */
+  injectionSuspected?: { chunks: number; documents: number; unscanned: number };
   lastRun: Record<string, unknown> | null;
   running: Record<string, unknown> | null;
 }

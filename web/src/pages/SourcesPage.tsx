@@ -126,6 +126,19 @@ export function SourcesPage({ me }: { me: Me }) {
                 <dt>Undetermined permissions</dt>
                 <dd className={s.undeterminedPrincipals > 0 ? 'warn' : ''}>{s.undeterminedPrincipals}</dd>
               </div>
+              <div>
+                <dt>Suspected prompt injection</dt>
+                <dd
+                  className={(s.injectionSuspected?.chunks ?? 0) > 0 ? 'warn' : ''}
+                  title="Passages with text that looks like instructions to an AI: never quoted as answers, sent to models only as untrusted data"
+                >
+                  {s.injectionSuspected
+                    ? `${s.injectionSuspected.chunks} passage(s) in ${s.injectionSuspected.documents} document(s)${
+                        s.injectionSuspected.unscanned > 0 ? ` · ${s.injectionSuspected.unscanned} not scanned yet` : ''
+                      }`
+                    : '—'}
+                </dd>
+              </div>
             </dl>
             {s.failures.lastError ? <p className="error small">Last error: {s.failures.lastError}</p> : null}
             <SensitivityBar mix={s.sensitivity} />
