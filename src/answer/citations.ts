@@ -3,6 +3,8 @@ import type { Citation, Passage } from './types.ts';
 /**
  * Citations in answer text: `[1]`, `[1, 2]`, `[1][2]`. Numbers that point at no passage are removed from the
  * text (a whole bracket when none of its numbers is valid) and counted, so a reader never follows a dead link.
+ * What the reader sees is then numbered 1..n in order of first use (`renumberCitations`): an answer citing
+ * passages 3 and 5 shows [1] and [2], and the citations list has exactly those numbers.
  */
 
 const citationGroup = /\s?\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]/g;
@@ -48,7 +50,25 @@ export function stripCitations(sentence: string): string {
   return sentence.replace(citationGroup, '');
 }
 
-/** Resolves used numbers to citations (chunk, document, title, uri, page, snippet). */
+/**
+ * Rewrites passage numbers as reader numbers: the i-th distinct number of `used` (valid numbers in order of
+ * first use, from `cleanCitations`) becomes i + 1; within one bracket they are sorted (`[3, 1]` → `[1, 2]`).
+ */
+export function renumberCitations(text: string, used: readonly number[]): string {
+  const readerNumber = new Map(used.map((n, i) => [n, i + 1]));
+  return text.replace(/\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]/g, (whole, list: string) => {
+    const numbers = list
+      .split(/[,;]/)
+      .map((part) => readerNumber.get(Number(part.trim())))
+      .filter((n): n is number => n !== undefined);
+    return numbers.length === 0 ? whole : `[${[...new Set(numbers)].sort((a, b) => a - b).join(', ')}]`;
+  });
+}
+
+/**
+ * Resolves used passage numbers (in order of first use) to citations numbered 1..n in that order, matching
+ * `renumberCitations` of the same `used`: chunk, document, title, uri, page, snippet.
+ */
 export function resolveCitations(used: readonly number[], passages: readonly Passage[]): Citation[] {
   const byN = new Map(passages.map((p) => [p.n, p]));
   const out: Citation[] = [];
@@ -57,7 +77,7 @@ export function resolveCitations(used: readonly number[], passages: readonly Pas
     if (!passage) continue;
     const { hit } = passage;
     out.push({
-      n,
+      n: out.length + 1,
       chunkId: hit.chunkId,
       documentId: hit.documentId,
       title: hit.title,
@@ -66,5 +86,46 @@ export function resolveCitations(used: readonly number[], passages: readonly Pas
       snippet: hit.snippet || hit.text.slice(0, 240),
     });
   }
-  return out.sort((a, b) => a.n - b.n);
+  return out;
+}
+
+/**
+ * Raw model text → what the caller reads, while it streams: dead citations removed, the rest numbered 1..n in
+ * order of first use, placeholders restored (`restore`). Only text that more input cannot change is emitted
+ * (an unfinished `[…` and trailing whitespace wait), so the streamed text is a prefix of the final text and
+ * a client that only concatenates tokens (an OpenAI SDK) ends up with the same numbers as the citations list.
+ */
+export function createCitationStream(
+  valid: (n: number) => boolean,
+  restore: (text: string) => string,
+): { push(delta: string): string; flush(): string; readonly raw: string } {
+  let raw = '';
+  let emitted = '';
+  const render = (text: string) => {
+    const cleaned = cleanCitations(text, valid);
+    return restore(renumberCitations(cleaned.text, cleaned.used)).trimStart();
+  };
+  const emit = (text: string) => {
+    const out = render(text);
+    if (!out.startsWith(emitted)) return '';
+    const delta = out.slice(emitted.length);
+    emitted = out;
+    return delta;
+  };
+  return {
+    push(delta) {
+      raw += delta;
+      let end = raw.length;
+      const open = raw.lastIndexOf('[');
+      if (open >= 0 && !raw.includes(']', open) && raw.length - open < 40) end = open;
+      while (end > 0 && /\s/.test(raw.charAt(end - 1))) end--;
+      return emit(raw.slice(0, end));
+    },
+    flush() {
+      return emit(raw.trimEnd());
+    },
+    get raw() {
+      return raw;
+    },
+  };
 }
