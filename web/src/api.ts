@@ -85,9 +85,18 @@ export interface Citation {
   snippet: string;
 }
 
+/** A source of the answer the reader should know about (suspected prompt injection). */
+export interface AnswerWarning {
+  code: 'answer.injection_suspected';
+  documentId: string;
+  message: string;
+}
+
 export interface Answer {
   answer: string;
   citations: Citation[];
+  /** Absent from servers older than warnings. */
+  warnings?: AnswerWarning[];
   confidence: number;
   refused: boolean;
   refusalReason?: string;

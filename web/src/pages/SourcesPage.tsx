@@ -79,7 +79,7 @@ export function SourcesPage({ me }: { me: Me }) {
         </p>
       ) : null}
       {sources === null ? <p className="loading">Loading…</p> : null}
-      {sources?.length === 0 ? <Empty>No sources yet. Add one with `groundwork ingest &lt;folder&gt;`.</Empty> : null}
+      {sources?.length === 0 ? <Empty>{'No sources yet. Add one with `groundwork ingest FOLDER`.'}</Empty> : null}
       <div className="cards">
         {sources?.map((s) => (
           <article key={s.id} className="card source" aria-label={`Source ${s.name}`}>
