@@ -4,7 +4,7 @@ import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, typ
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
 import { checkBudget } from '../observe/index.ts';
 import { findModelConfig, resolvePrompt } from '../prompts/index.ts';
-import { createRedactionSession, decideEgress, type RedactionSession, redactText } from '../protect/index.ts';
+import { createRedactionSession, decideEgress, redactText } from '../protect/index.ts';
 import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { assembleContext, passageBudget } from './assemble-context.ts';
@@ -601,36 +601,6 @@ async function filtersFor(db: Queryable, useCase: UseCase): Promise<SearchFilter
     filters.sourceIds = rows.map((r) => r.id);
   }
   return filters;
-}
-
-/**
- * Restores redaction placeholders in streamed text for the caller (who may read those passages), holding
- * back a possibly incomplete `[PLACEHOLDER_1]` at the end of a chunk until it is complete.
- */
-export function createStreamRestorer(session: Pick<RedactionSession, 'restore'>): {
-  push(text: string): string;
-  flush(): string;
-} {
-  let pending = '';
-  return {
-    push(text) {
-      pending += text;
-      const open = pending.lastIndexOf('[');
-      if (open >= 0 && !pending.includes(']', open) && pending.length - open < 40) {
-        const out = pending.slice(0, open);
-        pending = pending.slice(open);
-        return session.restore(out);
-      }
-      const out = pending;
-      pending = '';
-      return session.restore(out);
-    },
-    flush() {
-      const out = pending;
-      pending = '';
-      return session.restore(out);
-    },
-  };
 }
 
 function recordAnswer(

@@ -6,7 +6,7 @@ import {
   assembleContext,
   buildUserPrompt,
   cleanCitations,
-  createStreamRestorer,
+  createCitationStream,
   passageBudget,
   promptVersion,
   resolveCitations,
@@ -144,8 +144,11 @@ describe('answer: groundedness and streaming restore', () => {
   });
 
   test('placeholders split across tokens are restored whole', () => {
-    const restorer = createStreamRestorer({ restore: (t) => t.replaceAll('[SSN_1]', '536-22-8471') });
-    const out = [restorer.push('The SSN is [SS'), restorer.push('N_1'), restorer.push('] [1].'), restorer.flush()].join('');
+    const stream = createCitationStream(
+      (n) => n === 1,
+      (t) => t.replaceAll('[SSN_1]', '536-22-8471'),
+    );
+    const out = [stream.push('The SSN is [SS'), stream.push('N_1'), stream.push('] [1].'), stream.flush()].join('');
     assert.equal(out, 'The SSN is 536-22-8471 [1].');
   });
 });
