@@ -55,7 +55,10 @@ export function stripCitations(sentence: string): string {
  * first use, from `cleanCitations`) becomes i + 1; within one bracket they are sorted (`[3, 1]` → `[1, 2]`).
  */
 export function renumberCitations(text: string, used: readonly number[]): string {
-  const readerNumber = new Map(used.map((n, i) => [n, i + 1]));
+  return renumberWith(text, new Map(used.map((n, i) => [n, i + 1])));
+}
+
+function renumberWith(text: string, readerNumber: ReadonlyMap<number, number>): string {
   return text.replace(/\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]/g, (whole, list: string) => {
     const numbers = list
       .split(/[,;]/)
@@ -91,38 +94,52 @@ export function resolveCitations(used: readonly number[], passages: readonly Pas
 
 /**
  * Raw model text → what the caller reads, while it streams: dead citations removed, the rest numbered 1..n in
- * order of first use, placeholders restored (`restore`). Only text that more input cannot change is emitted
- * (an unfinished `[…` and trailing whitespace wait), so the streamed text is a prefix of the final text and
- * a client that only concatenates tokens (an OpenAI SDK) ends up with the same numbers as the citations list.
+ * order of first use, placeholders restored (`restore`). Only text that more input cannot change is emitted:
+ * it is cut between two letters or digits outside brackets, where neither a citation, a placeholder nor the
+ * tidying of spaces around a removed citation can reach across — so the streamed text is a prefix of the
+ * final text, a client that only concatenates tokens (an OpenAI SDK) ends up with the numbers of the citations
+ * list, and each character is processed once.
  */
 export function createCitationStream(
   valid: (n: number) => boolean,
   restore: (text: string) => string,
 ): { push(delta: string): string; flush(): string; readonly raw: string } {
   let raw = '';
-  let emitted = '';
-  const render = (text: string) => {
-    const cleaned = cleanCitations(text, valid);
-    return restore(renumberCitations(cleaned.text, cleaned.used)).trimStart();
+  let done = 0;
+  let started = false;
+  const readerNumber = new Map<number, number>();
+  const render = (segment: string) => {
+    const cleaned = cleanCitations(segment, valid);
+    for (const n of cleaned.used) if (!readerNumber.has(n)) readerNumber.set(n, readerNumber.size + 1);
+    let out = restore(renumberWith(cleaned.text, readerNumber));
+    if (!started) {
+      out = out.trimStart();
+      started = out !== '';
+    }
+    return out;
   };
-  const emit = (text: string) => {
-    const out = render(text);
-    if (!out.startsWith(emitted)) return '';
-    const delta = out.slice(emitted.length);
-    emitted = out;
-    return delta;
-  };
+  const word = /[\p{L}\p{N}]/u;
   return {
     push(delta) {
       raw += delta;
-      let end = raw.length;
-      const open = raw.lastIndexOf('[');
-      if (open >= 0 && !raw.includes(']', open) && raw.length - open < 40) end = open;
-      while (end > 0 && /\s/.test(raw.charAt(end - 1))) end--;
-      return emit(raw.slice(0, end));
+      // The last cut point: between two word characters, with every bracket before it closed.
+      let cut = -1;
+      let depth = 0;
+      for (let i = done; i < raw.length; i++) {
+        const char = raw.charAt(i);
+        if (char === '[') depth++;
+        else if (char === ']') depth = Math.max(0, depth - 1);
+        else if (depth === 0 && i > done && word.test(char) && word.test(raw.charAt(i - 1))) cut = i;
+      }
+      if (cut < 0) return '';
+      const segment = raw.slice(done, cut);
+      done = cut;
+      return render(segment);
     },
     flush() {
-      return emit(raw.trimEnd());
+      const segment = raw.slice(done).trimEnd();
+      done = raw.length;
+      return render(segment);
     },
     get raw() {
       return raw;
