@@ -8,10 +8,19 @@
  * Overhead per question = `answer` span − `generate` span (the model call, measured around the streamed
  * HTTP request). Extractive answers (no model) are measured end to end. Everything runs in one process on a
  * fresh temporary data directory, so numbers include PGlite's single-connection limits.
+ *
+ * Quality first (`--quality-only` skips the latency part): the example corpus (examples/corpus) ingested
+ * through the real pipeline (parsers, chunker with heading lines), labelled questions asked extractively as
+ * the local operator, and the answers checked for what a reader notices: a heading quoted as an answer
+ * sentence, a heading glued to the sentence after it, citation numbers that are not 1..n in order of first
+ * use, the first citation from the expected document, refusals. Headings are taken from the sources
+ * themselves (HTML h1–h6, Markdown # lines, document titles, section paths, all-caps lines), not from the
+ * answerer's own heading detection.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   assembleContext,
   buildSystemPrompt,
@@ -24,7 +33,18 @@ import {
   resolveCitations,
   retrievalEvidence,
 } from '../src/answer/index.ts';
-import { callerWithPrincipals, configSchema, createEventBus, createTracer, type SpanRecord } from '../src/core/index.ts';
+import {
+  callerWithPrincipals,
+  configSchema,
+  createEventBus,
+  createTracer,
+  loadConfig,
+  localOperator,
+  type SpanRecord,
+  silentLogger,
+} from '../src/core/index.ts';
+import { createPlatform } from '../src/create-platform.ts';
+import { addSource } from '../src/ingest/index.ts';
 import { createModelResolver } from '../src/models/index.ts';
 import { createRedactionSession, decideEgress, redactText } from '../src/protect/index.ts';
 import { createRetriever, prepareRetrieval } from '../src/retrieve/index.ts';
@@ -38,6 +58,7 @@ const arg = (name: string, fallback: number) => {
 const totalChunks = arg('chunks', 100_000);
 const queryCount = arg('queries', 200);
 const json = process.argv.includes('--json');
+const qualityOnly = process.argv.includes('--quality-only');
 const log = (message: string) => {
   if (!json) console.error(message);
 };
@@ -82,7 +103,144 @@ function sentence(random: () => number, words: number): string {
 const groups = Array.from({ length: 20 }, (_, i) => `group:g${i}`);
 const formOf = (doc: number) => `${lines[doc % lines.length]}-${Math.floor(doc / lines.length) + 1}`;
 
+/** Questions over examples/corpus and the file that answers each (the first citation should come from it). */
+const qualityQuestions: ReadonlyArray<readonly [string, string]> = [
+  ['What is the deductible for water damage under policy form HO-3?', 'ho3-policy-form.pdf'],
+  ['What are the steps for first notice of loss?', 'claims-procedures.html'],
+  ['What is the maximum roof age for a new homeowners policy?', 'homeowners-underwriting-guidelines.md'],
+  ['What did the field damage report find?', 'scanned-field-report.pdf'],
+  ['What does the water damage deductible endorsement change?', 'ho3-water-damage-endorsement.html'],
+  ['When is the water damage deductible endorsement required?', 'ho3-water-damage-endorsement.html'],
+  ['When must a field adjuster contact the insured?', 'claims-procedures.html'],
+  ['When is an initial reserve set?', 'claims-procedures.html'],
+  ['When should a claim be referred to the SIU?', 'claims-procedures.html'],
+  ['Which occupancies always require referral for commercial property?', 'commercial-property-referrals.md'],
+  ['Which buildings must be fully sprinklered?', 'commercial-property-referrals.md'],
+  ['What is the minimum Coverage A limit for homeowners?', 'homeowners-underwriting-guidelines.md'],
+  ['What does ACV mean?', 'claims-and-underwriting-glossary.md'],
+  ['What is the legacy loss cause code for appliance water damage?', 'legacy-loss-cause-codes.txt'],
+  ['What is the personal liability limit under HO-3?', 'ho3-policy-form.pdf'],
+  ['Is flood covered under HO-3?', 'ho3-policy-form.pdf'],
+  ['What is the wind and hail deductible?', 'ho3-policy-form.pdf'],
+  ['What deductible was applied on claim CL-2026-0142?', 'CL-2026-0142'],
+  ['When do dwellings built before 1940 need an inspection?', 'homeowners-underwriting-guidelines.md'],
+  ['Which protection classes are acceptable for masonry construction?', 'homeowners-underwriting-guidelines.md'],
+  ['What is the base rate for frame construction in Springfield?', 'homeowners-rates-2026.xlsx'],
+  ['What is the fraud referral rule for claims reported long after the loss?', 'claims-procedures.html'],
+];
+
+const normalise = (text: string) =>
+  text
+    .replace(/\s+/g, ' ')
+    .replace(/[.:;,!?\s]+$/, '')
+    .trim()
+    .toLowerCase();
+
+/** Headings as the sources state them: HTML h1–h6 and Markdown # lines of the corpus files. */
+function sourceHeadings(root: string): Set<string> {
+  const out = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.html?$/.test(entry.name))
+        for (const m of readFileSync(path, 'utf8').matchAll(/<h[1-6][^>]*>([\s\S]*?)<\/h[1-6]>/gi))
+          out.add(normalise((m[1] ?? '').replace(/<[^>]+>/g, '')));
+      else if (entry.name.endsWith('.md'))
+        for (const m of readFileSync(path, 'utf8').matchAll(/^#{1,6}\s+(.+)$/gm)) out.add(normalise(m[1] ?? ''));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+async function answerQuality() {
+  const corpus = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'corpus');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-quality-'));
+  const platform = await createPlatform(loadConfig({ env: {}, cwd: dir, flags: { dataDir: dir } }), { logger: silentLogger });
+  try {
+    await addSource(platform.db, { name: 'examples', type: 'filesystem', path: corpus });
+    await platform.ingestion.sync({ source: 'examples', trigger: 'cli' });
+    const headings = sourceHeadings(corpus);
+    const { rows } = await platform.db.query<{ title: string; section_path: string[]; text: string }>(
+      'SELECT d.title, c.section_path, c.text FROM chunks c JOIN documents d ON d.id = c.document_id',
+    );
+    for (const row of rows) {
+      headings.add(normalise(row.title));
+      for (const h of row.section_path) headings.add(normalise(h));
+      for (const line of row.text.split('\n'))
+        if (/\p{Lu}{2}/u.test(line) && !/\p{Ll}/u.test(line) && !/[.!?]$/.test(line.trim())) headings.add(normalise(line));
+    }
+    headings.delete('');
+    const results = [];
+    for (const [question, expected] of qualityQuestions) {
+      const answer = await platform.answerer.ask({ question, caller: localOperator });
+      const sentences = answer.refused
+        ? []
+        : answer.answer
+            .split(/(?<=\]\s*[.!?:;]?)\s+|\n+/)
+            .map((s) => s.replace(/^\s*[-*•]\s+/, '').trim())
+            .filter(Boolean);
+      const bodies = sentences.map((s) => normalise(s.replace(/\s*\[[\d,\s]+\]/g, '')));
+      const headingSentences = bodies.filter((b) => headings.has(b)).length;
+      // "Changes to the deductible When this endorsement…": a heading, then a new capitalised sentence.
+      const glued = sentences.filter((sentence, i) => {
+        const body = bodies[i] ?? '';
+        return [...headings].some(
+          (h) =>
+            body.startsWith(`${h} `) &&
+            /^\p{Lu}/u.test(
+              sentence
+                .replace(/^\s*[-*•]\s+/, '')
+                .slice(h.length)
+                .trim(),
+            ),
+        );
+      }).length;
+      const used: number[] = [];
+      for (const m of answer.answer.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g))
+        for (const n of (m[1] ?? '').split(',').map((x) => Number(x.trim()))) if (!used.includes(n)) used.push(n);
+      const ordered = used.every((n, i) => n === i + 1);
+      const first = answer.citations.find((c) => c.n === used[0]);
+      results.push({
+        question,
+        refused: answer.refused,
+        confidence: answer.confidence,
+        headingSentences,
+        glued,
+        citationsInOrder: answer.refused || ordered,
+        firstCitationExpected: !answer.refused && Boolean(first?.uri.includes(expected)),
+        listMarker: sentences.length > 0 && /^\s*[-*•]\s/.test(answer.answer) && !answer.answer.includes('\n'),
+        answer: answer.answer.slice(0, 160),
+      });
+    }
+    const answered = results.filter((r) => !r.refused);
+    return {
+      questions: results.length,
+      answered: answered.length,
+      firstCitationFromExpectedDocument: results.filter((r) => r.firstCitationExpected).length,
+      answersQuotingAHeading: results.filter((r) => r.headingSentences > 0).length,
+      answersGluingAHeading: results.filter((r) => r.glued > 0).length,
+      answersWithCitationGapsOrOrder: results.filter((r) => !r.citationsInOrder).length,
+      conciseAnswersStartingWithAListMarker: results.filter((r) => r.listMarker).length,
+      meanConfidenceAnswered:
+        Math.round((answered.reduce((a, r) => a + r.confidence, 0) / Math.max(1, answered.length)) * 1000) / 1000,
+      perQuestion: results,
+    };
+  } finally {
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
+  const quality = await answerQuality();
+  log(JSON.stringify({ ...quality, perQuestion: undefined }, null, 2));
+  if (qualityOnly) {
+    console.log(JSON.stringify({ quality }, null, 2));
+    return;
+  }
+
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-answer-'));
   const server = await startOpenAICompatibleServer({
     maxRecorded: 10,
@@ -277,6 +435,7 @@ async function main() {
       generative,
       extractive,
       answerPipelineCpuMs: ownCpu,
+      quality: { ...quality, perQuestion: undefined },
     };
     console.log(JSON.stringify(result, null, 2));
   } finally {

@@ -4,12 +4,20 @@ import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, typ
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
 import { checkBudget } from '../observe/index.ts';
 import { findModelConfig, resolvePrompt } from '../prompts/index.ts';
-import { createRedactionSession, decideEgress, type RedactionSession, redactText } from '../protect/index.ts';
+import { createRedactionSession, decideEgress, redactText } from '../protect/index.ts';
 import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { assembleContext, passageBudget } from './assemble-context.ts';
-import { cleanCitations, resolveCitations, stripCitations } from './citations.ts';
-import { checkGroundedness, combineConfidence, isModelRefusal, retrievalEvidence } from './confidence.ts';
+import { cleanCitations, createCitationStream, renumberCitations, resolveCitations, stripCitations } from './citations.ts';
+import {
+  checkGroundedness,
+  combineConfidence,
+  evidencePassages,
+  injectionWarnings,
+  isModelRefusal,
+  retrievalEvidence,
+  untrustedEvidence,
+} from './confidence.ts';
 import { profileQuestion } from './evidence.ts';
 import { extractiveAnswer, extractiveLabel } from './extractive.ts';
 import { judgeGroundedness } from './judge.ts';
@@ -17,19 +25,22 @@ import {
   buildSystemPrompt,
   buildUserPrompt,
   buildVersionedUserPrompt,
+  noDocumentsText,
   promptOverheadTokens,
   promptVersion,
   refusalText,
 } from './prompt.ts';
 import { estimateTokens } from './text.ts';
-import type { Answer, AnswerEvent, AnswerRequest, ConfidenceParts, Passage, UseCase } from './types.ts';
+import type { Answer, AnswerEvent, AnswerRequest, AnswerWarning, ConfidenceParts, Passage, UseCase } from './types.ts';
 import { assertMayUseUseCase, createUseCaseStore, type UseCaseStore } from './use-cases.ts';
 
 /**
  * The answer use case: retrieve (as the caller) → egress policy (drop blocked passages, redact PII in passages
  * and question) → assemble within the token budget → generate (streamed) or extract → clean citations →
  * groundedness and confidence → refuse or answer. Traced as `answer` with children `retrieve` (by the
- * retriever), `assemble`, `generate`, `groundedness`.
+ * retriever), `assemble`, `generate`, `groundedness`. Citations reach the caller numbered 1..n in order of
+ * first use, in the streamed tokens as in the final answer. Passages with suspected prompt injection are
+ * never quoted, reach a model only as untrusted-data blocks, lower confidence and add a warning.
  */
 
 /**
@@ -201,13 +212,23 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         usage: { inputTokens: 0, outputTokens: 0 },
         ...(model ? { model: model.ref } : {}),
         citationsRemoved: 0,
+        warnings: [],
         ...extra,
       });
-      const zero: ConfidenceParts = { retrieval: 0, agreement: 0, citationCoverage: 0, groundedness: 0 };
+      const zero: ConfidenceParts = { retrieval: 0, agreement: 0, citationCoverage: 0, groundedness: 0, untrustedEvidence: 0 };
+      // Passages with suspected prompt injection that the answer was built from: warnings, and a trace count.
+      const warn = (passages: readonly Passage[]): AnswerWarning[] => {
+        const warnings = injectionWarnings(passages);
+        root.setAttributes({ 'groundwork.injection.suspected_documents': warnings.length });
+        return warnings;
+      };
       const threshold = useCase.refusalThreshold ?? defaultRefusalThreshold;
 
       if (result.hits.length === 0) {
-        const answer = finish(refusal('no_passages', zero));
+        // An empty store (nobody's documents: this reveals nothing about what the caller may not read) says so.
+        const answer = finish(
+          (await storeIsEmpty(deps.db)) ? refusal('no_documents', zero, {}, noDocumentsText) : refusal('no_passages', zero),
+        );
         yield { type: 'token', text: answer.answer };
         yield { type: 'final', answer };
         return;
@@ -228,20 +249,23 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         const evidence = retrievalEvidence(profile, assembled.passages);
         const extracted = extractiveAnswer(profile, assembled.passages, useCase.style);
         const grounded = groundedness(deps.tracer, root, extracted.text, assembled.passages);
-        const parts: ConfidenceParts = { ...evidence, ...grounded };
+        const { used } = cleanCitations(extracted.text, () => true);
+        const evidenceUsed = evidencePassages(assembled.passages, used);
+        const parts: ConfidenceParts = { ...evidence, ...grounded, untrustedEvidence: untrustedEvidence(evidenceUsed) };
         const confidence = combineConfidence(parts);
+        const warnings = warn(evidenceUsed);
         if (extracted.text === '' || confidence < threshold) {
-          const answer = finish(refusal('insufficient_evidence', parts));
+          const answer = finish(refusal('insufficient_evidence', parts, { warnings }));
           yield { type: 'token', text: answer.answer };
           yield { type: 'final', answer };
           return;
         }
-        const { used } = cleanCitations(extracted.text, () => true);
-        for (const sentence of extracted.text.split(/(?<=\]\.?)\s+/)) yield { type: 'token', text: `${sentence} ` };
+        const text = renumberCitations(extracted.text, used);
+        for (const sentence of text.split(/(?<=\]\.?)\s+/)) yield { type: 'token', text: `${sentence} ` };
         yield {
           type: 'final',
           answer: finish({
-            answer: extracted.text,
+            answer: text,
             citations: resolveCitations(used, assembled.passages),
             confidence,
             confidenceParts: parts,
@@ -250,6 +274,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
             label: extractiveLabel,
             usage: { inputTokens: 0, outputTokens: 0 },
             citationsRemoved: 0,
+            warnings,
           }),
         };
         return;
@@ -314,7 +339,14 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       // confidence ≤ retrieval strength, so below the threshold no generation could be accepted: skip the call.
       if (assembled.passages.length === 0 || evidence.retrieval < threshold) {
         const reason = assembled.passages.length === 0 ? 'no_passages' : 'insufficient_evidence';
-        const answer = finish(refusal(reason, { ...zero, ...evidence }, { egress: egressSummary }));
+        const topEvidence = evidencePassages(assembled.passages, []);
+        const answer = finish(
+          refusal(
+            reason,
+            { ...zero, ...evidence, untrustedEvidence: untrustedEvidence(topEvidence) },
+            { egress: egressSummary, warnings: warn(topEvidence) },
+          ),
+        );
         yield { type: 'token', text: answer.answer };
         yield { type: 'final', answer };
         return;
@@ -327,8 +359,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         ? buildVersionedUserPrompt(versioned.template, assembled.passages, safeQuestion.text, useCase.name)
         : buildUserPrompt(assembled.passages, safeQuestion.text);
       const languageModel = deps.models.chat(model.ref);
-      const restorer = createStreamRestorer(session);
-      let raw = '';
+      const validCitation = (n: number) => n >= 1 && n <= assembled.passages.length;
+      // Tokens reach the caller as they will read them: citations renumbered, placeholders restored.
+      const visibleStream = createCitationStream(validCitation, (text) => session.restore(text));
       const generateSpan = deps.tracer.startSpan('generate', root.context, {
         'gen_ai.operation.name': 'chat',
         'gen_ai.provider.name': model.providerType,
@@ -341,14 +374,13 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         const generation = generate(languageModel, system, prompt, useCase, request.signal);
         for await (const part of generation.fullStream) {
           if (part.type === 'text-delta') {
-            raw += part.text;
-            const visible = restorer.push(part.text);
+            const visible = visibleStream.push(part.text);
             if (visible) yield { type: 'token', text: visible };
           } else if (part.type === 'error') {
             throw modelFailure(model, part.error);
           }
         }
-        const rest = restorer.flush();
+        const rest = visibleStream.flush();
         if (rest) yield { type: 'token', text: rest };
         const reported = await generation.usage;
         usage = { inputTokens: reported.inputTokens ?? 0, outputTokens: reported.outputTokens ?? 0 };
@@ -367,7 +399,8 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         generateSpan.fail(aborted());
       }
 
-      const cleaned = cleanCitations(raw, (n) => n >= 1 && n <= assembled.passages.length);
+      const raw = visibleStream.raw;
+      const cleaned = cleanCitations(raw, validCitation);
       const grounded = groundedness(deps.tracer, root, cleaned.text, assembled.passages);
       const judged = deps.models.defaultJudge
         ? await judgedGroundedness(deps, root, deps.models.defaultJudge, cleaned.text, assembled.passages, request.signal)
@@ -376,6 +409,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         ...evidence,
         citationCoverage: grounded.citationCoverage,
         groundedness: judged?.groundedness ?? grounded.groundedness,
+        untrustedEvidence: untrustedEvidence(evidencePassages(assembled.passages, cleaned.used)),
       };
       const confidence = combineConfidence(parts);
       if (judged)
@@ -387,18 +421,21 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
         model: model.ref,
         mode: 'generative' as const,
         label: `Generated by ${model.ref} from your documents`,
+        // The model read every passage sent: each flagged one is worth a warning, cited or not.
+        warnings: warn(assembled.passages),
       };
       if (isModelRefusal(raw) || confidence < threshold) {
         const reason = isModelRefusal(raw) ? 'model_declined' : 'insufficient_evidence';
         yield { type: 'final', answer: finish({ ...refusal(reason, parts), ...common, refused: true }) };
         return;
       }
-      tracedAnswer = cleaned.text.trim();
+      const numbered = renumberCitations(cleaned.text, cleaned.used);
+      tracedAnswer = numbered.trim();
       yield {
         type: 'final',
         answer: finish({
           ...common,
-          answer: session.restore(cleaned.text).trim(),
+          answer: session.restore(numbered).trim(),
           citations: resolveCitations(cleaned.used, assembled.passages),
           confidence,
           confidenceParts: parts,
@@ -538,6 +575,14 @@ function modelFailure(model: ModelDescription, error: unknown): GroundworkError 
   });
 }
 
+/** No document is indexed at all (in any source, for anyone). */
+async function storeIsEmpty(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ empty: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM documents WHERE status = 'indexed') AS empty`,
+  );
+  return rows[0]?.empty === true;
+}
+
 async function filtersFor(db: Queryable, useCase: UseCase): Promise<SearchFilters> {
   const f = useCase.retrieval.filters ?? {};
   const filters: {
@@ -556,36 +601,6 @@ async function filtersFor(db: Queryable, useCase: UseCase): Promise<SearchFilter
     filters.sourceIds = rows.map((r) => r.id);
   }
   return filters;
-}
-
-/**
- * Restores redaction placeholders in streamed text for the caller (who may read those passages), holding
- * back a possibly incomplete `[PLACEHOLDER_1]` at the end of a chunk until it is complete.
- */
-export function createStreamRestorer(session: Pick<RedactionSession, 'restore'>): {
-  push(text: string): string;
-  flush(): string;
-} {
-  let pending = '';
-  return {
-    push(text) {
-      pending += text;
-      const open = pending.lastIndexOf('[');
-      if (open >= 0 && !pending.includes(']', open) && pending.length - open < 40) {
-        const out = pending.slice(0, open);
-        pending = pending.slice(open);
-        return session.restore(out);
-      }
-      const out = pending;
-      pending = '';
-      return session.restore(out);
-    },
-    flush() {
-      const out = pending;
-      pending = '';
-      return session.restore(out);
-    },
-  };
 }
 
 function recordAnswer(

@@ -1,5 +1,6 @@
+import { detectInjection } from '../protect/index.ts';
 import type { SearchHit } from '../retrieve/index.ts';
-import { perPassageOverheadTokens } from './prompt.ts';
+import { perPassageOverheadTokens, untrustedPassageOverheadTokens } from './prompt.ts';
 import { estimateTokens, shingleSimilarity } from './text.ts';
 import type { Passage } from './types.ts';
 
@@ -10,7 +11,9 @@ import type { Passage } from './types.ts';
  * ≥ `nearDuplicate`, e.g. the same clause in two copies of a form) are kept once; a passage that does not fit
  * the remaining budget is skipped (a smaller, less relevant one may still fit) — except the most relevant one,
  * which is cut to fit. Citation numbers are assigned
- * in the final order, 1-based.
+ * in the final order, 1-based. Each passage carries its suspected prompt-injection spans (stored at ingest,
+ * or detected here for chunks not scanned yet and for redacted text), and such a passage costs the extra
+ * tokens of its untrusted-data wrapper.
  */
 
 export interface AssembleOptions {
@@ -55,26 +58,34 @@ export function assembleContext(hits: readonly SearchHit[], options: AssembleOpt
       duplicates++;
       continue;
     }
-    const cost = estimateTokens(text) + estimateTokens(hit.title) + perPassageOverheadTokens;
+    const injection = text === hit.text ? (hit.injection ?? detectInjection(text)) : detectInjection(text);
+    const overhead = perPassageOverheadTokens + (injection.length > 0 ? untrustedPassageOverheadTokens : 0);
+    const cost = estimateTokens(text) + estimateTokens(hit.title) + overhead;
     if (tokens + cost > options.budgetTokens) {
       // The most relevant passage is never dropped for size alone: it is cut to fit (at a sentence or word
       // boundary, so placeholders such as [EMAIL_1] stay whole) when at least 64 tokens of text remain.
-      const room = options.budgetTokens - tokens - estimateTokens(hit.title) - perPassageOverheadTokens;
+      const room = options.budgetTokens - tokens - estimateTokens(hit.title) - overhead;
       if (passages.length === 0 && room >= 64) {
         const cut = cutText(text, room * 4);
-        const cutCost = estimateTokens(cut) + estimateTokens(hit.title) + perPassageOverheadTokens;
+        const cutCost = estimateTokens(cut) + estimateTokens(hit.title) + overhead;
         tokens += cutCost;
         truncated++;
-        passages.push({ n: 1, hit, text: cut, tokens: cutCost });
+        // The cut text is a prefix of `text` (plus " …"): the spans still point at the right places.
+        passages.push({ n: 1, hit, text: cut, tokens: cutCost, injection });
         continue;
       }
       overBudget++;
       continue;
     }
     tokens += cost;
-    passages.push({ n: passages.length + 1, hit, text, tokens: cost });
+    passages.push({ n: passages.length + 1, hit, text, tokens: cost, injection });
   }
   return { passages, tokens, duplicates, overBudget, truncated };
+}
+
+/** A passage's suspected prompt-injection spans (offsets into its `text`), detected now when not known. */
+export function injectionOf(passage: Passage): NonNullable<Passage['injection']> {
+  return passage.injection ?? detectInjection(passage.text);
 }
 
 /** The longest prefix of `text` within `maxChars` ending at a sentence end, else at a space, marked with …. */

@@ -1,13 +1,14 @@
+import { injectionOf } from './assemble-context.ts';
 import { citationsIn, stripCitations } from './citations.ts';
 import { passageCoverage, type QuestionProfile } from './evidence.ts';
 import { refusalText } from './prompt.ts';
 import { contentTerms, numbersIn, splitSentences, words } from './text.ts';
-import type { ConfidenceParts, Passage } from './types.ts';
+import type { AnswerWarning, ConfidenceParts, Passage } from './types.ts';
 
 /**
  * Confidence in 0..1 (docs/answers.md, "Confidence"):
  *
- *   confidence = R × (0.4 + 0.1·A + 0.2·C + 0.3·G)
+ *   confidence = R × (0.4 + 0.1·A + 0.2·C + 0.3·G) × (1 − 0.5·U)
  *
  * R (retrieval): the best idf-weighted question coverage among the top 3 passages — the evidence gate: if the
  *   passages do not talk about what was asked, nothing else matters.
@@ -16,6 +17,8 @@ import type { ConfidenceParts, Passage } from './types.ts';
  * G (groundedness): share of answer sentences supported by their cited passages — at least half of the
  *   sentence's content terms appear there, every number in the sentence appears there, and the cited sentence
  *   closest to it has the same polarity (negation).
+ * U (untrusted evidence): share of the evidence — the top 3 passages and the cited ones — in which suspected
+ *   prompt injection was found: an answer resting on a document that tries to steer AI readers is worth less.
  */
 
 export interface GroundednessResult {
@@ -93,8 +96,36 @@ export function retrievalEvidence(
   return { retrieval: best, agreement: others === 0 ? 0 : agreeing / others };
 }
 
+/** The passages an answer rests on: the top 3 (retrieval strength and agreement) and the cited ones. */
+export function evidencePassages(passages: readonly Passage[], cited: readonly number[]): Passage[] {
+  return passages.filter((p, i) => i < 3 || cited.includes(p.n));
+}
+
+/** U: share of `evidence` with suspected prompt injection (0 without evidence). */
+export function untrustedEvidence(evidence: readonly Passage[]): number {
+  if (evidence.length === 0) return 0;
+  return evidence.filter((p) => injectionOf(p).length > 0).length / evidence.length;
+}
+
+/** One `answer.injection_suspected` warning per document of `passages` with suspected prompt injection. */
+export function injectionWarnings(passages: readonly Passage[]): AnswerWarning[] {
+  const out: AnswerWarning[] = [];
+  for (const passage of passages) {
+    if (injectionOf(passage).length === 0 || out.some((w) => w.documentId === passage.hit.documentId)) continue;
+    out.push({
+      code: 'answer.injection_suspected',
+      documentId: passage.hit.documentId,
+      message: `"${passage.hit.title}" contains text that looks like instructions to an AI (suspected prompt injection). It was never quoted and was treated as data only; check the document before relying on it.`,
+    });
+  }
+  return out;
+}
+
 export function combineConfidence(parts: ConfidenceParts): number {
-  const value = parts.retrieval * (0.4 + 0.1 * parts.agreement + 0.2 * parts.citationCoverage + 0.3 * parts.groundedness);
+  const value =
+    parts.retrieval *
+    (0.4 + 0.1 * parts.agreement + 0.2 * parts.citationCoverage + 0.3 * parts.groundedness) *
+    (1 - 0.5 * parts.untrustedEvidence);
   return Math.round(Math.min(1, Math.max(0, value)) * 1000) / 1000;
 }
 

@@ -1,3 +1,5 @@
+import { overlapsInjection } from '../protect/index.ts';
+import { injectionOf } from './assemble-context.ts';
 import { contextTerms, coverage, identifierFactor, phraseMatch, type QuestionProfile, wordCount } from './evidence.ts';
 import { contentTerms, numbersIn, shingleSimilarity, splitSentences } from './text.ts';
 import type { AnswerStyle, Passage } from './types.ts';
@@ -10,6 +12,10 @@ import type { AnswerStyle, Passage } from './types.ts';
  * passage's title and section path count half) + 0.3 × phrase match (question bigrams such as "water damage")
  * + 0.15 when the question asks for an amount/duration and the sentence states a number + a small rank prior
  * (0.05 / citation number) − a length penalty for sentences over 60 words (they are paragraphs, not answers).
+ *
+ * Headings (the passage's heading line, section headings inside it, run-in headings such as "Wind and hail
+ * deductible.") are never quoted: they are context for the sentences under them, counted like the title.
+ * Sentences with suspected prompt injection are never quoted either.
  */
 
 export const extractiveLabel = 'Extractive answer: sentences quoted from your documents (no language model configured).';
@@ -39,10 +45,26 @@ const selection: Record<AnswerStyle, { max: number; relative: number; coverage: 
 export function scoreSentences(profile: QuestionProfile, passages: readonly Passage[]): ScoredSentence[] {
   const scored: ScoredSentence[] = [];
   for (const passage of passages) {
-    const context = contextTerms(passage);
-    for (const sentence of splitSentences(passage.text)) {
+    const passageContext = contextTerms(passage);
+    const injection = injectionOf(passage);
+    // The headings above a sentence (its section's line heading, then a run-in heading) are its context.
+    let lineHeading: readonly string[] = [];
+    let runInHeading: readonly string[] = [];
+    for (const sentence of splitSentences(passage.text, { headings: [passage.hit.title, ...passage.hit.sectionPath] })) {
+      if (sentence.heading) {
+        const terms = contentTerms(sentence.text);
+        if (/[.]$/.test(sentence.text)) runInHeading = terms;
+        else {
+          lineHeading = terms;
+          runInHeading = [];
+        }
+        continue;
+      }
+      // Instruction-like text (suspected prompt injection) is never quoted as an answer.
+      if (overlapsInjection(injection, sentence.start, sentence.end)) continue;
       const length = wordCount(sentence.text);
       if (length < 3) continue;
+      const context = new Set([...passageContext, ...lineHeading, ...runInHeading]);
       const terms = new Set(contentTerms(sentence.text));
       const cov = coverage(profile, terms, context) * identifierFactor(profile, terms, context);
       if (cov === 0) continue;
@@ -72,9 +94,10 @@ export function extractiveAnswer(profile: QuestionProfile, passages: readonly Pa
     if (chosen.some((c) => shingleSimilarity(c.text, candidate.text) >= 0.6)) continue;
     chosen.push(candidate);
   }
-  // The citation goes before the closing punctuation: "… is $1,000 [1]."
+  // The citation goes before the closing punctuation: "… is $1,000 [1]." A list item's bullet is dropped
+  // (bullets style adds its own).
   const cite = (s: ScoredSentence) => {
-    const body = s.text.replace(/[\s:;,]+$/, '');
+    const body = s.text.replace(/^(?:[-*•]|\d+[.)])\s+/, '').replace(/[\s:;,]+$/, '');
     const end = /[.!?]$/.exec(body)?.[0] ?? '.';
     return `${body.replace(/[.!?]$/, '')} [${s.n}]${end}`;
   };

@@ -3,13 +3,26 @@
  * AI SDK model (streamed), extractive answers without a model, citations, confidence and refusal, and the
  * egress policy (blocked passages dropped, PII redacted) applied before any provider call.
  */
-export { type Answerer, type AnswererDeps, createAnswerer, createStreamRestorer, defaultRefusalThreshold } from './answerer.ts';
-export { type AssembledContext, assembleContext, passageBudget } from './assemble-context.ts';
-export { cleanCitations, type ParsedCitations, resolveCitations } from './citations.ts';
-export { checkGroundedness, combineConfidence, isModelRefusal, retrievalEvidence } from './confidence.ts';
+export { type Answerer, type AnswererDeps, createAnswerer, defaultRefusalThreshold } from './answerer.ts';
+export { type AssembledContext, assembleContext, injectionOf, passageBudget } from './assemble-context.ts';
+export {
+  cleanCitations,
+  createCitationStream,
+  type ParsedCitations,
+  renumberCitations,
+  resolveCitations,
+} from './citations.ts';
+export {
+  checkGroundedness,
+  combineConfidence,
+  injectionWarnings,
+  isModelRefusal,
+  retrievalEvidence,
+  untrustedEvidence,
+} from './confidence.ts';
 export { profileQuestion, type QuestionProfile } from './evidence.ts';
 export { extractiveAnswer, extractiveLabel, scoreSentences } from './extractive.ts';
-export { buildSystemPrompt, buildUserPrompt, promptVersion, refusalText } from './prompt.ts';
+export { buildSystemPrompt, buildUserPrompt, noDocumentsText, promptVersion, refusalText } from './prompt.ts';
 export type {
   Answer,
   AnswerEvent,
@@ -17,6 +30,7 @@ export type {
   AnswerRequest,
   AnswerStyle,
   AnswerUsage,
+  AnswerWarning,
   Citation,
   ConfidenceParts,
   Passage,

@@ -77,6 +77,23 @@ export interface ConfidenceParts {
   readonly citationCoverage: number;
   /** Share of answer sentences supported by their cited text (terms and every number). */
   readonly groundedness: number;
+  /**
+   * Share of the evidence (the top 3 passages and the cited ones) with suspected prompt injection; it lowers
+   * confidence by up to half.
+   */
+  readonly untrustedEvidence: number;
+}
+
+/** Something the reader of an answer should know about its sources. */
+export interface AnswerWarning {
+  /**
+   * `answer.injection_suspected`: the document holds text that looks like instructions to an AI. Its
+   * instruction-like sentences were never quoted and were sent to a model only as untrusted data.
+   */
+  readonly code: 'answer.injection_suspected';
+  /** A document the caller may read (a cited one, or one the answer was built from). */
+  readonly documentId: string;
+  readonly message: string;
 }
 
 export interface AnswerUsage {
@@ -106,6 +123,8 @@ export interface Answer {
   readonly promptVersion: string;
   /** Citations in the model's text that pointed at no passage and were removed. */
   readonly citationsRemoved: number;
+  /** One per document among the evidence with suspected prompt injection (none: empty). */
+  readonly warnings: readonly AnswerWarning[];
   /** What the egress policy did (generative mode). Types and counts only, never values. */
   readonly egress?: {
     readonly provider: string;
@@ -136,4 +155,9 @@ export interface Passage {
   /** Text sent to the model (redacted when the egress policy says so). */
   readonly text: string;
   readonly tokens: number;
+  /**
+   * Suspected prompt injection: instruction-like sentences (offsets into `text`). Set by context assembly;
+   * absent = not known yet (`injectionOf` detects it then).
+   */
+  readonly injection?: ReadonlyArray<{ readonly category: string; readonly start: number; readonly end: number }>;
 }

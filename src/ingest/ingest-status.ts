@@ -38,6 +38,11 @@ export interface SourceStatus {
   /** ACL rules that matched files in the last finished sync but decided none (a later rule replaced them). */
   readonly aclWarnings: readonly AclRuleWarning[];
   readonly sensitivity: Readonly<Record<string, number>>;
+  /**
+   * Chunks with instruction-like text (prompt injection suspected) and the documents holding them; `unscanned`
+   * chunks predate the detector and are scanned by the source's next sync.
+   */
+  readonly injectionSuspected: { readonly chunks: number; readonly documents: number; readonly unscanned: number };
   readonly lastRun: RunReport | null;
   readonly running: RunReport | null;
 }
@@ -72,7 +77,13 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
                  AND indexed_at IS NOT NULL) l`,
         [source.id],
       ),
-      db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE source_id = $1', [source.id]),
+      db.query<{ n: number; suspected: number; suspected_documents: number; unscanned: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE injection_suspected)::int AS suspected,
+           count(DISTINCT document_id) FILTER (WHERE injection_suspected)::int AS suspected_documents,
+           count(*) FILTER (WHERE injection_spans IS NULL)::int AS unscanned
+         FROM chunks WHERE source_id = $1`,
+        [source.id],
+      ),
       db.query<{ error_code: string; n: number }>(
         'SELECT error_code, count(*)::int AS n FROM quarantine WHERE source_id = $1 GROUP BY error_code ORDER BY error_code',
         [source.id],
@@ -139,6 +150,11 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
       unreadableDocuments: unreadable,
       aclWarnings: last.rows[0]?.acl_warnings ?? [],
       sensitivity,
+      injectionSuspected: {
+        chunks: chunks.rows[0]?.suspected ?? 0,
+        documents: chunks.rows[0]?.suspected_documents ?? 0,
+        unscanned: chunks.rows[0]?.unscanned ?? 0,
+      },
       lastRun: last.rows[0] ? toRun(last.rows[0]) : null,
       running: running.rows[0] ? toRun(running.rows[0]) : null,
     });

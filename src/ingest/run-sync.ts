@@ -23,6 +23,7 @@ import {
 import type { Database } from '../store/index.ts';
 import type { ParseLimits } from './parsers/index.ts';
 import type { FetchedItem, Source, SourceItem, SourceProblem } from './sources/source.ts';
+import { backfillInjectionSpans } from './sync/backfill-injection.ts';
 import { renameDocument, writeDocument } from './sync/document-writer.ts';
 import { type Embedder, embedWithCache } from './sync/embed-chunks.ts';
 import type { SyncCounts } from './sync/ingest-events.ts';
@@ -510,6 +511,9 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     for (const problem of problems) {
       await quarantineFile(problem.ref, new GroundworkError(problem.code, problem.message, { fix: problem.fix }), null);
     }
+
+    // Chunks indexed before the prompt-injection detector existed get their spans (text scan only).
+    await backfillInjectionSpans(db, record.id, options.signal);
 
     // ---- 4. finish ------------------------------------------------------------------------------------
     const status = counts.quarantined > 0 ? 'partial' : 'succeeded';

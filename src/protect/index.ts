@@ -1,10 +1,10 @@
 /**
  * protect/ — who may read what, and what may leave.
  *
- * Principals and ACL maps (deny by default, with explanations), PII detection, sensitivity labels, and the
- * egress policy with redaction used before text is sent to an LLM provider. Everything here is a pure
- * function of its inputs, except `readableDocumentIds`: the one read of current document access for views
- * of recorded content (traces, evaluation rows, candidates), in SQL.
+ * Principals and ACL maps (deny by default, with explanations), PII detection, prompt-injection detection,
+ * sensitivity labels, and the egress policy with redaction used before text is sent to an LLM provider.
+ * Everything here is a pure function of its inputs, except `readableDocumentIds`: the one read of current
+ * document access for views of recorded content (traces, evaluation rows, candidates), in SQL.
  */
 export {
   type AclMap,
@@ -58,6 +58,14 @@ export {
   redactPii,
   redactText,
 } from './egress/redact-pii.ts';
+export {
+  countInjection,
+  detectInjection,
+  type InjectionCategory,
+  type InjectionSpan,
+  injectionCategories,
+  overlapsInjection,
+} from './injection/detect-injection.ts';
 export { hasKnownCardPrefix, ibanLengths, isIbanChecksumValid, isLuhnValid, isValidSsn } from './pii/checksums.ts';
 export {
   type BuiltInPiiType,

@@ -28,6 +28,7 @@ interface ChunkRow {
   page_end: number | null;
   sensitivity: SensitivityLabel;
   pii: Array<{ type: string; start: number; end: number }>;
+  injection_spans: Array<{ category: string; start: number; end: number }> | null;
   source_id: string;
   title: string;
   uri: string;
@@ -140,7 +141,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
     if (ids.length === 0) return new Map();
     const result = await q.query<ChunkRow & Record<string, unknown>>(
       `SELECT c.id, c.document_id, c.ordinal, c.text, c.section_path, c.page_start, c.page_end, c.sensitivity, c.pii,
-              c.source_id, d.title, d.uri, d.media_type
+              c.injection_spans, c.source_id, d.title, d.uri, d.media_type
        FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1::text[])`,
       [ids],
     );
@@ -319,6 +320,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
               sectionPath: row.section_path,
               sensitivity: row.sensitivity,
               pii: Array.isArray(row.pii) ? row.pii : [],
+              injection: Array.isArray(row.injection_spans) ? row.injection_spans : null,
               scores: {
                 ...(c.lexical === undefined ? {} : { lexical: c.lexical }),
                 ...(c.vector === undefined ? {} : { vector: c.vector }),

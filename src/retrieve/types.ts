@@ -69,6 +69,11 @@ export interface SearchHit {
   /** PII spans from `chunks.pii` (offsets into `text`), for egress redaction. */
   readonly pii: ReadonlyArray<{ type: string; start: number; end: number }>;
   /**
+   * Instruction-like sentences from `chunks.injection_spans` (offsets into `text`): suspected prompt injection.
+   * Null (or absent) when the chunk has not been scanned yet; answers then scan it themselves.
+   */
+  readonly injection?: ReadonlyArray<{ category: string; start: number; end: number }> | null;
+  /**
    * lexical: BM25 (positive, higher is better); vector: cosine similarity (1 - distance); fused: the
    * ranking score (RRF or weighted, or the single component's score); rerank: the rerank model's score.
    */

@@ -3,10 +3,12 @@ import { describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
-import { insertAclCorpus, principalPool, prng, words } from './fixtures/acl-corpus.ts';
+import { detectInjection } from '../protect/index.ts';
+import { insertAclCorpus, insertPoisonedDocuments, plantedAttacks, principalPool, prng, words } from './fixtures/acl-corpus.ts';
 import { createApp, startServer } from './index.ts';
 
 type Citation = { documentId: string };
+type Warning = { code: string; documentId: string };
 
 function parseSse(text: string): Array<{ event: string; data: string }> {
   return text
@@ -24,11 +26,13 @@ function parseSse(text: string): Array<{ event: string; data: string }> {
 }
 
 describe(`answers over HTTP (${testStoreKind})`, () => {
-  test('randomized ACL leak test: answers and chat completions cite only documents the caller may read', async () => {
+  test('randomized ACL leak test: answers and chat completions cite, and warn about, only documents the caller may read', async () => {
     const platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
     try {
       const random = prng(4242);
       const corpus = await insertAclCorpus(platform.db, random);
+      await insertPoisonedDocuments(platform.db, prng(77), corpus, 12, detectInjection);
+      let warned = 0;
       const { app } = createApp(platform, { webRoot: false, authCacheMs: 0 });
       let cited = 0;
       const asked: Array<{ token: string; principals: string[]; traceId: string }> = [];
@@ -49,8 +53,28 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
             body: JSON.stringify(chat ? { model: 'default', messages: [{ role: 'user', content: question }] } : { question }),
           });
           assert.equal(response.status, 200, await response.clone().text());
-          const body = (await response.json()) as { citations: Citation[]; traceId?: string; groundwork?: { traceId: string } };
+          const body = (await response.json()) as {
+            citations: Citation[];
+            answer?: string;
+            warnings?: Warning[];
+            choices?: Array<{ message: { content: string } }>;
+            groundwork?: { warnings: Warning[]; traceId: string };
+            traceId?: string;
+          };
           asked.push({ token, principals, traceId: body.traceId ?? body.groundwork?.traceId ?? '' });
+          // Suspected prompt injection: warned about only for readable documents, never quoted.
+          const warnings = (chat ? body.groundwork?.warnings : body.warnings) ?? [];
+          const text = chat ? (body.choices?.[0]?.message.content ?? '') : (body.answer ?? '');
+          for (const attack of plantedAttacks) assert.ok(!text.includes(attack), `quoted an attack: ${text}`);
+          for (const warning of warnings) {
+            warned += 1;
+            assert.equal(warning.code, 'answer.injection_suspected');
+            const allowed = corpus.principalsOf.get(warning.documentId) ?? [];
+            assert.ok(
+              allowed.some((p) => principals.includes(p)),
+              `[${principals}] was warned about ${warning.documentId} [${allowed}]`,
+            );
+          }
           for (const citation of body.citations) {
             cited += 1;
             const allowed = corpus.principalsOf.get(citation.documentId) ?? [];
@@ -62,6 +86,7 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
         }
       }
       assert.ok(cited > 0, 'some answers cited something');
+      assert.ok(warned > 0, 'some answers were built from a poisoned document');
 
       // Then ACLs change at random (as a re-sync would apply them): no asker's own trace shows a document — id,
       // title or text — they may not read now, and an answer that used one is withheld.
@@ -144,10 +169,65 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
       const events = parseSse(await streamed.text());
       const final = events.at(-1);
       assert.equal(final?.event, 'final');
-      const answer = JSON.parse(final?.data ?? '{}') as { traceId: string; useCase: string };
+      const answer = JSON.parse(final?.data ?? '{}') as { traceId: string; useCase: string; warnings: unknown[] };
       assert.equal(answer.useCase, 'claims-qa');
+      assert.ok(Array.isArray(answer.warnings), 'the final event carries the warnings');
       assert.match(answer.traceId, /^trc_/);
     } finally {
+      await platform.close();
+    }
+  });
+
+  test('GET /v1/models lists the use cases the caller may ask (openai client); others are 404 like missing ones', async () => {
+    const platform = await createTestPlatform();
+    const server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
+    try {
+      await platform.answerer.useCases.create('claims-qa', { principals: ['group:claims'] });
+      await platform.answerer.useCases.create('open-qa', {});
+      const key = async (role: 'viewer' | 'user', principals: string[]) =>
+        (await createApiKey(platform.db, { name: `${role}-${principals[0]}`, role, principals }, { actor: 'local:operator' }))
+          .token;
+      const client = (token: string) => new OpenAI({ apiKey: token, baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const adjuster = client(await key('user', ['user:a@x.test', 'group:claims']));
+      const outsider = client(await key('user', ['user:o@x.test', 'group:legal']));
+
+      const listed = [];
+      for await (const model of adjuster.models.list()) listed.push(model);
+      assert.deepEqual(listed.map((m) => m.id).sort(), ['claims-qa', 'default', 'open-qa']);
+      for (const model of listed) {
+        assert.equal(model.object, 'model');
+        assert.equal(model.owned_by, 'groundwork');
+        assert.ok(Number.isInteger(model.created) && model.created > 1_600_000_000 && model.created < Date.now() / 1000 + 60);
+      }
+      const outsiderModels = [];
+      for await (const model of outsider.models.list()) outsiderModels.push(model.id);
+      assert.deepEqual(outsiderModels.sort(), ['default', 'open-qa']);
+      assert.deepEqual(
+        await adjuster.models.retrieve('claims-qa'),
+        listed.find((m) => m.id === 'claims-qa'),
+      );
+
+      // Forbidden and missing look the same: status, code and message shape.
+      const failure = async (id: string) => {
+        try {
+          await outsider.models.retrieve(id);
+        } catch (error) {
+          const e = error as { status?: number; error?: { code?: string; message?: string } };
+          return { status: e.status, code: e.error?.code, message: e.error?.message?.replace(id, 'ID') };
+        }
+        throw new Error(`${id} was returned`);
+      };
+      const forbidden = await failure('claims-qa');
+      assert.equal(forbidden.status, 404);
+      assert.deepEqual(await failure('no-such-model'), forbidden);
+      assert.deepEqual(await failure('Not A Use Case!'), forbidden);
+
+      const viewer = await key('viewer', ['user:v@x.test']);
+      const denied = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${viewer}` } });
+      assert.equal(denied.status, 403);
+      assert.equal((await fetch(`${server.url}/v1/models`)).status, 401);
+    } finally {
+      await server.close();
       await platform.close();
     }
   });
@@ -190,8 +270,10 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
       let usage: unknown;
       for await (const chunk of stream) {
         content += chunk.choices[0]?.delta?.content ?? '';
-        if (chunk.choices[0]?.finish_reason === 'stop')
+        if (chunk.choices[0]?.finish_reason === 'stop') {
           finalCitations = (chunk as unknown as { citations: Citation[] }).citations;
+          assert.ok(Array.isArray((chunk as unknown as { groundwork: { warnings: unknown[] } }).groundwork.warnings));
+        }
         if (chunk.usage) usage = chunk.usage;
       }
       assert.equal(content.trim(), completion.choices[0]?.message.content?.trim());

@@ -85,9 +85,18 @@ export interface Citation {
   snippet: string;
 }
 
+/** A source of the answer the reader should know about (suspected prompt injection). */
+export interface AnswerWarning {
+  code: 'answer.injection_suspected';
+  documentId: string;
+  message: string;
+}
+
 export interface Answer {
   answer: string;
   citations: Citation[];
+  /** Absent from servers older than warnings. */
+  warnings?: AnswerWarning[];
   confidence: number;
   refused: boolean;
   refusalReason?: string;
@@ -169,6 +178,8 @@ export interface SourceStatus {
   /** ACL rules that matched files in the last sync but decided none. */
   aclWarnings: { code: string; ruleIndex: number; matched: number; message: string }[];
   sensitivity: Record<string, number>;
+  /** Chunks with instruction-like text (suspected prompt injection), their documents, chunks not scanned yet. */
+  injectionSuspected?: { chunks: number; documents: number; unscanned: number };
   lastRun: Record<string, unknown> | null;
   running: Record<string, unknown> | null;
 }

@@ -1,6 +1,20 @@
 import type { ReactNode } from 'react';
 import { ApiError } from './api.ts';
 
+/**
+ * Text with `backtick` spans (commands, flags, paths in messages and fixes) rendered as <code>, the rest as
+ * text: never as HTML, so nothing in a message can inject markup.
+ */
+export function withCode(text: string): ReactNode[] {
+  const nodes: ReactNode[] = [];
+  let offset = 0;
+  for (const [i, part] of text.split(/`([^`\n]+)`/).entries()) {
+    nodes.push(i % 2 === 1 ? <code key={offset}>{part}</code> : part);
+    offset += part.length + 1;
+  }
+  return nodes;
+}
+
 /** The API's message and fix, as the user should read them. */
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
@@ -8,15 +22,16 @@ export function ErrorBox({ error }: { error: unknown }) {
   const message = error instanceof Error ? error.message : String(error);
   return (
     <div className="error" role="alert">
-      <strong>{message}</strong>
-      {apiError?.fix ? <p>{apiError.fix}</p> : null}
+      <strong>{withCode(message)}</strong>
+      {apiError?.fix ? <p>{withCode(apiError.fix)}</p> : null}
       {apiError ? <p className="muted small">code: {apiError.code}</p> : null}
     </div>
   );
 }
 
+/** An empty state; a plain-text message shows its `commands` as code. */
 export function Empty({ children }: { children: ReactNode }) {
-  return <div className="empty">{children}</div>;
+  return <div className="empty">{typeof children === 'string' ? withCode(children) : children}</div>;
 }
 
 export function formatDate(value: string | null | undefined): string {

@@ -76,6 +76,27 @@ describe('cli: ask and use-cases (embedded store, real process)', () => {
     assert.match(human.stdout, /Sources:\n {2}\[1\] Claims Handling Procedures/);
     assert.match(human.stdout, /Extractive answer/);
 
+    // A poisoned document among the evidence: never quoted, a warning in the JSON and under the answer.
+    const poisoned = await gw(
+      'ask',
+      'What does the water damage FAQ for HO-3 policyholders say?',
+      '--as',
+      'group:staff',
+      '--json',
+    );
+    assert.equal(poisoned.code, 0, poisoned.stderr);
+    const warned = JSON.parse(poisoned.stdout) as { answer: string; warnings: Array<{ code: string; documentId: string }> };
+    assert.ok(!/IGNORE PREVIOUS INSTRUCTIONS/i.test(warned.answer), warned.answer);
+    assert.deepEqual(
+      warned.warnings.map((w) => [w.code, w.documentId]),
+      [['answer.injection_suspected', 'poisoned-faq']],
+    );
+    const poisonedHuman = await gw('ask', 'What does the water damage FAQ for HO-3 policyholders say?', '--as', 'group:staff');
+    assert.match(
+      poisonedHuman.stdout,
+      /Warning( \[\d\])?: "Water damage FAQ \(uploaded by an external partner\)" contains text that looks like instructions to an AI/,
+    );
+
     const refused = await gw('ask', 'What is the waiting period for pet insurance?', '--json');
     assert.equal(refused.code, 0);
     assert.equal((JSON.parse(refused.stdout) as { refused: boolean }).refused, true);
@@ -160,7 +181,7 @@ describe('cli: ask and use-cases (embedded store, real process)', () => {
     assert.equal(sent?.body.model, 'qwen2.5:7b');
   });
 
-  test('on a terminal, tokens stream as they come and the checked answer follows when post-processing changed it', {
+  test('on a terminal, tokens stream as the reader will read them: the dead citation never shows', {
     skip: spawnSync('script', ['--version']).status !== 0 ? 'util-linux `script` (pseudo-terminal) not available' : false,
   }, async () => {
     const bin = fileURLToPath(new URL('../../../bin/groundwork.js', import.meta.url));
@@ -204,11 +225,9 @@ describe('cli: ask and use-cases (embedded store, real process)', () => {
     });
     assert.equal(result.status, 0, result.stderr);
     const out = result.stdout.replaceAll('\r', '');
-    // Streamed raw text first (with the dead [12]), then the checked answer without it, then the sources.
-    assert.match(
-      out,
-      /per occurrence \[1\] \[12\]\.\n*\n— checked answer —\nUnder HO-3 the water damage deductible is \$1,000 per occurrence \[1\]\./,
-    );
+    // The stream is already the checked text (the dead [12] dropped as it arrives), so it is not repeated.
+    assert.match(out, /^Under HO-3 the water damage deductible is \$1,000 per occurrence \[1\]\.\n/);
+    assert.ok(!out.includes('[12]') && !out.includes('checked answer'), out);
     assert.match(out, /Sources:\n {2}\[1\] Policy Form HO-3/);
     assert.match(out, /1 citation\(s\) pointing at no passage were removed/);
   });

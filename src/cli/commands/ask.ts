@@ -26,6 +26,10 @@ export function renderAnswerFooter(answer: Answer): string {
     `${answer.label} · confidence ${answer.confidence.toFixed(2)}${answer.refused ? ` · refused (${answer.refusalReason})` : ''}${usage} · use case ${answer.useCase} · trace ${answer.traceId}`,
   );
   if (answer.citationsRemoved > 0) lines.push(`${answer.citationsRemoved} citation(s) pointing at no passage were removed.`);
+  for (const warning of answer.warnings ?? []) {
+    const cited = answer.citations.filter((c) => c.documentId === warning.documentId).map((c) => `[${c.n}]`);
+    lines.push(`Warning${cited.length > 0 ? ` ${cited.join('')}` : ''}: ${warning.message}`);
+  }
   if (answer.egress && (answer.egress.blocked > 0 || Object.keys(answer.egress.redacted).length > 0)) {
     const redacted = Object.entries(answer.egress.redacted)
       .map(([type, n]) => `${n} ${type}`)
@@ -118,13 +122,15 @@ export function registerAskCommand(program: Command, runtime: CliRuntime): void 
             ...(answer.model ? { model: answer.model } : {}),
             promptVersion: answer.promptVersion,
             citationsRemoved: answer.citationsRemoved,
+            // A server from before warnings existed sends none.
+            warnings: answer.warnings ?? [],
             confidenceParts: answer.confidenceParts,
             ...(answer.egress ? { egress: answer.egress } : {}),
             tookMs: answer.tookMs,
           };
           context.output.result(wire, () => {
-            // What was streamed is the raw model text; when post-processing changed it (dead citations removed,
-            // refusal), print the final version too.
+            // What was streamed is the model's text as the reader sees it (citations renumbered, dead ones
+            // dropped); when the checks changed it (a refusal), print the final version too.
             const changed = streamed.trim() !== answer.answer.trim();
             const body = !live ? answer.answer : changed ? `\n\n— checked answer —\n${answer.answer}` : '';
             return `${body}${live && !changed ? '\n' : ''}${renderAnswerFooter(answer)}`;

@@ -23,6 +23,11 @@ function human(status: SourceStatus): string {
     `  update lag: worst ${status.updateLagSeconds.worst ?? '-'} s, median ${status.updateLagSeconds.median ?? '-'} s`,
     `  quarantine ${status.quarantine.total}${codes ? ` (${codes})` : ''}; failed runs ${status.failures.failedRuns}, interrupted ${status.failures.interruptedRuns}`,
     `  undetermined principals ${status.undeterminedPrincipals}; sensitivity ${mix || '-'}`,
+    `  suspected prompt injection: ${status.injectionSuspected.chunks} chunk(s) in ${status.injectionSuspected.documents} document(s)${
+      status.injectionSuspected.unscanned > 0
+        ? `; ${status.injectionSuspected.unscanned} chunk(s) not scanned yet (run a sync)`
+        : ''
+    }`,
     ...accessWarnings({
       source: status.name,
       unreadableDocuments: status.unreadableDocuments,

@@ -151,12 +151,13 @@ async function insertChunks(
     // unnest would flatten a two-dimensional text array.
     await tx.query(
       `INSERT INTO chunks (id, document_id, source_id, ordinal, text, section_path, page_start, page_end, token_count,
-         content_hash, principals, sensitivity, pii, embedding)
+         content_hash, principals, sensitivity, pii, embedding, injection_spans, injection_suspected)
        SELECT c.id, $1, $2, c.ordinal, c.text, ARRAY(SELECT jsonb_array_elements_text(c.section_path::jsonb)),
-         c.page_start, c.page_end, c.token_count, c.content_hash, $3::text[], $4, c.pii::jsonb, c.embedding::vector
+         c.page_start, c.page_end, c.token_count, c.content_hash, $3::text[], $4, c.pii::jsonb, c.embedding::vector,
+         c.injection::jsonb, jsonb_array_length(c.injection::jsonb) > 0
        FROM unnest($5::text[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::text[],
-         $13::text[], $14::text[])
-         AS c(id, ordinal, text, section_path, page_start, page_end, token_count, content_hash, pii, embedding)`,
+         $13::text[], $14::text[], $15::text[])
+         AS c(id, ordinal, text, section_path, page_start, page_end, token_count, content_hash, pii, embedding, injection)`,
       [
         documentId,
         sourceId,
@@ -172,6 +173,7 @@ async function insertChunks(
         slice.map((chunk) => chunk.contentHash),
         slice.map((chunk) => JSON.stringify(chunk.pii)),
         slice.map((chunk) => vectors?.get(chunk.contentHash) ?? null),
+        slice.map((chunk) => JSON.stringify(chunk.injection)),
       ],
     );
   }

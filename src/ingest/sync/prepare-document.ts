@@ -6,7 +6,9 @@ import {
   type CompiledPiiPatterns,
   countPii,
   deriveSensitivity,
+  detectInjection,
   detectPii,
+  type InjectionSpan,
   type PiiSpan,
   resolveDocumentAccess,
 } from '../../protect/index.ts';
@@ -46,6 +48,8 @@ export interface PrepareContext {
 
 export interface PreparedChunk extends ChunkDraft {
   readonly pii: readonly PiiSpan[];
+  /** Instruction-like sentences (prompt injection suspected); empty for ordinary text. */
+  readonly injection: readonly InjectionSpan[];
 }
 
 /** A parsed, chunked, classified document ready to be written, with its children. */
@@ -153,6 +157,7 @@ export async function prepareDocument(
   const chunks: PreparedChunk[] = drafts.map((draft) => ({
     ...draft,
     pii: detectPii(draft.text, { customPatterns: context.piiPatterns }),
+    injection: detectInjection(draft.text),
   }));
   // Each occurrence once: a chunk's overlap repeats the end of the previous chunk (its spans are still stored
   // on the chunk, for redaction; they are not counted again in the document's summary).

@@ -33,10 +33,17 @@ const citationSchema = z.object({
   snippet: z.string(),
 });
 
+const warningSchema = z.object({
+  code: z.literal('answer.injection_suspected'),
+  documentId: z.string(),
+  message: z.string(),
+});
+
 const answerSchema = z
   .object({
     answer: z.string(),
     citations: z.array(citationSchema),
+    warnings: z.array(warningSchema),
     confidence: z.number(),
     refused: z.boolean(),
     refusalReason: z.string().optional(),
@@ -200,6 +207,72 @@ export function answerRoutes(): RouteDefinition[] {
         }),
     }),
     chatCompletionsRoute(),
+    ...modelRoutes(),
+  ];
+}
+
+const modelSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number(),
+    owned_by: z.literal('groundwork'),
+  })
+  .meta({ id: 'Model' });
+
+/** A use case as an OpenAI model: clients pick it by name, `created` in unix seconds. */
+function modelOf(useCase: UseCase) {
+  return {
+    id: useCase.name,
+    object: 'model' as const,
+    created: Math.floor(useCase.createdAt.getTime() / 1000),
+    owned_by: 'groundwork' as const,
+  };
+}
+
+/**
+ * OpenAI-compatible model listing (`client.models.list()` fills a client's model picker): the use cases the
+ * caller may ask, as models. One the caller may not use is a 404 exactly like one that does not exist.
+ */
+function modelRoutes(): RouteDefinition[] {
+  const notFound = (id: string) =>
+    new GroundworkError('use_case.not_found', `The model "${id}" does not exist or you do not have access to it.`, {
+      category: 'not_found',
+      fix: 'List the models (use cases) you may use with GET /v1/models.',
+    });
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/models',
+      summary: 'OpenAI-compatible: the use cases the caller may ask, as models (`model` of /v1/chat/completions)',
+      tags: ['answers'],
+      scope: 'ask',
+      responses: {
+        200: {
+          description: 'Models',
+          schema: z.object({ object: z.literal('list'), data: z.array(modelSchema) }),
+        },
+      },
+      handler: async ({ platform, caller }) => ({
+        object: 'list',
+        data: (await answererOf(platform).useCases.list()).filter((u) => mayUseUseCase(u, caller)).map(modelOf),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/models/:id',
+      summary: 'OpenAI-compatible: one use case as a model (404 when it does not exist or the caller may not ask it)',
+      tags: ['answers'],
+      scope: 'ask',
+      request: { params: z.object({ id: z.string().min(1).max(200) }) },
+      responses: { 200: { description: 'Model', schema: modelSchema } },
+      handler: async ({ platform, caller, params }) => {
+        // Only names a use case can have are looked up; anything else is as missing as an unknown name.
+        const useCase = useCaseName.safeParse(params.id).success ? await answererOf(platform).useCases.get(params.id) : undefined;
+        if (!useCase || !mayUseUseCase(useCase, caller)) throw notFound(params.id);
+        return modelOf(useCase);
+      },
+    }),
   ];
 }
 
@@ -237,6 +310,7 @@ function groundworkFields(answer: Answer) {
       mode: answer.mode,
       label: answer.label,
       useCase: answer.useCase,
+      warnings: answer.warnings,
     },
   };
 }

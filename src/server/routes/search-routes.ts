@@ -67,7 +67,7 @@ export function searchRoutes(): RouteDefinition[] {
           ...(filters ? { filters } : {}),
         });
         // PII offsets are for the egress policy, not for API clients.
-        return { ...result, hits: result.hits.map(({ pii: _pii, ...hit }) => hit) };
+        return { ...result, hits: result.hits.map(({ pii: _pii, injection: _injection, ...hit }) => hit) };
       },
     }),
   ];

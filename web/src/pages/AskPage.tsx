@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { type Answer, ApiError, api, type Citation, streamAnswer, type UseCase } from '../api.ts';
-import { confidenceLabel, ErrorBox, formatMs, markedSnippet } from '../components.tsx';
+import { type Answer, type AnswerWarning, ApiError, api, type Citation, streamAnswer, type UseCase } from '../api.ts';
+import { confidenceLabel, ErrorBox, formatMs, markedSnippet, withCode } from '../components.tsx';
 
 const suggestions = [
   'What is the deductible for water damage under policy form HO-3?',
@@ -10,8 +10,18 @@ const suggestions = [
 
 const feedbackCategories = ['wrong', 'incomplete', 'outdated', 'unhelpful', 'citation', 'harmful', 'other'] as const;
 
+/** The warning about a citation's document, if any. */
+function warningFor(citation: Citation, warnings: readonly AnswerWarning[]): AnswerWarning | undefined {
+  return warnings.find((w) => w.documentId === citation.documentId);
+}
+
 /** Splits answer text so that `[n]` markers become buttons opening citation n. */
-function withCitationChips(text: string, citations: Citation[], open: (c: Citation) => void): ReactNode[] {
+function withCitationChips(
+  text: string,
+  citations: Citation[],
+  warnings: readonly AnswerWarning[],
+  open: (c: Citation) => void,
+): ReactNode[] {
   const byNumber = new Map(citations.map((c) => [c.n, c]));
   const parts: ReactNode[] = [];
   let last = 0;
@@ -23,11 +33,12 @@ function withCitationChips(text: string, citations: Citation[], open: (c: Citati
       <button
         key={`${match.index}`}
         type="button"
-        className="chip inline"
-        aria-label={`Citation ${citation.n}: ${citation.title}`}
+        className={`chip inline ${warningFor(citation, warnings) ? 'suspect' : ''}`}
+        aria-label={`Citation ${citation.n}: ${citation.title}${warningFor(citation, warnings) ? ' (suspected prompt injection)' : ''}`}
         onClick={() => open(citation)}
       >
         {citation.n}
+        {warningFor(citation, warnings) ? '!' : ''}
       </button>,
     );
     last = (match.index ?? 0) + match[0].length;
@@ -152,17 +163,59 @@ export function AskPage() {
 
         {answer ? <AnswerView answer={answer} onOpen={setOpenCitation} open={openCitation} /> : null}
       </section>
-      {openCitation ? <CitationPanel citation={openCitation} onClose={() => setOpenCitation(null)} /> : null}
+      {openCitation ? (
+        <CitationPanel
+          citation={openCitation}
+          warning={warningFor(openCitation, answer?.warnings ?? [])}
+          onClose={() => setOpenCitation(null)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/** Warnings about documents the answer was built from; shown on their citations, and here for uncited ones. */
+function Warnings({ answer }: { answer: Answer }) {
+  const warnings = answer.warnings ?? [];
+  if (warnings.length === 0) return null;
+  const cited = new Set(answer.citations.map((c) => c.documentId));
+  return (
+    <div className="warnings" role="note" aria-label="Warnings">
+      {warnings.map((w) => {
+        const numbers = answer.citations.filter((c) => c.documentId === w.documentId).map((c) => c.n);
+        return (
+          <p key={w.documentId} className="warning small">
+            <strong>
+              {cited.has(w.documentId)
+                ? `Source ${numbers.join(', ')}: suspected prompt injection`
+                : 'Suspected prompt injection'}
+            </strong>{' '}
+            {w.message}
+          </p>
+        );
+      })}
     </div>
   );
 }
 
 function AnswerView({ answer, onOpen, open }: { answer: Answer; onOpen: (c: Citation) => void; open: Citation | null }) {
+  if (answer.refused && answer.refusalReason === 'no_documents') {
+    // Nothing is indexed for anyone yet: say so and how to fix it (this reveals nothing about access).
+    return (
+      <article className="card answer refused" aria-live="polite" data-testid="answer">
+        <h2>No documents are indexed yet</h2>
+        <p>{withCode(answer.answer)}</p>
+        <p className="muted small">
+          <a href="#/sources">Sources</a> · <a href={`#/traces/${encodeURIComponent(answer.traceId)}`}>trace</a>
+        </p>
+      </article>
+    );
+  }
   if (answer.refused) {
     return (
       <article className="card answer refused" aria-live="polite" data-testid="answer">
         <h2>I could not find this in the documents you can access</h2>
-        {/^I could not find/i.test(answer.answer) ? null : <p>{answer.answer}</p>}
+        {/^I could not find/i.test(answer.answer) ? null : <p>{withCode(answer.answer)}</p>}
         <p className="muted small">
           {answer.refusalReason ? `Reason: ${answer.refusalReason.replaceAll('_', ' ')} · ` : ''}
           <a href={`#/traces/${encodeURIComponent(answer.traceId)}`}>trace</a>
@@ -170,10 +223,12 @@ function AnswerView({ answer, onOpen, open }: { answer: Answer; onOpen: (c: Cita
         <p className="muted small">
           If you expected an answer, the document may be outside your access — ask its owner, or rephrase the question.
         </p>
+        <Warnings answer={answer} />
         <Feedback traceId={answer.traceId} />
       </article>
     );
   }
+  const warnings = answer.warnings ?? [];
   const confidence = confidenceLabel(answer.confidence);
   return (
     <article className="card answer" aria-live="polite" data-testid="answer">
@@ -185,7 +240,8 @@ function AnswerView({ answer, onOpen, open }: { answer: Answer; onOpen: (c: Cita
         </span>
       </div>
       {answer.label ? <p className="muted small">{answer.label}</p> : null}
-      <div className="answer-text">{withCitationChips(answer.answer, answer.citations, onOpen)}</div>
+      <div className="answer-text">{withCitationChips(answer.answer, answer.citations, warnings, onOpen)}</div>
+      <Warnings answer={answer} />
       {answer.citations.length > 0 ? (
         <div className="citations">
           <h2 className="small-heading">Sources</h2>
@@ -194,12 +250,13 @@ function AnswerView({ answer, onOpen, open }: { answer: Answer; onOpen: (c: Cita
               <li key={c.n}>
                 <button
                   type="button"
-                  className={`chip ${open?.n === c.n ? 'active' : ''}`}
+                  className={`chip ${open?.n === c.n ? 'active' : ''} ${warningFor(c, warnings) ? 'suspect' : ''}`}
                   onClick={() => onOpen(c)}
                   aria-expanded={open?.n === c.n}
                 >
                   <span className="chip-n">{c.n}</span> {c.title}
                   {c.page ? `, p. ${c.page}` : ''}
+                  {warningFor(c, warnings) ? <span className="suspect-label"> · suspected prompt injection</span> : null}
                 </button>
               </li>
             ))}
@@ -211,7 +268,15 @@ function AnswerView({ answer, onOpen, open }: { answer: Answer; onOpen: (c: Cita
   );
 }
 
-function CitationPanel({ citation, onClose }: { citation: Citation; onClose: () => void }) {
+function CitationPanel({
+  citation,
+  warning,
+  onClose,
+}: {
+  citation: Citation;
+  warning: AnswerWarning | undefined;
+  onClose: () => void;
+}) {
   const closeRef = useRef<HTMLButtonElement>(null);
   // Focus moves to the panel whenever another citation opens, so keyboard users land on it.
   useEffect(() => {
@@ -231,6 +296,11 @@ function CitationPanel({ citation, onClose }: { citation: Citation; onClose: () 
         {citation.page ? `Page ${citation.page} · ` : ''}
         <span className="uri">{citation.uri}</span>
       </p>
+      {warning ? (
+        <p className="warning small" role="note">
+          <strong>Suspected prompt injection.</strong> {warning.message}
+        </p>
+      ) : null}
       <blockquote className="snippet">{markedSnippet(citation.snippet)}</blockquote>
       {/* keyed: another cited document starts closed */}
       <DocumentDetails key={citation.documentId} documentId={citation.documentId} />

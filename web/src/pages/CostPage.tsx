@@ -147,7 +147,7 @@ function Budgets({ budgets, events }: { budgets: BudgetRow[]; events: BudgetEven
     <div className="card">
       <h2>Budgets</h2>
       {budgets.length === 0 ? (
-        <Empty>No budgets. Set one with `groundwork cost budget set USE_CASE --daily 5 --monthly 100`.</Empty>
+        <Empty>{'No budgets. Set one with `groundwork cost budget set USE_CASE --daily 5 --monthly 100`.'}</Empty>
       ) : (
         <table>
           <thead>

@@ -92,7 +92,7 @@ export function EvalPage() {
       <div className="card">
         <h2>Datasets</h2>
         {datasets?.length === 0 ? (
-          <Empty>No datasets yet. Import one with `groundwork eval import FILE --name NAME`.</Empty>
+          <Empty>{'No datasets yet. Import one with `groundwork eval import FILE --name NAME`.'}</Empty>
         ) : null}
         {datasets && datasets.length > 0 ? (
           <table>
@@ -121,7 +121,7 @@ export function EvalPage() {
       </div>
       <div className="card">
         <h2>Runs</h2>
-        {runs?.length === 0 ? <Empty>No runs yet. Start one with `groundwork eval run --dataset NAME`.</Empty> : null}
+        {runs?.length === 0 ? <Empty>{'No runs yet. Start one with `groundwork eval run --dataset NAME`.'}</Empty> : null}
         {runs && runs.length > 0 ? (
           <table>
             <thead>
@@ -242,8 +242,8 @@ export function EvalPage() {
           ) : null}
           {comparison && comparison.metrics.length === 0 ? <p className="muted">The two runs share no metric.</p> : null}
           <p className="muted small">
-            Delta = candidate − baseline, paired per case; whiskers: paired-bootstrap 95% interval (the same numbers as
-            `groundwork eval compare`). Green: significantly better; red: significantly worse.
+            Delta = candidate − baseline, paired per case; whiskers: paired-bootstrap 95% interval (the same numbers as{' '}
+            <code>groundwork eval compare</code>). Green: significantly better; red: significantly worse.
           </p>
         </div>
       ) : null}

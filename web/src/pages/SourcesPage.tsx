@@ -105,7 +105,7 @@ export function SourcesPage({ me }: { me: Me }) {
         </p>
       ) : null}
       {sources === null ? <p className="loading">Loading…</p> : null}
-      {sources?.length === 0 ? <Empty>No sources yet. Add one with `groundwork ingest &lt;folder&gt;`.</Empty> : null}
+      {sources?.length === 0 ? <Empty>{'No sources yet. Add one with `groundwork ingest FOLDER`.'}</Empty> : null}
       <div className="cards">
         {sources?.map((s) => (
           <article key={s.id} className="card source" aria-label={`Source ${s.name}`}>
@@ -151,6 +151,19 @@ export function SourcesPage({ me }: { me: Me }) {
               <div>
                 <dt>Undetermined permissions</dt>
                 <dd className={s.undeterminedPrincipals > 0 ? 'warn' : ''}>{s.undeterminedPrincipals}</dd>
+              </div>
+              <div>
+                <dt>Suspected prompt injection</dt>
+                <dd
+                  className={(s.injectionSuspected?.chunks ?? 0) > 0 ? 'warn' : ''}
+                  title="Passages with text that looks like instructions to an AI: never quoted as answers, sent to models only as untrusted data"
+                >
+                  {s.injectionSuspected
+                    ? `${s.injectionSuspected.chunks} passage(s) in ${s.injectionSuspected.documents} document(s)${
+                        s.injectionSuspected.unscanned > 0 ? ` · ${s.injectionSuspected.unscanned} not scanned yet` : ''
+                      }`
+                    : '—'}
+                </dd>
               </div>
             </dl>
             <AccessWarnings status={s} />
