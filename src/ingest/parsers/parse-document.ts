@@ -8,6 +8,7 @@ import { emlParser } from './eml/eml-parser.ts';
 import { htmlParser } from './html/html-parser.ts';
 import { imageParser } from './image/image-parser.ts';
 import { markdownParser } from './markdown/markdown-parser.ts';
+import { odfParser } from './odf/odf-parser.ts';
 import {
   corruptError,
   emptyError,
@@ -20,6 +21,8 @@ import { hasText } from './parsed-document.ts';
 import type { ParsedDocument, ParseInput, ParseLimits, Parser } from './parser.ts';
 import { pdfParser } from './pdf/pdf-parser.ts';
 import { pptxParser } from './pptx/pptx-parser.ts';
+import { rtfParser } from './rtf/rtf-parser.ts';
+import { tarParser } from './tar/tar-parser.ts';
 import { textParser } from './text/text-parser.ts';
 import { countVisibleCharacters } from './text-budget.ts';
 import { xlsxParser } from './xlsx/xlsx-parser.ts';
@@ -31,11 +34,14 @@ export const builtInParsers: readonly Parser[] = [
   docxParser,
   xlsxParser,
   pptxParser,
+  odfParser,
+  rtfParser,
   htmlParser,
   markdownParser,
   csvParser,
   emlParser,
   zipParser,
+  tarParser,
   imageParser,
   textParser,
 ];
