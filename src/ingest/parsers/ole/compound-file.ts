@@ -101,3 +101,58 @@ export async function readCompoundFile(bytes: Uint8Array, fileName: string, what
     paths: [...byPath.keys()],
   };
 }
+
+const summaryProperties: Readonly<Record<number, string>> = {
+  2: 'title',
+  3: 'subject',
+  4: 'author',
+  5: 'keywords',
+  6: 'comments',
+  8: 'lastModifiedBy',
+  12: 'created',
+  13: 'modified',
+};
+
+/**
+ * Title, subject, author, keywords, comments, last author and dates from the `\u0005SummaryInformation`
+ * property set that Word, Excel and PowerPoint write into every legacy file. Anything unreadable is left out.
+ */
+export function summaryInformation(file: CompoundFile): Record<string, string> {
+  const stream = file.stream('\u0005SummaryInformation');
+  const result: Record<string, string> = {};
+  if (!stream || stream.length < 48) return result;
+  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  const section = view.getUint32(44, true);
+  if (section + 8 > stream.length) return result;
+  const count = Math.min(view.getUint32(section + 4, true), 64);
+  let codePage = 1252;
+  const entries: [number, number][] = [];
+  for (let index = 0; index < count; index++) {
+    const at = section + 8 + index * 8;
+    if (at + 8 > stream.length) break;
+    entries.push([view.getUint32(at, true), section + view.getUint32(at + 4, true)]);
+  }
+  for (const [id, offset] of entries) if (id === 1 && offset + 6 <= stream.length) codePage = view.getUint16(offset + 4, true);
+  for (const [id, offset] of entries) {
+    const name = summaryProperties[id];
+    if (!name || offset + 8 > stream.length) continue;
+    const type = view.getUint32(offset, true) & 0xffff;
+    if (type === 0x1e) {
+      const size = view.getUint32(offset + 4, true);
+      if (offset + 8 + size > stream.length) continue;
+      const bytes = Buffer.from(stream.subarray(offset + 8, offset + 8 + size));
+      const text = (
+        codePage === 1200 ? bytes.toString('utf16le') : codePage === 65001 ? bytes.toString('utf8') : bytes.toString('latin1')
+      )
+        .replace(/\u0000+$/, '')
+        .trim();
+      if (text) result[name] = text;
+    } else if (type === 0x40 && offset + 12 <= stream.length) {
+      const fileTime = view.getBigUint64(offset + 4, true);
+      const ms = Number(fileTime / 10_000n) - 11_644_473_600_000;
+      // Edit-time counters and unset dates come out before 1980; they are not dates.
+      if (ms > Date.UTC(1980, 0, 1) && ms < Date.UTC(2200, 0, 1)) result[name] = new Date(ms).toISOString();
+    }
+  }
+  return result;
+}
