@@ -62,6 +62,26 @@ export interface ParseInput {
   readonly depth?: number;
   /** Aborting rejects with `parse.aborted` at the next checkpoint (between pages, sheets, members). */
   readonly signal?: AbortSignal;
+  /** Page budget of paged formats (PDF); without it pages have no budget of their own. */
+  readonly pages?: PageBudget;
+  /**
+   * Called as a paged parser starts each page (1-based). The parse pool uses it as a heartbeat: a file that
+   * keeps starting pages is not killed by the whole-file timeout, and the page it last started is the one
+   * that hung when it stops.
+   */
+  readonly onPage?: (page: number) => void;
+}
+
+/**
+ * Per-page budget of paged formats: a long PDF is parsed page by page, each page (its text, and OCR when it
+ * needs it) within `timeoutMs`; a slower page is skipped with a `page.timeout` warning and the rest of the
+ * document is kept.
+ */
+export interface PageBudget {
+  /** Longest one page may take. */
+  readonly timeoutMs: number;
+  /** Pages (1-based) not to touch at all: they hung a previous attempt. Each gets a `page.skipped` warning. */
+  readonly skip?: readonly number[];
 }
 
 /** A run of text under one heading path; the unit the chunker splits further. */
@@ -133,6 +153,8 @@ export interface ParsedDocument {
     readonly pages: number;
     /** Text encoding the bytes were decoded from, for text formats (e.g. `utf-8`, `windows-1252`). */
     readonly encoding?: string;
+    /** Pages left out because they failed or went over their budget (each with a `page.*` warning). */
+    readonly skippedPages?: number;
   };
 }
 
