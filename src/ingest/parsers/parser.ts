@@ -103,7 +103,8 @@ export interface ParsedSection {
 export interface ParseWarning {
   /**
    * Stable code, e.g. `encoding.guessed`, `encoding.invalid_bytes`, `ocr.low_confidence`, `ocr.disabled`,
-   * `zip.member_skipped`.
+   * `zip.member_skipped` (any archive member or attachment left out), `page.timeout`, `page.failed`,
+   * `page.skipped` (a PDF page left out; the rest of the document is kept).
    */
   readonly code: string;
   readonly message: string;

@@ -152,18 +152,18 @@ function sharedStrings(record: RawRecord): string[] {
   reader.u32();
   const unique = Math.min(reader.u32(), 10_000_000);
   const strings: string[] = [];
-  for (let index = 0; index < unique; index++) {
-    let count: number;
-    try {
-      count = reader.u16();
-    } catch {
-      break;
+  try {
+    for (let index = 0; index < unique; index++) {
+      const count = reader.u16();
+      const flags = reader.byte();
+      const runs = flags & 0x08 ? reader.u16() : 0;
+      const extended = flags & 0x04 ? reader.u32() : 0;
+      strings.push(reader.characters(count, (flags & 1) === 1));
+      reader.skip(runs * 4 + extended);
     }
-    const flags = reader.byte();
-    const runs = flags & 0x08 ? reader.u16() : 0;
-    const extended = flags & 0x04 ? reader.u32() : 0;
-    strings.push(reader.characters(count, (flags & 1) === 1));
-    reader.skip(runs * 4 + extended);
+  } catch (error) {
+    // A damaged table keeps the strings read before the damage; cells pointing past them stay empty.
+    if (!(error instanceof BiffError)) throw error;
   }
   return strings;
 }
