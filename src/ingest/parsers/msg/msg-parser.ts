@@ -36,7 +36,7 @@ function safeName(name: string): string {
 
 /** `Name <address>`: the SMTP address when Outlook stored one (Exchange senders otherwise carry an X.500 DN). */
 function person(name: string | undefined, smtp: string | undefined, email: string | undefined): string | undefined {
-  const address = smtp || (email && email.includes('@') ? email : undefined);
+  const address = smtp || (email?.includes('@') ? email : undefined);
   const display = name ? oneLine(name) : undefined;
   if (display && address && display !== address) return `${display} <${address}>`;
   return display || address || undefined;
@@ -66,7 +66,7 @@ async function bodySections(
     if (sections.length > 0)
       return sections.map((section) => ({ ...section, headingPath: [...headingPath, ...section.headingPath] }));
   }
-  if (fields.body && fields.body.trim()) return [{ headingPath, text: normalizeText(fields.body), kind: 'text' }];
+  if (fields.body?.trim()) return [{ headingPath, text: normalizeText(fields.body), kind: 'text' }];
   if (fields.compressedRtf && fields.compressedRtf.length > 0) {
     try {
       const { decompressRTF } = await import('@kenjiuno/decompressrtf');

@@ -144,7 +144,7 @@ export function summaryInformation(file: CompoundFile): Record<string, string> {
       const text = (
         codePage === 1200 ? bytes.toString('utf16le') : codePage === 65001 ? bytes.toString('utf8') : bytes.toString('latin1')
       )
-        .replace(/\u0000+$/, '')
+        .replace(/\0+$/u, '')
         .trim();
       if (text) result[name] = text;
     } else if (type === 0x40 && offset + 12 <= stream.length) {

@@ -105,7 +105,7 @@ function walk(stream: Uint8Array, fileName: string) {
 
 /** PowerPoint text: `\r` ends a paragraph, `\v` is a line break inside one. */
 function pptText(text: string): string {
-  return normalizeText(text.replace(/\r/g, '\n').replace(/\u000b/g, '\n'));
+  return normalizeText(text.replace(/\r/g, '\n').replaceAll('\v', '\n'));
 }
 
 /**
