@@ -38,7 +38,12 @@ export function createIngestion(options: CreateIngestionOptions): Ingestion {
   const parse: ParseFn =
     options.parse ??
     ((input) => {
-      pool ??= createParserPool({ size: ingest.concurrency, timeoutMs: ingest.parseTimeoutMs });
+      pool ??= createParserPool({
+        size: ingest.concurrency,
+        timeoutMs: ingest.parseTimeoutMs,
+        pageTimeoutMs: ingest.pageTimeoutMs,
+        documentTimeoutMs: ingest.documentTimeoutMs,
+      });
       // The sync has hashed the bytes already and needs them no more: move them to the worker, do not copy.
       return pool.parse(input, { timeoutMs: ingest.parseTimeoutMs, transfer: true });
     });

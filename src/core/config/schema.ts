@@ -145,7 +145,15 @@ export const configSchema = z.strictObject({
        * file is a log or a data dump that would drown every search in near-identical passages.
        */
       maxChunksPerDocument: z.number().int().positive().max(1_000_000).default(10_000),
+      /** Longest a file may take without progress: a whole file without pages, the time to a PDF's first page. */
       parseTimeoutMs: z.number().int().positive().default(120_000),
+      /**
+       * Longest one page of a PDF may take (its text, and OCR when it needs it); a slower page is skipped with a
+       * warning and the rest of the document indexed, so a long PDF is not bound by `parseTimeoutMs` as a whole.
+       */
+      pageTimeoutMs: z.number().int().positive().default(60_000),
+      /** Longest any one file may take however steadily it progresses (a cap for huge, slow documents). */
+      documentTimeoutMs: z.number().int().positive().default(1_800_000),
       concurrency: z.number().int().positive().max(64).default(2),
       ocr: z
         .strictObject({

@@ -1,3 +1,4 @@
+import { isOleCompoundFile, oleEntryNames, oleKind } from './ole/compound-file.ts';
 import { listZipNames } from './ooxml/ooxml-package.ts';
 import { extensionOf } from './parsed-document.ts';
 
@@ -19,6 +20,16 @@ export const mediaTypes = {
   tsv: 'text/tab-separated-values',
   text: 'text/plain',
   eml: 'message/rfc822',
+  msg: 'application/vnd.ms-outlook',
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
+  ppt: 'application/vnd.ms-powerpoint',
+  rtf: 'application/rtf',
+  odt: 'application/vnd.oasis.opendocument.text',
+  ods: 'application/vnd.oasis.opendocument.spreadsheet',
+  odp: 'application/vnd.oasis.opendocument.presentation',
+  tar: 'application/x-tar',
+  gzip: 'application/gzip',
   ole: 'application/x-ole-storage',
   octet: 'application/octet-stream',
 } as const;
@@ -59,13 +70,66 @@ const byExtension: Readonly<Record<string, string>> = {
   yaml: 'application/yaml',
   yml: 'application/yaml',
   eml: mediaTypes.eml,
-  doc: 'application/msword',
-  xls: 'application/vnd.ms-excel',
-  ppt: 'application/vnd.ms-powerpoint',
-  msg: 'application/vnd.ms-outlook',
-  rtf: 'application/rtf',
-  odt: 'application/vnd.oasis.opendocument.text',
+  doc: mediaTypes.doc,
+  dot: mediaTypes.doc,
+  xls: mediaTypes.xls,
+  xlt: mediaTypes.xls,
+  ppt: mediaTypes.ppt,
+  pps: mediaTypes.ppt,
+  pot: mediaTypes.ppt,
+  msg: mediaTypes.msg,
+  rtf: mediaTypes.rtf,
+  odt: mediaTypes.odt,
+  ott: mediaTypes.odt,
+  ods: mediaTypes.ods,
+  ots: mediaTypes.ods,
+  odp: mediaTypes.odp,
+  otp: mediaTypes.odp,
+  tar: mediaTypes.tar,
+  tgz: mediaTypes.gzip,
+  gz: mediaTypes.gzip,
 };
+
+/** OpenDocument media types by the `mimetype` a package declares (templates parse as their documents). */
+const odfByMimetype: Readonly<Record<string, string>> = {
+  [mediaTypes.odt]: mediaTypes.odt,
+  'application/vnd.oasis.opendocument.text-template': mediaTypes.odt,
+  [mediaTypes.ods]: mediaTypes.ods,
+  'application/vnd.oasis.opendocument.spreadsheet-template': mediaTypes.ods,
+  [mediaTypes.odp]: mediaTypes.odp,
+  'application/vnd.oasis.opendocument.presentation-template': mediaTypes.odp,
+};
+
+/**
+ * The `mimetype` an OpenDocument package declares: by the specification its first member, stored
+ * uncompressed, so it is readable from the local file header without inflating anything.
+ */
+function odfMimetype(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 38) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const method = view.getUint16(8, true);
+  const size = view.getUint32(18, true);
+  const nameLength = view.getUint16(26, true);
+  const extraLength = view.getUint16(28, true);
+  if (method !== 0 || nameLength !== 8 || size > 100) return undefined;
+  if (new TextDecoder('latin1').decode(bytes.subarray(30, 38)) !== 'mimetype') return undefined;
+  const start = 30 + nameLength + extraLength;
+  if (start + size > bytes.length) return undefined;
+  return new TextDecoder('latin1').decode(bytes.subarray(start, start + size)).trim();
+}
+
+/** True when a 512-byte tar header sits at `offset`: POSIX `ustar` magic, or an old-style header whose checksum adds up. */
+export function isTarHeader(bytes: Uint8Array, offset = 0): boolean {
+  if (bytes.length < offset + 512) return false;
+  const magic = new TextDecoder('latin1').decode(bytes.subarray(offset + 257, offset + 262));
+  if (magic === 'ustar') return true;
+  const field = new TextDecoder('latin1').decode(bytes.subarray(offset + 148, offset + 156));
+  const stored = Number.parseInt(field.split('\u0000')[0]?.trim() ?? '', 8);
+  if (!Number.isFinite(stored) || bytes[offset] === 0) return false;
+  let sum = 0;
+  for (let index = 0; index < 512; index++) sum += index >= 148 && index < 156 ? 0x20 : (bytes[offset + index] ?? 0);
+  return sum === stored;
+}
 
 /** Media types whose content is text (decoded by `decodeText`). */
 export function isTextType(mediaType: string): boolean {
@@ -73,6 +137,23 @@ export function isTextType(mediaType: string): boolean {
     mediaType.startsWith('text/') ||
     ['application/json', 'application/xml', 'application/yaml', mediaTypes.eml].includes(mediaType)
   );
+}
+
+/**
+ * Legacy Office (.doc/.xls/.ppt), Outlook .msg — and password-protected OOXML, which is wrapped in the same
+ * container — told apart by the names of the container's streams; the extension decides only when the
+ * directory cannot be read.
+ */
+function oleMediaType(bytes: Uint8Array, extension: string): string {
+  const names = oleEntryNames(bytes);
+  const kind = names ? oleKind(names) : undefined;
+  if (kind === 'encrypted-ooxml') {
+    // The OOXML parsers recognise the container and report parse.encrypted with their format's name.
+    const byName = byExtension[extension];
+    return byName === mediaTypes.docx || byName === mediaTypes.xlsx || byName === mediaTypes.pptx ? byName : mediaTypes.docx;
+  }
+  if (kind) return mediaTypes[kind];
+  return byExtension[extension] ?? mediaTypes.ole;
 }
 
 function startsWith(bytes: Uint8Array, signature: readonly number[], offset = 0): boolean {
@@ -89,7 +170,11 @@ function zipKind(bytes: Uint8Array, extension: string): string {
     if (has('xl/')) return mediaTypes.xlsx;
     if (has('ppt/')) return mediaTypes.pptx;
   }
-  if (names.includes('mimetype') && extension.startsWith('od')) return byExtension[extension] ?? mediaTypes.zip;
+  const odf = odfByMimetype[odfMimetype(bytes) ?? ''];
+  if (odf) return odf;
+  if (names.includes('mimetype') && names.includes('content.xml') && extension.startsWith('o')) {
+    return byExtension[extension] ?? mediaTypes.zip;
+  }
   return mediaTypes.zip;
 }
 
@@ -127,7 +212,7 @@ function sniffText(head: Uint8Array, extension: string): string | undefined {
 
 /**
  * The media type of a file: magic bytes first (PDF, ZIP and the OOXML kinds by their part names, PNG, JPEG,
- * TIFF, BMP, GIF, WebP, OLE compound files), then the content of text files (HTML, e-mail headers), then
+ * TIFF, BMP, GIF, WebP, OLE compound files told apart by their stream names, gzip, tar, RTF), then the content of text files (HTML, e-mail headers), then
  * the extension; text-looking bytes with an unknown extension are `text/plain`, anything else
  * `application/octet-stream`.
  */
@@ -146,10 +231,11 @@ export function detectMediaType(fileName: string, bytes: Uint8Array): string {
   if (startsWith(bytes, [0x47, 0x49, 0x46, 0x38])) return mediaTypes.gif;
   if (startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, [0x57, 0x45, 0x42, 0x50], 8)) return mediaTypes.webp;
   if (startsWith(bytes, [0x42, 0x4d]) && bytes.length > 26 && extension === 'bmp') return mediaTypes.bmp;
-  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
-    // Legacy Office (.doc/.xls/.ppt/.msg) — and password-protected OOXML, which is wrapped in the same container.
-    return byExtension[extension] ?? mediaTypes.ole;
-  }
+  if (isOleCompoundFile(bytes)) return oleMediaType(bytes, extension);
+  if (startsWith(bytes, [0x1f, 0x8b])) return mediaTypes.gzip;
+  if (isTarHeader(bytes)) return mediaTypes.tar;
+  // `{\rtf`: RTF is 7-bit text, so it is recognised before the generic text checks.
+  if (startsWith(bytes, [0x7b, 0x5c, 0x72, 0x74, 0x66])) return mediaTypes.rtf;
   if (!looksLikeText(head)) {
     // Binary bytes behind a text extension are not text, whatever the name says.
     const byName = byExtension[extension];

@@ -3,11 +3,14 @@ import { isGroundworkError } from '../../core/index.ts';
 import { maxTextCharsForChunks } from '../chunking/index.ts';
 import { csvParser } from './csv/csv-parser.ts';
 import { detectMediaType, mediaTypes } from './detect-media-type.ts';
+import { docParser } from './doc/doc-parser.ts';
 import { docxParser } from './docx/docx-parser.ts';
 import { emlParser } from './eml/eml-parser.ts';
 import { htmlParser } from './html/html-parser.ts';
 import { imageParser } from './image/image-parser.ts';
 import { markdownParser } from './markdown/markdown-parser.ts';
+import { msgParser } from './msg/msg-parser.ts';
+import { odfParser } from './odf/odf-parser.ts';
 import {
   corruptError,
   emptyError,
@@ -19,9 +22,13 @@ import {
 import { hasText } from './parsed-document.ts';
 import type { ParsedDocument, ParseInput, ParseLimits, Parser } from './parser.ts';
 import { pdfParser } from './pdf/pdf-parser.ts';
+import { pptParser } from './ppt/ppt-parser.ts';
 import { pptxParser } from './pptx/pptx-parser.ts';
+import { rtfParser } from './rtf/rtf-parser.ts';
+import { tarParser } from './tar/tar-parser.ts';
 import { textParser } from './text/text-parser.ts';
 import { countVisibleCharacters } from './text-budget.ts';
+import { xlsParser } from './xls/xls-parser.ts';
 import { xlsxParser } from './xlsx/xlsx-parser.ts';
 import { zipParser } from './zip/zip-parser.ts';
 
@@ -31,11 +38,18 @@ export const builtInParsers: readonly Parser[] = [
   docxParser,
   xlsxParser,
   pptxParser,
+  odfParser,
+  docParser,
+  xlsParser,
+  pptParser,
+  rtfParser,
   htmlParser,
   markdownParser,
   csvParser,
   emlParser,
+  msgParser,
   zipParser,
+  tarParser,
   imageParser,
   textParser,
 ];
@@ -48,10 +62,8 @@ export function parserFor(mediaType: string, parsers: readonly Parser[] = builtI
 
 /** Advice for formats we recognise but do not parse. */
 const unsupportedAdvice: Readonly<Record<string, string>> = {
-  'application/msword': 'Legacy Word (.doc) is not supported: save it as DOCX or PDF.',
-  'application/vnd.ms-excel': 'Legacy Excel (.xls) is not supported: save it as XLSX or CSV.',
-  'application/vnd.ms-powerpoint': 'Legacy PowerPoint (.ppt) is not supported: save it as PPTX or PDF.',
-  'application/vnd.ms-outlook': 'Outlook .msg files are not supported: save the message as .eml (or export the mailbox as EML).',
+  'application/x-ole-storage':
+    'This OLE compound file is not a Word, Excel, PowerPoint or Outlook file (no stream of theirs found): convert it, or exclude it.',
   'image/gif': 'GIF images are not OCRed: convert them to PNG.',
   'image/webp': 'WebP images are not OCRed: convert them to PNG.',
 };
@@ -122,6 +134,13 @@ function describe(mediaType: string): string {
     [mediaTypes.pptx]: 'presentation',
     [mediaTypes.eml]: 'e-mail',
     [mediaTypes.zip]: 'ZIP archive',
+    [mediaTypes.msg]: 'Outlook message',
+    [mediaTypes.doc]: 'Word document',
+    [mediaTypes.xls]: 'workbook',
+    [mediaTypes.ppt]: 'presentation',
+    [mediaTypes.rtf]: 'RTF document',
+    [mediaTypes.tar]: 'tar archive',
+    [mediaTypes.gzip]: 'gzip file',
   };
   return names[mediaType] ?? `${mediaType} file`;
 }

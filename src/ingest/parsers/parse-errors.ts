@@ -92,13 +92,17 @@ export function emptyError(fileName: string, reason: string, fix?: string): Grou
   });
 }
 
-export function timeoutError(fileName: string, timeoutMs: number): GroundworkError {
-  return new GroundworkError('parse.timeout', `${fileName}: parsing took longer than ${timeoutMs} ms and was stopped.`, {
-    category: 'limit',
-    isRetryable: true,
-    fix: 'Retry when the machine is less busy, raise ingest.parseTimeoutMs, or split the file (very large or OCR-heavy files are slow).',
-    details: { timeoutMs },
-  });
+export function timeoutError(fileName: string, timeoutMs: number, setting = 'ingest.parseTimeoutMs'): GroundworkError {
+  return new GroundworkError(
+    'parse.timeout',
+    `${fileName}: parsing took longer than ${timeoutMs} ms (${setting}) and was stopped.`,
+    {
+      category: 'limit',
+      isRetryable: true,
+      fix: `Retry when the machine is less busy, raise ${setting}, or split the file (very large or OCR-heavy files are slow).`,
+      details: { timeoutMs, setting },
+    },
+  );
 }
 
 export function crashedError(fileName: string, reason: string, cause?: unknown): GroundworkError {

@@ -110,3 +110,60 @@ describe('createParserPool (misbehaving worker)', () => {
     await assert.rejects(pool.parse(input('x.txt')), { code: 'parse.aborted' });
   });
 });
+
+describe('createParserPool: per-page budget (misbehaving worker)', () => {
+  const paged = (spec: string): ParseInput => ({
+    bytes: new TextEncoder().encode(`%PDF-${spec}`),
+    fileName: 'pages.pdf',
+    limits: defaultParseLimits,
+  });
+
+  test('a page that blocks its worker is skipped: the worker is replaced and the rest of the document is kept', async () => {
+    // Generous budgets: only the deliberately hung page can exceed them.
+    const pool = createParserPool({ size: 1, timeoutMs: 60_000, pageTimeoutMs: 2_000, workerEntry: misbehaving });
+    try {
+      const document = await pool.parse(paged('6:3'));
+      assert.deepEqual(
+        document.sections.map((section) => section.pageStart),
+        [1, 2, 4, 5, 6],
+      );
+      assert.deepEqual(
+        document.warnings.map((warning) => [warning.code, warning.page]),
+        [['page.skipped', 3]],
+      );
+      assert.equal(document.stats.skippedPages, 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a document that keeps hanging fails with parse.timeout after a bounded number of restarts', async () => {
+    const pool = createParserPool({ size: 1, timeoutMs: 60_000, pageTimeoutMs: 1_000, workerEntry: misbehaving });
+    try {
+      await assert.rejects(pool.parse(paged('8:1,2,3,4,5')), { code: 'parse.timeout' });
+      // The pool goes on.
+      assert.equal((await pool.parse(paged('2:'))).sections.length, 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('the document cap bounds a file however steadily it progresses', async () => {
+    const pool = createParserPool({
+      size: 1,
+      timeoutMs: 60_000,
+      pageTimeoutMs: 30_000,
+      documentTimeoutMs: 1_500,
+      workerEntry: misbehaving,
+    });
+    try {
+      await assert.rejects(pool.parse(paged('3:2')), (error: Error & { code: string }) => {
+        assert.equal(error.code, 'parse.timeout');
+        assert.match(error.message, /ingest\.documentTimeoutMs/);
+        return true;
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -5,11 +5,13 @@ import { abortedError, crashedError, timeoutError } from './parse-errors.ts';
 import type { ParsedDocument, ParseInput } from './parser.ts';
 
 /** Messages to a parse worker. */
-export type WorkerRequest = { type: 'parse'; id: number; input: Omit<ParseInput, 'signal'> } | { type: 'close' };
+export type WorkerRequest = { type: 'parse'; id: number; input: Omit<ParseInput, 'signal' | 'onPage'> } | { type: 'close' };
 
 /** Messages from a parse worker. */
 export type WorkerReply =
   | { type: 'result'; id: number; document: ParsedDocument }
+  /** A paged parser started `page` (the heartbeat of long documents). */
+  | { type: 'page'; id: number; page: number }
   | {
       type: 'error';
       id: number;
@@ -27,8 +29,20 @@ export type WorkerReply =
 export interface ParserPoolOptions {
   /** Worker threads, i.e. files parsed at once (the ingest concurrency). Default 2. */
   readonly size?: number;
-  /** Longest a single file may take before its worker is killed and the parse fails with `parse.timeout`. */
+  /**
+   * Longest a file may take without progress before its worker is killed and the parse fails with
+   * `parse.timeout`: the whole file for formats without pages, the time until the first page for paged ones.
+   */
   readonly timeoutMs: number;
+  /**
+   * Per-page budget of paged formats (PDF). The parser skips a page that takes longer (a `page.timeout`
+   * warning); a page that blocks the worker thread for twice as long gets the worker killed, and the file is
+   * parsed again without that page (a `page.skipped` warning), at most `maxPageRestarts` times. Unset: no
+   * page budget, `timeoutMs` bounds the whole file.
+   */
+  readonly pageTimeoutMs?: number;
+  /** Longest any file may take however steadily it progresses (`ingest.documentTimeoutMs`). Default 30 min. */
+  readonly documentTimeoutMs?: number;
   /** Heap limit of each worker in MiB; a parse that needs more fails with `parse.crashed`. Default 2048. */
   readonly maxMemoryMb?: number;
   /** Worker entry module; defaults to `parse-worker.ts`. Tests substitute a misbehaving one. */
@@ -53,10 +67,15 @@ export interface ParserPool {
 }
 
 interface Job {
-  readonly id: number;
-  readonly input: ParseInput;
+  id: number;
+  input: ParseInput;
   readonly timeoutMs: number;
   readonly transfer: boolean;
+  /** When the file was first handed to a worker (restarts included in the document cap). */
+  startedAt: number | undefined;
+  /** The page the worker last started, when the parser reports pages. */
+  lastPage: number | undefined;
+  restarts: number;
   readonly resolve: (document: ParsedDocument) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
@@ -69,10 +88,15 @@ interface Slot {
 }
 
 const defaultWorkerEntry = new URL('./parse-worker.ts', import.meta.url);
+/** Times a file is parsed again without a page that blocked its worker, before it fails with `parse.timeout`. */
+const maxPageRestarts = 3;
+const defaultDocumentTimeoutMs = 30 * 60 * 1000;
 
 export function createParserPool(options: ParserPoolOptions): ParserPool {
   const size = Math.max(1, options.size ?? 2);
   const maxMemoryMb = options.maxMemoryMb ?? 2048;
+  const pageTimeoutMs = options.pageTimeoutMs;
+  const documentTimeoutMs = options.documentTimeoutMs ?? defaultDocumentTimeoutMs;
   const slots: Slot[] = Array.from({ length: size }, () => ({ worker: undefined, job: undefined, timer: undefined }));
   const queue: Job[] = [];
   let nextId = 1;
@@ -106,6 +130,12 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
     });
     worker.on('message', (reply: WorkerReply) => {
       if (slot.worker !== worker || slot.job?.id !== reply.id) return;
+      if (reply.type === 'page') {
+        const current = slot.job;
+        current.lastPage = reply.page;
+        arm(slot, current);
+        return;
+      }
       const job = finish(slot);
       if (!job) return;
       if (reply.type === 'result') job.resolve(reply.document);
@@ -131,6 +161,48 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
     return worker;
   };
 
+  /**
+   * (Re)starts the slot's watchdog: `timeoutMs` until the first page, then twice the page budget after each
+   * page the worker starts, never past the document cap. When it fires after a page started, that page
+   * blocked the worker: the file is parsed again in a fresh worker without it.
+   */
+  const arm = (slot: Slot, job: Job) => {
+    if (slot.timer) clearTimeout(slot.timer);
+    const elapsed = Date.now() - (job.startedAt ?? Date.now());
+    const capLeft = Math.max(0, documentTimeoutMs - elapsed);
+    const budget = job.lastPage !== undefined && pageTimeoutMs ? 2 * pageTimeoutMs : job.timeoutMs;
+    const overCap = budget >= capLeft;
+    slot.timer = setTimeout(
+      () => {
+        const hungPage = job.lastPage;
+        if (overCap) return kill(slot, timeoutError(job.input.fileName, documentTimeoutMs, 'ingest.documentTimeoutMs'));
+        if (hungPage === undefined || !pageTimeoutMs || job.restarts >= maxPageRestarts) {
+          return kill(slot, timeoutError(job.input.fileName, budget));
+        }
+        restartWithout(slot, job, hungPage);
+      },
+      Math.min(budget, capLeft),
+    );
+  };
+
+  /** Kills the worker stuck on `page` and queues the file first again, with that page to be skipped. */
+  const restartWithout = (slot: Slot, job: Job, page: number) => {
+    const worker = slot.worker;
+    slot.worker = undefined;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    slot.job = undefined;
+    worker?.removeAllListeners();
+    worker?.on('error', () => {});
+    void worker?.terminate();
+    const skip = [...(job.input.pages?.skip ?? []), page];
+    job.input = { ...job.input, pages: { timeoutMs: pageTimeoutMs ?? job.timeoutMs, skip } };
+    job.restarts++;
+    job.id = nextId++;
+    queue.unshift(job);
+    pump();
+  };
+
   const pump = () => {
     if (closed) return;
     for (const slot of slots) {
@@ -140,9 +212,13 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
       slot.job = job;
       slot.worker ??= spawn(slot);
       slot.worker.ref();
-      slot.timer = setTimeout(() => kill(slot, timeoutError(job.input.fileName, job.timeoutMs)), job.timeoutMs);
-      const { signal: _signal, ...input } = job.input;
-      const owned = job.transfer && ownsItsMemory(input.bytes) ? [input.bytes.buffer as ArrayBuffer] : [];
+      job.startedAt ??= Date.now();
+      job.lastPage = undefined;
+      arm(slot, job);
+      const { signal: _signal, onPage: _onPage, ...input } = job.input;
+      // A paged file may be parsed again without a page that hung: it keeps its bytes here (copied, not moved).
+      const keep = pageTimeoutMs !== undefined && mayRestart(input.bytes);
+      const owned = job.transfer && !keep && ownsItsMemory(input.bytes) ? [input.bytes.buffer as ArrayBuffer] : [];
       slot.worker.postMessage({ type: 'parse', id: job.id, input } satisfies WorkerRequest, owned);
     }
   };
@@ -154,9 +230,12 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
       return new Promise<ParsedDocument>((resolve, reject) => {
         const job: Job = {
           id: nextId++,
-          input,
+          input: pageTimeoutMs && !input.pages ? { ...input, pages: { timeoutMs: pageTimeoutMs } } : input,
           timeoutMs: parseOptions.timeoutMs ?? options.timeoutMs,
           transfer: parseOptions.transfer ?? false,
+          startedAt: undefined,
+          lastPage: undefined,
+          restarts: 0,
           resolve,
           reject,
           onAbort: () => {
@@ -199,6 +278,11 @@ export function createParserPool(options: ParserPoolOptions): ParserPool {
   };
 }
 
+/** Paged formats a restart without a hung page can help: PDFs (a header within the first KiB). */
+function mayRestart(bytes: Uint8Array): boolean {
+  return new TextDecoder('latin1').decode(bytes.subarray(0, 1024)).includes('%PDF-');
+}
+
 /** True when `bytes` is the whole of a plain ArrayBuffer, which can then be transferred without harm to others. */
 function ownsItsMemory(bytes: Uint8Array): boolean {
   return (
@@ -214,6 +298,8 @@ let defaultPool: { pool: ParserPool; size: number } | undefined;
 
 export interface ParseIsolatedOptions {
   readonly timeoutMs: number;
+  readonly pageTimeoutMs?: number;
+  readonly documentTimeoutMs?: number;
   /** Size of the process-wide pool created on first use (later calls reuse it). Default 2. */
   readonly concurrency?: number;
   readonly maxMemoryMb?: number;
@@ -227,6 +313,8 @@ export function parseIsolated(input: ParseInput, options: ParseIsolatedOptions):
       pool: createParserPool({
         size,
         timeoutMs: options.timeoutMs,
+        ...(options.pageTimeoutMs ? { pageTimeoutMs: options.pageTimeoutMs } : {}),
+        ...(options.documentTimeoutMs ? { documentTimeoutMs: options.documentTimeoutMs } : {}),
         ...(options.maxMemoryMb ? { maxMemoryMb: options.maxMemoryMb } : {}),
       }),
       size,

@@ -18,7 +18,9 @@ port.on('message', (request: WorkerRequest) => {
       .finally(() => port.close());
     return;
   }
-  parseDocument(request.input).then(
+  const id = request.id;
+  const onPage = (page: number) => port.postMessage({ type: 'page', id, page } satisfies WorkerReply);
+  parseDocument({ ...request.input, onPage }).then(
     (document) => port.postMessage({ type: 'result', id: request.id, document } satisfies WorkerReply),
     (error: unknown) => {
       const reply: WorkerReply = isGroundworkError(error)

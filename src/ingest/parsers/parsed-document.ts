@@ -64,6 +64,7 @@ export interface DocumentParts {
   readonly children?: readonly ChildDocument[];
   readonly ocrPages?: number;
   readonly encoding?: string;
+  readonly skippedPages?: number;
 }
 
 /** Assembles a ParsedDocument, dropping sections without text and metadata keys without a value. */
@@ -85,6 +86,7 @@ export function buildDocument(parts: DocumentParts): ParsedDocument {
       ocrPages: parts.ocrPages ?? 0,
       pages: parts.pageCount ?? 0,
       ...(parts.encoding ? { encoding: parts.encoding } : {}),
+      ...(parts.skippedPages ? { skippedPages: parts.skippedPages } : {}),
     },
   };
 }

@@ -62,6 +62,26 @@ export interface ParseInput {
   readonly depth?: number;
   /** Aborting rejects with `parse.aborted` at the next checkpoint (between pages, sheets, members). */
   readonly signal?: AbortSignal;
+  /** Page budget of paged formats (PDF); without it pages have no budget of their own. */
+  readonly pages?: PageBudget;
+  /**
+   * Called as a paged parser starts each page (1-based). The parse pool uses it as a heartbeat: a file that
+   * keeps starting pages is not killed by the whole-file timeout, and the page it last started is the one
+   * that hung when it stops.
+   */
+  readonly onPage?: (page: number) => void;
+}
+
+/**
+ * Per-page budget of paged formats: a long PDF is parsed page by page, each page (its text, and OCR when it
+ * needs it) within `timeoutMs`; a slower page is skipped with a `page.timeout` warning and the rest of the
+ * document is kept.
+ */
+export interface PageBudget {
+  /** Longest one page may take. */
+  readonly timeoutMs: number;
+  /** Pages (1-based) not to touch at all: they hung a previous attempt. Each gets a `page.skipped` warning. */
+  readonly skip?: readonly number[];
 }
 
 /** A run of text under one heading path; the unit the chunker splits further. */
@@ -83,7 +103,8 @@ export interface ParsedSection {
 export interface ParseWarning {
   /**
    * Stable code, e.g. `encoding.guessed`, `encoding.invalid_bytes`, `ocr.low_confidence`, `ocr.disabled`,
-   * `zip.member_skipped`.
+   * `zip.member_skipped` (any archive member or attachment left out), `page.timeout`, `page.failed`,
+   * `page.skipped` (a PDF page left out; the rest of the document is kept).
    */
   readonly code: string;
   readonly message: string;
@@ -133,6 +154,8 @@ export interface ParsedDocument {
     readonly pages: number;
     /** Text encoding the bytes were decoded from, for text formats (e.g. `utf-8`, `windows-1252`). */
     readonly encoding?: string;
+    /** Pages left out because they failed or went over their budget (each with a `page.*` warning). */
+    readonly skippedPages?: number;
   };
 }
 

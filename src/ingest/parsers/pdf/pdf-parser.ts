@@ -1,6 +1,7 @@
 import { isGroundworkError } from '../../../core/index.ts';
 import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
 import { recognizeUpright, type UprightOcrResult } from '../ocr/recognize-upright.ts';
+import { pageSkipped, pagesToSkip, runPage } from '../page-budget.ts';
 import { corruptError, emptyError, encryptedError, throwIfAborted } from '../parse-errors.ts';
 import {
   buildDocument,
@@ -123,11 +124,20 @@ export const pdfParser: Parser = {
     }
     try {
       throwIfAborted(signal, fileName);
-      let pageTexts: string[];
-      try {
-        pageTexts = (await unpdf.extractText(pdf, { mergePages: false })).text;
-      } catch (error) {
-        throw corruptError(fileName, 'PDF', error);
+      const warnings: ParseWarning[] = [];
+      // Page by page, each within the page budget: one page that hangs or fails costs that page, not the file.
+      const skip = pagesToSkip(input, warnings);
+      const skipped = new Set<number>(skip);
+      let pageTexts: string[] = [];
+      for (let page = 1; page <= pdf.numPages; page++) {
+        throwIfAborted(signal, fileName);
+        if (skip.has(page)) {
+          pageTexts.push('');
+          continue;
+        }
+        const text = await runPage(input, page, warnings, () => pageText(pdf, page));
+        if (text === pageSkipped) skipped.add(page);
+        pageTexts.push(text === pageSkipped ? '' : text);
       }
       throwIfAborted(signal, fileName);
       // Running headers and footers come out before the OCR decision: a scanned page with a stamped text
@@ -135,13 +145,16 @@ export const pdfParser: Parser = {
       const cleaned = cleanPdfPages(pageTexts.map((text) => normalizeText(text)));
       pageTexts = cleaned.pages;
       const headingPaths = await headingPathsByPage(pdf);
-      const warnings: ParseWarning[] = [];
       let ocrPages = 0;
       const sections: ParsedSection[] = [];
       for (let index = 0; index < pdf.numPages; index++) {
         const page = index + 1;
+        if (skipped.has(page)) continue;
         let text = normalizeText(pageTexts[index] ?? '');
-        if (nonWhitespaceLength(text) < limits.ocr.minPageChars && (await hasPicture(unpdf, pdf, page))) {
+        const needsOcr =
+          nonWhitespaceLength(text) < limits.ocr.minPageChars &&
+          (await runPage(input, page, warnings, () => hasPicture(unpdf, pdf, page))) === true;
+        if (needsOcr) {
           if (!limits.ocr.enabled) {
             warnings.push({
               code: 'ocr.disabled',
@@ -150,8 +163,15 @@ export const pdfParser: Parser = {
             });
           } else {
             throwIfAborted(signal, fileName);
-            const ocr = await ocrPage(unpdf, pdf, page);
+            // The seam for OCR: a scanned page's rendering and recognition run within the same page budget.
+            const ocr = await runPage(input, page, warnings, () => ocrPage(unpdf, pdf, page));
             throwIfAborted(signal, fileName);
+            if (ocr === pageSkipped) {
+              skipped.add(page);
+              if (text)
+                sections.push({ headingPath: headingPaths[index] ?? [], text, kind: 'text', pageStart: page, pageEnd: page });
+              continue;
+            }
             if (ocr instanceof Error) {
               // One unrenderable page should not cost the rest of the document.
               warnings.push({
@@ -223,12 +243,22 @@ export const pdfParser: Parser = {
         warnings,
         children,
         ocrPages,
+        skippedPages: skipped.size,
       });
     } finally {
       await pdf.loadingTask.destroy().catch(() => {});
     }
   },
 };
+
+/** The text of one page as unpdf's `extractText` joins it: item strings, a line break after each end of line. */
+async function pageText(pdf: PdfDocument, pageNumber: number): Promise<string> {
+  const content = await (await pdf.getPage(pageNumber)).getTextContent();
+  return content.items
+    .filter((item) => 'str' in item && item.str != null)
+    .map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
+    .join('');
+}
 
 /** Files embedded in the PDF (the "attachments" panel) become child documents. */
 async function attachments(pdf: PdfDocument): Promise<ChildDocument[]> {
