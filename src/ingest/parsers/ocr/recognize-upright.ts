@@ -1,15 +1,26 @@
-import { lowOcrConfidence, type OcrEngine, type OcrResult } from './ocr-engine.ts';
+import { lowOcrConfidence, type OcrEngine, type OcrOrientation, type OcrResult } from './ocr-engine.ts';
+import { analyzeLayout, type PageLayout } from './page-layout.ts';
 
-/** OCR result with the rotation (clockwise degrees) that was applied to read it. */
+/** OCR result with its layout and the rotation (clockwise degrees) that was applied to read it. */
 export interface UprightOcrResult extends OcrResult {
   readonly rotation: 0 | 90 | 180 | 270;
+  readonly layout: PageLayout;
+  /** Recognitions run (1, or 2 when the page was turned) and whether orientation detection ran. */
+  readonly recognitions: number;
+  readonly orientationChecked: boolean;
 }
 
-/** Characters a low-confidence reading must have to look like sideways text rather than a picture. */
+/** Characters a low-confidence reading must have to look like garbled (turned) text rather than a picture. */
 const minGarbleChars = 20;
 
-/** Confidence a rotation must add over the upright reading to be believed. */
-const rotationMargin = 0.15;
+/**
+ * Orientation confidence tesseract's OSD must report before a page is turned. Upright and turned text pages
+ * measured 3–33 (lower on small or sparse pages); noise and blank pages report about 0–1.
+ */
+export const minOrientationConfidence = 2;
+
+/** Share of taller-than-wide words above which a reading is sideways text (the engine read a turned page). */
+const sidewaysShare = 0.5;
 
 async function rotate(image: Uint8Array, degrees: 90 | 180 | 270): Promise<Uint8Array | undefined> {
   try {
@@ -29,21 +40,49 @@ async function rotate(image: Uint8Array, degrees: 90 | 180 | 270): Promise<Uint8
 }
 
 /**
- * OCR that copes with pages scanned sideways or upside down (no orientation model ships with the English
- * data): when the upright reading is below the low-confidence threshold, the image is turned 90°, 270° and
- * 180° and the clearly most confident reading wins. Costs up to three more recognitions, only on such pages,
- * and only when the upright reading found text-like marks at all.
+ * Whether the upright reading calls for orientation detection: it is low-confidence with enough marks to be
+ * text (photos and blank pages are not), or its words stand on end (a page turned 90°: tesseract's automatic
+ * segmentation can read such text, but not its columns or tables).
+ */
+export function needsOrientationCheck(result: OcrResult, layout: PageLayout): boolean {
+  if (layout.verticalShare > sidewaysShare && layout.words >= 5) return true;
+  return result.confidence < lowOcrConfidence && result.text.replace(/\s+/g, '').length >= minGarbleChars;
+}
+
+/**
+ * OCR of a page that may be scanned sideways or upside down. The page is read as it is; only when that reading
+ * looks wrong (`needsOrientationCheck`) does orientation detection run (tesseract OSD, ~0.5–2 s), and only
+ * when it says, confidently, that the page is turned is the page turned and read once more. The turned
+ * reading is kept when it is the more confident one (or the upright one stood on end).
  */
 export async function recognizeUpright(engine: OcrEngine, image: Uint8Array): Promise<UprightOcrResult> {
-  let best: UprightOcrResult = { ...(await engine.recognize(image)), rotation: 0 };
-  // Photos without text (damage photos in a claim file) read as nothing: turning them costs three runs for nothing.
-  if (best.confidence >= lowOcrConfidence || best.text.replace(/\s+/g, '').length < minGarbleChars) return best;
-  for (const degrees of [90, 270, 180] as const) {
-    const rotated = await rotate(image, degrees);
-    if (!rotated) return best;
-    const result = await engine.recognize(rotated);
-    if (result.confidence > best.confidence + rotationMargin) best = { ...result, rotation: degrees };
-    if (best.confidence >= 0.8) break;
+  const upright = await engine.recognize(image);
+  const uprightLayout = analyzeLayout(upright.lines);
+  const first: UprightOcrResult = {
+    ...upright,
+    layout: uprightLayout,
+    rotation: 0,
+    recognitions: 1,
+    orientationChecked: false,
+  };
+  if (!needsOrientationCheck(upright, uprightLayout)) return first;
+  let orientation: OcrOrientation | undefined;
+  try {
+    orientation = await engine.detectOrientation(image);
+  } catch {
+    // Without orientation detection the upright reading is the best there is.
+    orientation = undefined;
   }
-  return best;
+  const checked = { ...first, orientationChecked: true };
+  if (!orientation || orientation.degrees === 0 || orientation.confidence < minOrientationConfidence) return checked;
+  const turned = await rotate(image, orientation.degrees);
+  if (!turned) return checked;
+  const result = await engine.recognize(turned);
+  const layout = analyzeLayout(result.lines);
+  // Sideways text read upright by the engine may be as confident as the turned reading, but only the turned
+  // one has usable columns and tables; a wrong turn reads as garbage and loses by far more than this margin.
+  const sideways = uprightLayout.verticalShare > sidewaysShare;
+  const better = result.confidence > upright.confidence || (sideways && result.confidence >= upright.confidence - 0.1);
+  if (!better) return { ...checked, recognitions: 2 };
+  return { ...result, layout, rotation: orientation.degrees, recognitions: 2, orientationChecked: true };
 }

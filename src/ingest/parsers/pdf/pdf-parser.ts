@@ -1,5 +1,6 @@
 import { isGroundworkError } from '../../../core/index.ts';
-import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { ocrPageContent } from '../ocr/ocr-page.ts';
 import { recognizeUpright, type UprightOcrResult } from '../ocr/recognize-upright.ts';
 import { corruptError, emptyError, encryptedError, throwIfAborted } from '../parse-errors.ts';
 import {
@@ -10,7 +11,7 @@ import {
   titleFromFileName,
   withoutControlCharacters,
 } from '../parsed-document.ts';
-import type { ChildDocument, ParsedDocument, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
+import type { ChildDocument, ParsedDocument, ParsedPage, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
 import { cleanPdfPages } from './clean-pages.ts';
 
 type Unpdf = typeof import('unpdf');
@@ -137,10 +138,11 @@ export const pdfParser: Parser = {
       const headingPaths = await headingPathsByPage(pdf);
       const warnings: ParseWarning[] = [];
       let ocrPages = 0;
+      const ocrPageInfo: ParsedPage[] = [];
       const sections: ParsedSection[] = [];
       for (let index = 0; index < pdf.numPages; index++) {
         const page = index + 1;
-        let text = normalizeText(pageTexts[index] ?? '');
+        const text = normalizeText(pageTexts[index] ?? '');
         if (nonWhitespaceLength(text) < limits.ocr.minPageChars && (await hasPicture(unpdf, pdf, page))) {
           if (!limits.ocr.enabled) {
             warnings.push({
@@ -163,31 +165,13 @@ export const pdfParser: Parser = {
                 sections.push({ headingPath: headingPaths[index] ?? [], text, kind: 'text', pageStart: page, pageEnd: page });
               continue;
             }
-            const confidence = Math.round(ocr.confidence * 100) / 100;
-            const ocrText = normalizeText(ocr.text);
-            if (nonWhitespaceLength(ocrText) > nonWhitespaceLength(text)) text = ocrText;
+            const content = ocrPageContent(ocr, page, headingPaths[index] ?? [], `Page ${page}`);
             ocrPages++;
-            warnings.push({
-              code: 'ocr.page',
-              message: `Page ${page} has no text layer; its text was recognised by OCR.`,
-              page,
-              confidence,
-            });
-            if (ocr.rotation !== 0) {
-              warnings.push({
-                code: 'ocr.rotated',
-                message: `Page ${page} was read turned ${ocr.rotation}° clockwise.`,
-                page,
-                confidence,
-              });
-            }
-            if (ocrText && ocr.confidence < lowOcrConfidence) {
-              warnings.push({
-                code: 'ocr.low_confidence',
-                message: `OCR confidence on page ${page} is ${confidence.toFixed(2)}: the text may contain errors.`,
-                page,
-                confidence,
-              });
+            ocrPageInfo.push(content.page);
+            warnings.push(...content.warnings);
+            if (content.characters > nonWhitespaceLength(text)) {
+              sections.push(...content.sections);
+              continue;
             }
           }
         }
@@ -223,6 +207,7 @@ export const pdfParser: Parser = {
         warnings,
         children,
         ocrPages,
+        pages: ocrPageInfo,
       });
     } finally {
       await pdf.loadingTask.destroy().catch(() => {});
