@@ -23,6 +23,11 @@ function human(status: SourceStatus): string {
     `  update lag: worst ${status.updateLagSeconds.worst ?? '-'} s, median ${status.updateLagSeconds.median ?? '-'} s`,
     `  quarantine ${status.quarantine.total}${codes ? ` (${codes})` : ''}; failed runs ${status.failures.failedRuns}, interrupted ${status.failures.interruptedRuns}`,
     `  undetermined principals ${status.undeterminedPrincipals}; sensitivity ${mix || '-'}`,
+    ...(status.ocrReview.pages > 0
+      ? [
+          `  REVIEW ${status.ocrReview.pages} OCRed page(s) in ${status.ocrReview.documents} document(s) read with low confidence or not at all: \`groundwork documents list --ocr-review --source ${status.name}\``,
+        ]
+      : []),
     ...accessWarnings({
       source: status.name,
       unreadableDocuments: status.unreadableDocuments,

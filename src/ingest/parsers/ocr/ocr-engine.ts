@@ -161,9 +161,11 @@ export function createTesseractOcr(options: TesseractOcrOptions = {}): OcrEngine
     }
   };
   const ready = async (purpose: 'recognize' | 'detect'): Promise<TesseractWorker> => {
-    const pending = purpose === 'recognize' ? (recognizer ??= start(purpose)) : (detector ??= start(purpose));
+    if (purpose === 'recognize') recognizer ??= start(purpose);
+    else detector ??= start(purpose);
+    const pending = purpose === 'recognize' ? recognizer : detector;
     try {
-      return await pending;
+      return await (pending as Promise<TesseractWorker>);
     } catch (error) {
       if (purpose === 'recognize') recognizer = undefined;
       else detector = undefined;
