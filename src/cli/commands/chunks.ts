@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GroundworkError } from '../../core/index.ts';
-import { chunkDocument, parseDocument, parseLimitsFromConfig } from '../../ingest/index.ts';
+import { chunkDocument, closeParsers, parseDocument, parseLimitsFromConfig } from '../../ingest/index.ts';
 import {
   compilePiiPatterns,
   countPii,
@@ -42,11 +42,17 @@ export function registerChunksCommand(program: Command, runtime: CliRuntime): vo
         const overlapTokens = integerOption('--overlap', options.overlap) ?? config.ingest.chunking.overlapTokens;
         // The same limits as a sync with these sizes: a file the sync would refuse is refused here, saying why.
         const chunking = { targetTokens, overlapTokens, maxChunks: config.ingest.maxChunksPerDocument };
-        const parsed = await parseDocument({
-          bytes: readFileSync(file),
-          fileName: basename(file),
-          limits: parseLimitsFromConfig({ ...config.ingest, chunking }),
-        });
+        let parsed: Awaited<ReturnType<typeof parseDocument>>;
+        try {
+          parsed = await parseDocument({
+            bytes: readFileSync(file),
+            fileName: basename(file),
+            limits: parseLimitsFromConfig({ ...config.ingest, chunking }),
+          });
+        } finally {
+          // A scan starts an OCR worker, which would keep the process from exiting.
+          await closeParsers();
+        }
         const drafts = chunkDocument({ title: parsed.title, sections: parsed.sections }, chunking);
         const patterns = compilePiiPatterns(config.ingest.piiPatterns);
         const session = createRedactionSession();

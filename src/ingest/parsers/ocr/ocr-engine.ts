@@ -49,7 +49,8 @@ export interface OcrOrientation {
  * engine warm between calls; `terminate` releases it (the next call starts it again).
  */
 export interface OcrEngine {
-  recognize(image: Uint8Array): Promise<OcrResult>;
+  /** `pageSegmentation` overrides the engine's own for this call. */
+  recognize(image: Uint8Array, options?: { readonly pageSegmentation?: PageSegmentation }): Promise<OcrResult>;
   /** Orientation and script detection; undefined when the image shows too little text to tell. */
   detectOrientation(image: Uint8Array): Promise<OcrOrientation | undefined>;
   terminate(): Promise<void>;
@@ -174,9 +175,10 @@ export function createTesseractOcr(options: TesseractOcrOptions = {}): OcrEngine
   };
   const buffer = (image: Uint8Array) => Buffer.from(image.buffer, image.byteOffset, image.byteLength);
   return {
-    async recognize(image) {
+    async recognize(image, call = {}) {
       const worker = await ready('recognize');
-      const result = await worker.recognize(buffer(image), {}, { text: true, blocks: true });
+      const mode = call.pageSegmentation ? { tessedit_pageseg_mode: pageSegModes[call.pageSegmentation] } : {};
+      const result = await worker.recognize(buffer(image), mode as never, { text: true, blocks: true });
       return {
         text: result.data.text ?? '',
         confidence: clamp01((result.data.confidence ?? 0) / 100),

@@ -42,11 +42,14 @@ interface Table {
   readonly box: OcrBox;
 }
 
-/** A gap between words wider than this many line heights starts a new segment (word spaces are ~0.3). */
-const segmentGap = 0.9;
+/**
+ * A gap between words wider than this many line heights (the tallest word of the line) starts a new segment.
+ * Word spaces are ~0.3–0.7 of that (monospaced fonts the widest); column gutters and table cells 1.5 or more.
+ */
+const segmentGap = 1.2;
 /** A vertical gutter must be at least this many line heights wide to split a region into columns. */
 const gutterWidth = 0.5;
-/** A table needs this many rows, and at least this many of them with two or more cells. */
+/** A table needs this many rows, and at least this many of them with two or more cells (a form's boxes: 2). */
 const minTableRows = 3;
 /** Cells of table rows are short; a row whose cells average more words than this is prose side by side. */
 const maxWordsPerCell = 4;
@@ -94,10 +97,12 @@ function segmentsOf(lines: readonly OcrLine[]): Segment[] {
   const segments: Segment[] = [];
   for (const line of lines) {
     const words = [...line.words].sort((a, b) => a.box.x0 - b.box.x0);
-    const height = Math.max(1, median(words.map((word) => word.box.y1 - word.box.y0)));
+    const height = Math.max(1, ...words.map((word) => word.box.y1 - word.box.y0));
     let current: OcrWord[] = [];
     const flush = () => {
-      if (current.length > 0) segments.push({ words: current, box: boxOfAll(current.map((w) => w.box)), height });
+      // Marks without a letter or digit are box rules and specks the engine read as ":" or "|", not text.
+      if (current.some((word) => /[\p{L}\p{N}]/u.test(word.text)))
+        segments.push({ words: current, box: boxOfAll(current.map((w) => w.box)), height });
       current = [];
     };
     for (const word of words) {
@@ -130,7 +135,7 @@ function rowsOf(segments: readonly Segment[]): Segment[][] {
 }
 
 /** Column intervals (x ranges) of a run of rows, or undefined when a segment straddles two columns. */
-function columnsOf(rows: readonly (readonly Segment[])[]): { x0: number; x1: number }[] | undefined {
+function columnsOf(rows: readonly (readonly Segment[])[]): { columns: { x0: number; x1: number }[]; uses: number[] } | undefined {
   let columns: { x0: number; x1: number }[] = [];
   for (const row of rows) {
     for (const segment of row) {
@@ -143,11 +148,13 @@ function columnsOf(rows: readonly (readonly Segment[])[]): { x0: number; x1: num
     }
   }
   // Every row must put each of its segments in a different column.
+  const uses = columns.map(() => 0);
   for (const row of rows) {
     const used = row.map((segment) => columns.findIndex((c) => segment.box.x0 < c.x1 && segment.box.x1 > c.x0));
     if (new Set(used).size !== used.length) return undefined;
+    for (const column of used) uses[column] = (uses[column] ?? 0) + 1;
   }
-  return columns;
+  return { columns, uses };
 }
 
 function isTableRow(row: readonly Segment[]): boolean {
@@ -181,8 +188,20 @@ function findTables(rows: readonly Segment[][]): { tables: Table[]; used: Set<Se
       next++;
     }
     while (run.length > 0 && (run.at(-1)?.length ?? 0) < 2) run.pop();
-    const columns = run.length >= minTableRows ? columnsOf(run) : undefined;
-    if (columns && columns.length >= 2 && run.filter((row) => row.length >= 2).length >= minTableRows) {
+    let found = run.length >= minTableRows ? columnsOf(run) : undefined;
+    if (found && !found.uses.every((uses) => uses > run.length / 2)) found = undefined;
+    // Else a form's row of boxes: a row of labels over a row of values, cell for cell.
+    const fieldPair = !found && run.length >= 2 && run[0]?.length === run[1]?.length && (run[0]?.length ?? 0) >= 2;
+    if (fieldPair) {
+      run.length = 2;
+      found = columnsOf(run);
+    }
+    const columns = found?.columns ?? [];
+    // A table's columns are filled in most rows; boxes of a form that merely line up (label rows and value
+    // rows of boxes of different widths) are not.
+    const regular = found !== undefined && found.uses.every((uses) => (fieldPair ? uses === 2 : uses > run.length / 2));
+    const rowsWithCells = run.filter((row) => row.length >= 2).length;
+    if (regular && columns.length >= 2 && (fieldPair || rowsWithCells >= minTableRows)) {
       const cells = run.map((row) => {
         const cellsOfRow = columns.map(() => '');
         for (const segment of row) {
@@ -199,8 +218,36 @@ function findTables(rows: readonly Segment[][]): { tables: Table[]; used: Set<Se
   return { tables, used };
 }
 
+/**
+ * A part made only of one-word marks of up to four characters (line numbers of a transcript, bullets,
+ * checkboxes) is a margin of the text beside it, not a column to read on its own.
+ */
+function isMargin(part: readonly Item[]): boolean {
+  return part.every(
+    (item) => item.kind === 'segment' && item.segment.words.length === 1 && (item.segment.words[0]?.text.length ?? 0) <= 4,
+  );
+}
+
 /** Splits items at vertical gutters that run through the whole group; one part when there is none. */
 function splitVertical(items: readonly Item[], unit: number): Item[][] {
+  const parts = gutterParts(items, unit);
+  if (parts.length < 2) return parts;
+  // Margins join the part to their right (the text they number), or the one to their left at the edge.
+  const joined: Item[][] = [];
+  let pending: Item[] = [];
+  for (const part of parts) {
+    if (isMargin(part) && part !== parts.at(-1)) {
+      pending.push(...part);
+      continue;
+    }
+    if (isMargin(part) && joined.length > 0) joined[joined.length - 1]?.push(...pending, ...part);
+    else joined.push([...pending, ...part]);
+    pending = [];
+  }
+  return joined;
+}
+
+function gutterParts(items: readonly Item[], unit: number): Item[][] {
   const sorted = [...items].sort((a, b) => itemBox(a).x0 - itemBox(b).x0);
   const parts: Item[][] = [];
   let current: Item[] = [];
@@ -237,6 +284,19 @@ function splitHorizontal(items: readonly Item[]): Item[][] {
   return bands;
 }
 
+/** Whether the band's segments are lines of prose rather than short cells. */
+function isProse(band: readonly Item[]): boolean {
+  const words = band.reduce((sum, item) => sum + (item.kind === 'segment' ? item.segment.words.length : 0), 0);
+  return words / band.length > maxWordsPerCell;
+}
+
+/** Whether every item of a band overlaps every other vertically: one row of text, not a stack of rows. */
+function isSingleRow(band: readonly Item[]): boolean {
+  const top = Math.max(...band.map((item) => itemBox(item).y0));
+  const bottom = Math.min(...band.map((item) => itemBox(item).y1));
+  return bottom > top;
+}
+
 interface Ordering {
   readonly items: Item[];
   columns: number;
@@ -256,19 +316,35 @@ function order(items: readonly Item[], unit: number, out: Ordering): void {
   }
   const bands = splitHorizontal(items);
   if (bands.length <= 1) {
-    out.items.push(...[...items].sort((a, b) => itemBox(a).y0 - itemBox(b).y0 || itemBox(a).x0 - itemBox(b).x0));
+    // One row (a line number and its line): left to right; overlapping rows: top to bottom.
+    const byRow = isSingleRow(items)
+      ? (a: Item, b: Item) => itemBox(a).x0 - itemBox(b).x0
+      : (a: Item, b: Item) => itemBox(a).y0 - itemBox(b).y0 || itemBox(a).x0 - itemBox(b).x0;
+    out.items.push(...[...items].sort(byRow));
     return;
   }
-  // Bands that share a gutter with the next are the lines of one multi-column region: read them as columns.
+  // Single-row bands that share a gutter with the next are the lines of one multi-column region: read them as
+  // columns. Bands of several rows (the label and value rows of a form's boxes) are read one after the other.
   let group: Item[] = bands[0] ?? [];
+  let groupOfRows = isSingleRow(group);
   for (const band of bands.slice(1)) {
     const joined = [...group, ...band];
-    if (splitVertical(band, unit).length > 1 && splitVertical(group, unit).length > 1 && splitVertical(joined, unit).length > 1) {
+    // Rows of short cells (an undetected table) are read row by row; prose lines side by side are columns.
+    const mergeable =
+      groupOfRows &&
+      isSingleRow(band) &&
+      (isProse(band) || group.length >= 4) &&
+      (isProse(group) || group.length >= 4) &&
+      splitVertical(band, unit).length > 1 &&
+      splitVertical(group, unit).length > 1 &&
+      splitVertical(joined, unit).length > 1;
+    if (mergeable) {
       group = joined;
       continue;
     }
     order(group, unit, out);
     group = band;
+    groupOfRows = isSingleRow(band);
   }
   order(group, unit, out);
 }
@@ -319,9 +395,15 @@ export function analyzeLayout(rawLines: readonly OcrLine[]): PageLayout {
   return { blocks, columns: ordering.columns, tables: tables.length, words: words.length, confidentWords, verticalShare };
 }
 
-/** The page as plain text in reading order; table rows with their cells separated by spaces. */
+/**
+ * The page as plain text in reading order: table rows with their cells separated by spaces; a form's label
+ * row and value row as label–value pairs, the order in which they are indexed (`Label: value; …`).
+ */
 export function layoutText(layout: PageLayout): string {
-  return layout.blocks
-    .map((block) => (block.kind === 'text' ? block.text : block.rows.map((row) => row.filter(Boolean).join(' ')).join('\n')))
-    .join('\n\n');
+  const tableText = (rows: readonly (readonly string[])[]) => {
+    const [labels, values] = rows;
+    if (rows.length === 2 && labels && values) return labels.map((label, index) => `${label} ${values[index] ?? ''}`).join('\n');
+    return rows.map((row) => row.filter(Boolean).join(' ')).join('\n');
+  };
+  return layout.blocks.map((block) => (block.kind === 'text' ? block.text : tableText(block.rows))).join('\n\n');
 }

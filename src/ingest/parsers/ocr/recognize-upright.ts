@@ -1,14 +1,26 @@
-import { lowOcrConfidence, type OcrEngine, type OcrOrientation, type OcrResult } from './ocr-engine.ts';
+import { lowOcrConfidence, type OcrEngine, type OcrOrientation, type OcrResult, type PageSegmentation } from './ocr-engine.ts';
 import { analyzeLayout, type PageLayout } from './page-layout.ts';
 
 /** OCR result with its layout and the rotation (clockwise degrees) that was applied to read it. */
 export interface UprightOcrResult extends OcrResult {
   readonly rotation: 0 | 90 | 180 | 270;
   readonly layout: PageLayout;
-  /** Recognitions run (1, or 2 when the page was turned) and whether orientation detection ran. */
+  /** Recognitions run (1; 2 when the page was turned or re-read as one block; at most 3). */
   readonly recognitions: number;
   readonly orientationChecked: boolean;
+  /** The segmentation of the reading that was kept. */
+  readonly pageSegmentation: PageSegmentation;
 }
+
+/**
+ * Automatic segmentation sometimes cuts a narrow column of marks (the line numbers of a transcript) into a
+ * block of its own and reads it as garbage; such a page has a mean confidence below this and many words
+ * below `garbledWord`. It is re-read as one block and the clearly more confident reading is kept.
+ */
+const resegmentBelow = 0.9;
+const garbledWord = 0.5;
+const garbledShare = 0.1;
+const resegmentMargin = 0.04;
 
 /** Characters a low-confidence reading must have to look like garbled (turned) text rather than a picture. */
 const minGarbleChars = 20;
@@ -53,9 +65,30 @@ export function needsOrientationCheck(result: OcrResult, layout: PageLayout): bo
  * OCR of a page that may be scanned sideways or upside down. The page is read as it is; only when that reading
  * looks wrong (`needsOrientationCheck`) does orientation detection run (tesseract OSD, ~0.5–2 s), and only
  * when it says, confidently, that the page is turned is the page turned and read once more. The turned
- * reading is kept when it is the more confident one (or the upright one stood on end).
+ * reading is kept when it is the more confident one (or the upright one stood on end). A reading that looks
+ * mis-segmented (see `resegmentBelow`) is re-read once as a single block. At most three recognitions.
  */
 export async function recognizeUpright(engine: OcrEngine, image: Uint8Array): Promise<UprightOcrResult> {
+  const read = await readTurned(engine, image);
+  const words = read.result.lines.flatMap((line) => line.words);
+  const garbled = words.filter((word) => word.confidence < garbledWord).length;
+  const suspicious =
+    read.result.confidence < resegmentBelow &&
+    read.result.confidence >= lowOcrConfidence &&
+    words.length >= 20 &&
+    garbled >= garbledShare * words.length;
+  if (!suspicious || !read.image) return read.result;
+  const block = await engine.recognize(read.image, { pageSegmentation: 'single-block' });
+  const recognitions = read.result.recognitions + 1;
+  if (block.confidence < read.result.confidence + resegmentMargin) return { ...read.result, recognitions };
+  return { ...read.result, ...block, layout: analyzeLayout(block.lines), recognitions, pageSegmentation: 'single-block' };
+}
+
+/** The upright reading, or the turned one when orientation detection says so; with the image it was read from. */
+async function readTurned(
+  engine: OcrEngine,
+  image: Uint8Array,
+): Promise<{ result: UprightOcrResult; image: Uint8Array | undefined }> {
   const upright = await engine.recognize(image);
   const uprightLayout = analyzeLayout(upright.lines);
   const first: UprightOcrResult = {
@@ -64,8 +97,9 @@ export async function recognizeUpright(engine: OcrEngine, image: Uint8Array): Pr
     rotation: 0,
     recognitions: 1,
     orientationChecked: false,
+    pageSegmentation: 'auto',
   };
-  if (!needsOrientationCheck(upright, uprightLayout)) return first;
+  if (!needsOrientationCheck(upright, uprightLayout)) return { result: first, image };
   let orientation: OcrOrientation | undefined;
   try {
     orientation = await engine.detectOrientation(image);
@@ -73,7 +107,7 @@ export async function recognizeUpright(engine: OcrEngine, image: Uint8Array): Pr
     // Without orientation detection the upright reading is the best there is.
     orientation = undefined;
   }
-  const checked = { ...first, orientationChecked: true };
+  const checked = { result: { ...first, orientationChecked: true }, image };
   if (!orientation || orientation.degrees === 0 || orientation.confidence < minOrientationConfidence) return checked;
   const turned = await rotate(image, orientation.degrees);
   if (!turned) return checked;
@@ -83,6 +117,16 @@ export async function recognizeUpright(engine: OcrEngine, image: Uint8Array): Pr
   // one has usable columns and tables; a wrong turn reads as garbage and loses by far more than this margin.
   const sideways = uprightLayout.verticalShare > sidewaysShare;
   const better = result.confidence > upright.confidence || (sideways && result.confidence >= upright.confidence - 0.1);
-  if (!better) return { ...checked, recognitions: 2 };
-  return { ...result, layout, rotation: orientation.degrees, recognitions: 2, orientationChecked: true };
+  if (!better) return { result: { ...checked.result, recognitions: 2 }, image: undefined };
+  return {
+    result: {
+      ...result,
+      layout,
+      rotation: orientation.degrees,
+      recognitions: 2,
+      orientationChecked: true,
+      pageSegmentation: 'auto',
+    },
+    image: turned,
+  };
 }
