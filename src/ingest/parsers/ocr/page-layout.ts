@@ -199,7 +199,7 @@ function findTables(rows: readonly Segment[][]): { tables: Table[]; used: Set<Se
     const columns = found?.columns ?? [];
     // A table's columns are filled in most rows; boxes of a form that merely line up (label rows and value
     // rows of boxes of different widths) are not.
-    const regular = found !== undefined && found.uses.every((uses) => (fieldPair ? uses === 2 : uses > run.length / 2));
+    const regular = found?.uses.every((uses) => (fieldPair ? uses === 2 : uses > run.length / 2)) === true;
     const rowsWithCells = run.filter((row) => row.length >= 2).length;
     if (regular && columns.length >= 2 && (fieldPair || rowsWithCells >= minTableRows)) {
       const cells = run.map((row) => {

@@ -1,4 +1,12 @@
-import { lowOcrConfidence, type OcrEngine, type OcrOrientation, type OcrResult, type PageSegmentation } from './ocr-engine.ts';
+import {
+  lowOcrConfidence,
+  type OcrBox,
+  type OcrEngine,
+  type OcrLine,
+  type OcrOrientation,
+  type OcrResult,
+  type PageSegmentation,
+} from './ocr-engine.ts';
 import { analyzeLayout, type PageLayout } from './page-layout.ts';
 
 /** OCR result with its layout and the rotation (clockwise degrees) that was applied to read it. */
@@ -33,6 +41,44 @@ export const minOrientationConfidence = 2;
 
 /** Share of taller-than-wide words above which a reading is sideways text (the engine read a turned page). */
 const sidewaysShare = 0.5;
+
+/**
+ * A page turned by 90° that the engine read anyway (automatic segmentation finds vertical text lines): when
+ * the reading is confident and its words stand on end, the words' boxes are turned upright instead of the
+ * image, which saves orientation detection and a second recognition. The direction comes from the reading
+ * order: lines read downwards belong to a page turned 90° clockwise, which 270° more sets upright.
+ */
+function readSideways(result: OcrResult): UprightOcrResult | undefined {
+  if (result.confidence < lowOcrConfidence) return undefined;
+  const first = analyzeLayout(result.lines);
+  if (!(first.verticalShare > sidewaysShare && first.words >= 5)) return undefined;
+  let down = 0;
+  for (const line of result.lines) {
+    for (let index = 1; index < line.words.length; index++) {
+      down += Math.sign((line.words[index]?.box.y0 ?? 0) - (line.words[index - 1]?.box.y0 ?? 0));
+    }
+  }
+  if (down === 0) return undefined;
+  const rotation = down > 0 ? 270 : 90;
+  // Only relative positions matter to the layout, so the turn needs no image size.
+  const turn = (box: OcrBox): OcrBox =>
+    rotation === 270
+      ? { x0: box.y0, y0: -box.x1, x1: box.y1, y1: -box.x0 }
+      : { x0: -box.y1, y0: box.x0, x1: -box.y0, y1: box.x1 };
+  const lines: OcrLine[] = result.lines.map((line) => ({
+    slope: 0,
+    words: line.words.map((word) => ({ ...word, box: turn(word.box) })),
+  }));
+  return {
+    ...result,
+    lines,
+    layout: analyzeLayout(lines),
+    rotation,
+    recognitions: 1,
+    orientationChecked: false,
+    pageSegmentation: 'auto',
+  };
+}
 
 async function rotate(image: Uint8Array, degrees: 90 | 180 | 270): Promise<Uint8Array | undefined> {
   try {
@@ -90,6 +136,8 @@ async function readTurned(
   image: Uint8Array,
 ): Promise<{ result: UprightOcrResult; image: Uint8Array | undefined }> {
   const upright = await engine.recognize(image);
+  const sidewaysRead = readSideways(upright);
+  if (sidewaysRead) return { result: sidewaysRead, image: undefined };
   const uprightLayout = analyzeLayout(upright.lines);
   const first: UprightOcrResult = {
     ...upright,
