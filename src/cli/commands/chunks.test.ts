@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { twoColumnPage } from '../../../test/helpers/ocr-pages.ts';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
-import { twoColumnPage } from '../../ingest/parsers/fixtures/ocr-pages.ts';
 
 describe('cli: chunks preview (real process, no store)', () => {
   let dir: string;
