@@ -96,6 +96,19 @@ describe('page layout', () => {
     assert.deepEqual(table.rows[2], ['CL-2', '', '1,200']);
   });
 
+  test('a page of thousands of scattered marks keeps every word exactly once', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const lines: OcrLine[] = Array.from({ length: 3000 }, (_, index) =>
+      line(`w${index}`, Math.floor(next() * 2400), Math.floor(next() * 3200)),
+    );
+    const found = layoutText(analyzeLayout(lines)).split(/\s+/).filter(Boolean).sort();
+    assert.deepEqual(found, lines.map((l) => l.words[0]?.text ?? '').sort());
+  });
+
   test('no words: no blocks and no columns; sideways words are measured', () => {
     assert.deepEqual(analyzeLayout([]).blocks, []);
     assert.equal(analyzeLayout([]).columns, 0);

@@ -302,16 +302,19 @@ interface Ordering {
   columns: number;
 }
 
-function order(items: readonly Item[], unit: number, out: Ordering): void {
-  if (items.length <= 1) {
-    out.items.push(...items);
+/** Deeper nesting than this (a staircase of cuts on a pathological page) is read top to bottom as it is. */
+const maxCutDepth = 64;
+
+function order(items: readonly Item[], unit: number, out: Ordering, depth = 0): void {
+  if (items.length <= 1 || depth > maxCutDepth) {
+    out.items.push(...[...items].sort((a, b) => itemBox(a).y0 - itemBox(b).y0 || itemBox(a).x0 - itemBox(b).x0));
     return;
   }
   const columns = splitVertical(items, unit);
   if (columns.length > 1) {
     // Columns of text, not boxes of a form: at least two parts with three or more lines each.
     if (columns.filter((part) => part.length >= 3).length >= 2) out.columns = Math.max(out.columns, columns.length);
-    for (const part of columns) order(part, unit, out);
+    for (const part of columns) order(part, unit, out, depth + 1);
     return;
   }
   const bands = splitHorizontal(items);
@@ -342,11 +345,11 @@ function order(items: readonly Item[], unit: number, out: Ordering): void {
       group = joined;
       continue;
     }
-    order(group, unit, out);
+    order(group, unit, out, depth + 1);
     group = band;
     groupOfRows = isSingleRow(band);
   }
-  order(group, unit, out);
+  order(group, unit, out, depth + 1);
 }
 
 /**
