@@ -1,6 +1,7 @@
 import { type Caller, canonicalPrincipal, GroundworkError } from '../core/index.ts';
 import { type AccessCheck, type AccessExplanation, explainAccess, resolveDocumentAccess } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
+import type { ParsedPage } from './parsers/index.ts';
 import { childSeparator } from './sync/prepare-document.ts';
 import { findSource } from './sync/source-registry.ts';
 
@@ -42,6 +43,8 @@ export interface DocumentDetail extends DocumentSummary {
   readonly children: readonly { readonly id: string; readonly title: string; readonly sourceRef: string }[];
   /** Pages covered by the document's chunks (highest page_end), when the format has pages. */
   readonly pages: number | null;
+  /** OCRed pages with their confidence and layout; `lowConfidence` pages are the ones to review. */
+  readonly ocrPages: readonly ParsedPage[];
 }
 
 export interface DocumentAccessReport {
@@ -68,6 +71,8 @@ export interface ListDocumentsOptions {
   /** Case-insensitive substring of title or source reference. */
   readonly search?: string | undefined;
   readonly undetermined?: boolean | undefined;
+  /** Only documents with OCRed pages to review (low confidence or unreadable). */
+  readonly ocrReview?: boolean | undefined;
   readonly limit?: number | undefined;
   readonly offset?: number | undefined;
 }
@@ -143,6 +148,7 @@ export async function listDocuments(
     where.push(`(d.title ILIKE $${params.length} OR d.source_ref ILIKE $${params.length})`);
   }
   if (options.undetermined) where.push('NOT d.principals_determined');
+  if (options.ocrReview) where.push('d.ocr_review_pages > 0');
   const from = `FROM documents d JOIN sources s ON s.id = d.source_id WHERE ${where.join(' AND ')}`;
   const counted = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params);
   params.push(options.limit ?? 50, options.offset ?? 0);
@@ -173,9 +179,10 @@ export async function getDocument(db: Queryable, id: string, caller: Caller): Pr
       warnings: unknown[];
       pii_summary: Record<string, number>;
       pages: number | null;
+      ocr_pages: ParsedPage[];
     }
   >(
-    `SELECT ${summaryColumns}, d.version, d.content_hash, d.metadata, d.warnings, d.pii_summary,
+    `SELECT ${summaryColumns}, d.version, d.content_hash, d.metadata, d.warnings, d.pii_summary, d.ocr_pages,
        (SELECT max(coalesce(c.page_end, c.page_start)) FROM chunks c WHERE c.document_id = d.id) AS pages
      FROM documents d JOIN sources s ON s.id = d.source_id WHERE d.id = $1 AND ${condition}`,
     params,
@@ -197,6 +204,7 @@ export async function getDocument(db: Queryable, id: string, caller: Caller): Pr
     piiSummary: row.pii_summary,
     children: children.rows.map((c) => ({ id: c.id, title: c.title, sourceRef: c.source_ref })),
     pages: row.pages,
+    ocrPages: row.ocr_pages ?? [],
   };
 }
 

@@ -37,6 +37,11 @@ export interface SourceStatus {
   readonly unreadableDocuments: number;
   /** ACL rules that matched files in the last finished sync but decided none (a later rule replaced them). */
   readonly aclWarnings: readonly AclRuleWarning[];
+  /**
+   * Indexed documents with OCRed pages to review (confidence below 0.6, or nothing readable), and those pages.
+   * `groundwork documents list --ocr-review` lists the documents; `documents show` their pages.
+   */
+  readonly ocrReview: { readonly documents: number; readonly pages: number };
   readonly sensitivity: Readonly<Record<string, number>>;
   /**
    * Chunks with instruction-like text (prompt injection suspected) and the documents holding them; `unscanned`
@@ -64,9 +69,19 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
   const out: SourceStatus[] = [];
   for (const source of sources.rows) {
     const [docs, lag, chunks, quarantine, runs, last, running] = await Promise.all([
-      db.query<{ status: string; sensitivity: string; undetermined: number; unreadable: number; n: number }>(
+      db.query<{
+        status: string;
+        sensitivity: string;
+        undetermined: number;
+        unreadable: number;
+        review_documents: number;
+        review_pages: number;
+        n: number;
+      }>(
         `SELECT status, sensitivity, count(*) FILTER (WHERE NOT principals_determined)::int AS undetermined,
-           count(*) FILTER (WHERE principals = '{}')::int AS unreadable, count(*)::int AS n
+           count(*) FILTER (WHERE principals = '{}')::int AS unreadable,
+           count(*) FILTER (WHERE ocr_review_pages > 0)::int AS review_documents,
+           coalesce(sum(ocr_review_pages), 0)::int AS review_pages, count(*)::int AS n
          FROM documents WHERE source_id = $1 GROUP BY status, sensitivity`,
         [source.id],
       ),
@@ -112,12 +127,16 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
     let documents = 0;
     let undetermined = 0;
     let unreadable = 0;
+    const ocrReview = { documents: 0, pages: 0 };
     for (const row of docs.rows) {
       documents += row.n;
       undetermined += row.undetermined;
       unreadable += row.unreadable;
       byStatus[row.status] = (byStatus[row.status] ?? 0) + row.n;
-      if (row.status === 'indexed') sensitivity[row.sensitivity] = (sensitivity[row.sensitivity] ?? 0) + row.n;
+      if (row.status !== 'indexed') continue;
+      sensitivity[row.sensitivity] = (sensitivity[row.sensitivity] ?? 0) + row.n;
+      ocrReview.documents += row.review_documents;
+      ocrReview.pages += row.review_pages;
     }
     const byCode: Record<string, number> = {};
     let quarantined = 0;
@@ -149,6 +168,7 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
       undeterminedPrincipals: undetermined,
       unreadableDocuments: unreadable,
       aclWarnings: last.rows[0]?.acl_warnings ?? [],
+      ocrReview,
       sensitivity,
       injectionSuspected: {
         chunks: chunks.rows[0]?.suspected ?? 0,

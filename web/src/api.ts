@@ -177,6 +177,8 @@ export interface SourceStatus {
   unreadableDocuments: number;
   /** ACL rules that matched files in the last sync but decided none. */
   aclWarnings: { code: string; ruleIndex: number; matched: number; message: string }[];
+  /** Indexed documents with OCRed pages read with low confidence (or not at all), and those pages: to review. */
+  ocrReview: { documents: number; pages: number };
   sensitivity: Record<string, number>;
   /** Chunks with instruction-like text (suspected prompt injection), their documents, chunks not scanned yet. */
   injectionSuspected?: { chunks: number; documents: number; unscanned: number };

@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { twoColumnPage } from '../../../test/helpers/ocr-pages.ts';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
 
 describe('cli: chunks preview (real process, no store)', () => {
   let dir: string;
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-chunks-'));
+    writeFileSync(join(dir, 'article.png'), (await twoColumnPage({ dpi: 200, height: 0.33, seed: 41 })).png);
     const body = Array.from(
       { length: 40 },
       (_, i) => `Step ${i}: record the loss and call the insured at dana@example.com.`,
@@ -29,9 +31,28 @@ describe('cli: chunks preview (real process, no store)', () => {
     assert.ok(report.summary.maxTokens <= 120 + 24);
     assert.deepEqual(report.chunks[0].sectionPath, ['Claims guide', 'First notice of loss']);
     assert.ok(report.chunks[0].pii.email >= 1);
+    assert.ok(report.chunks[0].piiTypes.includes('email'));
+    // Why the document would be labelled as it is: the reasons name PII types and counts, never values.
+    assert.ok(report.sensitivity.label);
+    assert.ok(report.sensitivity.reasons.some((reason: { detail: string }) => /email/.test(reason.detail)));
+    assert.deepEqual(report.pages, []);
     assert.match(report.chunks[0].text, /\[EMAIL_1\]/);
     assert.doesNotMatch(result.stdout, /dana@example\.com/);
     assert.deepEqual(report.chunks.at(-1).sectionPath, ['Claims guide', 'Reserves']);
+  });
+
+  test('a scanned page shows its OCR confidence and the layout found', async () => {
+    const result = await runGroundwork(['chunks', 'article.png', '--json'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.pages.length, 1);
+    const [page] = report.pages;
+    assert.equal(page.page, 1);
+    assert.equal(page.ocr.columns, 2);
+    assert.equal(page.ocr.tables, 0);
+    assert.equal(page.ocr.rotated, 0);
+    assert.ok(page.ocr.confidence > 0.6 && page.ocr.lowConfidence === false, JSON.stringify(page));
+    assert.deepEqual(report.chunks[0].piiTypes, []);
   });
 
   test('impossible sizes are a usage error', async () => {

@@ -2,14 +2,24 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GroundworkError } from '../../core/index.ts';
-import { chunkDocument, parseDocument, parseLimitsFromConfig } from '../../ingest/index.ts';
-import { compilePiiPatterns, countPii, createRedactionSession, detectPii, redactPii } from '../../protect/index.ts';
+import { chunkDocument, closeParsers, parseDocument, parseLimitsFromConfig } from '../../ingest/index.ts';
+import {
+  compilePiiPatterns,
+  countPii,
+  createRedactionSession,
+  deriveSensitivity,
+  detectPii,
+  type PiiSpan,
+  redactPii,
+} from '../../protect/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
 /**
- * `groundwork chunks FILE`: parse one file and show how it would be chunked (sizes, pages, sections, PII per
- * chunk), to tune `ingest.chunking` before a sync. Nothing is stored; text previews are PII-redacted.
+ * `groundwork chunks FILE`: parse one file and show how it would be chunked (sizes, pages, sections, PII types
+ * and counts per chunk — never values), what OCR found per page (confidence, columns, tables, rotation) and
+ * the sensitivity label a sync would give it with its reasons, to tune `ingest.chunking` before a sync and to
+ * see why a document was labelled as it was. Nothing is stored; text previews are PII-redacted.
  */
 export function registerChunksCommand(program: Command, runtime: CliRuntime): void {
   program
@@ -32,27 +42,48 @@ export function registerChunksCommand(program: Command, runtime: CliRuntime): vo
         const overlapTokens = integerOption('--overlap', options.overlap) ?? config.ingest.chunking.overlapTokens;
         // The same limits as a sync with these sizes: a file the sync would refuse is refused here, saying why.
         const chunking = { targetTokens, overlapTokens, maxChunks: config.ingest.maxChunksPerDocument };
-        const parsed = await parseDocument({
-          bytes: readFileSync(file),
-          fileName: basename(file),
-          limits: parseLimitsFromConfig({ ...config.ingest, chunking }),
-        });
+        let parsed: Awaited<ReturnType<typeof parseDocument>>;
+        try {
+          parsed = await parseDocument({
+            bytes: readFileSync(file),
+            fileName: basename(file),
+            limits: parseLimitsFromConfig({ ...config.ingest, chunking }),
+          });
+        } finally {
+          // A scan starts an OCR worker, which would keep the process from exiting.
+          await closeParsers();
+        }
         const drafts = chunkDocument({ title: parsed.title, sections: parsed.sections }, chunking);
         const patterns = compilePiiPatterns(config.ingest.piiPatterns);
         const session = createRedactionSession();
+        const counted: PiiSpan[] = [];
         const chunks = drafts.map((draft) => {
           const spans = detectPii(draft.text, { customPatterns: patterns });
+          // As the sync counts them: each occurrence once, not again in the overlap that repeats the previous chunk.
+          const overlapEnd = draft.contextLength + draft.overlapLength;
+          counted.push(...spans.filter((span) => span.start < draft.contextLength || span.start >= overlapEnd));
           const redacted = redactPii(draft.text, spans, session).text;
+          const pii = countPii(spans);
           return {
             ordinal: draft.ordinal,
             tokenCount: draft.tokenCount,
             kind: draft.kind,
             sectionPath: draft.sectionPath,
             ...(draft.pageStart === undefined ? {} : { pageStart: draft.pageStart, pageEnd: draft.pageEnd }),
-            pii: countPii(spans),
+            pii,
+            piiTypes: Object.keys(pii).sort(),
             contentHash: draft.contentHash,
             text: options.full ? redacted : preview(redacted.slice(draft.contextLength)),
           };
+        });
+        // The label a sync would give the document, with every reason (rules matched by path, PII found).
+        const sensitivity = deriveSensitivity({
+          piiCounts: countPii(counted),
+          path: fileArgument,
+          metadata: parsed.metadata,
+          rules: config.protect.sensitivityRules,
+          defaultLabel: config.protect.defaultSensitivity,
+          piiSensitivity: config.protect.piiSensitivity,
         });
         const tokens = chunks.map((chunk) => chunk.tokenCount);
         const result = {
@@ -61,6 +92,9 @@ export function registerChunksCommand(program: Command, runtime: CliRuntime): vo
           mediaType: parsed.mediaType,
           sections: parsed.sections.length,
           warnings: parsed.warnings.map((warning) => `${warning.code}: ${warning.message}`),
+          // Per OCRed page: confidence and the layout found (columns, tables, rotation), low-confidence flags.
+          pages: parsed.pages ?? [],
+          sensitivity,
           options: { targetTokens, overlapTokens },
           summary: {
             chunks: chunks.length,
@@ -73,6 +107,11 @@ export function registerChunksCommand(program: Command, runtime: CliRuntime): vo
         context.output.result(result, (value) =>
           [
             `${value.file}: "${value.title}" (${value.mediaType}), ${value.sections} section(s) → ${value.summary.chunks} chunk(s), ${value.summary.tokens} tokens (${value.summary.minTokens}–${value.summary.maxTokens} per chunk; target ${targetTokens}, overlap ${overlapTokens})`,
+            `  sensitivity ${value.sensitivity.label}: ${value.sensitivity.reasons.map((reason) => reason.detail).join('; ')}`,
+            ...value.pages.map(
+              (page) =>
+                `  page ${page.page}: OCR confidence ${page.ocr.confidence.toFixed(2)}, ${page.ocr.columns} column(s), ${page.ocr.tables} table(s)${page.ocr.rotated ? `, turned ${page.ocr.rotated}°` : ''}${page.ocr.unreadable ? ', unreadable' : page.ocr.lowConfidence ? ', low confidence' : ''}`,
+            ),
             ...value.warnings.map((warning) => `  warning ${warning}`),
             ...value.chunks.map((chunk) => {
               const pages =

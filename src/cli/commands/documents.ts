@@ -53,6 +53,10 @@ function renderDetail(d: DocumentDetail): string {
     `  sensitivity ${d.sensitivity}${pii ? ` · PII: ${pii}` : ''}`,
     `  readers     ${d.principals.length === 0 ? 'operator-only' : d.principals.join(', ')}${d.principalsDetermined ? '' : ' (undetermined: nothing decided who may read it)'}`,
     ...(d.children.length > 0 ? [`  children    ${d.children.map((c) => c.sourceRef).join(', ')}`] : []),
+    ...d.ocrPages.map(
+      (p) =>
+        `  OCR p.${p.page}   confidence ${p.ocr.confidence.toFixed(2)} · ${p.ocr.columns} column(s) · ${p.ocr.tables} table(s)${p.ocr.rotated ? ` · turned ${p.ocr.rotated}°` : ''}${p.ocr.unreadable ? ' · UNREADABLE: review the scan' : p.ocr.lowConfidence ? ' · LOW CONFIDENCE: review' : ''}`,
+    ),
     ...(d.warnings.length > 0 ? [`  warnings    ${d.warnings.map((w) => JSON.stringify(w)).join('; ')}`] : []),
   ].join('\n');
 }
@@ -75,11 +79,22 @@ export function registerDocumentsCommands(program: Command, runtime: CliRuntime)
     .option('--source <name>', 'only this source (name or id)')
     .option('--search <text>', 'title or path contains this text')
     .option('--undetermined', 'only documents whose readers nothing decided (operator-only by default)')
+    .option('--ocr-review', 'only documents with OCRed pages to review (low confidence or unreadable)')
     .option('--as <principals>', 'list as these principals (comma-separated user:…/group:…)')
     .option('--limit <n>', 'at most this many (default 50)')
     .action(
       runtime.action(
-        async (context, options: { source?: string; search?: string; undetermined?: boolean; as?: string; limit?: string }) => {
+        async (
+          context,
+          options: {
+            source?: string;
+            search?: string;
+            undetermined?: boolean;
+            ocrReview?: boolean;
+            as?: string;
+            limit?: string;
+          },
+        ) => {
           const limit = parseLimit(options.limit, 50);
           const api = context.api();
           let result: { documents: DocumentSummary[]; total: number };
@@ -90,6 +105,7 @@ export function registerDocumentsCommands(program: Command, runtime: CliRuntime)
                 source: options.source,
                 q: options.search,
                 undetermined: options.undetermined,
+                ocrReview: options.ocrReview,
                 limit: Math.min(limit, 500),
               },
             });
@@ -99,6 +115,7 @@ export function registerDocumentsCommands(program: Command, runtime: CliRuntime)
               sourceId: options.source,
               search: options.search,
               undetermined: options.undetermined,
+              ocrReview: options.ocrReview,
               limit,
             });
           }

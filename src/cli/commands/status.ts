@@ -28,6 +28,11 @@ function human(status: SourceStatus): string {
         ? `; ${status.injectionSuspected.unscanned} chunk(s) not scanned yet (run a sync)`
         : ''
     }`,
+    ...(status.ocrReview.pages > 0
+      ? [
+          `  REVIEW ${status.ocrReview.pages} OCRed page(s) in ${status.ocrReview.documents} document(s) read with low confidence or not at all: \`groundwork documents list --ocr-review --source ${status.name}\``,
+        ]
+      : []),
     ...accessWarnings({
       source: status.name,
       unreadableDocuments: status.unreadableDocuments,

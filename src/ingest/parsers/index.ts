@@ -23,8 +23,10 @@ export {
 export type {
   ChildDocument,
   OcrLimits,
+  PageOcrInfo,
   ParsedDocument,
   ParsedMetadata,
+  ParsedPage,
   ParsedSection,
   ParseInput,
   ParseLimits,

@@ -1,4 +1,4 @@
-import type { ChildDocument, ParsedDocument, ParsedMetadata, ParsedSection, ParseWarning } from './parser.ts';
+import type { ChildDocument, ParsedDocument, ParsedMetadata, ParsedPage, ParsedSection, ParseWarning } from './parser.ts';
 
 /** The file name without folders and without its last extension: the title of last resort. */
 export function titleFromFileName(fileName: string): string {
@@ -63,6 +63,8 @@ export interface DocumentParts {
   readonly warnings?: readonly ParseWarning[];
   readonly children?: readonly ChildDocument[];
   readonly ocrPages?: number;
+  /** What OCR found per OCRed page; `stats.ocrUnreadablePages` is counted from it. */
+  readonly pages?: readonly ParsedPage[];
   readonly encoding?: string;
   readonly skippedPages?: number;
 }
@@ -79,11 +81,13 @@ export function buildDocument(parts: DocumentParts): ParsedDocument {
     mediaType: parts.mediaType,
     sections: parts.sections.filter((section) => /\S/.test(section.text)),
     ...(parts.pageCount === undefined ? {} : { pageCount: parts.pageCount }),
+    pages: parts.pages ?? [],
     metadata,
     warnings: parts.warnings ?? [],
     children: parts.children ?? [],
     stats: {
       ocrPages: parts.ocrPages ?? 0,
+      ocrUnreadablePages: (parts.pages ?? []).filter((page) => page.ocr.unreadable).length,
       pages: parts.pageCount ?? 0,
       ...(parts.encoding ? { encoding: parts.encoding } : {}),
       ...(parts.skippedPages ? { skippedPages: parts.skippedPages } : {}),

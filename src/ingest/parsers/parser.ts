@@ -133,6 +133,29 @@ export interface ParsedMetadata {
   [key: string]: unknown;
 }
 
+/** What OCR found on one page: shown by `groundwork chunks --json`, stored on the document, counted by status. */
+export interface PageOcrInfo {
+  /** Mean word confidence, 0..1 (two decimals). */
+  readonly confidence: number;
+  /** Text columns found side by side (1 for an ordinary page, 0 for a page without text). */
+  readonly columns: number;
+  /** Tables found and kept as rows. */
+  readonly tables: number;
+  /** Clockwise degrees the page was turned to be read upright (0, 90, 180, 270). */
+  readonly rotated: number;
+  /** Below the low-confidence threshold (0.6): the text may be wrong; flagged for review. */
+  readonly lowConfidence: boolean;
+  /** Nothing readable (blank, noise, handwriting): fewer than three confident words; only those were kept. */
+  readonly unreadable: boolean;
+}
+
+/** One page of a paged document with what is known about how it was read. */
+export interface ParsedPage {
+  /** 1-based. */
+  readonly page: number;
+  readonly ocr: PageOcrInfo;
+}
+
 /** The result of parsing one file. */
 export interface ParsedDocument {
   /** Best title: metadata title, first heading, or the file name without extension. */
@@ -143,6 +166,8 @@ export interface ParsedDocument {
   readonly sections: readonly ParsedSection[];
   /** Pages for paged formats (PDF pages, slides, 1 for an image). */
   readonly pageCount?: number;
+  /** Pages whose text came from OCR, in page order, with their confidence and layout (empty when none was). */
+  readonly pages?: readonly ParsedPage[];
   readonly metadata: ParsedMetadata;
   readonly warnings: readonly ParseWarning[];
   /** To be ingested as child documents by the pipeline (with `depth + 1`). */
@@ -150,6 +175,8 @@ export interface ParsedDocument {
   readonly stats: {
     /** Pages (or images) whose text came from OCR. */
     readonly ocrPages: number;
+    /** OCRed pages on which nothing could be read (blank, noise, handwriting); the document is still indexed. */
+    readonly ocrUnreadablePages?: number;
     /** Pages for paged formats, 0 otherwise. */
     readonly pages: number;
     /** Text encoding the bytes were decoded from, for text formats (e.g. `utf-8`, `windows-1252`). */

@@ -67,6 +67,8 @@ export async function writeDocument(
     placement.sidecar ? JSON.stringify(placement.sidecar) : null,
     placement.runId,
     placement.fingerprint,
+    JSON.stringify(prepared.ocrPageInfo),
+    ocrReviewPages(prepared),
   ];
   if (documentId) {
     await tx.query('DELETE FROM documents WHERE parent_id = $1', [documentId]);
@@ -75,7 +77,7 @@ export async function writeDocument(
       `UPDATE documents SET source_ref = $2, uri = $3, version = $4, content_hash = $5, title = $6, media_type = $7,
          size_bytes = $8, source_modified_at = $9, principals = $10, principals_determined = $11, sensitivity = $12,
          metadata = $13, warnings = $14, pii_summary = $15, chunk_count = $16, sidecar_version = $17, sidecar = $18,
-         run_id = $19, pipeline_fingerprint = $20, status = 'indexed', indexed_at = now(), updated_at = now()
+         run_id = $19, pipeline_fingerprint = $20, ocr_pages = $21, ocr_review_pages = $22, status = 'indexed', indexed_at = now(), updated_at = now()
        WHERE id = $1`,
       [documentId, ...fields],
     );
@@ -84,8 +86,9 @@ export async function writeDocument(
     await tx.query(
       `INSERT INTO documents (id, source_id, source_ref, uri, version, content_hash, title, media_type, size_bytes,
          source_modified_at, principals, principals_determined, sensitivity, metadata, warnings, pii_summary,
-         chunk_count, sidecar_version, sidecar, run_id, pipeline_fingerprint, status, indexed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'indexed', now())`,
+         chunk_count, sidecar_version, sidecar, run_id, pipeline_fingerprint, ocr_pages, ocr_review_pages, status, indexed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+         'indexed', now())`,
       [documentId, placement.sourceId, ...fields],
     );
   }
@@ -104,8 +107,8 @@ export async function writeDocument(
     await tx.query(
       `INSERT INTO documents (id, source_id, source_ref, parent_id, uri, content_hash, title, media_type, size_bytes,
          source_modified_at, principals, principals_determined, sensitivity, metadata, warnings, pii_summary,
-         chunk_count, run_id, pipeline_fingerprint, status, indexed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'indexed', now())`,
+         chunk_count, run_id, pipeline_fingerprint, ocr_pages, ocr_review_pages, status, indexed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'indexed', now())`,
       [
         childId,
         placement.sourceId,
@@ -126,6 +129,8 @@ export async function writeDocument(
         doc.chunks.length,
         placement.runId,
         placement.fingerprint,
+        JSON.stringify(doc.ocrPageInfo),
+        ocrReviewPages(doc),
       ],
     );
     chunks += await insertChunks(tx, childId, placement.sourceId, doc, vectors, ids);
@@ -136,6 +141,11 @@ export async function writeDocument(
 }
 
 const chunkBatch = 500;
+
+/** OCRed pages that need a person's look: low confidence or nothing readable (`documents.ocr_review_pages`). */
+function ocrReviewPages(doc: PreparedDocument): number {
+  return doc.ocrPageInfo.filter((page) => page.ocr.lowConfidence).length;
+}
 
 async function insertChunks(
   tx: Queryable,

@@ -13,7 +13,7 @@ import {
   resolveDocumentAccess,
 } from '../../protect/index.ts';
 import type { ChunkDraft } from '../chunking/index.ts';
-import type { ParsedDocument, ParsedSection, ParseInput, ParseLimits, ParseWarning } from '../parsers/index.ts';
+import type { ParsedDocument, ParsedPage, ParsedSection, ParseInput, ParseLimits, ParseWarning } from '../parsers/index.ts';
 import type { SidecarMetadata } from '../sources/source.ts';
 
 /**
@@ -71,6 +71,8 @@ export interface PreparedDocument {
   readonly childFailures: readonly { readonly ref: string; readonly code: string; readonly message: string }[];
   readonly pages: number;
   readonly ocrPages: number;
+  /** Per OCRed page: confidence and layout (stored as `documents.ocr_pages`). */
+  readonly ocrPageInfo: readonly ParsedPage[];
 }
 
 export function sha256(bytes: Uint8Array | string): string {
@@ -217,5 +219,6 @@ export async function prepareDocument(
     childFailures,
     pages: parsed.stats.pages,
     ocrPages: parsed.stats.ocrPages,
+    ocrPageInfo: parsed.pages ?? [],
   };
 }

@@ -28,6 +28,10 @@ export function documentRoutes(): RouteDefinition[] {
             .enum(['true', 'false'])
             .transform((v) => v === 'true')
             .optional(),
+          ocrReview: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           offset: z.coerce.number().int().min(0).default(0),
         }),
@@ -41,6 +45,7 @@ export function documentRoutes(): RouteDefinition[] {
           status: query.status,
           search: query.q,
           undetermined: query.undetermined,
+          ocrReview: query.ocrReview,
           limit: query.limit,
           offset: query.offset,
         }),

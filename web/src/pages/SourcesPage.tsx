@@ -165,6 +165,15 @@ export function SourcesPage({ me }: { me: Me }) {
                     : '—'}
                 </dd>
               </div>
+              <div>
+                <dt title="OCRed pages read with low confidence or not at all: check them against the scans">
+                  OCR pages to review
+                </dt>
+                <dd className={s.ocrReview.pages > 0 ? 'warn' : ''}>
+                  {s.ocrReview.pages}
+                  {s.ocrReview.pages > 0 ? ` in ${s.ocrReview.documents} doc.` : ''}
+                </dd>
+              </div>
             </dl>
             <AccessWarnings status={s} />
             {s.failures.lastError ? <p className="error small">Last error: {s.failures.lastError}</p> : null}

@@ -1,11 +1,16 @@
 import { type GroundworkError, isGroundworkError } from '../../../core/index.ts';
-import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { ocrPageContent } from '../ocr/ocr-page.ts';
 import { recognizeUpright, type UprightOcrResult } from '../ocr/recognize-upright.ts';
 import { corruptError, emptyError, throwIfAborted } from '../parse-errors.ts';
-import { buildDocument, normalizeText, titleFromFileName } from '../parsed-document.ts';
-import type { ParsedDocument, ParseInput, Parser, ParseWarning } from '../parser.ts';
+import { buildDocument, titleFromFileName } from '../parsed-document.ts';
+import type { ParsedDocument, ParseInput, Parser } from '../parser.ts';
 
-/** Images (PNG, JPEG, TIFF, BMP): the text comes from OCR, as one page. */
+/**
+ * Images (PNG, JPEG, TIFF, BMP): the text comes from OCR, as one page, in reading order (columns one after the
+ * other, tables as rows), with its confidence and layout in `pages`. An image on which nothing can be read has
+ * no text to index and fails with `parse.empty` (a page of a PDF is indexed with a warning instead).
+ */
 export const imageParser: Parser = {
   name: 'image',
   mediaTypes: ['image/png', 'image/jpeg', 'image/tiff', 'image/bmp'],
@@ -26,31 +31,14 @@ export const imageParser: Parser = {
       throw corruptError(input.fileName, 'image', error);
     }
     throwIfAborted(input.signal, input.fileName);
-    const text = normalizeText(result.text);
-    const confidence = Math.round(result.confidence * 100) / 100;
-    const warnings: ParseWarning[] = [{ code: 'ocr.page', message: 'Text recognised by OCR.', page: 1, confidence }];
-    if (result.rotation !== 0) {
-      warnings.push({
-        code: 'ocr.rotated',
-        message: `The image was read turned ${result.rotation}° clockwise.`,
-        page: 1,
-        confidence,
-      });
-    }
-    if (text && result.confidence < lowOcrConfidence) {
-      warnings.push({
-        code: 'ocr.low_confidence',
-        message: `OCR confidence ${confidence.toFixed(2)}: the text may contain errors.`,
-        page: 1,
-        confidence,
-      });
-    }
+    const content = ocrPageContent(result, 1, [], 'The image');
     return buildDocument({
       title: titleFromFileName(input.fileName),
       mediaType: input.mediaType ?? 'image/png',
-      sections: [{ headingPath: [], text, kind: 'text', pageStart: 1, pageEnd: 1 }],
+      sections: content.sections,
       pageCount: 1,
-      warnings,
+      pages: [content.page],
+      warnings: content.warnings,
       ocrPages: 1,
     });
   },

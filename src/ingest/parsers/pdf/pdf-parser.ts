@@ -1,5 +1,6 @@
 import { isGroundworkError } from '../../../core/index.ts';
-import { lowOcrConfidence, sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { sharedOcrEngine } from '../ocr/ocr-engine.ts';
+import { ocrPageContent } from '../ocr/ocr-page.ts';
 import { recognizeUpright, type UprightOcrResult } from '../ocr/recognize-upright.ts';
 import { pageSkipped, pagesToSkip, runPage } from '../page-budget.ts';
 import { corruptError, emptyError, encryptedError, throwIfAborted } from '../parse-errors.ts';
@@ -11,7 +12,7 @@ import {
   titleFromFileName,
   withoutControlCharacters,
 } from '../parsed-document.ts';
-import type { ChildDocument, ParsedDocument, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
+import type { ChildDocument, ParsedDocument, ParsedPage, ParsedSection, ParseInput, Parser, ParseWarning } from '../parser.ts';
 import { cleanPdfPages } from './clean-pages.ts';
 
 type Unpdf = typeof import('unpdf');
@@ -146,11 +147,12 @@ export const pdfParser: Parser = {
       pageTexts = cleaned.pages;
       const headingPaths = await headingPathsByPage(pdf);
       let ocrPages = 0;
+      const ocrPageInfo: ParsedPage[] = [];
       const sections: ParsedSection[] = [];
       for (let index = 0; index < pdf.numPages; index++) {
         const page = index + 1;
         if (skipped.has(page)) continue;
-        let text = normalizeText(pageTexts[index] ?? '');
+        const text = normalizeText(pageTexts[index] ?? '');
         const needsOcr =
           nonWhitespaceLength(text) < limits.ocr.minPageChars &&
           (await runPage(input, page, warnings, () => hasPicture(unpdf, pdf, page))) === true;
@@ -183,31 +185,13 @@ export const pdfParser: Parser = {
                 sections.push({ headingPath: headingPaths[index] ?? [], text, kind: 'text', pageStart: page, pageEnd: page });
               continue;
             }
-            const confidence = Math.round(ocr.confidence * 100) / 100;
-            const ocrText = normalizeText(ocr.text);
-            if (nonWhitespaceLength(ocrText) > nonWhitespaceLength(text)) text = ocrText;
+            const content = ocrPageContent(ocr, page, headingPaths[index] ?? [], `Page ${page}`);
             ocrPages++;
-            warnings.push({
-              code: 'ocr.page',
-              message: `Page ${page} has no text layer; its text was recognised by OCR.`,
-              page,
-              confidence,
-            });
-            if (ocr.rotation !== 0) {
-              warnings.push({
-                code: 'ocr.rotated',
-                message: `Page ${page} was read turned ${ocr.rotation}° clockwise.`,
-                page,
-                confidence,
-              });
-            }
-            if (ocrText && ocr.confidence < lowOcrConfidence) {
-              warnings.push({
-                code: 'ocr.low_confidence',
-                message: `OCR confidence on page ${page} is ${confidence.toFixed(2)}: the text may contain errors.`,
-                page,
-                confidence,
-              });
+            ocrPageInfo.push(content.page);
+            warnings.push(...content.warnings);
+            if (content.characters > nonWhitespaceLength(text)) {
+              sections.push(...content.sections);
+              continue;
             }
           }
         }
@@ -244,6 +228,7 @@ export const pdfParser: Parser = {
         children,
         ocrPages,
         skippedPages: skipped.size,
+        pages: ocrPageInfo,
       });
     } finally {
       await pdf.loadingTask.destroy().catch(() => {});
