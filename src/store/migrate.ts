@@ -88,6 +88,7 @@ const requiresColumnExists = `SELECT EXISTS (SELECT 1 FROM pg_attribute
 const addRequiresColumn = 'ALTER TABLE groundwork_migrations ADD COLUMN requires_version integer';
 
 interface AppliedRow {
+  [key: string]: unknown;
   version: number;
   name: string;
   checksum: string;
