@@ -143,10 +143,12 @@ export async function migrate(
           },
         );
       }
-      await tx.query(
-        'INSERT INTO groundwork_migrations (version, name, checksum, requires_version) VALUES ($1, $2, $3, $4)',
-        [migration.version, migration.name, migration.checksum, migration.requiresVersion ?? null],
-      );
+      await tx.query('INSERT INTO groundwork_migrations (version, name, checksum, requires_version) VALUES ($1, $2, $3, $4)', [
+        migration.version,
+        migration.name,
+        migration.checksum,
+        migration.requiresVersion ?? null,
+      ]);
     }
     return pending;
   });
