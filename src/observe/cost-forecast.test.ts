@@ -7,7 +7,6 @@ import { insertInsurerCorpus, staff } from '../../test/helpers/insurer-corpus.ts
 import { type OpenAICompatibleServer, startOpenAICompatibleServer } from '../../test/helpers/openai-compatible-server.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { callerWithPrincipals, type GroundworkConfigInput, type GroundworkError } from '../core/index.ts';
-import type { Platform } from '../create-platform.ts';
 import { addSource } from '../ingest/index.ts';
 import { type CostForecastRequest, forecastCost, forecastDefaults, measureAnswerUsage } from './index.ts';
 
@@ -21,6 +20,8 @@ const unanswerable = 'Zyxwv qwerty plorb?';
 /** Scripted usage of the three model calls, in order. */
 const promptTokens = [1000, 2000, 3000];
 const completionTokens = [100, 200, 300];
+
+type Platform = Awaited<ReturnType<typeof createTestPlatform>>;
 
 const month = forecastDefaults.daysPerMonth;
 const close = (actual: number, expected: number, what: string) =>
