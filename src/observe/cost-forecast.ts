@@ -35,22 +35,26 @@ export const forecastDefaults = Object.freeze({
 
 /**
  * Figures measured by the benchmarks on the development machine (docs/operations.md#sizing):
- * `npm run bench:storage` (20,000 chunks of 350-token English prose, with and without 384-d vectors) and
- * `npm run bench:load` (searches/s on 2 cores with PostgreSQL on the same machine, p95 < 200 ms).
+ * `npm run bench:storage` (20,000 chunks of 350-token English prose, with and without 384-d vectors, on
+ * PGlite 18.6 and PostgreSQL 15), `npm run bench:load` (searches/s on 2 cores with PostgreSQL on the same
+ * machine, p95 < 200 ms) and `npm run bench:answer` (an answer's own work on top of retrieval).
  */
 export const sizingBenchmarks = Object.freeze({
-  /** Marginal bytes per chunk (tables and indexes), lexical only, and per embedding dimension on top. */
-  bytesPerChunk: { embedded: 13_400, server: 12_900 },
-  bytesPerChunkPerDimension: { embedded: 7.3, server: 7.3 },
+  /** Marginal bytes per chunk of the corpus tables and their indexes (postings are ~9 KB of it), without vectors. */
+  bytesPerChunk: { embedded: 12_300, server: 10_900 },
+  /** Added per embedding dimension: the vector in `chunks`, its HNSW entry and the embedding cache row. */
+  bytesPerChunkPerDimension: { embedded: 14.8, server: 14.8 },
   /** An answer trace of 8 spans: `traces` + `spans` rows with their indexes. */
   bytesPerAnswerTrace: 6_300,
   /**
-   * Requests per second per core at two corpus sizes (server PostgreSQL, portable BM25); log-log
-   * interpolated between them, held flat outside (a forecast beyond 100k chunks says it extrapolates).
+   * Answers per second per core at two corpus sizes (server PostgreSQL, portable BM25, API and database on the
+   * same cores): searches measured by bench:load (120/s on 2 cores at 10k chunks; under 10/s on 2 cores at
+   * 100k), less the answer's own work (2-5 ms per answer). Log-log interpolated between the two points, held
+   * flat outside them (a forecast beyond 100k chunks says it extrapolates).
    */
   requestsPerCore: [
-    { chunks: 10_000, perSecond: 60 },
-    { chunks: 100_000, perSecond: 5 },
+    { chunks: 10_000, perSecond: 40 },
+    { chunks: 100_000, perSecond: 4 },
   ],
 });
 
@@ -98,6 +102,16 @@ export interface AnswerUsage {
 export type UsageScope =
   | { readonly from: 'traces'; readonly useCase: string; readonly since: Date; readonly limit?: number }
   | { readonly from: 'evaluation'; readonly traceId: string };
+
+/** How an evaluation run is named in a forecast's assumptions. */
+export function evaluationUsageLabel(run: {
+  readonly id: string;
+  readonly datasetName: string;
+  readonly datasetVersion: number;
+  readonly startedAt: Date;
+}): string {
+  return `evaluation run ${run.id} of ${run.datasetName}@${run.datasetVersion} (${run.startedAt.toISOString().slice(0, 10)})`;
+}
 
 const distribution = (values: readonly number[]): Distribution => {
   if (values.length === 0) return { mean: 0, median: 0, p90: 0 };

@@ -24,6 +24,7 @@ export {
   type CostForecast,
   type CostForecastRequest,
   type Distribution,
+  evaluationUsageLabel,
   type ForecastOverrides,
   flagshipOutputPerMillion,
   forecastCost,

@@ -159,7 +159,7 @@ describe('cli: cost forecast (embedded store, real process)', () => {
     );
     assert.equal(missing.code, 1);
     const error = (JSON.parse(missing.stdout) as { error: { code: string; fix: string } }).error;
-    assert.equal(error.code, 'cost.no_evaluation_run');
+    assert.equal(error.code, 'evaluate.no_answer_run');
     assert.match(error.fix, /groundwork eval run qa --mode answer --use-case underwriting-qa/);
 
     const run = await gw('eval', 'run', 'qa', '--mode', 'answer', '--use-case', 'underwriting-qa');

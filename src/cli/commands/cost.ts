@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { GroundworkError, localOperator } from '../../core/index.ts';
-import type { Platform } from '../../create-platform.ts';
-import { listRuns } from '../../evaluate/index.ts';
+import { requireAnswerRun } from '../../evaluate/index.ts';
 import {
   type BudgetStatus,
   budgetOverview,
@@ -10,6 +9,7 @@ import {
   type CostGrouping,
   costReport,
   deleteBudget,
+  evaluationUsageLabel,
   type ForecastOverrides,
   forecastCost,
   setBudget,
@@ -71,32 +71,6 @@ interface ForecastFlags {
   storagePrice?: string;
   engineeringHoursPerMonth?: string;
   engineeringRate?: string;
-}
-
-/** The newest successful answer run of `dataset` with the use case: its trace holds one `answer` span per case. */
-async function evaluationTrace(
-  platform: Platform,
-  dataset: string,
-  useCase: string,
-): Promise<{ traceId: string; label: string }> {
-  const runs = await listRuns(platform.db, { dataset, limit: 1000 });
-  const run = runs.find(
-    (r) => r.mode === 'answer' && r.status === 'succeeded' && (r.useCase ?? 'default') === useCase && r.traceId,
-  );
-  if (!run?.traceId) {
-    throw new GroundworkError(
-      'cost.no_evaluation_run',
-      `Dataset ${dataset} has no successful answer run with use case ${useCase}.`,
-      {
-        category: 'not_found',
-        fix: `Run one: \`groundwork eval run ${dataset} --mode answer --use-case ${useCase}\` (\`groundwork eval datasets\` lists the datasets), or forecast from the use case's traces without --dataset.`,
-      },
-    );
-  }
-  return {
-    traceId: run.traceId,
-    label: `evaluation run ${run.id} of ${run.datasetName}@${run.datasetVersion} (${run.startedAt.toISOString().slice(0, 10)})`,
-  };
 }
 
 const partsOfMonth = ['model', 'embedding', 'ocr', 'infrastructure', 'engineering'] as const;
@@ -257,15 +231,15 @@ export function registerCostCommands(program: Command, runtime: CliRuntime): voi
         const effective = await platform.answerer.effectiveUseCase(options.useCase);
         const modelRef =
           options.model === undefined ? effective.modelRef : options.model === 'extractive' ? undefined : options.model;
-        const evaluation = options.dataset ? await evaluationTrace(platform, options.dataset, options.useCase) : undefined;
+        const run = options.dataset ? await requireAnswerRun(platform.db, options.dataset, options.useCase) : undefined;
         const forecast = await forecastCost(platform.db, platform.observe.prices, {
           useCase: options.useCase,
           queriesPerDay,
           users,
           model: modelRef,
           modelSource: options.model === undefined ? 'config' : 'flag',
-          usage: evaluation
-            ? { from: 'evaluation', traceId: evaluation.traceId, label: evaluation.label }
+          usage: run
+            ? { from: 'evaluation', traceId: run.traceId, label: evaluationUsageLabel(run) }
             : { from: 'traces', useCase: options.useCase, since, label: `traces since ${since.toISOString().slice(0, 10)}` },
           since,
           now: platform.clock.now(),
