@@ -8,7 +8,7 @@ import { type OpenAICompatibleServer, startOpenAICompatibleServer } from '../../
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { callerWithPrincipals, type GroundworkConfigInput, type GroundworkError } from '../core/index.ts';
 import { addSource } from '../ingest/index.ts';
-import { type CostForecastRequest, forecastCost, forecastDefaults, measureAnswerUsage } from './index.ts';
+import { type CostForecastRequest, forecastCost, forecastDefaults, measureAnswerUsage, requestsPerCoreAt } from './index.ts';
 
 const answerable = [
   'What is the deductible for water damage under HO-3?',
@@ -26,6 +26,16 @@ type Platform = Awaited<ReturnType<typeof createTestPlatform>>;
 const month = forecastDefaults.daysPerMonth;
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} ≠ ${expected}`);
+
+describe('requests per core by corpus size', () => {
+  test('the measured points, log-log between them, held flat outside (and flagged beyond the largest)', () => {
+    assert.deepEqual(requestsPerCoreAt(500), { perSecond: 40, extrapolated: false });
+    assert.deepEqual(requestsPerCoreAt(10_000), { perSecond: 40, extrapolated: false });
+    close(requestsPerCoreAt(Math.sqrt(10_000 * 100_000)).perSecond, Math.sqrt(40 * 4), 'geometric midpoint');
+    assert.deepEqual(requestsPerCoreAt(100_000), { perSecond: 4, extrapolated: false });
+    assert.deepEqual(requestsPerCoreAt(1_000_000), { perSecond: 4, extrapolated: true });
+  });
+});
 
 describe(`cost forecast (${testStoreKind})`, () => {
   let server: OpenAICompatibleServer;
@@ -187,6 +197,9 @@ describe(`cost forecast (${testStoreKind})`, () => {
       assert.equal(sources.busyHoursPerDay, 'default');
       assert.match(String(forecast.assumptions.tokensInPerAnswer?.note), /4 answers.*median 1000, p90 3000/);
 
+      assert.deepEqual(forecast.warnings, [
+        'Only 3 answers with a model call measured: the mean tokens per answer are uncertain; measure more (a wider --since, or an answer evaluation with --dataset).',
+      ]);
       assert.equal(forecast.modelTier, 'mid-tier');
       assert.equal(forecast.ruleOfThumb.position, 'below', `${forecast.perQuery.cost} is below $0.002`);
       assert.match(forecast.ruleOfThumb.summary, /mid-tier model.*below the rule of thumb/);
@@ -212,10 +225,22 @@ describe(`cost forecast (${testStoreKind})`, () => {
       assert.equal(flagship.modelTier, 'flagship');
       assert.equal(flagship.ruleOfThumb.position, 'below');
       assert.equal(flagship.assumptions.model?.source, 'flag');
+      assert.ok(
+        flagship.warnings.some((w) => w.includes('measured with openai-compatible:mid-model and are priced as local:big-model')),
+      );
       // 20,000 queries/day: a peak of 1.39 requests/s over 10 per core still fits the 2-core minimum.
       assert.equal(flagship.sizing.cores, 2);
       const busy = await forecastCost(platform.db, platform.observe.prices, request(platform, { queriesPerDay: 1_000_000 }));
       assert.equal(busy.sizing.cores, Math.ceil(((1_000_000 / (8 * 3600)) * 2) / 10));
+      // Beyond the measured corpus sizes the benchmark's rate is held flat, and the forecast says so.
+      const base = request(platform);
+      const large = await forecastCost(platform.db, platform.observe.prices, {
+        ...base,
+        overrides: { ...base.overrides, newDocumentsPerMonth: 1_000_000, requestsPerCore: undefined },
+      });
+      assert.equal(large.assumptions.requestsPerCore?.value, 4);
+      assert.equal(large.assumptions.requestsPerCore?.source, 'benchmark');
+      assert.ok(large.warnings.some((w) => w.includes('beyond the measured 100,000')));
 
       const extractive = await forecastCost(platform.db, platform.observe.prices, request(platform, { model: undefined }));
       assert.deepEqual(

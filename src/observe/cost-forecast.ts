@@ -289,8 +289,14 @@ export interface CostForecast {
     readonly summary: string;
   };
   readonly assumptions: Readonly<Record<string, Assumption>>;
+  /** What makes this forecast less certain: few answers measured, another model than the measured one, extrapolation. */
+  readonly warnings: readonly string[];
   readonly prices: { readonly asOf: string; readonly note: string };
 }
+
+/** Below this many measured answers a forecast says its mean is uncertain. */
+export const fewAnswers = 30;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 interface PricedModel {
   readonly ref: string;
@@ -322,7 +328,7 @@ function priceModel(
 }
 
 /** Requests per second per core for a corpus size, from the measured points (log-log between them). */
-function requestsPerCoreAt(chunks: number): { perSecond: number; extrapolated: boolean } {
+export function requestsPerCoreAt(chunks: number): { perSecond: number; extrapolated: boolean } {
   const points = sizingBenchmarks.requestsPerCore;
   const first = points[0] as { chunks: number; perSecond: number };
   const last = points[points.length - 1] as { chunks: number; perSecond: number };
@@ -395,7 +401,7 @@ export async function forecastCost(db: Database, prices: PriceTable, request: Co
   const monthlyQueries = request.queriesPerDay * daysPerMonth;
 
   // Per query: the answer model's tokens, priced now; what else answers spent, as recorded.
-  const measuredFrom = `${usage.answers} answers, ${request.usage.label}`;
+  const measuredFrom = `${plural(usage.answers, 'answer')}, ${request.usage.label}`;
   note('answersMeasured', { value: usage.answers, unit: 'answers', source: 'measured', note: request.usage.label });
   note('answersWithModelCall', { value: usage.withModelCall, unit: 'answers', source: 'measured', note: request.usage.label });
   const tokensIn = model ? usage.tokensIn.mean : 0;
@@ -454,7 +460,7 @@ export async function forecastCost(db: Database, prices: PriceTable, request: Co
           value: measuredDocuments,
           unit: 'documents/month',
           source: 'measured',
-          note: `${ingestion.documents} documents written by ${ingestion.syncs} syncs in the last ${windowDays.toFixed(1)} days (new and changed), scaled to a month`,
+          note: `${plural(ingestion.documents, 'document')} written by ${plural(ingestion.syncs, 'sync')} in the last ${windowDays.toFixed(1)} days (new and changed), scaled to a month`,
         }
       : { value: overrides.newDocumentsPerMonth, unit: 'documents/month', source: 'flag' },
   );
@@ -500,7 +506,7 @@ export async function forecastCost(db: Database, prices: PriceTable, request: Co
             value: (documentsPerMonth * ingestion.ocrPages) / ingestion.documents,
             unit: 'pages/month',
             source: 'measured',
-            note: `${ingestion.ocrPages} OCR pages per ${ingestion.documents} documents written in the window`,
+            note: `${plural(ingestion.ocrPages, 'OCR page')} per ${plural(ingestion.documents, 'document')} written in the window`,
           }
         : { value: 0, unit: 'pages/month', source: 'default', note: 'no sync in the window; set --ocr-pages-per-month' },
   );
@@ -630,6 +636,23 @@ export async function forecastCost(db: Database, prices: PriceTable, request: Co
   const total = monthlyModel + embeddingCost + ocrCost + infrastructure + engineering;
   if (request.users !== undefined) note('users', { value: request.users, unit: 'users', source: 'flag' });
 
+  const warnings: string[] = [];
+  if (model && usage.withModelCall < fewAnswers) {
+    warnings.push(
+      `Only ${plural(usage.withModelCall, 'answer')} with a model call measured: the mean tokens per answer are uncertain; measure more (a wider --since, or an answer evaluation with --dataset).`,
+    );
+  }
+  if (model && usage.models.length > 0 && !usage.models.some((measured) => measured.endsWith(`:${model.ref.split(':').pop()}`))) {
+    warnings.push(
+      `The tokens were measured with ${usage.models.join(', ')} and are priced as ${model.ref}: tokenizers and answer lengths differ between models; measure ${model.ref} with an answer evaluation to be sure.`,
+    );
+  }
+  if (atSize.extrapolated && overrides.requestsPerCore === undefined) {
+    warnings.push(
+      `${Math.round(chunksAtMonthEnd)} chunks is beyond the measured 100,000: the requests per core are extrapolated; measure with npm run bench:load and pass --requests-per-core.`,
+    );
+  }
+
   const tier: ModelTier = !model
     ? 'extractive'
     : (model.price.outputPerMillion ?? 0) >= flagshipOutputPerMillion
@@ -650,6 +673,7 @@ export async function forecastCost(db: Database, prices: PriceTable, request: Co
     sizing: { peakRequestsPerSecond: peakRps, cores, storageGb, chunksAtMonthEnd },
     ruleOfThumb: ruleOfThumb(tier, perQueryCost, model?.ref),
     assumptions,
+    warnings,
     prices: { asOf: prices.asOf, note: prices.note },
   };
 }

@@ -33,6 +33,7 @@ export {
   type ModelTier,
   measureAnswerUsage,
   measureIngestionUsage,
+  requestsPerCoreAt,
   ruleOfThumbRanges,
   sizingBenchmarks,
   type UsageScope,

@@ -110,6 +110,7 @@ function renderForecast(f: CostForecast): string {
     `Sizing: ${f.sizing.cores} vCPU for a peak of ${f.sizing.peakRequestsPerSecond.toFixed(2)} requests/s; ${f.sizing.storageGb.toFixed(2)} GB for ${Math.round(f.sizing.chunksAtMonthEnd).toLocaleString('en-US')} chunks and the retained traces.`,
     '',
     `Rule of thumb: ${f.ruleOfThumb.summary}`,
+    ...f.warnings.map((warning) => `Warning: ${warning}`),
     '',
     'Assumptions:',
     table(
