@@ -84,8 +84,19 @@ export interface AnswererDeps {
   readonly useCaseCacheMs?: number;
 }
 
+/** A use case as answers run it: its `production` model configuration applied, and the model it calls. */
+export interface EffectiveUseCase {
+  readonly useCase: UseCase;
+  /** `provider:model`, or undefined: answers are extractive (no model call). */
+  readonly modelRef: string | undefined;
+  /** The versioned model configuration applied (`name@N`), if any. */
+  readonly modelVersion: string | undefined;
+}
+
 export interface Answerer {
   readonly useCases: UseCaseStore;
+  /** The use case with its `production` model configuration and default model resolved; `use_case.not_found` if absent. */
+  effectiveUseCase(name: string): Promise<EffectiveUseCase>;
   /** Streams tokens as they come, then one `final` event with the post-processed answer. */
   stream(request: AnswerRequest): AsyncIterable<AnswerEvent>;
   /** The final answer only. */
@@ -121,6 +132,23 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
     },
   };
 
+  async function effectiveUseCase(name: string): Promise<EffectiveUseCase> {
+    const stored = await useCases.require(name);
+    // A versioned model configuration (prompts feature, label `production`) overrides the use case's model settings.
+    const modelConfig = await findModelConfig(deps.db, stored.name, 'production');
+    const useCase: UseCase = modelConfig
+      ? {
+          ...stored,
+          model: `${modelConfig.provider}:${modelConfig.model}`,
+          temperature: modelConfig.parameters.temperature ?? stored.temperature,
+          maxOutputTokens: modelConfig.parameters.maxOutputTokens ?? stored.maxOutputTokens,
+          contextWindow: modelConfig.parameters.contextWindow ?? stored.contextWindow,
+        }
+      : stored;
+    const modelRef = useCase.model === 'extractive' ? undefined : (useCase.model ?? deps.models.defaultChat);
+    return { useCase, modelRef, modelVersion: modelConfig?.ref };
+  }
+
   async function* stream(request: AnswerRequest): AsyncGenerator<AnswerEvent> {
     const started = performance.now();
     const question = request.question.trim();
@@ -140,21 +168,9 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       'groundwork.question': question,
     });
     try {
-      const stored = await useCases.require(request.useCase ?? 'default');
-      // A versioned model configuration (prompts feature, label `production`) overrides the use case's model settings.
-      const modelConfig = await findModelConfig(deps.db, stored.name, 'production');
-      const useCase: UseCase = modelConfig
-        ? {
-            ...stored,
-            model: `${modelConfig.provider}:${modelConfig.model}`,
-            temperature: modelConfig.parameters.temperature ?? stored.temperature,
-            maxOutputTokens: modelConfig.parameters.maxOutputTokens ?? stored.maxOutputTokens,
-            contextWindow: modelConfig.parameters.contextWindow ?? stored.contextWindow,
-          }
-        : stored;
-      if (modelConfig) root.setAttributes({ 'groundwork.model.version': modelConfig.ref });
+      const { useCase, modelRef, modelVersion } = await effectiveUseCase(request.useCase ?? 'default');
+      if (modelVersion) root.setAttributes({ 'groundwork.model.version': modelVersion });
       assertMayUseUseCase(useCase, request.caller);
-      const modelRef = useCase.model === 'extractive' ? undefined : (useCase.model ?? deps.models.defaultChat);
       const model = modelRef ? deps.models.describe(modelRef) : undefined;
       // A versioned prompt (`prompt_ref`) is resolved by its `production` label; otherwise the inline one.
       const versioned = useCase.promptRef ? await resolvePrompt(deps.db, useCase.promptRef, 'production') : undefined;
@@ -452,6 +468,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
 
   return {
     useCases,
+    effectiveUseCase,
     stream,
     async ask(request) {
       for await (const event of stream(request)) if (event.type === 'final') return event.answer;

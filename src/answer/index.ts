@@ -3,7 +3,13 @@
  * AI SDK model (streamed), extractive answers without a model, citations, confidence and refusal, and the
  * egress policy (blocked passages dropped, PII redacted) applied before any provider call.
  */
-export { type Answerer, type AnswererDeps, createAnswerer, defaultRefusalThreshold } from './answerer.ts';
+export {
+  type Answerer,
+  type AnswererDeps,
+  createAnswerer,
+  defaultRefusalThreshold,
+  type EffectiveUseCase,
+} from './answerer.ts';
 export { type AssembledContext, assembleContext, injectionOf, passageBudget } from './assemble-context.ts';
 export {
   cleanCitations,

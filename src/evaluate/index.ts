@@ -67,7 +67,15 @@ export {
 } from './run-evaluation.ts';
 export { askThrough, type GatedEvaluationOptions, runGatedEvaluation } from './run-gated.ts';
 export { runScheduledEvaluation } from './run-scheduled.ts';
-export { type ListRunsOptions, labelRun, listRuns, loadCaseResults, resolveRun, showRun } from './runs.ts';
+export {
+  type ListRunsOptions,
+  labelRun,
+  listRuns,
+  loadCaseResults,
+  requireAnswerRun,
+  resolveRun,
+  showRun,
+} from './runs.ts';
 export type {
   CaseInput,
   CaseResult,

@@ -99,6 +99,36 @@ export async function resolveRun(db: Queryable, reference: string): Promise<RunS
 }
 
 /**
+ * The newest successful answer run of `dataset` (any version) with `useCase` (a run without one used
+ * `default`): its trace holds one `answer` span per case and sample, what cost forecasts measure tokens on.
+ */
+export async function requireAnswerRun(
+  db: Queryable,
+  dataset: string,
+  useCase: string,
+): Promise<RunSummary & { traceId: string }> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${runColumns} FROM eval_runs r JOIN eval_datasets d ON d.id = r.dataset_id
+      WHERE d.name = $1 AND r.mode = 'answer' AND r.status = 'succeeded' AND coalesce(r.use_case, 'default') = $2
+        AND r.trace_id IS NOT NULL
+      ORDER BY r.started_at DESC, r.id DESC LIMIT 1`,
+    [dataset, useCase],
+  );
+  const row = rows[0];
+  if (!row?.trace_id) {
+    throw new GroundworkError(
+      'evaluate.no_answer_run',
+      `Dataset ${dataset} has no successful answer run with use case ${useCase}.`,
+      {
+        category: 'not_found',
+        fix: `Run one: \`groundwork eval run ${dataset} --mode answer --use-case ${useCase}\` (\`groundwork eval datasets\` lists the datasets).`,
+      },
+    );
+  }
+  return { ...toSummary(row), traceId: row.trace_id };
+}
+
+/**
  * Puts a label on a run. A label names one run at a time (it moves), so `--baseline baseline` is
  * unambiguous.
  */

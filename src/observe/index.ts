@@ -17,6 +17,27 @@ export {
   listBudgets,
   setBudget,
 } from './budgets.ts';
+export {
+  type AnswerUsage,
+  type Assumption,
+  type AssumptionSource,
+  type CostForecast,
+  type CostForecastRequest,
+  type Distribution,
+  evaluationUsageLabel,
+  type ForecastOverrides,
+  flagshipOutputPerMillion,
+  forecastCost,
+  forecastDefaults,
+  type IngestionUsage,
+  type ModelTier,
+  measureAnswerUsage,
+  measureIngestionUsage,
+  requestsPerCoreAt,
+  ruleOfThumbRanges,
+  sizingBenchmarks,
+  type UsageScope,
+} from './cost-forecast.ts';
 export { type CostGrouping, type CostReport, type CostReportOptions, type CostReportRow, costReport } from './cost-report.ts';
 export { type CreateObservabilityOptions, createObservability, type Observability } from './create-observability.ts';
 export { type IngestTracesOptions, subscribeIngestTraces } from './ingest-traces.ts';

@@ -29,6 +29,7 @@ function embedder(centres: number[][]) {
         const random = prng([...value].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7));
         return Array.from({ length: dims }, () => random() - 0.5);
       }),
+      usage: { tokens: 7 * values.length },
       warnings: [],
     }),
   });
@@ -320,7 +321,13 @@ describe(`retrieve: search (${testStoreKind})`, () => {
       const lastWith = reranked.hits.map((h) => h.text.includes('hurricane')).lastIndexOf(true);
       assert.ok(firstWithout === -1 || lastWith < firstWithout, 'reranked order puts the preferred texts first');
     }
-    assert.ok(spans.some((s) => s.name === 'retrieve.rerank'));
+    // Query embeddings and reranking are model calls the observe feature prices: they name operation and model.
+    const rerankSpan = spans.find((s) => s.name === 'retrieve.rerank');
+    assert.equal(rerankSpan?.attributes['gen_ai.operation.name'], 'rerank');
+    assert.equal(typeof rerankSpan?.attributes['gen_ai.request.model'], 'string');
+    const vectorSpan = spans.find((s) => s.name === 'retrieve.vector');
+    assert.equal(vectorSpan?.attributes['gen_ai.operation.name'], 'embeddings');
+    assert.equal(vectorSpan?.attributes['gen_ai.usage.input_tokens'], 7, 'the provider-reported tokens of the query');
   });
 
   test('usage errors are typed', async () => {

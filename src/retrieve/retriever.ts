@@ -122,7 +122,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
     const model = deps.embeddingModel;
     if (!model) return [];
     return tracer.inSpan('retrieve.vector', parent.context, async (span) => {
-      const { embedding } = await embed({ model, value: text, maxRetries: 1 });
+      const { embedding, usage } = await embed({ model, value: text, maxRetries: 1 });
+      // The query embedding is a priced model call (observe costs spans that name their operation and model).
+      span.setAttributes({
+        'gen_ai.operation.name': 'embeddings',
+        ...modelAttributes(model),
+        'gen_ai.usage.input_tokens': usage?.tokens ?? 0,
+      });
       const indexed = deps.embeddingDimensions === embedding.length ? await hasVectorIndex(embedding.length) : false;
       const result = await vectorSearch(db, {
         embedding,
@@ -254,6 +260,11 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
             );
             const present = top.filter((c) => rows.has(c.id));
             ranked = await tracer.inSpan('retrieve.rerank', span.context, async (rerankSpan) => {
+              // Priced per search (observe/prices.ts `perSearch`).
+              rerankSpan.setAttributes({
+                'gen_ai.operation.name': 'rerank',
+                ...modelAttributes(model),
+              });
               const result = await rerank({
                 model,
                 query: request.query,
@@ -354,4 +365,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       );
     },
   };
+}
+
+/**
+ * Provider and model of an AI SDK model for its span; the SDK names a provider `<provider>.<kind>`
+ * (`openai.embedding` → `openai`). A model given as a bare id string has no provider.
+ */
+function modelAttributes(model: string | { readonly provider: string; readonly modelId: string }): Record<string, string> {
+  if (typeof model === 'string') return { 'gen_ai.request.model': model };
+  return { 'gen_ai.provider.name': model.provider.split('.')[0] ?? model.provider, 'gen_ai.request.model': model.modelId };
 }

@@ -7,6 +7,8 @@ export type {
   StoreCapabilities,
   StoreMode,
 } from './database.ts';
+export { type BackupResult, backupEmbeddedStore, restoreEmbeddedStore } from './embedded-backup.ts';
+export { corpusTables, measureStorage, type StorageFootprint } from './footprint.ts';
 export { loadMigrations, type Migration, type MigrationStatus, migrate, migrationStatus } from './migrate.ts';
 export { attachStore, type OpenedPool, type OpenStoreOptions, openStore } from './open-store.ts';
 export { redactDatabaseUrl } from './store-errors.ts';

@@ -30,15 +30,74 @@ describe(`store (${testStoreKind})`, () => {
     }
   });
 
-  test('refuses a changed applied migration and an unknown (newer) one', async () => {
+  test('refuses a changed applied migration and an unknown one inside its own range', async () => {
     const db = await openTestDatabase();
     try {
       const [first, ...rest] = loadMigrations();
       assert.ok(first);
       const edited = [{ ...first, checksum: 'edited' }, ...rest];
       await assert.rejects(migrate(db.transaction, edited), (error: GroundworkError) => error.code === 'store.migration_changed');
-      await db.query(`INSERT INTO groundwork_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')`);
+      // Version 2 is below this build's latest: another build's history, not a newer release.
+      await db.query(`INSERT INTO groundwork_migrations (version, name, checksum) VALUES (2, 'elsewhere', 'x')`);
       await assert.rejects(migrationStatus(db), (error: GroundworkError) => error.code === 'store.newer_schema');
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('old code keeps running on a newer expand migration and refuses a contract it does not satisfy', async () => {
+    const db = await openTestDatabase({ migrate: false });
+    try {
+      const all = loadMigrations();
+      const latest = all.at(-1)?.version ?? 0;
+      // The old release knows every migration but the last; the new one applies the last, an expand step.
+      const oldRelease = all.slice(0, -1);
+      assert.equal((await migrate(db.transaction, all)).length, all.length);
+      const expand = await migrationStatus(db, oldRelease);
+      assert.deepEqual(expand.pending, []);
+      assert.deepEqual(
+        expand.newer.map((m) => m.version),
+        [latest],
+      );
+      assert.deepEqual(await migrate(db.transaction, oldRelease), [], 'an old process restarting applies nothing and starts');
+
+      // A contract step that requires code knowing the latest migration: the old release is refused, the
+      // current one (which knows it) is not.
+      const dir = mkdtempSync(join(tmpdir(), 'gw-migrations-'));
+      const contractSql = `-- Drops what code before ${latest} read.\n-- groundwork:requires ${String(latest).padStart(4, '0')}\nSELECT 1;\n`;
+      for (const m of all) writeFileSync(join(dir, `${String(m.version).padStart(4, '0')}_${m.name}.sql`), m.sql);
+      writeFileSync(join(dir, '9000_contract_step.sql'), contractSql);
+      const nextRelease = loadMigrations(dir);
+      assert.equal(nextRelease.at(-1)?.requiresVersion, latest);
+      assert.equal(nextRelease.at(-2)?.requiresVersion, undefined);
+      assert.equal((await migrate(db.transaction, nextRelease)).length, 1);
+      await assert.rejects(migrationStatus(db, oldRelease), (error: GroundworkError) => {
+        assert.equal(error.code, 'store.newer_schema');
+        assert.match(error.message, new RegExp(`requires code knowing migration ${latest}`));
+        return true;
+      });
+      await assert.rejects(migrate(db.transaction, oldRelease), (error: GroundworkError) => error.code === 'store.newer_schema');
+      const current = await migrationStatus(db, all);
+      assert.deepEqual(
+        current.newer.map((m) => m.version),
+        [9000],
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a migrations table from before requires_version is read, then extended by the next migrate', async () => {
+    const db = await openTestDatabase();
+    try {
+      await db.query('ALTER TABLE groundwork_migrations DROP COLUMN requires_version');
+      assert.equal((await migrationStatus(db)).pending.length, 0);
+      await migrate(db.transaction);
+      const column = await db.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'groundwork_migrations' AND column_name = 'requires_version'`,
+        [db.schema],
+      );
+      assert.equal(column.rows.length, 1);
     } finally {
       await db.close();
     }
@@ -104,6 +163,46 @@ describe(`store (${testStoreKind})`, () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('migration files', () => {
+  /** Migrations shipped before the expand/contract rule; applied migrations are never edited. */
+  const beforeTheRule = 71;
+  /** Statements that remove or change what older code reads or writes: contract steps. */
+  const contractPatterns: ReadonlyArray<[string, RegExp]> = [
+    ['DROP TABLE/COLUMN/VIEW/FUNCTION/TYPE', /\bDROP\s+(TABLE|COLUMN|VIEW|FUNCTION|TYPE)\b/i],
+    ['ALTER TABLE … DROP', /\bALTER\s+TABLE\b[^;]*\bDROP\b(?!\s+DEFAULT)/i],
+    ['RENAME', /\bRENAME\b/i],
+    ['ALTER COLUMN … TYPE', /\bALTER\s+COLUMN\s+\S+\s+(SET\s+DATA\s+)?TYPE\b/i],
+    ['SET NOT NULL', /\bSET\s+NOT\s+NULL\b/i],
+    ['a NOT NULL column without a default', /\bADD\s+COLUMN\b(?![^;,]*\bDEFAULT\b)[^;,]*\bNOT\s+NULL\b/i],
+  ];
+
+  test('a migration that removes or changes what older code uses declares -- groundwork:requires', () => {
+    const problems: string[] = [];
+    for (const migration of loadMigrations()) {
+      if (migration.version <= beforeTheRule || migration.requiresVersion !== undefined) continue;
+      const sql = migration.sql.replace(/--.*$/gm, '');
+      for (const [what, pattern] of contractPatterns) {
+        if (pattern.test(sql)) problems.push(`${migration.version}_${migration.name}: ${what}`);
+      }
+    }
+    assert.deepEqual(problems, [], 'mark contract steps with `-- groundwork:requires NNNN` (docs/operations.md#upgrades)');
+  });
+
+  test('the contract patterns catch what they are for and let expand steps through', () => {
+    const contract = (sql: string) => contractPatterns.some(([, pattern]) => pattern.test(sql));
+    assert.ok(contract('ALTER TABLE chunks DROP COLUMN pii;'));
+    assert.ok(contract('ALTER TABLE chunks RENAME COLUMN pii TO pii_spans;'));
+    assert.ok(contract('ALTER TABLE chunks ALTER COLUMN token_count TYPE bigint;'));
+    assert.ok(contract('ALTER TABLE chunks ALTER COLUMN title SET NOT NULL;'));
+    assert.ok(contract('ALTER TABLE chunks ADD COLUMN owner text NOT NULL;'));
+    assert.ok(contract('DROP TABLE feedback;'));
+    assert.ok(!contract(`ALTER TABLE sync_runs ADD COLUMN acl_warnings jsonb NOT NULL DEFAULT '[]';`));
+    assert.ok(!contract('ALTER TABLE chunks ADD COLUMN owner text;'));
+    assert.ok(!contract('CREATE INDEX chunks_owner_idx ON chunks (owner);'));
+    assert.ok(!contract('ALTER TABLE chunks ALTER COLUMN owner DROP DEFAULT;'));
   });
 });
 

@@ -2,10 +2,13 @@ import { z } from 'zod';
 import { mayUseUseCase } from '../../answer/index.ts';
 import { type Caller, GroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
+import { requireAnswerRun } from '../../evaluate/index.ts';
 import { feedbackCategories, hasScope, listFeedback, recordAudit, recordFeedback } from '../../govern/index.ts';
 import {
   budgetOverview,
   costReport,
+  evaluationUsageLabel,
+  forecastCost,
   getTrace,
   listBudgets,
   listTraces,
@@ -86,6 +89,88 @@ export function observeRoutes(): RouteDefinition[] {
       },
       responses: { 200: { description: 'Cost report', schema: z.record(z.string(), z.unknown()) } },
       handler: async ({ platform, query }) => costReport(platform.db, query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/cost/forecast',
+      summary:
+        "A month's cost of a use case (as `groundwork cost forecast`): tokens per answer measured from its traces or an answer evaluation run, model, embedding, OCR, infrastructure and engineering",
+      tags: ['traces'],
+      scope: 'costs:read',
+      request: {
+        query: z.strictObject({
+          useCase: z.string().min(1).max(64),
+          queriesPerDay: z.coerce.number().min(0),
+          users: z.coerce.number().int().positive().optional(),
+          model: z
+            .string()
+            .regex(/^(extractive|[A-Za-z0-9_-]+:.+)$/, 'must be "provider:model" or "extractive"')
+            .max(200)
+            .optional(),
+          dataset: z.string().min(1).max(200).optional(),
+          since: z.coerce.date().default(() => new Date(Date.now() - 30 * 86_400_000)),
+          newDocumentsPerMonth: z.coerce.number().min(0).optional(),
+          ocrPagesPerMonth: z.coerce.number().min(0).optional(),
+          bytesPerChunk: z.coerce.number().min(0).optional(),
+          requestsPerCore: z.coerce.number().positive().optional(),
+          corePrice: z.coerce.number().min(0).optional(),
+          minCores: z.coerce.number().int().positive().optional(),
+          storagePrice: z.coerce.number().min(0).optional(),
+          engineeringHoursPerMonth: z.coerce.number().min(0).optional(),
+          engineeringRate: z.coerce.number().min(0).optional(),
+        }),
+      },
+      responses: {
+        200: {
+          description:
+            'perQuery {tokensIn, tokensOut, cost}, monthly {total, model, embedding, ocr, infrastructure, engineering}, assumptions',
+          schema: z.record(z.string(), z.unknown()),
+        },
+      },
+      handler: async ({ platform, caller, query }) => {
+        const effective = await platform.answerer.effectiveUseCase(query.useCase);
+        // A use case the caller may not ask is missing to them, as in /v1/models (admins forecast every one).
+        if (!hasScope(caller, 'traces:read:all') && !mayUseUseCase(effective.useCase, caller)) {
+          throw new GroundworkError('use_case.not_found', `There is no use case named "${query.useCase}".`, {
+            category: 'not_found',
+            fix: 'List the use cases you may use with GET /v1/models.',
+          });
+        }
+        const run = query.dataset ? await requireAnswerRun(platform.db, query.dataset, query.useCase) : undefined;
+        const model = query.model === undefined ? effective.modelRef : query.model === 'extractive' ? undefined : query.model;
+        return forecastCost(platform.db, platform.observe.prices, {
+          useCase: query.useCase,
+          queriesPerDay: query.queriesPerDay,
+          users: query.users,
+          model,
+          modelSource: query.model === undefined ? 'config' : 'flag',
+          usage: run
+            ? { from: 'evaluation', traceId: run.traceId, label: evaluationUsageLabel(run) }
+            : {
+                from: 'traces',
+                useCase: query.useCase,
+                since: query.since,
+                label: `traces since ${query.since.toISOString().slice(0, 10)}`,
+              },
+          since: query.since,
+          now: platform.clock.now(),
+          models: platform.config.models,
+          retentionDays: platform.config.observe.retentionDays,
+          chunkTargetTokens: platform.config.ingest.chunking.targetTokens,
+          sources: effective.useCase.sources,
+          overrides: {
+            newDocumentsPerMonth: query.newDocumentsPerMonth,
+            ocrPagesPerMonth: query.ocrPagesPerMonth,
+            bytesPerChunk: query.bytesPerChunk,
+            requestsPerCore: query.requestsPerCore,
+            corePricePerMonth: query.corePrice,
+            minCores: query.minCores,
+            storagePricePerGbMonth: query.storagePrice,
+            engineeringHoursPerMonth: query.engineeringHoursPerMonth,
+            engineeringRatePerHour: query.engineeringRate,
+          },
+        });
+      },
     }),
     defineRoute({
       method: 'get',

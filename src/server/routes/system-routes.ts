@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GroundworkError, groundworkVersion } from '../../core/index.ts';
+import { GroundworkError, groundworkVersion, isGroundworkError } from '../../core/index.ts';
 import { migrationStatus } from '../../store/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
@@ -34,6 +34,15 @@ export function systemRoutes(deps: { metrics: HttpMetrics }): RouteDefinition[] 
           await platform.db.query('SELECT 1');
           status = await migrationStatus(platform.db);
         } catch (error) {
+          // A schema this code must not run on (a contract migration of a newer release) is said as such.
+          if (isGroundworkError(error) && error.code.startsWith('store.')) {
+            throw new GroundworkError('server.not_ready', error.message, {
+              category: 'unavailable',
+              isRetryable: true,
+              fix: error.fix,
+              cause: error,
+            });
+          }
           throw new GroundworkError('server.not_ready', 'The database is not reachable.', {
             category: 'unavailable',
             isRetryable: true,
