@@ -44,7 +44,8 @@ const capitalisedWordPattern = /(?<![\p{L}\p{M}\d])\p{Lu}[\p{L}\p{M}]*(?:['’][
  */
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const match of text.matchAll(capitalisedWordPattern)) {
+  capitalisedWordPattern.lastIndex = 0;
+  for (let match = capitalisedWordPattern.exec(text); match !== null; match = capitalisedWordPattern.exec(text)) {
     const value = match[0];
     const shape: Token['shape'] = value.length === 1 ? 'initial' : hasLower.test(value) ? 'title' : 'upper';
     // "Maclean's": the possessive is not part of the name, and ends the run.
@@ -213,12 +214,14 @@ const streetPrefixWords = new Set(
   ),
 );
 const unitAfter = new RegExp(`^(?:,? ${unitWord} ?#?\\d{1,5}[A-Za-z]?(?![\\p{L}\\d])){1,2}`, 'u');
-const unitPattern = new RegExp(`(?<![\\p{L}])${unitWord} ?#?\\d{1,5}[A-Za-z]?(?![\\p{L}\\d])`, 'gu');
+const unitPattern = new RegExp(`\\b${unitWord} ?#?\\d{1,5}[A-Za-z]?(?![\\p{L}\\d])`, 'gu');
+// Case variants spelled out: a case-insensitive alternation is several times slower to scan with.
 const poBoxPattern =
-  /\b(?:P\.? ?O\.? ?Box|Post ?box|Post Office Box|Postfach|(?:PSC|Unit|CMR) \d{3,5},? Box) \d{1,6}(?:\s*\n?\s*[AFD]PO (?:AA|AE|AP) \d{5})?\b/gi;
-// Where a street line can be: a house number before a capitalised word, or a number after a word.
-const numberBeforeWord = /(?<![\p{L}\d.,/-])\d{1,5}[A-Za-z]?,? (?=[\p{L}])/gu;
-const numberAfterWord = /(?<=[\p{L}.]) \d{1,5}[A-Za-z]?(?![\p{L}\d]|[.,/-]\d)/gu;
+  /\b(?:[Pp]\.? ?[Oo]\.? ?(?:Box|BOX|box)|P\.O\. Box|Post ?[Bb]ox|Post Office Box|Postfach|(?:PSC|Unit|CMR) \d{3,5},? Box) \d{1,6}(?:\s*\n?\s*[AFD]PO (?:AA|AE|AP) \d{5})?\b/g;
+// Where a street line can be: a house number before a capitalised word, or a number after a word. The
+// characters before are checked in code: a leading look-behind makes the scan try it at every position.
+const numberBeforeWord = /\d{1,5}[A-Za-z]?,? (?=\p{Lu})/gu;
+const numberAfterWord = / \d{1,5}[A-Za-z]?(?![\p{L}\d]|[.,/-]\d)/gu;
 const wordAt = /[\p{L}\p{M}][\p{L}\p{M}'’-]*\.?/uy;
 
 /** Up to `max` words from `position`, separated by single spaces on one line. */
@@ -261,7 +264,12 @@ const endsWithStreetSuffix = (word: Word) =>
 
 function findStreets(text: string, push: (start: number, end: number, score: number) => void): void {
   // Number first: "14 Crown Street", "1668 Glyn St", "31 Rue Al Imam Al Bakri", "3911 Fourth Avenue".
-  for (const match of text.matchAll(numberBeforeWord)) {
+  numberBeforeWord.lastIndex = 0;
+  for (let match = numberBeforeWord.exec(text); match !== null; match = numberBeforeWord.exec(text)) {
+    const before = text.charCodeAt(match.index - 1);
+    // Not the tail of a longer number or word ("HO3 …", "12,345 USD" is still a number before a word).
+    if (before >= 48 && before <= 57) continue;
+    if (match.index > 0 && /[\p{L}.,/-]/u.test(text.charAt(match.index - 1))) continue;
     const words = wordsAfter(text, match.index + match[0].length, 6);
     const first = words[0];
     if (!first) continue;
@@ -284,7 +292,9 @@ function findStreets(text: string, push: (start: number, end: number, score: num
     if (last) push(match.index, last.end, 0.8);
   }
   // Name first: "Søndergade 52", "Villacher Strasse 89", "Erzsébet tér 19.", "Via Franscini 71".
-  for (const match of text.matchAll(numberAfterWord)) {
+  numberAfterWord.lastIndex = 0;
+  for (let match = numberAfterWord.exec(text); match !== null; match = numberAfterWord.exec(text)) {
+    if (match.index === 0 || !/[\p{L}.]/u.test(text.charAt(match.index - 1))) continue;
     const numberEnd = match.index + match[0].length;
     const words = wordsBefore(text, match.index, 5);
     const last = words.at(-1);
@@ -315,9 +325,12 @@ function findAddresses(text: string, out: EntityCandidate[]): void {
     if (text.charAt(trimmedEnd) === '.' && /(?:\b(?:u|St|Str|Ave|Rd|Dr|Blvd))$/.test(text.slice(start, trimmedEnd))) trimmedEnd++;
     streets.push({ type: 'street_address', start, end: trimmedEnd, score });
   };
-  for (const match of text.matchAll(poBoxPattern)) push(match.index, match.index + match[0].length, 0.85);
+  poBoxPattern.lastIndex = 0;
+  for (let match = poBoxPattern.exec(text); match !== null; match = poBoxPattern.exec(text))
+    push(match.index, match.index + match[0].length, 0.85);
   findStreets(text, push);
-  for (const match of text.matchAll(unitPattern))
+  unitPattern.lastIndex = 0;
+  for (let match = unitPattern.exec(text); match !== null; match = unitPattern.exec(text))
     streets.push({ type: 'street_address', start: match.index, end: match.index + match[0].length, score: 0.6 });
   const accepted = dropOverlaps(streets);
   for (const street of accepted) {
@@ -409,7 +422,8 @@ const cityBefore = /(\p{Lu}[\p{L}\p{M}'’.-]+(?: \p{Lu}[\p{L}\p{M}'’.-]+){0,3
 
 function findCityStateZip(text: string, out: EntityCandidate[]): void {
   if (!text.includes(', ')) return;
-  for (const match of text.matchAll(stateZip)) {
+  stateZip.lastIndex = 0;
+  for (let match = stateZip.exec(text); match !== null; match = stateZip.exec(text)) {
     const [, state = '', zip = ''] = match;
     if (!usStates.has(state)) continue;
     const city = cityBefore.exec(text.slice(Math.max(0, match.index - 60), match.index))?.[1];
@@ -492,10 +506,10 @@ function findRuns(text: string, tokens: Token[], out: EntityCandidate[]): void {
     runs.push({ first: i, last });
     i = last;
   }
-  const decided: (EntityCandidate & { run: number; personPoints: number })[] = [];
-  runs.forEach((run, index) => {
+  const decided: (EntityCandidate & { personPoints: number })[] = [];
+  runs.forEach((run) => {
     const candidate = classifyRun(text, tokens, run, words);
-    if (candidate) decided.push({ ...candidate, run: index });
+    if (candidate) decided.push(candidate);
   });
   // Lists of names ("Hannah, Anthony, Derek and Anna"): a run next to a person run gains evidence.
   const listed = (a: { end: number } | undefined, b: { start: number } | undefined) =>
