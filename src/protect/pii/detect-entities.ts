@@ -30,6 +30,41 @@ interface Token {
   dot: boolean;
   /** Whether "'s" followed (and was cut off). */
   possessive: boolean;
+  /** What the word lists say about the word (`flag.*` bits), looked up once per token. */
+  flags: number;
+}
+
+/** Bits of `Token.flags`. */
+const flag = {
+  honorific: 1,
+  /** Function word or month name. */
+  function: 2,
+  /** Common English word (SCOWL ≤ 20) or function word. */
+  common: 4,
+  /** Common, or a known English word (SCOWL ≤ 35) that no name list holds. */
+  ordinary: 8,
+  name: 16,
+  place: 32,
+  /** First word of a multi-word place name. */
+  placeHead: 64,
+  unit: 128,
+  orgSuffix: 256,
+} as const;
+
+function flagsOf(lower: string, words: Words): number {
+  let bits = 0;
+  if (honorifics.has(lower)) bits |= flag.honorific;
+  if (functionWords.has(lower) || months.has(lower)) bits |= flag.function;
+  const common = words.commonWords.has(lower) || functionWords.has(lower);
+  if (common) bits |= flag.common;
+  const name = isNamePart(lower, words);
+  if (name) bits |= flag.name;
+  if (common || (!name && words.knownWords.has(lower))) bits |= flag.ordinary;
+  if (isPlace(lower)) bits |= flag.place;
+  if (words.placesByFirstWord.has(lower)) bits |= flag.placeHead;
+  if (unitWords.has(lower)) bits |= flag.unit;
+  if (orgSuffixes.has(lower) || words.legalEntityTypes.has(lower)) bits |= flag.orgSuffix;
+  return bits;
 }
 
 const upperStart = /^\p{Lu}/u;
@@ -42,7 +77,7 @@ const capitalisedWordPattern = /(?<![\p{L}\p{M}\d])\p{Lu}[\p{L}\p{M}]*(?:['’][
  * The capitalised words (the only ones a run can hold; particles between them are matched in the gaps).
  * Lower-case words get no object, which is most of the cost saved.
  */
-function tokenize(text: string): Token[] {
+function tokenize(text: string, words: Words): Token[] {
   const tokens: Token[] = [];
   capitalisedWordPattern.lastIndex = 0;
   for (let match = capitalisedWordPattern.exec(text); match !== null; match = capitalisedWordPattern.exec(text)) {
@@ -53,14 +88,16 @@ function tokenize(text: string): Token[] {
     const possessive = (apostrophe === 39 || apostrophe === 8217) && (value.endsWith('s') || value.endsWith('S'));
     const word = possessive ? value.slice(0, -2) : value;
     const end = match.index + word.length;
+    const lower = word.toLowerCase();
     tokens.push({
       start: match.index,
       end,
       text: word,
-      lower: word.toLowerCase(),
+      lower,
       shape,
       dot: text.charCodeAt(end) === 46,
       possessive,
+      flags: flagsOf(lower, words),
     });
   }
   return tokens;
@@ -191,7 +228,7 @@ const logistic = (points: number) => 1 / (1 + Math.exp(-(points - 2.5) * 1.2));
 /** Finds person, location, organisation, street address and postal code candidates in `text`. */
 export function findEntities(text: string, out: EntityCandidate[]): void {
   if (!/\p{L}/u.test(text)) return;
-  const tokens = tokenize(text);
+  const tokens = tokenize(text, gazetteers());
   const taken: EntityCandidate[] = [];
   if (/\d/.test(text)) findAddresses(text, taken);
   findRuns(text, tokens, taken);
@@ -633,12 +670,12 @@ function classifyRun(
   // Leading honorifics and sentence-initial function words are context, not part of the span.
   while (first <= run.last) {
     const token = tokens[first] as Token;
-    if (honorifics.has(token.lower)) {
+    if (token.flags & flag.honorific) {
       honorific = true;
       first++;
       continue;
     }
-    if (functionWords.has(token.lower) || months.has(token.lower)) {
+    if (token.flags & flag.function) {
       first++;
       continue;
     }
@@ -646,9 +683,8 @@ function classifyRun(
     if (
       first < run.last &&
       first === run.first &&
-      words.commonWords.has(token.lower) &&
-      !isNamePart(token.lower, words) &&
-      isNamePart((tokens[first + 1] as Token).lower, words)
+      (token.flags & (flag.common | flag.name)) === flag.common &&
+      (tokens[first + 1] as Token).flags & flag.name
     ) {
       strippedOpener = true;
       first++;
@@ -658,13 +694,13 @@ function classifyRun(
   }
   // A run stops before an address unit ("Barbara Yudina Apt. 675").
   for (let i = first; i <= run.last; i++) {
-    if (unitWords.has((tokens[i] as Token).lower)) {
+    if ((tokens[i] as Token).flags & flag.unit) {
       run = { first: run.first, last: i - 1 };
       break;
     }
   }
   let last = run.last;
-  while (last >= first && (functionWords.has((tokens[last] as Token).lower) || months.has((tokens[last] as Token).lower))) last--;
+  while (last >= first && (tokens[last] as Token).flags & flag.function) last--;
   if (last < first) return undefined;
   // The common case, sentence-initial words and headings of common words ("Coverage A", "Refer"): decided
   // without arrays or context. A multi-word place starts with a word indexed in placesByFirstWord.
@@ -673,27 +709,19 @@ function classifyRun(
     let acronyms = true;
     for (let i = first; i <= last && (allCommon || acronyms); i++) {
       const token = tokens[i] as Token;
-      const lower = token.lower;
-      allCommon &&=
-        token.shape === 'initial' ||
-        words.commonWords.has(lower) ||
-        functionWords.has(lower) ||
-        (words.knownWords.has(lower) && !isNamePart(lower, words));
+      allCommon &&= token.shape === 'initial' || (token.flags & flag.ordinary) !== 0;
       acronyms &&= token.shape === 'upper' && token.text.length <= 4;
     }
     const head = tokens[first] as Token;
+    const tail = tokens[last] as Token;
     // Short upper-case words are acronyms ("USD", "IBAN DE", "HO") unless they are a place.
-    if (acronyms && !isPlace(head.lower) && !words.placesByFirstWord.has(head.lower)) return undefined;
+    if (acronyms && !(head.flags & (flag.place | flag.placeHead))) return undefined;
     const previous = tokens[first - 1];
-    const tail = (tokens[last] as Token).lower;
     if (
       allCommon &&
-      !orgSuffixes.has(tail) &&
-      !words.legalEntityTypes.has(tail) &&
-      !(first === last
-        ? isPlace(head.lower)
-        : words.placesByFirstWord.has(head.lower) || isPlace((tokens[last] as Token).lower)) &&
-      !(previous !== undefined && honorifics.has(previous.lower) && head.start - previous.end <= 2)
+      !(tail.flags & flag.orgSuffix) &&
+      !(first === last ? head.flags & flag.place : head.flags & flag.placeHead || tail.flags & flag.place) &&
+      !(previous !== undefined && previous.flags & flag.honorific && head.start - previous.end <= 2)
     )
       return undefined;
   }
@@ -809,12 +837,13 @@ const lowercaseIntro =
 
 export function findLowercaseNames(text: string, from: number, to: number, out: EntityCandidate[]): void {
   const words = gazetteers();
-  lowercaseIntro.lastIndex = from;
-  for (let match = lowercaseIntro.exec(text); match !== null && match.index < to; match = lowercaseIntro.exec(text)) {
+  // On the window's slice: a scan of the whole text from `from` would run on to its end for every window.
+  const window = text.slice(from, to);
+  lowercaseIntro.lastIndex = 0;
+  for (let match = lowercaseIntro.exec(window); match !== null; match = lowercaseIntro.exec(window)) {
     const given = match[1] ?? '';
     const first = match.indices?.[1];
     if (!first || !/^\p{Ll}/u.test(given)) continue;
-    if (out.some((candidate) => candidate.start === first[0])) continue;
     const isName = (word: string) =>
       !words.commonWords.has(word) &&
       !functionWords.has(word) &&
@@ -823,7 +852,7 @@ export function findLowercaseNames(text: string, from: number, to: number, out: 
     const family = match[2];
     const second = match.indices?.[2];
     const end = family && second && /^\p{Ll}/u.test(family) && isName(family) ? second[1] : first[1];
-    out.push({ type: 'person', start: first[0], end, score: end === first[1] ? 0.7 : 0.85 });
+    out.push({ type: 'person', start: from + first[0], end: from + end, score: end === first[1] ? 0.7 : 0.85 });
   }
   lowercaseIntro.lastIndex = 0;
 }

@@ -614,10 +614,10 @@ const agePatterns = [
 
 function findAges(text: string, from: number, to: number, out: Candidate[]): void {
   for (const pattern of agePatterns) {
-    eachMatch(pattern, text, from, to, (match) => {
+    eachMatch(pattern, text, from, to, (match, offset) => {
       const indices = match.indices?.[1];
       if (!indices || Number(match[1]) > 120) return;
-      out.push({ type: 'age', start: indices[0], end: indices[1], score: 0.75, priority: priority.context });
+      out.push({ type: 'age', start: offset + indices[0], end: offset + indices[1], score: 0.75, priority: priority.context });
     });
   }
 }
@@ -632,10 +632,16 @@ const ukPostcodePattern = /(?<![\w-])[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLN
 const canadianPostcodePattern = /(?<![\w-])[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d(?![\w-])/g;
 
 function findKeyedPostalCodes(text: string, from: number, to: number, out: Candidate[]): void {
-  eachMatch(postalKeywordPattern, text, from, to, (match) => {
+  eachMatch(postalKeywordPattern, text, from, to, (match, offset) => {
     const indices = match.indices?.[1];
     if (indices)
-      out.push({ type: 'postal_code', start: indices[0], end: indices[1], score: scores.keyword, priority: priority.context });
+      out.push({
+        type: 'postal_code',
+        start: offset + indices[0],
+        end: offset + indices[1],
+        score: scores.keyword,
+        priority: priority.context,
+      });
   });
 }
 
@@ -684,12 +690,18 @@ function findNationalIds(text: string, out: Candidate[]): void {
 }
 
 function findKeyedNationalIds(text: string, from: number, to: number, out: Candidate[]): void {
-  eachMatch(keyedNumberPattern, text, from, to, (match) => {
+  eachMatch(keyedNumberPattern, text, from, to, (match, offset) => {
     const indices = match.indices?.[1];
     if (!indices) return;
     const digits = (match[1] ?? '').replaceAll(' ', '');
     if (isValidSteuerId(digits) || isValidDutchBsn(digits))
-      out.push({ type: 'national_id', start: indices[0], end: indices[1], score: scores.checksum, priority: priority.checksum });
+      out.push({
+        type: 'national_id',
+        start: offset + indices[0],
+        end: offset + indices[1],
+        score: scores.checksum,
+        priority: priority.checksum,
+      });
   });
 }
 
@@ -700,13 +712,13 @@ const documentNumberPattern =
   /\b(?:(passport|reisepass|passeport|pasaporte)|(driver['’]?s?\s+licen[cs]e|driving\s+licen[cs]e|DL|DLN|licen[cs]e|F(?:ü|ue)hrerschein|permis de conduire))(?:\s+(?:number|no\.?|num\.?|#|nummer|numéro|id))?(?:\s*(?:is|:|#|=|-))*\s*([A-Z0-9](?:[A-Z0-9]|[ -](?=[A-Z0-9])){4,17})(?![\w-])/dgi;
 
 function findDocumentNumbers(text: string, from: number, to: number, out: Candidate[]): void {
-  eachMatch(documentNumberPattern, text, from, to, (match) => {
+  eachMatch(documentNumberPattern, text, from, to, (match, offset) => {
     const indices = match.indices?.[3];
     const value = match[3] ?? '';
     // A document number holds digits (and is not a plain word or a year).
     if (!indices || (value.match(/\d/g)?.length ?? 0) < 4 || /^(?:19|20)\d{2}$/.test(value)) return;
     const type = match[1] ? 'passport_number' : 'drivers_license';
-    out.push({ type, start: indices[0], end: indices[1], score: 0.85, priority: priority.checksum });
+    out.push({ type, start: offset + indices[0], end: offset + indices[1], score: 0.85, priority: priority.checksum });
   });
 }
 
@@ -747,8 +759,9 @@ function findKeyed(text: string, out: Candidate[]): void {
   const windows = new Map<KeyedKind, [number, number][]>();
   keyword.lastIndex = 0;
   for (let match = keyword.exec(text); match !== null; match = keyword.exec(text)) {
-    // Patterns run on the whole text from the window's start, so a cut inside a word fools no \b.
-    const start = Math.max(0, match.index - 40);
+    // A window starts between words, so that a pattern's \b or look-behind is not fooled by the cut.
+    let start = Math.max(0, match.index - 40);
+    while (start > 0 && start > match.index - 70 && /[\w.+/-]/.test(text.charAt(start - 1))) start--;
     const end = Math.min(text.length, match.index + match[0].length + 60);
     for (const kind of kindsOf(match[0])) {
       let list = windows.get(kind);
@@ -779,7 +792,9 @@ function findKeyed(text: string, out: Candidate[]): void {
       else {
         knownPhones ??= new Set(out.filter((candidate) => candidate.type === 'phone').map((candidate) => candidate.start));
         const known = knownPhones;
-        eachMatch(localPhonePattern, text, start, end, (match) => acceptContextPhone(text, match[0], match.index, out, known));
+        eachMatch(localPhonePattern, text, start, end, (match, offset) =>
+          acceptContextPhone(text, match[0], offset + match.index, out, known),
+        );
       }
     }
   }
@@ -789,13 +804,22 @@ function findKeyed(text: string, out: Candidate[]): void {
 const digitPattern = /\d/g;
 
 /**
- * Visits the matches of a global pattern that start in [from, to) of the whole text (no slice, no clone of
- * the pattern: the shared instance's lastIndex is set and read synchronously).
+ * Visits the matches of a global pattern in text[from, to), with the offset to add to their indices (no clone
+ * of the pattern: the shared instance's lastIndex is set and read synchronously).
  */
-function eachMatch(pattern: RegExp, text: string, from: number, to: number, visit: (match: RegExpExecArray) => void): void {
-  pattern.lastIndex = from;
-  for (let match = pattern.exec(text); match !== null && match.index < to; match = pattern.exec(text)) {
-    visit(match);
+function eachMatch(
+  pattern: RegExp,
+  text: string,
+  from: number,
+  to: number,
+  visit: (match: RegExpExecArray, offset: number) => void,
+): void {
+  // On a slice: on the whole text, a pattern with no match in the window would scan on to the end of it,
+  // once per window (quadratic on long documents).
+  const window = text.slice(from, to);
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(window); match !== null; match = pattern.exec(window)) {
+    visit(match, from);
     if (match[0].length === 0) pattern.lastIndex++;
   }
   pattern.lastIndex = 0;
