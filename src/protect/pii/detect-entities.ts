@@ -428,9 +428,9 @@ function followAddress(text: string, from: number, out: EntityCandidate[]): void
         out.push({ type: 'postal_code', start: offset, end: offset + parts[1].length, score: 0.75 });
         offset += parts[1].length + 1;
       }
-      // "City ST" on one line: the region code is its own location.
+      // "City ST" on one line ("Aalborg NO"): the region or country code is its own location.
       const codeMatch = / ([A-Z]{2})$/.exec(place);
-      if (codeMatch && usStates.has(codeMatch[1] as string) && placeWords.length > 1) {
+      if (codeMatch && placeWords.length > 1) {
         const cityEnd = offset + place.length - 3;
         out.push({ type: 'location', start: offset, end: cityEnd, score: 0.75 });
         out.push({ type: 'location', start: cityEnd + 1, end: offset + place.length, score: 0.6 });
@@ -519,7 +519,9 @@ function findRuns(text: string, tokens: Token[], out: EntityCandidate[]): void {
         text.charCodeAt(current.end) === 46 &&
         (gapLength === 1 || text.charCodeAt(current.end + 1) === 32) &&
         (current.shape === 'initial' || honorifics.has(current.lower));
-      if ((oneSpace || afterDot) && (isTitleLike(next) || (next.shape === 'upper' && current.shape === 'upper'))) {
+      // Words of one case class form a run: "CHARLEROI Victoria" is a city line and a region, not one name.
+      const sameCase = current.shape === 'upper' ? next.shape === 'upper' : isTitleLike(next);
+      if ((oneSpace || afterDot) && sameCase) {
         last++;
         continue;
       }
@@ -684,7 +686,8 @@ function classifyRun(
       first < run.last &&
       first === run.first &&
       (token.flags & (flag.common | flag.name)) === flag.common &&
-      (tokens[first + 1] as Token).flags & flag.name
+      (tokens[first + 1] as Token).flags & flag.name &&
+      !((tokens[run.last] as Token).flags & flag.orgSuffix)
     ) {
       strippedOpener = true;
       first++;
@@ -814,7 +817,9 @@ function classifyRun(
     if (distinctive && !honorific && placePoints === 0) return { type: 'organization', start, end, score: 0.65, personPoints: 0 };
   }
 
-  if (placePoints > 0 || (placeCue >= 2 && !commonRun)) {
+  // An unknown name after "in"/"from" ("in Tobel") is a place; one in a name list needs a stronger cue.
+  const unknownName = span.every((t) => !(t.flags & (flag.name | flag.ordinary)));
+  if (placePoints > 0 || (placeCue >= 2 && !commonRun) || (placeCue >= 1.5 && unknownName)) {
     const points = (placePoints > 0 ? placePoints : 0.8) + placeCue + (allUpper ? 0 : 0.3);
     if (points >= personPoints + 0.5 || placePoints >= 3) {
       const score = logistic(points);
