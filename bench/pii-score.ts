@@ -35,6 +35,11 @@ export interface PiiScore {
   readonly truePositives: number;
   readonly falsePositives: number;
   readonly falseNegatives: number;
+  /**
+   * False positives that lie inside a gold span of any type — found PII at another granularity (a city inside
+   * a gold whole-address span), not text without PII. A diagnostic; the figures above count them as wrong.
+   */
+  readonly falsePositivesInsideGold: number;
   /** Gold type → how many of its spans were found. */
   readonly recallByType: Record<string, TypeCounts>;
   /** Predicted type → how many of its spans matched a gold span. */
@@ -63,6 +68,7 @@ export function scorePii(gold: readonly LabelledCase[], predicted: ReadonlyMap<s
   let truePositives = 0;
   let falsePositives = 0;
   let falseNegatives = 0;
+  let falsePositivesInsideGold = 0;
   const recallByType: Record<string, TypeCounts> = {};
   const precisionByType: Record<string, TypeCounts> = {};
   for (const item of gold) {
@@ -92,13 +98,26 @@ export function scorePii(gold: readonly LabelledCase[], predicted: ReadonlyMap<s
       const counts = countsFor(precisionByType, prediction.type);
       counts.total++;
       if (used.has(index)) counts.matched++;
-      else falsePositives++;
+      else {
+        falsePositives++;
+        if (item.spans.some((span) => span.start <= prediction.start && prediction.end <= span.end)) falsePositivesInsideGold++;
+      }
     });
   }
   const precision = truePositives + falsePositives === 0 ? 1 : truePositives / (truePositives + falsePositives);
   const recall = truePositives + falseNegatives === 0 ? 1 : truePositives / (truePositives + falseNegatives);
   const f2 = precision + recall === 0 ? 0 : (5 * precision * recall) / (4 * precision + recall);
-  return { precision, recall, f2, truePositives, falsePositives, falseNegatives, recallByType, precisionByType };
+  return {
+    precision,
+    recall,
+    f2,
+    truePositives,
+    falsePositives,
+    falseNegatives,
+    falsePositivesInsideGold,
+    recallByType,
+    precisionByType,
+  };
 }
 
 export function readJsonl<T>(path: string): T[] {

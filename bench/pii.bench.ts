@@ -213,13 +213,13 @@ if (labelled.length === 0) {
   }
   const f = (value: number) => value.toFixed(3);
   console.log(`\nAccuracy on ${args.data} (${labelled.length} texts; tune = first ${tuneSize}, held-out = the rest)`);
-  console.log('| detector | part | texts | gold spans | precision | recall | F2 |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  console.log('| detector | part | texts | gold spans | precision | recall | F2 | false positives (inside a gold span) |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, byPart] of Object.entries(scored)) {
     for (const [part, score] of Object.entries(byPart)) {
       const texts = parts[part as keyof typeof parts].length;
       console.log(
-        `| ${name} | ${part} | ${texts} | ${score.truePositives + score.falseNegatives} | ${f(score.precision)} | ${f(score.recall)} | ${f(score.f2)} |`,
+        `| ${name} | ${part} | ${texts} | ${score.truePositives + score.falseNegatives} | ${f(score.precision)} | ${f(score.recall)} | ${f(score.f2)} | ${score.falsePositives} (${score.falsePositivesInsideGold}) |`,
       );
     }
   }

@@ -732,15 +732,16 @@ function findDocumentNumbers(text: string, from: number, to: number, out: Candid
 type KeyedKind = 'age' | 'postal' | 'document' | 'taxId' | 'phone' | 'name';
 const keywordKinds: Record<KeyedKind, string> = {
   age: String.raw`years?|yrs?|y\/?o|yo|aged?|turn(?:ed|s|ing)?|I['’]m|I am|I['’]ll`,
-  postal: String.raw`zip|post(?:al)?|postcode|plz|code|cap|postleitzahl`,
-  document: String.raw`passport|reisepass|passeport|pasaporte|licen[cs]e|DLN?|f(?:ü|ue)hrerschein|permis`,
+  postal: 'zip|post(?:al)?|postcode|plz|code|cap|postleitzahl',
+  document: 'passport|reisepass|passeport|pasaporte|licen[cs]e|DLN?|f(?:ü|ue)hrerschein|permis',
   taxId: String.raw`steuer-?id\w*|idnr|\w*identifikationsnummer|tax|TIN|BSN|burgerservicenummer|citizen|sofinummer`,
-  phone: String.raw`phone|telephone|tel|mobile|cell(?:phone)?|fax|landline|whatsapp|sms|ph|call(?:ed)?|ring|answering|messages|contact|reach|number|office`,
-  name: String.raw`name|dear|i am|i['’]m|this is|mrs?|ms|miss|dr`,
+  phone:
+    'phone|telephone|tel|mobile|cell(?:phone)?|fax|landline|whatsapp|sms|ph|call(?:ed)?|ring|answering|messages|contact|reach|number|office',
+  name: "name|dear|i am|i['’]m|this is|mrs?|ms|miss|dr",
 };
 const keyword = new RegExp(String.raw`\b(?:${Object.values(keywordKinds).join('|')})\b`, 'gi');
 const kindMatchers = (Object.entries(keywordKinds) as [KeyedKind, string][]).map(
-  ([kind, source]) => [kind, new RegExp(String.raw`^(?:${source})$`, 'i')] as const,
+  ([kind, source]) => [kind, new RegExp(`^(?:${source})$`, 'i')] as const,
 );
 const kindCache = new Map<string, KeyedKind[]>();
 
