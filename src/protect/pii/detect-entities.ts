@@ -49,7 +49,15 @@ const flag = {
   placeHead: 64,
   unit: 128,
   orgSuffix: 256,
+  /** A role that introduces a person ("Adjuster", "Claimant", "Producer"). */
+  role: 512,
 } as const;
+
+const roleWords = new Set(
+  'adjuster insured claimant policyholder applicant beneficiary agent broker underwriter inspector surveyor assessor witness driver owner tenant landlord manager director producer engineer contractor plumber roofer doctor nurse officer attorney lawyer solicitor counsel examiner handler investigator'.split(
+    ' ',
+  ),
+);
 
 function flagsOf(lower: string, words: Words): number {
   let bits = 0;
@@ -64,6 +72,7 @@ function flagsOf(lower: string, words: Words): number {
   if (words.placesByFirstWord.has(lower)) bits |= flag.placeHead;
   if (unitWords.has(lower)) bits |= flag.unit;
   if (orgSuffixes.has(lower) || words.legalEntityTypes.has(lower)) bits |= flag.orgSuffix;
+  if (roleWords.has(lower)) bits |= flag.role;
   return bits;
 }
 
@@ -405,8 +414,9 @@ function followAddress(text: string, from: number, out: EntityCandidate[]): void
     const rest = text.slice(cursor, cursor + 90);
     const match = segmentPattern.exec(rest);
     if (!match?.[1]) return;
-    const raw = match[1];
-    const segmentStart = cursor + (match.index + match[0].length - raw.length);
+    // A segment ends at a sentence's end too: "…, Springfield. Adjuster Cal Roberts called …".
+    const raw = match[1].split(/[.;!?](?=\s|$)/)[0] as string;
+    const segmentStart = cursor + (match.index + match[0].length - match[1].length);
     const segment = raw.replace(/[\s.?!;:)]+$/, '');
     if (segment.length === 0) return;
     const end = segmentStart + segment.length;
@@ -669,11 +679,18 @@ function classifyRun(
   let honorific = false;
   // A capitalised opener ("Named Storm …") is part of a heading, not an introduction: no cue from it.
   let strippedOpener = false;
+  let roleBefore = false;
   // Leading honorifics and sentence-initial function words are context, not part of the span.
   while (first <= run.last) {
     const token = tokens[first] as Token;
     if (token.flags & flag.honorific) {
       honorific = true;
+      first++;
+      continue;
+    }
+    // "Adjuster Cal Roberts", "Insured Dana Whitfield": a role before a name is context, and a cue.
+    if (first < run.last && token.flags & flag.role && (tokens[first + 1] as Token).shape !== 'upper') {
+      roleBefore = true;
       first++;
       continue;
     }
@@ -806,6 +823,7 @@ function classifyRun(
   if (cued && /\b(?:mr|mrs|ms|miss|dr|prof)\.?\s*$/i.test(before)) honorific = true;
   if (!sentenceStart) personPoints += 0.5;
   if (honorific) personPoints += 3;
+  if (roleBefore) personPoints += 1.5;
   if (cued && strongIntro.test(before)) personPoints += 2.5;
   else if (cued && weakIntro.test(before)) personPoints += 0.8;
   if (strongAfter.test(after)) personPoints += 2;
