@@ -18,6 +18,8 @@ export interface EntityCandidate {
   start: number;
   end: number;
   score: number;
+  /** A whole address block: it wins over the postcodes and places inside it (detect-pii.ts). */
+  block?: boolean;
 }
 
 interface Token {
@@ -151,6 +153,7 @@ const particles = new Set([
   'della',
   'di',
   'da',
+  'do',
   'dos',
   'das',
   'du',
@@ -308,7 +311,7 @@ const isStreetWord = (word: Word) => streetWords.has(word.lower);
 const endsWithStreetSuffix = (word: Word) =>
   compoundStreetSuffixes.some((suffix) => word.lower.length >= suffix.length + 3 && word.lower.endsWith(suffix));
 
-function findStreets(text: string, push: (start: number, end: number, score: number) => void): void {
+function findStreets(text: string, push: (start: number, end: number, score: number, numberLast: boolean) => void): void {
   // Number first: "14 Crown Street", "1668 Glyn St", "31 Rue Al Imam Al Bakri", "3911 Fourth Avenue".
   numberBeforeWord.lastIndex = 0;
   for (let match = numberBeforeWord.exec(text); match !== null; match = numberBeforeWord.exec(text)) {
@@ -322,7 +325,7 @@ function findStreets(text: string, push: (start: number, end: number, score: num
     let last: Word | undefined;
     if (streetPrefixWords.has(first.lower) && isCapitalised(first)) {
       for (const word of words.slice(1, 6)) {
-        if (!isCapitalised(word) && !particles.has(word.lower)) break;
+        if ((!isCapitalised(word) && !particles.has(word.lower)) || unitWords.has(word.lower)) break;
         if (isCapitalised(word)) last = word;
       }
     } else if (isCapitalised(first)) {
@@ -335,7 +338,7 @@ function findStreets(text: string, push: (start: number, end: number, score: num
         if (!isCapitalised(word)) break;
       }
     }
-    if (last) push(match.index, last.end, 0.8);
+    if (last) push(match.index, last.end, 0.8, false);
   }
   // Name first: "Søndergade 52", "Villacher Strasse 89", "Erzsébet tér 19.", "Via Franscini 71".
   numberAfterWord.lastIndex = 0;
@@ -347,111 +350,304 @@ function findStreets(text: string, push: (start: number, end: number, score: num
     if (!last) continue;
     let start: number | undefined;
     const prefixAt = words.findIndex((word) => streetPrefixWords.has(word.lower) && isCapitalised(word));
+    // "Rue Gafsa Apt. 981": the number is the unit's, not the street's.
+    if (unitWords.has(last.lower)) continue;
     if (prefixAt !== -1 && words.slice(prefixAt + 1).every((word) => isCapitalised(word) || particles.has(word.lower))) {
       start = (words[prefixAt] as Word).start;
     } else if (endsWithStreetSuffix(last)) {
       start = last.start;
+      // "Brucker Bundesstrasse", "Wiener Straße": a town's adjective before a German street name is part of it.
+      const adjective = words.at(-2);
+      if (adjective && isCapitalised(adjective) && adjective.lower.endsWith('er') && adjective.text.length > 3)
+        start = adjective.start;
     } else if (isStreetWord(last) && words.length >= 2) {
       let first = words.length - 1;
       while (first > 0 && first > words.length - 4 && isCapitalised(words[first - 1] as Word)) first--;
       if (first < words.length - 1) start = (words[first] as Word).start;
     }
     if (start === undefined || !streetNameLooksReal(text.slice(start, match.index))) continue;
-    push(start, numberEnd, 0.8);
+    push(start, numberEnd, 0.8, true);
   }
 }
 
+interface StreetLine {
+  start: number;
+  /** Where the street line ends, with a unit on the same line ("14 Crown Street Suite 5"). */
+  end: number;
+  /** Where it ends without that unit. */
+  lineEnd: number;
+  score: number;
+  /** The house number ends the line ("Søndergade 52", "P.O. Box 287"); a number before it is not its own. */
+  numberLast: boolean;
+  /** Only a unit ("Suite 5"), found on its own. */
+  unitOnly: boolean;
+  /** Found only from a unit after it ("Kesk 53\n Suite 343"): gives way to any street line of a known shape. */
+  weak?: boolean;
+}
+
+/** A part of an address after its street line: a unit, postcode, region code or place. */
+interface AddressPart {
+  kind: 'unit' | 'postcode' | 'code' | 'place';
+  start: number;
+  end: number;
+  /** A place run that ends with a country or region ("Coalville South Africa"): where the second place starts. */
+  split?: number;
+}
+
 function findAddresses(text: string, out: EntityCandidate[]): void {
-  const streets: EntityCandidate[] = [];
-  const push = (start: number, end: number, score: number) => {
-    let trimmedEnd = end;
-    const unit = unitAfter.exec(text.slice(end, end + 30));
-    if (unit) trimmedEnd += unit[0].length;
-    // "St." and "u." keep their abbreviation dot; "19." keeps it before a line break (Hungarian style).
-    if (text.charAt(trimmedEnd) === '.' && /(?:\b(?:u|St|Str|Ave|Rd|Dr|Blvd))$/.test(text.slice(start, trimmedEnd))) trimmedEnd++;
-    streets.push({ type: 'street_address', start, end: trimmedEnd, score });
+  const streets: StreetLine[] = [];
+  const weakLines: [number, number][] = [];
+  const push = (start: number, end: number, score: number, numberLast: boolean) => {
+    let lineEnd = end;
+    // "St." and "u." keep their abbreviation dot; "tér 19." keeps it before a line break or a unit (Hungarian).
+    if (text.charAt(lineEnd) === '.' && /(?:\b(?:u|St|Str|Ave|Rd|Dr|Blvd))$/.test(text.slice(start, lineEnd))) lineEnd++;
+    else if (
+      text.charAt(lineEnd) === '.' &&
+      /\d$/.test(text.slice(start, lineEnd)) &&
+      hungarianDotFollows.test(text.slice(lineEnd + 1, lineEnd + 12))
+    )
+      lineEnd++;
+    let withUnit = lineEnd;
+    const unit = unitAfter.exec(text.slice(lineEnd, lineEnd + 30));
+    if (unit) withUnit += unit[0].length;
+    streets.push({ start, end: withUnit, lineEnd, score, numberLast, unitOnly: false });
   };
   poBoxPattern.lastIndex = 0;
   for (let match = poBoxPattern.exec(text); match !== null; match = poBoxPattern.exec(text))
-    push(match.index, match.index + match[0].length, 0.85);
+    push(match.index, match.index + match[0].length, 0.85, true);
   findStreets(text, push);
   unitPattern.lastIndex = 0;
-  for (let match = unitPattern.exec(text); match !== null; match = unitPattern.exec(text))
-    streets.push({ type: 'street_address', start: match.index, end: match.index + match[0].length, score: 0.6 });
-  const accepted = dropOverlaps(streets);
-  for (const street of accepted) {
-    out.push(street);
-    followAddress(text, street.end, out);
+  for (let match = unitPattern.exec(text); match !== null; match = unitPattern.exec(text)) {
+    const end = match.index + match[0].length;
+    streets.push({ start: match.index, end, lineEnd: end, score: 0.6, numberLast: false, unitOnly: true });
+    // "Kesk 53\n Suite 343", "Dalmatinova 43 Apt. 678": a name and a number before a unit are a street line.
+    const before = streetBeforeUnit.exec(text.slice(Math.max(0, match.index - 60), match.index));
+    if (before?.[1] && !/^\d/.test(before[1])) {
+      const start = match.index - before[0].length;
+      if (
+        streetNameLooksReal(before[1]) &&
+        !before[1].split(' ').some((word) => unitWords.has(word.toLowerCase().replace(/\.$/, '')))
+      )
+        weakLines.push([start, start + before[1].length]);
+    }
+  }
+  for (const [start, end] of weakLines) {
+    push(start, end, 0.75, true);
+    (streets.at(-1) as StreetLine).weak = true;
+  }
+  const lines = resolveStreetLines(streets);
+  const limits = lines.filter((line) => !line.unitOnly);
+  let cursor = 0;
+  let nextLimit = 0;
+  for (const street of lines) {
+    // A line inside the previous address (a unit line of its block) was read with it.
+    if (street.start < cursor) continue;
+    while (nextLimit < limits.length && (limits[nextLimit] as StreetLine).start < street.end) nextLimit++;
+    const next = limits[nextLimit];
+    const start = leadingNumberStart(text, street.start);
+    const parts = addressParts(text, street.end, next ? leadingNumberStart(text, next.start) : text.length);
+    cursor = parts.at(-1)?.end ?? street.end;
+    // "Room 3", "Floor 2", "Unit 4" alone are places in a building or a text, not an address.
+    if (street.unitOnly && parts.length === 0 && !/^(?:Apt|Apartment|Suite|Ste|Flat)/.test(text.slice(street.start, street.end)))
+      continue;
+    const places = parts.reduce((n, part) => n + (part.kind === 'unit' ? 0 : part.split === undefined ? 1 : 2), 0);
+    const introduced = isIntroduced(text, start);
+    // In running text ("… send it to 14 Crown Street, London, United Kingdom 75419?") an address is one span,
+    // from a house number before the street line to its last part. A label laid out line by line (a letter
+    // head, an address under a name) is reported by line: each line is a field of its own there.
+    if (introduced && places >= 2) {
+      out.push({ type: 'street_address', start, end: cursor, score: 0.85, block: true });
+      continue;
+    }
+    if (introduced || street.lineEnd === street.end) {
+      out.push({ type: 'street_address', start: street.start, end: street.end, score: street.score });
+    } else {
+      out.push({ type: 'street_address', start: street.start, end: street.lineEnd, score: street.score });
+      unitPattern.lastIndex = 0;
+      const units = text.slice(street.lineEnd, street.end);
+      for (let match = unitPattern.exec(units); match !== null; match = unitPattern.exec(units)) {
+        const unitStart = street.lineEnd + match.index;
+        out.push({ type: 'street_address', start: unitStart, end: unitStart + match[0].length, score: 0.7 });
+      }
+      unitPattern.lastIndex = 0;
+    }
+    for (const part of parts) {
+      if (part.kind === 'unit') out.push({ type: 'street_address', start: part.start, end: part.end, score: 0.7 });
+      else if (part.kind === 'postcode') out.push({ type: 'postal_code', start: part.start, end: part.end, score: 0.75 });
+      else if (part.kind === 'code') out.push({ type: 'location', start: part.start, end: part.end, score: 0.6 });
+      else if (part.split === undefined) out.push({ type: 'location', start: part.start, end: part.end, score: 0.75 });
+      else {
+        const firstEnd = text.slice(part.start, part.split).trimEnd().length + part.start;
+        out.push({ type: 'location', start: part.start, end: firstEnd, score: 0.75 });
+        out.push({ type: 'location', start: part.split, end: part.end, score: 0.75 });
+      }
+    }
   }
   findCityStateZip(text, out);
+}
+
+/** "tér 19.\n", "u. 94. Suite 741": a house number's dot, not a sentence's end. */
+const hungarianDotFollows = new RegExp(`^(?:$|[ \\t]*\\r?\\n| ${unitWord})`);
+
+/** A number right before a street line (a building or house number) belongs to the address: "4 Søndergade 52". */
+function leadingNumberStart(text: string, start: number): number {
+  const i = start - 1;
+  if (text.charCodeAt(i) !== 32) return start;
+  let digits = i;
+  while (digits > 0 && digits > i - 7 && isDigitCode(text.charCodeAt(digits - 1))) digits--;
+  if (digits === i || digits < i - 6) return start;
+  if (digits > 0 && /[\p{L}\p{M}\d.,/-]/u.test(text.charAt(digits - 1))) return start;
+  return digits;
+}
+
+const isDigitCode = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * Whether an address starting at `start` is introduced by running text: after a lower-case word or a colon on
+ * its line ("lives at …", "Address: …"), or on the line after one that ends with a colon ("Address:\n…").
+ * A block after a name line or at the start of the text is a label.
+ */
+function isIntroduced(text: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  if (i < 0) return false;
+  if (text[i] === '\n' || text[i] === '\r' || text[i] === '>') {
+    // Only blank lines and quote markers since the line before.
+    while (i >= 0 && ' \t\r\n>'.includes(text[i] as string)) i--;
+    return i >= 0 && text[i] === ':';
+  }
+  if (text[i] === ':') return true;
+  let wordStart = i;
+  while (wordStart > 0 && isWordChar(text.charCodeAt(wordStart - 1))) wordStart--;
+  return wordStart <= i && /^\p{Ll}/u.test(text.charAt(wordStart));
+}
+
+/**
+ * Overlapping street lines: the one that ends with its house number wins ("Piroska u. 97." over
+ * "6076 Piroska u."; the number before it is a separate one), else the longest.
+ */
+function resolveStreetLines(lines: StreetLine[]): StreetLine[] {
+  lines.sort(
+    (a, b) =>
+      Number(a.unitOnly) - Number(b.unitOnly) ||
+      Number(a.weak ?? false) - Number(b.weak ?? false) ||
+      Number(b.numberLast) - Number(a.numberLast) ||
+      b.end - b.start - (a.end - a.start) ||
+      a.start - b.start,
+  );
+  const kept: StreetLine[] = [];
+  for (const line of lines) if (!kept.some((k) => k.start < line.end && line.start < k.end)) kept.push(line);
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+/** A street name and house number at the end of the text before a unit: "Kesk 53\n ", "Dalmatinova 43 ". */
+const streetBeforeUnit =
+  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’.-]*){0,2} \d{1,5}[A-Za-z]?)\.?(?:,? |[ \t]*\r?\n[ \t>]*)$/u;
+
+const partSeparator = /[ \t]*(?:,[ \t]*)?(?:\r?\n[ \t>]*){0,2}[ \t]*(?:,[ \t]*)?/y;
+const unitPart = new RegExp(`${unitWord} ?#?\\d{1,5}[A-Za-z]?(?![\\p{L}\\d])`, 'uy');
+// Digits (US ZIP+4, Swedish "123 45", 4–6 digits), or the UK and Canadian shapes ("PO1 3AB", "K1A 0B1").
+const postcodePart =
+  /(?:\d{5}-\d{4}|\d{3} \d{2}(?! ?\d)|\d{4,6}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d)(?![\p{L}\p{M}\d]|[.,/-]\d| \d)/uy;
+const codePart = /(?:\p{L}{2,3}|\d{1,2})(?![\p{L}\p{M}\d'’-])/uy;
+const placeWordPart = /\p{Lu}[\p{L}\p{M}'’-]*/uy;
+const lowerWordPart = /\p{Ll}+/uy;
+
+/**
+ * The parts after a street line, up to `limit` (where the next street line starts): units, postcodes, region
+ * codes and places, separated by commas, line breaks or spaces. Stops at anything else — a sentence's end,
+ * a lower-case word, a long run of capitalised words.
+ */
+function addressParts(text: string, from: number, limit: number): AddressPart[] {
+  const words = gazetteers();
+  const parts: AddressPart[] = [];
+  let cursor = from;
+  while (parts.length < 8) {
+    partSeparator.lastIndex = cursor;
+    const separator = partSeparator.exec(text)?.[0] ?? '';
+    if (separator.length === 0) break;
+    const hard = separator.includes(',') || separator.includes('\n');
+    const at = cursor + separator.length;
+    if (at >= limit) break;
+    const previous = parts.at(-1);
+    let part = sticky(unitPart, text, at, 'unit') ?? sticky(postcodePart, text, at, 'postcode');
+    if (!part && (hard || previous?.kind === 'place')) {
+      part = sticky(codePart, text, at, 'code');
+      // A region in digits or lower case ("Cite Essanaouber\n, 32\n 60810", "delmas, mp 35739") only before a
+      // postcode; never a function word ("… Springfield, and …").
+      if (part && !/^\p{Lu}{2,3}$/u.test(text.slice(at, part.end))) {
+        partSeparator.lastIndex = part.end;
+        const gap = partSeparator.exec(text)?.[0] ?? '';
+        const value = text.slice(at, part.end);
+        if (
+          !/^(?:\p{Ll}+|\d+)$/u.test(value) ||
+          functionWords.has(value) ||
+          !sticky(postcodePart, text, part.end + gap.length, 'postcode')
+        )
+          part = undefined;
+      }
+    }
+    part ??= placeAt(text, at, words);
+    if (!part || part.end > limit) break;
+    parts.push(part);
+    cursor = part.end;
+    if (part.kind === 'place' && text.charCodeAt(part.end) === 32 && /\p{Ll}/u.test(text.charAt(part.end + 1))) break;
+  }
+  return parts;
+}
+
+function sticky(pattern: RegExp, text: string, at: number, kind: AddressPart['kind']): AddressPart | undefined {
+  pattern.lastIndex = at;
+  const match = pattern.exec(text);
+  return match ? { kind, start: at, end: at + match[0].length } : undefined;
+}
+
+/** A place: up to four capitalised words (particles between them), not all common words unless a place. */
+function placeAt(text: string, at: number, words: Words): AddressPart | undefined {
+  const found: { start: number; end: number; lower: string; upper: boolean }[] = [];
+  let cursor = at;
+  while (found.length < 5) {
+    placeWordPart.lastIndex = cursor;
+    const match = placeWordPart.exec(text);
+    // "PO1 3AB" is a postcode, not a place.
+    if (!match || isDigitCode(text.charCodeAt(cursor + match[0].length))) break;
+    const value = match[0];
+    found.push({ start: cursor, end: cursor + value.length, lower: value.toLowerCase(), upper: !hasLower.test(value) });
+    cursor += value.length;
+    if (text.charCodeAt(cursor) !== 32) break;
+    // "Mora de Rubielos": particles between capitalised words.
+    let next = cursor + 1;
+    lowerWordPart.lastIndex = next;
+    const particle = lowerWordPart.exec(text)?.[0];
+    if (particle && particles.has(particle) && text.charCodeAt(next + particle.length) === 32) next += particle.length + 1;
+    placeWordPart.lastIndex = next;
+    if (!placeWordPart.test(text)) break;
+    cursor = next;
+  }
+  if (found.length === 0 || found.length > 4) return undefined;
+  const all = found.map((word) => word.lower);
+  const phrase = text.slice(at, (found.at(-1) as (typeof found)[number]).end).toLowerCase();
+  if (!isPlace(phrase) && all.every((word) => words.commonWords.has(word) || functionWords.has(word))) return undefined;
+  const end = (found.at(-1) as (typeof found)[number]).end;
+  // "Coalville South Africa", "CHARLEROI Victoria": a country or region after the town, or a change of case.
+  let split: number | undefined;
+  for (let k = 1; k < found.length && split === undefined; k++) {
+    const rest = text.slice((found[k] as (typeof found)[number]).start, end).toLowerCase();
+    const word = found[k] as (typeof found)[number];
+    if (
+      (word.upper !== (found[k - 1] as (typeof found)[number]).upper && word.end - word.start >= 2) ||
+      words.countries.has(rest) ||
+      words.regions.has(rest)
+    )
+      split = (found[k] as (typeof found)[number]).start;
+  }
+  return { kind: 'place', start: at, end, split };
 }
 
 function streetNameLooksReal(value: string): boolean {
   const words = gazetteers();
   const name = value.replace(/\s*\d.*$/s, '');
   return name.split(/\s+/).some((word) => word.length > 2 && !words.commonWords.has(word.toLowerCase().replace(/\.$/, '')));
-}
-
-/** Keeps the longest of overlapping candidates. */
-function dropOverlaps(candidates: EntityCandidate[]): EntityCandidate[] {
-  candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
-  const kept: EntityCandidate[] = [];
-  for (const candidate of candidates) {
-    if (kept.some((k) => k.start < candidate.end && candidate.start < k.end)) continue;
-    kept.push(candidate);
-  }
-  return kept.sort((a, b) => a.start - b.start);
-}
-
-const unitSegment = new RegExp(`^${unitWord} ?#?\\d{1,5}[A-Za-z]?$`, 'u');
-const segmentPattern = /^[ \t]*(?:\r?\n[ \t>]*){0,2}[ \t]*,?[ \t]*([^\n,]{1,60})/;
-
-/** The segments after a street line: units, city, region code, country and postcode, each its own span. */
-function followAddress(text: string, from: number, out: EntityCandidate[]): void {
-  const words = gazetteers();
-  let cursor = from;
-  for (let segments = 0; segments < 6; segments++) {
-    const rest = text.slice(cursor, cursor + 90);
-    const match = segmentPattern.exec(rest);
-    if (!match?.[1]) return;
-    // A segment ends at a sentence's end too: "…, Springfield. Adjuster Cal Roberts called …".
-    const raw = match[1].split(/[.;!?](?=\s|$)/)[0] as string;
-    const segmentStart = cursor + (match.index + match[0].length - match[1].length);
-    const segment = raw.replace(/[\s.?!;:)]+$/, '');
-    if (segment.length === 0) return;
-    const end = segmentStart + segment.length;
-    if (unitSegment.test(segment)) {
-      if (!out.some((c) => c.start === segmentStart)) out.push({ type: 'street_address', start: segmentStart, end, score: 0.7 });
-    } else if (/^\d{4,6}$|^\d{3} \d{2}$|^\d{5}-\d{4}$/.test(segment)) {
-      out.push({ type: 'postal_code', start: segmentStart, end, score: 0.75 });
-    } else {
-      // "City", "ST", "Country 12345", "City ST 12345", "12345 City"
-      const parts = /^(?:(\d{4,6}) )?([\p{L}\p{M}'’. -]*[\p{L}\p{M}])(?: (\d{4,6}|\d{3} \d{2}|\d{5}-\d{4}))?$/u.exec(segment);
-      if (!parts?.[2]) return;
-      const place = parts[2];
-      const placeWords = place.split(/\s+/);
-      if (placeWords.length > 4) return;
-      if (placeWords.every((w) => words.commonWords.has(w.toLowerCase()) && !isPlace(w.toLowerCase()))) return;
-      if (!placeWords.every((w) => upperStart.test(w) || particles.has(w.toLowerCase()))) return;
-      let offset = segmentStart;
-      if (parts[1]) {
-        out.push({ type: 'postal_code', start: offset, end: offset + parts[1].length, score: 0.75 });
-        offset += parts[1].length + 1;
-      }
-      // "City ST" on one line ("Aalborg NO"): the region or country code is its own location.
-      const codeMatch = / ([A-Z]{2})$/.exec(place);
-      if (codeMatch && placeWords.length > 1) {
-        const cityEnd = offset + place.length - 3;
-        out.push({ type: 'location', start: offset, end: cityEnd, score: 0.75 });
-        out.push({ type: 'location', start: cityEnd + 1, end: offset + place.length, score: 0.6 });
-      } else {
-        out.push({ type: 'location', start: offset, end: offset + place.length, score: place.length === 2 ? 0.6 : 0.75 });
-      }
-      offset += place.length;
-      if (parts[3]) out.push({ type: 'postal_code', start: offset + 1, end: offset + 1 + parts[3].length, score: 0.75 });
-    }
-    cursor = end;
-  }
 }
 
 function isNamePart(lower: string, words: Words): boolean {
@@ -496,7 +692,7 @@ const strongIntro =
 const weakIntro =
   /\b(?:by|with|and|under|kid|son|daughter|wife|husband|partner|partner's name|mother|father|brother|sister|friend|colleague|boss|manager|adjuster|agent|underwriter|insured|claimant|witness|tenant|owner|to|at|add|tell|ask|meet|met|told|asked|thanked|visited|contacted|emailed|called)\s*$/i;
 const strongAfter =
-  /^(?:,? (?:the |our |an? |my )?(?:[a-z]+ )?(?:adjuster|insured|claimant|agent|underwriter|manager|director|ceo|cfo|broker|witness|policyholder|owner|tenant|engineer|inspector|attorney|lawyer|doctor|nurse|officer|specialist|writer|assistant|analyst|consultant|representative|administrator|operator|packager)\b|,? (?:jr|sr|phd|md|esq)\b|,? \d{1,3}(?:,| years? old))/i;
+  /^(?:,? (?:the |our |an? |my )?(?:[a-z]+ )?(?:adjuster|insured|claimant|agent|underwriter|manager|director|ceo|cfo|broker|witness|policyholder|owner|tenant|engineer|inspector|attorney|lawyer|doctor|nurse|officer|specialist|writer|assistant|analyst|consultant|representative|administrator|operator|packager)\b|,? (?:jr|sr|phd|md|esq)\b|,? \d{1,3}(?:,(?!\d)| years? old))/i;
 const weakAfter =
   /^(?:['’]s\b|, (?:can|could|would|will|please|I|you|we)\b| (?:said|says|told|asked|shouted|wrote|writes|lives|lived|is|was|will|would|has|had|can|could|did|does|phoned|reported|spent|listed|explained|agreed|replied|signed|called|works|worked|joined|died|gave|sent|paid|drove|filed)\b)/i;
 const placeIntro =

@@ -13,7 +13,7 @@ import {
   isValidSteuerId,
   isValidUkNino,
 } from './checksums.ts';
-import { findEntities, findLowercaseNames } from './detect-entities.ts';
+import { type EntityCandidate, findEntities, findLowercaseNames } from './detect-entities.ts';
 
 /**
  * PII detection: where personal data is in a text, never what it is.
@@ -159,9 +159,13 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): Detecte
   }
   findKeyed(text, candidates);
   const entityStart = candidates.length;
-  findEntities(text, candidates as { type: string; start: number; end: number; score: number }[]);
-  // The entity detector does not know priorities: its candidates get the lowest, in place.
-  for (let i = entityStart; i < candidates.length; i++) (candidates[i] as Candidate).priority = priority.entity;
+  findEntities(text, candidates as EntityCandidate[]);
+  // The entity detector does not know priorities: its candidates get the lowest, in place, except whole
+  // address blocks, which compete with the keyed and shape detectors (a postcode inside one is part of it).
+  for (let i = entityStart; i < candidates.length; i++) {
+    const candidate = candidates[i] as Candidate & EntityCandidate;
+    candidate.priority = candidate.block ? priority.context : priority.entity;
+  }
   const custom = resolveCustomPatterns(options.customPatterns);
   if (custom) findCustom(text, custom, candidates);
   const minScore = options.minScore ?? defaultMinPiiScore;

@@ -52,10 +52,19 @@ const positives = [
   // organisations
   'Repairs by {{organization:Hargreaves Roofing Ltd}}; the carrier is {{organization:Nordic Mutual Insurance}}.',
   'She works for {{organization:Kessler Logistics GmbH}} in {{location:Germany}}.',
-  // addresses, by component
-  'Risk address: {{street_address:27 Willow Crescent}}, {{location:Springfield}}, {{location:IL}} {{postal_code:62704}}.',
-  'Lieferadresse: {{street_address:Hauptstraße 12}}, {{postal_code:10115}} {{location:Berlin}}.',
+  // addresses in running text: one span from the house number to the last part
+  'Risk address: {{street_address:27 Willow Crescent, Springfield, IL 62704}}.',
+  'Lieferadresse: {{street_address:Hauptstraße 12, 10115 Berlin}}.',
+  'Please send the card to {{street_address:88 Harbour Road\n Suite 12\n Portsmouth\n United Kingdom PO1 3AB}}.',
+  'Our office is at {{street_address:1 Canada Square, Canary Wharf, London E14 5AB, United Kingdom}}.',
+  'Mail it to {{street_address:PO Box 4471, Hartford, CT 06101}} by Friday.',
+  'The insured lives at {{street_address:Kesk 53 Apt. 12, Tartu, Estonia}} since May.',
+  'Address:\n{{street_address:Wiener Straße 4\n Apt. 2\n Graz\n Austria 8010}}',
+  // … with one place only, or laid out as a label (a line per field): by component
   'Send it to {{street_address:PO Box 4471}} or to {{street_address:14 Crown Street Suite 5}}.',
+  'She lives at {{street_address:14 Orchard Lane}}, {{location:Leeds}}.',
+  '{{person:Dana Whitfield}}\n{{street_address:27 Willow Crescent}}\n{{street_address:Apt. 4}}\n{{location:Springfield}}\n{{location:IL}} {{postal_code:62704}}',
+  'Card {{credit_card:4111 1111 1111 1111}} for {{street_address:88 Harbour Road, Portsmouth, PO1 3AB}}.',
   // ages
   'The claimant, a {{age:47}}-year-old driver, was not injured; her son is {{age:9}} years old.',
   // national ids and documents (published example numbers)
@@ -77,6 +86,12 @@ const negatives = [
   'Version 10.2.3.4 of the rating engine; build 10.0.0.12; ratio 3/4.',
   'In Section 2 of the Policy Schedule the Deductible is stated.',
   'The roof is 17 years of age; turned off the water at 10:30; aged stock.',
+  // policy wording and schedules with numbers next to capitalised words
+  'Section 4 Loss Settlement\nCoverage A 250,000\nDeductible 1,000\nExcess 250',
+  'Refer to Clause 12, Part B, Schedule 3 of the Policy Wording.',
+  'Schedule 2, Section 3, Item 4 Buildings, Item 5 Contents, Endorsement HO 04 90.',
+  'The fire started in Room 3 on Floor 2 of the warehouse; Unit 4 was not affected.',
+  'Limits: Buildings 500,000, Contents 75,000, Business Interruption 12 months.',
 ];
 
 describe('detectPii: names, places, organisations, addresses', () => {

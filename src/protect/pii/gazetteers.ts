@@ -65,6 +65,22 @@ function strings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
+const shortCountryNames = [
+  'united states',
+  'america',
+  'great britain',
+  'britain',
+  'czech republic',
+  'south korea',
+  'north korea',
+  'ivory coast',
+  'vatican city',
+  'east timor',
+  'the bahamas',
+  'the gambia',
+  'dr congo',
+];
+
 const fold = (value: string) => value.normalize('NFC').toLowerCase().trim();
 
 function load(): Gazetteers {
@@ -98,6 +114,8 @@ function load(): Gazetteers {
     add(streetSuffixes, locale.location?.common_street_suffix);
     add(legalEntityTypes, locale.company?.legal_entity_type);
   }
+  // Faker's country lists hold the official names; these short forms are as common in letters and forms.
+  for (const country of shortCountryNames) countries.add(country);
   // Towns of 15,000+ inhabitants; smaller ones collide with words and names (see data/README.md).
   for (const line of readFileSync(new URL('./data/cities.txt', import.meta.url), 'utf8').split('\n')) {
     if (plain(line)) cities.add(fold(line));
