@@ -153,13 +153,16 @@ describe('cli: acl check and pii scan (real process)', () => {
     assert.deepEqual(second?.spans, []);
     assert.deepEqual(
       third?.spans.map(({ type, start, end }) => ({ type, start, end })),
-      [{ type: 'person', start: 9, end: 15 }],
+      [
+        { type: 'title', start: 5, end: 8 },
+        { type: 'person', start: 9, end: 15 },
+      ],
     );
     assert.equal([...(rows[2]?.text ?? '')].slice(9, 15).join(''), 'Okafor'); // UTF-16 offsets would be 10–16
 
     const human = await runGroundwork(['pii', 'scan', 'cases.jsonl', '--jsonl'], { cwd: dir });
     assert.match(human.stdout, /^a1: 1 person, 1 street_address, 1 phone$/m);
-    assert.match(human.stdout, /3 texts, 4 spans/);
+    assert.match(human.stdout, /3 texts, 5 spans/);
     assert.doesNotMatch(human.stdout, /Whitfield|Okafor/);
   });
 

@@ -1,3 +1,4 @@
+import { beliefWords, nationalityWords, occupationNouns, thingNouns } from './descriptors.ts';
 import { gazetteers } from './gazetteers.ts';
 
 /**
@@ -53,6 +54,10 @@ const flag = {
   orgSuffix: 256,
   /** A role that introduces a person ("Adjuster", "Claimant", "Producer"). */
   role: 512,
+  /** A nationality or ethnic group ("Russian", "Kurdish"). */
+  nationality: 1024,
+  /** A religion, denomination or political group ("Catholic", "Democrat"). */
+  belief: 2048,
 } as const;
 
 const roleWords = new Set(
@@ -75,6 +80,8 @@ function flagsOf(lower: string, words: Words): number {
   if (unitWords.has(lower)) bits |= flag.unit;
   if (orgSuffixes.has(lower) || words.legalEntityTypes.has(lower)) bits |= flag.orgSuffix;
   if (roleWords.has(lower)) bits |= flag.role;
+  if (nationalityWords.has(lower)) bits |= flag.nationality;
+  if (beliefWords.has(lower)) bits |= flag.belief;
   return bits;
 }
 
@@ -244,6 +251,7 @@ export function findEntities(text: string, out: EntityCandidate[]): void {
   const taken: EntityCandidate[] = [];
   if (/\d/.test(text)) findAddresses(text, taken);
   findRuns(text, tokens, taken);
+  findDescriptors(text, tokens, taken);
   out.push(...taken);
 }
 
@@ -771,6 +779,143 @@ function findRuns(text: string, tokens: Token[], out: EntityCandidate[]): void {
   for (const candidate of decided) {
     const type = candidate.type === 'person_pending' ? 'person' : candidate.type;
     out.push({ type, start: candidate.start, end: candidate.end, score: candidate.score });
+    if (type === 'person' && candidate.score >= 0.5) findTitlesAround(text, candidate, out);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Titles (honorifics and job titles) and nationalities, religions, political groups.
+
+/** The honorifics right before a name ("Dr.", "Prof. Dr.", "Mrs"), as one span. */
+function honorificBefore(text: string, start: number): [number, number] | undefined {
+  let cursor = start;
+  let first = -1;
+  let end = -1;
+  for (let k = 0; k < 3; k++) {
+    if (text.charCodeAt(cursor - 1) !== 32) break;
+    let i = cursor - 2;
+    const wordEnd = i + 1;
+    if (text.charCodeAt(i) === 46) i--;
+    let wordStart = i + 1;
+    while (wordStart > 0 && wordStart > i - 10 && isWordChar(text.charCodeAt(wordStart - 1))) wordStart--;
+    if (wordStart > i || !honorifics.has(text.slice(wordStart, i + 1).toLowerCase())) break;
+    if (end === -1) end = wordEnd;
+    first = wordStart;
+    cursor = wordStart;
+  }
+  return first === -1 ? undefined : [first, end];
+}
+
+const wordAtPattern = /[\p{L}\p{M}][\p{L}\p{M}'’-]*/uy;
+const jobConnectors = new Set(['and', 'of', 'for', '&']);
+
+/**
+ * A job title starting at `start`: up to six words ending with an occupation ("Senior Claims Adjuster",
+ * "Network and computer systems administrator"), the first capitalised; `agentive` also accepts a last word
+ * ending like one ("Packager") where the context already says it is a role. Its end, or undefined.
+ */
+function jobTitleAt(text: string, start: number, agentive: boolean, lineOnly: boolean): number | undefined {
+  if (!upperStart.test(text.charAt(start))) return undefined;
+  let cursor = start;
+  let found: number | undefined;
+  for (let k = 0; k < 6; k++) {
+    wordAtPattern.lastIndex = cursor;
+    const match = wordAtPattern.exec(text);
+    if (!match) break;
+    const lower = match[0].toLowerCase();
+    const end = cursor + match[0].length;
+    if (k > 0 && !upperStart.test(match[0]) && !jobConnectors.has(lower) && (functionWords.has(lower) || months.has(lower)))
+      break;
+    if (occupationNouns.has(lower) || (agentive && /(?:er|or|ist|ian)$/.test(lower) && lower.length > 4)) found = end;
+    cursor = end;
+    if (text.charCodeAt(cursor) !== 32) break;
+    cursor++;
+  }
+  if (found === undefined) return undefined;
+  const next = text.charAt(found);
+  if (lineOnly) return /^[ \t]*(?:\r?\n|$)/.test(text.slice(found, found + 40)) ? found : undefined;
+  return next === '' || /[\s,.;:!?)]/.test(next) ? found : undefined;
+}
+
+/** A role or a title next to a person: "Dr. [name]", "[name], the Technical writer, said", a line under a name. */
+function findTitlesAround(text: string, person: { start: number; end: number }, out: EntityCandidate[]): void {
+  const honorific = honorificBefore(text, person.start);
+  if (honorific) out.push({ type: 'title', start: honorific[0], end: honorific[1], score: 0.8 });
+  // "Marie Langrová, the Packager, said"
+  const after = /^, (?:the |our |an? |my )?/.exec(text.slice(person.end, person.end + 8));
+  if (after) {
+    const start = person.end + after[0].length;
+    const end = jobTitleAt(text, start, true, false);
+    if (end !== undefined && text.charAt(end) === ',') out.push({ type: 'title', start, end, score: 0.7 });
+  }
+  // A letter head, signature or CV: the name on its own line, the job title on the next.
+  const line = /^[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*/.exec(text.slice(person.end, person.end + 12));
+  if (line && contextBefore(text, person.start).lineStart) {
+    const start = person.end + line[0].length;
+    const end = jobTitleAt(text, start, false, true);
+    if (end !== undefined) out.push({ type: 'title', start, end, score: 0.7 });
+  }
+}
+
+const languageCues = new Set([
+  'in',
+  'into',
+  'speak',
+  'speaks',
+  'spoke',
+  'spoken',
+  'speaking',
+  'fluent',
+  'translated',
+  'learn',
+  'learning',
+]);
+
+/**
+ * Nationalities, religions and political groups as words in running text ("a Russian place", "I am Catholic").
+ * Not when the word is part of a longer name ("Swiss Re", "American Express", "German Insurance Association"),
+ * describes a thing ("English law", "Swiss francs", "Japanese knotweed"), names a language ("in English"), or
+ * is a capitalised sentence opener that is also an ordinary word ("Polish the floor", "Conservative estimates").
+ * "Job titles after "as": "worked for Usaa Group as Rolling machine operator".
+ */
+function findDescriptors(text: string, tokens: Token[], out: EntityCandidate[]): void {
+  const taken = out.length;
+  let languageAt = -2;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    const asBefore = token.start >= 3 && text.startsWith('as ', token.start - 3) && !isWordChar(text.charCodeAt(token.start - 4));
+    if (asBefore) {
+      const end = jobTitleAt(text, token.start, false, false);
+      if (end !== undefined) out.push({ type: 'title', start: token.start, end, score: 0.7 });
+    }
+    if (!(token.flags & (flag.nationality | flag.belief)) || token.shape !== 'title') continue;
+    const next = tokens[i + 1];
+    const previous = tokens[i - 1];
+    if (next && next.start === token.end + 1 && !token.possessive) continue;
+    if (previous && previous.end + 1 === token.start && !(previous.flags & flag.function)) continue;
+    // "Cyprus (Greek)": a qualifier of the place before it.
+    if (previous && text.charCodeAt(token.start - 1) === 40 && previous.end + 2 === token.start && previous.flags & flag.place)
+      continue;
+    const following = /^ ([\p{Ll}]+)/u.exec(text.slice(token.end, token.end + 24))?.[1];
+    if (following && thingNouns.has(following)) continue;
+    const { word, sentenceStart } = contextBefore(text, token.start);
+    // "in English, French and German": the rest of a list of languages are languages too.
+    const listed =
+      languageAt === i - 1 &&
+      previous !== undefined &&
+      /^(?:, | and | or |, and |, or )$/.test(text.slice(previous.end, token.start));
+    if (token.flags & flag.nationality && (languageCues.has(word) || listed)) {
+      languageAt = i;
+      continue;
+    }
+    if (sentenceStart && (token.flags & flag.common || (token.flags & flag.belief && !(token.flags & flag.nationality))))
+      continue;
+    let overlaps = false;
+    for (let k = 0; k < taken && !overlaps; k++) {
+      const other = out[k] as EntityCandidate;
+      overlaps = other.start < token.end && token.start < other.end;
+    }
+    if (!overlaps) out.push({ type: 'nrp', start: token.start, end: token.end, score: token.flags & flag.belief ? 0.75 : 0.7 });
   }
 }
 
@@ -941,6 +1086,21 @@ function classifyRun(
     )
       return undefined;
   }
+  // A nationality, religion or party on its own ("English law", "a Catholic priest", "Swiss") is a descriptor
+  // (findDescriptors), not a name or a place, unless an honorific or an introduction says otherwise.
+  if (
+    first === last &&
+    (tokens[first] as Token).flags & (flag.nationality | flag.belief) &&
+    !honorific &&
+    !(tokens[first - 1] !== undefined && (tokens[first - 1] as Token).flags & flag.honorific) &&
+    !strongIntro.test(text.slice(Math.max(0, (tokens[first] as Token).start - 40), (tokens[first] as Token).start)) &&
+    // "Christian said": a given name before a verb.
+    !(
+      words.givenNames.has((tokens[first] as Token).lower) &&
+      weakAfter.test(text.slice((tokens[first] as Token).end, (tokens[first] as Token).end + 20))
+    )
+  )
+    return undefined;
   const span = tokens.slice(first, last + 1);
   const start = (span[0] as Token).start;
   let end = (span.at(-1) as Token).end;
@@ -1063,6 +1223,11 @@ export function findLowercaseNames(text: string, from: number, to: number, out: 
     const given = match[1] ?? '';
     const first = match.indices?.[1];
     if (!first || !/^\p{Ll}/u.test(given)) continue;
+    // "I am cambodian", "i'm catholic": a nationality or belief in lower case, after "I am" only.
+    if ((nationalityWords.has(given) || beliefWords.has(given)) && /^i(?: am|['’]m)/i.test(match[0])) {
+      out.push({ type: 'nrp', start: from + first[0], end: from + first[1], score: 0.7 });
+      continue;
+    }
     const isName = (word: string) =>
       !words.commonWords.has(word) &&
       !functionWords.has(word) &&
@@ -1072,6 +1237,9 @@ export function findLowercaseNames(text: string, from: number, to: number, out: 
     const second = match.indices?.[2];
     const end = family && second && /^\p{Ll}/u.test(family) && isName(family) ? second[1] : first[1];
     out.push({ type: 'person', start: from + first[0], end: from + end, score: end === first[1] ? 0.7 : 0.85 });
+    const honorific = /^(?:mr|mrs|ms|miss|dr)\.?/i.exec(match[0]);
+    if (honorific)
+      out.push({ type: 'title', start: from + match.index, end: from + match.index + honorific[0].length, score: 0.8 });
   }
   lowercaseIntro.lastIndex = 0;
 }

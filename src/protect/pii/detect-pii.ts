@@ -44,6 +44,8 @@ export const builtInPiiTypes = [
   'drivers_license',
   'passport_number',
   'national_id',
+  'title',
+  'nrp',
 ] as const;
 export type BuiltInPiiType = (typeof builtInPiiTypes)[number];
 

@@ -38,14 +38,22 @@ const positives = [
   // people: introductions, honorifics, roles, signatures, lists
   'Adjuster notes: spoke with {{person:Margaret Okafor}} (insured) about the leak.',
   '{{person:Cal Roberts}}, adjuster, inspected the roof on Tuesday.',
-  'Dear Ms. {{person:Okafor}}, thank you for your call.',
-  'Kind regards,\n{{person:Tomasz Wiśniewski}}\nClaims Handler',
+  'Dear {{title:Ms.}} {{person:Okafor}}, thank you for your call.',
+  'Kind regards,\n{{person:Tomasz Wiśniewski}}\n{{title:Claims Handler}}',
   'Policyholder: {{person:Anneliese Brandt}}, born {{date_of_birth:4 May 1962}}.',
   'My name is {{person:Priya Raman}} and my policy lapsed.',
   'The witnesses were {{person:Hannah}}, {{person:Derek}} and {{person:Oluwaseun Adeyemi}}.',
   'Please add {{person:Jean-Luc Moreau}} as a named driver.',
   'Statement by {{person:Sean O’Connell}}: the van reversed into the gate.',
   'The claim was reported by {{person:Maria J. Delgado}} on the hotline.',
+  // titles: honorifics before a name, job titles in a role's positions
+  '{{title:Prof. Dr.}} {{person:Anneliese Brandt}} and {{title:Mr}} {{person:Okafor}} signed; {{title:dr.}} {{person:eva kleist}} did not.',
+  '{{person:Marie Langrová}}, the {{title:Chief Underwriter}}, said the risk was declined.',
+  'I worked for {{organization:Hargreaves Roofing Ltd}} as {{title:Senior Claims Adjuster}} until 2019.',
+  '{{person:Julieta Almeida}}\n\n{{title:Staff development specialist}}\n',
+  // nationalities, religions, political groups
+  'The claimant, a {{nrp:Catholic}} priest, and his {{nrp:Russian}} neighbour disagreed.',
+  'We insure {{nrp:Turkish}} and {{nrp:Greek}} hauliers; I am {{nrp:cambodian}}; a {{nrp:Democrat}} councillor.',
   // places
   'The insured moved from {{location:Portugal}} to {{location:Manchester}} in 2019.',
   'Our branch in {{location:Toronto}} handles {{location:Ontario}} policies.',
@@ -92,6 +100,12 @@ const negatives = [
   'Schedule 2, Section 3, Item 4 Buildings, Item 5 Contents, Endorsement HO 04 90.',
   'The fire started in Room 3 on Floor 2 of the warehouse; Unit 4 was not affected.',
   'Limits: Buildings 500,000, Contents 75,000, Business Interruption 12 months.',
+  // nationality words that describe a law, a language, a currency, a style, a plant, or are part of a name
+  'This policy is governed by English law and the English courts; the German version prevails.',
+  'The form is available in English, French and German.',
+  'Swiss Re and American Express; paid in Swiss francs; a Georgian terrace with Japanese knotweed.',
+  'Polish the floor. Conservative estimates apply. Liberal use of sealant is advised.',
+  'The adjuster, the surveyor and the loss adjuster attended as agreed.',
 ];
 
 describe('detectPii: names, places, organisations, addresses', () => {

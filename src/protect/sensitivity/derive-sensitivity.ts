@@ -9,7 +9,8 @@ import { normaliseSourcePath } from '../acl/acl-map.ts';
  *  1. baseline: the highest label among matching configured rules (path globs and/or metadata), else the default;
  *  2. detected PII raises it to a floor per type (SSN, card, IBAN, national ids, passport and licence numbers →
  *     restricted; names, street addresses, e-mail, phone, IP address, date of birth, custom patterns →
- *     confidential; places, organisations, postcodes, ages, URLs → no floor; configurable per type);
+ *     confidential; nationalities, religions, political groups → confidential; places, organisations, postcodes,
+ *     ages, URLs, titles → no floor; configurable per type);
  *  3. a `sensitivity` in the document's metadata or sidecar raises it further, and can never lower it;
  *  4. a matching rule with `override: true` (configuration, i.e. an administrator's decision) pins the label,
  *     even below the PII floor — e.g. a published price list that lists a public contact e-mail. The last
@@ -36,7 +37,11 @@ export function isSensitivityLabel(value: unknown): value is SensitivityLabel {
  *
  *  - identifiers that open accounts or prove identity → `restricted`;
  *  - what identifies or reaches a person → `confidential` (a name is personal data on its own);
- *  - what only narrows down who someone is (a city, a company, a postcode, an age, a web address) → `public`:
+ *  - a nationality, religion or political group (`nrp`) → `confidential`: special-category data under GDPR
+ *    Art. 9 when it describes someone; not `restricted`, because a word alone ("a Catholic priest") cannot
+ *    tell whether it does, and restricted text never reaches an external model;
+ *  - what only narrows down who someone is (a city, a company, a postcode, an age, a web address, a title or
+ *    honorific) → `public`:
  *    it never raises a label by itself (a press release naming London stays public), but it is still
  *    redacted before egress with the rest.
  */
@@ -53,11 +58,13 @@ export const builtInPiiSensitivity: Readonly<Record<string, SensitivityLabel>> =
   person: 'confidential',
   street_address: 'confidential',
   ip_address: 'confidential',
+  nrp: 'confidential',
   postal_code: 'public',
   location: 'public',
   organization: 'public',
   age: 'public',
   url: 'public',
+  title: 'public',
 };
 const customPiiSensitivity: SensitivityLabel = 'confidential';
 
