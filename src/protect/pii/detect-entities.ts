@@ -492,6 +492,50 @@ function findAddresses(text: string, out: EntityCandidate[]): void {
     }
   }
   findCityStateZip(text, out);
+  if (text.includes('corner of ')) findIntersections(text, out);
+}
+
+// "the corner of Csabai kapu 39. and Mathias Pass": a street corner is one address.
+const cornerPattern = /\b(?:[Tt]he )?corner of /g;
+const cornerWord = /(?:\p{Lu}[\p{L}\p{M}'’-]*\.?|\d{1,5}(?:st|nd|rd|th|[A-Za-z])?\.?|\p{Ll}{1,4}\.?)(?= |$|[,.;!?])/uy;
+
+function findIntersections(text: string, out: EntityCandidate[]): void {
+  cornerPattern.lastIndex = 0;
+  for (let match = cornerPattern.exec(text); match !== null; match = cornerPattern.exec(text)) {
+    const first = cornerStreet(text, match.index + match[0].length, 6, false);
+    if (first === undefined || !text.startsWith(' and ', first)) continue;
+    const second = cornerStreet(text, first + 5, 4, true);
+    if (second === undefined) continue;
+    out.push({ type: 'street_address', start: match.index, end: second, score: 0.8, block: true });
+  }
+}
+
+/** The end of a street name of up to `max` words (at least one capitalised, a lower-case word only after one). */
+function cornerStreet(text: string, from: number, max: number, last: boolean): number | undefined {
+  let cursor = from;
+  let end: number | undefined;
+  let capitalised = false;
+  for (let k = 0; k < max; k++) {
+    cornerWord.lastIndex = cursor;
+    const word = cornerWord.exec(text)?.[0];
+    if (!word || word === 'and') break;
+    const capital = upperStart.test(word);
+    const number = isDigitCode(word.charCodeAt(0));
+    if (!capital && !number && (end === undefined || functionWords.has(word.replace(/\.$/, '')))) break;
+    capitalised ||= capital;
+    end = cursor + word.length;
+    if (text.charCodeAt(end) !== 32) break;
+    cursor = end + 1;
+  }
+  if (!capitalised || end === undefined) return undefined;
+  // A sentence's full stop is not part of the name; an abbreviation's is ("Herceg Gateway St.").
+  if (
+    last &&
+    text.charCodeAt(end - 1) === 46 &&
+    !/(?:^|[ ])(?:St|Str|str|u|Rd|Ave|Dr|Blvd)\.$/.test(text.slice(Math.max(from, end - 6), end))
+  )
+    end--;
+  return end;
 }
 
 /** "tér 19.\n", "u. 94. Suite 741": a house number's dot, not a sentence's end. */
@@ -636,6 +680,12 @@ function placeAt(text: string, at: number, words: Words): AddressPart | undefine
   const all = found.map((word) => word.lower);
   const phrase = text.slice(at, (found.at(-1) as (typeof found)[number]).end).toLowerCase();
   if (!isPlace(phrase) && all.every((word) => words.commonWords.has(word) || functionWords.has(word))) return undefined;
+  // "Magasinsgatan 7 St.": a street word after the number is the street's, not a town.
+  if (
+    found.length === 1 &&
+    (streetWords.has(all[0] as string) || (!(found[0] as (typeof found)[number]).upper && (all[0] as string).length <= 2))
+  )
+    return undefined;
   const end = (found.at(-1) as (typeof found)[number]).end;
   // "Coalville South Africa", "CHARLEROI Victoria": a country or region after the town, or a change of case.
   let split: number | undefined;
@@ -700,9 +750,11 @@ const strongIntro =
 const weakIntro =
   /\b(?:by|with|and|under|kid|son|daughter|wife|husband|partner|partner's name|mother|father|brother|sister|friend|colleague|boss|manager|adjuster|agent|underwriter|insured|claimant|witness|tenant|owner|to|at|add|tell|ask|meet|met|told|asked|thanked|visited|contacted|emailed|called)\s*$/i;
 const strongAfter =
-  /^(?:,? (?:the |our |an? |my )?(?:[a-z]+ )?(?:adjuster|insured|claimant|agent|underwriter|manager|director|ceo|cfo|broker|witness|policyholder|owner|tenant|engineer|inspector|attorney|lawyer|doctor|nurse|officer|specialist|writer|assistant|analyst|consultant|representative|administrator|operator|packager)\b|,? (?:jr|sr|phd|md|esq)\b|,? \d{1,3}(?:,(?!\d)| years? old))/i;
+  /^(?: (?:lives|lived|resides|resided) (?:at|in|on)\b|,? (?:the |our |an? |my )?(?:[a-z]+ )?(?:adjuster|insured|claimant|agent|underwriter|manager|director|ceo|cfo|broker|witness|policyholder|owner|tenant|engineer|inspector|attorney|lawyer|doctor|nurse|officer|specialist|writer|assistant|analyst|consultant|representative|administrator|operator|packager)\b|,? (?:jr|sr|phd|md|esq)\b|,? \d{1,3}(?:,(?!\d)| years? old))/i;
 const weakAfter =
   /^(?:['’]s\b|, (?:can|could|would|will|please|I|you|we)\b| (?:said|says|told|asked|shouted|wrote|writes|lives|lived|is|was|will|would|has|had|can|could|did|does|phoned|reported|spent|listed|explained|agreed|replied|signed|called|works|worked|joined|died|gave|sent|paid|drove|filed)\b)/i;
+/** Words before a company name in running text ("a year at …", "speaker from …", "works for …"). */
+const orgPrepositions = new Set(['from', 'at', 'for', 'joined']);
 const placeIntro =
   /(?:\b(?:based|located|live|lives|living|lived|born|grew up|raised|moved|moving|relocated|travel(?:l)?ing|travel(?:l)?ed|flew|fly|flying|arrived|arriving|stationed|headquartered|resident|stay(?:ing|ed)?|vacation(?:ing)?|trip|office|branch|city|town|village|region|province|state|country)\s+(?:here\s+)?(?:in|to|from|at|near|of)|\bvisit(?:ing|ed)?|\bi['’]m in|\bi am in|\bwelcome to|\bcoming to|\bgoing to|\bback to)\s*$/i;
 const placePreposition = /\b(?:in|from|near|to|at|into|across|throughout|outside|around|of)\s*$/i;
@@ -759,6 +811,7 @@ function findRuns(text: string, tokens: Token[], out: EntityCandidate[]): void {
     runs.push({ first: i, last });
     i = last;
   }
+  findFirmNames(text, tokens, out);
   const decided: (EntityCandidate & { personPoints: number })[] = [];
   runs.forEach((run) => {
     const candidate = classifyRun(text, tokens, run, words);
@@ -782,6 +835,36 @@ function findRuns(text: string, tokens: Token[], out: EntityCandidate[]): void {
     if (type === 'person' && candidate.score >= 0.5) findTitlesAround(text, candidate, out);
   }
 }
+
+/**
+ * "The Davis, Reynolds and Williamson Orchestra", "works at Hawkins, Richardson and Santana": three surnames
+ * after "the", "at", "from", "of" or "for" are a firm's name (law and accounting firms are named so), not
+ * three people.
+ */
+function findFirmNames(text: string, tokens: Token[], out: EntityCandidate[]): void {
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const [a, b, c] = [tokens[i] as Token, tokens[i + 1] as Token, tokens[i + 2] as Token];
+    if (text.slice(a.end, b.start) !== ', ' || text.slice(b.end, c.start) !== ' and ') continue;
+    const surname = (token: Token) =>
+      token.shape === 'title' &&
+      !(token.flags & (flag.function | flag.honorific | flag.nationality)) &&
+      !token.possessive &&
+      (token.flags & flag.name || !(token.flags & flag.ordinary));
+    if (!surname(a) || !surname(b) || !surname(c)) continue;
+    // "from London, Leeds and York" are places; towns among surnames ("Davis", "Richardson") are surnames.
+    if ([a, b, c].every((token) => token.flags & flag.place)) continue;
+    const next = tokens[i + 3];
+    // "Smith, Jones and Brown Ltd" is the org detector's; a fourth name in the list makes it a list of people.
+    if (next && text.slice(c.end, next.start) === ', ') continue;
+    const previous = tokens[i - 1];
+    if (previous && text.slice(previous.end, a.start) === ', ') continue;
+    if (!firmCues.has(contextBefore(text, a.start).word)) continue;
+    out.push({ type: 'organization', start: a.start, end: c.end, score: 0.6 });
+    i += 2;
+  }
+}
+
+const firmCues = new Set(['the', 'at', 'from', 'of', 'for']);
 
 // ---------------------------------------------------------------------------------------------------------
 // Titles (honorifics and job titles) and nationalities, religions, political groups.
@@ -1003,7 +1086,8 @@ function contextBefore(text: string, position: number): { word: string; lineStar
   let wordStart = wordEnd;
   while (wordStart > 0 && wordStart > wordEnd - 24 && isWordChar(text.charCodeAt(wordStart - 1))) wordStart--;
   const word = wordEnd >= 0 ? text.slice(wordStart, wordEnd + 1).toLowerCase() : '';
-  let sentenceStart = lineStart || /[!?:;"“(]/.test(punctuation);
+  // After a colon a list or a value follows ("founders: Kónya, Becker and Vasquez"), not a new sentence.
+  let sentenceStart = lineStart || /[!?;"“(]/.test(punctuation);
   if (punctuation === '.')
     sentenceStart = !(honorifics.has(word) || (word.length === 1 && /\p{Lu}/u.test(text[wordEnd] as string)));
   return { word, lineStart, sentenceStart };
@@ -1112,7 +1196,16 @@ function classifyRun(
   const previousToken = tokens[first - 1];
   const afterHonorific =
     honorific || (previousToken !== undefined && honorifics.has(previousToken.lower) && start - previousToken.end <= 2);
-  if (commonRun && !afterHonorific && !isPlace(phrase) && !isPlace(lowers.slice(1).join(' '))) return undefined;
+  if (commonRun && !afterHonorific && !isPlace(phrase) && !isPlace(lowers.slice(1).join(' '))) {
+    // "Amadeo Vitorović from Rapid Cycle Solutions is …": common words and a company word after "from"/"at"
+    // mid-sentence name a company; at a sentence start or alone they are a heading ("Risk Solutions").
+    if (span.length >= 2 && (span.at(-1) as Token).flags & flag.orgSuffix) {
+      const context = contextBefore(text, start);
+      if (!context.sentenceStart && orgPrepositions.has(context.word))
+        return { type: 'organization', start, end, score: 0.6, personPoints: 0 };
+    }
+    return undefined;
+  }
   const { word: cueWord, lineStart, sentenceStart } = contextBefore(text, start);
   const allUpper = span.every((t) => t.shape === 'upper');
   // Upper-case words are acronyms and headings unless they name a place or follow a place preposition.

@@ -58,6 +58,8 @@ const positives = [
   'The insured moved from {{location:Portugal}} to {{location:Manchester}} in 2019.',
   'Our branch in {{location:Toronto}} handles {{location:Ontario}} policies.',
   // organisations
+  '{{person:Amadeo Vitorović}} from {{organization:Rapid Cycle Solutions}} is the keynote speaker.',
+  'Probate is handled at {{organization:Hawkins, Richardson and Santana}}; {{person:Tomomi Nishiyama}} lives at the farm.',
   'Repairs by {{organization:Hargreaves Roofing Ltd}}; the carrier is {{organization:Nordic Mutual Insurance}}.',
   'She works for {{organization:Kessler Logistics GmbH}} in {{location:Germany}}.',
   // addresses in running text: one span from the house number to the last part
@@ -68,6 +70,7 @@ const positives = [
   'Mail it to {{street_address:PO Box 4471, Hartford, CT 06101}} by Friday.',
   'The insured lives at {{street_address:Kesk 53 Apt. 12, Tartu, Estonia}} since May.',
   'Address:\n{{street_address:Wiener Straße 4\n Apt. 2\n Graz\n Austria 8010}}',
+  'Meet me at {{street_address:the corner of Main Street and 5th Avenue}}; I am at {{street_address:the corner of Csabai kapu 39. and Mathias Pass}}.',
   // … with one place only, or laid out as a label (a line per field): by component
   'Send it to {{street_address:PO Box 4471}} or to {{street_address:14 Crown Street Suite 5}}.',
   'She lives at {{street_address:14 Orchard Lane}}, {{location:Leeds}}.',
@@ -106,6 +109,7 @@ const negatives = [
   'Swiss Re and American Express; paid in Swiss francs; a Georgian terrace with Japanese knotweed.',
   'Polish the floor. Conservative estimates apply. Liberal use of sealant is advised.',
   'The adjuster, the surveyor and the loss adjuster attended as agreed.',
+  'Risk Solutions\nClaims Services for Commercial Lines. Water damage at the corner of the building.',
 ];
 
 describe('detectPii: names, places, organisations, addresses', () => {
