@@ -58,6 +58,8 @@ const flag = {
   nationality: 1024,
   /** A religion, denomination or political group ("Catholic", "Democrat"). */
   belief: 2048,
+  /** A street type that starts a street name ("Rue", "Via", "Calle"). */
+  streetPrefix: 4096,
 } as const;
 
 const roleWords = new Set(
@@ -82,6 +84,7 @@ function flagsOf(lower: string, words: Words): number {
   if (roleWords.has(lower)) bits |= flag.role;
   if (nationalityWords.has(lower)) bits |= flag.nationality;
   if (beliefWords.has(lower)) bits |= flag.belief;
+  if (streetPrefixWords.has(lower)) bits |= flag.streetPrefix;
   return bits;
 }
 
@@ -100,26 +103,40 @@ function tokenize(text: string, words: Words): Token[] {
   capitalisedWordPattern.lastIndex = 0;
   for (let match = capitalisedWordPattern.exec(text); match !== null; match = capitalisedWordPattern.exec(text)) {
     const value = match[0];
-    const shape: Token['shape'] = value.length === 1 ? 'initial' : hasLower.test(value) ? 'title' : 'upper';
-    // "Maclean's": the possessive is not part of the name, and ends the run.
-    const apostrophe = value.length > 3 ? value.charCodeAt(value.length - 2) : 0;
-    const possessive = (apostrophe === 39 || apostrophe === 8217) && (value.endsWith('s') || value.endsWith('S'));
-    const word = possessive ? value.slice(0, -2) : value;
-    const end = match.index + word.length;
-    const lower = word.toLowerCase();
+    let info = wordInfo.get(value);
+    if (info === undefined) {
+      // "Maclean's": the possessive is not part of the name, and ends the run.
+      const apostrophe = value.length > 3 ? value.charCodeAt(value.length - 2) : 0;
+      const possessive = (apostrophe === 39 || apostrophe === 8217) && (value.endsWith('s') || value.endsWith('S'));
+      const word = possessive ? value.slice(0, -2) : value;
+      const lower = word.toLowerCase();
+      const shape: Token['shape'] = value.length === 1 ? 'initial' : hasLower.test(value) ? 'title' : 'upper';
+      info = { word, lower, shape, possessive, flags: flagsOf(lower, words) };
+      if (wordInfo.size >= maxCachedWords) wordInfo.clear();
+      wordInfo.set(value, info);
+    }
+    const end = match.index + info.word.length;
     tokens.push({
       start: match.index,
       end,
-      text: word,
-      lower,
-      shape,
+      text: info.word,
+      lower: info.lower,
+      shape: info.shape,
       dot: text.charCodeAt(end) === 46,
-      possessive,
-      flags: flagsOf(lower, words),
+      possessive: info.possessive,
+      flags: info.flags,
     });
   }
   return tokens;
 }
+
+/**
+ * What the word lists say about each capitalised word, by its spelling: the same words recur in every chunk
+ * ("Coverage", "The", "Policy"), and a dozen set lookups per occurrence were a tenth of the detector's time.
+ * Bounded; cleared when full.
+ */
+const wordInfo = new Map<string, { word: string; lower: string; shape: Token['shape']; possessive: boolean; flags: number }>();
+const maxCachedWords = 50_000;
 
 const honorifics = new Set([
   'mr',
@@ -249,7 +266,7 @@ export function findEntities(text: string, out: EntityCandidate[]): void {
   if (!/\p{L}/u.test(text)) return;
   const tokens = tokenize(text, gazetteers());
   const taken: EntityCandidate[] = [];
-  if (/\d/.test(text)) findAddresses(text, taken);
+  if (/\d/.test(text)) findAddresses(text, tokens, taken);
   findRuns(text, tokens, taken);
   findDescriptors(text, tokens, taken);
   out.push(...taken);
@@ -277,7 +294,9 @@ const poBoxPattern =
   /\b(?:[Pp]\.? ?[Oo]\.? ?(?:Box|BOX|box)|P\.O\. Box|Post ?[Bb]ox|Post Office Box|Postfach|(?:PSC|Unit|CMR) \d{3,5},? Box) \d{1,6}(?:\s*\n?\s*[AFD]PO (?:AA|AE|AP) \d{5})?\b/g;
 // Where a street line can be: a house number before a capitalised word, or a number after a word. The
 // characters before are checked in code: a leading look-behind makes the scan try it at every position.
-const numberBeforeWord = /\d{1,5}[A-Za-z]?,? (?=\p{Lu})/gu;
+// The number's first digit is matched after a non-digit: without it the scan restarts at every digit of every
+// long number (twice as slow on tables of amounts and dates).
+const numberBeforeWord = /(?:^|[^\d])\d{1,5}[A-Za-z]?,? (?=\p{Lu})/gu;
 const numberAfterWord = / \d{1,5}[A-Za-z]?(?![\p{L}\d]|[.,/-]\d)/gu;
 const wordAt = /[\p{L}\p{M}][\p{L}\p{M}'’-]*\.?/uy;
 
@@ -298,13 +317,19 @@ function wordsAfter(text: string, position: number, max: number): Word[] {
   return words;
 }
 
+/** Letters, marks, apostrophes, dots and hyphens (ASCII decided without a regular expression). */
+function isStreetNameChar(code: number): boolean {
+  if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 39 || code === 46 || code === 45) return true;
+  return code >= 0xc0 && (code === 8217 || /[\p{L}\p{M}]/u.test(String.fromCharCode(code)));
+}
+
 /** Up to `max` words ending at `position` (exclusive), separated by single spaces, nearest last. */
 function wordsBefore(text: string, position: number, max: number): Word[] {
   const words: Word[] = [];
   let end = position;
   while (words.length < max && end > 0) {
     let start = end;
-    while (start > 0 && /[\p{L}\p{M}'’.-]/u.test(text.charAt(start - 1))) start--;
+    while (start > 0 && isStreetNameChar(text.charCodeAt(start - 1))) start--;
     if (start === end) break;
     const value = text.slice(start, end);
     words.unshift({ start, end, text: value, lower: value.toLowerCase().replace(/\.$/, '') });
@@ -319,14 +344,21 @@ const isStreetWord = (word: Word) => streetWords.has(word.lower);
 const endsWithStreetSuffix = (word: Word) =>
   compoundStreetSuffixes.some((suffix) => word.lower.length >= suffix.length + 3 && word.lower.endsWith(suffix));
 
-function findStreets(text: string, push: (start: number, end: number, score: number, numberLast: boolean) => void): void {
+function findStreets(
+  text: string,
+  tokens: readonly Token[],
+  push: (start: number, end: number, score: number, numberLast: boolean) => void,
+): void {
+  // Where a street type opens a name ("Rue …", "Via …"): a number after a word needs one of these within a
+  // few words, or a street word right before it; most numbers after words are neither ("page 2", "USD 12").
+  const prefixes = tokens.filter((token) => token.flags & flag.streetPrefix).map((token) => token.start);
+  let prefix = 0;
   // Number first: "14 Crown Street", "1668 Glyn St", "31 Rue Al Imam Al Bakri", "3911 Fourth Avenue".
   numberBeforeWord.lastIndex = 0;
   for (let match = numberBeforeWord.exec(text); match !== null; match = numberBeforeWord.exec(text)) {
-    const before = text.charCodeAt(match.index - 1);
+    const index = isDigitCode(text.charCodeAt(match.index)) ? match.index : match.index + 1;
     // Not the tail of a longer number or word ("HO3 …", "12,345 USD" is still a number before a word).
-    if (before >= 48 && before <= 57) continue;
-    if (match.index > 0 && /[\p{L}.,/-]/u.test(text.charAt(match.index - 1))) continue;
+    if (index > 0 && /[\p{L}.,/-]/u.test(text.charAt(index - 1))) continue;
     const words = wordsAfter(text, match.index + match[0].length, 6);
     const first = words[0];
     if (!first) continue;
@@ -346,12 +378,18 @@ function findStreets(text: string, push: (start: number, end: number, score: num
         if (!isCapitalised(word)) break;
       }
     }
-    if (last) push(match.index, last.end, 0.8, false);
+    if (last) push(index, last.end, 0.8, false);
   }
   // Name first: "Søndergade 52", "Villacher Strasse 89", "Erzsébet tér 19.", "Via Franscini 71".
   numberAfterWord.lastIndex = 0;
   for (let match = numberAfterWord.exec(text); match !== null; match = numberAfterWord.exec(text)) {
     if (match.index === 0 || !/[\p{L}.]/u.test(text.charAt(match.index - 1))) continue;
+    while (prefix < prefixes.length && (prefixes[prefix] as number) < match.index - 80) prefix++;
+    const prefixNear = prefix < prefixes.length && (prefixes[prefix] as number) < match.index;
+    if (!prefixNear) {
+      const [only] = wordsBefore(text, match.index, 1);
+      if (!only || !(isStreetWord(only) || endsWithStreetSuffix(only))) continue;
+    }
     const numberEnd = match.index + match[0].length;
     const words = wordsBefore(text, match.index, 5);
     const last = words.at(-1);
@@ -402,7 +440,7 @@ interface AddressPart {
   split?: number;
 }
 
-function findAddresses(text: string, out: EntityCandidate[]): void {
+function findAddresses(text: string, tokens: readonly Token[], out: EntityCandidate[]): void {
   const streets: StreetLine[] = [];
   const weakLines: [number, number][] = [];
   const push = (start: number, end: number, score: number, numberLast: boolean) => {
@@ -423,7 +461,7 @@ function findAddresses(text: string, out: EntityCandidate[]): void {
   poBoxPattern.lastIndex = 0;
   for (let match = poBoxPattern.exec(text); match !== null; match = poBoxPattern.exec(text))
     push(match.index, match.index + match[0].length, 0.85, true);
-  findStreets(text, push);
+  findStreets(text, tokens, push);
   unitPattern.lastIndex = 0;
   for (let match = unitPattern.exec(text); match !== null; match = unitPattern.exec(text)) {
     const end = match.index + match[0].length;
