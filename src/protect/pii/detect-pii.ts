@@ -786,7 +786,7 @@ function findKeyed(text: string, out: Candidate[]): void {
   for (let match = keyword.exec(text); match !== null; match = keyword.exec(text)) {
     // A window starts between words, so that a pattern's \b or look-behind is not fooled by the cut.
     let start = Math.max(0, match.index - 40);
-    while (start > 0 && start > match.index - 70 && /[\w.+/-]/.test(text.charAt(start - 1))) start--;
+    while (start > 0 && start > match.index - 70 && isWindowWordChar(text.charCodeAt(start - 1))) start--;
     const end = Math.min(text.length, match.index + match[0].length + 60);
     for (const kind of kindsOf(match[0])) {
       let list = windows.get(kind);
@@ -827,6 +827,20 @@ function findKeyed(text: string, out: Candidate[]): void {
 }
 
 const digitPattern = /\d/g;
+
+/** `[\w.+/-]` without a regular expression: letters, digits, "_", ".", "+", "/", "-". */
+function isWindowWordChar(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    code === 95 ||
+    code === 46 ||
+    code === 43 ||
+    code === 47 ||
+    code === 45
+  );
+}
 
 /**
  * Visits the matches of a global pattern in text[from, to), with the offset to add to their indices (no clone
