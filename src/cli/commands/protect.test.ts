@@ -166,6 +166,25 @@ describe('cli: acl check and pii scan (real process)', () => {
     assert.doesNotMatch(human.stdout, /Whitfield|Okafor/);
   });
 
+  test('pii scan --jsonl --dates also reports other dates (for evaluations), without it none', async () => {
+    writeFileSync(join(dir, 'dates.jsonl'), `${JSON.stringify({ id: 'd', text: 'Loss on 2026-03-14, reported Monday.' })}\n`);
+    const plain = await runGroundwork(['pii', 'scan', 'dates.jsonl', '--jsonl', '--json'], { cwd: dir });
+    assert.deepEqual(JSON.parse(plain.stdout).spans, []);
+    const dated = await runGroundwork(['pii', 'scan', 'dates.jsonl', '--jsonl', '--json', '--dates'], { cwd: dir });
+    assert.equal(dated.code, 0, dated.stderr);
+    assert.deepEqual(
+      (JSON.parse(dated.stdout).spans as { type: string; start: number; end: number }[]).map(({ type, start, end }) => [
+        type,
+        start,
+        end,
+      ]),
+      [
+        ['date', 8, 18],
+        ['date', 29, 35],
+      ],
+    );
+  });
+
   test('pii scan --jsonl names the bad line without echoing its content', async () => {
     writeFileSync(join(dir, 'bad.jsonl'), '{"id": "x", "text": "fine"}\n{"id": "y", "txt": "SSN 123-45-6789"}\n');
     const result = await runGroundwork(['pii', 'scan', 'bad.jsonl', '--jsonl', '--json'], { cwd: dir });

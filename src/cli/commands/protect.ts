@@ -5,9 +5,9 @@ import type { Command } from 'commander';
 import { GroundworkError } from '../../core/index.ts';
 import {
   type AccessCheck,
-  type CompiledPiiPatterns,
   compilePiiPatterns,
   countPii,
+  type DetectPiiOptions,
   type DocumentAccess,
   deriveSensitivity,
   detectPii,
@@ -111,59 +111,67 @@ export function registerProtectCommands(program: Command, runtime: CliRuntime): 
     .option('--path <path>', 'the path relative to the source root, for sensitivity rules (default: the file argument)')
     .option('--jsonl', 'batch mode: FILE holds one {"id", "text"} per line; writes one {"id", "spans"} per line')
     .option('--min-score <score>', 'report only spans scored at least this, 0..1 (default 0.5)')
+    .option('--dates', 'also report other dates and times as "date" (for evaluations; not PII by default)')
     .action(
-      runtime.action(async (context, fileArgument: string, options: { path?: string; jsonl?: boolean; minScore?: string }) => {
-        const file = resolve(context.io.cwd, fileArgument);
-        if (!existsSync(file) || !statSync(file).isFile()) {
-          throw new GroundworkError('protect.file_missing', `${fileArgument} is not a readable file.`, {
-            category: 'usage',
-            fix: options.jsonl
-              ? 'Pass the path of a JSONL file with one {"id": …, "text": …} object per line.'
-              : 'Pass the path of a text file (parse other formats with a sync first).',
-          });
-        }
-        const minScore = parseMinScore(options.minScore);
-        const { config } = context.config();
-        const customPatterns = compilePiiPatterns(config.ingest.piiPatterns);
-        if (options.jsonl) return scanJsonl(context.io.stdout, context.output.json, file, fileArgument, customPatterns, minScore);
-        const text = readFileSync(file, 'utf8');
-        const spans = detectPii(text, { customPatterns, minScore });
-        const counts = countPii(spans);
-        const sensitivity = deriveSensitivity({
-          piiCounts: counts,
-          path: options.path ?? fileArgument,
-          rules: config.protect.sensitivityRules,
-          defaultLabel: config.protect.defaultSensitivity,
-          piiSensitivity: config.protect.piiSensitivity,
-        });
-        const lineStarts = [0];
-        for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
-        const located = spans.map((span) => {
-          let low = 0;
-          let high = lineStarts.length - 1;
-          while (low < high) {
-            const mid = (low + high + 1) >> 1;
-            if ((lineStarts[mid] as number) <= span.start) low = mid;
-            else high = mid - 1;
+      runtime.action(
+        async (
+          context,
+          fileArgument: string,
+          options: { path?: string; jsonl?: boolean; minScore?: string; dates?: boolean },
+        ) => {
+          const file = resolve(context.io.cwd, fileArgument);
+          if (!existsSync(file) || !statSync(file).isFile()) {
+            throw new GroundworkError('protect.file_missing', `${fileArgument} is not a readable file.`, {
+              category: 'usage',
+              fix: options.jsonl
+                ? 'Pass the path of a JSONL file with one {"id": …, "text": …} object per line.'
+                : 'Pass the path of a text file (parse other formats with a sync first).',
+            });
           }
-          return { ...span, line: low + 1, column: span.start - (lineStarts[low] as number) + 1 };
-        });
-        context.output.result({ file: fileArgument, counts, spans: located, sensitivity }, (value) =>
-          [
-            `${value.file}: ${
-              value.spans.length === 0
-                ? 'no PII found'
-                : Object.entries(value.counts)
-                    .map(([type, count]) => `${count} ${type}`)
-                    .join(', ')
-            }`,
-            ...value.spans.map((span) => `  ${span.line}:${span.column} ${span.type} (${span.end - span.start} characters)`),
-            `sensitivity: ${value.sensitivity.label}`,
-            ...value.sensitivity.reasons.map((reason) => `  ${reason.effective ? '*' : '-'} ${reason.detail}`),
-          ].join('\n'),
-        );
-        return exitCodes.ok;
-      }),
+          const minScore = parseMinScore(options.minScore);
+          const { config } = context.config();
+          const customPatterns = compilePiiPatterns(config.ingest.piiPatterns);
+          const detectOptions = { customPatterns, minScore, dates: options.dates === true };
+          if (options.jsonl) return scanJsonl(context.io.stdout, context.output.json, file, fileArgument, detectOptions);
+          const text = readFileSync(file, 'utf8');
+          const spans = detectPii(text, detectOptions);
+          const counts = countPii(spans);
+          const sensitivity = deriveSensitivity({
+            piiCounts: counts,
+            path: options.path ?? fileArgument,
+            rules: config.protect.sensitivityRules,
+            defaultLabel: config.protect.defaultSensitivity,
+            piiSensitivity: config.protect.piiSensitivity,
+          });
+          const lineStarts = [0];
+          for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+          const located = spans.map((span) => {
+            let low = 0;
+            let high = lineStarts.length - 1;
+            while (low < high) {
+              const mid = (low + high + 1) >> 1;
+              if ((lineStarts[mid] as number) <= span.start) low = mid;
+              else high = mid - 1;
+            }
+            return { ...span, line: low + 1, column: span.start - (lineStarts[low] as number) + 1 };
+          });
+          context.output.result({ file: fileArgument, counts, spans: located, sensitivity }, (value) =>
+            [
+              `${value.file}: ${
+                value.spans.length === 0
+                  ? 'no PII found'
+                  : Object.entries(value.counts)
+                      .map(([type, count]) => `${count} ${type}`)
+                      .join(', ')
+              }`,
+              ...value.spans.map((span) => `  ${span.line}:${span.column} ${span.type} (${span.end - span.start} characters)`),
+              `sensitivity: ${value.sensitivity.label}`,
+              ...value.sensitivity.reasons.map((reason) => `  ${reason.effective ? '*' : '-'} ${reason.detail}`),
+            ].join('\n'),
+          );
+          return exitCodes.ok;
+        },
+      ),
     );
 }
 
@@ -190,8 +198,7 @@ async function scanJsonl(
   json: boolean,
   file: string,
   fileArgument: string,
-  customPatterns: CompiledPiiPatterns,
-  minScore: number | undefined,
+  detectOptions: DetectPiiOptions,
 ): Promise<number> {
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
@@ -201,7 +208,7 @@ async function scanJsonl(
     lineNumber++;
     if (line.trim().length === 0) continue;
     const item = parseJsonlItem(line, lineNumber, fileArgument);
-    const spans = toCodePointSpans(item.text, detectPii(item.text, { customPatterns, minScore }));
+    const spans = toCodePointSpans(item.text, detectPii(item.text, detectOptions));
     texts++;
     spansTotal += spans.length;
     const out = json

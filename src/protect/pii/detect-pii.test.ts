@@ -180,6 +180,29 @@ describe('detectPii: custom patterns and overlaps', () => {
   });
 });
 
+describe('detectPii: other dates (opt-in)', () => {
+  const marked =
+    'Reported {{date:2000-04-16 11:34:35}}; loss on {{date:12/1/1981}} and {{date:4 May 1962}}, reviewed {{date:March 2020}}. ' +
+    'The crew came on {{date:Tuesday}} at {{date:10:30 am}}; founded in {{date:1977}}, {{date:During}} ignored.';
+  test('off by default: dates are not personal data, dates of birth still are', () => {
+    const { text } = label(marked.replace('{{date:During}}', 'During'));
+    assert.deepEqual(detectPii(text), []);
+    assert.deepEqual(
+      detectPii('DOB: 4 May 1962').map((span) => span.type),
+      ['date_of_birth'],
+    );
+  });
+  test('dates: true reports dates, timestamps, weekdays, times and years after a preposition as date', () => {
+    const { text, spans } = label(marked.replace('{{date:During}} ignored', 'During {{date:2017}} nothing else'));
+    assert.deepEqual(detectPii(text, { dates: true }).map(withoutScore), spans);
+  });
+  test('dates: true leaves identifiers, amounts, versions and ratios alone', () => {
+    const text =
+      'Claim CL-2026-1234, policy HO3-448812, invoice INV-2026-000123, 12,345.00 USD, version 10.2.3, ratio 1/3, ISBN 978-3-16-148410-0, page 2026.';
+    assert.deepEqual(detectPii(text, { dates: true }), []);
+  });
+});
+
 describe('checksums', () => {
   test('Luhn, issuer prefixes, IBAN mod-97 and SSN structure', () => {
     assert.equal(isLuhnValid('79927398713'), true);

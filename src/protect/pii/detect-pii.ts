@@ -46,6 +46,7 @@ export const builtInPiiTypes = [
   'national_id',
   'title',
   'nrp',
+  'date',
 ] as const;
 export type BuiltInPiiType = (typeof builtInPiiTypes)[number];
 
@@ -78,6 +79,13 @@ export interface DetectPiiOptions {
   readonly customPatterns?: Readonly<Record<string, string>> | CompiledPiiPatterns | undefined;
   /** Report only spans scored at least this (default `defaultMinPiiScore`, 0.5). */
   readonly minScore?: number | undefined;
+  /**
+   * Also report other dates and times as `date` (off by default): loss dates and policy periods are the
+   * substance of insurance documents, not personal data, and redacting them would make answers useless. For
+   * evaluations against sets that label every date (presidio-research's DATE_TIME); dates of birth are
+   * always reported as `date_of_birth`.
+   */
+  readonly dates?: boolean | undefined;
 }
 
 const customNamePattern = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -168,6 +176,7 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): Detecte
     const candidate = candidates[i] as Candidate & EntityCandidate;
     candidate.priority = candidate.block ? priority.context : priority.entity;
   }
+  if (options.dates && hasDigitOrDay(text)) findDates(text, candidates);
   const custom = resolveCustomPatterns(options.customPatterns);
   if (custom) findCustom(text, custom, candidates);
   const minScore = options.minScore ?? defaultMinPiiScore;
@@ -741,6 +750,39 @@ function findDocumentNumbers(text: string, from: number, to: number, out: Candid
     const type = match[1] ? 'passport_number' : 'drivers_license';
     out.push({ type, start: offset + indices[0], end: offset + indices[1], score: 0.85, priority: priority.checksum });
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Other dates and times (only when asked for: `dates: true`): full dates and timestamps, a month and year,
+// weekdays, times of day, and a year after a preposition ("in 1977", "since 2014").
+
+const fullDatePattern = new RegExp(
+  `(?<![\\w./-])(?:\\d{4}-\\d{1,2}-\\d{1,2}(?:[ T]\\d{1,2}:\\d{2}(?::\\d{2})?)?|\\d{1,2}[./-]\\d{1,2}[./-](?:\\d{4}|\\d{2})|(?:\\d{1,2}(?:st|nd|rd|th|\\.)?\\s+)?(?:${monthNames})\\.?\\s+(?:\\d{1,2}(?:st|nd|rd|th)?,?\\s+)?\\d{4})(?![\\w/-]|[.]\\d)`,
+  'gu',
+);
+const timePattern = /(?<![\w:.])\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?(?![\w:]|\.\d)/gi;
+const yearPattern =
+  /\b(?:in|since|during|until|till|from|of|by|before|after|around|circa|year) ((?:19|20)\d{2})(?![\w/-]|[.,]\d)/dgi;
+const weekdayPattern = /\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b/g;
+const dayPrefilter = /day\b/;
+
+function hasDigitOrDay(text: string): boolean {
+  return hasDigit(text) || dayPrefilter.test(text);
+}
+
+function findDates(text: string, out: Candidate[]): void {
+  const push = (start: number, end: number, score: number) =>
+    out.push({ type: 'date', start, end, score, priority: priority.entity });
+  for (const pattern of [fullDatePattern, timePattern, weekdayPattern]) {
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text))
+      push(match.index, match.index + match[0].length, 0.6);
+  }
+  yearPattern.lastIndex = 0;
+  for (let match = yearPattern.exec(text); match !== null; match = yearPattern.exec(text)) {
+    const indices = match.indices?.[1];
+    if (indices) push(indices[0], indices[1], 0.55);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ export const builtInPiiSensitivity: Readonly<Record<string, SensitivityLabel>> =
   age: 'public',
   url: 'public',
   title: 'public',
+  date: 'public',
 };
 const customPiiSensitivity: SensitivityLabel = 'confidential';
 
