@@ -164,8 +164,11 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): Detecte
     findPhones(text, candidates);
     findDatesOfBirth(text, candidates);
     findIpAddresses(text, candidates);
-    findPostalCodes(text, candidates);
-    findNationalIds(text, candidates);
+    // UK and Canadian postcodes, the UK NINO, Spanish and Italian ids all hold a digit before a capital letter
+    // ("1AA", "0B1", "56 C", "5678Z", "85T"): text without one skips their patterns.
+    const digitBeforeCapital = digitBeforeCapitalPattern.test(text);
+    if (digitBeforeCapital) findPostalCodes(text, candidates);
+    findNationalIds(text, candidates, digitBeforeCapital);
   }
   findKeyed(text, candidates);
   const entityStart = candidates.length;
@@ -599,6 +602,10 @@ const ipv4Pattern = /\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d]|\.\d)
 const ipv6Anchor = /:[0-9a-f]{0,4}:/i;
 const ipv6AnchorGlobal = /:[0-9a-f]{0,4}:/gi;
 
+function isHexOrColon(code: number): boolean {
+  return (code >= 48 && code <= 58) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70);
+}
+
 function findIpAddresses(text: string, out: Candidate[]): void {
   if (text.includes('.')) {
     ipv4Pattern.lastIndex = 0;
@@ -622,8 +629,8 @@ function findIpAddresses(text: string, out: Candidate[]): void {
     if (anchor.index < searchedTo) continue;
     let start = anchor.index;
     let end = anchor.index + anchor[0].length;
-    while (start > 0 && /[0-9a-f:]/i.test(text.charAt(start - 1))) start--;
-    while (end < text.length && /[0-9a-f:]/i.test(text.charAt(end))) end++;
+    while (start > 0 && isHexOrColon(text.charCodeAt(start - 1))) start--;
+    while (end < text.length && isHexOrColon(text.charCodeAt(end))) end++;
     searchedTo = end;
     const value = text.slice(start, end);
     if (/[\w]/.test(text.charAt(start - 1)) || /\w/.test(text.charAt(end))) continue;
@@ -701,9 +708,15 @@ const italianFiscalPattern = /(?<![\w-])[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z](?
 const keyedNumberPattern =
   /\b(?:steuer-?id(?:entifikationsnummer)?|steuerliche identifikationsnummer|identifikationsnummer|IdNr\.?|tax id(?:entification number)?|TIN|BSN|burgerservicenummer|citizen service number|sofinummer)\b[\s:#.=-]{0,4}(?:is\s+)?(\d{2,3}(?: ?\d{3}){2} ?\d{2,3}|\d{9,11})(?![\w-])/dgi;
 
-function findNationalIds(text: string, out: Candidate[]): void {
+const digitBeforeCapitalPattern = /\d[ -]?[A-Z]/;
+
+function findNationalIds(text: string, out: Candidate[], digitBeforeCapital: boolean): void {
   const push = (start: number, end: number, score: number) =>
     out.push({ type: 'national_id', start, end, score, priority: priority.checksum });
+  frenchNirPattern.lastIndex = 0;
+  for (let match = frenchNirPattern.exec(text); match !== null; match = frenchNirPattern.exec(text))
+    if (isValidFrenchNir(match[0].replaceAll(' ', ''))) push(match.index, match.index + match[0].length, scores.checksum);
+  if (!digitBeforeCapital) return;
   // Four simple patterns are much faster than one alternation of them.
   ninoPattern.lastIndex = 0;
   for (let match = ninoPattern.exec(text); match !== null; match = ninoPattern.exec(text))
@@ -711,9 +724,6 @@ function findNationalIds(text: string, out: Candidate[]): void {
   spanishIdPattern.lastIndex = 0;
   for (let match = spanishIdPattern.exec(text); match !== null; match = spanishIdPattern.exec(text))
     if (isValidSpanishId(match[0].replace('-', ''))) push(match.index, match.index + match[0].length, scores.checksum);
-  frenchNirPattern.lastIndex = 0;
-  for (let match = frenchNirPattern.exec(text); match !== null; match = frenchNirPattern.exec(text))
-    if (isValidFrenchNir(match[0].replaceAll(' ', ''))) push(match.index, match.index + match[0].length, scores.checksum);
   italianFiscalPattern.lastIndex = 0;
   for (let match = italianFiscalPattern.exec(text); match !== null; match = italianFiscalPattern.exec(text))
     if (isValidItalianFiscalCode(match[0])) push(match.index, match.index + match[0].length, scores.checksum);
@@ -849,9 +859,10 @@ function findKeyed(text: string, out: Candidate[]): void {
         findLowercaseNames(text, start, end, names);
         continue;
       }
-      digitPattern.lastIndex = start;
-      const digit = digitPattern.exec(text);
-      if (!digit || digit.index >= end) continue;
+      // Every keyed detector but names needs a digit in its window.
+      let digitAt = start;
+      while (digitAt < end && !isDigitCode(text.charCodeAt(digitAt))) digitAt++;
+      if (digitAt >= end) continue;
       if (kind === 'age') findAges(text, start, end, out);
       else if (kind === 'postal') findKeyedPostalCodes(text, start, end, out);
       else if (kind === 'taxId') findKeyedNationalIds(text, start, end, out);
@@ -868,7 +879,7 @@ function findKeyed(text: string, out: Candidate[]): void {
   for (const name of names) out.push({ ...name, priority: priority.entity });
 }
 
-const digitPattern = /\d/g;
+const isDigitCode = (code: number) => code >= 48 && code <= 57;
 
 /** `[\w.+/-]` without a regular expression: letters, digits, "_", ".", "+", "/", "-". */
 function isWindowWordChar(code: number): boolean {
