@@ -535,6 +535,7 @@ function findAddresses(text: string, tokens: readonly Token[], out: EntityCandid
 
 // "the corner of Csabai kapu 39. and Mathias Pass": a street corner is one address.
 const cornerPattern = /\b(?:[Tt]he )?corner of /g;
+const streetAbbreviation = /(?:^|[ ])(?:St|Str|str|u|Rd|Ave|Dr|Blvd)\.$/;
 const cornerWord = /(?:\p{Lu}[\p{L}\p{M}'’-]*\.?|\d{1,5}(?:st|nd|rd|th|[A-Za-z])?\.?|\p{Ll}{1,4}\.?)(?= |$|[,.;!?])/uy;
 
 function findIntersections(text: string, out: EntityCandidate[]): void {
@@ -562,17 +563,13 @@ function cornerStreet(text: string, from: number, max: number, last: boolean): n
     if (!capital && !number && (end === undefined || functionWords.has(word.replace(/\.$/, '')))) break;
     capitalised ||= capital;
     end = cursor + word.length;
-    if (text.charCodeAt(end) !== 32) break;
+    // A full stop ends the street name unless it ends an abbreviation or a house number ("St.", "u.", "39.").
+    if (text.charCodeAt(end) !== 32 || (word.endsWith('.') && !number && !streetAbbreviation.test(word))) break;
     cursor = end + 1;
   }
   if (!capitalised || end === undefined) return undefined;
   // A sentence's full stop is not part of the name; an abbreviation's is ("Herceg Gateway St.").
-  if (
-    last &&
-    text.charCodeAt(end - 1) === 46 &&
-    !/(?:^|[ ])(?:St|Str|str|u|Rd|Ave|Dr|Blvd)\.$/.test(text.slice(Math.max(from, end - 6), end))
-  )
-    end--;
+  if (last && text.charCodeAt(end - 1) === 46 && !streetAbbreviation.test(text.slice(Math.max(from, end - 6), end))) end--;
   return end;
 }
 
@@ -625,9 +622,43 @@ function resolveStreetLines(lines: StreetLine[]): StreetLine[] {
       b.end - b.start - (a.end - a.start) ||
       a.start - b.start,
   );
-  const kept: StreetLine[] = [];
-  for (const line of lines) if (!kept.some((k) => k.start < line.end && line.start < k.end)) kept.push(line);
-  return kept.sort((a, b) => a.start - b.start);
+  return keepDisjoint(lines);
+}
+
+/** The union of spans as disjoint spans sorted by start. */
+function coverage(spans: readonly { start: number; end: number }[]): { start: number; end: number }[] {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const { start, end } of sorted) {
+    const last = merged.at(-1);
+    if (last && start < last.end) last.end = Math.max(last.end, end);
+    else merged.push({ start, end });
+  }
+  return merged;
+}
+
+/** The spans, in order of preference, that overlap none preferred before them; sorted by start. */
+function keepDisjoint<T extends { start: number; end: number }>(preferred: readonly T[]): T[] {
+  const kept: T[] = [];
+  for (const span of preferred) {
+    const at = firstEndingAfter(kept, span.start);
+    const next = kept[at];
+    if (next !== undefined && next.start < span.end) continue;
+    kept.splice(at, 0, span);
+  }
+  return kept;
+}
+
+/** In disjoint spans sorted by start, the index of the first one that ends after `position`. */
+function firstEndingAfter(spans: readonly { start: number; end: number }[], position: number): number {
+  let low = 0;
+  let high = spans.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((spans[mid] as { end: number }).end <= position) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** A street name and house number at the end of the text before a unit: "Kesk 53\n ", "Dalmatinova 43 ". */
@@ -1001,6 +1032,8 @@ const languageCues = new Set([
  */
 function findDescriptors(text: string, tokens: Token[], out: EntityCandidate[]): void {
   const taken = out.length;
+  // What the other detectors found, merged into disjoint spans (computed once, on the first descriptor).
+  let found: { start: number; end: number }[] | undefined;
   let languageAt = -2;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
@@ -1010,14 +1043,21 @@ function findDescriptors(text: string, tokens: Token[], out: EntityCandidate[]):
       if (end !== undefined) out.push({ type: 'title', start: token.start, end, score: 0.7 });
     }
     if (!(token.flags & (flag.nationality | flag.belief)) || token.shape !== 'title') continue;
-    const next = tokens[i + 1];
+    let next = tokens[i + 1];
     const previous = tokens[i - 1];
-    if (next && next.start === token.end + 1 && !token.possessive) continue;
+    // "Russian Orthodox", "Irish Catholic": one descriptor of two words.
+    let end = token.end;
+    if (next && next.start === token.end + 1 && next.shape === 'title' && next.flags & (flag.nationality | flag.belief)) {
+      end = next.end;
+      i++;
+      next = tokens[i + 1];
+    }
+    if (next && next.start === end + 1 && !token.possessive) continue;
     if (previous && previous.end + 1 === token.start && !(previous.flags & flag.function)) continue;
     // "Cyprus (Greek)": a qualifier of the place before it.
     if (previous && text.charCodeAt(token.start - 1) === 40 && previous.end + 2 === token.start && previous.flags & flag.place)
       continue;
-    const following = /^ ([\p{Ll}]+)/u.exec(text.slice(token.end, token.end + 24))?.[1];
+    const following = /^ ([\p{Ll}]+)/u.exec(text.slice(end, end + 24))?.[1];
     if (following && thingNouns.has(following)) continue;
     const { word, sentenceStart } = contextBefore(text, token.start);
     // "in English, French and German": the rest of a list of languages are languages too.
@@ -1031,12 +1071,10 @@ function findDescriptors(text: string, tokens: Token[], out: EntityCandidate[]):
     }
     if (sentenceStart && (token.flags & flag.common || (token.flags & flag.belief && !(token.flags & flag.nationality))))
       continue;
-    let overlaps = false;
-    for (let k = 0; k < taken && !overlaps; k++) {
-      const other = out[k] as EntityCandidate;
-      overlaps = other.start < token.end && token.start < other.end;
-    }
-    if (!overlaps) out.push({ type: 'nrp', start: token.start, end: token.end, score: token.flags & flag.belief ? 0.75 : 0.7 });
+    if (!found) found = coverage(out.slice(0, taken));
+    const at = firstEndingAfter(found, token.start);
+    if (!((found[at]?.start ?? Number.POSITIVE_INFINITY) < end))
+      out.push({ type: 'nrp', start: token.start, end, score: token.flags & flag.belief ? 0.75 : 0.7 });
   }
 }
 
@@ -1221,6 +1259,14 @@ function classifyRun(
       words.givenNames.has((tokens[first] as Token).lower) &&
       weakAfter.test(text.slice((tokens[first] as Token).end, (tokens[first] as Token).end + 20))
     )
+  )
+    return undefined;
+  // "Russian Orthodox", "Irish Catholic": two descriptors, no name.
+  if (
+    last === first + 1 &&
+    !honorific &&
+    (tokens[first] as Token).flags & (flag.nationality | flag.belief) &&
+    (tokens[last] as Token).flags & (flag.nationality | flag.belief)
   )
     return undefined;
   const span = tokens.slice(first, last + 1);

@@ -52,7 +52,7 @@ const positives = [
   'I worked for {{organization:Hargreaves Roofing Ltd}} as {{title:Senior Claims Adjuster}} until 2019.',
   '{{person:Julieta Almeida}}\n\n{{title:Staff development specialist}}\n',
   // nationalities, religions, political groups
-  'The claimant, a {{nrp:Catholic}} priest, and his {{nrp:Russian}} neighbour disagreed.',
+  'The claimant, a {{nrp:Catholic}} priest, and his {{nrp:Russian Orthodox}} neighbour disagreed.',
   'We insure {{nrp:Turkish}} and {{nrp:Greek}} hauliers; I am {{nrp:cambodian}}; a {{nrp:Democrat}} councillor.',
   // places
   'The insured moved from {{location:Portugal}} to {{location:Manchester}} in 2019.',
@@ -181,5 +181,17 @@ describe('detectPii: names, places, organisations, addresses', () => {
     // A quadratic step over 760,000 characters would not finish within the test timeout.
     assert.deepEqual(detectPii('Claims Procedures Manual Water Damage '.repeat(20_000)), []);
     assert.deepEqual(show('Dana Whitfield, '.repeat(5), detectPii('Dana Whitfield, '.repeat(5))).length, 5);
+    // Addresses, descriptors and firm names over a long document: every one found, in linear time.
+    const record =
+      'Dana Whitfield, a Russian Catholic, lives at 14 Crown Street, London, United Kingdom SW1A 1AA; Suite 5. ' +
+      'Probate at Hawkins, Richardson and Santana; the corner of Main Street and 5th Avenue. ';
+    const spans = detectPii(record.repeat(10_000));
+    assert.equal(spans.length, 60_000);
+    assert.deepEqual(countPii(spans), {
+      person: 10_000,
+      nrp: 10_000,
+      street_address: 30_000,
+      organization: 10_000,
+    });
   });
 });
