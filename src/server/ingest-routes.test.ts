@@ -165,7 +165,10 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
       const random = prng(1203);
       const parts = ['..', '.', 'team', 'escape', 'private', 'shares', '', 'missing', base, '/etc', '/'];
       for (let n = 0; n < 60; n++) {
-        const segments = Array.from({ length: 1 + Math.floor(random() * 5) }, () => parts[Math.floor(random() * parts.length)] as string);
+        const segments = Array.from(
+          { length: 1 + Math.floor(random() * 5) },
+          () => parts[Math.floor(random() * parts.length)] as string,
+        );
         const candidate = random() < 0.5 ? join(shares, ...segments) : segments.join('/') || '.';
         const response = await call('/v1/sources', { name: `r${n}`, path: candidate });
         const resolved = resolve(candidate);
