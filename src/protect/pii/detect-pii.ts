@@ -164,8 +164,8 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): Detecte
     findPhones(text, candidates);
     findDatesOfBirth(text, candidates);
     findIpAddresses(text, candidates);
-    // UK and Canadian postcodes, the UK NINO, Spanish and Italian ids all hold a digit before a capital letter
-    // ("1AA", "0B1", "56 C", "5678Z", "85T"): text without one skips their patterns.
+    // UK and Canadian postcodes, Spanish and Italian ids all hold a digit right before a capital letter ("1AA",
+    // "0B1", "5678Z", "5678-Z", "85T"): text without one skips their patterns.
     const digitBeforeCapital = digitBeforeCapitalPattern.test(text);
     if (digitBeforeCapital) findPostalCodes(text, candidates);
     findNationalIds(text, candidates, digitBeforeCapital);
@@ -446,6 +446,10 @@ function phoneRestart(raw: string): number {
 const phonePrefix = /^(?:\+|\(|00|0\d|1[ .-]?\(?[2-9]\d\d|[2-9]\d\d[ .)-])/;
 
 function isPhoneShape(raw: string): boolean {
+  // Every accepted shape holds 8 to 18 digits (15 of E.164, a "00" and a "(0)"): counted before any pattern.
+  let digitCount = 0;
+  for (let i = 0; i < raw.length; i++) if (isDigitCode(raw.charCodeAt(i))) digitCount++;
+  if (digitCount < 8 || digitCount > 18) return false;
   if (!phonePrefix.test(raw)) return false;
   if (!parenthesesBalanced(raw) || /[ ./-]{2,}/.test(raw.replaceAll(') ', ')'))) return false;
   if (datePattern.test(raw) || /^\d{3}-\d{2}-\d{4}$/.test(raw)) return false; // dates; the SSN shape
@@ -708,19 +712,19 @@ const italianFiscalPattern = /(?<![\w-])[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z](?
 const keyedNumberPattern =
   /\b(?:steuer-?id(?:entifikationsnummer)?|steuerliche identifikationsnummer|identifikationsnummer|IdNr\.?|tax id(?:entification number)?|TIN|BSN|burgerservicenummer|citizen service number|sofinummer)\b[\s:#.=-]{0,4}(?:is\s+)?(\d{2,3}(?: ?\d{3}){2} ?\d{2,3}|\d{9,11})(?![\w-])/dgi;
 
-const digitBeforeCapitalPattern = /\d[ -]?[A-Z]/;
+const digitBeforeCapitalPattern = /\d-?[A-Z]/;
 
 function findNationalIds(text: string, out: Candidate[], digitBeforeCapital: boolean): void {
   const push = (start: number, end: number, score: number) =>
     out.push({ type: 'national_id', start, end, score, priority: priority.checksum });
+  // Four simple patterns are much faster than one alternation of them.
   frenchNirPattern.lastIndex = 0;
   for (let match = frenchNirPattern.exec(text); match !== null; match = frenchNirPattern.exec(text))
     if (isValidFrenchNir(match[0].replaceAll(' ', ''))) push(match.index, match.index + match[0].length, scores.checksum);
-  if (!digitBeforeCapital) return;
-  // Four simple patterns are much faster than one alternation of them.
   ninoPattern.lastIndex = 0;
   for (let match = ninoPattern.exec(text); match !== null; match = ninoPattern.exec(text))
     if (isValidUkNino(match[0].replaceAll(' ', ''))) push(match.index, match.index + match[0].length, scores.shape);
+  if (!digitBeforeCapital) return;
   spanishIdPattern.lastIndex = 0;
   for (let match = spanishIdPattern.exec(text); match !== null; match = spanishIdPattern.exec(text))
     if (isValidSpanishId(match[0].replace('-', ''))) push(match.index, match.index + match[0].length, scores.checksum);
