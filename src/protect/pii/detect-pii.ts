@@ -407,8 +407,12 @@ function findPhones(text: string, out: Candidate[]): void {
     text,
     phoneRunPattern,
     (raw, start) => {
-      // Every cut below starts like the run: when no accepted shape starts so, none of them can be one.
+      // Every cut below starts like the run and holds at most its digits: when no accepted shape starts so, or
+      // the run has fewer digits than any shape (8), none of them can be one.
       if (!phonePrefix.test(raw) && raw.charCodeAt(0) !== 40) return undefined;
+      let digitCount = 0;
+      for (let i = 0; i < raw.length && digitCount < 8; i++) if (isDigitCode(raw.charCodeAt(i))) digitCount++;
+      if (digitCount < 8) return undefined;
       // The run may have swallowed what follows a space ("030 2265243 - 5.69"): try it whole, then cut at
       // each space from the right. Never at "-", "." or "/": "555-201-7788-99" is an identifier.
       for (let end = raw.length; end > 0; end = raw.lastIndexOf(' ', end - 1)) {
