@@ -117,8 +117,12 @@ interface ExistingDocument {
   readonly status: string;
 }
 
-/** Bump when the pipeline's output for the same input changes (forces re-processing of every document). */
-const pipelineVersion = 1;
+/**
+ * Bump when the pipeline's output for the same input changes (forces re-processing of every document).
+ * 2: PII detection finds names, places, organisations, addresses and more identifiers, so chunk spans,
+ *    documents' PII summaries and sensitivity labels change for unchanged files.
+ */
+const pipelineVersion = 2;
 
 /** A run whose process is on another host counts as dead after this long without a heartbeat. */
 const staleAfterMs = 120_000;

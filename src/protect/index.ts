@@ -66,14 +66,28 @@ export {
   injectionCategories,
   overlapsInjection,
 } from './injection/detect-injection.ts';
-export { hasKnownCardPrefix, ibanLengths, isIbanChecksumValid, isLuhnValid, isValidSsn } from './pii/checksums.ts';
+export {
+  hasKnownCardPrefix,
+  ibanLengths,
+  isIbanChecksumValid,
+  isLuhnValid,
+  isValidDutchBsn,
+  isValidFrenchNir,
+  isValidItalianFiscalCode,
+  isValidSpanishId,
+  isValidSsn,
+  isValidSteuerId,
+  isValidUkNino,
+} from './pii/checksums.ts';
 export {
   type BuiltInPiiType,
   builtInPiiTypes,
   type CompiledPiiPatterns,
   compilePiiPatterns,
   countPii,
+  type DetectedPiiSpan,
   type DetectPiiOptions,
+  defaultMinPiiScore,
   detectPii,
   type PiiSpan,
 } from './pii/detect-pii.ts';

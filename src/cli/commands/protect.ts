@@ -1,11 +1,13 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { GroundworkError } from '../../core/index.ts';
 import {
   type AccessCheck,
   compilePiiPatterns,
   countPii,
+  type DetectPiiOptions,
   type DocumentAccess,
   deriveSensitivity,
   detectPii,
@@ -107,55 +109,166 @@ export function registerProtectCommands(program: Command, runtime: CliRuntime): 
     .command('scan <file>')
     .description('list the PII in a text file (types and positions, never values) and the sensitivity label it implies')
     .option('--path <path>', 'the path relative to the source root, for sensitivity rules (default: the file argument)')
+    .option('--jsonl', 'batch mode: FILE holds one {"id", "text"} per line; writes one {"id", "spans"} per line')
+    .option('--min-score <score>', 'report only spans scored at least this, 0..1 (default 0.5)')
+    .option('--dates', 'also report other dates and times as "date" (for evaluations; not PII by default)')
     .action(
-      runtime.action(async (context, fileArgument: string, options: { path?: string }) => {
-        const file = resolve(context.io.cwd, fileArgument);
-        if (!existsSync(file) || !statSync(file).isFile()) {
-          throw new GroundworkError('protect.file_missing', `${fileArgument} is not a readable file.`, {
-            category: 'usage',
-            fix: 'Pass the path of a text file (parse other formats with a sync first).',
-          });
-        }
-        const { config } = context.config();
-        const text = readFileSync(file, 'utf8');
-        const spans = detectPii(text, { customPatterns: compilePiiPatterns(config.ingest.piiPatterns) });
-        const counts = countPii(spans);
-        const sensitivity = deriveSensitivity({
-          piiCounts: counts,
-          path: options.path ?? fileArgument,
-          rules: config.protect.sensitivityRules,
-          defaultLabel: config.protect.defaultSensitivity,
-          piiSensitivity: config.protect.piiSensitivity,
-        });
-        const lineStarts = [0];
-        for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
-        const located = spans.map((span) => {
-          let low = 0;
-          let high = lineStarts.length - 1;
-          while (low < high) {
-            const mid = (low + high + 1) >> 1;
-            if ((lineStarts[mid] as number) <= span.start) low = mid;
-            else high = mid - 1;
+      runtime.action(
+        async (
+          context,
+          fileArgument: string,
+          options: { path?: string; jsonl?: boolean; minScore?: string; dates?: boolean },
+        ) => {
+          const file = resolve(context.io.cwd, fileArgument);
+          if (!existsSync(file) || !statSync(file).isFile()) {
+            throw new GroundworkError('protect.file_missing', `${fileArgument} is not a readable file.`, {
+              category: 'usage',
+              fix: options.jsonl
+                ? 'Pass the path of a JSONL file with one {"id": …, "text": …} object per line.'
+                : 'Pass the path of a text file (parse other formats with a sync first).',
+            });
           }
-          return { ...span, line: low + 1, column: span.start - (lineStarts[low] as number) + 1 };
-        });
-        context.output.result({ file: fileArgument, counts, spans: located, sensitivity }, (value) =>
-          [
-            `${value.file}: ${
-              value.spans.length === 0
-                ? 'no PII found'
-                : Object.entries(value.counts)
-                    .map(([type, count]) => `${count} ${type}`)
-                    .join(', ')
-            }`,
-            ...value.spans.map((span) => `  ${span.line}:${span.column} ${span.type} (${span.end - span.start} characters)`),
-            `sensitivity: ${value.sensitivity.label}`,
-            ...value.sensitivity.reasons.map((reason) => `  ${reason.effective ? '*' : '-'} ${reason.detail}`),
-          ].join('\n'),
-        );
-        return exitCodes.ok;
-      }),
+          const minScore = parseMinScore(options.minScore);
+          const { config } = context.config();
+          const customPatterns = compilePiiPatterns(config.ingest.piiPatterns);
+          const detectOptions = { customPatterns, minScore, dates: options.dates === true };
+          if (options.jsonl) return scanJsonl(context.io.stdout, context.output.json, file, fileArgument, detectOptions);
+          const text = readFileSync(file, 'utf8');
+          const spans = detectPii(text, detectOptions);
+          const counts = countPii(spans);
+          const sensitivity = deriveSensitivity({
+            piiCounts: counts,
+            path: options.path ?? fileArgument,
+            rules: config.protect.sensitivityRules,
+            defaultLabel: config.protect.defaultSensitivity,
+            piiSensitivity: config.protect.piiSensitivity,
+          });
+          const lineStarts = [0];
+          for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+          const located = spans.map((span) => {
+            let low = 0;
+            let high = lineStarts.length - 1;
+            while (low < high) {
+              const mid = (low + high + 1) >> 1;
+              if ((lineStarts[mid] as number) <= span.start) low = mid;
+              else high = mid - 1;
+            }
+            return { ...span, line: low + 1, column: span.start - (lineStarts[low] as number) + 1 };
+          });
+          context.output.result({ file: fileArgument, counts, spans: located, sensitivity }, (value) =>
+            [
+              `${value.file}: ${
+                value.spans.length === 0
+                  ? 'no PII found'
+                  : Object.entries(value.counts)
+                      .map(([type, count]) => `${count} ${type}`)
+                      .join(', ')
+              }`,
+              ...value.spans.map((span) => `  ${span.line}:${span.column} ${span.type} (${span.end - span.start} characters)`),
+              `sensitivity: ${value.sensitivity.label}`,
+              ...value.sensitivity.reasons.map((reason) => `  ${reason.effective ? '*' : '-'} ${reason.detail}`),
+            ].join('\n'),
+          );
+          return exitCodes.ok;
+        },
+      ),
     );
+}
+
+function parseMinScore(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const score = Number(value);
+  if (!Number.isFinite(score) || score < 0 || score > 1) {
+    throw new GroundworkError('protect.invalid_min_score', `--min-score ${JSON.stringify(value)} is not a number from 0 to 1.`, {
+      category: 'usage',
+      fix: 'Pass a score such as --min-score 0.5 (higher: fewer, surer spans).',
+    });
+  }
+  return score;
+}
+
+/**
+ * `pii scan FILE.jsonl --jsonl`: one `{id, text}` per input line → one `{id, spans: [{type, start, end,
+ * score}]}` per output line, in input order, streamed (files of any size). Offsets count Unicode code points
+ * ("characters" as Python and most labelled sets count them), not JavaScript's UTF-16 units. Blank lines are
+ * skipped; a line that is not such an object stops the scan with its line number, never its content.
+ */
+async function scanJsonl(
+  stdout: NodeJS.WritableStream,
+  json: boolean,
+  file: string,
+  fileArgument: string,
+  detectOptions: DetectPiiOptions,
+): Promise<number> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNumber = 0;
+  let texts = 0;
+  let spansTotal = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim().length === 0) continue;
+    const item = parseJsonlItem(line, lineNumber, fileArgument);
+    const spans = toCodePointSpans(item.text, detectPii(item.text, detectOptions));
+    texts++;
+    spansTotal += spans.length;
+    const out = json
+      ? `${JSON.stringify({ id: item.id, spans })}\n`
+      : `${String(item.id)}: ${spans.length === 0 ? 'no PII found' : summarise(spans)}\n`;
+    if (!stdout.write(out)) await new Promise((done) => stdout.once('drain', done));
+  }
+  if (!json) stdout.write(`${texts} text${texts === 1 ? '' : 's'}, ${spansTotal} span${spansTotal === 1 ? '' : 's'}\n`);
+  return exitCodes.ok;
+}
+
+function parseJsonlItem(line: string, lineNumber: number, fileArgument: string): { id: string | number; text: string } {
+  const fail = (problem: string) =>
+    new GroundworkError('protect.invalid_jsonl', `${fileArgument}:${lineNumber}: ${problem}.`, {
+      category: 'usage',
+      fix: 'Write one JSON object per line with an "id" (string or number) and a "text" (string): {"id": "a1", "text": "…"}.',
+      details: { line: lineNumber },
+    });
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw fail('is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('is not a JSON object');
+  const { id, text } = value as { id?: unknown; text?: unknown };
+  if (typeof id !== 'string' && typeof id !== 'number') throw fail('has no "id" (a string or a number)');
+  if (typeof text !== 'string') throw fail('has no "text" string');
+  return { id, text };
+}
+
+/** Converts UTF-16 offsets to code point offsets (they differ only after characters outside the BMP). */
+function toCodePointSpans(
+  text: string,
+  spans: readonly { type: string; start: number; end: number; score: number }[],
+): { type: string; start: number; end: number; score: number }[] {
+  if (!/[\uD800-\uDBFF]/.test(text)) return spans.map(({ type, start, end, score }) => ({ type, start, end, score }));
+  const codePointAt = new Uint32Array(text.length + 1);
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    codePointAt[i] = count;
+    const code = text.charCodeAt(i);
+    // The low half of a surrogate pair belongs to the same code point as the high half.
+    if (!(code >= 0xdc00 && code <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff))
+      count++;
+    else codePointAt[i] = count - 1;
+  }
+  codePointAt[text.length] = count;
+  return spans.map(({ type, start, end, score }) => ({
+    type,
+    start: codePointAt[start] as number,
+    end: codePointAt[end] as number,
+    score,
+  }));
+}
+
+function summarise(spans: readonly { type: string; start: number; end: number }[]): string {
+  return Object.entries(countPii(spans))
+    .map(([type, count]) => `${count} ${type}`)
+    .join(', ');
 }
 
 function splitList(value: string): string[] {

@@ -27,6 +27,24 @@ describe('redaction', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(session)), { distinctCounts: { email: 2, ssn: 1 } });
   });
 
+  test('names, addresses and places are redacted too, one placeholder per person across question and passages', () => {
+    const session = createRedactionSession();
+    const question = redactText('Did Margaret Okafor report the leak?', { session });
+    const passage = redactText(
+      'Insured: Margaret Okafor, 27 Willow Crescent, Springfield. Adjuster Cal Roberts called her on 030 12345678.',
+      { session },
+    );
+    assert.equal(question.text, 'Did [PERSON_1] report the leak?');
+    assert.equal(
+      passage.text,
+      'Insured: [PERSON_1], [STREET_ADDRESS_1], [LOCATION_1]. Adjuster [PERSON_2] called her on [PHONE_1].',
+    );
+    assert.equal(session.restore('[PERSON_1] reported it to [PERSON_2].'), 'Margaret Okafor reported it to Cal Roberts.');
+    assert.deepEqual(JSON.parse(JSON.stringify(session)), {
+      distinctCounts: { person: 2, street_address: 1, location: 1, phone: 1 },
+    });
+  });
+
   test('custom pattern types get their own placeholders', () => {
     const result = redactText('Policy HO3-448812 renewed.', { customPatterns: { policy_number: 'HO3-\\d{6}' } });
     assert.equal(result.text, 'Policy [POLICY_NUMBER_1] renewed.');

@@ -3,7 +3,7 @@ import { type DetectPiiOptions, detectPii, type PiiSpan } from '../pii/detect-pi
 /**
  * Redaction: replacing detected PII with typed placeholders before text leaves for an LLM provider.
  *
- * Placeholders are `[EMAIL_1]`, `[SSN_2]`, `[POLICY_NUMBER_1]`, … and are numbered per request through a
+ * Placeholders are `[PERSON_1]`, `[EMAIL_1]`, `[SSN_2]`, `[POLICY_NUMBER_1]`, … and are numbered per request through a
  * `RedactionSession`: the same value (compared after normalisation, so `4111 1111 …` and `4111-1111-…` are one
  * card) gets the same placeholder in every passage and in the question, so the model can still relate them.
  * The session keeps the values in memory only, so that the answer can be restored for the caller, who was
@@ -49,7 +49,8 @@ export function createRedactionSession(): RedactionSession {
 }
 
 function normaliseValue(type: string, value: string): string {
-  if (type === 'credit_card' || type === 'iban' || type === 'ssn') return value.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
+  if (['credit_card', 'iban', 'ssn', 'national_id', 'passport_number', 'drivers_license', 'postal_code'].includes(type))
+    return value.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
   if (type === 'phone') return value.replace(/\(0\)/, '').replace(/[^0-9+]/g, '');
   return value.trim().replace(/\s+/g, ' ').toLowerCase();
 }

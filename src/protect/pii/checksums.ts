@@ -21,7 +21,7 @@ export function isLuhnValid(digits: string): boolean {
 }
 
 /**
- * Whether a 13–19 digit number starts with an issuer prefix (IIN) of a card network and has a length that
+ * Whether a 12–19 digit number starts with an issuer prefix (IIN) of a card network and has a length that
  * network issues: Visa, Mastercard, American Express, Discover, Diners Club, JCB, UnionPay, Maestro.
  */
 export function hasKnownCardPrefix(digits: string): boolean {
@@ -37,6 +37,7 @@ export function hasKnownCardPrefix(digits: string): boolean {
     return length >= 16 && length <= 19; // Discover
   if ((three >= 300 && three <= 305) || two === 36 || two === 38 || two === 39) return length >= 14 && length <= 19; // Diners Club
   if (four >= 3528 && four <= 3589) return length >= 16 && length <= 19; // JCB
+  if (four === 1800 || four === 2131) return length === 15; // JCB's older 15-digit ranges
   if (two === 62) return length >= 16 && length <= 19; // UnionPay
   if ([5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(four)) return length >= 12 && length <= 19; // Maestro
   return false;
@@ -157,4 +158,72 @@ export function isValidSsn(area: string, group: string, serial: string): boolean
   if (Number(group) === 0 || Number(serial) === 0) return false;
   const whole = `${area}${group}${serial}`;
   return whole !== '078051120' && whole !== '219099999';
+}
+
+/**
+ * UK National Insurance number: two prefix letters (not D, F, I, Q, U, V; the second not O; not BG, GB,
+ * KN, NK, NT, TN, ZZ, which are never issued), six digits, a suffix A–D. Input without spaces, upper case.
+ */
+export function isValidUkNino(value: string): boolean {
+  if (!/^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$/.test(value)) return false;
+  return !['BG', 'GB', 'KN', 'NK', 'NT', 'TN', 'ZZ'].includes(value.slice(0, 2));
+}
+
+/**
+ * German tax identification number (Steuer-ID, IdNr): 11 digits, no leading 0, in the first ten digits one
+ * digit appears two or three times and (at most) all others once, then the ISO 7064 MOD 11,10 check digit.
+ */
+export function isValidSteuerId(digits: string): boolean {
+  if (!/^[1-9]\d{10}$/.test(digits)) return false;
+  const counts = new Map<string, number>();
+  for (const digit of digits.slice(0, 10)) counts.set(digit, (counts.get(digit) ?? 0) + 1);
+  const repeated = [...counts.values()].filter((count) => count > 1);
+  if (repeated.length !== 1 || (repeated[0] as number) > 3) return false;
+  let product = 10;
+  for (let i = 0; i < 10; i++) {
+    let sum = (Number(digits[i]) + product) % 10;
+    if (sum === 0) sum = 10;
+    product = (sum * 2) % 11;
+  }
+  const check = (11 - product) % 10;
+  return check === Number(digits[10]);
+}
+
+/** Spanish DNI (8 digits + letter) and NIE (X/Y/Z + 7 digits + letter): the letter is the mod-23 check. */
+export function isValidSpanishId(value: string): boolean {
+  const match = /^([XYZ]?)(\d{7,8})([A-Z])$/.exec(value);
+  if (!match) return false;
+  const [, prefix = '', digits = '', letter = ''] = match;
+  if (prefix === '' ? digits.length !== 8 : digits.length !== 7) return false;
+  const number = Number(`${prefix === '' ? '' : 'XYZ'.indexOf(prefix)}${digits}`);
+  return 'TRWAGMYFPDXBNJZSQVHLCKE'[number % 23] === letter;
+}
+
+/** French social security number (NIR, 15 digits, Corsica 2A/2B): key = 97 − (first 13 mod 97). */
+export function isValidFrenchNir(value: string): boolean {
+  if (!/^[12]\d{4}(?:\d{2}|2A|2B)\d{6}\d{2}$/.test(value)) return false;
+  const body = value.slice(0, 13).replace('2A', '19').replace('2B', '18');
+  return 97 - Number(BigInt(body) % 97n) === Number(value.slice(13));
+}
+
+/** Italian codice fiscale: 16 characters in its fixed shape, the last a check letter over the first 15. */
+export function isValidItalianFiscalCode(value: string): boolean {
+  if (!/^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/.test(value)) return false;
+  const odd = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+  let sum = 0;
+  for (let i = 0; i < 15; i++) {
+    const code = value.charCodeAt(i);
+    const index = code >= 65 ? code - 65 : code - 48;
+    sum += i % 2 === 0 ? (odd[index] as number) : index;
+  }
+  return String.fromCharCode(65 + (sum % 26)) === value[15];
+}
+
+/** Dutch citizen service number (BSN): 9 digits passing the "11-proof" (last digit weighted −1). */
+export function isValidDutchBsn(digits: string): boolean {
+  if (!/^\d{9}$/.test(digits) || digits === '000000000') return false;
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += Number(digits[i]) * (9 - i);
+  sum -= Number(digits[8]);
+  return sum % 11 === 0;
 }

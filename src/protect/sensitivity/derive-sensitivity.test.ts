@@ -53,6 +53,23 @@ describe('deriveSensitivity', () => {
     );
   });
 
+  test('floors of the new PII types: ids restricted, names, addresses and beliefs confidential, places and titles raise nothing', () => {
+    for (const type of ['national_id', 'passport_number', 'drivers_license'])
+      assert.equal(deriveSensitivity({ piiCounts: { [type]: 1 } }).label, 'restricted', type);
+    // nrp: religion, political opinion, ethnic origin are special-category data (GDPR Art. 9)
+    for (const type of ['person', 'street_address', 'ip_address', 'nrp'])
+      assert.equal(deriveSensitivity({ piiCounts: { [type]: 1 } }).label, 'confidential', type);
+    const press: SensitivityRule[] = [{ match: 'press/**', label: 'public', override: false }];
+    const release = deriveSensitivity({
+      path: 'press/2026-launch.md',
+      rules: press,
+      piiCounts: { location: 3, organization: 2, url: 1, postal_code: 1, age: 1, title: 2 },
+    });
+    assert.equal(release.label, 'public');
+    assert.equal(deriveSensitivity({ path: 'press/quote.md', rules: press, piiCounts: { person: 1 } }).label, 'confidential');
+    assert.equal(deriveSensitivity({ piiCounts: { person: 2 }, piiSensitivity: { person: 'internal' } }).label, 'internal');
+  });
+
   test('path and metadata rules set the baseline, the highest matching rule wins, PII still raises', () => {
     assert.equal(deriveSensitivity({ path: 'hr/salaries.xlsx', rules }).label, 'restricted');
     assert.equal(deriveSensitivity({ path: 'press/release.md', rules }).label, 'public');

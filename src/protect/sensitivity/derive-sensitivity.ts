@@ -7,8 +7,10 @@ import { normaliseSourcePath } from '../acl/acl-map.ts';
  *
  * How a document's label is derived (each step recorded as a reason):
  *  1. baseline: the highest label among matching configured rules (path globs and/or metadata), else the default;
- *  2. detected PII raises it to a floor per type (SSN, card, IBAN → restricted; e-mail, phone, date of birth,
- *     custom patterns → confidential; configurable per type);
+ *  2. detected PII raises it to a floor per type (SSN, card, IBAN, national ids, passport and licence numbers →
+ *     restricted; names, street addresses, e-mail, phone, IP address, date of birth, custom patterns →
+ *     confidential; nationalities, religions, political groups → confidential; places, organisations, postcodes,
+ *     ages, URLs, titles → no floor; configurable per type);
  *  3. a `sensitivity` in the document's metadata or sidecar raises it further, and can never lower it;
  *  4. a matching rule with `override: true` (configuration, i.e. an administrator's decision) pins the label,
  *     even below the PII floor — e.g. a published price list that lists a public contact e-mail. The last
@@ -30,14 +32,40 @@ export function isSensitivityLabel(value: unknown): value is SensitivityLabel {
   return typeof value === 'string' && (sensitivityLabels as readonly string[]).includes(value);
 }
 
-/** Minimum label per built-in PII type. Custom pattern types default to `confidential`. */
+/**
+ * Minimum label per built-in PII type. Custom pattern types default to `confidential`.
+ *
+ *  - identifiers that open accounts or prove identity → `restricted`;
+ *  - what identifies or reaches a person → `confidential` (a name is personal data on its own);
+ *  - a nationality, religion or political group (`nrp`) → `confidential`: special-category data under GDPR
+ *    Art. 9 when it describes someone; not `restricted`, because a word alone ("a Catholic priest") cannot
+ *    tell whether it does, and restricted text never reaches an external model;
+ *  - what only narrows down who someone is (a city, a company, a postcode, an age, a web address, a title or
+ *    honorific) → `public`:
+ *    it never raises a label by itself (a press release naming London stays public), but it is still
+ *    redacted before egress with the rest.
+ */
 export const builtInPiiSensitivity: Readonly<Record<string, SensitivityLabel>> = {
   ssn: 'restricted',
   credit_card: 'restricted',
   iban: 'restricted',
+  national_id: 'restricted',
+  passport_number: 'restricted',
+  drivers_license: 'restricted',
   email: 'confidential',
   phone: 'confidential',
   date_of_birth: 'confidential',
+  person: 'confidential',
+  street_address: 'confidential',
+  ip_address: 'confidential',
+  nrp: 'confidential',
+  postal_code: 'public',
+  location: 'public',
+  organization: 'public',
+  age: 'public',
+  url: 'public',
+  title: 'public',
+  date: 'public',
 };
 const customPiiSensitivity: SensitivityLabel = 'confidential';
 
