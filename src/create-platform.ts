@@ -103,7 +103,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
       : undefined,
   });
   closers.push(() => ingestion.close());
-  const jobs = createJobQueue(db, logger);
+  const jobs = createJobQueue(db, logger, { config: config.jobs });
   closers.push(() => jobs.stop());
   return {
     config,

@@ -10,6 +10,7 @@ import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerDocumentsCommands } from './commands/documents.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
+import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerPromptsCommands } from './commands/prompts.ts';
@@ -75,6 +76,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerSourcesCommands(program, runtime);
   registerDocumentsCommands(program, runtime);
   registerSyncCommands(program, runtime);
+  registerJobsCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);

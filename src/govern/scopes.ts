@@ -29,6 +29,10 @@ export const scopes = [
   'eval:run',
   'keys:admin',
   'audit:read',
+  /** Background jobs: state, failures and dead letters (GET /v1/jobs). */
+  'jobs:read',
+  /** Retry a failed or dead-lettered job (POST /v1/jobs/:id/retry): operators only. */
+  'jobs:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -43,6 +47,7 @@ const builder: readonly Scope[] = [
   'usecases:write',
   'prompts:write',
   'eval:run',
+  'jobs:read',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

@@ -79,5 +79,6 @@ export {
   type SourceType,
   setSourceAclMap,
   setSourceReadableBy,
+  setSourceSchedule,
   sourceTypes,
 } from './sync/source-registry.ts';

@@ -4,6 +4,10 @@ import { z } from 'zod';
  * Job contracts: every job the queue carries, by name, with its payload schema. Senders and workers both
  * validate against these, so a payload from an older or newer process fails loudly instead of silently.
  *
+ * Adding a kind of background work (a monitor, a document workflow, an agent action): add its contract and
+ * its defaults below, then its handler in `src/worker.ts` — the worker's handler table is typed by these
+ * names, so a contract without a handler does not compile.
+ *
  * Granularity: one `sync-source` job syncs one source end to end (the sync itself runs files concurrently,
  * writes each document atomically and is idempotent, so a retried job redoes only what is missing).
  */
@@ -14,13 +18,63 @@ export const jobContracts = {
     /** Stored on the sync run: who asked (`worker`, `api`, `schedule`, `cli`). */
     trigger: z.string().default('worker'),
   }),
+  /** One run of a configured evaluation schedule (`evaluation.schedules[].name`), then its drift check. */
+  'evaluation-scheduled-run': z.strictObject({
+    schedule: z.string().min(1),
+  }),
 } as const;
 
 export type JobName = keyof typeof jobContracts;
 export type JobData<N extends JobName> = z.output<(typeof jobContracts)[N]>;
 export type JobInput<N extends JobName> = z.input<(typeof jobContracts)[N]>;
 
-/** Retry policy per job: attempts after the first, first delay in seconds, exponential backoff. */
-export const jobRetryPolicy: Readonly<Record<JobName, { retryLimit: number; retryDelay: number; retryBackoff: boolean }>> = {
-  'sync-source': { retryLimit: 4, retryDelay: 15, retryBackoff: true },
+export const jobNames = Object.keys(jobContracts) as JobName[];
+
+export function isJobName(value: string): value is JobName {
+  return Object.hasOwn(jobContracts, value);
+}
+
+/** Retry policy of one job type: attempts after the first, first delay in seconds, exponential backoff. */
+export interface JobRetryPolicy {
+  readonly retryLimit: number;
+  readonly retryDelay: number;
+  readonly retryBackoff: boolean;
+}
+
+/** Defaults per job type; `jobs.types.<name>` in the configuration overrides each field. */
+export interface JobTypeDefaults extends JobRetryPolicy {
+  /** Jobs of this type one worker process runs at once. */
+  readonly concurrency: number;
+  /**
+   * A running job's worker proves it is alive this often (seconds, at least 10); a job whose worker stopped
+   * proving it (killed, frozen, partitioned) is failed and retried after this long, instead of after its
+   * expiry. Syncs run for minutes, so this is what makes a killed worker's job come back quickly.
+   */
+  readonly heartbeatSeconds: number;
+  /** Longest a job may run before it is failed (and retried). */
+  readonly expireInSeconds: number;
+}
+
+export const jobTypeDefaults: Readonly<Record<JobName, JobTypeDefaults>> = {
+  // A sync already parses its files on a pool of worker threads: two syncs at once keep a 2-core worker busy.
+  'sync-source': {
+    concurrency: 2,
+    retryLimit: 4,
+    retryDelay: 15,
+    retryBackoff: true,
+    heartbeatSeconds: 30,
+    expireInSeconds: 6 * 3600,
+  },
+  // Evaluations call models and rank every case: one at a time per process.
+  'evaluation-scheduled-run': {
+    concurrency: 1,
+    retryLimit: 2,
+    retryDelay: 60,
+    retryBackoff: true,
+    heartbeatSeconds: 60,
+    expireInSeconds: 6 * 3600,
+  },
 };
+
+/** The queue every job type sends its jobs to once their retries are spent (pg-boss dead-letter queue). */
+export const deadLetterQueue = 'dead-letters';

@@ -1,5 +1,30 @@
 /**
  * jobs/ — job contracts (zod) and the job queue on PostgreSQL (pg-boss 12, embedded and server stores).
  */
-export { type JobData, type JobInput, type JobName, jobContracts, jobRetryPolicy } from './contracts.ts';
-export { createJobQueue, type JobHandler, type JobInfo, type JobQueue, jobSchemaFor, type WorkOptions } from './job-queue.ts';
+export {
+  deadLetterQueue,
+  isJobName,
+  type JobData,
+  type JobInput,
+  type JobName,
+  type JobRetryPolicy,
+  type JobTypeDefaults,
+  jobContracts,
+  jobNames,
+  jobTypeDefaults,
+} from './contracts.ts';
+export {
+  createJobQueue,
+  type JobHandler,
+  type JobInfo,
+  type JobQueue,
+  type JobQueueOptions,
+  type JobState,
+  type JobsConfig,
+  type JobView,
+  jobSchemaFor,
+  jobStates,
+  jobTypeSettings,
+  type ScheduleView,
+  type WorkOptions,
+} from './job-queue.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openTestDatabase, testStoreKind } from '../../test/helpers/test-platform.ts';
-import { GroundworkError, silentLogger } from '../core/index.ts';
+import { GroundworkError, loadConfig, silentLogger } from '../core/index.ts';
 import { createJobQueue } from './index.ts';
 
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
@@ -12,44 +12,97 @@ async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise
   }
 }
 
+const jobsConfig = (types: Record<string, unknown> = {}) =>
+  loadConfig({ env: {}, cwd: '/nonexistent', flags: { jobs: { types, pollingIntervalSeconds: 0.5 } } }).config.jobs;
+
 describe(`job queue (${testStoreKind})`, () => {
-  test('validates payloads, runs handlers, retries retryable failures and settles non-retryable ones', async () => {
+  test('validates payloads, runs handlers, retries retryable failures with backoff and dead-letters the rest', async () => {
     const db = await openTestDatabase();
-    const queue = createJobQueue(db, silentLogger);
+    const config = jobsConfig({ 'sync-source': { retryLimit: 2, retryDelaySeconds: 1, retryBackoff: true } });
+    const queue = createJobQueue(db, silentLogger, { config, role: 'worker' });
     try {
       await assert.rejects(
         queue.send('sync-source', { source: '' }),
         (error: GroundworkError) => error.code === 'jobs.invalid_payload',
       );
-      const seen: { source: string; retryCount: number }[] = [];
+      const seen: { source: string; retryCount: number; at: number }[] = [];
       await queue.work(
         'sync-source',
         async (data, job) => {
-          seen.push({ source: data.source, retryCount: job.retryCount });
+          seen.push({ source: data.source, retryCount: job.retryCount, at: Date.now() });
           if (data.source === 'flaky' && job.retryCount === 0) {
             throw new GroundworkError('ingest.source_unavailable', 'share offline', { isRetryable: true });
           }
+          if (data.source === 'offline') throw new GroundworkError('ingest.source_unavailable', 'share offline', { isRetryable: true });
           if (data.source === 'missing') throw new GroundworkError('ingest.source_not_found', 'no such source');
           return { ok: data.source };
         },
-        { pollingIntervalSeconds: 0.5 },
+        { concurrency: 2 },
       );
       const okId = await queue.send('sync-source', { source: 'docs' });
       const missingId = await queue.send('sync-source', { source: 'missing' });
-      assert.ok(okId && missingId);
-      await until(async () => (await queue.job('sync-source', okId))?.state === 'completed');
-      const missing = await (async () => {
-        await until(async () => (await queue.job('sync-source', missingId))?.state === 'completed');
-        return queue.job('sync-source', missingId);
-      })();
-      assert.deepEqual((missing?.output as { error?: { code: string } } | undefined)?.error?.code, 'ingest.source_not_found');
-      assert.equal(missing?.retryCount, 0);
-      assert.equal(seen.find((s) => s.source === 'docs')?.retryCount, 0);
-      // A retryable failure is retried later with backoff (state `retry`), not dropped.
       const flakyId = await queue.send('sync-source', { source: 'flaky' });
-      assert.ok(flakyId);
-      await until(async () => (await queue.job('sync-source', flakyId))?.state === 'retry');
-      assert.equal(await queue.pending('sync-source'), 1);
+      const offlineId = await queue.send('sync-source', { source: 'offline' });
+      assert.ok(okId && missingId && flakyId && offlineId);
+      await until(async () => (await queue.job('sync-source', okId))?.state === 'completed');
+      assert.deepEqual((await queue.find(okId))?.output, { ok: 'docs' });
+      // Not retryable: straight to the dead letters, after one attempt.
+      await until(async () => (await queue.list({ state: 'dead' })).some((j) => j.failedJobId === missingId));
+      assert.equal(seen.filter((s) => s.source === 'missing').length, 1);
+      // Retryable once: the second attempt succeeds.
+      await until(async () => (await queue.job('sync-source', flakyId))?.state === 'completed');
+      // Always failing: 1 + retryLimit attempts, each later than the one before by the backoff, then dead.
+      await until(async () => (await queue.list({ state: 'dead' })).some((j) => j.failedJobId === offlineId));
+      const attempts = seen.filter((s) => s.source === 'offline');
+      assert.deepEqual(
+        attempts.map((a) => a.retryCount),
+        [0, 1, 2],
+      );
+      assert.ok((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0) >= 900, 'the first retry waited about retryDelay');
+      const dead = (await queue.list({ state: 'dead' })).find((j) => j.failedJobId === offlineId);
+      assert.equal(dead?.name, 'sync-source');
+      assert.equal(dead?.retryCount, 2);
+      assert.equal((dead?.output as { error?: { code?: string } })?.error?.code, 'ingest.source_unavailable');
+      assert.equal((await queue.find(offlineId))?.state, 'failed');
+      assert.ok((await queue.list({ state: 'failed' })).some((j) => j.id === offlineId));
+
+      // Retrying the failed original retries its dead letter: the work runs once more, the dead letter is gone.
+      const rerun = await queue.retry(offlineId);
+      assert.equal(rerun.name, 'sync-source');
+      assert.notEqual(rerun.id, offlineId);
+      assert.ok(!(await queue.list({ state: 'dead' })).some((j) => j.failedJobId === offlineId));
+      await until(async () => seen.filter((s) => s.source === 'offline').length === 4);
+      await assert.rejects(queue.retry(okId), (error: GroundworkError) => error.code === 'jobs.not_retryable');
+      await assert.rejects(queue.retry('not-a-job'), (error: GroundworkError) => error.code === 'jobs.not_found');
+    } finally {
+      await queue.stop({ timeoutMs: 5_000 });
+      await db.query(`DROP SCHEMA IF EXISTS ${db.schema}_jobs CASCADE`).catch(() => {});
+      await db.close();
+    }
+  });
+
+  test('a bad cron is refused with jobs.invalid_schedule; schedules are keyed and replaced', async () => {
+    const db = await openTestDatabase();
+    const queue = createJobQueue(db, silentLogger, { config: jobsConfig() });
+    try {
+      for (const cron of ['every day', '61 * * * *', '* * * *', '']) {
+        assert.throws(
+          () => queue.assertCron(cron),
+          (error: GroundworkError) => error.code === 'jobs.invalid_schedule' && /five fields/.test(error.fix ?? ''),
+        );
+      }
+      await queue.schedule('sync-source', 'src_a', '0 2 * * *', { source: 'src_a', trigger: 'schedule' });
+      await queue.schedule('sync-source', 'src_a', '*/5 * * * *', { source: 'src_a', trigger: 'schedule' });
+      assert.deepEqual(
+        (await queue.schedules('sync-source')).map((s) => [s.key, s.cron]),
+        [['src_a', '*/5 * * * *']],
+      );
+      await queue.unschedule('sync-source', 'src_a');
+      assert.deepEqual(await queue.schedules('sync-source'), []);
+      await assert.rejects(
+        queue.schedule('sync-source', 'x', 'nope', { source: 'x' }),
+        (error: GroundworkError) => error.code === 'jobs.invalid_schedule',
+      );
     } finally {
       await queue.stop({ timeoutMs: 5_000 });
       await db.query(`DROP SCHEMA IF EXISTS ${db.schema}_jobs CASCADE`).catch(() => {});

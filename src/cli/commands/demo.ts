@@ -8,6 +8,7 @@ import { createApiKey } from '../../govern/index.ts';
 import { addSource } from '../../ingest/index.ts';
 import { isPortFree, startServer } from '../../server/index.ts';
 import { assertDataDirUnlocked } from '../../store/index.ts';
+import { startServeWorker } from '../../worker.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
@@ -160,6 +161,8 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
           const server = await startServer(platform, { host: '127.0.0.1', port }).catch((error: unknown) => {
             throw isGroundworkError(error) && error.code === 'server.port_in_use' ? portInUse(port) : error;
           });
+          // The demo is the embedded store: syncs started from the API or the web UI run in this process.
+          const worker = await startServeWorker(platform);
           report.url = server.url;
           context.output.result(report, (v) => humanReport(v));
           await new Promise<void>((resolveStop) => {
@@ -172,7 +175,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             process.on('SIGTERM', stop);
           });
           context.output.info('stopping: finishing open requests');
-          await server.close();
+          await Promise.all([server.close(), worker?.stop({ timeoutMs: 10_000 })]);
           return exitCodes.ok;
         } finally {
           await platform.close();

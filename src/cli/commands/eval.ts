@@ -1,7 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { PgBoss } from 'pg-boss';
 import { createAnswerer, promptVersion } from '../../answer/index.ts';
 import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
 import {
@@ -24,15 +23,14 @@ import {
   parseJsonlCases,
   type ReportFormat,
   type RunComparison,
-  registerEvaluationSchedules,
   rejectCandidate,
   renderReport,
   runGatedEvaluation,
   runScheduledEvaluation,
   showRun,
 } from '../../evaluate/index.ts';
-import { jobSchemaFor } from '../../jobs/index.ts';
 import { createModelResolver } from '../../models/index.ts';
+import { startWorker } from '../../worker.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -563,39 +561,15 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             fix: 'Add evaluation.schedules to the configuration (docs/evaluation.md "Scheduled runs and drift").',
           });
         }
-        // The platform's queue leaves cron to a long-running process: this is one, so scheduling is on here.
-        const boss = new PgBoss({
-          db: {
-            // pg-boss's cron and claim statements are multi-statement batches: it needs the rows of every
-            // statement, which `pg` returns as an array of results.
-            executeSql: async (text: string, values?: unknown[]) => {
-              const result: unknown = await platform.db.pool.query(text, values && values.length > 0 ? values : undefined);
-              const results = (Array.isArray(result) ? result : [result]) as Array<{ rows?: Record<string, unknown>[] }>;
-              return { rows: results.flatMap((r) => r.rows ?? []) };
-            },
-          },
-          schema: jobSchemaFor(platform.db),
-          supervise: false,
-          schedule: true,
-        });
-        boss.on('error', (error: unknown) => platform.logger.warn('evaluation scheduler queue error', { error }));
-        await boss.start();
+        // The worker for evaluation jobs only: it registers the schedules and runs them when due (the same
+        // as `groundwork worker --only evaluation-scheduled-run`).
         let runs = 0;
-        await registerEvaluationSchedules(boss, schedules, async (schedule) => {
-          const { run, alerts } = await runScheduledEvaluation(
-            {
-              db: platform.db,
-              tracer: platform.tracer,
-              events: platform.events,
-              clock: platform.clock,
-              logger: platform.logger,
-              search: (request) => platform.retriever.search(request),
-              ...(alertWebhookUrl ? { webhookUrl: alertWebhookUrl } : {}),
-            },
-            schedule,
-          );
-          runs++;
-          context.output.info(`schedule ${schedule.name}: run ${run.runId}, ${alerts.length} drift alert(s)`);
+        const worker = await startWorker(platform, {
+          only: ['evaluation-scheduled-run'],
+          onJob: (event) => {
+            if (event.outcome === 'completed') runs++;
+            context.output.info(`scheduled evaluation job ${event.id}: ${event.outcome}${event.code ? ` [${event.code}]` : ''}`);
+          },
         });
         context.output.info(
           `scheduler started: ${schedules.map((s) => `${s.name} (${s.cron})`).join(', ')}; waiting (Ctrl-C to stop)`,
@@ -604,7 +578,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
           process.once('SIGINT', () => resolveStop());
           process.once('SIGTERM', () => resolveStop());
         });
-        await boss.stop({ graceful: true, timeout: 30_000 });
+        await worker.stop();
         context.output.result({ runs }, (r) => `scheduler stopped after ${r.runs} run(s)`);
         return exitCodes.ok;
       }),

@@ -3,6 +3,7 @@ import { GroundworkError, loadConfig } from '../../core/index.ts';
 import { createPlatform } from '../../create-platform.ts';
 import { prepareRetrieval } from '../../retrieve/index.ts';
 import { assertPortFree, startServer } from '../../server/index.ts';
+import { startServeWorker, type Worker } from '../../worker.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
@@ -39,6 +40,7 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
         await assertPortFree(loaded.config.server.host, loaded.config.server.port);
         const platform = await createPlatform(loaded);
         let stopPurge = () => {};
+        let worker: Worker | undefined;
         try {
           // Build the BM25 / vector indexes now, not in the first user's search (minutes on a large corpus).
           context.output.info('preparing retrieval indexes');
@@ -47,6 +49,9 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
           stopPurge = platform.observe.startPurgeSchedule();
           const { host, port: configuredPort } = loaded.config.server;
           const server = await startServer(platform, { host, port: configuredPort });
+          // Embedded store: this process is the only one that can hold it, so it consumes the queue too.
+          worker = await startServeWorker(platform);
+          if (worker) context.output.info(`in-process worker consuming ${worker.types.join(', ')} (embedded store)`);
           const required = await server.app.authenticator.required();
           context.output.result({ url: server.url, authentication: required ? 'required' : 'open-loopback' }, (v) =>
             [
@@ -67,10 +72,12 @@ export function registerServeCommand(program: Command, runtime: CliRuntime): voi
             process.on('SIGTERM', stop);
           });
           context.output.info('stopping: finishing open requests');
-          await server.close();
+          await Promise.all([server.close(), worker?.stop()]);
+          worker = undefined;
           return exitCodes.ok;
         } finally {
           stopPurge();
+          await worker?.stop({ timeoutMs: 1000 }).catch(() => {});
           await platform.close();
         }
       }),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { GroundworkError } from '../../core/index.ts';
 import { addSource, listSources, removeSource, type SourceRecord, sourceTypes } from '../../ingest/index.ts';
+import { applySourceSchedule } from '../../worker.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -22,12 +23,21 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
     )
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
+    .option('--schedule <cron>', 'sync on this schedule (cron, UTC, e.g. "0 2 * * *"), run by `groundwork worker`')
     .action(
       runtime.action(
         async (
           context,
           name: string,
-          options: { type: string; path: string; aclMap?: string; readableBy?: string; include: string[]; exclude: string[] },
+          options: {
+            type: string;
+            path: string;
+            aclMap?: string;
+            readableBy?: string;
+            include: string[];
+            exclude: string[];
+            schedule?: string;
+          },
         ) => {
           if (!(sourceTypes as readonly string[]).includes(options.type)) {
             throw new GroundworkError('ingest.invalid_source', `Unknown source type "${options.type}".`, {
@@ -35,8 +45,10 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
               fix: `Use one of: ${sourceTypes.join(', ')}.`,
             });
           }
-          const { db } = await context.platform();
-          const source = await addSource(db, {
+          const platform = await context.platform();
+          if (options.schedule !== undefined) platform.jobs.assertCron(options.schedule);
+          const { db } = platform;
+          let source = await addSource(db, {
             name,
             type: 'filesystem',
             path: options.path,
@@ -46,9 +58,12 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
             ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
             ...(options.readableBy === undefined ? {} : { readableBy: [options.readableBy] }),
           });
+          if (options.schedule !== undefined) source = await applySourceSchedule(platform, source.id, options.schedule);
           context.output.result(
-            { id: source.id, name: source.name, type: source.type, ...source.settings },
-            (s) => `Added source ${s.name} (${s.type}) at ${s.path}. Run \`groundwork sync ${s.name}\` to ingest it.`,
+            { id: source.id, name: source.name, type: source.type, ...source.settings, schedule: source.schedule ?? null },
+            (s) =>
+              `Added source ${s.name} (${s.type}) at ${s.path}. Run \`groundwork sync ${s.name}\` to ingest it.` +
+              (s.schedule ? `\nSynced on schedule "${s.schedule}" (UTC) by \`groundwork worker\`.` : ''),
           );
           return exitCodes.ok;
         },
@@ -90,6 +105,7 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
           include: s.settings.include,
           exclude: s.settings.exclude,
           aclMap: s.settings.aclMapPath ?? null,
+          schedule: s.schedule ?? null,
           lastSyncAt: s.lastSyncAt ?? null,
           lastSuccessAt: s.lastSuccessAt ?? null,
         }));
@@ -97,14 +113,41 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
           r.sources.length === 0
             ? 'No sources yet. Add one with `groundwork sources add NAME --type filesystem --path DIR`.'
             : table(
-                ['NAME', 'TYPE', 'PATH', 'LAST SUCCESS'],
+                ['NAME', 'TYPE', 'PATH', 'SCHEDULE', 'LAST SUCCESS'],
                 r.sources.map((s) => [
                   s.name,
                   s.type,
                   s.path,
+                  s.schedule ?? '-',
                   s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : 'never',
                 ]),
               ),
+        );
+        return exitCodes.ok;
+      }),
+    );
+
+  sources
+    .command('schedule <name> [cron]')
+    .description('set (cron, UTC, e.g. "0 2 * * *") or --clear the sync schedule of a source; workers run it')
+    .option('--clear', 'remove the schedule: the source is synced only on request')
+    .action(
+      runtime.action(async (context, name: string, cron: string | undefined, options: { clear?: boolean }) => {
+        if ((cron === undefined) === !options.clear) {
+          throw new GroundworkError('cli.invalid_option', 'Give either a cron expression or --clear.', {
+            category: 'usage',
+            fix: 'e.g. `groundwork sources schedule docs "0 2 * * *"` or `groundwork sources schedule docs --clear`.',
+          });
+        }
+        const schedule = options.clear ? null : (cron as string);
+        const api = context.api();
+        const result = api
+          ? await api.request<{ name: string; schedule?: string | null }>('PATCH', `/v1/sources/${encodeURIComponent(name)}`, {
+              body: { schedule },
+            })
+          : await applySourceSchedule(await context.platform(), name, schedule);
+        context.output.result({ name: result.name, schedule: result.schedule ?? null }, (r) =>
+          r.schedule ? `Source ${r.name} syncs on "${r.schedule}" (UTC).` : `Source ${r.name} has no schedule.`,
         );
         return exitCodes.ok;
       }),

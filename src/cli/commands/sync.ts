@@ -12,6 +12,8 @@ import {
   setSourceAclMap,
   setSourceReadableBy,
 } from '../../ingest/index.ts';
+import { type JobName, jobNames } from '../../jobs/index.ts';
+import { parseJobTypes, startWorker } from '../../worker.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
@@ -211,32 +213,87 @@ export function registerSyncCommands(program: Command, runtime: CliRuntime): voi
 
   program
     .command('worker')
-    .description('run queued jobs (source syncs) until stopped with Ctrl-C / SIGTERM')
-    .option('--batch-size <n>', 'jobs fetched per poll', (v) => Number.parseInt(v, 10), 5)
+    .description(
+      'run queued background jobs (source syncs, scheduled syncs and evaluations) until Ctrl-C / SIGTERM, then shut down gracefully',
+    )
+    .option('--batch-size <n>', 'jobs fetched per poll by each concurrent slot (default 1)', (v) =>
+      positiveInteger('--batch-size', v),
+    )
+    .option(
+      '--concurrency <n|type=n,…>',
+      'jobs run at once: one number for every type, or per type (e.g. sync-source=4); default jobs.types.<type>.concurrency',
+    )
+    .option('--only <types>', `consume only these job types (comma-separated: ${jobNames.join(', ')})`)
     .action(
-      runtime.action(async (context, options: { batchSize: number }) => {
+      runtime.action(async (context, options: { batchSize?: number; concurrency?: string; only?: string }) => {
+        const only = options.only ? parseJobTypes(options.only) : undefined;
+        const concurrency = options.concurrency ? parseConcurrency(options.concurrency, only ?? jobNames) : undefined;
         const platform = await context.platform();
         let handled = 0;
-        await platform.jobs.work(
-          'sync-source',
-          async (data, job) => {
-            const summary = await platform.ingestion.sync({ source: data.source, trigger: data.trigger });
-            handled += 1;
+        let failed = 0;
+        const worker = await startWorker(platform, {
+          ...(only ? { only } : {}),
+          ...(concurrency ? { concurrency } : {}),
+          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+          onJob: (event) => {
+            if (event.outcome === 'completed') handled += 1;
+            else failed += 1;
             context.output.info(
-              `job ${job.id}: synced ${summary.source}: ${summary.added} added, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.quarantined.length} quarantined`,
+              `job ${event.id} (${event.type}, attempt ${event.retryCount + 1}): ${event.outcome}${event.code ? ` [${event.code}]` : ''} in ${(event.durationMs / 1000).toFixed(1)} s`,
             );
-            return { runId: summary.runId, status: summary.status };
           },
-          { batchSize: options.batchSize },
-        );
-        context.output.info('worker started; waiting for jobs (Ctrl-C to stop)');
-        await new Promise<void>((resolveStop) => {
-          process.once('SIGINT', () => resolveStop());
-          process.once('SIGTERM', () => resolveStop());
         });
-        await platform.jobs.stop();
-        context.output.result({ handled }, (r) => `worker stopped after ${r.handled} job(s)`);
+        context.output.info(`worker started for ${worker.types.join(', ')}; waiting for jobs (Ctrl-C to stop)`);
+        await new Promise<void>((resolveStop) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolveStop();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        context.output.info(
+          `stopping: no new jobs; ${worker.running()} running job(s) get ${platform.config.jobs.shutdownTimeoutSeconds} s to finish, then are released for a retry`,
+        );
+        await worker.stop();
+        context.output.result(
+          { handled, failed },
+          (r) => `worker stopped after ${r.handled} job(s) (${r.failed} failed attempt(s))`,
+        );
         return exitCodes.ok;
       }),
     );
+}
+
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new GroundworkError('cli.invalid_option', `${flag} ${value} is not a positive integer.`, {
+      category: 'usage',
+      fix: `Give ${flag} a whole number of at least 1.`,
+    });
+  }
+  return n;
+}
+
+/** `--concurrency 3` (every type) or `--concurrency sync-source=4,evaluation-scheduled-run=1`. */
+function parseConcurrency(value: string, types: readonly JobName[]): Partial<Record<JobName, number>> {
+  if (/^\d+$/.test(value.trim())) {
+    const n = positiveInteger('--concurrency', value.trim());
+    return Object.fromEntries(types.map((type) => [type, n]));
+  }
+  const out: Partial<Record<JobName, number>> = {};
+  for (const part of value.split(',')) {
+    const [type, count] = part.split('=').map((s) => s.trim());
+    const [name] = parseJobTypes(type ?? '');
+    if (!name || count === undefined) {
+      throw new GroundworkError('cli.invalid_option', `--concurrency ${value}: "${part}" is not TYPE=N.`, {
+        category: 'usage',
+        fix: 'Give one number, or TYPE=N pairs separated by commas, e.g. sync-source=4.',
+      });
+    }
+    out[name] = positiveInteger('--concurrency', count);
+  }
+  return out;
 }

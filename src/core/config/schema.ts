@@ -279,6 +279,52 @@ export const configSchema = z.strictObject({
         .default([]),
     })
     .prefault({}),
+  /**
+   * Background work on the job queue (src/jobs, src/worker.ts, docs/operations.md "Workers"): per job type
+   * concurrency and retries, heartbeats, maintenance and shutdown of `groundwork worker`.
+   */
+  jobs: z
+    .strictObject({
+      /**
+       * Per job type (`sync-source`, `evaluation-scheduled-run`, …) overrides of the defaults in
+       * src/jobs/contracts.ts. Retry settings are read by the process that enqueues, the rest by workers.
+       */
+      types: z
+        .record(
+          z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a job type such as sync-source'),
+          z.strictObject({
+            /** Jobs of this type one worker process runs at once. */
+            concurrency: z.number().int().min(1).max(64).optional(),
+            /** Attempts after the first before the job goes to the dead letters. */
+            retryLimit: z.number().int().min(0).max(100).optional(),
+            /** Seconds before the first retry; doubled per attempt (with jitter) when retryBackoff. */
+            retryDelaySeconds: z.number().int().min(0).max(86_400).optional(),
+            retryBackoff: z.boolean().optional(),
+            /** A job whose worker sent no heartbeat for this long is failed and retried (min 10). */
+            heartbeatSeconds: z.number().int().min(10).max(3600).optional(),
+            /** Longest a job may run before it is failed and retried. */
+            expireInSeconds: z.number().int().min(1).max(86_400).optional(),
+          }),
+        )
+        .default({}),
+      /** How often an idle worker looks for jobs (seconds). */
+      pollingIntervalSeconds: z.number().min(0.5).max(60).default(2),
+      /**
+       * How often workers run queue maintenance (seconds): jobs of dead workers (missed heartbeats) and
+       * expired jobs are failed and retried. Any one worker does it; the others skip the pass.
+       */
+      maintenanceIntervalSeconds: z.number().int().min(1).max(3600).default(30),
+      /** How often workers look for due schedules (seconds, 1–45); a schedule fires once per occurrence. */
+      cronIntervalSeconds: z.number().int().min(1).max(45).default(30),
+      /** SIGTERM: stop fetching, let running jobs finish this long, then release them for a retry. */
+      shutdownTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+      /**
+       * Whether `groundwork serve` also consumes the queue in its own process. `auto`: on the embedded
+       * store only (one process holds it, so no separate worker can); server mode runs `groundwork worker`.
+       */
+      serveWorker: z.enum(['auto', 'on', 'off']).default('auto'),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       oidc: z

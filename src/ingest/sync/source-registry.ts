@@ -33,6 +33,8 @@ export interface SourceRecord {
   readonly createdAt: Date;
   readonly lastSyncAt: Date | undefined;
   readonly lastSuccessAt: Date | undefined;
+  /** Sync schedule (cron, UTC) run by the workers, or undefined: synced only on request. */
+  readonly schedule: string | undefined;
 }
 
 export interface AddSourceInput {
@@ -70,6 +72,7 @@ type SourceRow = {
   created_at: Date;
   last_sync_at: Date | null;
   last_success_at: Date | null;
+  schedule: string | null;
 };
 
 function toRecord(row: SourceRow): SourceRecord {
@@ -85,6 +88,7 @@ function toRecord(row: SourceRow): SourceRecord {
     createdAt: row.created_at,
     lastSyncAt: row.last_sync_at ?? undefined,
     lastSuccessAt: row.last_success_at ?? undefined,
+    schedule: row.schedule ?? undefined,
   };
 }
 
@@ -183,13 +187,13 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
   }
   const result = await db.query<SourceRow>(
     `INSERT INTO sources (id, name, type, config, acl_map) VALUES ($1, $2, $3, $4, $5)
-     RETURNING id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at`,
+     RETURNING id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at, schedule`,
     [ids('src'), input.name, input.type, JSON.stringify(settings), aclMap ? JSON.stringify(aclMap) : null],
   );
   return toRecord(result.rows[0] as SourceRow);
 }
 
-const selectColumns = 'id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at';
+const selectColumns = 'id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at, schedule';
 
 export async function listSources(db: Queryable): Promise<SourceRecord[]> {
   const result = await db.query<SourceRow>(`SELECT ${selectColumns} FROM sources ORDER BY name`);
@@ -230,6 +234,16 @@ export function openSource(record: SourceRecord, limits: { maxFileBytes: number 
     exclude: record.settings.exclude,
     maxFileBytes: limits.maxFileBytes,
   });
+}
+
+/**
+ * Stores a source's sync schedule (cron, UTC) or clears it (`null`). The caller validates the expression and
+ * registers it with the job queue (src/worker.ts `applySourceSchedule`); this is the record workers reconcile from.
+ */
+export async function setSourceSchedule(db: Queryable, nameOrId: string, schedule: string | null): Promise<SourceRecord> {
+  const source = await getSource(db, nameOrId);
+  await db.query('UPDATE sources SET schedule = $2, updated_at = now() WHERE id = $1', [source.id, schedule]);
+  return getSource(db, source.id);
 }
 
 /** Points a source at another ACL map file (validated now, re-read at every sync). */

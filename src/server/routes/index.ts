@@ -6,6 +6,7 @@ import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { governRoutes } from './govern-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
+import { jobsRoutes } from './jobs-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
 import { promptRoutes } from './prompt-routes.ts';
 import { searchRoutes } from './search-routes.ts';
@@ -19,7 +20,8 @@ export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): Rou
     ...governRoutes(),
     ...observeRoutes(),
     ...searchRoutes(),
-    ...ingestRoutes(deps),
+    ...ingestRoutes(),
+    ...jobsRoutes(),
     ...documentRoutes(),
     ...answerRoutes(),
     ...promptRoutes(),

@@ -14,12 +14,16 @@ import {
   type SourceStatus,
   sourceTypes,
 } from '../../ingest/index.ts';
+import { applySourceSchedule } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 
-/** What the ingest routes need from the app: one ingestion (parse worker pool) per app, and background syncs. */
+/**
+ * What routes get from the app: the ingestion (parse worker pool) and short background work tracked for
+ * shutdown. Syncs do not use it: they go to the job queue.
+ */
 export interface IngestRouteDeps {
   ingestion(): Ingestion;
-  /** Runs a sync in the background (tracked so the server can abort it at shutdown). */
+  /** Runs work in the background (tracked so the server can abort it at shutdown). */
   background(work: (signal: AbortSignal) => Promise<unknown>): void;
 }
 
@@ -43,8 +47,20 @@ function readerStatus(status: SourceStatus): Record<string, unknown> {
   };
 }
 
+/** The error of a failed job attempt (stored by the worker as `{ error }`), with the job id for a retry. */
+function jobFailure(output: unknown, jobId: string): GroundworkError {
+  const error = (output as { error?: Record<string, unknown> } | null)?.error ?? {};
+  const code = typeof error.code === 'string' ? error.code : 'jobs.failed';
+  return new GroundworkError(code, typeof error.message === 'string' ? error.message : `Job ${jobId} failed.`, {
+    category: (typeof error.category === 'string' ? error.category : 'internal') as GroundworkError['category'],
+    isRetryable: error.retryable === true,
+    ...(typeof error.fix === 'string' ? { fix: error.fix } : {}),
+    details: { ...((error.details as Record<string, unknown> | undefined) ?? {}), jobId },
+  });
+}
+
 /** Sources (list, add, remove, sync, status) and quarantine. */
-export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
+export function ingestRoutes(): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
@@ -74,14 +90,18 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
           aclMapPath: z.string().min(1).max(4096).optional(),
           /** Principals for documents no ACL map rule, default or sidecar decides. */
           readableBy: z.array(z.string().min(1).max(256)).max(100).optional(),
+          /** Sync schedule, cron in UTC (e.g. "0 2 * * *"), run by the workers. */
+          schedule: z.string().min(1).max(100).optional(),
         }),
       },
       responses: { 201: { description: 'Added', schema: z.record(z.string(), z.unknown()) } },
       handler: async ({ platform, caller, body, requestId, c }) => {
-        const source = await platform.db.transaction(async (tx) => {
+        const { schedule, ...input } = body;
+        if (schedule !== undefined) platform.jobs.assertCron(schedule);
+        let source = await platform.db.transaction(async (tx) => {
           // Over the API only folders under sources.allowedRoots (after realpath): a builder key must not be
           // able to index whatever the server process can read.
-          const added = await addSource(tx, { ...body, allowedRoots: platform.config.sources.allowedRoots });
+          const added = await addSource(tx, { ...input, allowedRoots: platform.config.sources.allowedRoots });
           await recordAudit(
             tx,
             {
@@ -95,7 +115,37 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
           );
           return added;
         });
+        if (schedule !== undefined) source = await applySourceSchedule(platform, source.id, schedule);
         return c.json(sourceView(source, true), 201);
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/sources/:name',
+      summary: 'Change a source: its sync schedule (cron, UTC; null removes it); audited',
+      tags: ['sources'],
+      scope: 'sources:write',
+      request: {
+        params: sourceName,
+        body: z.strictObject({ schedule: z.string().min(1).max(100).nullable() }),
+      },
+      responses: { 200: { description: 'The changed source', schema: z.record(z.string(), z.unknown()) } },
+      handler: async ({ platform, caller, params, body, requestId }) => {
+        const before = await getSource(platform.db, params.name);
+        const after = await applySourceSchedule(platform, before.id, body.schedule);
+        await recordAudit(
+          platform.db,
+          {
+            actor: caller.id,
+            action: 'source.update',
+            target: `source:${after.id}`,
+            before: { schedule: before.schedule ?? null },
+            after: { schedule: after.schedule ?? null },
+            requestId,
+          },
+          platform.clock,
+        );
+        return sourceView(after, true);
       },
     }),
     defineRoute({
@@ -126,19 +176,37 @@ export function ingestRoutes(deps: IngestRouteDeps): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/sources/:name/sync',
-      summary: 'Sync a source: 202 and runs in the background (poll /status), or `?wait=true` for the summary',
+      summary:
+        'Sync a source: enqueues a sync-source job for the workers and answers 202 with its id (GET /v1/jobs/:id), or `?wait=true` for the summary',
+      description:
+        'The sync never runs in the API process: a worker (`groundwork worker`; on the embedded store, the `serve` process itself) does it. `?wait=true` waits for the job (up to the request timeout) and answers with the sync summary, or the error of its first failed attempt (the job keeps its retries); if it has not finished by then, 202 as without it.',
       tags: ['sources'],
       scope: 'sources:write',
       request: { params: sourceName, query: z.strictObject({ wait: z.enum(['true', 'false']).default('false') }) },
       responses: {
         200: { description: 'The sync summary (wait=true)', schema: z.record(z.string(), z.unknown()) },
-        202: { description: 'Started', schema: z.object({ source: z.string(), status: z.literal('started') }) },
+        202: {
+          description: 'Queued',
+          schema: z.object({ source: z.string(), status: z.literal('queued'), jobId: z.string() }),
+        },
       },
       handler: async ({ platform, params, query, c }) => {
         const source = await getSource(platform.db, params.name);
-        if (query.wait === 'true') return deps.ingestion().sync({ source: source.id, trigger: 'api' });
-        deps.background((signal) => deps.ingestion().sync({ source: source.id, trigger: 'api', signal }));
-        return c.json({ source: source.name, status: 'started' }, 202);
+        const jobId = await platform.jobs.send('sync-source', { source: source.id, trigger: 'api' });
+        if (!jobId)
+          throw new GroundworkError('jobs.unavailable', 'The sync job was not queued.', {
+            category: 'unavailable',
+            isRetryable: true,
+          });
+        const queued = c.json({ source: source.name, status: 'queued' as const, jobId }, 202);
+        if (query.wait !== 'true') return queued;
+        const job = await platform.jobs.waitFor('sync-source', jobId, {
+          timeoutMs: Math.max(1000, platform.config.server.requestTimeoutMs - 2000),
+          signal: c.req.raw.signal,
+        });
+        if (!job) return queued;
+        if (job.state === 'completed') return job.output;
+        throw jobFailure(job.output, jobId);
       },
     }),
     defineRoute({

@@ -1,0 +1,222 @@
+import { GroundworkError } from './core/index.ts';
+import type { Platform } from './create-platform.ts';
+import { runScheduledEvaluation } from './evaluate/index.ts';
+import { getSource, listSources, type SourceRecord, setSourceSchedule } from './ingest/index.ts';
+import {
+  createJobQueue,
+  isJobName,
+  type JobData,
+  type JobInfo,
+  type JobName,
+  type JobQueue,
+  jobNames,
+  jobTypeSettings,
+} from './jobs/index.ts';
+
+/**
+ * The composition root for background work: every job type's handler, and the worker that consumes the
+ * queue with them (`groundwork worker`; inside `groundwork serve` on the embedded store only).
+ *
+ * Extension point: a later kind of background work (a monitor, a document workflow, an agent action) adds
+ * its contract and defaults to src/jobs/contracts.ts and its handler to `jobHandlers` below — the table is
+ * typed by the contracts, so one without the other does not compile. Everything else — concurrency,
+ * retries with backoff, dead letters, heartbeats, graceful shutdown, the jobs API, CLI and page — is generic.
+ */
+export type WorkerJobHandler<N extends JobName> = (platform: Platform, data: JobData<N>, job: JobInfo) => Promise<unknown>;
+
+export type JobHandlerTable = { readonly [N in JobName]: WorkerJobHandler<N> };
+
+export const jobHandlers: JobHandlerTable = {
+  // One source end to end. The sync is idempotent and crash-safe: a retried job (a killed worker, a
+  // released job at shutdown) finds the finished documents unchanged and redoes only the rest.
+  'sync-source': async (platform, data, job) =>
+    platform.ingestion.sync({ source: data.source, trigger: data.trigger, signal: job.signal }),
+  'evaluation-scheduled-run': async (platform, data) => {
+    const { schedules, alertWebhookUrl } = platform.config.evaluation;
+    const schedule = schedules.find((s) => s.name === data.schedule);
+    // A schedule removed from the configuration may still fire once before the workers reconcile: skip it.
+    if (!schedule) return { skipped: true, reason: `no evaluation schedule "${data.schedule}" in the configuration` };
+    const { run, alerts } = await runScheduledEvaluation(
+      {
+        db: platform.db,
+        tracer: platform.tracer,
+        events: platform.events,
+        clock: platform.clock,
+        logger: platform.logger,
+        search: (request) => platform.retriever.search(request),
+        ...(alertWebhookUrl ? { webhookUrl: alertWebhookUrl } : {}),
+      },
+      schedule,
+    );
+    return { runId: run.runId, metrics: run.metrics, alerts: alerts.length };
+  },
+};
+
+/** What the worker reports per finished attempt (the CLI prints it; never payload secrets). */
+export interface JobEvent {
+  readonly type: JobName;
+  readonly id: string;
+  readonly retryCount: number;
+  readonly outcome: 'completed' | 'failed';
+  readonly durationMs: number;
+  readonly code?: string;
+}
+
+export interface WorkerOptions {
+  /** Job types this worker consumes (default: every type). */
+  readonly only?: readonly JobName[];
+  /** Per type, jobs run at once by this process (overrides `jobs.types.<name>.concurrency`). */
+  readonly concurrency?: Partial<Record<JobName, number>>;
+  /** Jobs fetched per poll by each of those (default 1: long jobs should not wait behind each other). */
+  readonly batchSize?: number;
+  /** Replaces handlers (tests; plugins that wrap one). */
+  readonly handlers?: Partial<JobHandlerTable>;
+  readonly onJob?: (event: JobEvent) => void;
+}
+
+export interface Worker {
+  readonly types: readonly JobName[];
+  /** The worker's own queue (maintenance and cron on). */
+  readonly queue: JobQueue;
+  /** Jobs running in this process now. */
+  running(): number;
+  /**
+   * Graceful shutdown: stops fetching, lets running jobs finish for `timeoutMs` (default
+   * `jobs.shutdownTimeoutSeconds`), then aborts and releases the rest (failed → retried by another worker).
+   */
+  stop(options?: { readonly timeoutMs?: number }): Promise<void>;
+}
+
+/** `--only a,b`: job type names. @throws `jobs.unknown_type`. */
+export function parseJobTypes(list: string): JobName[] {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !isJobName(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new GroundworkError(
+      'jobs.unknown_type',
+      `Unknown job type${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ') || '(none)'}.`,
+      {
+        category: 'usage',
+        fix: `Job types: ${jobNames.join(', ')}.`,
+      },
+    );
+  }
+  return names as JobName[];
+}
+
+/** Starts consuming the queue with every handler (or `only` those). Resolves once the workers are registered. */
+export async function startWorker(platform: Platform, options: WorkerOptions = {}): Promise<Worker> {
+  const types = options.only ? [...options.only] : [...jobNames];
+  const queue = createJobQueue(platform.db, platform.logger, { config: platform.config.jobs, role: 'worker' });
+  let running = 0;
+  try {
+    await reconcileSchedules(platform, queue, types);
+    for (const type of types) {
+      const handler = (options.handlers?.[type] ?? jobHandlers[type]) as WorkerJobHandler<typeof type>;
+      const concurrency = options.concurrency?.[type] ?? jobTypeSettings(platform.config.jobs, type).concurrency;
+      await queue.work(
+        type,
+        async (data, job) => {
+          const started = performance.now();
+          running += 1;
+          try {
+            const output = await handler(platform, data, job);
+            options.onJob?.({
+              type,
+              id: job.id,
+              retryCount: job.retryCount,
+              outcome: 'completed',
+              durationMs: performance.now() - started,
+            });
+            return output;
+          } catch (error) {
+            options.onJob?.({
+              type,
+              id: job.id,
+              retryCount: job.retryCount,
+              outcome: 'failed',
+              durationMs: performance.now() - started,
+              code: (error as { code?: string }).code ?? 'internal.unexpected',
+            });
+            throw error;
+          } finally {
+            running -= 1;
+          }
+        },
+        { concurrency, ...(options.batchSize ? { batchSize: options.batchSize } : {}) },
+      );
+    }
+  } catch (error) {
+    await queue.stop({ timeoutMs: 1000 }).catch(() => {});
+    throw error;
+  }
+  return {
+    types,
+    queue,
+    running: () => running,
+    async stop(stopOptions = {}) {
+      await queue.stop({ timeoutMs: stopOptions.timeoutMs ?? platform.config.jobs.shutdownTimeoutSeconds * 1000 });
+    },
+  };
+}
+
+/**
+ * `groundwork serve`'s in-process worker: on the embedded store (`jobs.serveWorker: auto`) one process holds
+ * the store, so no `groundwork worker` can run beside it and the API process consumes the queue itself. In
+ * server mode it is off unless `jobs.serveWorker: on`: long work belongs to worker processes.
+ */
+export async function startServeWorker(platform: Platform): Promise<Worker | undefined> {
+  const setting = platform.config.jobs.serveWorker;
+  if (setting === 'off' || (setting === 'auto' && platform.db.mode !== 'embedded')) return undefined;
+  return startWorker(platform);
+}
+
+/**
+ * Brings the queue's schedules in line with their records: a schedule per source with one (keyed by source
+ * id) and per configured evaluation schedule (keyed by name); schedules whose record is gone are removed.
+ * Every worker does it at start; pg-boss's keyed schedules and per-occurrence singleton make it idempotent,
+ * and one occurrence sends one job however many workers run.
+ */
+export async function reconcileSchedules(
+  platform: Platform,
+  queue: JobQueue,
+  types: readonly JobName[] = jobNames,
+): Promise<void> {
+  if (types.includes('sync-source')) {
+    const sources = (await listSources(platform.db)).filter((s) => s.schedule);
+    const keep = new Set(sources.map((s) => s.id));
+    for (const source of sources) {
+      await queue.schedule('sync-source', source.id, source.schedule as string, { source: source.id, trigger: 'schedule' });
+    }
+    for (const existing of await queue.schedules('sync-source')) {
+      if (!keep.has(existing.key)) await queue.unschedule('sync-source', existing.key);
+    }
+  }
+  if (types.includes('evaluation-scheduled-run')) {
+    const schedules = platform.config.evaluation.schedules;
+    for (const schedule of schedules) {
+      await queue.schedule('evaluation-scheduled-run', schedule.name, schedule.cron, { schedule: schedule.name });
+    }
+    const keep = new Set(schedules.map((s) => s.name));
+    for (const existing of await queue.schedules('evaluation-scheduled-run')) {
+      if (!keep.has(existing.key)) await queue.unschedule('evaluation-scheduled-run', existing.key);
+    }
+  }
+}
+
+/**
+ * Sets (cron, UTC) or clears (`null`) a source's sync schedule: validated, stored on the source, registered
+ * with the queue at once (a worker started later reconciles from the stored record anyway).
+ * @throws `jobs.invalid_schedule`, `ingest.source_not_found`.
+ */
+export async function applySourceSchedule(platform: Platform, nameOrId: string, cron: string | null): Promise<SourceRecord> {
+  const schedule = cron === null ? null : cron.trim();
+  if (schedule !== null) platform.jobs.assertCron(schedule);
+  const source = await setSourceSchedule(platform.db, (await getSource(platform.db, nameOrId)).id, schedule);
+  if (schedule === null) await platform.jobs.unschedule('sync-source', source.id);
+  else await platform.jobs.schedule('sync-source', source.id, schedule, { source: source.id, trigger: 'schedule' });
+  return source;
+}
