@@ -7,6 +7,7 @@ import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platf
 import type { Role } from '../core/index.ts';
 import { createApiKey } from '../govern/index.ts';
 import { setSourceAclMap } from '../ingest/index.ts';
+import { startWorker } from '../worker.ts';
 import { insertAclCorpus, principalPool, prng } from './fixtures/acl-corpus.ts';
 import { createApp } from './index.ts';
 
@@ -40,6 +41,7 @@ describe(`documents and ACL explanations over HTTP (${testStoreKind})`, () => {
     );
 
     const platform = await createTestPlatform({ sources: { allowedRoots: [folder] } });
+    const worker = await startWorker(platform);
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {
       const keys: Record<string, { role: Role; principals: string[] }> = {
@@ -157,6 +159,7 @@ describe(`documents and ACL explanations over HTTP (${testStoreKind})`, () => {
       assert.equal(stale.explanationCurrent, false);
       assert.match(stale.reason, /Re-sync source "docs"/);
     } finally {
+      await worker.stop({ timeoutMs: 5000 });
       await built.close();
       await platform.close();
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
@@ -7,10 +7,22 @@ import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platf
 import { type Role, roles } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import { createApiKey, listAudit, verifyAuditChain } from '../govern/index.ts';
+import { startWorker } from '../worker.ts';
 import { prng } from './fixtures/acl-corpus.ts';
 import { createApp } from './index.ts';
 
 type Caller = (path: string, body?: unknown, method?: string) => Promise<Response>;
+
+/** Adds a source for `folder` as the builder, then removes the folder: its syncs fail as a share gone offline. */
+async function createTestSourceAt(
+  call: (role: Role, path: string, init?: { method?: string; body?: unknown }) => Promise<Response> | Response,
+  folder: string,
+): Promise<string> {
+  const added = await call('builder', '/v1/sources', { method: 'POST', body: { name: 'offline', path: folder } });
+  assert.equal(added.status, 201, await added.clone().text());
+  rmSync(folder, { recursive: true, force: true });
+  return 'offline';
+}
 
 describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
   test('roles × routes; add, sync, status, quarantine and remove; changes audited; settings only for writers', async () => {
@@ -19,8 +31,13 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
     writeFileSync(join(folder, 'claims', 'flood.txt'), 'Flood claims need photos of the damage and a loss adjuster report.\n');
     writeFileSync(join(folder, 'fire.md'), '# Fire\n\nFire policies exclude arson by the insured.\n');
     writeFileSync(join(folder, 'broken.pdf'), 'this is not a pdf');
-    const platform = await createTestPlatform({ sources: { allowedRoots: [folder] } });
+    const platform = await createTestPlatform({
+      sources: { allowedRoots: [folder] },
+      jobs: { pollingIntervalSeconds: 0.5, types: { 'sync-source': { retryLimit: 1, retryDelaySeconds: 1 } } },
+    });
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
+    // Syncs run on the queue: a worker (here in the test process; in production `groundwork worker`) does them.
+    const worker = await startWorker(platform);
     try {
       const tokens = {} as Record<Role, string>;
       for (const role of roles) {
@@ -56,6 +73,7 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
       assert.equal(summary.added, 2);
       assert.equal(summary.quarantined.length, 1);
 
+
       const asViewer = (await (await call('viewer', '/v1/sources')).json()) as { sources: Array<Record<string, unknown>> };
       assert.equal(asViewer.sources[0]?.name, 'policies');
       assert.equal(asViewer.sources[0]?.settings, undefined, 'viewers do not see server paths');
@@ -78,14 +96,78 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
       const quarantine = (await (await call('builder', '/v1/quarantine')).json()) as { entries: Array<{ sourceRef: string }> };
       assert.equal(quarantine.entries[0]?.sourceRef, 'broken.pdf');
 
+      // Without wait: 202 and a job id; the job's output is the sync summary.
+      const queued = await call('builder', '/v1/sources/policies/sync', { method: 'POST' });
+      assert.equal(queued.status, 202);
+      const { jobId, status: queuedStatus } = (await queued.json()) as { jobId: string; status: string };
+      assert.equal(queuedStatus, 'queued');
+      for (const role of ['viewer', 'user', 'reviewer'] as const) {
+        assert.equal((await call(role, `/v1/jobs/${jobId}`)).status, 403, `${role} reads jobs`);
+        assert.equal((await call(role, '/v1/jobs')).status, 403);
+      }
+      let job: { state: string; name: string; output: { unchanged?: number } } | undefined;
+      for (let i = 0; i < 200 && job?.state !== 'completed'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        job = (await (await call('builder', `/v1/jobs/${jobId}`)).json()) as typeof job;
+      }
+      assert.equal(job?.state, 'completed');
+      assert.equal(job?.name, 'sync-source');
+      assert.equal(job?.output.unchanged, 2);
+      assert.equal((await call('builder', '/v1/jobs/00000000-0000-0000-0000-000000000000')).status, 404);
+      assert.equal((await call('builder', '/v1/jobs?state=nope')).status, 400);
+
+      // A schedule on the source (cron, UTC): validated, stored, registered with the queue, audited.
+      const badCron = await call('builder', '/v1/sources/policies', { method: 'PATCH', body: { schedule: 'daily' } });
+      assert.equal(badCron.status, 400);
+      assert.equal(((await badCron.json()) as { error: { code: string } }).error.code, 'jobs.invalid_schedule');
+      assert.equal(
+        (await call('user', '/v1/sources/policies', { method: 'PATCH', body: { schedule: '0 2 * * *' } })).status,
+        403,
+      );
+      const scheduled = await call('builder', '/v1/sources/policies', { method: 'PATCH', body: { schedule: '0 2 * * *' } });
+      assert.equal(scheduled.status, 200, await scheduled.clone().text());
+      assert.equal(((await scheduled.json()) as { schedule: string }).schedule, '0 2 * * *');
+      assert.deepEqual(
+        (await platform.jobs.schedules('sync-source')).map((s) => s.cron),
+        ['0 2 * * *'],
+      );
+
+      // A sync whose folder went away fails retryably: ?wait=true answers its first failure (503), the job
+      // retries, then lands in the dead letters, visible to builders and retried by admins only.
+      const gone = join(folder, 'gone');
+      mkdirSync(gone);
+      writeFileSync(join(gone, 'a.md'), '# A\n\nText.\n');
+      const allowedGone = await createTestSourceAt(call, gone);
+      const failing = await call('builder', `/v1/sources/${allowedGone}/sync?wait=true`, { method: 'POST' });
+      assert.equal(failing.status, 503, await failing.clone().text());
+      const failure = (await failing.json()) as { error: { code: string; details: { jobId: string } } };
+      assert.equal(failure.error.code, 'ingest.source_unavailable');
+      let dead: Array<{ id: string; name: string; failedJobId: string; retryCount: number }> = [];
+      for (let i = 0; i < 300 && dead.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        dead = ((await (await call('builder', '/v1/jobs?state=dead')).json()) as { jobs: typeof dead }).jobs;
+      }
+      assert.equal(dead.length, 1);
+      assert.equal(dead[0]?.failedJobId, failure.error.details.jobId);
+      assert.equal(dead[0]?.name, 'sync-source');
+      assert.equal(dead[0]?.retryCount, 1, 'one retry (jobs.types.sync-source.retryLimit 1), then dead');
+      assert.equal((await call('builder', `/v1/jobs/${dead[0]?.id}/retry`, { method: 'POST' })).status, 403);
+      const retried = await call('admin', `/v1/jobs/${dead[0]?.id}/retry`, { method: 'POST' });
+      assert.equal(retried.status, 200, await retried.clone().text());
+      assert.equal(((await retried.json()) as { name: string }).name, 'sync-source');
+      assert.equal(((await (await call('builder', '/v1/jobs?state=dead')).json()) as { jobs: unknown[] }).jobs.length, 0);
+      assert.equal((await call('admin', `/v1/jobs/${dead[0]?.id}/retry`, { method: 'POST' })).status, 404);
+      assert.equal((await call('admin', `/v1/jobs/${jobId}/retry`, { method: 'POST' })).status, 409);
       assert.equal((await call('user', '/v1/sources/policies', { method: 'DELETE' })).status, 403);
       const removed = await call('admin', '/v1/sources/policies', { method: 'DELETE' });
       assert.deepEqual(await removed.json(), { source: 'policies', documents: 2 });
 
       const actions = (await listAudit(platform.db, { limit: 1000 })).map((e) => e.action);
       assert.ok(actions.includes('source.create') && actions.includes('source.delete'));
+      assert.ok(actions.includes('source.update') && actions.includes('job.retry'));
       assert.equal((await verifyAuditChain(platform.db)).ok, true);
     } finally {
+      await worker.stop({ timeoutMs: 5000 });
       await built.close();
       await platform.close();
     }
@@ -113,6 +195,7 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
       const server = { rateLimit: { requestsPerSecond: 0 } };
       const platform = await createTestPlatform(allowedRoots ? { server, sources: { allowedRoots } } : { server });
       const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
+      const worker = await startWorker(platform);
       try {
         const { token } = await createApiKey(
           platform.db,
@@ -131,6 +214,7 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
           platform,
         );
       } finally {
+        await worker.stop({ timeoutMs: 5000 });
         await built.close();
         await platform.close();
       }
