@@ -33,7 +33,8 @@ describe(`job queue (${testStoreKind})`, () => {
           if (data.source === 'flaky' && job.retryCount === 0) {
             throw new GroundworkError('ingest.source_unavailable', 'share offline', { isRetryable: true });
           }
-          if (data.source === 'offline') throw new GroundworkError('ingest.source_unavailable', 'share offline', { isRetryable: true });
+          if (data.source === 'offline')
+            throw new GroundworkError('ingest.source_unavailable', 'share offline', { isRetryable: true });
           if (data.source === 'missing') throw new GroundworkError('ingest.source_not_found', 'no such source');
           return { ok: data.source };
         },

@@ -180,7 +180,8 @@ function viewOf(row: JobRow): JobView {
     data: row.data,
     output: dead ? (row.source_output ?? row.output) : row.output,
     retryCount: dead ? (row.source_retry_count ?? row.retry_count) : row.retry_count,
-    retryLimit: row.retry_limit,
+    // A dead letter spent every retry of its type: the limit it had is the retries it consumed.
+    retryLimit: dead ? (row.source_retry_count ?? row.retry_limit) : row.retry_limit,
     createdOn: row.created_on,
     startedOn: row.started_on,
     completedOn: row.completed_on,
