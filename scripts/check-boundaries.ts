@@ -44,7 +44,8 @@ function importsOf(file: string): string[] {
 function featureOf(file: string): string {
   const rel = relative(src, file);
   const [first] = rel.split('/');
-  return first ?? rel;
+  // A top-level file's tests belong with it (worker.test.ts with worker.ts).
+  return (first ?? rel).replace(/\.test\.(tsx?)$/, '.$1');
 }
 
 const problems: string[] = [];

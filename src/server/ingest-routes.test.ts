@@ -73,7 +73,6 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
       assert.equal(summary.added, 2);
       assert.equal(summary.quarantined.length, 1);
 
-
       const asViewer = (await (await call('viewer', '/v1/sources')).json()) as { sources: Array<Record<string, unknown>> };
       assert.equal(asViewer.sources[0]?.name, 'policies');
       assert.equal(asViewer.sources[0]?.settings, undefined, 'viewers do not see server paths');

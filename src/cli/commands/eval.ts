@@ -554,7 +554,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
     .action(
       runtime.action(async (context) => {
         const platform = await context.platform();
-        const { schedules, alertWebhookUrl } = platform.config.evaluation;
+        const { schedules } = platform.config.evaluation;
         if (schedules.length === 0) {
           throw new GroundworkError('evaluate.no_schedules', 'No evaluation schedules are configured.', {
             category: 'usage',
