@@ -5,6 +5,7 @@ import { completeOidcSignIn } from './oidc.ts';
 import { AskPage } from './pages/AskPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
+import { JobsPage } from './pages/JobsPage.tsx';
 import { PromptsPage } from './pages/PromptsPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
@@ -25,6 +26,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'ask', label: 'Ask', scope: 'ask' },
   { page: 'search', label: 'Search', scope: 'search' },
   { page: 'sources', label: 'Sources', scope: 'sources:read' },
+  { page: 'jobs', label: 'Jobs', scope: 'jobs:read' },
   { page: 'traces', label: 'Traces', scope: 'traces:read:own' },
   { page: 'cost', label: 'Cost', scope: 'costs:read' },
   { page: 'evaluations', label: 'Evaluations', scope: 'eval:read' },
@@ -107,6 +109,7 @@ export function App() {
   } else if (page === 'ask') content = <AskPage />;
   else if (page === 'search') content = <SearchPage />;
   else if (page === 'sources') content = <SourcesPage me={me} />;
+  else if (page === 'jobs') content = <JobsPage me={me} />;
   else if (page === 'cost') content = <CostPage />;
   else if (page === 'evaluations') content = <EvalPage />;
   else if (page === 'prompts') content = <PromptsPage me={me} />;

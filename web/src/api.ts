@@ -159,6 +159,21 @@ export interface UseCase {
   description?: string;
 }
 
+/** A background job (GET /v1/jobs); `dead`: retries spent, waiting in the dead letters. */
+export interface JobSummary {
+  id: string;
+  name: string;
+  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed' | 'dead';
+  data: unknown;
+  output: unknown;
+  retryCount: number;
+  retryLimit: number;
+  createdOn: string;
+  startedOn: string | null;
+  completedOn: string | null;
+  failedJobId: string | null;
+}
+
 export interface SourceStatus {
   id: string;
   name: string;

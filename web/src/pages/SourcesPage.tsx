@@ -1,5 +1,5 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
-import { api, type Me, type QuarantineEntry, type SourceStatus } from '../api.ts';
+import { api, type JobSummary, type Me, type QuarantineEntry, type SourceStatus } from '../api.ts';
 import { Empty, ErrorBox, formatDate, formatDuration } from '../components.tsx';
 
 /** Documents nobody can read through the server, and ACL rules that never decide: said loudly, with the fix. */
@@ -37,6 +37,7 @@ export function SourcesPage({ me }: { me: Me }) {
   const poll = useRef<number | undefined>(undefined);
   const canWrite = me.scopes.includes('sources:write');
   const canQuarantine = me.scopes.includes('quarantine:read');
+  const canReadJobs = me.scopes.includes('jobs:read');
 
   const load = useCallback(async () => {
     try {
@@ -56,21 +57,29 @@ export function SourcesPage({ me }: { me: Me }) {
     return () => window.clearTimeout(poll.current);
   }, [load]);
 
-  // Poll while any sync runs, so the progress and counts move without a reload.
-  const watch = useCallback(() => {
-    window.clearTimeout(poll.current);
-    poll.current = window.setTimeout(async () => {
-      const latest = await load();
-      if (latest.some((s) => s.running)) watch();
-      else setNotice('Sync finished.');
-    }, 1000);
-  }, [load]);
+  // Poll while the sync job is queued or any sync runs, so the progress and counts move without a reload.
+  const watch = useCallback(
+    (jobId?: string) => {
+      window.clearTimeout(poll.current);
+      poll.current = window.setTimeout(async () => {
+        const latest = await load();
+        let job: JobSummary | undefined;
+        if (jobId && canReadJobs) job = await api<JobSummary>(`/v1/jobs/${encodeURIComponent(jobId)}`).catch(() => undefined);
+        const waiting = job ? ['created', 'retry', 'active'].includes(job.state) : false;
+        if (waiting || latest.some((s) => s.running)) watch(waiting ? jobId : undefined);
+        else if (job && job.state !== 'completed')
+          setNotice(`The sync job ${job.state === 'dead' ? 'failed (see Jobs)' : job.state}.`);
+        else setNotice('Sync finished.');
+      }, 1000);
+    },
+    [load, canReadJobs],
+  );
 
   async function sync(name: string) {
-    setNotice(`Sync of ${name} started…`);
+    setNotice(`Sync of ${name} queued…`);
     try {
-      await api(`/v1/sources/${encodeURIComponent(name)}/sync`, { method: 'POST' });
-      watch();
+      const queued = await api<{ jobId: string }>(`/v1/sources/${encodeURIComponent(name)}/sync`, { method: 'POST' });
+      watch(queued.jobId);
     } catch (caught) {
       setError(caught);
       setNotice('');
