@@ -129,7 +129,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await source.getByRole('button', { name: 'Sync now' }).click();
     await page
       .getByRole('status')
-      .filter({ hasText: /Sync (of meridian started|finished)/ })
+      .filter({ hasText: /Sync (of meridian queued|finished)/ })
       .waitFor();
     await page.getByRole('status').filter({ hasText: 'Sync finished.' }).waitFor({ timeout: 60_000 });
     await page.close();
@@ -325,6 +325,71 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       await shot(page, '10-sources-quarantine');
       await row.getByRole('button', { name: 'Retry' }).click();
       await row.getByText('Retry at next sync').waitFor();
+      await page.close();
+    } finally {
+      rmSync(inbox, { recursive: true, force: true });
+    }
+  });
+
+  test('a sync that cannot succeed lands in the dead letters on the Jobs page; the operator fixes it and retries', async () => {
+    const inbox = mkdtempSync(join(demo.inbox, 'handbook-'));
+    try {
+      writeFileSync(join(inbox, 'handbook.md'), '# Handbook\n\nLeave requests go to the team lead.\n');
+      writeFileSync(join(inbox, 'acl.yaml'), 'default: [group:staff]\n');
+      const admin = { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' };
+      const added = await fetch(`${demo.url}/v1/sources`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'handbook', path: inbox, aclMapPath: join(inbox, 'acl.yaml') }),
+      });
+      assert.equal(added.status, 201, await added.text());
+      // The ACL map is broken after the source was added: every sync of it fails the same way (not retryable),
+      // so the job goes to the dead letters at once.
+      writeFileSync(join(inbox, 'acl.yaml'), 'default: [staff]\n');
+      const queued = await fetch(`${demo.url}/v1/sources/handbook/sync`, { method: 'POST', headers: admin });
+      assert.equal(queued.status, 202);
+      const { jobId } = (await queued.json()) as { jobId: string };
+
+      const page = await signedIn(demo.keys.admin);
+      await page.getByRole('link', { name: 'Jobs' }).click();
+      await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+      const row = page.getByRole('table', { name: 'Jobs' }).locator('tbody tr').filter({ hasText: 'sync-source' });
+      for (let i = 0; i < 60 && (await row.count()) === 0; i++) {
+        await page.waitForTimeout(500);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      await row.first().waitFor();
+      const text = await row.first().innerText();
+      assert.match(text, /dead/);
+      assert.match(text, /invalid|principal/i);
+      await shot(page, '13-jobs-dead-letters');
+
+      writeFileSync(join(inbox, 'acl.yaml'), 'default: [group:staff]\n');
+      await row.first().getByRole('button', { name: 'Retry' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /queued again/ })
+        .waitFor();
+      await page.getByRole('button', { name: 'Completed' }).click();
+      const completed = page.getByRole('table', { name: 'Jobs' }).locator('tbody tr').filter({ hasText: 'completed' });
+      for (let i = 0; i < 60 && (await completed.count()) === 0; i++) {
+        await page.waitForTimeout(500);
+        await page.getByRole('button', { name: 'Refresh' }).click();
+      }
+      await completed.first().waitFor();
+      const status = (await (await fetch(`${demo.url}/v1/sources/handbook/status`, { headers: admin })).json()) as {
+        documents: number;
+      };
+      assert.equal(status.documents, 1);
+      const dead = (await (await fetch(`${demo.url}/v1/jobs?state=dead`, { headers: admin })).json()) as {
+        jobs: Array<{ failedJobId: string }>;
+      };
+      assert.ok(!dead.jobs.some((j) => j.failedJobId === jobId));
+
+      // A user has no jobs scope: no Jobs link.
+      const user = await signedIn(demo.keys.underwriter);
+      assert.equal(await user.getByRole('link', { name: 'Jobs' }).count(), 0);
+      await user.close();
       await page.close();
     } finally {
       rmSync(inbox, { recursive: true, force: true });
