@@ -212,6 +212,7 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
   let started: Promise<PgBoss> | undefined;
   const created = new Map<string, Promise<void>>();
   const workers: string[] = [];
+  const updated = new Set<string>();
   const boss = () => {
     started ??= (async () => {
       const make = () => {
@@ -301,6 +302,12 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
       deadLetter: deadLetterQueue,
     };
     await createOnce(instance, name, () => instance.createQueue(name, queueOptions));
+    // A worker brings an existing queue's settings up to its configuration: a redriven dead letter and a
+    // scheduled job take the queue's, not the ones its first sender had.
+    if (worker && !updated.has(name)) {
+      updated.add(name);
+      await instance.updateQueue(name, queueOptions);
+    }
     return { instance, settings };
   };
   const findRow = async (id: string): Promise<JobRow | undefined> => {
@@ -526,6 +533,7 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
       const instance = await started.catch(() => undefined);
       started = undefined;
       created.clear();
+      updated.clear();
       workers.length = 0;
       await instance?.stop({ graceful: true, close: true, timeout: stopOptions.timeoutMs ?? 30_000 });
     },

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright Locator.innerText() is an API call, not the DOM property.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -334,18 +334,19 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
   test('a sync that cannot succeed lands in the dead letters on the Jobs page; the operator fixes it and retries', async () => {
     const inbox = mkdtempSync(join(demo.inbox, 'handbook-'));
     try {
-      writeFileSync(join(inbox, 'handbook.md'), '# Handbook\n\nLeave requests go to the team lead.\n');
+      mkdirSync(join(inbox, 'docs'));
+      writeFileSync(join(inbox, 'docs', 'handbook.md'), '# Handbook\n\nLeave requests go to the team lead.\n');
       writeFileSync(join(inbox, 'acl.yaml'), 'default: [group:staff]\n');
       const admin = { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' };
       const added = await fetch(`${demo.url}/v1/sources`, {
         method: 'POST',
         headers: admin,
-        body: JSON.stringify({ name: 'handbook', path: inbox, aclMapPath: join(inbox, 'acl.yaml') }),
+        body: JSON.stringify({ name: 'handbook', path: join(inbox, 'docs'), aclMapPath: join(inbox, 'acl.yaml') }),
       });
       assert.equal(added.status, 201, await added.text());
       // The ACL map is broken after the source was added: every sync of it fails the same way (not retryable),
       // so the job goes to the dead letters at once.
-      writeFileSync(join(inbox, 'acl.yaml'), 'default: [staff]\n');
+      writeFileSync(join(inbox, 'acl.yaml'), 'rules: 5\n');
       const queued = await fetch(`${demo.url}/v1/sources/handbook/sync`, { method: 'POST', headers: admin });
       assert.equal(queued.status, 202);
       const { jobId } = (await queued.json()) as { jobId: string };
@@ -361,7 +362,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       await row.first().waitFor();
       const text = await row.first().innerText();
       assert.match(text, /dead/);
-      assert.match(text, /invalid|principal/i);
+      assert.match(text, /protect\.invalid_acl_map/);
       await shot(page, '13-jobs-dead-letters');
 
       writeFileSync(join(inbox, 'acl.yaml'), 'default: [group:staff]\n');
