@@ -1,6 +1,15 @@
-import { GroundworkError } from './core/index.ts';
+import { z } from 'zod';
+import { assertMayUseUseCase, promptVersion } from './answer/index.ts';
+import { type Caller, GroundworkError, newId } from './core/index.ts';
 import type { Platform } from './create-platform.ts';
-import { runScheduledEvaluation } from './evaluate/index.ts';
+import {
+  askThrough,
+  type EvalAsk,
+  type EvaluationReport,
+  parseGate,
+  runGatedEvaluation,
+  runScheduledEvaluation,
+} from './evaluate/index.ts';
 import { getSource, listSources, type SourceRecord, setSourceSchedule } from './ingest/index.ts';
 import {
   createJobQueue,
@@ -50,7 +59,82 @@ export const jobHandlers: JobHandlerTable = {
     );
     return { runId: run.runId, metrics: run.metrics, alerts: alerts.length };
   },
+  'evaluation-run': async (platform, data) =>
+    runApiEvaluation(platform, data.caller, evaluationRunBody.parse(data.request), data.runId),
 };
+
+/** The body of `POST /v1/eval/runs`, also the `request` of an `evaluation-run` job. */
+export const evaluationRunBody = z.strictObject({
+  dataset: z.string().min(1).max(200).describe('name, name@version or dataset id'),
+  mode: z.enum(['retrieval', 'answer']).default('retrieval'),
+  useCase: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+    .optional(),
+  depth: z.number().int().min(1).max(1000).default(100),
+  repeat: z.number().int().min(1).max(10).default(1),
+  concurrency: z.number().int().min(1).max(8).default(1),
+  labels: z.array(z.string().min(1).max(100)).max(20).default([]),
+  failIf: z.array(z.string().min(1).max(200)).max(50).default([]).describe('gates such as "ndcg@10 < 0.6"'),
+  baseline: z.string().min(1).max(200).optional().describe('run id or label to compare against'),
+});
+export type EvaluationRunRequest = z.output<typeof evaluationRunBody>;
+
+/**
+ * Starts one evaluation run as the CLI's `eval run` does: cases are asked as their own principals; the
+ * report carries gates and, with a baseline, the paired comparison. The report's per-case view is what
+ * `GET /v1/eval/runs/:id` shows the viewer (cases filtered by the viewer's principals).
+ */
+export async function runApiEvaluation(
+  platform: Platform,
+  caller: Caller,
+  body: EvaluationRunRequest,
+  runId: string,
+): Promise<EvaluationReport> {
+  let ask: EvalAsk | undefined;
+  let snapshot: Record<string, unknown> = { retrieval: platform.config.retrieval };
+  if (body.mode === 'answer') {
+    const name = body.useCase ?? 'default';
+    const useCase = await platform.answerer.useCases.require(name);
+    assertMayUseUseCase(useCase, caller);
+    ask = askThrough(platform.answerer, name);
+    snapshot = {
+      ...snapshot,
+      useCaseSettings: useCase,
+      promptVersion: promptVersion(useCase.prompt),
+      model: useCase.model ?? platform.config.models.chat ?? 'extractive',
+    };
+  }
+  const { report } = await runGatedEvaluation(
+    {
+      db: platform.db,
+      tracer: platform.tracer,
+      events: platform.events,
+      clock: platform.clock,
+      ids: (prefix) => (prefix === 'evr' ? runId : newId(prefix)),
+      search: (request) => platform.retriever.search(request),
+      ...(ask ? { ask, flushTraces: () => platform.observe.recorder.flush() } : {}),
+    },
+    {
+      dataset: body.dataset,
+      mode: body.mode,
+      caller,
+      // Cases without principals are asked as the caller (admin keys included: they never read past ACLs).
+      ...(caller.seesEverything ? {} : { unscopedCaseCaller: caller }),
+      depth: body.depth,
+      repeat: body.repeat,
+      concurrency: body.concurrency,
+      gates: body.failIf.map(parseGate),
+      baseline: body.baseline,
+      viewer: caller,
+      bootstrap: { resamples: platform.config.evaluation.bootstrapResamples, seed: platform.config.evaluation.bootstrapSeed },
+      labels: body.labels,
+      ...(body.useCase ? { useCase: body.useCase } : {}),
+      snapshot,
+    },
+  );
+  return report;
+}
 
 /** What the worker reports per finished attempt (the CLI prints it; never payload secrets). */
 export interface JobEvent {

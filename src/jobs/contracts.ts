@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roles } from '../core/index.ts';
 
 /**
  * Job contracts: every job the queue carries, by name, with its payload schema. Senders and workers both
@@ -21,6 +22,20 @@ export const jobContracts = {
   /** One run of a configured evaluation schedule (`evaluation.schedules[].name`), then its drift check. */
   'evaluation-scheduled-run': z.strictObject({
     schedule: z.string().min(1),
+  }),
+  /**
+   * An evaluation run asked for over the API (`POST /v1/eval/runs`): the validated request, the run id the
+   * API answered with, and the caller it runs as (cases without principals are asked as that caller).
+   */
+  'evaluation-run': z.strictObject({
+    runId: z.string().min(1),
+    request: z.record(z.string(), z.unknown()),
+    caller: z.strictObject({
+      id: z.string().min(1),
+      role: z.enum(roles),
+      principals: z.array(z.string()),
+      seesEverything: z.boolean(),
+    }),
   }),
 } as const;
 
@@ -71,6 +86,16 @@ export const jobTypeDefaults: Readonly<Record<JobName, JobTypeDefaults>> = {
     retryLimit: 2,
     retryDelay: 60,
     retryBackoff: true,
+    heartbeatSeconds: 60,
+    expireInSeconds: 6 * 3600,
+  },
+  // Not retried: the run id was handed to the caller, and a half-written run is not resumable. A failed or
+  // interrupted run is a dead letter an operator sees (and the caller starts a new run).
+  'evaluation-run': {
+    concurrency: 1,
+    retryLimit: 0,
+    retryDelay: 0,
+    retryBackoff: false,
     heartbeatSeconds: 60,
     expireInSeconds: 6 * 3600,
   },

@@ -5,6 +5,7 @@ import { callerWithPrincipals, localOperator, type Role } from '../core/index.ts
 import { collectCandidates, listCandidates } from '../evaluate/index.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
 import type { Queryable } from '../store/index.ts';
+import { startWorker } from '../worker.ts';
 import { createApp } from './index.ts';
 
 /** One chunk per document, written as ingestion writes it (the lexical index is kept by triggers). */
@@ -33,6 +34,8 @@ const cases = [
 describe(`evaluation over HTTP (${testStoreKind})`, () => {
   test('import, run (wait and background), gates, compare; cases filtered by principals; roles enforced', async () => {
     const platform = await createTestPlatform();
+    // Evaluation runs asked over the API are jobs: a worker runs them.
+    const worker = await startWorker(platform);
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {
       await seed(platform.db, [
@@ -144,6 +147,7 @@ describe(`evaluation over HTTP (${testStoreKind})`, () => {
       assert.deepEqual(candidate?.principals, ['group:claims']);
       assert.equal((await listCandidates(platform.db, callerWithPrincipals(['group:uw']))).length, 0);
     } finally {
+      await worker.stop({ timeoutMs: 5000 });
       await built.close();
       await platform.close();
     }

@@ -8,6 +8,7 @@ import { callerWithPrincipals, type Role } from '../core/index.ts';
 import { collectCandidates, listCandidates } from '../evaluate/index.ts';
 import { createApiKey } from '../govern/index.ts';
 import { addSource } from '../ingest/index.ts';
+import { startWorker } from '../worker.ts';
 import { createApp } from './index.ts';
 
 /**
@@ -26,6 +27,8 @@ describe(`revoked access reaches recorded content (${testStoreKind})`, () => {
     const aclMap = join(folder, '..', `${folder.split('/').pop()}-acl.yaml`);
     writeFileSync(aclMap, 'default: [group:staff]\nrules:\n  - match: "claims/**"\n    principals: [group:claims]\n');
     const platform = await createTestPlatform();
+    // Evaluation runs asked over the API are jobs: a worker runs them.
+    const worker = await startWorker(platform);
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {
       await addSource(platform.db, { name: 'share', type: 'filesystem', path: folder, aclMapPath: aclMap });
@@ -125,6 +128,7 @@ describe(`revoked access reaches recorded content (${testStoreKind})`, () => {
       await platform.ingestion.sync({ source: 'share' });
       assert.match((await call('adjuster', `/v1/traces/${answer.traceId}`)).text, /18,400/);
     } finally {
+      await worker.stop({ timeoutMs: 5000 });
       await built.close();
       await platform.close();
     }

@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import { assertMayUseUseCase, promptVersion } from '../../answer/index.ts';
-import { type Caller, newId } from '../../core/index.ts';
-import type { Platform } from '../../create-platform.ts';
+import { assertMayUseUseCase } from '../../answer/index.ts';
+import { newId } from '../../core/index.ts';
 import {
-  askThrough,
   compareRuns,
-  type EvalAsk,
-  type EvaluationReport,
   importDataset,
   listDatasets,
   listRuns,
@@ -14,11 +10,12 @@ import {
   parseCsvCases,
   parseGate,
   parseJsonlCases,
-  runGatedEvaluation,
   showRun,
 } from '../../evaluate/index.ts';
 import { recordAudit } from '../../govern/index.ts';
+import { evaluationRunBody as runBody } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+import { jobFailure } from './ingest-routes.ts';
 
 const anyJson = z.record(z.string(), z.unknown());
 
@@ -27,78 +24,11 @@ export interface EvaluateRouteDeps {
   background(work: (signal: AbortSignal) => Promise<unknown>): void;
 }
 
-const runBody = z.strictObject({
-  dataset: z.string().min(1).max(200).describe('name, name@version or dataset id'),
-  mode: z.enum(['retrieval', 'answer']).default('retrieval'),
-  useCase: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
-    .optional(),
-  depth: z.number().int().min(1).max(1000).default(100),
-  repeat: z.number().int().min(1).max(10).default(1),
-  concurrency: z.number().int().min(1).max(8).default(1),
-  labels: z.array(z.string().min(1).max(100)).max(20).default([]),
-  failIf: z.array(z.string().min(1).max(200)).max(50).default([]).describe('gates such as "ndcg@10 < 0.6"'),
-  baseline: z.string().min(1).max(200).optional().describe('run id or label to compare against'),
-});
-type RunBody = z.output<typeof runBody>;
-
-/**
- * Starts one evaluation run as the CLI's `eval run` does: cases are asked as their own principals; the
- * report carries gates and, with a baseline, the paired comparison. The report's per-case view is what
- * `GET /v1/eval/runs/:id` shows the viewer (cases filtered by the viewer's principals).
- */
-async function evaluate(platform: Platform, caller: Caller, body: RunBody, runId: string): Promise<EvaluationReport> {
-  let ask: EvalAsk | undefined;
-  let snapshot: Record<string, unknown> = { retrieval: platform.config.retrieval };
-  if (body.mode === 'answer') {
-    const name = body.useCase ?? 'default';
-    const useCase = await platform.answerer.useCases.require(name);
-    assertMayUseUseCase(useCase, caller);
-    ask = askThrough(platform.answerer, name);
-    snapshot = {
-      ...snapshot,
-      useCaseSettings: useCase,
-      promptVersion: promptVersion(useCase.prompt),
-      model: useCase.model ?? platform.config.models.chat ?? 'extractive',
-    };
-  }
-  const { report } = await runGatedEvaluation(
-    {
-      db: platform.db,
-      tracer: platform.tracer,
-      events: platform.events,
-      clock: platform.clock,
-      ids: (prefix) => (prefix === 'evr' ? runId : newId(prefix)),
-      search: (request) => platform.retriever.search(request),
-      ...(ask ? { ask, flushTraces: () => platform.observe.recorder.flush() } : {}),
-    },
-    {
-      dataset: body.dataset,
-      mode: body.mode,
-      caller,
-      // Cases without principals are asked as the caller (admin keys included: they never read past ACLs).
-      ...(caller.seesEverything ? {} : { unscopedCaseCaller: caller }),
-      depth: body.depth,
-      repeat: body.repeat,
-      concurrency: body.concurrency,
-      gates: body.failIf.map(parseGate),
-      baseline: body.baseline,
-      viewer: caller,
-      bootstrap: { resamples: platform.config.evaluation.bootstrapResamples, seed: platform.config.evaluation.bootstrapSeed },
-      labels: body.labels,
-      ...(body.useCase ? { useCase: body.useCase } : {}),
-      snapshot,
-    },
-  );
-  return report;
-}
-
 /**
  * Evaluation datasets and runs. Per-case results are filtered by the viewer's principals in SQL by the
  * evaluate feature; aggregates carry no content.
  */
-export function evaluateRoutes(deps: EvaluateRouteDeps): RouteDefinition[] {
+export function evaluateRoutes(_deps: EvaluateRouteDeps): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
@@ -167,13 +97,16 @@ export function evaluateRoutes(deps: EvaluateRouteDeps): RouteDefinition[] {
       method: 'post',
       path: '/v1/eval/runs',
       summary:
-        'Run a dataset (retrieval or answers) with gates and an optional baseline: 202 in the background, or ?wait=true for the report',
+        'Run a dataset (retrieval or answers) with gates and an optional baseline: an evaluation-run job for the workers (202 with runId and jobId), or ?wait=true for the report',
       tags: ['evaluation'],
       scope: 'eval:run',
       request: { body: runBody, query: z.strictObject({ wait: z.enum(['true', 'false']).default('false') }) },
       responses: {
         200: { description: 'The report (wait=true): metrics, gates, comparison, passed', schema: anyJson },
-        202: { description: 'Started', schema: z.object({ runId: z.string(), status: z.literal('started') }) },
+        202: {
+          description: 'Queued for a worker',
+          schema: z.object({ runId: z.string(), status: z.literal('started'), jobId: z.string() }),
+        },
       },
       handler: async ({ platform, caller, body, query, c }) => {
         // Fail fast on bad gates and unknown datasets or use cases, before anything runs in the background.
@@ -182,9 +115,21 @@ export function evaluateRoutes(deps: EvaluateRouteDeps): RouteDefinition[] {
         if (body.mode === 'answer')
           assertMayUseUseCase(await platform.answerer.useCases.require(body.useCase ?? 'default'), caller);
         const runId = newId('evr');
-        if (query.wait === 'true') return evaluate(platform, caller, body, runId);
-        deps.background(() => evaluate(platform, caller, body, runId));
-        return c.json({ runId, status: 'started' }, 202);
+        // The run is long work: a worker does it (on the embedded store, serve's in-process worker).
+        const jobId = await platform.jobs.send('evaluation-run', {
+          runId,
+          request: body,
+          caller: { id: caller.id, role: caller.role, principals: [...caller.principals], seesEverything: caller.seesEverything },
+        });
+        const started = c.json({ runId, status: 'started' as const, jobId }, 202);
+        if (query.wait !== 'true' || !jobId) return started;
+        const job = await platform.jobs.waitFor('evaluation-run', jobId, {
+          timeoutMs: Math.max(1000, platform.config.server.requestTimeoutMs - 2000),
+          signal: c.req.raw.signal,
+        });
+        if (!job) return started;
+        if (job.state === 'completed') return job.output;
+        throw jobFailure(job.output, jobId);
       },
     }),
     defineRoute({

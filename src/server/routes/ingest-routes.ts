@@ -48,7 +48,7 @@ function readerStatus(status: SourceStatus): Record<string, unknown> {
 }
 
 /** The error of a failed job attempt (stored by the worker as `{ error }`), with the job id for a retry. */
-function jobFailure(output: unknown, jobId: string): GroundworkError {
+export function jobFailure(output: unknown, jobId: string): GroundworkError {
   const error = (output as { error?: Record<string, unknown> } | null)?.error ?? {};
   const code = typeof error.code === 'string' ? error.code : 'jobs.failed';
   return new GroundworkError(code, typeof error.message === 'string' ? error.message : `Job ${jobId} failed.`, {
