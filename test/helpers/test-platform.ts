@@ -59,6 +59,8 @@ export async function openTestDatabase(options: { migrate?: boolean; schema?: st
       location: 'test server',
       async close() {
         await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+        // The job queue's schema beside it (pg-boss, created on first use).
+        await pool.query(`DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`).catch(() => {});
         await pool.end();
       },
     };
@@ -70,6 +72,8 @@ export async function openTestDatabase(options: { migrate?: boolean; schema?: st
       location: 'memory://',
       async close() {
         await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+        // The job queue's schema beside it (pg-boss, created on first use).
+        await pool.query(`DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`).catch(() => {});
         await pool.query('SET search_path TO public');
         pool.removeAllListeners('connect');
       },
