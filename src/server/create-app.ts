@@ -154,17 +154,22 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
   );
   let inFlight = 0;
   // On the embedded store requests queue for its one connection by design (one process, one PGlite) and its
-  // queries run on this thread: only the concurrency cap sheds there.
-  const shedder = createLoadShedder({ maxQueueDelayMs: platform.db.mode === 'server' ? config.server.maxQueueDelayMs : 0 });
+  // queries run on this thread: only the concurrency cap sheds there. Congested, a server process admits as
+  // many requests as its pool has connections.
+  const shedder = createLoadShedder({
+    maxConcurrentRequests: config.server.maxConcurrentRequests,
+    maxQueueDelayMs: platform.db.mode === 'server' ? config.server.maxQueueDelayMs : 0,
+    congestedConcurrency: platform.db.pool.options.max ?? 10,
+  });
   app.use('/v1/*', async (c, next) => {
-    const concurrency = inFlight >= config.server.maxConcurrentRequests;
-    if (concurrency || shedder.shouldShed()) {
+    const reason = shedder.shouldShed(inFlight);
+    if (reason) {
       c.header('Retry-After', '1');
       throw new GroundworkError('server.overloaded', 'The server is handling as many requests as it may; try again shortly.', {
         category: 'unavailable',
         isRetryable: true,
         fix: 'Retry after a second with backoff; operators can add processes or replicas, or raise server.maxConcurrentRequests / server.maxQueueDelayMs.',
-        details: concurrency ? { reason: 'concurrency' } : { reason: 'queue_delay', queueDelayMs: shedder.queueDelayMs() },
+        details: reason === 'concurrency' ? { reason } : { reason, queueDelayMs: shedder.queueDelayMs() },
       });
     }
     inFlight += 1;
@@ -251,7 +256,11 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
         requestId,
       );
     }
-    if (status >= 500) logger.error('request failed', { requestId, code: error.code, error: error.cause ?? error });
+    // Shed requests are expected under overload (counted in /metrics); logging each would add to the load.
+    if (error.code === 'store.unavailable') logger.warn('request failed', { requestId, code: error.code, error: error.cause });
+    else if (status >= 500 && error.code !== 'server.overloaded') {
+      logger.error('request failed', { requestId, code: error.code, error: error.cause ?? error });
+    }
     if (error.code === 'request.too_large') c.header('connection', 'close');
     // The database is back within seconds in a failover or restart: tell clients when to try again.
     if (error.code === 'store.unavailable') c.header('Retry-After', '2');

@@ -1,41 +1,58 @@
 /**
- * Decides when this process sheds load on *queueing delay*, not only on a concurrency cap: latency explodes
- * when requests queue (for the event loop or for a database connection), long before 64 are in flight.
+ * Decides when this process sheds load (503 + Retry-After), on *queueing delay* as well as on a concurrency
+ * cap: latency explodes when requests queue (for the event loop, or for a database connection), long before
+ * 64 are in flight.
  *
- * Two signals, both per process:
- * - event-loop lag: how late a 25 ms timer fires, smoothed (CPU-bound queueing in this process);
- * - CoDel's standing-queue test: the *fastest* /v1 request that completed in each of the last two 500 ms
- *   windows took longer than the limit, so every request waits (e.g. for the connection pool) — a burst does
- *   not trip it, a standing queue does.
- * Shed requests are not observed, so a window in which everything was shed has no minimum and admission
- * resumes in the next: under a standing queue the process alternates windows (admit, shed), it cannot lock
- * itself out.
+ * Signals, per process:
+ * - event-loop lag: how late a 25 ms timer fires, smoothed (CPU-bound queueing in this process): over the
+ *   limit, every new request is shed until the loop catches up;
+ * - CoDel's standing-queue test: the *fastest* /v1 request of two 500 ms windows in a row took longer than
+ *   the limit, so every request waits (typically for the connection pool, or an overloaded database). Then
+ *   the process is *congested*: it admits only `congestedConcurrency` requests at once (the pool size) and
+ *   sheds the rest at once, so admitted requests see the database's time instead of a queue. A burst does
+ *   not trip it; any window whose fastest request is under the limit ends it. Admission never stops, so the
+ *   shedder cannot lock itself out.
  */
+export type ShedReason = 'concurrency' | 'queue_delay';
+
 export interface LoadShedder {
-  /** True while new requests should be refused with 503 + Retry-After. */
-  shouldShed(): boolean;
+  /** Why a new request should be refused now (with `inFlight` requests already admitted), or undefined. */
+  shouldShed(inFlight: number): ShedReason | undefined;
   /** Records the duration of an admitted request, in milliseconds. */
   observe(durationMs: number): void;
-  /** The current estimate (ms), for metrics and logs. */
+  /** The current queueing-delay estimate (ms), for error details and logs. */
   queueDelayMs(): number;
   close(): void;
 }
 
-export function createLoadShedder(options: {
-  maxQueueDelayMs: number;
+export interface LoadShedderOptions {
+  /** Requests in flight at most (`server.maxConcurrentRequests`). */
+  readonly maxConcurrentRequests: number;
+  /** Queueing delay limit in ms (`server.maxQueueDelayMs`); 0 = only the concurrency cap. */
+  readonly maxQueueDelayMs: number;
+  /** In flight at most while congested (default: a quarter of maxConcurrentRequests, at least 1). */
+  readonly congestedConcurrency?: number;
   /**
    * Whether event-loop lag counts (default true). Off on the embedded store: PGlite runs its queries on this
-   * thread, so lag there is database work, not queueing (the standing-queue test still applies).
+   * thread, so lag there is database work, not queueing.
    */
-  eventLoop?: boolean;
-  windowMs?: number;
-  minSamples?: number;
-}): LoadShedder {
-  const { maxQueueDelayMs } = options;
+  readonly eventLoop?: boolean;
+  readonly windowMs?: number;
+  readonly minSamples?: number;
+}
+
+export function createLoadShedder(options: LoadShedderOptions): LoadShedder {
+  const { maxConcurrentRequests, maxQueueDelayMs } = options;
+  const congestedConcurrency = Math.max(1, options.congestedConcurrency ?? Math.floor(maxConcurrentRequests / 4));
   const windowMs = options.windowMs ?? 500;
   const minSamples = options.minSamples ?? 5;
   if (maxQueueDelayMs <= 0) {
-    return { shouldShed: () => false, observe: () => {}, queueDelayMs: () => 0, close: () => {} };
+    return {
+      shouldShed: (inFlight) => (inFlight >= maxConcurrentRequests ? 'concurrency' : undefined),
+      observe: () => {},
+      queueDelayMs: () => 0,
+      close: () => {},
+    };
   }
   const tickMs = 25;
   let lag = 0;
@@ -52,30 +69,41 @@ export function createLoadShedder(options: {
   let windowStart = performance.now();
   let windowMin = Number.POSITIVE_INFINITY;
   let windowCount = 0;
+  let slowWindows = 0;
+  let congested = false;
   let standingDelay = 0;
-  let previousMin = 0;
   const roll = (now: number) => {
     if (now - windowStart < windowMs) return;
-    // A window with too few admitted requests (e.g. all shed) says nothing: admit again in the next one.
-    const min = windowCount >= minSamples ? windowMin : 0;
-    // Two windows in a row over the limit: one slow window can be a burst of slow requests, two are a queue.
-    standingDelay = Math.min(min, previousMin);
-    previousMin = min;
+    if (windowCount > 0 && windowMin <= maxQueueDelayMs) {
+      // Some request got through without queueing: no standing queue.
+      slowWindows = 0;
+      congested = false;
+      standingDelay = windowMin;
+    } else if (windowCount >= minSamples) {
+      slowWindows += 1;
+      standingDelay = windowMin;
+      // Two slow windows in a row: one can be a burst of slow requests, two are a queue.
+      if (slowWindows >= 2) congested = true;
+    }
+    // Too few requests to tell (all slow): keep the state.
     windowStart = now;
     windowMin = Number.POSITIVE_INFINITY;
     windowCount = 0;
   };
   return {
-    shouldShed() {
+    shouldShed(inFlight) {
       roll(performance.now());
-      return lag > maxQueueDelayMs || standingDelay > maxQueueDelayMs;
+      if (inFlight >= maxConcurrentRequests) return 'concurrency';
+      if (lag > maxQueueDelayMs) return 'queue_delay';
+      if (congested && inFlight >= congestedConcurrency) return 'queue_delay';
+      return undefined;
     },
     observe(durationMs) {
       roll(performance.now());
       windowMin = Math.min(windowMin, durationMs);
       windowCount += 1;
     },
-    queueDelayMs: () => Math.round(Math.max(lag, standingDelay)),
+    queueDelayMs: () => Math.round(Math.max(lag, congested ? standingDelay : 0)),
     close: () => clearInterval(ticker),
   };
 }
