@@ -96,9 +96,10 @@ export const configSchema = z.strictObject({
        */
       maxConcurrentRequests: z.number().int().positive().default(64),
       /**
-       * Load shedding on queueing delay, per process: once requests wait longer than this (event-loop lag, or
-       * even the fastest request of the last half second slower than this), new /v1 requests get 503 +
-       * Retry-After at once until the queue drains. 0 turns it off (only maxConcurrentRequests sheds).
+       * Load shedding on queueing delay, per process (server mode): event-loop lag over this sheds every new
+       * /v1 request (503 + Retry-After); a standing queue (even the fastest request of two half-second windows
+       * slower than this) admits only the pool's connections' worth at once and sheds the rest, until a
+       * request gets through fast again. 0 turns it off (only maxConcurrentRequests sheds).
        */
       maxQueueDelayMs: z.number().int().min(0).default(150),
       /**
