@@ -1,68 +1,66 @@
 /**
- * HTTP load benchmark (`npm run bench:load`; not a test).
+ * HTTP load benchmark (`npm run bench:load`; not a test): the 500-user test of issue 14.
  *
- * Builds (once, then reuses) a generated corpus by direct SQL in a bench store, starts `groundwork serve`
- * as a child process, and drives it with autocannon from this process over loopback:
+ * Builds (once, then reuses) a generated corpus by direct SQL in a bench store, starts a `groundwork worker`
+ * and `groundwork serve --processes N` as child processes, and drives them over loopback with simulated
+ * users: each user searches once per `--search-interval` s and asks for an extractive answer once per
+ * `--answer-interval` s on average (independent Poisson arrivals). In the same run, the same phases against
+ * `serve --processes 1`:
  *
- *  1. baseline: GET /healthz at the target rate (the HTTP stack's floor, same run, same machine);
- *  2. target: `--users` simultaneous users, each searching every `--interval` s on average, for `--duration` s;
- *  3. ramp: raise the offered search rate until p95 > 200 ms or any error — the maximum sustainable rate.
+ *  1. baseline: GET /healthz with the same user model (the HTTP stack's floor, same run, same machine);
+ *  2. target: `--users` users for `--duration` s: p50/p95/p99 per kind (search, answer), errors by status;
+ *  3. ramp: the user count raised ×1.5 per step until search p95 > 200 ms, answer p95 > 500 ms or any
+ *     error — the saturation point of that configuration (the last step that held).
  *
- * Usage: node bench/load.bench.ts [--store embedded|server] [--chunks 100000] [--users 500] [--interval 5]
- *        [--duration 60] [--ramp-step-seconds 15] [--no-ramp]
+ * Usage: node bench/load.bench.ts [--store server|embedded] [--chunks 100000] [--users 500]
+ *        [--search-interval 5] [--answer-interval 30] [--duration 60] [--processes N (default: cores)]
+ *        [--no-compare] [--ramp-step-seconds 15] [--no-ramp] [--build-only]
  * Server store: GROUNDWORK_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/groundwork_bench,
- * created when missing). Embedded store: GROUNDWORK_BENCH_DATA_DIR (default /tmp/groundwork-bench-load-<chunks>).
+ * created when missing). Embedded store: GROUNDWORK_BENCH_DATA_DIR (default /tmp/groundwork-bench-load-<chunks>);
+ * it allows one process only, so there is no comparison and no worker.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig, silentLogger } from '../src/core/index.ts';
 import { createPlatform } from '../src/create-platform.ts';
+import { createSharedRateLimiter } from '../src/server/index.ts';
 import type { Database } from '../src/store/index.ts';
 
 const { values: args } = parseArgs({
   options: {
-    store: { type: 'string', default: 'embedded' },
+    store: { type: 'string', default: 'server' },
     chunks: { type: 'string', default: '100000' },
     users: { type: 'string', default: '500' },
-    interval: { type: 'string', default: '5' },
+    'search-interval': { type: 'string', default: '5' },
+    'answer-interval': { type: 'string', default: '30' },
     duration: { type: 'string', default: '60' },
+    processes: { type: 'string' },
+    'no-compare': { type: 'boolean', default: false },
     'ramp-step-seconds': { type: 'string', default: '15' },
     'no-ramp': { type: 'boolean', default: false },
+    'build-only': { type: 'boolean', default: false },
   },
 });
-const store = args.store === 'server' ? 'server' : 'embedded';
+const store = args.store === 'embedded' ? 'embedded' : 'server';
 const chunkTarget = Number(args.chunks);
 const users = Number(args.users);
-const intervalSeconds = Number(args.interval);
+const searchInterval = Number(args['search-interval']);
+const answerInterval = Number(args['answer-interval']);
 const durationSeconds = Number(args.duration);
 const rampStepSeconds = Number(args['ramp-step-seconds']);
+const processes = store === 'embedded' ? 1 : Number(args.processes ?? availableParallelism());
+const targets = { searchP95Ms: 200, answerP95Ms: 500 };
 const chunksPerDocument = 10;
 const groups = 50;
 const vocabularySize = 20_000;
 const wordsPerChunk = 120;
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-type AutocannonResult = {
-  latency: { p50: number; p90: number; p97_5: number; p99: number; average: number; max: number };
-  requests: { average: number; total: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-};
-type AutocannonInstance = {
-  on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
-  on(event: 'done', listener: (result: AutocannonResult) => void): void;
-};
-type Autocannon = (
-  options: Record<string, unknown>,
-  callback?: (error: Error | null, result: AutocannonResult) => void,
-) => AutocannonInstance;
 
 function log(message: string): void {
   process.stderr.write(`[bench:load] ${message}\n`);
@@ -137,11 +135,11 @@ async function buildCorpus(db: Database): Promise<{ chunks: number; seconds: num
 }
 
 /** Bench users: one API key each (direct insert: 500 keys need no 500 audit entries). Returns their tokens. */
-async function createUsers(db: Database): Promise<string[]> {
+async function createUsers(db: Database, count: number): Promise<string[]> {
   await db.query(`DELETE FROM api_keys WHERE name LIKE 'bench-user-%'`);
   const tokens: string[] = [];
   const rows: unknown[][] = [];
-  for (let u = 0; u < users; u++) {
+  for (let u = 0; u < count; u++) {
     const lookup = randomBytes(6).toString('hex');
     const token = `gw_${lookup}_${randomBytes(32).toString('base64url')}`;
     tokens.push(token);
@@ -162,105 +160,96 @@ async function createUsers(db: Database): Promise<string[]> {
   return tokens;
 }
 
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `groundwork <args>` as a child process; resolves when its first JSON line names a URL (serve) or at once. */
+function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  waitForUrl: boolean,
+): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}bin/groundwork.js`, 'serve', '--port', '0', '--json'], {
+    const child = spawn(process.execPath, [`${root}bin/groundwork.js`, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     child.stdout?.on('data', (d) => {
       out += d;
+      if (!waitForUrl) return;
       try {
         resolve({ child, url: (JSON.parse(out) as { url: string }).url });
       } catch {
-        // wait for the whole line
+        // wait for the whole document
       }
     });
-    child.on('exit', (code) => reject(new Error(`server exited (${code})`)));
+    child.on('exit', (code) => reject(new Error(`groundwork ${args[0]} exited (${code}): ${out}`)));
+    if (!waitForUrl) setTimeout(() => resolve({ child, url: '' }), 3000);
   });
 }
 
-interface Phase {
-  name: string;
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+interface KindResult {
   offeredRps: number;
   achievedRps: number;
   requests: number;
-  errors: number;
+  ok: number;
+  /** Failed responses by HTTP status (`503` includes load shed), `network` and `timeout`. */
+  errors: Record<string, number>;
   p50: number;
   p95: number;
   p99: number;
   max: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+interface MixPhase {
+  name: string;
+  users: number;
+  seconds: number;
+  search: KindResult;
+  answer?: KindResult;
+  /** Requests refused with 503 + Retry-After (shed), of all kinds. */
+  shed: number;
+  passed: boolean;
 }
 
-async function run(
-  autocannon: Autocannon,
-  name: string,
-  options: { url: string; rate: number; seconds: number; connections: number; request: Record<string, unknown> },
-): Promise<Phase> {
-  const latencies: number[] = [];
-  let failures = 0;
-  const result = await new Promise<AutocannonResult>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: options.url,
-        connections: options.connections,
-        overallRate: options.rate,
-        duration: options.seconds,
-        timeout: 10,
-        requests: [options.request],
-      },
-      (error, res) => (error ? reject(error) : resolve(res)),
-    );
-    instance.on('response', (_client, status, _bytes, ms) => {
-      latencies.push(ms);
-      if (status >= 400) failures += 1;
-    });
-  });
-  latencies.sort((a, b) => a - b);
-  const phase: Phase = {
-    name,
-    offeredRps: options.rate,
-    achievedRps: Math.round((latencies.length / options.seconds) * 10) / 10,
-    requests: latencies.length,
-    errors: failures + result.errors + result.timeouts,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1) ?? 0,
-  };
-  log(`${name}: ${JSON.stringify(phase)}`);
-  return phase;
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number) * 10) / 10;
+}
+
+interface Kind {
+  readonly name: 'search' | 'answer';
+  readonly path: string;
+  /** Mean think time of one user between two requests of this kind, in seconds. */
+  readonly interval: number;
+  body(): string | undefined;
 }
 
 /**
- * `users` independent users, each sending one search after an exponentially distributed think time
- * (mean `intervalSeconds`): Poisson arrivals at `users / intervalSeconds` per second overall, as real users
- * behave (autocannon's fixed-rate timers would fire every connection in step, a burst model instead).
+ * `count` independent users for `seconds`; each runs one Poisson arrival stream per kind (exponential think
+ * times with the kind's mean), as real users behave — fixed-rate generators fire every connection in step.
  */
-async function simulateUsers(
-  name: string,
-  url: string,
-  seconds: number,
-  makeRequest: () => { token: string; body?: string },
-  path = '/v1/search',
-  /** Mean think time per user; the offered rate is users / interval. */
-  interval = intervalSeconds,
-): Promise<Phase> {
-  const agent = new Agent({ keepAlive: true, maxSockets: users });
-  const target = new URL(`${url}${path}`);
-  const latencies: number[] = [];
-  let errors = 0;
+async function simulate(name: string, url: string, count: number, seconds: number, kinds: readonly Kind[], tokens: string[]) {
+  const agent = new Agent({ keepAlive: true, maxSockets: count * kinds.length });
   const deadline = performance.now() + seconds * 1000;
-  const one = () =>
+  const stats = new Map(kinds.map((kind) => [kind.name, { latencies: [] as number[], errors: {} as Record<string, number> }]));
+  let shed = 0;
+  const one = (kind: Kind, token: string) =>
     new Promise<void>((resolve) => {
-      const { token, body } = makeRequest();
+      const body = kind.body();
+      const target = new URL(`${url}${kind.path}`);
+      const stat = stats.get(kind.name) as { latencies: number[]; errors: Record<string, number> };
       const started = performance.now();
+      const fail = (key: string) => {
+        stat.errors[key] = (stat.errors[key] ?? 0) + 1;
+      };
       const req = httpRequest(
         {
           agent,
@@ -277,48 +266,72 @@ async function simulateUsers(
         (res) => {
           res.resume();
           res.on('end', () => {
-            latencies.push(performance.now() - started);
-            if ((res.statusCode ?? 500) >= 400) errors += 1;
+            stat.latencies.push(performance.now() - started);
+            const status = res.statusCode ?? 0;
+            if (status >= 400) fail(String(status));
+            if (status === 503 && res.headers['retry-after']) shed += 1;
             resolve();
           });
         },
       );
-      req.on('error', () => {
-        errors += 1;
+      req.on('error', (error) => {
+        fail(error.message === 'timeout' ? 'timeout' : 'network');
         resolve();
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.end(body);
     });
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const user = async () => {
+  const user = async (kind: Kind, token: string) => {
     for (;;) {
       // Never sleep past the end of the phase (with long think times the longest sleep would set its length).
-      const think = -Math.log(1 - Math.random()) * interval * 1000;
+      const think = -Math.log(1 - Math.random()) * kind.interval * 1000;
       const remaining = deadline - performance.now();
       if (think >= remaining) {
         await sleep(Math.max(0, remaining));
         return;
       }
       await sleep(think);
-      await one();
+      await one(kind, token);
     }
   };
-  await Promise.all(Array.from({ length: users }, user));
+  const loops: Promise<void>[] = [];
+  for (let u = 0; u < count; u++) for (const kind of kinds) loops.push(user(kind, tokens[u % tokens.length] as string));
+  await Promise.all(loops);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const phase: Phase = {
-    name,
-    offeredRps: Math.round((users / interval) * 10) / 10,
-    achievedRps: Math.round((latencies.length / seconds) * 10) / 10,
-    requests: latencies.length,
-    errors,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1) ?? 0,
+  const result = (kind: Kind): KindResult => {
+    const stat = stats.get(kind.name) as { latencies: number[]; errors: Record<string, number> };
+    const sorted = stat.latencies.sort((a, b) => a - b);
+    const failed = Object.values(stat.errors).reduce((a, b) => a + b, 0);
+    return {
+      offeredRps: Math.round((count / kind.interval) * 10) / 10,
+      achievedRps: Math.round((sorted.length / seconds) * 10) / 10,
+      requests: sorted.length + (stat.errors.network ?? 0) + (stat.errors.timeout ?? 0),
+      ok: sorted.length - failed + (stat.errors.network ?? 0) + (stat.errors.timeout ?? 0),
+      errors: stat.errors,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: Math.round(sorted.at(-1) ?? 0),
+    };
   };
-  log(`${phase.name}: ${JSON.stringify(phase)}`);
+  const search = result(kinds[0] as Kind);
+  const answer = kinds[1] ? result(kinds[1]) : undefined;
+  const errors = (r: KindResult | undefined) => Object.values(r?.errors ?? {}).reduce((a, b) => a + b, 0);
+  const phase: MixPhase = {
+    name,
+    users: count,
+    seconds,
+    search,
+    ...(answer ? { answer } : {}),
+    shed,
+    passed:
+      search.p95 <= targets.searchP95Ms &&
+      (!answer || answer.p95 <= targets.answerP95Ms) &&
+      errors(search) + errors(answer) === 0 &&
+      search.achievedRps >= search.offeredRps * 0.85,
+  };
+  log(`${name}: ${JSON.stringify(phase)}`);
   return phase;
 }
 
@@ -332,8 +345,88 @@ async function drain(url: string): Promise<void> {
   }
 }
 
+/** What one rate-limit decision costs: the shared limiter's upsert, sequential, on the bench database. */
+async function rateLimiterCost(db: Database): Promise<{ p50: number; p99: number; mean: number }> {
+  const limiter = createSharedRateLimiter(db, { requestsPerSecond: 1000, burst: 2000 });
+  const times: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const started = performance.now();
+    await limiter.take(`caller:bench-cost-${i % 50}`);
+    times.push(performance.now() - started);
+  }
+  await db.query(`DELETE FROM rate_limit_buckets WHERE key LIKE 'caller:bench-cost-%'`);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), mean: Math.round(mean * 1000) / 1000 };
+}
+
+async function measureConfiguration(
+  count: number,
+  env: Record<string, string>,
+  tokens: string[],
+  kinds: readonly Kind[],
+): Promise<Record<string, unknown>> {
+  const label = `${count} API process${count === 1 ? '' : 'es'}`;
+  const { child, url } = await startProcess(['serve', '--port', '0', '--json', '--processes', String(count)], env, true);
+  log(`${label}: serving at ${url}`);
+  const phases: MixPhase[] = [];
+  let saturation: MixPhase | undefined;
+  let took: number[] = [];
+  try {
+    const health: Kind = { name: 'search', path: '/healthz', interval: searchInterval, body: () => undefined };
+    phases.push(await simulate(`${label} baseline: ${users} users, GET /healthz`, url, users, 10, [health], tokens));
+    await simulate(`${label} warm-up`, url, Math.max(10, Math.round(users / 10)), 10, kinds, tokens);
+    await drain(url);
+    phases.push(
+      await simulate(
+        `${label} target: ${users} users × search/${searchInterval}s + answer/${answerInterval}s`,
+        url,
+        users,
+        durationSeconds,
+        kinds,
+        tokens,
+      ),
+    );
+    await drain(url);
+    // Retrieval's own time (reported by the retriever in each response), unloaded.
+    for (let i = 0; i < 50; i++) {
+      const response = await fetch(`${url}/v1/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
+        body: (kinds[0] as Kind).body() as string,
+      });
+      took.push(((await response.json()) as { tookMs: number }).tookMs);
+    }
+    took = took.sort((a, b) => a - b);
+    if (!args['no-ramp']) {
+      for (let step = Math.max(10, Math.round(users / 10)); step <= 20_000; step = Math.round(step * 1.5)) {
+        await drain(url);
+        const phase = await simulate(`${label} ramp ${step} users`, url, step, rampStepSeconds, kinds, tokens);
+        phases.push(phase);
+        if (!phase.passed) break;
+        saturation = phase;
+      }
+    }
+  } finally {
+    await stopProcess(child);
+  }
+  return {
+    processes: count,
+    phases,
+    retrieverTookMs: { p50: percentile(took, 50), p95: percentile(took, 95), p99: percentile(took, 99) },
+    saturation: saturation
+      ? {
+          users: saturation.users,
+          searchRps: saturation.search.achievedRps,
+          answerRps: saturation.answer?.achievedRps ?? 0,
+          searchP95: saturation.search.p95,
+          answerP95: saturation.answer?.p95 ?? null,
+        }
+      : null,
+  };
+}
+
 async function main(): Promise<void> {
-  const { default: autocannon } = (await import('autocannon' as string)) as { default: Autocannon };
   const env: Record<string, string> =
     store === 'server'
       ? { DATABASE_URL: await serverDatabaseUrl() }
@@ -343,10 +436,13 @@ async function main(): Promise<void> {
   let corpus: { chunks: number; seconds: number };
   let tokens: string[];
   let serverVersion: string;
+  let limiterCost: Awaited<ReturnType<typeof rateLimiterCost>>;
   try {
     corpus = await buildCorpus(platform.db);
-    tokens = await createUsers(platform.db);
+    tokens = await createUsers(platform.db, users);
     serverVersion = platform.db.capabilities.serverVersion;
+    limiterCost = await rateLimiterCost(platform.db);
+    log(`shared rate limiter: ${JSON.stringify(limiterCost)} ms per decision`);
     log('warming the lexical index');
     const warm = performance.now();
     await platform.retriever.search({
@@ -357,128 +453,57 @@ async function main(): Promise<void> {
   } finally {
     await platform.close();
   }
+  if (args['build-only']) return;
 
-  const { child, url } = await startServer({
+  const serveEnv = {
     ...env,
     GROUNDWORK_LOG_LEVEL: 'warn',
-    // The bench measures serving, not the abuse limiter: each user stays far below it anyway.
+    // Every user stays far below a real per-caller limit; the shared limiter still runs (its cost counts).
     GROUNDWORK_SERVER__RATE_LIMIT__REQUESTS_PER_SECOND: '1000',
-  });
-  log(`server at ${url}`);
+  };
   const random = () => Math.random();
   const query = () => {
     const n = 1 + Math.floor(random() * 3);
     return Array.from({ length: n }, () => word(10 + Math.floor(random() * 2000))).join(' ');
   };
-  const search = {
-    method: 'POST',
-    path: '/v1/search',
-    setupRequest: (request: Record<string, unknown>) => ({
-      ...request,
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${tokens[Math.floor(random() * tokens.length)]}`,
-      },
-      body: JSON.stringify({ query: query(), k: 10 }),
-    }),
-  };
-  const targetRate = users / intervalSeconds;
-  const phases: Phase[] = [];
+  const kinds: Kind[] = [
+    { name: 'search', path: '/v1/search', interval: searchInterval, body: () => JSON.stringify({ query: query(), k: 10 }) },
+    // No chat model configured: answers are extractive (retrieval, selection and citations, no model call).
+    { name: 'answer', path: '/v1/answers', interval: answerInterval, body: () => JSON.stringify({ question: `${query()}?` }) },
+  ];
+  // The worker runs for the whole run, as in production (it waits for queued jobs; none are queued here).
+  const worker = store === 'server' ? await startProcess(['worker'], serveEnv, false) : undefined;
+  const configurations: Record<string, unknown>[] = [];
   try {
-    // Baseline first, on an idle server: the HTTP stack's floor for the same user model.
-    phases.push(
-      await simulateUsers('baseline: same users, GET /healthz', url, 15, () => ({ token: tokens[0] as string }), '/healthz'),
-    );
-    // Warm-up at a tenth of the rate (JIT, connections, caches) without leaving a queue behind.
-    await run(autocannon, 'warm-up', {
-      url,
-      rate: Math.max(1, Math.round(targetRate / 10)),
-      seconds: 10,
-      connections: 20,
-      request: search,
-    });
-    await drain(url);
-    phases.push(
-      await simulateUsers(`target: ${users} users × 1 search / ${intervalSeconds} s (Poisson)`, url, durationSeconds, () => ({
-        token: tokens[Math.floor(random() * tokens.length)] as string,
-        body: JSON.stringify({ query: query(), k: 10 }),
-      })),
-    );
-
-    await drain(url);
-    const serverSide = await (await fetch(`${url}/metrics`)).text();
-    const sum = Number(
-      /groundwork_http_request_duration_seconds_sum\{method="POST",route="\/v1\/search"\} ([\d.e+-]+)/.exec(serverSide)?.[1] ?? 0,
-    );
-    const count = Number(
-      /groundwork_http_request_duration_seconds_count\{method="POST",route="\/v1\/search"\} (\d+)/.exec(serverSide)?.[1] ?? 0,
-    );
-    // Retrieval's own time for a sample of queries (reported by the retriever in each response).
-    const took: number[] = [];
-    for (let i = 0; i < 100; i++) {
-      const response = await fetch(`${url}/v1/search`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
-        body: JSON.stringify({ query: query(), k: 10 }),
-      });
-      took.push(((await response.json()) as { tookMs: number }).tookMs);
-    }
-    took.sort((a, b) => a - b);
-
-    let maxSustainable: Phase | undefined;
-    if (!args['no-ramp']) {
-      // From a tenth of the target upward, so a store that cannot sustain the target still gets a number.
-      // The same user model as the target (Poisson arrivals per user), with shorter think times: a fixed-rate
-      // generator (autocannon's overallRate) sends each second's requests in one burst, which measured a
-      // worse p95 at 10/s than Poisson arrivals at 100/s.
-      for (let rate = Math.max(5, Math.round(targetRate / 10)); rate <= 5000; rate = Math.round(rate * 1.5)) {
-        await drain(url);
-        const phase = await simulateUsers(
-          `ramp ${rate}/s (Poisson)`,
-          url,
-          rampStepSeconds,
-          () => ({
-            token: tokens[Math.floor(random() * tokens.length)] as string,
-            body: JSON.stringify({ query: query(), k: 10 }),
-          }),
-          '/v1/search',
-          users / rate,
-        );
-        phases.push(phase);
-        if (phase.p95 > 200 || phase.errors > 0 || phase.achievedRps < rate * 0.9) break;
-        maxSustainable = phase;
-      }
-    }
-    const report = {
-      store,
-      serverVersion,
-      corpus: {
-        chunks: corpus.chunks,
-        documents: Math.ceil(corpus.chunks / chunksPerDocument),
-        groups,
-        wordsPerChunk,
-        buildSeconds: Math.round(corpus.seconds),
-      },
-      users,
-      intervalSeconds,
-      phases,
-      whereTimeGoes: {
-        serverHandlerMeanMs: count ? Math.round((sum / count) * 10_000) / 10 : null,
-        retrieverTookMs: { p50: percentile(took, 50), p95: percentile(took, 95), p99: percentile(took, 99) },
-      },
-      maxSustainable: maxSustainable ? { rps: maxSustainable.achievedRps, p95: maxSustainable.p95 } : null,
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.versions.node },
-      at: new Date().toISOString(),
-    };
-    mkdirSync(`${root}bench/results`, { recursive: true });
-    const file = `${root}bench/results/load-${store}-${report.at.replace(/[:.]/g, '-')}.json`;
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    log(`written ${file}`);
+    configurations.push(await measureConfiguration(processes, serveEnv, tokens, kinds));
+    if (processes !== 1 && !args['no-compare']) configurations.push(await measureConfiguration(1, serveEnv, tokens, kinds));
   } finally {
-    child.removeAllListeners('exit');
-    child.kill('SIGTERM');
+    if (worker) await stopProcess(worker.child);
   }
+  const report = {
+    store,
+    serverVersion,
+    corpus: {
+      chunks: corpus.chunks,
+      documents: Math.ceil(corpus.chunks / chunksPerDocument),
+      groups,
+      wordsPerChunk,
+      buildSeconds: Math.round(corpus.seconds),
+    },
+    users,
+    searchIntervalSeconds: searchInterval,
+    answerIntervalSeconds: answerInterval,
+    targets,
+    rateLimiterCostMs: limiterCost,
+    configurations,
+    machine: { cpus: cpus().length, loadavg: loadavg().map((l) => Math.round(l * 100) / 100), node: process.versions.node },
+    at: new Date().toISOString(),
+  };
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  const file = `${root}bench/results/load-${store}-${report.at.replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  log(`written ${file}`);
 }
 
 await main();

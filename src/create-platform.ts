@@ -18,7 +18,7 @@ import { createModelResolver, type ModelResolver } from './models/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
-import { type Database, openStore } from './store/index.ts';
+import { type ChangeFeed, createChangeFeed, type Database, openStore } from './store/index.ts';
 
 /**
  * The composition root: turns a loaded configuration into a running platform. The server, the CLI and the
@@ -45,6 +45,8 @@ export interface Platform {
   readonly ingestion: Ingestion;
   /** The job queue on PostgreSQL (pg-boss), started on first use. */
   readonly jobs: JobQueue;
+  /** LISTEN/NOTIFY cache invalidation: what another process changed (API keys, sources, indexes). */
+  readonly changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     (await openStore(config, { logger, ...(options.migrate === undefined ? {} : { migrate: options.migrate }) }));
   const closers: Array<() => Promise<void>> = [() => db.close()];
   const clock = options.clock ?? systemClock;
+  const changes = createChangeFeed(db, { logger });
+  closers.push(() => changes.close());
   // Trace text under `observe.textRetention: redact` goes through the same PII detector as ingestion.
   const redact = (text: string) => redactText(text, { customPatterns: config.ingest.piiPatterns }).text;
   const observe = createObservability({
@@ -88,6 +92,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     db,
     config: config.retrieval,
     tracer,
+    changes,
     ...(embeddingModel ? { embeddingModel, embeddingDimensions: models.embeddingDimensions } : {}),
     ...(rerankModel ? { rerankModel } : {}),
   });
@@ -119,6 +124,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     answerer,
     ingestion,
     jobs,
+    changes,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Caller, type Clock, GroundworkError, newId, type Role, systemClock } from '../core/index.ts';
-import type { Database, Queryable } from '../store/index.ts';
+import { type Database, publishChange, type Queryable } from '../store/index.ts';
 import { recordAudit } from './audit/audit-log.ts';
 
 /**
@@ -152,6 +152,7 @@ export async function createApiKey(
       ],
     );
     const key = toApiKey(result.rows[0] as KeyRow, now);
+    await publishChange(tx, 'api_keys');
     await recordAudit(
       tx,
       {
@@ -203,6 +204,7 @@ export async function revokeApiKey(db: Database, id: string, context: ActorConte
       context.actor,
     ]);
     const after = toApiKey(updated.rows[0] as KeyRow, now);
+    await publishChange(tx, 'api_keys');
     await recordAudit(
       tx,
       {

@@ -49,6 +49,9 @@ function traced(list: ReadonlyArray<{ id: string; documentId?: string; score: nu
  */
 export function createRetriever(deps: RetrieverDeps): Retriever {
   const { db, config, tracer } = deps;
+  // Ranking and row fetches are read-only: on the read replica when one is configured (DATABASE_READ_URL).
+  // Index creation stays on the primary.
+  const reader = db.read;
   let lexicalIndex: Promise<string | undefined> | undefined;
   let vectorIndexed: Promise<boolean> | undefined;
   const ensureIndex = () => {
@@ -75,6 +78,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
     }
     return analyzerCache.value;
   };
+  deps.changes?.subscribe('sources', () => {
+    analyzerCache = undefined;
+  });
+  deps.changes?.subscribe('retrieval_indexes', () => {
+    vectorIndexed = undefined;
+    lexicalIndex = undefined;
+  });
 
   async function chooseEngine(requested: SearchRequest['lexicalEngine'], analyzers: readonly string[]): Promise<LexicalEngine> {
     const wanted = requested ?? config.lexicalEngine;
@@ -109,8 +119,8 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         const query = { text, caller: request.caller, filters: request.filters, limit };
         const chunks =
           engine === 'pg_textsearch'
-            ? await pgTextSearchLexicalSearch(db, (await ensureIndex()) as string, query)
-            : await portableLexicalSearch(db, config, analyzers, query);
+            ? await pgTextSearchLexicalSearch(reader, (await ensureIndex()) as string, query)
+            : await portableLexicalSearch(reader, config, analyzers, query);
         span.setAttributes({ 'groundwork.retrieved': traced(chunks), 'groundwork.lexical.engine': engine });
         return chunks;
       },
@@ -130,7 +140,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         'gen_ai.usage.input_tokens': usage?.tokens ?? 0,
       });
       const indexed = deps.embeddingDimensions === embedding.length ? await hasVectorIndex(embedding.length) : false;
-      const result = await vectorSearch(db, {
+      const result = await vectorSearch(reader, {
         embedding,
         caller: request.caller,
         filters: request.filters,
@@ -161,7 +171,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
     const queryKeys = new Set(distinctWords([query]).map(key));
     const candidates = distinctWords(texts).filter((word) => queryKeys.has(key(word)));
     if (candidates.length === 0) return new Set();
-    const result = await db.query<{ w: string }>(
+    const result = await reader.query<{ w: string }>(
       `WITH ql AS (
          SELECT DISTINCT l.lexeme FROM unnest($1::text[]) cfg CROSS JOIN LATERAL unnest(to_tsvector(cfg::regconfig, $2)) l
        )
@@ -200,7 +210,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
               );
             }
           } else if (deps.embeddingModel) {
-            const any = await db.query('SELECT 1 FROM chunks WHERE embedding IS NOT NULL LIMIT 1');
+            const any = await reader.query('SELECT 1 FROM chunks WHERE embedding IS NOT NULL LIMIT 1');
             mode = any.rowCount > 0 ? 'hybrid' : 'lexical';
           } else {
             mode = 'lexical';
@@ -255,7 +265,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
             const model = deps.rerankModel;
             const top = ranked.slice(0, config.rerankDepth);
             rows = await fetchRows(
-              db,
+              reader,
               top.map((c) => c.id),
             );
             const present = top.filter((c) => rows.has(c.id));
@@ -300,7 +310,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
           }
           final = final.slice(0, k);
           const missing = final.map((c) => c.id).filter((id) => !rows.has(id));
-          for (const [id, row] of await fetchRows(db, missing)) rows.set(id, row);
+          for (const [id, row] of await fetchRows(reader, missing)) rows.set(id, row);
           const present = final.filter((c) => rows.has(c.id));
           const withHighlights = request.highlight !== false;
           const matching = withHighlights

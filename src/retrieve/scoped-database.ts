@@ -13,7 +13,10 @@ export function scopedDatabase(db: Database, schema: string): Database {
       await tx.query(`SET LOCAL search_path TO ${schema}, public`);
       return work(tx);
     });
-  return {
+  const scoped: Database = {
+    get read() {
+      return scoped;
+    },
     mode: db.mode,
     schema,
     capabilities: db.capabilities,
@@ -23,4 +26,5 @@ export function scopedDatabase(db: Database, schema: string): Database {
     query: (text, params) => transaction((tx) => tx.query(text, params)),
     close: async () => {},
   };
+  return scoped;
 }

@@ -1,6 +1,6 @@
 import type { EmbeddingModel, RerankingModel } from 'ai';
 import type { Caller, GroundworkConfig, SensitivityLabel, SpanContext, Tracer } from '../core/index.ts';
-import type { Database } from '../store/index.ts';
+import type { ChangeFeed, Database } from '../store/index.ts';
 
 /** Lexical ranking engine actually used for a search. */
 export type LexicalEngine = 'pg_textsearch' | 'portable';
@@ -102,4 +102,6 @@ export interface RetrieverDeps {
   /** Dimensions of stored embeddings (`models.embedding.dimensions`); enables the HNSW index. */
   readonly embeddingDimensions?: number;
   readonly rerankModel?: RerankingModel;
+  /** Cross-process invalidation: sources (analyzers in use) and retrieval indexes created elsewhere. */
+  readonly changes?: ChangeFeed;
 }

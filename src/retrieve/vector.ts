@@ -1,6 +1,6 @@
 import type { Caller } from '../core/index.ts';
 import { GroundworkError } from '../core/index.ts';
-import type { Database } from '../store/index.ts';
+import { type Database, publishChange } from '../store/index.ts';
 import type { RankedChunk } from './lexical.ts';
 import { Params, visibilityPredicate } from './sql-filters.ts';
 import type { SearchFilters } from './types.ts';
@@ -33,6 +33,7 @@ export async function ensureVectorIndex(db: Database, dimensions: number): Promi
     await tx.query(
       `CREATE INDEX IF NOT EXISTS ${name} ON chunks USING hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) WHERE vector_dims(embedding) = ${dimensions}`,
     );
+    await publishChange(tx, 'retrieval_indexes');
   });
   return name;
 }

@@ -1,6 +1,6 @@
 import { type Caller, type Clock, GroundworkError, localOperator, systemClock } from '../core/index.ts';
 import { authenticateApiKey, hasActiveApiKeys, looksLikeApiKey, type OidcVerifier } from '../govern/index.ts';
-import type { Queryable } from '../store/index.ts';
+import type { ChangeFeed, Queryable } from '../store/index.ts';
 
 /**
  * Turns an `Authorization` header into a Caller.
@@ -23,6 +23,8 @@ export interface AuthenticatorOptions {
   readonly clock?: Clock;
   /** How long the "does any key exist?" answer is cached (default 5 s; tests use 0). */
   readonly cacheMs?: number;
+  /** Keys created or revoked by another process drop the cached answer at once. */
+  readonly changes?: ChangeFeed;
 }
 
 const loopbackHost = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
@@ -35,6 +37,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const clock = options.clock ?? systemClock;
   const cacheMs = options.cacheMs ?? 5000;
   let cached: { value: boolean; at: number } | undefined;
+  options.changes?.subscribe('api_keys', () => {
+    cached = undefined;
+  });
   const required = async () => {
     if (options.oidc) return true;
     const now = Date.now();

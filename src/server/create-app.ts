@@ -14,8 +14,9 @@ import { type Authenticator, createAuthenticator } from './authenticator.ts';
 import { assertWellFormedText, parseRequestPart, type RouteDefinition } from './define-route.ts';
 import { errorBody, httpStatusFor } from './http-errors.ts';
 import { HttpMetrics } from './http-metrics.ts';
+import { createLoadShedder } from './load-shedder.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createSharedRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { apiRoutes } from './routes/index.ts';
 
 /** Per-request values the middleware chain shares. */
@@ -76,10 +77,12 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     createAuthenticator({
       db: platform.db,
       clock: platform.clock,
+      changes: platform.changes,
       ...(oidc ? { oidc } : {}),
       ...(options.authCacheMs === undefined ? {} : { cacheMs: options.authCacheMs }),
     });
-  const rateLimiter = options.rateLimiter ?? createRateLimiter(config.server.rateLimit);
+  // Shared through the database: N processes and replicas enforce one limit per caller, not N.
+  const rateLimiter = options.rateLimiter ?? createSharedRateLimiter(platform.db, config.server.rateLimit);
   const running = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
   let draining = false;
@@ -91,7 +94,10 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
   };
   // The platform owns the ingestion (parse workers); the app only tracks the syncs it started.
   const ingestionOf = () => platform.ingestion;
-  const routes = [...apiRoutes({ metrics, ingestion: ingestionOf, background }), ...(options.routes ?? [])];
+  const routes = [
+    ...apiRoutes({ metrics, ingestion: ingestionOf, background, draining: () => draining }),
+    ...(options.routes ?? []),
+  ];
   const app: GroundworkHono = new Hono<{ Variables: AppVariables }>();
 
   app.use('*', async (c, next) => {
@@ -147,20 +153,32 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     }),
   );
   let inFlight = 0;
+  // On the embedded store requests queue for its one connection by design (one process, one PGlite) and its
+  // queries run on this thread: only the concurrency cap sheds there. Congested, a server process admits as
+  // many requests as its pool has connections.
+  const shedder = createLoadShedder({
+    maxConcurrentRequests: config.server.maxConcurrentRequests,
+    maxQueueDelayMs: platform.db.mode === 'server' ? config.server.maxQueueDelayMs : 0,
+    congestedConcurrency: platform.db.pool.options.max ?? 10,
+  });
   app.use('/v1/*', async (c, next) => {
-    if (inFlight >= config.server.maxConcurrentRequests) {
+    const reason = shedder.shouldShed(inFlight);
+    if (reason) {
       c.header('Retry-After', '1');
       throw new GroundworkError('server.overloaded', 'The server is handling as many requests as it may; try again shortly.', {
         category: 'unavailable',
         isRetryable: true,
-        fix: 'Retry after a second with backoff; operators can add processes or raise server.maxConcurrentRequests.',
+        fix: 'Retry after a second with backoff; operators can add processes or replicas, or raise server.maxConcurrentRequests / server.maxQueueDelayMs.',
+        details: reason === 'concurrency' ? { reason } : { reason, queueDelayMs: shedder.queueDelayMs() },
       });
     }
     inFlight += 1;
+    const started = performance.now();
     try {
       await next();
     } finally {
       inFlight -= 1;
+      shedder.observe(performance.now() - started);
     }
   });
   app.use('/v1/*', async (_c, next) => {
@@ -187,7 +205,7 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
   });
 
   // Failed authentications per client address: 1/s sustained, bursts of 20 (a mistyped key is not locked out).
-  const failedAuthLimiter = createRateLimiter({ requestsPerSecond: 1, burst: 20 });
+  const failedAuthLimiter = createSharedRateLimiter(platform.db, { requestsPerSecond: 1, burst: 20 });
   for (const route of routes) registerRoute(app, route, { platform, authenticator, rateLimiter, failedAuthLimiter });
 
   app.get('/openapi.json', (c) => {
@@ -238,8 +256,14 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
         requestId,
       );
     }
-    if (status >= 500) logger.error('request failed', { requestId, code: error.code, error: error.cause ?? error });
+    // Shed requests are expected under overload (counted in /metrics); logging each would add to the load.
+    if (error.code === 'store.unavailable') logger.warn('request failed', { requestId, code: error.code, error: error.cause });
+    else if (status >= 500 && error.code !== 'server.overloaded') {
+      logger.error('request failed', { requestId, code: error.code, error: error.cause ?? error });
+    }
     if (error.code === 'request.too_large') c.header('connection', 'close');
+    // The database is back within seconds in a failover or restart: tell clients when to try again.
+    if (error.code === 'store.unavailable') c.header('Retry-After', '2');
     return c.json(errorBody(error, requestId), status as 400);
   });
 
@@ -252,6 +276,7 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       draining = true;
     },
     async close() {
+      shedder.close();
       shutdown.abort();
       await Promise.allSettled([...running]);
     },
@@ -296,7 +321,7 @@ function registerRoute(app: GroundworkHono, route: RouteDefinition, deps: RouteD
         caller = await deps.authenticator.authenticate(c.req.header('authorization'), c.req.header('host'));
       } catch (error) {
         // Failed authentication costs a lookup: limit it per client address (no caller to key on yet).
-        const decision = deps.failedAuthLimiter.take(`address:${clientAddress(c)}`);
+        const decision = await deps.failedAuthLimiter.take(`address:${clientAddress(c)}`);
         if (!decision.allowed) {
           c.header('Retry-After', String(decision.retryAfterSeconds));
           throw new GroundworkError('rate_limit.auth_failures', 'Too many failed authentication attempts from this address.', {
@@ -308,7 +333,7 @@ function registerRoute(app: GroundworkHono, route: RouteDefinition, deps: RouteD
         throw error;
       }
       c.set('callerId', caller.id);
-      const decision = deps.rateLimiter.take(caller.id);
+      const decision = await deps.rateLimiter.take(`caller:${caller.id}`);
       if (!decision.allowed) {
         c.header('Retry-After', String(decision.retryAfterSeconds));
         throw new GroundworkError('rate_limit.exceeded', 'Too many requests for this caller.', {

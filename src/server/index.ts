@@ -9,5 +9,10 @@ export { type ErrorBody, errorBody, httpStatusFor } from './http-errors.ts';
 export { HttpMetrics, type MetricsSource } from './http-metrics.ts';
 export { buildOpenApiDocument } from './openapi.ts';
 export { assertPortFree, isPortFree, portInUseError } from './port-check.ts';
-export { createRateLimiter, type RateLimitDecision, type RateLimiter } from './rate-limiter.ts';
+export {
+  createRateLimiter,
+  createSharedRateLimiter,
+  type RateLimitDecision,
+  type RateLimiter,
+} from './rate-limiter.ts';
 export { type RunningServer, startServer } from './start-server.ts';

@@ -51,6 +51,11 @@ describe(`graceful shutdown (${testStoreKind})`, () => {
       assert.equal(response.status, 200, response.body);
       assert.deepEqual(JSON.parse(response.body), { one: 1 });
       assert.equal(response.connection, 'close', 'keep-alive clients are told to go elsewhere');
+      // While draining, readiness fails so a load balancer stops routing here (liveness still passes).
+      const ready = await server.app.app.request('/readyz');
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { error: { code: string } }).error.code, 'server.draining');
+      assert.equal((await server.app.app.request('/healthz')).status, 200);
       assert.equal(await closing, 'closed');
       await assert.rejects(get(`${server.url}/healthz`), { code: 'ECONNREFUSED' });
     } finally {

@@ -43,6 +43,11 @@ export interface Database extends Queryable {
    * object itself would wait for the transaction forever.
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Where read-only queries that tolerate replication lag go (search, reports): the read replica of
+   * `databaseReadUrl` when configured, otherwise this database itself. Never write through it.
+   */
+  readonly read: Database;
   /** The underlying pool, for libraries that need a `pg`-compatible handle (pg-boss). */
   readonly pool: pg.Pool;
   close(): Promise<void>;

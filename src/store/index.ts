@@ -1,3 +1,4 @@
+export { type ChangeFeed, type ChangeTopic, changeChannel, createChangeFeed, publishChange } from './change-feed.ts';
 export { assertDataDirUnlocked, storeFormatVersion } from './data-dir.ts';
 export type {
   Database,

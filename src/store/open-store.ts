@@ -3,7 +3,7 @@ import { type GroundworkConfig, GroundworkError, groundworkVersion, type Logger,
 import { openDataDir } from './data-dir.ts';
 import type { Database, Queryable, QueryResult, Row, StoreCapabilities } from './database.ts';
 import { migrate } from './migrate.ts';
-import { describeConnectionError, redactDatabaseUrl } from './store-errors.ts';
+import { describeConnectionError, isConnectionLost, redactDatabaseUrl, storeUnavailableError } from './store-errors.ts';
 
 export interface OpenStoreOptions {
   /** Isolate the platform's tables in this schema (tests); default `public`. */
@@ -13,6 +13,8 @@ export interface OpenStoreOptions {
   readonly logger?: Logger;
   /** Server mode connection pool size (default 10). The embedded store always has one connection. */
   readonly poolSize?: number;
+  /** A read replica's pool for `Database.read` (closed with the store). */
+  readonly replica?: OpenedPool;
 }
 
 // int8 (counts, sums) and numeric as JavaScript numbers: every value we keep fits in 2^53.
@@ -24,13 +26,31 @@ pg.types.setTypeParser(1700, (value) => Number.parseFloat(value));
  * embedded PGlite store in `dataDir`. Ensures the extensions, applies migrations and detects capabilities.
  */
 export async function openStore(
-  config: Pick<GroundworkConfig, 'dataDir' | 'databaseUrl'>,
+  config: Pick<GroundworkConfig, 'dataDir' | 'databaseUrl' | 'databaseReadUrl'>,
   options: OpenStoreOptions = {},
 ): Promise<Database> {
+  if (config.databaseReadUrl && !config.databaseUrl) {
+    throw new GroundworkError(
+      'store.read_replica_without_server',
+      'databaseReadUrl (DATABASE_READ_URL) names a read replica, but no databaseUrl (DATABASE_URL) names its primary.',
+      {
+        category: 'usage',
+        fix: 'Set DATABASE_URL to the primary PostgreSQL as well, or unset DATABASE_READ_URL (the embedded store has no replicas).',
+      },
+    );
+  }
   const opened = config.databaseUrl
     ? await openServer(config.databaseUrl, options.poolSize ?? 10)
     : await openEmbedded(config.dataDir);
-  return attachStore(opened, options);
+  if (!config.databaseReadUrl) return attachStore(opened, options);
+  let replica: OpenedPool;
+  try {
+    replica = await openServer(config.databaseReadUrl, options.poolSize ?? 10);
+  } catch (error) {
+    await opened.close().catch(() => {});
+    throw error;
+  }
+  return attachStore(opened, { ...options, replica });
 }
 
 /** A connection pool and how to release it; what `attachStore` builds a Database on. */
@@ -50,6 +70,7 @@ export async function attachStore(opened: OpenedPool, options: OpenStoreOptions 
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name ${schema}`);
   const logger = options.logger ?? silentLogger;
   try {
+    const replica = options.replica;
     if (schema !== 'public') {
       await opened.pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       if (opened.mode === 'server') {
@@ -57,28 +78,56 @@ export async function attachStore(opened: OpenedPool, options: OpenStoreOptions 
         // first one). pg-pool builds each client from `pool.options`.
         (opened.pool.options as { options?: string }).options = `-c search_path=${schema},public`;
       }
+      if (replica) (replica.pool.options as { options?: string }).options = `-c search_path=${schema},public`;
       // Connections already open (the embedded store's single one; the server's probe connection) need it too.
       await opened.pool.query(`SET search_path TO ${schema}, public`);
     }
-    const transaction = makeTransaction(opened.pool);
+    const transaction = makeTransaction(opened.pool, opened.location);
     await ensureExtensions(transaction, opened.location);
     if (options.migrate !== false) {
       const applied = await migrate(transaction);
       if (applied.length > 0) logger.info('applied migrations', { versions: applied.map((m) => m.version) });
     }
     const capabilities = await detectCapabilities(opened.pool);
-    return {
+    const primary: Database = {
       mode: opened.mode,
       schema,
       capabilities,
       location: opened.location,
       pool: opened.pool,
-      query: (text, params) => runQuery(opened.pool, text, params),
+      get read() {
+        return reader;
+      },
+      query: (text, params) => runQuery(opened.pool, text, params, opened.location),
       transaction,
-      close: opened.close,
+      close: async () => {
+        try {
+          await opened.close();
+        } finally {
+          await replica?.close();
+        }
+      },
     };
+    // Read-only work on the replica: same schema and capabilities (a physical copy); closed with the primary.
+    const reader: Database = replica
+      ? {
+          mode: primary.mode,
+          schema,
+          capabilities,
+          location: replica.location,
+          pool: replica.pool,
+          get read() {
+            return reader;
+          },
+          query: (text, params) => runQuery(replica.pool, text, params, replica.location),
+          transaction: makeTransaction(replica.pool, replica.location),
+          close: async () => {},
+        }
+      : primary;
+    return primary;
   } catch (error) {
     await opened.close().catch(() => {});
+    await options.replica?.close().catch(() => {});
     throw error;
   }
 }
@@ -148,20 +197,28 @@ async function openServer(url: string, poolSize: number): Promise<OpenedPool> {
   return { mode: 'server', pool, location, close: () => pool.end() };
 }
 
-function makeTransaction(pool: pg.Pool): Database['transaction'] {
+function makeTransaction(pool: pg.Pool, location = 'the database'): Database['transaction'] {
   return async (work) => {
-    const client = await pool.connect();
-    const tx: Queryable = { query: (text, params) => runQuery(client, text, params) };
+    let client: pg.PoolClient;
     try {
-      await client.query('BEGIN');
+      client = await pool.connect();
+    } catch (error) {
+      throw isConnectionLost(error) ? storeUnavailableError(location, error) : error;
+    }
+    const tx: Queryable = { query: (text, params) => runQuery(client, text, params, location) };
+    let broken: unknown;
+    try {
+      await runQuery(client, 'BEGIN', undefined, location);
       const result = await work(tx);
-      await client.query('COMMIT');
+      await runQuery(client, 'COMMIT', undefined, location);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
+      // A client whose connection broke is destroyed, not returned to the pool.
+      if ((error as { code?: string }).code === 'store.unavailable') broken = error;
       throw error;
     } finally {
-      client.release();
+      client.release(broken instanceof Error ? broken : undefined);
     }
   };
 }
@@ -170,9 +227,15 @@ async function runQuery<R extends Row>(
   target: pg.Pool | pg.PoolClient,
   text: string,
   params?: readonly unknown[],
+  location = 'the database',
 ): Promise<QueryResult<R>> {
-  const result = await target.query<R>(text, params as unknown[] | undefined);
-  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  try {
+    const result = await target.query<R>(text, params as unknown[] | undefined);
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  } catch (error) {
+    // A lost connection is one error the API turns into 503 (the pool drops the broken client).
+    throw isConnectionLost(error) ? storeUnavailableError(location, error) : error;
+  }
 }
 
 async function ensureExtensions(transaction: Database['transaction'], location: string): Promise<void> {

@@ -44,3 +44,41 @@ export function redactDatabaseUrl(url: string): string {
     return url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@');
   }
 }
+
+const lostConnectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// SQLSTATE class 08 (connection exception) and the server shutting down or starting up.
+const lostConnectionStates = /^(08...|57P01|57P02|57P03)$/;
+const lostConnectionMessage =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i;
+
+/** Whether a driver error means the database could not be reached (as opposed to a failing statement). */
+export function isConnectionLost(error: unknown): boolean {
+  const err = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (lostConnectionCodes.has(code) || lostConnectionStates.test(code)) return true;
+  return typeof err?.message === 'string' && lostConnectionMessage.test(err.message);
+}
+
+/**
+ * `store.unavailable` (HTTP 503, retryable): a running process lost its database. Nothing to restart —
+ * the pool opens new connections on the next request once the database answers again.
+ */
+export function storeUnavailableError(location: string, cause: unknown): GroundworkError {
+  const detail = (cause as { code?: string; message?: string } | null)?.code ?? (cause as Error | null)?.message ?? 'no answer';
+  // The location stays out of the message (API clients see it); the server log shows it with the cause.
+  const logged = new Error(`${location}: ${(cause as Error | null)?.message ?? detail}`, { cause });
+  return new GroundworkError('store.unavailable', `The database cannot be reached right now (${detail}).`, {
+    category: 'unavailable',
+    isRetryable: true,
+    fix: 'Retry shortly; the server reconnects by itself when the database is back. Operators: check that PostgreSQL is running and reachable from this host (`groundwork doctor`).',
+    cause: logged,
+  });
+}

@@ -25,7 +25,7 @@ const chartDir = join(deploy, 'helm', 'groundwork');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const packageJson = JSON.parse(read('package.json')) as { version: string; engines: { node: string } };
 const defaultPort = configSchema.parse({}).server.port;
-const systemPaths = new Set(systemRoutes({ metrics: {} as HttpMetrics }).map((route) => route.path));
+const systemPaths = new Set(systemRoutes({ metrics: {} as HttpMetrics, draining: () => false }).map((route) => route.path));
 
 /** Asserts `argv` is a runnable `groundwork` command line: known subcommands, known options, values given. */
 function assertCommand(argv: readonly string[]): void {
@@ -295,7 +295,7 @@ describe('Helm chart', () => {
     const api = find(chart, 'Deployment', '-api');
     const pod = podOf(api);
     const container = pod.containers[0] as Container;
-    assert.deepEqual(container.args, ['serve']);
+    assert.deepEqual(container.args, ['serve', '--processes', '1']);
     assertCommand(container.args);
     assert.equal(container.image, 'groundwork:0.1.0', 'the image tag defaults to the appVersion');
     const config = chart.values.config as { server: { port: number } };

@@ -85,7 +85,10 @@ export async function openTestDatabase(options: { migrate?: boolean; schema?: st
 /** A whole platform over an isolated test database, with optional configuration. */
 export async function createTestPlatform(config: GroundworkConfigInput = {}): Promise<Platform> {
   const database = await openTestDatabase();
-  const loaded = loadConfig({ env: {}, flags: config as Record<string, unknown>, cwd: '/nonexistent' });
+  // Queue-delay shedding off unless a test asks for it: tests fire bursts on a busy CI machine, and a
+  // response that depends on the machine's load is a flaky test (the concurrency cap stays on).
+  const flags = { ...config, server: { maxQueueDelayMs: 0, ...config.server } };
+  const loaded = loadConfig({ env: {}, flags: flags as Record<string, unknown>, cwd: '/nonexistent' });
   return createPlatform(loaded, { database, logger: silentLogger });
 }
 

@@ -40,6 +40,7 @@ const reservedEnvPrefixes = ['GROUNDWORK_TEST_', 'GROUNDWORK_NODE_'];
 /** Convenience aliases for the most common settings. */
 const envAliases: Record<string, string[]> = {
   DATABASE_URL: ['databaseUrl'],
+  DATABASE_READ_URL: ['databaseReadUrl'],
   GROUNDWORK_LOG_LEVEL: ['log', 'level'],
   GROUNDWORK_HOST: ['server', 'host'],
   GROUNDWORK_PORT: ['server', 'port'],
@@ -269,7 +270,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, origins: Map<str
   }
   const value = getPath(input, issue.path);
   // A value under a secret-ish key, or under an `…Env` reference (someone may have pasted the secret itself).
-  const secretLike = /(key|secret|token|password|env)$/i.test(key) || /databaseUrl$/.test(key);
+  const secretLike = /(key|secret|token|password|env)$/i.test(key) || /database(Read)?Url$/.test(key);
   const shown = value === undefined ? 'missing' : secretLike ? '(hidden)' : JSON.stringify(value);
   return `${key} = ${shown}${from}: ${issue.message}. Fix: ${fixFor(issue, key)}`;
 }

@@ -69,6 +69,14 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection URL')
     .optional(),
+  /**
+   * Server mode only: a read replica (streaming standby) of `databaseUrl` for read-only queries that
+   * tolerate replication lag — search and reports. Writes, migrations and everything else use `databaseUrl`.
+   */
+  databaseReadUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection URL')
+    .optional(),
   log: z
     .strictObject({
       level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('warn'),
@@ -87,7 +95,17 @@ export const configSchema = z.strictObject({
        * (load shedding) instead of queueing until every request times out.
        */
       maxConcurrentRequests: z.number().int().positive().default(64),
-      /** Per-caller token bucket (per process): sustained requests per second and burst size; 0 turns it off. */
+      /**
+       * Load shedding on queueing delay, per process (server mode): event-loop lag over this sheds every new
+       * /v1 request (503 + Retry-After); a standing queue (even the fastest request of two half-second windows
+       * slower than this) admits only the pool's connections' worth at once and sheds the rest, until a
+       * request gets through fast again. 0 turns it off (only maxConcurrentRequests sheds).
+       */
+      maxQueueDelayMs: z.number().int().min(0).default(150),
+      /**
+       * Per-caller token bucket, shared by every process and replica on the database (one upsert per request):
+       * sustained requests per second and burst size; 0 turns it off.
+       */
       rateLimit: z
         .strictObject({
           requestsPerSecond: z.number().min(0).default(20),

@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { GroundworkError, type IdGenerator, newId } from '../../core/index.ts';
 import { type AclMap, describeInvalidPrincipal, parseAclMap, tryParsePrincipal, validateAclMap } from '../../protect/index.ts';
-import type { Queryable } from '../../store/index.ts';
+import { publishChange, type Queryable } from '../../store/index.ts';
 import { createFilesystemSource } from '../sources/filesystem/filesystem-source.ts';
 import type { Source, SourceCursor } from '../sources/source.ts';
 
@@ -190,6 +190,8 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
      RETURNING id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at, schedule`,
     [ids('src'), input.name, input.type, JSON.stringify(settings), aclMap ? JSON.stringify(aclMap) : null],
   );
+  // Other processes re-read the analyzers in use (a source may bring another text configuration).
+  await publishChange(db, 'sources');
   return toRecord(result.rows[0] as SourceRow);
 }
 

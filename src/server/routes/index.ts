@@ -13,7 +13,7 @@ import { searchRoutes } from './search-routes.ts';
 import { systemRoutes } from './system-routes.ts';
 
 /** Every built-in route; each feature's routes live in their own file. */
-export function apiRoutes(deps: { metrics: HttpMetrics } & IngestRouteDeps): RouteDefinition[] {
+export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean } & IngestRouteDeps): RouteDefinition[] {
   return [
     ...systemRoutes(deps),
     ...authConfigRoutes(),

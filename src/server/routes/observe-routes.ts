@@ -88,7 +88,7 @@ export function observeRoutes(): RouteDefinition[] {
         }),
       },
       responses: { 200: { description: 'Cost report', schema: z.record(z.string(), z.unknown()) } },
-      handler: async ({ platform, query }) => costReport(platform.db, query),
+      handler: async ({ platform, query }) => costReport(platform.db.read, query),
     }),
     defineRoute({
       method: 'get',

@@ -5,7 +5,11 @@ import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
 
 /** Liveness, readiness and Prometheus metrics: public, and never reveal content. */
-export function systemRoutes(deps: { metrics: HttpMetrics }): RouteDefinition[] {
+/**
+ * `draining`: true once this process stops (SIGTERM): /readyz fails so a load balancer routes elsewhere
+ * while the open requests finish.
+ */
+export function systemRoutes(deps: { metrics: HttpMetrics; draining: () => boolean }): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
@@ -19,7 +23,7 @@ export function systemRoutes(deps: { metrics: HttpMetrics }): RouteDefinition[] 
     defineRoute({
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: the database is reachable and every migration is applied',
+      summary: 'Readiness: not draining, the database is reachable and every migration is applied',
       tags: ['system'],
       scope: 'public',
       responses: {
@@ -29,6 +33,13 @@ export function systemRoutes(deps: { metrics: HttpMetrics }): RouteDefinition[] 
         },
       },
       handler: async ({ platform }) => {
+        if (deps.draining()) {
+          throw new GroundworkError('server.draining', 'This process is shutting down and finishing its open requests.', {
+            category: 'unavailable',
+            isRetryable: true,
+            fix: 'Send new requests to another process or replica; this one exits once its requests are done.',
+          });
+        }
         let status: Awaited<ReturnType<typeof migrationStatus>>;
         try {
           await platform.db.query('SELECT 1');
