@@ -89,13 +89,15 @@ export async function portableLexicalSearch(
   analyzers: readonly string[],
   query: LexicalQuery,
   strategy: 'auto' | 'pruned' | 'exhaustive' = 'auto',
+  /** Test hook: postings per term that seed θ (default k + 16); tiny seeds make the bounds do the work. */
+  options: { readonly seed?: number } = {},
 ): Promise<RankedChunk[]> {
   const params = new Params();
   const filtered = hasFilters(query.filters);
   const ranking = `retrieval_bm25_topk(${params.add(analyzers)}::text[], ${params.add(query.text)},
     ${params.add(query.caller.seesEverything ? null : [...query.caller.principals])}::text[],
     ${params.add(filtered ? null : query.limit)}::integer, ${params.add(config.k1)}::float8, ${params.add(config.b)}::float8,
-    ${params.add(strategy === 'exhaustive')}::boolean)`;
+    ${params.add(strategy === 'exhaustive')}::boolean, ${params.add(options.seed ?? null)}::integer)`;
   const predicate = visibilityPredicate(query.caller, query.filters, params);
   const limit = params.add(query.limit);
   const sql = `

@@ -303,7 +303,8 @@ $$;
 -- candidates whose bound cannot reach θ are dropped; the rest are scored exactly. Returns exactly the
 -- exhaustive top-k (proof in decision 0003).
 CREATE FUNCTION retrieval_bm25_topk(p_configs text[], p_query text, p_principals text[], p_k integer,
-                                    p_k1 float8, p_b float8, p_exhaustive boolean DEFAULT false)
+                                    p_k1 float8, p_b float8, p_exhaustive boolean DEFAULT false,
+                                    p_seed integer DEFAULT NULL)
 RETURNS TABLE (chunk_id text, score float8) LANGUAGE plpgsql STABLE AS $$
 DECLARE
   st record;
@@ -363,19 +364,20 @@ BEGIN
     FROM unnest(t_ids, t_w) WITH ORDINALITY AS q(term, w, n) ORDER BY q.n);
 
   -- Seed: each term's best visible postings, scored exactly.
-  m := p_k + 16;
+  -- (p_seed: tests use a tiny seed so that the bounds, not the seed, have to find the top k.)
+  m := coalesce(p_seed, p_k + 16);
   seeds := ARRAY(
     SELECT DISTINCT b.doc FROM unnest(t_ids) q(term)
     CROSS JOIN LATERAL (SELECT p.doc FROM retrieval_impacts p WHERE p.term = q.term AND p.acl = ANY(vis) ORDER BY p.imp DESC LIMIT m) b);
   SELECT count(*), min(x.score) INTO seed_n, theta
   FROM (SELECT e.score FROM retrieval_exact_scores(seeds, t_ids, t_w, p_k1, p_b, a) e ORDER BY e.score DESC LIMIT p_k) x;
-  IF seed_n < p_k THEN
+  IF seed_n < p_k AND m >= p_k THEN
     -- Fewer than k visible matches at all (every term had fewer than m visible postings): the seeds are everything.
     RETURN QUERY SELECT e.chunk_id, e.score FROM retrieval_exact_scores(seeds, t_ids, t_w, p_k1, p_b, a) e
       ORDER BY e.score DESC, e.chunk_id LIMIT p_k;
     RETURN;
   END IF;
-  theta := theta * (1 - 1e-9);
+  theta := CASE WHEN seed_n < p_k THEN 0 ELSE theta * (1 - 1e-9) END;
 
   -- Non-essential terms: lowest bounds first while their sum stays below θ.
   ord := ARRAY(SELECT n::integer FROM unnest(t_ub) WITH ORDINALITY AS u(ub, n) ORDER BY u.ub, u.n);
