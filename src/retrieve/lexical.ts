@@ -113,6 +113,38 @@ export async function portableLexicalSearch(
 }
 
 /**
+ * Portable BM25 for many queries in one statement (evaluation): each query's exact top `limit` for `caller`,
+ * in input order. No filters beyond the ACL.
+ */
+export async function portableLexicalBatch(
+  db: Queryable,
+  config: Pick<RetrievalConfig, 'k1' | 'b'>,
+  analyzers: readonly string[],
+  texts: readonly string[],
+  caller: Caller,
+  limit: number,
+): Promise<RankedChunk[][]> {
+  const params = new Params();
+  const queries = params.add([...texts]);
+  const ranking = `retrieval_bm25_topk(${params.add(analyzers)}::text[], q.text,
+    ${params.add(caller.seesEverything ? null : [...caller.principals])}::text[], ${params.add(limit)}::integer,
+    ${params.add(config.k1)}::float8, ${params.add(config.b)}::float8)`;
+  const predicate = visibilityPredicate(caller, undefined, params);
+  const sql = `
+    SELECT q.n::int AS n, s.chunk_id AS id, c.document_id, s.score
+    FROM unnest(${queries}::text[]) WITH ORDINALITY AS q(text, n)
+    CROSS JOIN LATERAL ${ranking} s
+    JOIN chunks c ON c.id = s.chunk_id
+    JOIN documents d ON d.id = c.document_id
+    WHERE ${predicate}
+    ORDER BY q.n, s.score DESC, s.chunk_id`;
+  const result = await db.query<{ n: number; id: string; document_id: string; score: number }>(sql, params.values);
+  const out: RankedChunk[][] = texts.map(() => []);
+  for (const row of result.rows) out[row.n - 1]?.push({ id: row.id, documentId: row.document_id, score: Number(row.score) });
+  return out;
+}
+
+/**
  * BM25 through the pg_textsearch index (`<@>` returns negative scores; non-matching rows score 0 and are
  * dropped). The ACL and filters are in the same statement as the ordered index scan.
  */

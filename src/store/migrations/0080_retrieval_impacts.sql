@@ -349,7 +349,10 @@ BEGIN
   END IF;
   IF cardinality(vis) = 0 THEN RETURN; END IF;
 
-  IF p_k IS NULL OR p_exhaustive OR p_k1 <> st.k1 OR p_b <> st.b THEN
+  -- Exhaustive when asked, when the impacts were quantized with other parameters, or when k is so deep that
+  -- seeding alone would touch most of the corpus.
+  IF p_k IS NULL OR p_exhaustive OR p_k1 <> st.k1 OR p_b <> st.b
+     OR (p_seed IS NULL AND (p_k + 16)::bigint * cardinality(t_ids) >= st.chunk_count) THEN
     cands := ARRAY(SELECT DISTINCT p.doc FROM unnest(t_ids) q(term) JOIN retrieval_impacts p ON p.term = q.term WHERE p.acl = ANY(vis));
     RETURN QUERY SELECT e.chunk_id, e.score FROM retrieval_exact_scores(cands, t_ids, t_w, p_k1, p_b, a) e
       ORDER BY e.score DESC, e.chunk_id LIMIT p_k;
