@@ -245,8 +245,11 @@ BEGIN
   LOOP
     PERFORM retrieval_add(ids);
   END LOOP;
-  -- Re-quantize with the final average length so the bounds are as tight as they can be.
-  PERFORM retrieval_requantize();
+  -- Batches quantize with the running average length; re-quantize only if it ended more than 5% above the
+  -- smallest one used (the bounds stay exact either way, only looser).
+  IF (SELECT total_length::float8 / nullif(chunk_count, 0) / impact_avgdl_min FROM retrieval_lexical_stats WHERE id = 1) > 1.05 THEN
+    PERFORM retrieval_requantize();
+  END IF;
   CREATE UNIQUE INDEX retrieval_impacts_idx ON retrieval_impacts (term, imp DESC, doc) INCLUDE (acl);
 END $$;
 
@@ -272,8 +275,7 @@ BEGIN
   INSERT INTO retrieval_docs (doc, chunk_id, len, acl, terms, tfs, imps) OVERRIDING SYSTEM VALUE
   SELECT doc, chunk_id, len, acl, terms, tfs, imps FROM retrieval_docs_new;
   INSERT INTO retrieval_impacts (term, imp, doc, acl)
-  SELECT u.term, u.imp, r.doc, r.acl FROM retrieval_docs_new r CROSS JOIN LATERAL unnest(r.terms, r.imps) AS u(term, imp)
-  ORDER BY 1, 2 DESC, 3;
+  SELECT u.term, u.imp, r.doc, r.acl FROM retrieval_docs_new r CROSS JOIN LATERAL unnest(r.terms, r.imps) AS u(term, imp);
   DROP TABLE retrieval_docs_new;
   UPDATE retrieval_lexical_stats SET impact_avgdl_min = a0 WHERE id = 1;
   IF indexed THEN
