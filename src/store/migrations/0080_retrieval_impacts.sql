@@ -332,6 +332,12 @@ DECLARE
   j integer;
   m integer;
   cands integer[];
+  c_ub float8[];
+  top_docs integer[];
+  top_ids text[];
+  top_scores float8[];
+  bound float8;
+  round integer;
 BEGIN
   SELECT * INTO st FROM retrieval_lexical_stats WHERE id = 1;
   IF st.chunk_count = 0 OR st.impact_avgdl_min IS NULL THEN RETURN; END IF;
@@ -344,11 +350,7 @@ BEGIN
   JOIN retrieval_lexicon t ON t.term = q.lexeme
   WHERE t.df > 0;
   IF t_ids IS NULL THEN RETURN; END IF;
-  IF p_principals IS NULL THEN
-    vis := ARRAY(SELECT id FROM retrieval_acls);
-  ELSE
-    vis := ARRAY(SELECT id FROM retrieval_acls WHERE principals && p_principals);
-  END IF;
+  vis := ARRAY(SELECT id FROM retrieval_acls WHERE p_principals IS NULL OR principals && p_principals);
   IF cardinality(vis) = 0 THEN RETURN; END IF;
 
   -- Exhaustive when asked, when the impacts were quantized with other parameters, or when k is so deep that
@@ -384,34 +386,74 @@ BEGIN
   END IF;
   theta := CASE WHEN seed_n < p_k THEN 0 ELSE theta * (1 - 1e-9) END;
 
-  -- Non-essential terms: lowest bounds first while their sum stays below θ.
-  ord := ARRAY(SELECT n::integer FROM unnest(t_ub) WITH ORDINALITY AS u(ub, n) ORDER BY u.ub, u.n);
-  j := 1;
-  WHILE j <= cardinality(ord) AND cum + t_ub[ord[j]] < theta LOOP
-    cum := cum + t_ub[ord[j]];
-    j := j + 1;
-  END LOOP;
-  budget := theta - cum;
-  FOR i IN j..cardinality(ord) LOOP
-    ess_sum := ess_sum + t_ub[ord[i]];
-  END LOOP;
-  FOR i IN j..cardinality(ord) LOOP
-    e_ids := e_ids || t_ids[ord[i]];
-    e_w := e_w || t_w[ord[i]];
-    e_tau := e_tau || (budget * t_ub[ord[i]] / ess_sum);
-    -- A posting below its term's share τ: (imp + 1) / s · r · w < τ ⇔ imp < τ s / (w r) − 1.
-    e_cut := e_cut || greatest(0, floor(budget * t_ub[ord[i]] / ess_sum * s / (t_w[ord[i]] * r))::integer - 2);
-  END LOOP;
+  SELECT array_agg(x.doc ORDER BY x.score DESC, x.chunk_id), array_agg(x.chunk_id ORDER BY x.score DESC, x.chunk_id),
+         array_agg(x.score ORDER BY x.score DESC, x.chunk_id)
+  INTO top_docs, top_ids, top_scores
+  FROM (SELECT * FROM retrieval_exact_scores(seeds, t_ids, t_w, p_k1, p_b, a) ORDER BY score DESC, chunk_id LIMIT p_k) x;
 
-  cands := ARRAY(
-    SELECT p.doc
-    FROM unnest(e_ids, e_w, e_tau, e_cut) AS e(term, w, tau, cut)
-    JOIN retrieval_impacts p ON p.term = e.term AND p.imp >= e.cut
-    WHERE p.acl = ANY(vis)
-    GROUP BY p.doc
-    HAVING sum(e.w * least(st.k1 + 1, (p.imp + 1) / s * r) - e.tau) >= -1e-9 * theta);
-  RETURN QUERY SELECT e.chunk_id, e.score FROM retrieval_exact_scores(cands || seeds, t_ids, t_w, p_k1, p_b, a) e
-    ORDER BY e.score DESC, e.chunk_id LIMIT p_k;
+  FOR round IN 1..3 LOOP
+    -- Non-essential terms: lowest bounds first while their sum stays below θ.
+    ord := ARRAY(SELECT n::integer FROM unnest(t_ub) WITH ORDINALITY AS u(ub, n) ORDER BY u.ub, u.n);
+    cum := 0;
+    ess_sum := 0;
+    e_ids := '{}';
+    e_w := '{}';
+    e_tau := '{}';
+    e_cut := '{}';
+    j := 1;
+    WHILE j <= cardinality(ord) AND cum + t_ub[ord[j]] < theta LOOP
+      cum := cum + t_ub[ord[j]];
+      j := j + 1;
+    END LOOP;
+    budget := theta - cum;
+    FOR i IN j..cardinality(ord) LOOP
+      ess_sum := ess_sum + t_ub[ord[i]];
+    END LOOP;
+    FOR i IN j..cardinality(ord) LOOP
+      e_ids := e_ids || t_ids[ord[i]];
+      e_w := e_w || t_w[ord[i]];
+      e_tau := e_tau || (budget * t_ub[ord[i]] / ess_sum);
+      -- A posting below its term's share τ: (imp + 1) / s · r · w < τ ⇔ imp < τ s / (w r) − 1.
+      e_cut := e_cut || greatest(0, floor(budget * t_ub[ord[i]] / ess_sum * s / (t_w[ord[i]] * r))::integer - 2);
+    END LOOP;
+
+    -- Candidates with their bound: θ + Σ over the essential terms where found of (posting bound − τₜ).
+    SELECT array_agg(c.doc ORDER BY c.ub DESC, c.doc), array_agg(c.ub ORDER BY c.ub DESC, c.doc) INTO cands, c_ub
+    FROM (
+      SELECT p.doc, theta + sum(e.w * least(st.k1 + 1, (p.imp + 1) / s * r) - e.tau) AS ub
+      FROM unnest(e_ids, e_w, e_tau, e_cut) AS e(term, w, tau, cut)
+      JOIN retrieval_impacts p ON p.term = e.term AND p.imp >= e.cut
+      WHERE p.acl = ANY(vis)
+      GROUP BY p.doc
+      HAVING sum(e.w * least(st.k1 + 1, (p.imp + 1) / s * r) - e.tau) >= -1e-9 * theta
+    ) c;
+    -- Rescore candidates best bound first, in batches, raising the k-th score as the top k improves; stop at
+    -- the first candidate whose bound is below it (every later one's is lower still). When the k-th score has
+    -- risen well above θ, plan again with it (higher shares, shorter list ranges, fewer candidates).
+    i := 1;
+    WHILE cands IS NOT NULL AND i <= cardinality(cands) LOOP
+      bound := top_scores[p_k] * (1 - 1e-9);
+      EXIT WHEN c_ub[i] < bound;
+      EXIT WHEN round < 3 AND i > 1 AND bound > theta * 1.05;
+      SELECT array_agg(x.doc ORDER BY x.score DESC, x.chunk_id), array_agg(x.chunk_id ORDER BY x.score DESC, x.chunk_id),
+             array_agg(x.score ORDER BY x.score DESC, x.chunk_id)
+      INTO top_docs, top_ids, top_scores
+      FROM (
+        SELECT y.* FROM (
+          SELECT DISTINCT ON (u.doc) u.doc, u.chunk_id, u.score FROM (
+            SELECT * FROM unnest(top_docs, top_ids, top_scores) AS t(doc, chunk_id, score)
+            UNION ALL
+            SELECT * FROM retrieval_exact_scores(cands[i:i + 127], t_ids, t_w, p_k1, p_b, a)
+          ) u ORDER BY u.doc
+        ) y ORDER BY y.score DESC, y.chunk_id LIMIT p_k
+      ) x;
+      i := i + 128;
+    END LOOP;
+    EXIT WHEN cands IS NULL OR i > cardinality(cands) OR top_scores[p_k] IS NULL
+      OR c_ub[i] < top_scores[p_k] * (1 - 1e-9);
+    theta := top_scores[p_k] * (1 - 1e-9);
+  END LOOP;
+  RETURN QUERY SELECT t.chunk_id, t.score FROM unnest(top_ids, top_scores) AS t(chunk_id, score) ORDER BY t.score DESC, t.chunk_id;
 END $$;
 
 SELECT retrieval_rebuild();
