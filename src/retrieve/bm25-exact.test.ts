@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openTestDatabase, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { type Caller, callerWithPrincipals, configSchema, localOperator } from '../core/index.ts';
-import type { Database } from '../store/index.ts';
+import { type Database, loadMigrations, migrate } from '../store/index.ts';
 import { insertDocument, insertSource } from './fixtures/corpus.ts';
 import { prng, vocabulary } from './fixtures/generate.ts';
 import { portableLexicalSearch } from './lexical.ts';
@@ -264,5 +264,69 @@ describe(`retrieve: portable BM25 is exactly exhaustive BM25 (${testStoreKind})`
        WHERE a.principals <> c.principals OR (p.acl < 0) <> (d.status = 'deleted') OR p.acl <> r.acl`,
     );
     assert.equal(stale.rows[0]?.n, 0, 'no posting carries a stale ACL');
+  });
+
+  test('an existing store migrates: the 0080 backfill indexes chunks, ACLs and deleted documents exactly', async () => {
+    const old = await openTestDatabase({ migrate: false });
+    try {
+      await migrate(
+        old.transaction,
+        loadMigrations().filter((m) => m.version < 80),
+      );
+      const random = prng(99);
+      const zipf = () => words[Math.min(words.length - 1, Math.floor(words.length * random() ** 2.5))] as string;
+      for (let d = 0; d < 60; d++) {
+        await insertDocument(old, {
+          id: `m${d}`,
+          principals: groups.filter(() => random() < 0.4),
+          chunks: Array.from({ length: 1 + (d % 2) }, (_, c) => ({
+            id: `m${d}-c${c}`,
+            text: Array.from({ length: 10 + Math.floor(random() * 40) }, zipf).join(' '),
+          })),
+        });
+      }
+      // Written before 0080 existed: an ACL change, a deleted document, a removed one.
+      await old.query(`UPDATE chunks SET principals = '{group:e}' WHERE document_id = 'm1'`);
+      await old.query(`UPDATE documents SET status = 'deleted' WHERE id = 'm2'`);
+      await old.query(`DELETE FROM documents WHERE id = 'm3'`);
+      const applied = await migrate(old.transaction);
+      assert.deepEqual(
+        applied.map((m) => m.version).filter((v) => v === 80),
+        [80],
+      );
+      const facts = await loadFacts(old);
+      const all = new Map(facts.chunks.map((c) => [c.id, c]));
+      let compared = 0;
+      for (let q = 0; q < 15; q++) {
+        const query = Array.from({ length: 1 + Math.floor(random() * 4) }, zipf).join(' ');
+        const qterms = await queryTerms(old, facts.analyzers, query);
+        for (const caller of [localOperator, callerWithPrincipals(['group:e']), callerWithPrincipals(['group:a', 'group:b'])]) {
+          for (const strategy of ['auto', 'exhaustive'] as const) {
+            const want = reference(facts.chunks, qterms, caller, undefined, 10);
+            const got = await portableLexicalSearch(
+              old,
+              config,
+              facts.analyzers,
+              { text: query, caller, filters: undefined, limit: 10 },
+              strategy,
+            );
+            assertSameTopK(got, want, all, caller, undefined, `migrated ${strategy} "${query}" ${caller.id}`);
+            compared++;
+          }
+        }
+      }
+      assert.equal(compared, 90);
+      // The deleted document is indexed but invisible to everyone, and m1's chunks carry their new ACL.
+      const labels = await old.query<{ chunk_id: string; acl: number; principals: string[] }>(
+        `SELECT r.chunk_id, r.acl, a.principals FROM retrieval_docs r JOIN retrieval_acls a ON a.id = abs(r.acl)
+         WHERE r.chunk_id LIKE 'm1-%' OR r.chunk_id LIKE 'm2-%' ORDER BY 1`,
+      );
+      for (const row of labels.rows) {
+        if (row.chunk_id.startsWith('m2-')) assert.ok(row.acl < 0, 'deleted document: negative class');
+        else assert.deepEqual(row.principals, ['group:e']);
+      }
+    } finally {
+      await old.close();
+    }
   });
 });
