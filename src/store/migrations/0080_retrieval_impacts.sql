@@ -1,3 +1,5 @@
+-- groundwork:requires 0080
+-- (A contract step: it drops the 0020 postings older code ranks with; upgrade with a short stop, see operations.md.)
 -- Retrieval: portable BM25 at scale (decision 0003). Replaces the text-keyed postings of 0020 with
 --   * retrieval_lexicon (term -> int id, df),
 --   * retrieval_acls (one id per distinct chunk ACL, i.e. `chunks.principals` value),
