@@ -5,8 +5,11 @@
  * and sizes on disk.
  *
  *   node bench/retrieval.bench.ts [--chunks 10000,100000] [--database-url URL] [--dims 64] [--queries 200]
+ *   node bench/retrieval.bench.ts --database-url URL --schema bm1m   # an existing corpus (see below)
  *
  * Embedded: a fresh in-memory PGlite per size. Server: a fresh schema `bench_<n>` per size (dropped after).
+ * Large corpora (1M chunks) are generated in bulk SQL by retrieval-corpus-sql.ts (`generateStaged` +
+ * `loadStaged` + `SELECT retrieval_rebuild()`) into a schema that `--schema` then measures without changing.
  */
 import { parseArgs } from 'node:util';
 import { MockEmbeddingModelV4 } from 'ai/test';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     dims: { type: 'string', default: '64' },
     queries: { type: 'string', default: '200' },
     'skip-vector': { type: 'boolean', default: false },
+    schema: { type: 'string' },
   },
 });
 const dims = Number(values.dims);
@@ -62,42 +66,72 @@ const embeddingModel = new MockEmbeddingModelV4({
 });
 
 const results: Record<string, unknown>[] = [];
-for (const n of values.chunks.split(',').map(Number)) {
-  const schema = `bench_${n}`;
+const existing = values.schema;
+for (let n of existing ? [0] : values.chunks.split(',').map(Number)) {
+  const schema = existing ?? `bench_${n}`;
   const serverUrl = values['database-url'];
-  if (serverUrl) {
+  if (serverUrl && !existing) {
     const admin = await openStore({ dataDir: 'unused', databaseUrl: serverUrl }, { migrate: false });
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.close();
   }
   const db = await openStore(
     serverUrl ? { dataDir: 'unused', databaseUrl: serverUrl } : { dataDir: 'memory://', databaseUrl: undefined },
-    serverUrl ? { schema } : {},
+    // An existing corpus is measured as it is (migrating would wait for the database-wide migration lock).
+    serverUrl ? { schema, ...(existing ? { migrate: false } : {}) } : {},
   );
   try {
-    process.stderr.write(`\n${n} chunks on ${db.mode} (PostgreSQL ${db.capabilities.serverVersion})\n`);
-    const { insertMs } = await generateCorpus(db, {
-      chunks: n,
-      dimensions: dims,
-      onProgress: (done) => {
-        if (done % 10000 === 0) process.stderr.write(`  inserted ${done}\n`);
-      },
-    });
-    await db.query('ANALYZE');
-    const [lexicalIndex, bm25BuildMs] = await time(() => ensureLexicalIndex(db, config));
+    let insertMs = 0;
+    let bm25BuildMs = 0;
     let hnswBuildMs = 0;
-    if (!values['skip-vector']) {
-      await db.query(`SET maintenance_work_mem = '512MB'`).catch(() => {});
-      [, hnswBuildMs] = await time(() => ensureVectorIndex(db, dims));
+    let lexicalIndex: string | undefined;
+    if (existing) {
+      n = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks')).rows[0]?.n);
+      process.stderr.write(`\n${n} chunks in ${existing} on ${db.mode} (PostgreSQL ${db.capabilities.serverVersion})\n`);
+    } else {
+      process.stderr.write(`\n${n} chunks on ${db.mode} (PostgreSQL ${db.capabilities.serverVersion})\n`);
+      ({ insertMs } = await generateCorpus(db, {
+        chunks: n,
+        dimensions: dims,
+        onProgress: (done) => {
+          if (done % 10000 === 0) process.stderr.write(`  inserted ${done}\n`);
+        },
+      }));
+      await db.query('ANALYZE');
+      [lexicalIndex, bm25BuildMs] = await time(() => ensureLexicalIndex(db, config));
+      if (!values['skip-vector']) {
+        await db.query(`SET maintenance_work_mem = '512MB'`).catch(() => {});
+        [, hnswBuildMs] = await time(() => ensureVectorIndex(db, dims));
+      }
+      await db.query('VACUUM ANALYZE').catch(() => {});
     }
-    await db.query('VACUUM ANALYZE').catch(() => {});
     const sizes = {
       chunksMB: await size(db, `SELECT pg_total_relation_size('chunks') AS bytes`),
       postingsMB: await size(
         db,
-        `SELECT pg_total_relation_size('retrieval_postings') + pg_total_relation_size('retrieval_chunk_lengths') + pg_total_relation_size('retrieval_terms') AS bytes`,
+        `SELECT pg_total_relation_size('retrieval_impacts') + pg_total_relation_size('retrieval_docs') + pg_total_relation_size('retrieval_lexicon') + pg_total_relation_size('retrieval_acls') AS bytes`,
       ),
+      postingsBytesPerChunk: Math.round(
+        Number(
+          (
+            await db.query<{ bytes: number }>(
+              `SELECT (pg_total_relation_size('retrieval_impacts') + pg_total_relation_size('retrieval_docs') + pg_total_relation_size('retrieval_lexicon') + pg_total_relation_size('retrieval_acls'))::float8 / greatest(1, (SELECT count(*) FROM chunks)) AS bytes`,
+            )
+          ).rows[0]?.bytes,
+        ),
+      ),
+      postingsPerChunk:
+        Math.round(
+          Number(
+            (
+              await db.query<{ n: number }>(
+                `SELECT (SELECT count(*) FROM retrieval_impacts)::float8 / greatest(1, (SELECT count(*) FROM chunks)) AS n`,
+              )
+            ).rows[0]?.n,
+          ) * 10,
+        ) / 10,
       bm25IndexMB: lexicalIndex ? await size(db, `SELECT pg_relation_size('${lexicalIndex}') AS bytes`) : 0,
+      impactIndexMB: await size(db, `SELECT pg_relation_size('retrieval_impacts_idx') AS bytes`),
       hnswIndexMB: values['skip-vector']
         ? 0
         : await size(db, `SELECT pg_relation_size('chunks_embedding_hnsw_${dims}') AS bytes`),
@@ -175,7 +209,7 @@ for (const n of values.chunks.split(',').map(Number)) {
     };
     results.push(row);
   } finally {
-    if (serverUrl) await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    if (serverUrl && !existing) await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
     await db.close();
   }
 }

@@ -51,9 +51,10 @@ const config = configSchema.parse({});
 const corpusTables = [
   'documents',
   'chunks',
-  'retrieval_postings',
-  'retrieval_chunk_lengths',
-  'retrieval_terms',
+  'retrieval_impacts',
+  'retrieval_docs',
+  'retrieval_lexicon',
+  'retrieval_acls',
   'embedding_cache',
 ] as const;
 

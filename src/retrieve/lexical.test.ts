@@ -125,10 +125,14 @@ describe(`retrieve: lexical BM25 (${testStoreKind})`, () => {
     assert.equal(Number(stats.rows[0]?.total_length), recount.rows[0]?.total);
 
     // A full rebuild gives the same statistics (the triggers left nothing stale).
-    const before = await db.query('SELECT term, df FROM retrieval_terms WHERE df > 0 ORDER BY term');
+    const lexicon = 'SELECT term, df FROM retrieval_lexicon WHERE df > 0 ORDER BY term';
+    const postings = `SELECT r.chunk_id, l.term, p.acl FROM retrieval_impacts p JOIN retrieval_docs r ON r.doc = p.doc
+                      JOIN retrieval_lexicon l ON l.id = p.term ORDER BY 1, 2`;
+    const before = await db.query(lexicon);
+    const beforePostings = await db.query(postings);
     await reindexLexical(db);
-    const rebuilt = await db.query('SELECT term, df FROM retrieval_terms WHERE df > 0 ORDER BY term');
-    assert.deepEqual(rebuilt.rows, before.rows);
+    assert.deepEqual((await db.query(lexicon)).rows, before.rows);
+    assert.deepEqual((await db.query(postings)).rows.length, beforePostings.rows.length);
   });
 
   test('pruned (MaxScore-style) portable search equals exhaustive BM25 for every caller', async () => {

@@ -1,7 +1,7 @@
 import type { Caller } from '../core/index.ts';
-import { GroundworkError } from '../core/index.ts';
+import { GroundworkError, localOperator } from '../core/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
-import { Params, visibilityPredicate } from './sql-filters.ts';
+import { isRestricted, Params, visibilityPredicate } from './sql-filters.ts';
 import type { LexicalEngine, RetrievalConfig, SearchFilters } from './types.ts';
 
 /** A ranked lexical candidate: BM25 score (positive, higher is better). */
@@ -20,8 +20,6 @@ export interface LexicalQuery {
 }
 
 const validTextConfig = /^[a-z_][a-z0-9_]*$/;
-/** Below this many postings in total, score exhaustively (one aggregation is faster than pruning). */
-const pruneAbove = 50_000;
 
 /** Name of the pg_textsearch index for an analyzer and BM25 parameters (options are fixed at build time). */
 export function bm25IndexName(config: Pick<RetrievalConfig, 'textConfig' | 'k1' | 'b'>): string {
@@ -69,18 +67,21 @@ export async function analyzersInUse(db: Queryable, defaultConfig: string): Prom
   return [...set].filter((cfg) => validTextConfig.test(cfg)).sort();
 }
 
+/** True when the search has filters beyond the ACL (source, sensitivity, media type, dates, metadata). */
+function hasFilters(filters: SearchFilters | undefined): boolean {
+  return isRestricted(localOperator, filters);
+}
+
 /**
- * Portable BM25 over the trigger-maintained postings: exact Lucene-style BM25 (the formula pg_textsearch
- * uses) — idf = ln(1 + (N − df + 0.5) / (df + 0.5)), term score = idf · tf · (k1 + 1) /
- * (tf + k1 · (1 − b + b · len / avglen)), summed over query terms weighted by their query frequency.
- * The ACL and filters apply to candidates before the limit, so the top-k is exact among visible chunks.
+ * Portable BM25 (migration 0080, decision 0003): exact Lucene-style BM25 — the formula pg_textsearch uses —
+ * idf = ln(1 + (N − df + 0.5) / (df + 0.5)), term score = idf · tf · (k1 + 1) / (tf + k1 · (1 − b + b ·
+ * len / avglen)), summed over query terms weighted by their query frequency, from the current statistics.
  *
- * `auto` (default) prunes when it pays (long lists, a selective best term); `pruned` always does: an exact MaxScore-style evaluation: a term can add at most
- * ub = idf · qtf · (k1 + 1). Score the visible chunks of the highest-ub term exactly; the k-th score θ is
- * a lower bound of the final k-th score. Terms are "essential" in ub order until the ub of the remaining
- * terms sums below θ: a chunk containing none of the essential terms cannot reach the top k, so only the
- * essential terms' posting lists are read; the other terms are looked up per candidate through the
- * (term, chunk_id) primary key. `exhaustive` scores every posting of every term (the reference).
+ * Ranking runs in `retrieval_bm25_topk` (PL/pgSQL, the same on PGlite and PostgreSQL) over postings that carry
+ * the chunk's ACL class, so no join to `chunks` is needed to rank. `auto`/`pruned`: exact MaxScore over
+ * impact-ordered lists; `exhaustive`: every visible posting of every term (the reference). With filters
+ * beyond the ACL every visible match is scored and the filters apply in the same statement before the limit.
+ * The final rows are joined to `chunks`/`documents` with the full visibility predicate as a second guard.
  */
 export async function portableLexicalSearch(
   db: Queryable,
@@ -88,133 +89,20 @@ export async function portableLexicalSearch(
   analyzers: readonly string[],
   query: LexicalQuery,
   strategy: 'auto' | 'pruned' | 'exhaustive' = 'auto',
-): Promise<RankedChunk[]> {
-  if (strategy === 'exhaustive') return exhaustiveSearch(db, config, analyzers, query);
-  const terms = await db.query<{ term: string; df: number; weight: number; avgdl: number }>(
-    `WITH q AS (
-       SELECT l.lexeme AS term, max(coalesce(array_length(l.positions, 1), 1))::float8 AS qtf
-       FROM unnest($1::text[]) cfg CROSS JOIN LATERAL unnest(to_tsvector(cfg::regconfig, $2)) l
-       GROUP BY l.lexeme
-     ),
-     st AS (
-       SELECT chunk_count::float8 AS n,
-              CASE WHEN chunk_count > 0 THEN total_length::float8 / chunk_count ELSE 1 END AS avgdl
-       FROM retrieval_lexical_stats WHERE id = 1
-     )
-     SELECT t.term, t.df, q.qtf * ln(1 + (st.n - t.df + 0.5) / (t.df + 0.5)) AS weight, st.avgdl
-     FROM q JOIN retrieval_terms t ON t.term = q.term CROSS JOIN st
-     WHERE t.df > 0`,
-    [analyzers, query.text],
-  );
-  if (terms.rows.length === 0) return [];
-  const sorted = terms.rows
-    .map((row) => ({ term: row.term, df: Number(row.df), weight: Number(row.weight) }))
-    .sort((a, b) => b.weight - a.weight || a.df - b.df || (a.term < b.term ? -1 : 1));
-  const avgdl = Number(terms.rows[0]?.avgdl ?? 1);
-  const ub = sorted.map((t) => t.weight * (config.k1 + 1));
-  const totalPostings = sorted.reduce((sum, t) => sum + t.df, 0);
-  // Pruning pays only when the best term is very selective and the lists it could skip are long: otherwise
-  // one aggregation over all postings is cheaper than per-candidate lookups (measured: at 100k chunks
-  // on PostgreSQL 15 forced pruning was slower, 202 vs 167 ms p50, on Zipf queries; see decision 0003).
-  const seedPostings = (sorted[0] as { df: number }).df;
-  const cheap = totalPostings <= pruneAbove || seedPostings * 50 > totalPostings;
-  if (sorted.length === 1 || (strategy === 'auto' && cheap)) {
-    return sorted.length === 1
-      ? scoreCandidates(db, config, sorted, avgdl, 1, query)
-      : exhaustiveSearch(db, config, analyzers, query);
-  }
-  const seed = await scoreCandidates(db, config, sorted, avgdl, 1, query);
-  const theta = seed.length >= query.limit ? (seed[seed.length - 1] as RankedChunk).score : 0;
-  let essential = sorted.length;
-  for (let p = 1; p <= sorted.length; p++) {
-    const rest = ub.slice(p).reduce((sum, x) => sum + x, 0);
-    if (rest < theta) {
-      essential = p;
-      break;
-    }
-  }
-  if (essential === 1) return seed;
-  if (essential === sorted.length) return exhaustiveSearch(db, config, analyzers, query);
-  return scoreCandidates(db, config, sorted, avgdl, essential, query);
-}
-
-/** Exact BM25 of the visible chunks containing any of the first `essential` terms; top `limit`. */
-async function scoreCandidates(
-  db: Queryable,
-  config: Pick<RetrievalConfig, 'k1' | 'b'>,
-  terms: ReadonlyArray<{ term: string; weight: number }>,
-  avgdl: number,
-  essential: number,
-  query: LexicalQuery,
+  /** Test hook: postings per term that seed θ (default k + 16); tiny seeds make the bounds do the work. */
+  options: { readonly seed?: number } = {},
 ): Promise<RankedChunk[]> {
   const params = new Params();
-  const termList = params.add(terms.map((t) => t.term));
-  const weights = params.add(terms.map((t) => t.weight));
-  const essentialTerms = params.add(terms.slice(0, essential).map((t) => t.term));
-  const k1 = params.add(config.k1);
-  const b = params.add(config.b);
-  const avg = params.add(avgdl);
+  const filtered = hasFilters(query.filters);
+  const ranking = `retrieval_bm25_topk(${params.add(analyzers)}::text[], ${params.add(query.text)},
+    ${params.add(query.caller.seesEverything ? null : [...query.caller.principals])}::text[],
+    ${params.add(filtered ? null : query.limit)}::integer, ${params.add(config.k1)}::float8, ${params.add(config.b)}::float8,
+    ${params.add(strategy === 'exhaustive')}::boolean, ${params.add(options.seed ?? null)}::integer)`;
   const predicate = visibilityPredicate(query.caller, query.filters, params);
   const limit = params.add(query.limit);
   const sql = `
-    WITH w AS MATERIALIZED (
-      SELECT * FROM unnest(${termList}::text[], ${weights}::float8[]) AS w(term, weight)
-    ),
-    cand AS MATERIALIZED (
-      SELECT c.id, c.document_id
-      FROM (SELECT DISTINCT chunk_id FROM retrieval_postings WHERE term = ANY(${essentialTerms}::text[])) e
-      JOIN chunks c ON c.id = e.chunk_id
-      JOIN documents d ON d.id = c.document_id
-      WHERE ${predicate}
-    )
-    SELECT cand.id, cand.document_id,
-           sum(w.weight * p.tf * (${k1}::float8 + 1) / (p.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * p.doc_len / ${avg}::float8))) AS score
-    FROM cand CROSS JOIN w
-    JOIN retrieval_postings p ON p.term = w.term AND p.chunk_id = cand.id
-    GROUP BY cand.id, cand.document_id
-    ORDER BY score DESC, cand.id
-    LIMIT ${limit}`;
-  const result = await db.query<{ id: string; document_id: string; score: number }>(sql, params.values);
-  return result.rows.map((row) => ({ id: row.id, documentId: row.document_id, score: Number(row.score) }));
-}
-
-async function exhaustiveSearch(
-  db: Queryable,
-  config: Pick<RetrievalConfig, 'k1' | 'b'>,
-  analyzers: readonly string[],
-  query: LexicalQuery,
-): Promise<RankedChunk[]> {
-  const params = new Params();
-  const cfgs = params.add(analyzers);
-  const text = params.add(query.text);
-  const k1 = params.add(config.k1);
-  const b = params.add(config.b);
-  const predicate = visibilityPredicate(query.caller, query.filters, params);
-  const limit = params.add(query.limit);
-  const sql = `
-    WITH q AS (
-      SELECT l.lexeme AS term, max(coalesce(array_length(l.positions, 1), 1))::float8 AS qtf
-      FROM unnest(${cfgs}::text[]) cfg CROSS JOIN LATERAL unnest(to_tsvector(cfg::regconfig, ${text})) l
-      GROUP BY l.lexeme
-    ),
-    st AS (
-      SELECT chunk_count::float8 AS n,
-             CASE WHEN chunk_count > 0 THEN total_length::float8 / chunk_count ELSE 1 END AS avgdl
-      FROM retrieval_lexical_stats WHERE id = 1
-    ),
-    w AS (
-      SELECT t.term, q.qtf * ln(1 + (st.n - t.df + 0.5) / (t.df + 0.5)) AS weight
-      FROM q JOIN retrieval_terms t ON t.term = q.term CROSS JOIN st
-      WHERE t.df > 0
-    ),
-    scored AS (
-      SELECT p.chunk_id,
-             sum(w.weight * p.tf * (${k1}::float8 + 1) / (p.tf + ${k1}::float8 * (1 - ${b}::float8 + ${b}::float8 * p.doc_len / st.avgdl))) AS score
-      FROM w JOIN retrieval_postings p ON p.term = w.term CROSS JOIN st
-      GROUP BY p.chunk_id
-    )
     SELECT s.chunk_id AS id, c.document_id, s.score
-    FROM scored s
+    FROM ${ranking} s
     JOIN chunks c ON c.id = s.chunk_id
     JOIN documents d ON d.id = c.document_id
     WHERE ${predicate}
@@ -222,6 +110,38 @@ async function exhaustiveSearch(
     LIMIT ${limit}`;
   const result = await db.query<{ id: string; document_id: string; score: number }>(sql, params.values);
   return result.rows.map((row) => ({ id: row.id, documentId: row.document_id, score: Number(row.score) }));
+}
+
+/**
+ * Portable BM25 for many queries in one statement (evaluation): each query's exact top `limit` for `caller`,
+ * in input order. No filters beyond the ACL.
+ */
+export async function portableLexicalBatch(
+  db: Queryable,
+  config: Pick<RetrievalConfig, 'k1' | 'b'>,
+  analyzers: readonly string[],
+  texts: readonly string[],
+  caller: Caller,
+  limit: number,
+): Promise<RankedChunk[][]> {
+  const params = new Params();
+  const queries = params.add([...texts]);
+  const ranking = `retrieval_bm25_topk(${params.add(analyzers)}::text[], q.text,
+    ${params.add(caller.seesEverything ? null : [...caller.principals])}::text[], ${params.add(limit)}::integer,
+    ${params.add(config.k1)}::float8, ${params.add(config.b)}::float8)`;
+  const predicate = visibilityPredicate(caller, undefined, params);
+  const sql = `
+    SELECT q.n::int AS n, s.chunk_id AS id, c.document_id, s.score
+    FROM unnest(${queries}::text[]) WITH ORDINALITY AS q(text, n)
+    CROSS JOIN LATERAL ${ranking} s
+    JOIN chunks c ON c.id = s.chunk_id
+    JOIN documents d ON d.id = c.document_id
+    WHERE ${predicate}
+    ORDER BY q.n, s.score DESC, s.chunk_id`;
+  const result = await db.query<{ n: number; id: string; document_id: string; score: number }>(sql, params.values);
+  const out: RankedChunk[][] = texts.map(() => []);
+  for (const row of result.rows) out[row.n - 1]?.push({ id: row.id, documentId: row.document_id, score: Number(row.score) });
+  return out;
 }
 
 /**

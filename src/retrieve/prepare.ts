@@ -19,15 +19,12 @@ export async function prepareRetrieval(
 }
 
 /**
- * Rebuilds the portable postings of every source from `chunks` (repair tool; the triggers keep them current,
- * so this is only needed after restoring postings tables from an inconsistent backup).
+ * Rebuilds the portable BM25 index (forward rows, impacts, lexicon, ACL classes) from `chunks` and re-quantizes
+ * the impacts with the current statistics (repair tool; the triggers keep the index exact by themselves, but
+ * after heavy corpus growth a rebuild tightens the score bounds MaxScore prunes with).
  */
 export async function reindexLexical(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(1735552338)');
-    await tx.query('TRUNCATE retrieval_postings, retrieval_chunk_lengths, retrieval_terms');
-    await tx.query('UPDATE retrieval_lexical_stats SET chunk_count = 0, total_length = 0 WHERE id = 1');
-    const sources = await tx.query<{ id: string }>('SELECT DISTINCT source_id AS id FROM chunks');
-    for (const source of sources.rows) await tx.query('SELECT retrieval_reindex_source($1)', [source.id]);
+    await tx.query('SELECT retrieval_rebuild()');
   });
 }

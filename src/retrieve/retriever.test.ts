@@ -338,4 +338,74 @@ describe(`retrieve: search (${testStoreKind})`, () => {
     await assert.rejects(retriever.search({ query: '  ', caller: localOperator }), { code: 'retrieve.empty_query' });
     await assert.rejects(retriever.search({ query: 'claim', caller: localOperator, k: 0 }), { code: 'retrieve.invalid_k' });
   });
+
+  test('randomized after ACL changes: revoked, granted, deleted and restored documents never leak; lexical stays complete', async () => {
+    const engines = db.capabilities.pgTextSearch ? (['portable', 'pg_textsearch'] as const) : (['portable'] as const);
+    const retriever = createRetriever({
+      db,
+      config: baseConfig,
+      tracer: createTracer(createEventBus()),
+      embeddingModel: embedder(centres),
+      embeddingDimensions: dims,
+    });
+    const deleted = new Set<string>();
+    const documentOf = (chunkId: string) => chunkId.slice(0, chunkId.indexOf('-'));
+    const readable = (caller: Caller, chunkId: string) => !deleted.has(documentOf(chunkId)) && visible(caller, chunkId);
+    const callers: Caller[] = [
+      ...users.slice(0, 6).map((u) => callerWithPrincipals(membership.get(u) as string[])),
+      callerWithPrincipals(['group:nobody']),
+    ];
+    const chunkIds = [...acl.keys()].filter((id) => /^d\d+-c\d+$/.test(id));
+    let checked = 0;
+    for (let round = 0; round < 5; round++) {
+      // Change who can read what, through every path that changes a chunk's readers.
+      for (let i = 0; i < 25; i++) {
+        const id = chunkIds[Math.floor(random() * chunkIds.length)] as string;
+        const principals = [...users, ...groups].filter(() => random() < 0.15);
+        await db.query('UPDATE chunks SET principals = $2 WHERE id = $1', [id, principals]);
+        acl.set(id, principals);
+      }
+      const doc = `d${Math.floor(random() * 160)}`;
+      const principals = [...users, ...groups].filter(() => random() < 0.15);
+      await db.query('UPDATE chunks SET principals = $2 WHERE document_id = $1', [doc, principals]);
+      for (const id of chunkIds.filter((c) => documentOf(c) === doc)) acl.set(id, principals);
+      const gone = `d${Math.floor(random() * 160)}`;
+      await db.query(`UPDATE documents SET status = 'deleted' WHERE id = $1`, [gone]);
+      deleted.add(gone);
+      if (round % 2 === 1) {
+        const back = [...deleted][0] as string;
+        await db.query(`UPDATE documents SET status = 'indexed' WHERE id = $1`, [back]);
+        deleted.delete(back);
+      }
+      const query = `${randomQuery(random)} ${randomQuery(random)} cluster ${round}`;
+      for (const engine of engines) {
+        const everything = await retriever.search({
+          query,
+          caller: localOperator,
+          k: 1000,
+          mode: 'lexical',
+          lexicalEngine: engine,
+          highlight: false,
+        });
+        for (const hit of everything.hits)
+          assert.ok(!deleted.has(hit.documentId), `lexical ${engine} returned deleted ${hit.chunkId}`);
+        for (const caller of callers) {
+          const k = 1 + Math.floor(random() * 30);
+          const result = await retriever.search({ query, caller, k, mode: 'lexical', lexicalEngine: engine, highlight: false });
+          for (const hit of result.hits)
+            assert.ok(readable(caller, hit.chunkId), `lexical ${engine} leaked ${hit.chunkId} to ${caller.id}`);
+          const expected = everything.hits.filter((h) => readable(caller, h.chunkId)).slice(0, k);
+          assert.deepEqual(
+            result.hits.map((h) => h.chunkId),
+            expected.map((h) => h.chunkId),
+            `lexical ${engine} complete for ${caller.id} after ACL changes`,
+          );
+          const hybrid = await retriever.search({ query, caller, k, mode: 'hybrid', highlight: false });
+          for (const hit of hybrid.hits) assert.ok(readable(caller, hit.chunkId), `hybrid leaked ${hit.chunkId}`);
+          checked += 2;
+        }
+      }
+    }
+    assert.ok(checked >= 70);
+  });
 });

@@ -26,9 +26,10 @@ export interface StorageFootprint {
 export const corpusTables = [
   'documents',
   'chunks',
-  'retrieval_postings',
-  'retrieval_chunk_lengths',
-  'retrieval_terms',
+  'retrieval_impacts',
+  'retrieval_docs',
+  'retrieval_lexicon',
+  'retrieval_acls',
   'embedding_cache',
 ] as const;
 

@@ -48,7 +48,9 @@ describe(`store (${testStoreKind})`, () => {
   test('old code keeps running on a newer expand migration and refuses a contract it does not satisfy', async () => {
     const db = await openTestDatabase({ migrate: false });
     try {
-      const all = loadMigrations();
+      // The releases up to the latest expand step (a later contract step, such as 0080, is not this scenario).
+      const known = loadMigrations();
+      const all = known.slice(0, known.findLastIndex((m) => m.requiresVersion === undefined) + 1);
       const latest = all.at(-1)?.version ?? 0;
       // The old release knows every migration but the last; the new one applies the last, an expand step.
       const oldRelease = all.slice(0, -1);

@@ -81,6 +81,27 @@ describe('cli: search and eval retrieval (embedded store, real process)', () => 
     // The evaluation collection never shows up in normal search.
     const search = await runGroundwork(['--data-dir', dataDir, 'search', 'hail', 'damage', '--json']);
     assert.deepEqual((JSON.parse(search.stdout) as { hits: unknown[] }).hits, []);
+    // Lexical evaluation ranks in SQL in batches (portable by default); pg_textsearch, ranked one query at a
+    // time, finds the same first documents on this fixture.
+    assert.equal((report as unknown as { lexicalEngine: string }).lexicalEngine, 'portable');
+    const native = await runGroundwork([
+      '--data-dir',
+      dataDir,
+      'eval',
+      'retrieval',
+      '--beir',
+      beirFixture,
+      '--engine',
+      'pg_textsearch',
+      '--json',
+    ]);
+    assert.equal(native.code, 0, native.stderr);
+    const nativeReport = JSON.parse(native.stdout) as typeof report & { lexicalEngine: string };
+    assert.equal(nativeReport.lexicalEngine, 'pg_textsearch');
+    assert.deepEqual(
+      nativeReport.perQuery.map((q) => q.top[0]),
+      report.perQuery.map((q) => q.top[0]),
+    );
     const human = await runGroundwork(['--data-dir', dataDir, 'eval', 'retrieval', '--beir', beirFixture]);
     assert.match(human.stdout, /MAP\s+\d\.\d{4}/);
     const missing = await runGroundwork(['--data-dir', dataDir, 'eval', 'retrieval', '--beir', join(dataDir, 'nope')]);
