@@ -414,6 +414,15 @@ describe('Helm chart', () => {
       (find(withKeys, 'Secret', '-groundwork') as unknown as { stringData: Record<string, string> }).stringData.OPENAI_API_KEY,
       'sk-test',
     );
+    // An optional read replica: DATABASE_READ_URL in the chart's Secret only when set.
+    const secretOf = (docs: ReturnType<typeof render>) =>
+      (find(docs, 'Secret', '-groundwork') as unknown as { stringData: Record<string, string> }).stringData;
+    assert.equal(secretOf(render()).DATABASE_READ_URL, undefined);
+    assert.equal(
+      secretOf(render({ database: { url: 'postgres://primary:5432/groundwork', readUrl: 'postgres://replica:5432/groundwork' } }))
+        .DATABASE_READ_URL,
+      'postgres://replica:5432/groundwork',
+    );
     const a = find(render(), 'Deployment', '-api').spec.template as { metadata: { annotations: Record<string, string> } };
     const b = find(render({ config: { log: { level: 'debug' } } }), 'Deployment', '-api').spec.template as {
       metadata: { annotations: Record<string, string> };
