@@ -31,6 +31,26 @@ import {
  * typed by the contracts, so one without the other does not compile. Everything else — concurrency,
  * retries with backoff, dead letters, heartbeats, graceful shutdown, the jobs API, CLI and page — is generic.
  */
+/** One configured evaluation schedule run now, on the platform's store and retriever (worker and CLI). */
+export function runScheduledEvaluationOn(
+  platform: Platform,
+  schedule: Platform['config']['evaluation']['schedules'][number],
+): ReturnType<typeof runScheduledEvaluation> {
+  const { alertWebhookUrl } = platform.config.evaluation;
+  return runScheduledEvaluation(
+    {
+      db: platform.db,
+      tracer: platform.tracer,
+      events: platform.events,
+      clock: platform.clock,
+      logger: platform.logger,
+      search: (request) => platform.retriever.search(request),
+      ...(alertWebhookUrl ? { webhookUrl: alertWebhookUrl } : {}),
+    },
+    schedule,
+  );
+}
+
 export type WorkerJobHandler<N extends JobName> = (platform: Platform, data: JobData<N>, job: JobInfo) => Promise<unknown>;
 
 export type JobHandlerTable = { readonly [N in JobName]: WorkerJobHandler<N> };
@@ -41,22 +61,11 @@ export const jobHandlers: JobHandlerTable = {
   'sync-source': async (platform, data, job) =>
     platform.ingestion.sync({ source: data.source, trigger: data.trigger, signal: job.signal }),
   'evaluation-scheduled-run': async (platform, data) => {
-    const { schedules, alertWebhookUrl } = platform.config.evaluation;
+    const { schedules } = platform.config.evaluation;
     const schedule = schedules.find((s) => s.name === data.schedule);
     // A schedule removed from the configuration may still fire once before the workers reconcile: skip it.
     if (!schedule) return { skipped: true, reason: `no evaluation schedule "${data.schedule}" in the configuration` };
-    const { run, alerts } = await runScheduledEvaluation(
-      {
-        db: platform.db,
-        tracer: platform.tracer,
-        events: platform.events,
-        clock: platform.clock,
-        logger: platform.logger,
-        search: (request) => platform.retriever.search(request),
-        ...(alertWebhookUrl ? { webhookUrl: alertWebhookUrl } : {}),
-      },
-      schedule,
-    );
+    const { run, alerts } = await runScheduledEvaluationOn(platform, schedule);
     return { runId: run.runId, metrics: run.metrics, alerts: alerts.length };
   },
   'evaluation-run': async (platform, data) =>

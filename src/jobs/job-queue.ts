@@ -308,7 +308,17 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
       updated.add(name);
       await instance.updateQueue(name, queueOptions);
     }
-    return { instance, settings };
+    return { instance, settings, queueOptions };
+  };
+  const parsePayload = <N extends JobName>(name: N, data: JobInput<N>): JobData<N> => {
+    const parsed = jobContracts[name].safeParse(data);
+    if (!parsed.success) {
+      throw new GroundworkError('jobs.invalid_payload', `Invalid payload for job ${name}: ${parsed.error.message}`, {
+        category: 'usage',
+        fix: 'This is a bug in the caller: the payload must match src/jobs/contracts.ts.',
+      });
+    }
+    return parsed.data as JobData<N>;
   };
   const findRow = async (id: string): Promise<JobRow | undefined> => {
     if (!uuidPattern.test(id)) return undefined;
@@ -337,21 +347,10 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
 
   const queue: JobQueue = {
     async send(name, data, sendOptions = {}) {
-      const parsed = jobContracts[name].safeParse(data);
-      if (!parsed.success) {
-        throw new GroundworkError('jobs.invalid_payload', `Invalid payload for job ${name}: ${parsed.error.message}`, {
-          category: 'usage',
-          fix: 'This is a bug in the caller: the payload must match src/jobs/contracts.ts.',
-        });
-      }
-      const { instance, settings } = await ensureQueue(name);
-      return instance.send(name, parsed.data, {
-        retryLimit: settings.retryLimit,
-        retryDelay: settings.retryDelay,
-        retryBackoff: settings.retryBackoff,
-        heartbeatSeconds: settings.heartbeatSeconds,
-        expireInSeconds: settings.expireInSeconds,
-        deadLetter: deadLetterQueue,
+      const payload = parsePayload(name, data);
+      const { instance, queueOptions } = await ensureQueue(name);
+      return instance.send(name, payload, {
+        ...queueOptions,
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
       });
     },
@@ -498,24 +497,9 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
     },
     async schedule(name, key, cron, data) {
       assertCron(cron);
-      const parsed = jobContracts[name].safeParse(data);
-      if (!parsed.success) {
-        throw new GroundworkError('jobs.invalid_payload', `Invalid payload for job ${name}: ${parsed.error.message}`, {
-          category: 'usage',
-          fix: 'This is a bug in the caller: the payload must match src/jobs/contracts.ts.',
-        });
-      }
-      const { instance, settings } = await ensureQueue(name);
-      await instance.schedule(name, cron, parsed.data, {
-        key,
-        tz: 'UTC',
-        retryLimit: settings.retryLimit,
-        retryDelay: settings.retryDelay,
-        retryBackoff: settings.retryBackoff,
-        heartbeatSeconds: settings.heartbeatSeconds,
-        expireInSeconds: settings.expireInSeconds,
-        deadLetter: deadLetterQueue,
-      });
+      const payload = parsePayload(name, data);
+      const { instance, queueOptions } = await ensureQueue(name);
+      await instance.schedule(name, cron, payload, { key, tz: 'UTC', ...queueOptions });
     },
     async unschedule(name, key) {
       const { instance } = await ensureQueue(name);

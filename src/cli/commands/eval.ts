@@ -26,11 +26,10 @@ import {
   rejectCandidate,
   renderReport,
   runGatedEvaluation,
-  runScheduledEvaluation,
   showRun,
 } from '../../evaluate/index.ts';
 import { createModelResolver } from '../../models/index.ts';
-import { startWorker } from '../../worker.ts';
+import { runScheduledEvaluationOn, startWorker } from '../../worker.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -598,18 +597,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             fix: `Configured: ${platform.config.evaluation.schedules.map((s) => s.name).join(', ') || 'none'}; add it under evaluation.schedules.`,
           });
         }
-        const { run, alerts } = await runScheduledEvaluation(
-          {
-            db: platform.db,
-            tracer: platform.tracer,
-            events: platform.events,
-            clock: platform.clock,
-            logger: platform.logger,
-            search: (request) => platform.retriever.search(request),
-            ...(platform.config.evaluation.alertWebhookUrl ? { webhookUrl: platform.config.evaluation.alertWebhookUrl } : {}),
-          },
-          schedule,
-        );
+        const { run, alerts } = await runScheduledEvaluationOn(platform, schedule);
         context.output.result({ runId: run.runId, metrics: run.metrics, alerts }, (r) =>
           [`run ${r.runId}`, ...r.alerts.map((a) => `ALERT ${a.metric}: ${f4(a.previousValue)} → ${f4(a.currentValue)}`)].join(
             '\n',
