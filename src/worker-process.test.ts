@@ -289,6 +289,10 @@ describe(`background work in real processes (${testStoreKind})`, () => {
       assert.equal(retried.code, 0, retried.stderr);
       const rerun = JSON.parse(retried.stdout) as JobBody;
       assert.equal(rerun.state, 'created');
+      // The local operator's retry is audited like the API's.
+      const audited = await cli(['audit', 'list', '--action', 'job.retry', '--json']);
+      assert.equal(audited.code, 0, audited.stderr);
+      assert.match(audited.stdout, new RegExp(`job:${dead[0]?.id}`));
       const again = await cli(['jobs', 'retry', dead[0]?.id as string]);
       assert.notEqual(again.code, 0);
       assert.match(again.stderr, /jobs\.not_found|jobs\.not_retryable/);

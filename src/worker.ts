@@ -10,6 +10,7 @@ import {
   runGatedEvaluation,
   runScheduledEvaluation,
 } from './evaluate/index.ts';
+import { recordAudit } from './govern/index.ts';
 import { getSource, listSources, type SourceRecord, setSourceSchedule } from './ingest/index.ts';
 import {
   createJobQueue,
@@ -18,6 +19,7 @@ import {
   type JobInfo,
   type JobName,
   type JobQueue,
+  type JobView,
   jobNames,
   jobTypeSettings,
 } from './jobs/index.ts';
@@ -49,6 +51,26 @@ export function runScheduledEvaluationOn(
     },
     schedule,
   );
+}
+
+/**
+ * Runs a failed or dead-lettered job again and records who asked — the one retry for the HTTP route and the
+ * local CLI (the queue's redrive runs on pg-boss's own statements, so the audit record follows it).
+ */
+export async function retryJob(platform: Platform, actor: Pick<Caller, 'id'>, id: string, requestId?: string): Promise<JobView> {
+  const job = await platform.jobs.retry(id);
+  await recordAudit(
+    platform.db,
+    {
+      actor: actor.id,
+      action: 'job.retry',
+      target: `job:${id}`,
+      after: { id: job.id, type: job.name },
+      ...(requestId ? { requestId } : {}),
+    },
+    platform.clock,
+  );
+  return job;
 }
 
 export type WorkerJobHandler<N extends JobName> = (platform: Platform, data: JobData<N>, job: JobInfo) => Promise<unknown>;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { GroundworkError } from '../../core/index.ts';
+import { GroundworkError, localOperator } from '../../core/index.ts';
 import { type JobState, jobStates } from '../../jobs/index.ts';
+import { retryJob } from '../../worker.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -98,7 +99,7 @@ export function registerJobsCommands(program: Command, runtime: CliRuntime): voi
         const api = context.api();
         const job = api
           ? await api.post<JobRow>(`/v1/jobs/${encodeURIComponent(id)}/retry`, {})
-          : (serialise(await (await context.platform()).jobs.retry(id)) as JobRow);
+          : (serialise(await retryJob(await context.platform(), localOperator, id)) as JobRow);
         context.output.result(job, (j) => `Job ${id} queued again as ${j.id} (${j.name}, state ${j.state}).`);
         return exitCodes.ok;
       }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GroundworkError } from '../../core/index.ts';
-import { recordAudit } from '../../govern/index.ts';
 import { type JobView, jobStates } from '../../jobs/index.ts';
+import { retryJob } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 
 function jobBody(job: JobView): Record<string, unknown> {
@@ -69,13 +69,7 @@ export function jobsRoutes(): RouteDefinition[] {
       request: { params: z.object({ id: z.string().min(1).max(64) }) },
       responses: { 200: { description: 'The job that will run', schema: jobSchema } },
       handler: async ({ platform, caller, params, requestId }) => {
-        const job = await platform.jobs.retry(params.id);
-        await recordAudit(
-          platform.db,
-          { actor: caller.id, action: 'job.retry', target: `job:${params.id}`, after: { id: job.id, type: job.name }, requestId },
-          platform.clock,
-        );
-        return jobBody(job);
+        return jobBody(await retryJob(platform, caller, params.id, requestId));
       },
     }),
   ];
