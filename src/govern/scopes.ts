@@ -33,12 +33,25 @@ export const scopes = [
   'jobs:read',
   /** Retry a failed or dead-lettered job (POST /v1/jobs/:id/retry): operators only. */
   'jobs:write',
+  /** Change requests: list and read them (GET /v1/changes). */
+  'changes:read',
+  /** Approve or reject change requests; each request further checks that the caller is one of its approvers. */
+  'changes:approve',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
 const viewer: readonly Scope[] = ['search', 'usecases:read', 'documents:read', 'sources:read', 'traces:read:own'];
 const user: readonly Scope[] = [...viewer, 'ask', 'feedback:write'];
-const reviewer: readonly Scope[] = [...user, 'traces:read:usecase', 'feedback:read', 'eval:read', 'costs:read', 'prompts:read'];
+const reviewer: readonly Scope[] = [
+  ...user,
+  'traces:read:usecase',
+  'feedback:read',
+  'eval:read',
+  'costs:read',
+  'prompts:read',
+  'changes:read',
+  'changes:approve',
+];
 const builder: readonly Scope[] = [
   ...reviewer,
   'sources:write',
