@@ -1,4 +1,10 @@
-import { type Answerer, createAnswerer, ownershipOfUseCases, useCasesFeeding } from './answer/index.ts';
+import {
+  type Answerer,
+  createAnswerer,
+  ownershipOfUseCases,
+  registerUseCaseChangeKinds,
+  useCasesFeeding,
+} from './answer/index.ts';
 import {
   type Clock,
   createEventBus,
@@ -132,6 +138,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     },
   });
   registerLabelChangeKinds(governance, useCasesFeeding);
+  registerUseCaseChangeKinds(governance);
   return {
     config,
     secrets,

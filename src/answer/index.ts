@@ -48,11 +48,17 @@ export { answerStyles, useCaseStatuses } from './types.ts';
 export {
   assertMayUseUseCase,
   createUseCaseStore,
+  deleteUseCase,
   mayUseUseCase,
   ownershipOfUseCases,
+  registerUseCaseChangeKinds,
+  saveUseCase,
   type UseCaseInput,
+  type UseCaseSnapshot,
   type UseCaseStore,
+  type UseCaseWriteOptions,
   useCaseInputSchema,
+  useCaseSnapshot,
   useCasesFeeding,
   useCasesSearching,
 } from './use-cases.ts';

@@ -70,6 +70,7 @@ export {
   findSource,
   findSourceByPath,
   getSource,
+  listSourceNames,
   listSources,
   openSource,
   readAclMapFile,

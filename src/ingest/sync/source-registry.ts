@@ -202,6 +202,11 @@ export async function listSources(db: Queryable): Promise<SourceRecord[]> {
   return result.rows.map(toRecord);
 }
 
+/** Ids and names of every source (cheap: no settings parsed), for checks such as a use case's source list. */
+export async function listSourceNames(db: Queryable): Promise<Array<{ id: string; name: string }>> {
+  return (await db.query<{ id: string; name: string }>('SELECT id, name FROM sources ORDER BY name')).rows;
+}
+
 /** A source by name or id, or undefined. */
 export async function findSource(db: Queryable, nameOrId: string): Promise<SourceRecord | undefined> {
   const result = await db.query<SourceRow>(`SELECT ${selectColumns} FROM sources WHERE name = $1 OR id = $1`, [nameOrId]);
