@@ -53,12 +53,12 @@ export {
   ownershipOfUseCases,
   registerUseCaseChangeKinds,
   saveUseCase,
+  snapshotOfUseCase,
   type UseCaseInput,
   type UseCaseSnapshot,
   type UseCaseStore,
   type UseCaseWriteOptions,
   useCaseInputSchema,
-  useCaseSnapshot,
   useCasesFeeding,
   useCasesSearching,
 } from './use-cases.ts';

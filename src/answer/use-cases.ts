@@ -301,7 +301,7 @@ export async function useCasesSearching(db: Queryable, source: { id?: string; na
  */
 export type UseCaseSnapshot = z.output<typeof useCaseInputSchema> & { readonly status: UseCase['status'] };
 
-export function useCaseSnapshot(useCase: UseCase): UseCaseSnapshot {
+export function snapshotOfUseCase(useCase: UseCase): UseCaseSnapshot {
   return {
     description: useCase.description,
     sources: [...useCase.sources],
@@ -329,7 +329,7 @@ const pastDraft = (snapshot: unknown) => snapshot !== null && (snapshot as UseCa
 export function registerUseCaseChangeKinds(governance: Governance): void {
   const read = async (tx: Queryable, name: string) => {
     const found = await createUseCaseStore(tx).get(name);
-    return found ? useCaseSnapshot(found) : null;
+    return found ? snapshotOfUseCase(found) : null;
   };
   governance.register({
     kind: 'use_case.update',
@@ -344,7 +344,7 @@ export function registerUseCaseChangeKinds(governance: Governance): void {
         action: change.before === null ? 'usecase.create' : 'usecase.update',
         target: `usecase:${change.target}`,
         ...(change.before === null ? {} : { before: change.before }),
-        after: useCaseSnapshot(stored),
+        after: snapshotOfUseCase(stored),
       });
       return JSON.parse(JSON.stringify(stored));
     },
@@ -400,7 +400,7 @@ export async function saveUseCase(
       });
     }
     if (!existing && options.updateOnly) throw notFound(name);
-    const base: Record<string, unknown> = existing ? { ...useCaseSnapshot(existing) } : { status: 'draft' };
+    const base: Record<string, unknown> = existing ? { ...snapshotOfUseCase(existing) } : { status: 'draft' };
     for (const [key, value] of Object.entries(parsed)) if (value !== undefined) base[key] = value;
     const after = parseInput(Object.fromEntries(Object.entries(base).filter(([, v]) => v !== null || existing)) as UseCaseInput);
     return submitChange(governance, tx, caller, {
