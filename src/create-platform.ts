@@ -4,6 +4,7 @@ import {
   ownershipOfUseCases,
   registerUseCaseChangeKinds,
   useCasesFeeding,
+  useCasesSearching,
 } from './answer/index.ts';
 import {
   type Clock,
@@ -20,7 +21,7 @@ import {
 } from './core/index.ts';
 import { resolveRun } from './evaluate/index.ts';
 import { createGovernance, type Governance } from './govern/index.ts';
-import { createIngestion, type Ingestion, lazyEmbedder } from './ingest/index.ts';
+import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
@@ -139,6 +140,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   });
   registerLabelChangeKinds(governance, useCasesFeeding);
   registerUseCaseChangeKinds(governance);
+  registerSourceChangeKinds(governance, useCasesSearching);
   return {
     config,
     secrets,

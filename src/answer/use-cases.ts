@@ -286,7 +286,7 @@ export async function useCasesFeeding(db: Queryable, kind: 'prompt' | 'model', n
 /** Use cases that search `source` (by id or name; a use case with no sources searches all of them). */
 export async function useCasesSearching(db: Queryable, source: { id?: string; name: string }): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
-    `SELECT name FROM use_cases WHERE $1 = ANY(sources) OR $2 = ANY(sources) ORDER BY name`,
+    `SELECT name FROM use_cases WHERE $1 = ANY(sources) OR $2 = ANY(sources) OR cardinality(sources) = 0 ORDER BY name`,
     [source.name, source.id ?? source.name],
   );
   return rows.map((row) => row.name);
