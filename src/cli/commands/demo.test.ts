@@ -53,7 +53,7 @@ describe('groundwork demo', () => {
       assert.equal(report.documents, 11);
       assert.equal(report.quarantined, 0);
       assert.ok(report.chunks >= 11);
-      assert.deepEqual(Object.keys(report.keys).sort(), ['adjuster', 'admin', 'underwriter']);
+      assert.deepEqual(Object.keys(report.keys).sort(), ['adjuster', 'admin', 'approver', 'underwriter']);
       for (const key of Object.values(report.keys)) assert.match(key, /^gw_/);
       assert.equal(report.questions.length, 3);
       assert.equal(report.url, '');
