@@ -20,7 +20,7 @@ import {
   type Tracer,
 } from './core/index.ts';
 import { resolveRun } from './evaluate/index.ts';
-import { createGovernance, type Governance } from './govern/index.ts';
+import { createGovernance, type Governance, registerKeyChangeKinds } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
@@ -142,6 +142,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerUseCaseChangeKinds(governance);
   registerSourceChangeKinds(governance, useCasesSearching);
   registerBudgetChangeKinds(governance);
+  registerKeyChangeKinds(governance);
   return {
     config,
     secrets,
