@@ -10,6 +10,7 @@ import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerDocumentsCommands } from './commands/documents.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
+import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
@@ -64,6 +65,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerDemoCommand(program, runtime);
   registerKeysCommands(program, runtime);
   registerAuditCommands(program, runtime);
+  registerIncidentsCommands(program, runtime);
   registerSearchCommand(program, runtime);
   registerEvalRetrievalCommand(program, runtime);
   registerEvalCommands(program, runtime);

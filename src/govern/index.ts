@@ -14,6 +14,7 @@ export {
   looksLikeApiKey,
   revokeApiKey,
 } from './api-keys.ts';
+export { listAuditForTargets } from './audit/audit-by-target.ts';
 export {
   type AuditEntry,
   type AuditEntryInput,

@@ -33,12 +33,25 @@ export const scopes = [
   'jobs:read',
   /** Retry a failed or dead-lettered job (POST /v1/jobs/:id/retry): operators only. */
   'jobs:write',
+  /** Incidents: list and read them with their timeline and links (GET /v1/incidents…), and use-case change logs. */
+  'incidents:read',
+  /** Open, update and resolve incidents (a rollback from an incident also needs `prompts:write`). */
+  'incidents:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
 const viewer: readonly Scope[] = ['search', 'usecases:read', 'documents:read', 'sources:read', 'traces:read:own'];
 const user: readonly Scope[] = [...viewer, 'ask', 'feedback:write'];
-const reviewer: readonly Scope[] = [...user, 'traces:read:usecase', 'feedback:read', 'eval:read', 'costs:read', 'prompts:read'];
+const reviewer: readonly Scope[] = [
+  ...user,
+  'traces:read:usecase',
+  'feedback:read',
+  'eval:read',
+  'costs:read',
+  'prompts:read',
+  'incidents:read',
+  'incidents:write',
+];
 const builder: readonly Scope[] = [
   ...reviewer,
   'sources:write',

@@ -5,6 +5,7 @@ import { authConfigRoutes } from './auth-config-routes.ts';
 import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { governRoutes } from './govern-routes.ts';
+import { incidentRoutes } from './incident-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { jobsRoutes } from './jobs-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
@@ -26,5 +27,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...answerRoutes(),
     ...promptRoutes(),
     ...evaluateRoutes(deps),
+    ...incidentRoutes(),
   ];
 }

@@ -1,0 +1,36 @@
+/**
+ * incidents/ — incidents (severity, status, timeline, links, rollback of the affected use case) and the
+ * per-use-case change log. See docs/governance.md.
+ */
+export { incidentsErrorCodes } from './error-codes.ts';
+export {
+  addIncidentLink,
+  appendIncidentEvent,
+  getIncident,
+  type Incident,
+  type IncidentDetail,
+  type IncidentEvent,
+  type IncidentEventKind,
+  type IncidentFilters,
+  type IncidentLink,
+  type IncidentLinkInput,
+  type IncidentLinkKind,
+  type IncidentSeverity,
+  type IncidentStatus,
+  type IncidentWriteContext,
+  incidentEventKinds,
+  incidentLinkKinds,
+  incidentSeverities,
+  incidentStatuses,
+  incidentsLinkedTo,
+  listIncidents,
+  type OpenIncidentInput,
+  openIncident,
+  openIncidentSchema,
+  type ResolveIncidentInput,
+  resolveIncident,
+  resolveIncidentSchema,
+  type UpdateIncidentInput,
+  updateIncident,
+  updateIncidentSchema,
+} from './incidents.ts';
