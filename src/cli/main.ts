@@ -23,6 +23,7 @@ import { registerSourcesCommands } from './commands/sources.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSyncCommands } from './commands/sync.ts';
 import { registerTracesCommands } from './commands/traces.ts';
+import { registerUseCaseChangesCommand } from './commands/use-case-changes.ts';
 import { registerUseCasesCommands } from './commands/use-cases.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -83,6 +84,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);
   registerUseCasesCommands(program, runtime);
+  registerUseCaseChangesCommand(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

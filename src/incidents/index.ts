@@ -2,6 +2,15 @@
  * incidents/ — incidents (severity, status, timeline, links, rollback of the affected use case) and the
  * per-use-case change log. See docs/governance.md.
  */
+export {
+  type ChangeLogArea,
+  type ChangeLogEntry,
+  type ChangeLogOptions,
+  type ChangeLogRequest,
+  type EvalDelta,
+  listUseCaseChanges,
+  type UseCaseChangeLog,
+} from './change-log.ts';
 export { incidentsErrorCodes } from './error-codes.ts';
 export {
   addIncidentLink,

@@ -4,6 +4,7 @@ import {
   incidentSeverities,
   incidentStatuses,
   listIncidents,
+  listUseCaseChanges,
   openIncident,
   openIncidentSchema,
   resolveIncident,
@@ -127,6 +128,23 @@ export function incidentRoutes(): RouteDefinition[] {
       responses: { 200: { description: 'The resolved incident', schema: incidentDetailSchema } },
       handler: async ({ platform, caller, params, body, requestId }) =>
         json(await resolveIncident(platform.db, caller, params.id, body, { clock: platform.clock, requestId })),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/use-cases/:name/changes',
+      summary:
+        'The change log of a use case: prompt, model, use-case, budget, source and ACL changes and change requests, with author, approvers, eval deltas and incidents',
+      tags: ['incidents', 'answers'],
+      scope: 'incidents:read',
+      request: {
+        params: z.object({ name: z.string().min(1).max(63) }),
+        query: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+      },
+      responses: {
+        200: { description: 'The change log', schema: z.record(z.string(), z.unknown()).meta({ id: 'UseCaseChangeLog' }) },
+      },
+      handler: async ({ platform, caller, params, query }) =>
+        json(await listUseCaseChanges(platform.db, caller, params.name, { limit: query.limit })),
     }),
   ];
 }
