@@ -1,4 +1,4 @@
-import { type Answerer, createAnswerer } from './answer/index.ts';
+import { type Answerer, createAnswerer, ownershipOfUseCases, useCasesFeeding } from './answer/index.ts';
 import {
   type Clock,
   createEventBus,
@@ -12,10 +12,13 @@ import {
   systemClock,
   type Tracer,
 } from './core/index.ts';
+import { resolveRun } from './evaluate/index.ts';
+import { createGovernance, type Governance } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
+import { registerLabelChangeKinds } from './prompts/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
 import { type ChangeFeed, createChangeFeed, type Database, openStore } from './store/index.ts';
@@ -47,6 +50,8 @@ export interface Platform {
   readonly jobs: JobQueue;
   /** LISTEN/NOTIFY cache invalidation: what another process changed (API keys, sources, indexes). */
   readonly changes: ChangeFeed;
+  /** The governance policy and the kinds of governed change each feature registered (change requests). */
+  readonly governance: Governance;
   close(): Promise<void>;
 }
 
@@ -110,6 +115,23 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   closers.push(() => ingestion.close());
   const jobs = createJobQueue(db, logger, { config: config.jobs });
   closers.push(() => jobs.stop());
+  const governance = createGovernance({
+    policy: config.governance,
+    clock,
+    ownershipOf: ownershipOfUseCases,
+    // A finished run counts as passed: gates are checked when the run is made (`eval run --gate` fails then).
+    async evalRunVerdict(tx, runId) {
+      const run = await resolveRun(tx, runId).catch(() => undefined);
+      if (!run || run.id !== runId) return { found: false, passed: false };
+      return {
+        found: true,
+        passed: run.status === 'succeeded',
+        useCase: run.useCase,
+        ...(run.status === 'succeeded' ? {} : { reason: `its status is ${run.status}` }),
+      };
+    },
+  });
+  registerLabelChangeKinds(governance, useCasesFeeding);
   return {
     config,
     secrets,
@@ -125,6 +147,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     ingestion,
     jobs,
     changes,
+    governance,
     async close() {
       for (const close of closers.reverse()) await close();
     },

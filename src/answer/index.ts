@@ -42,13 +42,17 @@ export type {
   Passage,
   UseCase,
   UseCaseRetrieval,
+  UseCaseStatus,
 } from './types.ts';
-export { answerStyles } from './types.ts';
+export { answerStyles, useCaseStatuses } from './types.ts';
 export {
   assertMayUseUseCase,
   createUseCaseStore,
   mayUseUseCase,
+  ownershipOfUseCases,
   type UseCaseInput,
   type UseCaseStore,
   useCaseInputSchema,
+  useCasesFeeding,
+  useCasesSearching,
 } from './use-cases.ts';

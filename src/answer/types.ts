@@ -51,9 +51,22 @@ export interface UseCase {
   readonly refusalThreshold: number | undefined;
   /** Principals allowed to ask through it; empty = everyone. */
   readonly principals: readonly string[];
+  /** Who answers for it (a principal, `user:…`); undefined = nobody named yet. */
+  readonly owner: string | undefined;
+  /** Principals who may approve its governed changes (admins always may). */
+  readonly approvers: readonly string[];
+  /** Who is called when it misbehaves (a principal or contact). */
+  readonly onCall: string | undefined;
+  /** Lifecycle: changes to a use case past `draft` are governed (docs/governance.md). */
+  readonly status: UseCaseStatus;
+  /** Per use case policy: at least this many distinct approvers for its changes. */
+  readonly requiredApprovals: number | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
+
+export const useCaseStatuses = ['draft', 'pilot', 'production', 'retired'] as const;
+export type UseCaseStatus = (typeof useCaseStatuses)[number];
 
 /** One resolved citation: `[n]` in the answer points at this chunk. */
 export interface Citation {

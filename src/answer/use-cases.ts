@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Caller, GroundworkError, sensitivityLabels } from '../core/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { answerStyles, type UseCase, type UseCaseRetrieval } from './types.ts';
+import { answerStyles, type UseCase, type UseCaseRetrieval, useCaseStatuses } from './types.ts';
 
 /**
  * Use cases in the `use_cases` table (migration 0030): list, get, create, update (partial), delete.
@@ -27,6 +27,8 @@ const retrievalSchema = z.strictObject({
     .optional(),
 });
 
+const principal = z.string().regex(/^(user|group):.+$/, 'principals look like user:alice@example.com or group:claims');
+
 /** Fields of a use case as written by `create`/`update` (all optional; `null` clears nullable fields). */
 export const useCaseInputSchema = z.strictObject({
   description: z.string().max(2000).optional(),
@@ -43,6 +45,12 @@ export const useCaseInputSchema = z.strictObject({
   principals: z
     .array(z.string().regex(/^(user|group):.+$/, 'principals look like user:alice@example.com or group:claims'))
     .optional(),
+  owner: principal.nullable().optional(),
+  approvers: z.array(principal).max(100).optional(),
+  onCall: z.string().min(1).max(300).nullable().optional(),
+  status: z.enum(useCaseStatuses).optional(),
+  /** At least this many distinct approvers for this use case's governed changes (null = the policy's). */
+  requiredApprovals: z.number().int().min(1).max(10).nullable().optional(),
 });
 export type UseCaseInput = z.input<typeof useCaseInputSchema>;
 
@@ -74,6 +82,11 @@ interface UseCaseRow {
   style: UseCase['style'];
   refusal_threshold: number | null;
   principals: string[];
+  owner: string | null;
+  approvers: string[];
+  on_call: string | null;
+  status: UseCase['status'];
+  governance: { requiredApprovals?: number } | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -93,6 +106,11 @@ function fromRow(row: UseCaseRow): UseCase {
     style: row.style,
     refusalThreshold: row.refusal_threshold === null ? undefined : Number(row.refusal_threshold),
     principals: row.principals,
+    owner: row.owner ?? undefined,
+    approvers: row.approvers ?? [],
+    onCall: row.on_call ?? undefined,
+    status: row.status ?? 'draft',
+    requiredApprovals: row.governance?.requiredApprovals ?? undefined,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -133,6 +151,11 @@ const columns: Record<keyof z.output<typeof useCaseInputSchema>, string> = {
   style: 'style',
   refusalThreshold: 'refusal_threshold',
   principals: 'principals',
+  owner: 'owner',
+  approvers: 'approvers',
+  onCall: 'on_call',
+  status: 'status',
+  requiredApprovals: 'governance',
 };
 
 function notFound(name: string): GroundworkError {
@@ -154,7 +177,8 @@ export function createUseCaseStore(db: Queryable): UseCaseStore {
     for (const [key, value] of Object.entries(data)) {
       if (value === undefined) continue;
       names.push(columns[key as keyof typeof columns]);
-      values.push(key === 'retrieval' ? JSON.stringify(value) : value);
+      if (key === 'requiredApprovals') values.push(JSON.stringify(value === null ? {} : { requiredApprovals: value }));
+      else values.push(key === 'retrieval' ? JSON.stringify(value) : value);
     }
     return { names, values };
   };
@@ -224,4 +248,45 @@ export function assertMayUseUseCase(useCase: UseCase, caller: Caller): void {
     fix: `Ask an administrator to add one of your groups to it (\`groundwork use-cases update ${useCase.name} --principals …\`), or use another use case.`,
     details: { useCase: useCase.name },
   });
+}
+
+/** Owners and approvers of `names` (the governance kernel asks who may approve a change to them). */
+export async function ownershipOfUseCases(
+  db: Queryable,
+  names: readonly string[],
+): Promise<Array<{ name: string; owner: string | null; approvers: string[]; requiredApprovals?: number }>> {
+  if (names.length === 0) return [];
+  const { rows } = await db.query<Pick<UseCaseRow, 'name' | 'owner' | 'approvers' | 'governance'>>(
+    'SELECT name, owner, approvers, governance FROM use_cases WHERE name = ANY($1) ORDER BY name',
+    [[...names]],
+  );
+  return rows.map((row) => ({
+    name: row.name,
+    owner: row.owner,
+    approvers: row.approvers,
+    ...(row.governance?.requiredApprovals ? { requiredApprovals: row.governance.requiredApprovals } : {}),
+  }));
+}
+
+/**
+ * Use cases a versioned prompt or model configuration feeds: a prompt through `promptRef`, a model
+ * configuration by the use case's own name (the answerer resolves `<use case>:production`).
+ */
+export async function useCasesFeeding(db: Queryable, kind: 'prompt' | 'model', name: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    kind === 'prompt'
+      ? 'SELECT name FROM use_cases WHERE prompt_ref = $1 ORDER BY name'
+      : 'SELECT name FROM use_cases WHERE name = $1',
+    [name],
+  );
+  return rows.map((row) => row.name);
+}
+
+/** Use cases that search `source` (by id or name; a use case with no sources searches all of them). */
+export async function useCasesSearching(db: Queryable, source: { id?: string; name: string }): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT name FROM use_cases WHERE $1 = ANY(sources) OR $2 = ANY(sources) ORDER BY name`,
+    [source.name, source.id ?? source.name],
+  );
+  return rows.map((row) => row.name);
 }

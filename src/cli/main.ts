@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { groundworkVersion } from '../core/index.ts';
 import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerChangesCommands } from './commands/changes.ts';
 import { registerChunksCommand } from './commands/chunks.ts';
 import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
@@ -67,6 +68,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerKeysCommands(program, runtime);
   registerAuditCommands(program, runtime);
   registerIncidentsCommands(program, runtime);
+  registerChangesCommands(program, runtime);
   registerSearchCommand(program, runtime);
   registerEvalRetrievalCommand(program, runtime);
   registerEvalCommands(program, runtime);

@@ -15,6 +15,12 @@ export interface Caller {
   readonly principals: readonly string[];
   /** Admin/operator bypass of document ACLs. Explicit, and recorded in traces. */
   readonly seesEverything: boolean;
+  /**
+   * The credential that authenticated the caller when it is not the identity itself: `key:key_…` for an
+   * API key (whose `id` is the person it was issued to). Governance follows it to who created the key, so
+   * nobody approves their own change with a key they minted (docs/governance.md).
+   */
+  readonly credential?: string;
 }
 
 /** The CLI acting directly on the store without `--as`: the local operator sees everything. */

@@ -55,6 +55,7 @@ type KeyRow = {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  pending_change: string | null;
 };
 
 const tokenPattern = /^gw_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -251,12 +252,19 @@ export async function authenticateApiKey(db: Queryable, token: string, clock: Cl
   const stored = row ? Buffer.from(row.secret_hash, 'hex') : sha256('');
   const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
   const now = clock.now();
-  if (!row || !equal || row.revoked_at || (row.expires_at && row.expires_at <= now)) throw invalidKey();
+  // A key awaiting approval of its change request (role admin/builder) does not authenticate yet.
+  if (!row || !equal || row.revoked_at || row.pending_change || (row.expires_at && row.expires_at <= now)) throw invalidKey();
   // Coarse last-used tracking (one write per key per minute at most) keeps the hot path cheap.
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
     await db.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [row.id, now]).catch(() => {});
   }
   // A user's key acts as that user (their traces, their feedback); a service key is its own identity.
   const user = row.principals.find((p) => p.startsWith('user:'));
-  return Object.freeze({ id: user ?? `key:${row.id}`, role: row.role, principals: [...row.principals], seesEverything: false });
+  return Object.freeze({
+    id: user ?? `key:${row.id}`,
+    role: row.role,
+    principals: [...row.principals],
+    seesEverything: false,
+    credential: `key:${row.id}`,
+  });
 }

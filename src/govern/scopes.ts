@@ -37,6 +37,10 @@ export const scopes = [
   'incidents:read',
   /** Open, update and resolve incidents (a rollback from an incident also needs `prompts:write`). */
   'incidents:write',
+  /** Change requests: list and read them (GET /v1/changes). */
+  'changes:read',
+  /** Approve or reject change requests; each request further checks that the caller is one of its approvers. */
+  'changes:approve',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -51,6 +55,8 @@ const reviewer: readonly Scope[] = [
   'prompts:read',
   'incidents:read',
   'incidents:write',
+  'changes:read',
+  'changes:approve',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,

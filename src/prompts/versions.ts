@@ -317,6 +317,30 @@ async function moveLabelIn(
   return { kind, name, label, from, to: version };
 }
 
+/** The version `label` points at now, or null (in the caller's transaction; locks the label row). */
+export async function readLabel(tx: Queryable, kind: VersionKind, name: string, label: string): Promise<number | null> {
+  const row = (
+    await tx.query<{ version: number }>('SELECT version FROM prompt_labels WHERE kind = $1 AND name = $2 AND label = $3', [
+      kind,
+      name,
+      label,
+    ])
+  ).rows[0];
+  return row ? Number(row.version) : null;
+}
+
+/** Moves a label inside the caller's transaction (the governed write path applies label changes here). */
+export function moveLabelInTransaction(
+  tx: Queryable,
+  kind: VersionKind,
+  name: string,
+  label: string,
+  version: number,
+  change: ChangeContext & { readonly action: 'label' | 'rollback' },
+): Promise<LabelMove> {
+  return moveLabelIn(tx, kind, name, label, version, change, change.action);
+}
+
 /** Points `label` at `version` (promote). Moving a label to where it already points is a no-op, not an event. */
 export async function moveLabel(
   db: Database,

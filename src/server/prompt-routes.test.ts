@@ -31,10 +31,12 @@ describe(`prompts and model configs over HTTP (${testStoreKind})`, () => {
         assert.equal(created.status, canWrite ? 201 : 403, `${role} write: ${await created.clone().text()}`);
       }
       await call('builder', '/v1/prompts/qa-builder', { template: `${template}\nBe brief.`, message: 'brief' });
-      assert.equal((await call('builder', '/v1/prompts/qa-builder/labels', { label: 'production', version: 1 })).status, 200);
-      assert.equal((await call('builder', '/v1/prompts/qa-builder/labels', { label: 'production', version: 2 })).status, 200);
-      const rolledBack = await call('builder', '/v1/prompts/qa-builder/rollback', { label: 'production' });
+      // `staging` is not a protected label: it moves at once (production needs approval: change-routes.test.ts).
+      assert.equal((await call('builder', '/v1/prompts/qa-builder/labels', { label: 'staging', version: 1 })).status, 200);
+      assert.equal((await call('builder', '/v1/prompts/qa-builder/labels', { label: 'staging', version: 2 })).status, 200);
+      const rolledBack = await call('builder', '/v1/prompts/qa-builder/rollback', { label: 'staging' });
       assert.equal(rolledBack.status, 200, await rolledBack.clone().text());
+      assert.equal((await call('builder', '/v1/prompts/qa-builder/labels', { label: 'production', version: 2 })).status, 202);
       const versions = (await (await call('reviewer', '/v1/prompts/qa-builder')).json()) as { versions: unknown[] };
       assert.equal(versions.versions.length, 2);
       assert.equal((await call('reviewer', '/v1/prompts/qa-builder/labels', { label: 'production', version: 2 })).status, 403);

@@ -7,17 +7,15 @@ import {
   diffModelConfigs,
   formatDiff,
   getModelConfig,
-  labelModelConfig,
   listModelConfigs,
   listModelConfigVersions,
   type ModelConfigVersion,
   modelConfigHistory,
   parseVersionRef,
-  rollbackModelConfig,
 } from '../../prompts/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { table } from '../output.ts';
-import { historyText, moveText, namesTable, refArgument, versionHeader, versionNumber } from './prompts.ts';
+import { historyText, moveText, namesTable, refArgument, runLabelMove, versionHeader, versionNumber } from './prompts.ts';
 
 function numberOption(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -177,16 +175,12 @@ export function registerModelsCommands(program: Command, runtime: CliRuntime): v
     .argument('<version>', 'version number')
     .argument('<label>', 'label, e.g. production')
     .option('--reason <text>', 'why')
+    .option('--eval-run <id>', 'an evaluation run that passed its gates (governance.requireEvalRunFor)')
     .action(
-      runtime.action(async (context, name: string, version: string, label: string, options: { reason?: string }) => {
-        const platform = await context.platform();
-        const move = await labelModelConfig(platform.db, name, versionNumber(version), label, {
-          actor: localOperator.id,
-          ...(options.reason ? { reason: options.reason } : {}),
-        });
-        context.output.result(move, (m) => moveText('model config', m, 'moved'));
-        return 0;
-      }),
+      runtime.action(
+        async (context, name: string, version: string, label: string, options: { reason?: string; evalRun?: string }) =>
+          runLabelMove(context, 'model', { name, label, version: versionNumber(version), ...options }),
+      ),
     );
 
   models
@@ -195,16 +189,11 @@ export function registerModelsCommands(program: Command, runtime: CliRuntime): v
     .argument('<name>', 'use case name')
     .argument('[label]', 'label to roll back', 'production')
     .option('--reason <text>', 'why')
+    .option('--eval-run <id>', 'an evaluation run that passed its gates (governance.requireEvalRunFor)')
     .action(
-      runtime.action(async (context, name: string, label: string, options: { reason?: string }) => {
-        const platform = await context.platform();
-        const move = await rollbackModelConfig(platform.db, name, label, {
-          actor: localOperator.id,
-          ...(options.reason ? { reason: options.reason } : {}),
-        });
-        context.output.result(move, (m) => moveText('model config', m, 'rolled back'));
-        return 0;
-      }),
+      runtime.action(async (context, name: string, label: string, options: { reason?: string; evalRun?: string }) =>
+        runLabelMove(context, 'model', { name, label, rollback: true, ...options }),
+      ),
     );
 
   models

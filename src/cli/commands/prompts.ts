@@ -2,25 +2,26 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GroundworkError, localOperator } from '../../core/index.ts';
+import type { ChangeRequest, SubmitChangeResult } from '../../govern/index.ts';
 import {
   createPrompt,
   diffPrompts,
   formatDiff,
   getPrompt,
   type LabelMove,
-  labelPrompt,
   listPrompts,
   listPromptVersions,
   type NamedSummary,
   type PromptVersion,
   parseVersionRef,
   promptHistory,
-  rollbackPrompt,
+  requestLabelMove,
   type VersionEvent,
   type VersionRef,
 } from '../../prompts/index.ts';
-import type { CliRuntime } from '../context.ts';
+import type { CliRuntime, CommandContext } from '../context.ts';
 import { table } from '../output.ts';
+import { printChangeOutcome } from './changes.ts';
 
 /** `3` → version 3; `production` → the label. */
 export function refArgument(text: string): VersionRef {
@@ -211,16 +212,12 @@ export function registerPromptsCommands(program: Command, runtime: CliRuntime): 
     .argument('<version>', 'version number')
     .argument('<label>', 'label, e.g. production or staging')
     .option('--reason <text>', 'why (kept in the history and audit log)')
+    .option('--eval-run <id>', 'an evaluation run that passed its gates (governance.requireEvalRunFor)')
     .action(
-      runtime.action(async (context, name: string, version: string, label: string, options: { reason?: string }) => {
-        const platform = await context.platform();
-        const move = await labelPrompt(platform.db, name, versionNumber(version), label, {
-          actor: localOperator.id,
-          ...(options.reason ? { reason: options.reason } : {}),
-        });
-        context.output.result(move, (m) => moveText('prompt', m, 'moved'));
-        return 0;
-      }),
+      runtime.action(
+        async (context, name: string, version: string, label: string, options: { reason?: string; evalRun?: string }) =>
+          runLabelMove(context, 'prompt', { name, label, version: versionNumber(version), ...options }),
+      ),
     );
 
   prompts
@@ -229,16 +226,11 @@ export function registerPromptsCommands(program: Command, runtime: CliRuntime): 
     .argument('<name>', 'prompt name')
     .argument('[label]', 'label to roll back', 'production')
     .option('--reason <text>', 'why (kept in the history and audit log)')
+    .option('--eval-run <id>', 'an evaluation run that passed its gates (governance.requireEvalRunFor)')
     .action(
-      runtime.action(async (context, name: string, label: string, options: { reason?: string }) => {
-        const platform = await context.platform();
-        const move = await rollbackPrompt(platform.db, name, label, {
-          actor: localOperator.id,
-          ...(options.reason ? { reason: options.reason } : {}),
-        });
-        context.output.result(move, (m) => moveText('prompt', m, 'rolled back'));
-        return 0;
-      }),
+      runtime.action(async (context, name: string, label: string, options: { reason?: string; evalRun?: string }) =>
+        runLabelMove(context, 'prompt', { name, label, rollback: true, ...options }),
+      ),
     );
 
   prompts
@@ -253,4 +245,44 @@ export function registerPromptsCommands(program: Command, runtime: CliRuntime): 
         return 0;
       }),
     );
+}
+
+/**
+ * `label` / `rollback` of prompts and model configs: the governed `requestLabelMove`, on the store (as the
+ * local operator) or through `--server`. A protected label prints the change request and who may approve.
+ */
+export async function runLabelMove(
+  context: CommandContext,
+  kind: 'prompt' | 'model',
+  request: { name: string; label: string; version?: number; rollback?: boolean; reason?: string; evalRun?: string },
+): Promise<number> {
+  const noun = kind === 'prompt' ? 'prompt' : 'model config';
+  const body = {
+    label: request.label,
+    ...(request.version === undefined ? {} : { version: request.version }),
+    ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.evalRun ? { evalRunId: request.evalRun } : {}),
+  };
+  const api = context.api();
+  let outcome: SubmitChangeResult | { changeRequest: ChangeRequest };
+  if (api) {
+    const path = `/v1/${kind === 'prompt' ? 'prompts' : 'model-configs'}/${encodeURIComponent(request.name)}/${request.rollback ? 'rollback' : 'labels'}`;
+    const response = await api.post<LabelMove | { changeRequest: ChangeRequest }>(path, body);
+    outcome = 'changeRequest' in response ? response : { status: 'applied', result: response };
+  } else {
+    const platform = await context.platform();
+    outcome = await requestLabelMove(platform.governance, platform.db, localOperator, {
+      kind,
+      name: request.name,
+      label: request.label,
+      ...(request.version === undefined ? {} : { version: request.version }),
+      ...(request.rollback ? { rollback: true } : {}),
+      ...(request.reason ? { reason: request.reason } : {}),
+      ...(request.evalRun ? { evalRunId: request.evalRun } : {}),
+    });
+  }
+  return printChangeOutcome<LabelMove>(context, outcome, {
+    json: (move) => move,
+    text: (move) => moveText(noun, move, request.rollback ? 'rolled back' : 'moved'),
+  });
 }

@@ -59,6 +59,23 @@ export const sensitivityRuleSchema = z
   .refine((rule) => rule.match !== undefined || rule.metadata !== undefined, 'a rule needs `match` (path globs) or `metadata`');
 export type SensitivityRule = z.infer<typeof sensitivityRuleSchema>;
 
+/**
+ * Kinds of governed change (src/govern/changes): the policy names them, each feature registers how to read
+ * and apply its own.
+ */
+export const changeKinds = [
+  'prompt.label',
+  'model.label',
+  'use_case.update',
+  'use_case.delete',
+  'source.add',
+  'source.remove',
+  'source.acl',
+  'budget.raise',
+  'key.grant',
+] as const;
+export type ChangeKindName = (typeof changeKinds)[number];
+
 const modelRef = z.string().regex(/^[A-Za-z0-9_-]+:.+$/, 'must be "<provider>:<model>", e.g. "openai:gpt-4o-mini"');
 
 export const configSchema = z.strictObject({
@@ -363,6 +380,32 @@ export const configSchema = z.strictObject({
           clientId: z.string().optional(),
         })
         .optional(),
+    })
+    .prefault({}),
+  /**
+   * Four-eyes change requests (docs/governance.md): which changes need approval, by how many distinct people,
+   * how long a request stays open, and how the local CLI operator is treated.
+   */
+  governance: z
+    .strictObject({
+      /** Kinds of change that become a change request instead of taking effect (remove one to let it through). */
+      governedKinds: z.array(z.enum(changeKinds)).default([...changeKinds]),
+      /** Distinct approvers (never the author) a request needs; a use case may ask for more, never fewer. */
+      requiredApprovals: z.number().int().min(1).max(10).default(1),
+      /** Per-kind override of `requiredApprovals`. */
+      requiredApprovalsByKind: z.partialRecord(z.enum(changeKinds), z.number().int().min(1).max(10)).default({}),
+      /** Moving these labels of a prompt or model configuration is governed; other labels move directly. */
+      protectedLabels: z.array(z.string().min(1)).default(['production']),
+      /** Hours until an undecided request expires (and can no longer be approved). Default 7 days. */
+      requestTtlHours: z.number().positive().max(8760).default(168),
+      /**
+       * The unauthenticated local operator (the CLI on the machine, a loopback server before any key exists)
+       * already owns the database: `direct` applies its changes at once with an audit record flagged
+       * `direct: true`; `request` makes it file change requests like everyone else.
+       */
+      localOperator: z.enum(['direct', 'request']).default('direct'),
+      /** Label moves of these kinds need `evalRunId`: a finished evaluation run that passed (off by default). */
+      requireEvalRunFor: z.array(z.enum(['prompt.label', 'model.label'])).default([]),
     })
     .prefault({}),
 });

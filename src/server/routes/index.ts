@@ -2,6 +2,7 @@ import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
 import { answerRoutes } from './answer-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
+import { changeRoutes } from './change-routes.ts';
 import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { governRoutes } from './govern-routes.ts';
@@ -19,6 +20,7 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...systemRoutes(deps),
     ...authConfigRoutes(),
     ...governRoutes(),
+    ...changeRoutes(),
     ...observeRoutes(),
     ...searchRoutes(),
     ...ingestRoutes(),

@@ -2,8 +2,6 @@ import { z } from 'zod';
 import {
   createModelConfig,
   createPrompt,
-  labelModelConfig,
-  labelPrompt,
   listModelConfigs,
   listModelConfigVersions,
   listPrompts,
@@ -11,10 +9,10 @@ import {
   modelConfigHistory,
   modelConfigSchema,
   promptHistory,
-  rollbackModelConfig,
-  rollbackPrompt,
+  requestLabelMove,
 } from '../../prompts/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+import { changeResult, pendingChangeResponse } from './change-routes.ts';
 
 const name = z.object({ name: z.string().min(1).max(100) });
 const label = z.string().min(1).max(64);
@@ -32,8 +30,7 @@ export function promptRoutes(): RouteDefinition[] {
       list: listPrompts,
       versions: listPromptVersions,
       history: promptHistory,
-      label: labelPrompt,
-      rollback: rollbackPrompt,
+      kind: 'prompt',
     },
     {
       path: 'model-configs',
@@ -41,8 +38,7 @@ export function promptRoutes(): RouteDefinition[] {
       list: listModelConfigs,
       versions: listModelConfigVersions,
       history: modelConfigHistory,
-      label: labelModelConfig,
-      rollback: rollbackModelConfig,
+      kind: 'model',
     },
   ] as const;
   const routes: RouteDefinition[] = [];
@@ -80,27 +76,58 @@ export function promptRoutes(): RouteDefinition[] {
       defineRoute({
         method: 'post',
         path: `/v1/${kind.path}/:name/labels`,
-        summary: `Point a label (e.g. production) at a version of a ${kind.noun}; audited`,
+        summary: `Point a label (e.g. production) at a version of a ${kind.noun}; a protected label answers 202 with a change request`,
         tags: ['prompts'],
         scope: 'prompts:write',
-        request: { params: name, body: z.strictObject({ label, version: z.number().int().positive() }) },
-        responses: { 200: { description: 'The label move', schema: anyJson } },
-        handler: async ({ platform, caller, params, body }) =>
-          kind.label(platform.db, params.name, body.version, body.label, { actor: caller.id }),
+        request: {
+          params: name,
+          body: z.strictObject({
+            label,
+            version: z.number().int().positive(),
+            reason: z.string().max(2000).optional(),
+            evalRunId: z.string().max(100).optional(),
+          }),
+        },
+        responses: { 200: { description: 'The label move', schema: anyJson }, 202: pendingChangeResponse },
+        handler: async ({ platform, caller, params, body, requestId, c }) =>
+          changeResult(
+            c,
+            await requestLabelMove(platform.governance, platform.db, caller, {
+              kind: kind.kind,
+              name: params.name,
+              ...body,
+              requestId,
+            }),
+            (move) => move,
+          ),
       }),
       defineRoute({
         method: 'post',
         path: `/v1/${kind.path}/:name/rollback`,
-        summary: `Move a label back to where it pointed before; audited`,
+        summary: `Move a label back to where it pointed before; a protected label answers 202 with a change request`,
         tags: ['prompts'],
         scope: 'prompts:write',
-        request: { params: name, body: z.strictObject({ label, reason: z.string().max(2000).optional() }) },
-        responses: { 200: { description: 'The label move', schema: anyJson } },
-        handler: async ({ platform, caller, params, body }) =>
-          kind.rollback(platform.db, params.name, body.label, {
-            actor: caller.id,
-            ...(body.reason ? { reason: body.reason } : {}),
+        request: {
+          params: name,
+          body: z.strictObject({
+            label,
+            reason: z.string().max(2000).optional(),
+            evalRunId: z.string().max(100).optional(),
           }),
+        },
+        responses: { 200: { description: 'The label move', schema: anyJson }, 202: pendingChangeResponse },
+        handler: async ({ platform, caller, params, body, requestId, c }) =>
+          changeResult(
+            c,
+            await requestLabelMove(platform.governance, platform.db, caller, {
+              kind: kind.kind,
+              name: params.name,
+              rollback: true,
+              ...body,
+              requestId,
+            }),
+            (move) => move,
+          ),
       }),
     );
   }
