@@ -1,7 +1,7 @@
 import { createUseCaseStore } from '../answer/index.ts';
 import type { Caller } from '../core/index.ts';
 import { compareRuns, listRuns, type RunSummary } from '../evaluate/index.ts';
-import { authorize, listAuditForTargets } from '../govern/index.ts';
+import { authorize, type ChangeRequest, changesForUseCase, type Governance, listAuditForTargets } from '../govern/index.ts';
 import { findSource } from '../ingest/index.ts';
 import { modelConfigHistory, promptHistory, type VersionEvent } from '../prompts/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -38,22 +38,8 @@ export interface EvalDelta {
   }>;
 }
 
-/** A change request as the change log shows it (the change-request kernel's record, narrowed). */
-export interface ChangeLogRequest {
-  readonly id: string;
-  readonly kind: string;
-  readonly target: string;
-  readonly status: string;
-  readonly author: string;
-  readonly approvals: ReadonlyArray<{ readonly actor: string; readonly at: Date | string; readonly comment?: string | null }>;
-  readonly reason?: string | null;
-  readonly evalRunId?: string | null;
-  readonly emergency?: boolean;
-  readonly createdAt?: Date | string;
-  readonly appliedAt?: Date | string | null;
-  readonly before?: unknown;
-  readonly after?: unknown;
-}
+/** A change request as the change log shows it: the change-request kernel's record. */
+export type ChangeLogRequest = ChangeRequest;
 
 export interface ChangeLogEntry {
   readonly at: Date;
@@ -73,6 +59,9 @@ export interface ChangeLogEntry {
   readonly evalDelta: EvalDelta | null;
   /** Incidents linked to this change (through its change request). */
   readonly incidents: readonly string[];
+  /** An emergency change (applied before approval); `awaitingRetrospective` until someone else approves it. */
+  readonly emergency?: boolean;
+  readonly awaitingRetrospective?: boolean;
 }
 
 export interface UseCaseChangeLog {
@@ -94,8 +83,8 @@ export interface UseCaseChangeLog {
 }
 
 export interface ChangeLogOptions {
-  /** Change requests about the use case (the change-request kernel's `changesForUseCase`). */
-  readonly changeRequests?: (db: Queryable, useCase: string) => Promise<readonly ChangeLogRequest[]>;
+  /** The platform's governance: change requests about the use case come from its `changesForUseCase`. */
+  readonly governance?: Governance;
   /** Default 200. */
   readonly limit?: number;
 }
@@ -176,19 +165,41 @@ export async function listUseCaseChanges(
     });
   }
 
-  const requests = options.changeRequests ? await options.changeRequests(db, name) : [];
+  const requests = options.governance ? await changesForUseCase(options.governance, db, name, 1000) : [];
   const linkedIncidents = await incidentsLinkedTo(
     db,
     'change',
     requests.map((r) => r.id),
   );
+  // An applied label change request is the same change as the label move it made: one entry, with its
+  // approvers. Matched on kind, name, label, version, move or rollback, and the nearest time (within a minute).
+  const unmatched = new Set(requests);
   for (const request of requests) {
+    if (request.appliedAt === null || (request.kind !== 'prompt.label' && request.kind !== 'model.label')) continue;
+    const area = request.kind === 'prompt.label' ? 'prompt' : 'model';
+    const wanted = request.after as { version?: number; rollback?: boolean } | null;
+    const appliedAt = Date.parse(request.appliedAt);
+    let best: Draft | undefined;
+    for (const draft of drafts) {
+      const after = draft.after as { label?: string; version?: number | null };
+      if (draft.area !== area || draft.changeRequest || draft.action === `${area}.create`) continue;
+      if (`${draft.target.slice(area.length + 1)}:${after.label}` !== request.target) continue;
+      if (after.version !== wanted?.version || (draft.action === `${area}.rollback`) !== Boolean(wanted?.rollback)) continue;
+      const distance = Math.abs(draft.at.getTime() - appliedAt);
+      if (distance < 60_000 && (!best || distance < Math.abs(best.at.getTime() - appliedAt))) best = draft;
+    }
+    if (best) {
+      best.changeRequest = request;
+      unmatched.delete(request);
+    }
+  }
+  for (const request of unmatched) {
     drafts.push({
       at: asDate(request.appliedAt) ?? asDate(request.createdAt) ?? new Date(0),
       area: 'change_request',
       action: `change.${request.status}`,
       target: `change:${request.id}`,
-      summary: `${request.kind} on ${request.target}: ${request.status}${request.emergency ? ' (emergency)' : ''}${request.reason ? ` — ${request.reason}` : ''}`,
+      summary: `${request.summary}: ${request.status}${request.emergency ? ' (emergency)' : ''}${request.reason ? ` — ${request.reason}` : ''}`,
       author: request.author,
       before: request.before ?? null,
       after: request.after ?? null,
@@ -231,6 +242,7 @@ export async function listUseCaseChanges(
       approvers: request ? [...new Set(request.approvals.map((a) => a.actor))] : [],
       evalDelta: draft.area === 'change_request' && request?.status !== 'applied' ? null : await deltaFor(draft.at),
       incidents: request ? (linkedIncidents.get(request.id) ?? []) : [],
+      ...(request?.emergency ? { emergency: true, awaitingRetrospective: request.awaitingRetrospective } : {}),
     });
   }
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { createUseCaseStore } from '../answer/index.ts';
-import { type Caller, type Clock, GroundworkError, newId, systemClock } from '../core/index.ts';
-import { authorize, recordAudit } from '../govern/index.ts';
+import { type Caller, type Clock, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
+import { authorize, type Governance, getChange, recordAudit } from '../govern/index.ts';
 import { getTrace, tracesWithUnreadableDocuments } from '../observe/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
+import { joinTransaction } from './join-transaction.ts';
 
 /**
  * Incidents: something went wrong with a use case (a harmful answer, a leak, an outage, a bad rollout), how
@@ -83,10 +84,10 @@ export interface IncidentWriteContext {
   readonly clock?: Clock;
   readonly requestId?: string;
   /**
-   * Checks that a change request id exists and the caller may see it (the change-request kernel's
-   * `getChange`); without it, change links are checked for their form only.
+   * The platform's governance: change links are checked with the change-request kernel's `getChange` (the
+   * request exists and the caller may read it). Without it, change links are checked for their form only.
    */
-  readonly changeExists?: (tx: Queryable, caller: Caller, id: string) => Promise<boolean>;
+  readonly governance?: Governance;
 }
 
 const idPattern = /^[A-Za-z0-9_:.-]{1,100}$/;
@@ -222,11 +223,25 @@ const linkNotFound = (link: IncidentLinkInput) =>
   });
 
 /** A trace may be linked only by someone who may see it; a change request likewise (when it can be checked). */
-async function checkLink(tx: Queryable, caller: Caller, link: IncidentLinkInput, context: IncidentWriteContext): Promise<void> {
+async function checkLink(
+  db: Database,
+  tx: Queryable,
+  caller: Caller,
+  link: IncidentLinkInput,
+  context: IncidentWriteContext,
+): Promise<void> {
   if (link.kind === 'trace') {
     if (!(await getTrace(tx, caller, link.ref))) throw linkNotFound(link);
   } else if (link.kind === 'change') {
-    if (context.changeExists && !(await context.changeExists(tx, caller, link.ref))) throw linkNotFound(link);
+    if (!link.ref.startsWith('chg_')) throw linkNotFound(link);
+    if (context.governance) {
+      try {
+        await getChange(context.governance, joinTransaction(db, tx), caller, link.ref);
+      } catch (error) {
+        if (isGroundworkError(error) && error.code === 'govern.change_not_found') throw linkNotFound(link);
+        throw error;
+      }
+    }
   } else if (!link.ref.startsWith('fb_')) {
     throw linkNotFound(link);
   }
@@ -234,6 +249,7 @@ async function checkLink(tx: Queryable, caller: Caller, link: IncidentLinkInput,
 
 /** Adds a link (idempotent: an existing link is left as it is); returns whether it was new. */
 export async function addIncidentLink(
+  db: Database,
   tx: Queryable,
   caller: Caller,
   incidentId: string,
@@ -241,7 +257,7 @@ export async function addIncidentLink(
   at: Date,
   context: IncidentWriteContext = {},
 ): Promise<boolean> {
-  await checkLink(tx, caller, link, context);
+  await checkLink(db, tx, caller, link, context);
   const inserted = await tx.query(
     `INSERT INTO incident_links (incident_id, kind, ref, added_by, added_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT DO NOTHING`,
@@ -280,7 +296,7 @@ export async function openIncident(
       data: { severity: data.severity, useCase: data.useCase ?? null },
       at: now,
     });
-    for (const link of data.links ?? []) await addIncidentLink(tx, caller, id, link, now, context);
+    for (const link of data.links ?? []) await addIncidentLink(db, tx, caller, id, link, now, context);
     await recordAudit(
       tx,
       {
@@ -388,7 +404,7 @@ export async function updateIncident(
       });
     }
     const linked: IncidentLinkInput[] = [];
-    for (const link of adds) if (await addIncidentLink(tx, caller, id, link, now, context)) linked.push(link);
+    for (const link of adds) if (await addIncidentLink(db, tx, caller, id, link, now, context)) linked.push(link);
     const unlinked: IncidentLinkInput[] = [];
     for (const link of removes) {
       const removed = await tx.query('DELETE FROM incident_links WHERE incident_id = $1 AND kind = $2 AND ref = $3', [

@@ -43,3 +43,12 @@ export {
   updateIncident,
   updateIncidentSchema,
 } from './incidents.ts';
+export {
+  type IncidentRollback,
+  type RollbackIncidentInput,
+  type RollbackOutcome,
+  type RollbackTarget,
+  rollbackFromIncident,
+  rollbackIncidentSchema,
+  rollbackTargets,
+} from './rollback.ts';

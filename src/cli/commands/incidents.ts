@@ -3,12 +3,15 @@ import { GroundworkError, localOperator } from '../../core/index.ts';
 import {
   getIncident,
   type IncidentLinkInput,
+  type IncidentWriteContext,
   incidentLinkKinds,
   incidentSeverities,
   incidentStatuses,
   listIncidents,
   openIncident,
   resolveIncident,
+  rollbackFromIncident,
+  rollbackTargets,
   updateIncident,
 } from '../../incidents/index.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
@@ -95,6 +98,12 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
   });
 }
 
+/** Without --server: the local platform's clock and governance (change links are checked). */
+async function localContext(context: CommandContext): Promise<IncidentWriteContext> {
+  const platform = await context.platform();
+  return { clock: platform.clock, governance: platform.governance };
+}
+
 async function show(context: CommandContext, id: string): Promise<IncidentJson> {
   const api = context.api();
   if (api) return api.get<IncidentJson>(`/v1/incidents/${encodeURIComponent(id)}`);
@@ -131,7 +140,9 @@ export function registerIncidentsCommands(program: Command, runtime: CliRuntime)
           const api = context.api();
           const incident = api
             ? await api.post<IncidentJson>('/v1/incidents', input)
-            : json<IncidentJson>(await openIncident((await context.platform()).db, localOperator, input));
+            : json<IncidentJson>(
+                await openIncident((await context.platform()).db, localOperator, input, await localContext(context)),
+              );
           context.output.result(incident, (i) => `Opened incident ${i.id} (${i.severity}): ${i.title}`);
           return exitCodes.ok;
         },
@@ -231,7 +242,9 @@ export function registerIncidentsCommands(program: Command, runtime: CliRuntime)
           const api = context.api();
           const incident = api
             ? await api.request<IncidentJson>('PATCH', `/v1/incidents/${encodeURIComponent(id)}`, { body: input })
-            : json<IncidentJson>(await updateIncident((await context.platform()).db, localOperator, id, input));
+            : json<IncidentJson>(
+                await updateIncident((await context.platform()).db, localOperator, id, input, await localContext(context)),
+              );
           context.output.result(incident, human);
           return exitCodes.ok;
         },
@@ -257,4 +270,51 @@ export function registerIncidentsCommands(program: Command, runtime: CliRuntime)
         return exitCodes.ok;
       }),
     );
+
+  incidents
+    .command('rollback <id>')
+    .description("roll the affected use case's production prompt and/or model configuration back one version")
+    .requiredOption('--reason <text>', 'why (kept on the change request, the timeline and the audit log)')
+    .option('--target <what>', rollbackTargets.join(', '), 'both')
+    .option('--emergency', 'apply at once, flagged, with a retrospective approval (admins, the owner or on-call only)')
+    .action(
+      runtime.action(async (context, id: string, options: { reason: string; target: string; emergency?: boolean }) => {
+        const input = {
+          reason: options.reason,
+          target: oneOf('--target', options.target, rollbackTargets) ?? 'both',
+          emergency: Boolean(options.emergency),
+        };
+        const api = context.api();
+        let outcome: RollbackJson;
+        if (api) {
+          outcome = await api.post<RollbackJson>(`/v1/incidents/${encodeURIComponent(id)}/rollback`, input);
+        } else {
+          const platform = await context.platform();
+          outcome = json(await rollbackFromIncident(platform.governance, platform.db, localOperator, id, input));
+        }
+        context.output.result(outcome, (o) =>
+          o.rollbacks
+            .map((r) =>
+              r.status === 'applied'
+                ? `Rolled back ${r.kind} ${r.name} production ${r.from} → ${r.to}${r.emergency ? ` (emergency: change request ${r.changeRequest?.id} needs a retrospective approval)` : ''}.`
+                : `Change request ${r.changeRequest?.id} filed: ${r.kind} ${r.name} production ${r.from} → ${r.to}; it needs approval by ${r.changeRequest?.eligibleApprovers.join(', ') || 'an admin'} (not you).`,
+            )
+            .join('\n'),
+        );
+        return exitCodes.ok;
+      }),
+    );
+}
+
+interface RollbackJson {
+  incident: IncidentJson;
+  rollbacks: Array<{
+    kind: string;
+    name: string;
+    status: 'applied' | 'pending';
+    emergency: boolean;
+    from: number | null;
+    to: number | null;
+    changeRequest: { id: string; eligibleApprovers: string[] } | null;
+  }>;
 }

@@ -50,9 +50,14 @@ export function registerUseCaseChangesCommand(program: Command, runtime: CliRunt
         const api = context.api();
         const log = api
           ? await api.get<ChangeLogJson>(`/v1/use-cases/${encodeURIComponent(name)}/changes?limit=${limit}`)
-          : (JSON.parse(
-              JSON.stringify(await listUseCaseChanges((await context.platform()).db, localOperator, name, { limit })),
-            ) as ChangeLogJson);
+          : await (async () => {
+              const platform = await context.platform();
+              const changes = await listUseCaseChanges(platform.db, localOperator, name, {
+                limit,
+                governance: platform.governance,
+              });
+              return JSON.parse(JSON.stringify(changes)) as ChangeLogJson;
+            })();
         context.output.result(log, (l) => {
           const lines =
             l.entries.length === 0

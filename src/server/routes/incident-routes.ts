@@ -9,6 +9,8 @@ import {
   openIncidentSchema,
   resolveIncident,
   resolveIncidentSchema,
+  rollbackFromIncident,
+  rollbackIncidentSchema,
   updateIncident,
   updateIncidentSchema,
 } from '../../incidents/index.ts';
@@ -95,7 +97,12 @@ export function incidentRoutes(): RouteDefinition[] {
       request: { body: openIncidentSchema },
       responses: { 201: { description: 'The incident', schema: incidentDetailSchema } },
       handler: async ({ platform, caller, body, requestId, c }) =>
-        c.json(json(await openIncident(platform.db, caller, body, { clock: platform.clock, requestId })), 201),
+        c.json(
+          json(
+            await openIncident(platform.db, caller, body, { clock: platform.clock, requestId, governance: platform.governance }),
+          ),
+          201,
+        ),
     }),
     defineRoute({
       method: 'get',
@@ -116,7 +123,13 @@ export function incidentRoutes(): RouteDefinition[] {
       request: { params: incidentId, body: updateIncidentSchema },
       responses: { 200: { description: 'The incident', schema: incidentDetailSchema } },
       handler: async ({ platform, caller, params, body, requestId }) =>
-        json(await updateIncident(platform.db, caller, params.id, body, { clock: platform.clock, requestId })),
+        json(
+          await updateIncident(platform.db, caller, params.id, body, {
+            clock: platform.clock,
+            requestId,
+            governance: platform.governance,
+          }),
+        ),
     }),
     defineRoute({
       method: 'post',
@@ -127,7 +140,41 @@ export function incidentRoutes(): RouteDefinition[] {
       request: { params: incidentId, body: resolveIncidentSchema },
       responses: { 200: { description: 'The resolved incident', schema: incidentDetailSchema } },
       handler: async ({ platform, caller, params, body, requestId }) =>
-        json(await resolveIncident(platform.db, caller, params.id, body, { clock: platform.clock, requestId })),
+        json(
+          await resolveIncident(platform.db, caller, params.id, body, {
+            clock: platform.clock,
+            requestId,
+            governance: platform.governance,
+          }),
+        ),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/incidents/:id/rollback',
+      summary:
+        "Roll the affected use case's production prompt and/or model configuration back one version: a change request (202), or applied at once with emergency (flagged, retrospective approval); on the timeline; audited",
+      description:
+        "Needs `incidents:write` and `prompts:write`; an emergency rollback also needs to be an admin or the use case's owner or on-call. Answers 200 when every rollback took effect, 202 when one waits for approval.",
+      tags: ['incidents'],
+      scope: 'incidents:write',
+      request: { params: incidentId, body: rollbackIncidentSchema },
+      responses: {
+        200: {
+          description: 'Rolled back',
+          schema: z.object({ incident: incidentDetailSchema, rollbacks: z.array(z.record(z.string(), z.unknown())) }),
+        },
+        202: {
+          description: 'A rollback waits for approval (change requests in `rollbacks`)',
+          schema: z.record(z.string(), z.unknown()),
+        },
+      },
+      handler: async ({ platform, caller, params, body, requestId, c }) => {
+        const outcome = await rollbackFromIncident(platform.governance, platform.db, caller, params.id, body, {
+          clock: platform.clock,
+          requestId,
+        });
+        return c.json(json(outcome), outcome.rollbacks.some((r) => r.status === 'pending') ? 202 : 200);
+      },
     }),
     defineRoute({
       method: 'get',
@@ -144,7 +191,7 @@ export function incidentRoutes(): RouteDefinition[] {
         200: { description: 'The change log', schema: z.record(z.string(), z.unknown()).meta({ id: 'UseCaseChangeLog' }) },
       },
       handler: async ({ platform, caller, params, query }) =>
-        json(await listUseCaseChanges(platform.db, caller, params.name, { limit: query.limit })),
+        json(await listUseCaseChanges(platform.db, caller, params.name, { limit: query.limit, governance: platform.governance })),
     }),
   ];
 }
