@@ -154,7 +154,11 @@ function ChangeCard({ change, me, onDecided }: { change: ChangeRequest; me: Me; 
           </>
         ) : null}
         <dt>May approve</dt>
-        <dd>{change.eligibleApprovers.length > 0 ? `${change.eligibleApprovers.join(', ')} and admins` : 'admins'}</dd>
+        <dd>
+          {change.eligibleApprovers.includes('role:admin') || change.eligibleApprovers.length === 0
+            ? ['admins', ...change.eligibleApprovers.filter((p) => p !== 'role:admin')].join(', ')
+            : `${change.eligibleApprovers.join(', ')} and admins`}
+        </dd>
         {change.status === 'pending' ? (
           <>
             <dt>Expires</dt>
