@@ -1,4 +1,11 @@
-import { type Answerer, createAnswerer, ownershipOfUseCases, useCasesFeeding } from './answer/index.ts';
+import {
+  type Answerer,
+  createAnswerer,
+  ownershipOfUseCases,
+  registerUseCaseChangeKinds,
+  useCasesFeeding,
+  useCasesSearching,
+} from './answer/index.ts';
 import {
   type Clock,
   createEventBus,
@@ -14,7 +21,7 @@ import {
 } from './core/index.ts';
 import { resolveRun } from './evaluate/index.ts';
 import { createGovernance, type Governance } from './govern/index.ts';
-import { createIngestion, type Ingestion, lazyEmbedder } from './ingest/index.ts';
+import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
 import { createObservability, type Observability } from './observe/index.ts';
@@ -132,6 +139,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     },
   });
   registerLabelChangeKinds(governance, useCasesFeeding);
+  registerUseCaseChangeKinds(governance);
+  registerSourceChangeKinds(governance, useCasesSearching);
   return {
     config,
     secrets,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Caller, GroundworkError, sensitivityLabels } from '../core/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { authorize, type Governance, recordAudit, type SubmitChangeResult, submitChange } from '../govern/index.ts';
+import type { Database, Queryable } from '../store/index.ts';
 import { answerStyles, type UseCase, type UseCaseRetrieval, useCaseStatuses } from './types.ts';
 
 /**
@@ -285,8 +286,157 @@ export async function useCasesFeeding(db: Queryable, kind: 'prompt' | 'model', n
 /** Use cases that search `source` (by id or name; a use case with no sources searches all of them). */
 export async function useCasesSearching(db: Queryable, source: { id?: string; name: string }): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
-    `SELECT name FROM use_cases WHERE $1 = ANY(sources) OR $2 = ANY(sources) ORDER BY name`,
+    `SELECT name FROM use_cases WHERE $1 = ANY(sources) OR $2 = ANY(sources) OR cardinality(sources) = 0 ORDER BY name`,
     [source.name, source.id ?? source.name],
   );
   return rows.map((row) => row.name);
+}
+
+/**
+ * Use-case writes as governed changes (`use_case.update` covers create and update, `use_case.delete`):
+ * changing a use case that is past `draft` — or moving one out of `draft` — becomes a change request;
+ * drafts change at once. HTTP and the CLI both call `saveUseCase` / `deleteUseCase`.
+ *
+ * Snapshot (`before`/`after`): every stored setting as `useCaseInputSchema` spells it, `null` for unset.
+ */
+export type UseCaseSnapshot = z.output<typeof useCaseInputSchema> & { readonly status: UseCase['status'] };
+
+export function snapshotOfUseCase(useCase: UseCase): UseCaseSnapshot {
+  return {
+    description: useCase.description,
+    sources: [...useCase.sources],
+    retrieval: useCase.retrieval as UseCaseSnapshot['retrieval'],
+    prompt: useCase.prompt ?? null,
+    promptRef: useCase.promptRef ?? null,
+    model: useCase.model ?? null,
+    temperature: useCase.temperature,
+    maxOutputTokens: useCase.maxOutputTokens,
+    contextWindow: useCase.contextWindow,
+    style: useCase.style,
+    refusalThreshold: useCase.refusalThreshold ?? null,
+    principals: [...useCase.principals],
+    owner: useCase.owner ?? null,
+    approvers: [...useCase.approvers],
+    onCall: useCase.onCall ?? null,
+    status: useCase.status,
+    requiredApprovals: useCase.requiredApprovals ?? null,
+  };
+}
+
+const pastDraft = (snapshot: unknown) => snapshot !== null && (snapshot as UseCaseSnapshot).status !== 'draft';
+
+/** Registers `use_case.update` and `use_case.delete` on the platform's governance. */
+export function registerUseCaseChangeKinds(governance: Governance): void {
+  const read = async (tx: Queryable, name: string) => {
+    const found = await createUseCaseStore(tx).get(name);
+    return found ? snapshotOfUseCase(found) : null;
+  };
+  governance.register({
+    kind: 'use_case.update',
+    scope: 'usecases:write',
+    read,
+    async apply(tx, actor, change) {
+      const store = createUseCaseStore(tx);
+      const after = change.after as UseCaseSnapshot;
+      const stored = change.before === null ? await store.create(change.target, after) : await store.update(change.target, after);
+      await recordAudit(tx, {
+        actor,
+        action: change.before === null ? 'usecase.create' : 'usecase.update',
+        target: `usecase:${change.target}`,
+        ...(change.before === null ? {} : { before: change.before }),
+        after: snapshotOfUseCase(stored),
+      });
+      return JSON.parse(JSON.stringify(stored));
+    },
+    needsApproval: (before, after) => pastDraft(before) || pastDraft(after),
+    affectedUseCases: async (_tx, target) => [target],
+    describe: (target, before) => `use case ${target}: ${before === null ? 'create' : 'update'}`,
+  });
+  governance.register({
+    kind: 'use_case.delete',
+    scope: 'usecases:write',
+    read,
+    async apply(tx, actor, change) {
+      await createUseCaseStore(tx).delete(change.target);
+      await recordAudit(tx, { actor, action: 'usecase.delete', target: `usecase:${change.target}`, before: change.before });
+      return { deleted: change.target };
+    },
+    needsApproval: (before) => pastDraft(before),
+    affectedUseCases: async (_tx, target) => [target],
+    describe: (target) => `use case ${target}: delete`,
+  });
+}
+
+export interface UseCaseWriteOptions {
+  readonly reason?: string;
+  readonly requestId?: string;
+  /** Refuse (`use_case.exists`) instead of updating an existing one. */
+  readonly createOnly?: boolean;
+  /** Refuse (`use_case.not_found`) instead of creating a missing one. */
+  readonly updateOnly?: boolean;
+}
+
+/**
+ * Creates or updates (partially: only the given fields) a use case, governed. Applied at once for drafts
+ * and the trusted local operator; otherwise `{status: 'pending', changeRequest}`.
+ */
+export async function saveUseCase(
+  governance: Governance,
+  db: Database,
+  caller: Caller,
+  name: string,
+  patch: UseCaseInput,
+  options: UseCaseWriteOptions = {},
+): Promise<SubmitChangeResult> {
+  authorize(caller, 'usecases:write');
+  checkName(name);
+  const parsed = parseInput(patch);
+  return db.transaction(async (tx) => {
+    const existing = await createUseCaseStore(tx).get(name);
+    if (existing && options.createOnly) {
+      throw new GroundworkError('use_case.exists', `A use case named "${name}" already exists.`, {
+        category: 'conflict',
+        fix: `Change it with \`groundwork use-cases update ${name} …\`, or pick another name.`,
+      });
+    }
+    if (!existing && options.updateOnly) throw notFound(name);
+    const base: Record<string, unknown> = existing ? { ...snapshotOfUseCase(existing) } : { status: 'draft' };
+    for (const [key, value] of Object.entries(parsed)) if (value !== undefined) base[key] = value;
+    const after = parseInput(Object.fromEntries(Object.entries(base).filter(([, v]) => v !== null || existing)) as UseCaseInput);
+    return submitChange(governance, tx, caller, {
+      kind: 'use_case.update',
+      target: name,
+      after: { ...after, status: after.status ?? 'draft' },
+      ...(options.reason ? { reason: options.reason } : {}),
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    });
+  });
+}
+
+/** Deletes a use case (never `default`), governed like `saveUseCase`. */
+export async function deleteUseCase(
+  governance: Governance,
+  db: Database,
+  caller: Caller,
+  name: string,
+  options: Omit<UseCaseWriteOptions, 'createOnly' | 'updateOnly'> = {},
+): Promise<SubmitChangeResult> {
+  authorize(caller, 'usecases:write');
+  return db.transaction(async (tx) => {
+    const existing = await createUseCaseStore(tx).get(name);
+    if (!existing) throw notFound(name);
+    if (name === 'default') {
+      throw new GroundworkError('use_case.protected', 'The "default" use case cannot be deleted.', {
+        category: 'conflict',
+        fix: 'Change its settings with `groundwork use-cases update default …` instead.',
+      });
+    }
+    return submitChange(governance, tx, caller, {
+      kind: 'use_case.delete',
+      target: name,
+      after: null,
+      ...(options.reason ? { reason: options.reason } : {}),
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    });
+  });
 }

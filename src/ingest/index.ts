@@ -65,11 +65,21 @@ export type { SyncCounts } from './sync/ingest-events.ts';
 export { type ChunkFn, childSeparator, type ParseFn } from './sync/prepare-document.ts';
 export { listQuarantine, markForRetry, type QuarantineEntry } from './sync/quarantine-store.ts';
 export {
+  registerSourceChangeKinds,
+  requestSourceAclMap,
+  requestSourceAdd,
+  requestSourceRemoval,
+  type SourceChangeOptions,
+  type SourceSnapshot,
+  type UseCasesOfSource,
+} from './sync/source-changes.ts';
+export {
   type AddSourceInput,
   addSource,
   findSource,
   findSourceByPath,
   getSource,
+  listSourceNames,
   listSources,
   openSource,
   readAclMapFile,

@@ -40,7 +40,8 @@ describe(`documents and ACL explanations over HTTP (${testStoreKind})`, () => {
       }),
     );
 
-    const platform = await createTestPlatform({ sources: { allowedRoots: [folder] } });
+    // Source changes are governed by default (change-routes.test.ts); here they apply at once.
+    const platform = await createTestPlatform({ governance: { governedKinds: [] }, sources: { allowedRoots: [folder] } });
     const worker = await startWorker(platform);
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {

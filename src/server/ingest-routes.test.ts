@@ -32,6 +32,8 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
     writeFileSync(join(folder, 'fire.md'), '# Fire\n\nFire policies exclude arson by the insured.\n');
     writeFileSync(join(folder, 'broken.pdf'), 'this is not a pdf');
     const platform = await createTestPlatform({
+      // Source changes are governed by default (change-routes.test.ts); here they apply at once.
+      governance: { governedKinds: [] },
       sources: { allowedRoots: [folder] },
       jobs: { pollingIntervalSeconds: 0.5, types: { 'sync-source': { retryLimit: 1, retryDelaySeconds: 1 } } },
     });
@@ -192,7 +194,11 @@ describe(`sources, status and quarantine over HTTP (${testStoreKind})`, () => {
     const withPlatform = async (allowedRoots: string[] | undefined, run: (call: Caller, platform: Platform) => Promise<void>) => {
       // No rate limit: the randomized part sends more requests than one caller's burst.
       const server = { rateLimit: { requestsPerSecond: 0 } };
-      const platform = await createTestPlatform(allowedRoots ? { server, sources: { allowedRoots } } : { server });
+      // Source changes are governed by default (change-routes.test.ts); here they apply at once.
+      const governance = { governedKinds: [] };
+      const platform = await createTestPlatform(
+        allowedRoots ? { server, governance, sources: { allowedRoots } } : { server, governance },
+      );
       const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
       const worker = await startWorker(platform);
       try {

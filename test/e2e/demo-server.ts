@@ -14,9 +14,33 @@ export interface DemoServer {
   url: string;
   /** Where sources may be added over the API (the demo's sources.allowedRoots). */
   inbox: string;
-  keys: { admin: string; underwriter: string; adjuster: string };
+  keys: { admin: string; underwriter: string; adjuster: string; approver: string };
   documents: number;
   stop(): Promise<void>;
+}
+
+/**
+ * Adds a source over the API as the demo admin. Adding a source is governed (a change request, 202), so the
+ * demo's second admin approves it; answers what the applied change answered.
+ */
+export async function addDemoSource(demo: Omit<DemoServer, 'stop'>, body: Record<string, unknown>): Promise<Response> {
+  const added = await fetch(`${demo.url}/v1/sources`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (added.status !== 202) return added;
+  const { changeRequest } = (await added.json()) as { changeRequest: { id: string } };
+  const approved = await fetch(`${demo.url}/v1/changes/${changeRequest.id}/approve`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${demo.keys.approver}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (approved.status !== 200) return approved;
+  const status = 201;
+  return new Response(JSON.stringify(((await approved.json()) as { changeRequest: { result: unknown } }).changeRequest.result), {
+    status,
+  });
 }
 
 /**

@@ -4,7 +4,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { browserUnavailable, type DemoServer, ensureWebBuilt, launchBrowser, screenshotDir, startDemo } from './demo-server.ts';
+import {
+  addDemoSource,
+  browserUnavailable,
+  type DemoServer,
+  ensureWebBuilt,
+  launchBrowser,
+  screenshotDir,
+  startDemo,
+} from './demo-server.ts';
 
 const skip = browserUnavailable();
 
@@ -300,11 +308,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     try {
       writeFileSync(join(inbox, 'broken-report.pdf'), '%PDF-1.7\nthis is not really a PDF\n');
       writeFileSync(join(inbox, 'memo.md'), '# Memo\n\nThe inbox memo about storm claims.\n');
-      const added = await fetch(`${demo.url}/v1/sources`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'inbox', path: inbox }),
-      });
+      const added = await addDemoSource(demo, { name: 'inbox', path: inbox });
       assert.equal(added.status, 201, await added.text());
 
       const page = await signedIn(demo.keys.admin);
@@ -338,10 +342,10 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       writeFileSync(join(inbox, 'docs', 'handbook.md'), '# Handbook\n\nLeave requests go to the team lead.\n');
       writeFileSync(join(inbox, 'acl.yaml'), 'default: [group:staff]\n');
       const admin = { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' };
-      const added = await fetch(`${demo.url}/v1/sources`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name: 'handbook', path: join(inbox, 'docs'), aclMapPath: join(inbox, 'acl.yaml') }),
+      const added = await addDemoSource(demo, {
+        name: 'handbook',
+        path: join(inbox, 'docs'),
+        aclMapPath: join(inbox, 'acl.yaml'),
       });
       assert.equal(added.status, 201, await added.text());
       // The ACL map is broken after the source was added: every sync of it fails the same way (not retryable),
@@ -407,11 +411,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       );
       writeFileSync(join(inbox, 'coastal-memo.md.meta.json'), JSON.stringify({ principals: ['group:underwriting'] }));
       const admin = { authorization: `Bearer ${demo.keys.admin}`, 'content-type': 'application/json' };
-      const added = await fetch(`${demo.url}/v1/sources`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name: 'coastal', path: inbox }),
-      });
+      const added = await addDemoSource(demo, { name: 'coastal', path: inbox });
       assert.equal(added.status, 201, await added.text());
       const synced = await fetch(`${demo.url}/v1/sources/coastal/sync?wait=true`, { method: 'POST', headers: admin });
       assert.equal(synced.status, 200, await synced.text());

@@ -36,7 +36,7 @@ describe('groundwork demo', () => {
     }
   });
 
-  test('ingests the example corpus with its ACL map and creates three keys; a second run starts fresh', async () => {
+  test('ingests the example corpus with its ACL map and creates four keys; a second run starts fresh', async () => {
     const data = join(dir, 'demo-data');
     for (let run = 0; run < 2; run++) {
       const result = await runGroundwork(['demo', '--no-serve', '--json', '--data-dir', data], { cwd: dir, timeoutMs: 180_000 });
@@ -53,7 +53,7 @@ describe('groundwork demo', () => {
       assert.equal(report.documents, 11);
       assert.equal(report.quarantined, 0);
       assert.ok(report.chunks >= 11);
-      assert.deepEqual(Object.keys(report.keys).sort(), ['adjuster', 'admin', 'underwriter']);
+      assert.deepEqual(Object.keys(report.keys).sort(), ['adjuster', 'admin', 'approver', 'underwriter']);
       for (const key of Object.values(report.keys)) assert.match(key, /^gw_/);
       assert.equal(report.questions.length, 3);
       assert.equal(report.url, '');
@@ -64,6 +64,6 @@ describe('groundwork demo', () => {
     // The keys of the second run are the only ones: the directory was wiped, not appended to.
     const keys = await runGroundwork(['keys', 'list', '--json', '--data-dir', data], { cwd: dir });
     assert.equal(keys.code, 0, keys.stderr);
-    assert.equal((JSON.parse(keys.stdout) as { keys: unknown[] }).keys.length, 3);
+    assert.equal((JSON.parse(keys.stdout) as { keys: unknown[] }).keys.length, 4);
   });
 });

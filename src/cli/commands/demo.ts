@@ -36,7 +36,7 @@ export interface DemoReport {
   chunks: number;
   quarantined: number;
   ingestMs: number;
-  keys: { admin: string; underwriter: string; adjuster: string };
+  keys: { admin: string; underwriter: string; adjuster: string; approver: string };
   questions: readonly string[];
   webUi: boolean;
 }
@@ -66,7 +66,7 @@ function prepareDataDir(dir: string): void {
 }
 
 /**
- * `groundwork demo`: a fresh embedded store with the example insurer corpus, three API keys and the server with
+ * `groundwork demo`: a fresh embedded store with the example insurer corpus, four API keys and the server with
  * the web UI — the README's first command.
  */
 export function registerDemoCommand(program: Command, runtime: CliRuntime): void {
@@ -142,6 +142,12 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             { name: 'demo-adjuster', role: 'user', principals: ['user:cal@meridian.example', 'group:claims', 'group:staff'] },
             actor,
           );
+          // A second admin, so the four-eyes flow can be tried: ada's governed changes need someone else.
+          const approver = await createApiKey(
+            platform.db,
+            { name: 'demo-approver', role: 'admin', principals: ['user:rex@meridian.example', 'group:staff'] },
+            actor,
+          );
           const report: DemoReport = {
             url: '',
             dataDir,
@@ -150,7 +156,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             chunks: summary.chunks,
             quarantined: summary.quarantined.length,
             ingestMs,
-            keys: { admin: admin.token, underwriter: underwriter.token, adjuster: adjuster.token },
+            keys: { admin: admin.token, underwriter: underwriter.token, adjuster: adjuster.token, approver: approver.token },
             questions: demoQuestions,
             webUi: existsSync(webIndex),
           };
@@ -196,6 +202,7 @@ function humanReport(v: DemoReport): string {
     `  admin (all groups; sources, traces, cost): ${v.keys.admin}`,
     `  underwriter (group:underwriting, staff):   ${v.keys.underwriter}`,
     `  claims adjuster (group:claims, staff):     ${v.keys.adjuster}`,
+    `  approver (admin; approves ada's changes):  ${v.keys.approver}`,
     '',
     `Folders to add as sources over the API or the web UI go under ${v.inbox} (sources.allowedRoots).`,
     '',

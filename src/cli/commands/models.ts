@@ -15,7 +15,7 @@ import {
 } from '../../prompts/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { table } from '../output.ts';
-import { historyText, moveText, namesTable, refArgument, runLabelMove, versionHeader, versionNumber } from './prompts.ts';
+import { historyText, namesTable, refArgument, runLabelMove, versionHeader, versionNumber } from './prompts.ts';
 
 function numberOption(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

@@ -1,10 +1,21 @@
 import type { Command } from 'commander';
-import { GroundworkError } from '../../core/index.ts';
-import { addSource, listSources, removeSource, type SourceRecord, sourceTypes } from '../../ingest/index.ts';
+import { GroundworkError, localOperator } from '../../core/index.ts';
+import type { ChangeRequest, SubmitChangeResult } from '../../govern/index.ts';
+import {
+  getSource,
+  listSources,
+  requestSourceAclMap,
+  requestSourceAdd,
+  requestSourceRemoval,
+  type SourceRecord,
+  type SourceSnapshot,
+  sourceTypes,
+} from '../../ingest/index.ts';
 import { applySourceSchedule } from '../../worker.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
+import { printChangeOutcome } from './changes.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -24,6 +35,7 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--schedule <cron>', 'sync on this schedule (cron, UTC, e.g. "0 2 * * *"), run by `groundwork worker`')
+    .option('--reason <text>', 'why (kept in the change request and the audit log)')
     .action(
       runtime.action(
         async (
@@ -37,6 +49,7 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
             include: string[];
             exclude: string[];
             schedule?: string;
+            reason?: string;
           },
         ) => {
           if (!(sourceTypes as readonly string[]).includes(options.type)) {
@@ -47,17 +60,24 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
           }
           const platform = await context.platform();
           if (options.schedule !== undefined) platform.jobs.assertCron(options.schedule);
-          const { db } = platform;
-          let source = await addSource(db, {
-            name,
-            type: 'filesystem',
-            path: options.path,
-            include: options.include,
-            exclude: options.exclude,
-            cwd: context.io.cwd,
-            ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
-            ...(options.readableBy === undefined ? {} : { readableBy: [options.readableBy] }),
-          });
+          const outcome = await requestSourceAdd(
+            platform.governance,
+            platform.db,
+            localOperator,
+            {
+              name,
+              type: 'filesystem',
+              path: options.path,
+              include: options.include,
+              exclude: options.exclude,
+              cwd: context.io.cwd,
+              ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
+              ...(options.readableBy === undefined ? {} : { readableBy: [options.readableBy] }),
+            },
+            options.reason ? { reason: options.reason } : {},
+          );
+          if (outcome.status === 'pending') return printChangeOutcome(context, outcome, { json: (r) => r, text: String });
+          let source = await getSource(platform.db, name);
           if (options.schedule !== undefined) source = await applySourceSchedule(platform, source.id, options.schedule);
           context.output.result(
             { id: source.id, name: source.name, type: source.type, ...source.settings, schedule: source.schedule ?? null },
@@ -155,16 +175,70 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
 
   sources
     .command('remove <name>')
-    .description('remove a source and everything indexed from it')
+    .description('remove a source and everything indexed from it (governed: may file a change request)')
+    .option('--reason <text>', 'why (kept in the change request and the audit log)')
     .action(
-      runtime.action(async (context, name: string) => {
-        const { db } = await context.platform();
-        const removed = await removeSource(db, name);
-        context.output.result(
-          { name: removed.source.name, id: removed.source.id, documentsRemoved: removed.documents },
-          (r) => `Removed source ${r.name} and ${r.documentsRemoved} document(s).`,
+      runtime.action(async (context, name: string, options: { reason?: string }) => {
+        const api = context.api();
+        let outcome: SubmitChangeResult | { changeRequest: ChangeRequest };
+        if (api) {
+          const response = await api.delete<{ source: string; documents: number } | { changeRequest: ChangeRequest }>(
+            `/v1/sources/${encodeURIComponent(name)}`,
+          );
+          outcome = 'changeRequest' in response ? response : { status: 'applied', result: response };
+        } else {
+          const platform = await context.platform();
+          outcome = await requestSourceRemoval(platform.governance, platform.db, localOperator, name, {
+            ...(options.reason ? { reason: options.reason } : {}),
+          });
+        }
+        return printChangeOutcome<{ source: string; documents: number }>(context, outcome, {
+          json: (r) => ({ name: r.source, documentsRemoved: r.documents }),
+          text: (r) => `Removed source ${r.source} and ${r.documents} document(s).`,
+        });
+      }),
+    );
+
+  sources
+    .command('acl-map <name> [file]')
+    .description('point a source at another ACL map file, or --clear it (governed: may file a change request)')
+    .option('--clear', 'remove the ACL map: only sidecars and --readable-by decide')
+    .option('--reason <text>', 'why (kept in the change request and the audit log)')
+    .action(
+      runtime.action(async (context, name: string, file: string | undefined, options: { clear?: boolean; reason?: string }) => {
+        if ((file === undefined) === !options.clear) {
+          throw new GroundworkError('cli.invalid_option', 'Give either an ACL map file or --clear.', {
+            category: 'usage',
+            fix: 'e.g. `groundwork sources acl-map docs ./acl-map.yaml` or `groundwork sources acl-map docs --clear`.',
+          });
+        }
+        const api = context.api();
+        let outcome: SubmitChangeResult | { changeRequest: ChangeRequest };
+        if (api) {
+          const response = await api.request<SourceSnapshot | { changeRequest: ChangeRequest }>(
+            'PATCH',
+            `/v1/sources/${encodeURIComponent(name)}`,
+            { body: { aclMapPath: file ?? null, ...(options.reason ? { reason: options.reason } : {}) } },
+          );
+          outcome = 'changeRequest' in response ? response : { status: 'applied', result: response };
+        } else {
+          const platform = await context.platform();
+          outcome = await requestSourceAclMap(platform.governance, platform.db, localOperator, name, file ?? null, {
+            cwd: context.io.cwd,
+            ...(options.reason ? { reason: options.reason } : {}),
+          });
+        }
+        return printChangeOutcome<{ name: string; aclMapPath?: string | null; settings?: { aclMapPath?: string } }>(
+          context,
+          outcome,
+          {
+            json: (r) => r,
+            text: (r) => {
+              const path = r.aclMapPath ?? r.settings?.aclMapPath ?? null;
+              return path ? `Source ${r.name} now uses the ACL map ${path}.` : `Source ${r.name} has no ACL map.`;
+            },
+          },
         );
-        return exitCodes.ok;
       }),
     );
 }

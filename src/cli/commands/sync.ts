@@ -1,21 +1,23 @@
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GroundworkError, toGroundworkError } from '../../core/index.ts';
+import { GroundworkError, localOperator, toGroundworkError } from '../../core/index.ts';
 import {
-  addSource,
   findSource,
   findSourceByPath,
+  getSource,
   listSources,
   type QuarantinedFile,
   readablePrincipals,
+  requestSourceAclMap,
+  requestSourceAdd,
   type SyncSummary,
-  setSourceAclMap,
   setSourceReadableBy,
 } from '../../ingest/index.ts';
 import { type JobName, jobNames } from '../../jobs/index.ts';
 import { parseJobTypes, startWorker } from '../../worker.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
+import { printChangeOutcome } from './changes.ts';
 
 /** The `--json` shape of `groundwork sync` and `groundwork ingest`: totals over the synced sources. */
 interface SyncReport {
@@ -194,7 +196,8 @@ export function registerSyncCommands(program: Command, runtime: CliRuntime): voi
             'files';
           let name = base.slice(0, 60);
           for (let n = 2; !options.source && (await findSource(platform.db, name)); n++) name = `${base.slice(0, 56)}-${n}`;
-          source = await addSource(platform.db, {
+          // The governed write path: audited, and a change request when the local operator files requests.
+          const added = await requestSourceAdd(platform.governance, platform.db, localOperator, {
             name,
             type: 'filesystem',
             path: root,
@@ -202,9 +205,24 @@ export function registerSyncCommands(program: Command, runtime: CliRuntime): voi
             ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
             ...(readableBy ? { readableBy } : {}),
           });
+          if (added.status === 'pending') return printChangeOutcome(context, added, { json: (r) => r, text: String });
+          source = await getSource(platform.db, name);
           context.output.info(`Added source ${source.name} for ${root}.`);
         } else {
-          if (options.aclMap) source = await setSourceAclMap(platform.db, source.id, options.aclMap, context.io.cwd);
+          if (options.aclMap) {
+            const changed = await requestSourceAclMap(
+              platform.governance,
+              platform.db,
+              localOperator,
+              source.id,
+              options.aclMap,
+              {
+                cwd: context.io.cwd,
+              },
+            );
+            if (changed.status === 'pending') return printChangeOutcome(context, changed, { json: (r) => r, text: String });
+            source = await getSource(platform.db, source.id);
+          }
           if (readableBy) source = await setSourceReadableBy(platform.db, source.id, readableBy);
         }
         return syncSources(context, [source.name]);

@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { answerStyles, createUseCaseStore, type UseCase, type UseCaseInput } from '../../answer/index.ts';
+import {
+  answerStyles,
+  deleteUseCase,
+  saveUseCase,
+  type UseCase,
+  type UseCaseInput,
+  useCaseStatuses,
+} from '../../answer/index.ts';
 import { GroundworkError, localOperator, sensitivityLabels } from '../../core/index.ts';
-import { recordAudit } from '../../govern/index.ts';
+import type { ChangeRequest, SubmitChangeResult } from '../../govern/index.ts';
+import { listSourceNames } from '../../ingest/index.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { table } from '../output.ts';
+import { printChangeOutcome } from './changes.ts';
 
 interface UseCaseFlags {
   description?: string;
@@ -24,6 +33,12 @@ interface UseCaseFlags {
   style?: UseCase['style'];
   refusalThreshold?: number | null;
   principals?: string[];
+  owner?: string | null;
+  approvers?: string[];
+  onCall?: string | null;
+  status?: UseCase['status'];
+  requiredApprovals?: number | null;
+  reason?: string;
 }
 
 const list = (value: string, previous: string[] = []) => [
@@ -77,7 +92,15 @@ function addSettingFlags(command: Command): Command {
     .option('--refusal-threshold <x>', 'refuse below this confidence (0-1, or "default" for the calibrated one)', (v: string) =>
       v === 'default' ? null : number(v),
     )
-    .option('--principals <list>', 'principals allowed to ask (comma-separated; empty string = everyone)', list);
+    .option('--principals <list>', 'principals allowed to ask (comma-separated; empty string = everyone)', list)
+    .option('--owner <principal>', 'who answers for it, e.g. user:ana@corp.com ("" = nobody)', (v: string) => v || null)
+    .option('--approvers <list>', 'principals who may approve its changes besides admins (comma-separated)', list)
+    .option('--on-call <contact>', 'who is called when it misbehaves ("" = nobody)', (v: string) => v || null)
+    .addOption(new Option('--status <status>', 'lifecycle; changes past draft need approval').choices([...useCaseStatuses]))
+    .option('--required-approvals <n>', 'distinct approvers its changes need at least ("default" = the policy)', (v: string) =>
+      v === 'default' ? null : integer(v),
+    )
+    .option('--reason <text>', 'why (kept in the change request and the audit log)');
 }
 
 /** Flags → stored fields (only those given; retrieval merges over the existing settings). */
@@ -94,6 +117,11 @@ function inputFrom(flags: UseCaseFlags, existing: UseCase | undefined, cwd: stri
   if (flags.contextWindow !== undefined) input.contextWindow = flags.contextWindow;
   if (flags.style !== undefined) input.style = flags.style;
   if (flags.refusalThreshold !== undefined) input.refusalThreshold = flags.refusalThreshold;
+  if (flags.owner !== undefined) input.owner = flags.owner;
+  if (flags.approvers !== undefined) input.approvers = flags.approvers;
+  if (flags.onCall !== undefined) input.onCall = flags.onCall;
+  if (flags.status !== undefined) input.status = flags.status;
+  if (flags.requiredApprovals !== undefined) input.requiredApprovals = flags.requiredApprovals;
   const retrieval: Record<string, unknown> = { ...(existing?.retrieval ?? {}) };
   let retrievalChanged = false;
   if (flags.k !== undefined) {
@@ -136,6 +164,10 @@ function describeUseCase(u: UseCase): string {
     `  style:              ${u.style}`,
     `  refusal threshold:  ${u.refusalThreshold ?? 'default (calibrated)'}`,
     `  who may ask:        ${u.principals.length > 0 ? u.principals.join(', ') : 'everyone'}`,
+    `  status:             ${u.status}`,
+    `  owner:              ${u.owner ?? '—'}`,
+    `  approvers:          ${['admins', ...u.approvers].join(', ')}${u.requiredApprovals ? ` (at least ${u.requiredApprovals})` : ''}`,
+    `  on call:            ${u.onCall ?? '—'}`,
     `  prompt:             ${u.prompt ? `${u.prompt.split('\n')[0]?.slice(0, 80)}${u.prompt.length > 80 ? '…' : ''}` : 'built-in'}`,
   ];
   return lines.join('\n');
@@ -149,10 +181,7 @@ async function checkModel(context: CommandContext, input: UseCaseInput): Promise
   const platform = await context.platform();
   if (typeof input.model === 'string' && input.model !== 'extractive') platform.models.describe(input.model);
   if (input.sources && input.sources.length > 0) {
-    const { rows } = await platform.db.query<{ id: string; name: string }>(
-      'SELECT id, name FROM sources WHERE id = ANY($1) OR name = ANY($1)',
-      [input.sources],
-    );
+    const rows = await listSourceNames(platform.db);
     const unknown = input.sources.filter((s) => !rows.some((r) => r.id === s || r.name === s));
     if (unknown.length > 0) {
       context.output.warn(
@@ -162,27 +191,30 @@ async function checkModel(context: CommandContext, input: UseCaseInput): Promise
   }
 }
 
-async function audited<T>(
+/** A governed use-case write, on the store (as the local operator) or through `--server` (PUT / DELETE). */
+async function writeUseCase(
   context: CommandContext,
-  action: string,
   name: string,
-  work: (store: ReturnType<typeof createUseCaseStore>) => Promise<{ before?: UseCase; after?: UseCase; result: T }>,
-): Promise<T> {
+  write: { input: UseCaseInput; reason?: string; createOnly?: boolean; updateOnly?: boolean } | { delete: true; reason?: string },
+): Promise<SubmitChangeResult | { changeRequest: ChangeRequest }> {
+  const api = context.api();
+  const path = `/v1/use-cases/${encodeURIComponent(name)}`;
+  if (api) {
+    const response =
+      'delete' in write
+        ? await api.delete<Record<string, unknown>>(path)
+        : await api.request<Record<string, unknown>>('PUT', path, { body: write.input });
+    return 'changeRequest' in response
+      ? { changeRequest: response.changeRequest as ChangeRequest }
+      : { status: 'applied', result: response };
+  }
   const platform = await context.platform();
-  return platform.db.transaction(async (tx) => {
-    const { before, after, result } = await work(createUseCaseStore(tx));
-    await recordAudit(
-      tx,
-      {
-        actor: localOperator.id,
-        action,
-        target: `usecase:${name}`,
-        ...(before ? { before: view(before) } : {}),
-        ...(after ? { after: view(after) } : {}),
-      },
-      platform.clock,
-    );
-    return result;
+  const options = { ...(write.reason ? { reason: write.reason } : {}) };
+  if ('delete' in write) return deleteUseCase(platform.governance, platform.db, localOperator, name, options);
+  return saveUseCase(platform.governance, platform.db, localOperator, name, write.input, {
+    ...options,
+    ...(write.createOnly ? { createOnly: true } : {}),
+    ...(write.updateOnly ? { updateOnly: true } : {}),
   });
 }
 
@@ -238,7 +270,7 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
       const input = inputFrom(flags, undefined, context.io.cwd);
       const api = context.api();
       if (api) {
-        // The server creates or updates (PUT) and audits; refuse to overwrite an existing one from `create`.
+        // The server creates or updates (PUT); refuse to overwrite an existing one from `create`.
         const exists = await api
           .get<UseCase>(`/v1/use-cases/${encodeURIComponent(name)}`)
           .then(() => true)
@@ -249,39 +281,38 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
             fix: `Change it with \`groundwork use-cases update ${name} …\`, or pick another name.`,
           });
         }
-        const created = await api.request<UseCase>('PUT', `/v1/use-cases/${encodeURIComponent(name)}`, { body: input });
-        context.output.result(created, () => `Created use case ${name}.\n${describeUseCase(created)}`);
-        return 0;
+      } else {
+        await checkModel(context, input);
       }
-      await checkModel(context, input);
-      const created = await audited(context, 'usecase.create', name, async (store) => {
-        const after = await store.create(name, input);
-        return { after, result: after };
+      const outcome = await writeUseCase(context, name, {
+        input,
+        createOnly: true,
+        ...(flags.reason ? { reason: flags.reason } : {}),
       });
-      context.output.result(view(created), () => `Created use case ${name}.\n${describeUseCase(created)}`);
-      return 0;
+      return printChangeOutcome<UseCase>(context, outcome, {
+        json: view,
+        text: (created) => `Created use case ${name}.\n${describeUseCase(created)}`,
+      });
     }),
   );
 
   addSettingFlags(useCases.command('update').description('change settings of a use case').argument('<name>')).action(
     runtime.action(async (context, name: string, flags: UseCaseFlags) => {
       const api = context.api();
-      if (api) {
-        const path = `/v1/use-cases/${encodeURIComponent(name)}`;
-        const input = inputFrom(flags, await api.get<UseCase>(path), context.io.cwd);
-        const updated = await api.request<UseCase>('PUT', path, { body: input });
-        context.output.result(updated, () => `Updated use case ${name}.\n${describeUseCase(updated)}`);
-        return 0;
-      }
-      const existing = await (await context.platform()).answerer.useCases.require(name);
+      const existing = api
+        ? await api.get<UseCase>(`/v1/use-cases/${encodeURIComponent(name)}`)
+        : await (await context.platform()).answerer.useCases.require(name);
       const input = inputFrom(flags, existing, context.io.cwd);
-      await checkModel(context, input);
-      const updated = await audited(context, 'usecase.update', name, async (store) => {
-        const after = await store.update(name, input);
-        return { before: existing, after, result: after };
+      if (!api) await checkModel(context, input);
+      const outcome = await writeUseCase(context, name, {
+        input,
+        updateOnly: true,
+        ...(flags.reason ? { reason: flags.reason } : {}),
       });
-      context.output.result(view(updated), () => `Updated use case ${name}.\n${describeUseCase(updated)}`);
-      return 0;
+      return printChangeOutcome<UseCase>(context, outcome, {
+        json: view,
+        text: (updated) => `Updated use case ${name}.\n${describeUseCase(updated)}`,
+      });
     }),
   );
 
@@ -289,21 +320,17 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
     .command('delete')
     .description('delete a use case (not "default")')
     .argument('<name>')
+    .option('--reason <text>', 'why (kept in the change request and the audit log)')
     .action(
-      runtime.action(async (context, name: string) => {
-        const api = context.api();
-        if (api) {
-          await api.delete(`/v1/use-cases/${encodeURIComponent(name)}`);
-          context.output.result({ deleted: name }, () => `Deleted use case ${name}.`);
-          return 0;
-        }
-        await audited(context, 'usecase.delete', name, async (store) => {
-          const before = await store.require(name);
-          await store.delete(name);
-          return { before, result: undefined };
+      runtime.action(async (context, name: string, options: { reason?: string }) => {
+        const outcome = await writeUseCase(context, name, {
+          delete: true,
+          ...(options.reason ? { reason: options.reason } : {}),
         });
-        context.output.result({ deleted: name }, () => `Deleted use case ${name}.`);
-        return 0;
+        return printChangeOutcome<unknown>(context, outcome, {
+          json: () => ({ deleted: name }),
+          text: () => `Deleted use case ${name}.`,
+        });
       }),
     );
 }

@@ -171,6 +171,7 @@ function isDirectOperator(governance: Governance, caller: Caller): boolean {
 /** Whether `change` of `kind` needs approval under the policy (before the local-operator and emergency rules). */
 export function needsApproval(governance: Governance, kind: ChangeKind, before: unknown, after: unknown): boolean {
   if (!(governance.policy.governedKinds as readonly string[]).includes(kind.kind)) return false;
+  if (same(before, after)) return false; // no change: nothing to approve
   return kind.needsApproval?.(before, after, governance.policy) ?? true;
 }
 

@@ -143,8 +143,19 @@ async function insideAllowedRoots(path: string, roots: readonly string[], what: 
   return real;
 }
 
-/** Registers a source. @throws `ingest.source_exists` (conflict), `ingest.invalid_source` (usage). */
-export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGenerator = newId): Promise<SourceRecord> {
+/** A validated source, not stored yet: what `addSource` inserts (and a change request carries). */
+export interface PreparedSource {
+  readonly name: string;
+  readonly type: SourceType;
+  readonly settings: FilesystemSettings;
+  readonly aclMap: AclMap | undefined;
+}
+
+/**
+ * Validates a source to add: name, folder (inside `allowedRoots` when given), ACL map file (read and
+ * checked now). @throws `ingest.invalid_source` (usage) and the ACL map's errors.
+ */
+export async function prepareSource(input: AddSourceInput): Promise<PreparedSource> {
   if (!namePattern.test(input.name)) {
     throw new GroundworkError('ingest.invalid_source', `"${input.name}" is not a valid source name.`, {
       category: 'usage',
@@ -160,15 +171,7 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
       fix: 'Give --path an existing folder (a mounted share must be mounted first).',
     });
   }
-  const givenAclMapPath = input.aclMapPath
-    ? isAbsolute(input.aclMapPath)
-      ? input.aclMapPath
-      : resolve(input.cwd ?? process.cwd(), input.aclMapPath)
-    : undefined;
-  const aclMapPath =
-    givenAclMapPath && input.allowedRoots
-      ? await insideAllowedRoots(givenAclMapPath, input.allowedRoots, 'ACL map')
-      : givenAclMapPath;
+  const aclMapPath = input.aclMapPath ? await resolveAclMapPath(input.aclMapPath, input) : undefined;
   const aclMap = aclMapPath ? (await readAclMapFile(aclMapPath)).aclMap : undefined;
   const readableBy = input.readableBy === undefined ? undefined : readablePrincipals(input.readableBy);
   const settings: FilesystemSettings = {
@@ -178,9 +181,23 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
     ...(aclMapPath ? { aclMapPath } : {}),
     ...(readableBy && readableBy.length > 0 ? { readableBy } : {}),
   };
-  const existing = await db.query('SELECT 1 FROM sources WHERE name = $1', [input.name]);
+  return { name: input.name, type: input.type, settings, aclMap };
+}
+
+/** An ACL map path made absolute against `cwd`, and inside `allowedRoots` when given (real path). */
+export async function resolveAclMapPath(
+  aclMapPath: string,
+  options: { readonly cwd?: string; readonly allowedRoots?: readonly string[] },
+): Promise<string> {
+  const given = isAbsolute(aclMapPath) ? aclMapPath : resolve(options.cwd ?? process.cwd(), aclMapPath);
+  return options.allowedRoots ? insideAllowedRoots(given, options.allowedRoots, 'ACL map') : given;
+}
+
+/** Stores a prepared source. @throws `ingest.source_exists` (conflict). */
+export async function insertSource(db: Queryable, prepared: PreparedSource, ids: IdGenerator = newId): Promise<SourceRecord> {
+  const existing = await db.query('SELECT 1 FROM sources WHERE name = $1', [prepared.name]);
   if (existing.rowCount > 0) {
-    throw new GroundworkError('ingest.source_exists', `A source named "${input.name}" already exists.`, {
+    throw new GroundworkError('ingest.source_exists', `A source named "${prepared.name}" already exists.`, {
       category: 'conflict',
       fix: 'Choose another name, or remove the existing one with `groundwork sources remove NAME`.',
     });
@@ -188,11 +205,39 @@ export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGen
   const result = await db.query<SourceRow>(
     `INSERT INTO sources (id, name, type, config, acl_map) VALUES ($1, $2, $3, $4, $5)
      RETURNING id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at, schedule`,
-    [ids('src'), input.name, input.type, JSON.stringify(settings), aclMap ? JSON.stringify(aclMap) : null],
+    [
+      ids('src'),
+      prepared.name,
+      prepared.type,
+      JSON.stringify(prepared.settings),
+      prepared.aclMap ? JSON.stringify(prepared.aclMap) : null,
+    ],
   );
   // Other processes re-read the analyzers in use (a source may bring another text configuration).
   await publishChange(db, 'sources');
   return toRecord(result.rows[0] as SourceRow);
+}
+
+/** Registers a source. @throws `ingest.source_exists` (conflict), `ingest.invalid_source` (usage). */
+export async function addSource(db: Queryable, input: AddSourceInput, ids: IdGenerator = newId): Promise<SourceRecord> {
+  return insertSource(db, await prepareSource(input), ids);
+}
+
+/** Stores an already validated ACL map (and its file path) on a source: what an approved change applies. */
+export async function storeSourceAclMap(
+  db: Queryable,
+  nameOrId: string,
+  aclMapPath: string | null,
+  aclMap: AclMap | null,
+): Promise<SourceRecord> {
+  const source = await getSource(db, nameOrId);
+  const { aclMapPath: _previous, ...rest } = source.settings;
+  await db.query('UPDATE sources SET config = $2, acl_map = $3, updated_at = now() WHERE id = $1', [
+    source.id,
+    JSON.stringify(aclMapPath ? { ...rest, aclMapPath } : rest),
+    aclMap ? JSON.stringify(aclMap) : null,
+  ]);
+  return getSource(db, source.id);
 }
 
 const selectColumns = 'id, name, type, config, acl_map, cursor, created_at, last_sync_at, last_success_at, schedule';
@@ -200,6 +245,11 @@ const selectColumns = 'id, name, type, config, acl_map, cursor, created_at, last
 export async function listSources(db: Queryable): Promise<SourceRecord[]> {
   const result = await db.query<SourceRow>(`SELECT ${selectColumns} FROM sources ORDER BY name`);
   return result.rows.map(toRecord);
+}
+
+/** Ids and names of every source (cheap: no settings parsed), for checks such as a use case's source list. */
+export async function listSourceNames(db: Queryable): Promise<Array<{ id: string; name: string }>> {
+  return (await db.query<{ id: string; name: string }>('SELECT id, name FROM sources ORDER BY name')).rows;
 }
 
 /** A source by name or id, or undefined. */

@@ -5,16 +5,17 @@ import {
   type Answer,
   type Answerer,
   assertMayUseUseCase,
-  createUseCaseStore,
+  deleteUseCase,
   mayUseUseCase,
+  saveUseCase,
   type UseCase,
   useCaseInputSchema,
 } from '../../answer/index.ts';
 import { type Caller, GroundworkError, newId, toGroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
-import { recordAudit } from '../../govern/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import { errorBody } from '../http-errors.ts';
+import { changeResult, pendingChangeResponse } from './change-routes.ts';
 
 /** The platform's answerer (wired in the composition root with the configured models). */
 export function answererOf(platform: Platform): Answerer {
@@ -154,57 +155,27 @@ export function answerRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'put',
       path: '/v1/use-cases/:name',
-      summary: 'Create or update a use case; audited in the same transaction',
+      summary: 'Create or update a use case (partial); a use case past draft answers 202 with a change request',
       tags: ['answers'],
       scope: 'usecases:write',
       request: { params: z.object({ name: useCaseName }), body: useCaseInputSchema },
-      responses: { 200: { description: 'The use case', schema: z.record(z.string(), z.unknown()) } },
-      handler: async ({ platform, caller, params, body, requestId }) =>
-        platform.db.transaction(async (tx) => {
-          const store = createUseCaseStore(tx);
-          const before = await store.get(params.name);
-          const after = before ? await store.update(params.name, body) : await store.create(params.name, body);
-          await recordAudit(
-            tx,
-            {
-              actor: caller.id,
-              action: before ? 'usecase.update' : 'usecase.create',
-              target: `usecase:${params.name}`,
-              before: before ? viewOfUseCase(before) : undefined,
-              after: viewOfUseCase(after),
-              requestId,
-            },
-            platform.clock,
-          );
-          return viewOfUseCase(after);
-        }),
+      responses: {
+        200: { description: 'The use case', schema: z.record(z.string(), z.unknown()) },
+        202: pendingChangeResponse,
+      },
+      handler: async ({ platform, caller, params, body, requestId, c }) =>
+        changeResult(c, await saveUseCase(platform.governance, platform.db, caller, params.name, body, { requestId }), (u) => u),
     }),
     defineRoute({
       method: 'delete',
       path: '/v1/use-cases/:name',
-      summary: 'Delete a use case; audited',
+      summary: 'Delete a use case; one past draft answers 202 with a change request',
       tags: ['answers'],
       scope: 'usecases:write',
       request: { params: z.object({ name: useCaseName }) },
-      responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.string() }) } },
-      handler: async ({ platform, caller, params, requestId }) =>
-        platform.db.transaction(async (tx) => {
-          const store = createUseCaseStore(tx);
-          const before = await store.require(params.name);
-          await store.delete(params.name);
-          await recordAudit(
-            tx,
-            {
-              actor: caller.id,
-              action: 'usecase.delete',
-              target: `usecase:${params.name}`,
-              before: viewOfUseCase(before),
-              requestId,
-            },
-            platform.clock,
-          );
-          return { deleted: params.name };
-        }),
+      responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.string() }) }, 202: pendingChangeResponse },
+      handler: async ({ platform, caller, params, requestId, c }) =>
+        changeResult(c, await deleteUseCase(platform.governance, platform.db, caller, params.name, { requestId }), (r) => r),
     }),
     chatCompletionsRoute(),
     ...modelRoutes(),

@@ -1,21 +1,23 @@
 import { z } from 'zod';
 import { GroundworkError } from '../../core/index.ts';
-import { hasScope, recordAudit } from '../../govern/index.ts';
+import { hasScope, recordAudit, type SubmitChangeResult } from '../../govern/index.ts';
 import {
-  addSource,
   getSource,
   type Ingestion,
   ingestStatus,
   listQuarantine,
   listSources,
   markForRetry,
-  removeSource,
+  requestSourceAclMap,
+  requestSourceAdd,
+  requestSourceRemoval,
   type SourceRecord,
   type SourceStatus,
   sourceTypes,
 } from '../../ingest/index.ts';
 import { applySourceSchedule } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+import { changeResult, pendingChangeResponse } from './change-routes.ts';
 
 /**
  * What routes get from the app: the ingestion (parse worker pool) and short background work tracked for
@@ -77,7 +79,8 @@ export function ingestRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/sources',
-      summary: 'Add a source (a folder on the server under sources.allowedRoots) with an optional ACL map file; audited',
+      summary:
+        'Add a source (a folder on the server under sources.allowedRoots) with an optional ACL map file; governed (may answer 202 with a change request); audited',
       tags: ['sources'],
       scope: 'sources:write',
       request: {
@@ -94,27 +97,24 @@ export function ingestRoutes(): RouteDefinition[] {
           schedule: z.string().min(1).max(100).optional(),
         }),
       },
-      responses: { 201: { description: 'Added', schema: z.record(z.string(), z.unknown()) } },
+      responses: {
+        201: { description: 'Added', schema: z.record(z.string(), z.unknown()) },
+        202: pendingChangeResponse,
+      },
       handler: async ({ platform, caller, body, requestId, c }) => {
         const { schedule, ...input } = body;
         if (schedule !== undefined) platform.jobs.assertCron(schedule);
-        let source = await platform.db.transaction(async (tx) => {
-          // Over the API only folders under sources.allowedRoots (after realpath): a builder key must not be
-          // able to index whatever the server process can read.
-          const added = await addSource(tx, { ...input, allowedRoots: platform.config.sources.allowedRoots });
-          await recordAudit(
-            tx,
-            {
-              actor: caller.id,
-              action: 'source.create',
-              target: `source:${added.id}`,
-              after: sourceView(added, true),
-              requestId,
-            },
-            platform.clock,
-          );
-          return added;
-        });
+        // Over the API only folders under sources.allowedRoots (after realpath): a builder key must not be
+        // able to index whatever the server process can read.
+        const outcome = await requestSourceAdd(
+          platform.governance,
+          platform.db,
+          caller,
+          { ...input, allowedRoots: platform.config.sources.allowedRoots },
+          { requestId },
+        );
+        if (outcome.status === 'pending') return changeResult(c, outcome, (r) => r);
+        let source = await getSource(platform.db, body.name);
         if (schedule !== undefined) source = await applySourceSchedule(platform, source.id, schedule);
         return c.json(sourceView(source, true), 201);
       },
@@ -122,56 +122,72 @@ export function ingestRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'patch',
       path: '/v1/sources/:name',
-      summary: 'Change a source: its sync schedule (cron, UTC; null removes it); audited',
+      summary:
+        'Change a source: its sync schedule (cron, UTC; null removes it) and/or its ACL map file (null removes it; governed: may answer 202 with a change request); audited',
       tags: ['sources'],
       scope: 'sources:write',
       request: {
         params: sourceName,
-        body: z.strictObject({ schedule: z.string().min(1).max(100).nullable() }),
+        body: z
+          .strictObject({
+            schedule: z.string().min(1).max(100).nullable().optional(),
+            /** An ACL map file on the server under sources.allowedRoots; read and validated now. */
+            aclMapPath: z.string().min(1).max(4096).nullable().optional(),
+            reason: z.string().max(2000).optional(),
+          })
+          .refine((b) => b.schedule !== undefined || b.aclMapPath !== undefined, 'give schedule and/or aclMapPath'),
       },
-      responses: { 200: { description: 'The changed source', schema: z.record(z.string(), z.unknown()) } },
-      handler: async ({ platform, caller, params, body, requestId }) => {
-        const before = await getSource(platform.db, params.name);
-        const after = await applySourceSchedule(platform, before.id, body.schedule);
-        await recordAudit(
-          platform.db,
-          {
-            actor: caller.id,
-            action: 'source.update',
-            target: `source:${after.id}`,
-            before: { schedule: before.schedule ?? null },
-            after: { schedule: after.schedule ?? null },
+      responses: {
+        200: { description: 'The changed source', schema: z.record(z.string(), z.unknown()) },
+        202: pendingChangeResponse,
+      },
+      handler: async ({ platform, caller, params, body, requestId, c }) => {
+        let pending: SubmitChangeResult | undefined;
+        if (body.aclMapPath !== undefined) {
+          const outcome = await requestSourceAclMap(platform.governance, platform.db, caller, params.name, body.aclMapPath, {
+            allowedRoots: platform.config.sources.allowedRoots,
             requestId,
-          },
-          platform.clock,
-        );
-        return sourceView(after, true);
+            ...(body.reason ? { reason: body.reason } : {}),
+          });
+          if (outcome.status === 'pending') pending = outcome;
+        }
+        if (body.schedule !== undefined) {
+          const before = await getSource(platform.db, params.name);
+          const after = await applySourceSchedule(platform, before.id, body.schedule);
+          await recordAudit(
+            platform.db,
+            {
+              actor: caller.id,
+              action: 'source.update',
+              target: `source:${after.id}`,
+              before: { schedule: before.schedule ?? null },
+              after: { schedule: after.schedule ?? null },
+              requestId,
+            },
+            platform.clock,
+          );
+        }
+        if (pending) return changeResult(c, pending, (r) => r);
+        return sourceView(await getSource(platform.db, params.name), true);
       },
     }),
     defineRoute({
       method: 'delete',
       path: '/v1/sources/:name',
-      summary: 'Remove a source with all its documents, chunks, runs and quarantine entries; audited',
+      summary: 'Remove a source with all its documents, chunks, runs and quarantine entries; governed (may answer 202); audited',
       tags: ['sources'],
       scope: 'sources:write',
       request: { params: sourceName },
-      responses: { 200: { description: 'Removed', schema: z.object({ source: z.string(), documents: z.number() }) } },
-      handler: async ({ platform, caller, params, requestId }) =>
-        platform.db.transaction(async (tx) => {
-          const { source, documents } = await removeSource(tx, params.name);
-          await recordAudit(
-            tx,
-            {
-              actor: caller.id,
-              action: 'source.delete',
-              target: `source:${source.id}`,
-              before: { ...sourceView(source, true), documents },
-              requestId,
-            },
-            platform.clock,
-          );
-          return { source: source.name, documents };
-        }),
+      responses: {
+        200: { description: 'Removed', schema: z.object({ source: z.string(), documents: z.number() }) },
+        202: pendingChangeResponse,
+      },
+      handler: async ({ platform, caller, params, requestId, c }) =>
+        changeResult(
+          c,
+          await requestSourceRemoval(platform.governance, platform.db, caller, params.name, { requestId }),
+          (r) => r,
+        ),
     }),
     defineRoute({
       method: 'post',
