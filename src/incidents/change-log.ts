@@ -171,23 +171,15 @@ export async function listUseCaseChanges(
     'change',
     requests.map((r) => r.id),
   );
-  // An applied label change request is the same change as the label move it made: one entry, with its
-  // approvers. Matched on kind, name, label, version, move or rollback, and the nearest time (within a minute).
+  // An applied change request is the same change as the label move or audited write it made: one entry, with
+  // its approvers (matched on what changed, by whom, and the nearest time).
   const unmatched = new Set(requests);
   for (const request of requests) {
-    if (request.appliedAt === null || (request.kind !== 'prompt.label' && request.kind !== 'model.label')) continue;
-    const area = request.kind === 'prompt.label' ? 'prompt' : 'model';
-    const wanted = request.after as { version?: number; rollback?: boolean } | null;
-    const appliedAt = Date.parse(request.appliedAt);
-    let best: Draft | undefined;
-    for (const draft of drafts) {
-      const after = draft.after as { label?: string; version?: number | null };
-      if (draft.area !== area || draft.changeRequest || draft.action === `${area}.create`) continue;
-      if (`${draft.target.slice(area.length + 1)}:${after.label}` !== request.target) continue;
-      if (after.version !== wanted?.version || (draft.action === `${area}.rollback`) !== Boolean(wanted?.rollback)) continue;
-      const distance = Math.abs(draft.at.getTime() - appliedAt);
-      if (distance < 60_000 && (!best || distance < Math.abs(best.at.getTime() - appliedAt))) best = draft;
-    }
+    if (request.appliedAt === null) continue;
+    const best =
+      request.kind === 'prompt.label' || request.kind === 'model.label'
+        ? labelMoveOf(request, drafts)
+        : auditEntryOf(request, drafts);
     if (best) {
       best.changeRequest = request;
       unmatched.delete(request);
@@ -261,6 +253,41 @@ export async function listUseCaseChanges(
       labels: run.labels,
     })),
   };
+}
+
+/** The label move an applied `prompt.label` / `model.label` request made. */
+function labelMoveOf(request: ChangeRequest, drafts: readonly Draft[]): Draft | undefined {
+  const area = request.kind === 'prompt.label' ? 'prompt' : 'model';
+  const wanted = request.after as { version?: number; rollback?: boolean } | null;
+  const appliedAt = Date.parse(request.appliedAt ?? '');
+  let best: Draft | undefined;
+  for (const draft of drafts) {
+    const after = draft.after as { label?: string; version?: number | null };
+    if (draft.area !== area || draft.changeRequest || draft.action === `${area}.create`) continue;
+    if (`${draft.target.slice(area.length + 1)}:${after.label}` !== request.target) continue;
+    if (after.version !== wanted?.version || (draft.action === `${area}.rollback`) !== Boolean(wanted?.rollback)) continue;
+    const distance = Math.abs(draft.at.getTime() - appliedAt);
+    if (distance < 60_000 && (!best || distance < Math.abs(best.at.getTime() - appliedAt))) best = draft;
+  }
+  return best;
+}
+
+/**
+ * The audit entry an applied use-case, source or budget request wrote: the kind's apply runs as the author in
+ * the transaction that applied it, so the entry has the author as actor and (nearly) the same time.
+ */
+function auditEntryOf(request: ChangeRequest, drafts: readonly Draft[]): Draft | undefined {
+  const appliedAt = Date.parse(request.appliedAt ?? '');
+  // `use_case.update` is audited as `usecase.update`, `source.add` as `source.create`: compare the area only.
+  const prefix = (request.kind.split('.')[0] ?? '').replaceAll('_', '');
+  let best: Draft | undefined;
+  for (const draft of drafts) {
+    if (draft.changeRequest || draft.area === 'prompt' || draft.area === 'model' || draft.area === 'change_request') continue;
+    if (draft.author !== request.author || !draft.action.replaceAll('_', '').startsWith(prefix)) continue;
+    const distance = Math.abs(draft.at.getTime() - appliedAt);
+    if (distance < 5_000 && (!best || distance < Math.abs(best.at.getTime() - appliedAt))) best = draft;
+  }
+  return best;
 }
 
 async function compare(db: Queryable, viewer: Caller, before: RunSummary, after: RunSummary): Promise<EvalDelta | null> {

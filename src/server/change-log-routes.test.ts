@@ -63,7 +63,7 @@ describe(`use-case change log over HTTP (${testStoreKind})`, () => {
       const second = await run();
 
       const tokens: Record<string, string> = {};
-      for (const role of ['viewer', 'user', 'reviewer', 'admin'] as Role[]) {
+      for (const role of ['viewer', 'user', 'reviewer', 'builder', 'admin'] as Role[]) {
         tokens[role] = (
           await createApiKey(
             platform.db,
@@ -83,6 +83,14 @@ describe(`use-case change log over HTTP (${testStoreKind})`, () => {
       };
       const scheduled = await call('admin', '/v1/sources/share', 'PATCH', { schedule: '0 3 * * *' });
       assert.equal(scheduled.status, 200, scheduled.text);
+      // A governed use-case change: requested by a builder, approved by the use case's approver.
+      await platform.answerer.useCases.update('uw', { status: 'production', approvers: ['user:reviewer@x.test'] });
+      const requested = await call('builder', '/v1/use-cases/uw', 'PUT', { description: 'Underwriting answers' });
+      assert.equal(requested.status, 202, requested.text);
+      const changeId = (requested.json.changeRequest as Json).id as string;
+      assert.equal((await call('reviewer', `/v1/changes/${changeId}/approve`, 'POST', { comment: 'fine' })).status, 200);
+      const pending = await call('builder', '/v1/use-cases/uw', 'PUT', { description: 'Underwriting answers, cited' });
+      assert.equal(pending.status, 202, pending.text);
       const opened = await call('reviewer', '/v1/incidents', 'POST', {
         title: 'Answers too short',
         severity: 'sev3',
@@ -105,6 +113,18 @@ describe(`use-case change log over HTTP (${testStoreKind})`, () => {
       const sourceChange = entries.find((e) => e.area === 'source') as Json;
       assert.equal(sourceChange.action, 'source.update');
       assert.match(sourceChange.target as string, /^source:/);
+      const useCaseChange = entries.find(
+        (e) => e.area === 'use_case' && (e.changeRequest as Json | null)?.id === changeId,
+      ) as Json;
+      assert.ok(useCaseChange, log.text);
+      assert.equal(useCaseChange.author, 'user:builder@x.test');
+      assert.deepEqual(useCaseChange.approvers, ['user:reviewer@x.test']);
+      const stillPending = entries.filter((e) => e.area === 'change_request');
+      assert.deepEqual(
+        stillPending.map((e) => e.action),
+        ['change.pending'],
+        'the applied request is one entry (its audited write), the pending one its own',
+      );
       // Changes before the first run have no eval delta to show (no run before them).
       const launch = entries.find((e) => e.action === 'prompt.label' && (e.after as Json).version === 1) as Json;
       assert.equal(launch.evalDelta, null);
