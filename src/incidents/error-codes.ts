@@ -63,4 +63,10 @@ export const incidentsErrorCodes = {
     description: 'The use case has no versioned prompt or model configuration whose production label has an earlier version.',
     fix: 'Roll back a prompt or model configuration label directly (`groundwork prompts rollback`), or fix forward.',
   },
+  'incidents.emergency_not_allowed': {
+    category: 'forbidden',
+    retryable: false,
+    description: "An emergency rollback by someone who is neither an admin nor the use case's owner or on-call.",
+    fix: 'Request a normal rollback for approval, or ask the owner, the on-call or an admin.',
+  },
 } as const;
