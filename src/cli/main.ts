@@ -11,6 +11,7 @@ import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerDocumentsCommands } from './commands/documents.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
+import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
@@ -23,6 +24,7 @@ import { registerSourcesCommands } from './commands/sources.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSyncCommands } from './commands/sync.ts';
 import { registerTracesCommands } from './commands/traces.ts';
+import { registerUseCaseChangesCommand } from './commands/use-case-changes.ts';
 import { registerUseCasesCommands } from './commands/use-cases.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -65,6 +67,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerDemoCommand(program, runtime);
   registerKeysCommands(program, runtime);
   registerAuditCommands(program, runtime);
+  registerIncidentsCommands(program, runtime);
   registerChangesCommands(program, runtime);
   registerSearchCommand(program, runtime);
   registerEvalRetrievalCommand(program, runtime);
@@ -83,6 +86,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);
   registerUseCasesCommands(program, runtime);
+  registerUseCaseChangesCommand(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

@@ -17,6 +17,7 @@ export {
   registerKeyChangeKinds,
   revokeApiKey,
 } from './api-keys.ts';
+export { listAuditForTargets } from './audit/audit-by-target.ts';
 export {
   type AuditEntry,
   type AuditEntryInput,

@@ -33,6 +33,10 @@ export const scopes = [
   'jobs:read',
   /** Retry a failed or dead-lettered job (POST /v1/jobs/:id/retry): operators only. */
   'jobs:write',
+  /** Incidents: list and read them with their timeline and links (GET /v1/incidents…), and use-case change logs. */
+  'incidents:read',
+  /** Open, update and resolve incidents (a rollback from an incident also needs `prompts:write`). */
+  'incidents:write',
   /** Change requests: list and read them (GET /v1/changes). */
   'changes:read',
   /** Approve or reject change requests; each request further checks that the caller is one of its approvers. */
@@ -49,6 +53,8 @@ const reviewer: readonly Scope[] = [
   'eval:read',
   'costs:read',
   'prompts:read',
+  'incidents:read',
+  'incidents:write',
   'changes:read',
   'changes:approve',
 ];

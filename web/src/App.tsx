@@ -3,14 +3,17 @@ import { api, getToken, type Me, setToken } from './api.ts';
 import { Empty, ErrorBox } from './components.tsx';
 import { completeOidcSignIn } from './oidc.ts';
 import { AskPage } from './pages/AskPage.tsx';
+import { ChangesPage } from './pages/ChangesPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
+import { IncidentsPage } from './pages/IncidentsPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
 import { PromptsPage } from './pages/PromptsPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { SourcesPage } from './pages/SourcesPage.tsx';
 import { TraceDetailPage, TracesPage } from './pages/TracesPage.tsx';
+import { UseCasesPage } from './pages/UseCasesPage.tsx';
 
 interface Route {
   page: string;
@@ -31,6 +34,9 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'cost', label: 'Cost', scope: 'costs:read' },
   { page: 'evaluations', label: 'Evaluations', scope: 'eval:read' },
   { page: 'prompts', label: 'Prompts', scope: 'prompts:read' },
+  { page: 'use-cases', label: 'Use cases', scope: 'incidents:read' },
+  { page: 'changes', label: 'Changes', scope: 'changes:read' },
+  { page: 'incidents', label: 'Incidents', scope: 'incidents:read' },
 ];
 
 export function App() {
@@ -113,6 +119,9 @@ export function App() {
   else if (page === 'cost') content = <CostPage />;
   else if (page === 'evaluations') content = <EvalPage />;
   else if (page === 'prompts') content = <PromptsPage me={me} />;
+  else if (page === 'changes') content = <ChangesPage me={me} />;
+  else if (page === 'incidents') content = <IncidentsPage me={me} {...(route.id ? { id: route.id } : {})} />;
+  else if (page === 'use-cases') content = <UseCasesPage me={me} {...(route.id ? { name: route.id } : {})} />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (

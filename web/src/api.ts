@@ -286,3 +286,118 @@ export interface SearchHit {
   highlights?: string[];
   [key: string]: unknown;
 }
+
+/** One approval or rejection of a change request. */
+export interface ChangeDecision {
+  actor: string;
+  at: string;
+  comment: string | null;
+}
+
+/** A change request (GET /v1/changes): a governed change waiting for, or past, four-eyes approval. */
+export interface ChangeRequest {
+  id: string;
+  kind: string;
+  target: string;
+  summary: string;
+  useCases: string[];
+  before: unknown;
+  after: unknown;
+  contentHash: string;
+  author: string;
+  reason: string | null;
+  evalRunId: string | null;
+  status: 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'expired' | 'applied';
+  emergency: boolean;
+  awaitingRetrospective: boolean;
+  requiredApprovals: number;
+  eligibleApprovers: string[];
+  approvals: ChangeDecision[];
+  rejections: ChangeDecision[];
+  staleReason: string | null;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  appliedAt: string | null;
+}
+
+export type IncidentSeverity = 'sev1' | 'sev2' | 'sev3' | 'sev4';
+export type IncidentStatus = 'open' | 'triaged' | 'mitigated' | 'resolved';
+
+export interface IncidentLink {
+  kind: 'trace' | 'feedback' | 'change';
+  ref: string;
+  addedBy: string;
+  addedAt: string;
+  /** Trace links: null when the reader may not see the trace now; never its content. */
+  trace?: { operation: string; useCase: string | null; startedAt: string; outcome: string; documentsRestricted: boolean } | null;
+}
+
+export interface IncidentEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  kind: string;
+  note: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  severity: IncidentSeverity;
+  status: IncidentStatus;
+  useCase: string | null;
+  description: string;
+  openedBy: string;
+  openedAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  postIncidentNote: string | null;
+  links: IncidentLink[];
+  timeline?: IncidentEvent[];
+}
+
+/** A use case with its ownership (GET /v1/use-cases). */
+export interface UseCaseDetail {
+  name: string;
+  description: string;
+  promptRef?: string;
+  model?: string;
+  owner?: string;
+  approvers?: string[];
+  onCall?: string;
+  status?: 'draft' | 'pilot' | 'production' | 'retired';
+  principals: string[];
+  sources: string[];
+  updatedAt: string;
+}
+
+export interface ChangeLogEntry {
+  at: string;
+  area: string;
+  action: string;
+  target: string;
+  summary: string;
+  author: string;
+  approvers: string[];
+  changeRequest: ChangeRequest | null;
+  evalDelta: {
+    dataset: string;
+    baselineRunId: string;
+    candidateRunId: string;
+    regressed: boolean;
+    metrics: Array<{ metric: string; baseline: number; candidate: number; difference: number; significance: string }>;
+  } | null;
+  incidents: string[];
+  emergency?: boolean;
+  awaitingRetrospective?: boolean;
+}
+
+export interface UseCaseChangeLog {
+  useCase: string;
+  prompt: string | null;
+  entries: ChangeLogEntry[];
+  incidents: Incident[];
+}

@@ -6,6 +6,7 @@ import { changeRoutes } from './change-routes.ts';
 import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { governRoutes } from './govern-routes.ts';
+import { incidentRoutes } from './incident-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { jobsRoutes } from './jobs-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
@@ -28,5 +29,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...answerRoutes(),
     ...promptRoutes(),
     ...evaluateRoutes(deps),
+    ...incidentRoutes(),
   ];
 }
