@@ -25,6 +25,7 @@ export {
   verifyAuditChain,
 } from './audit/audit-log.ts';
 export { canonicalJson } from './audit/canonical-json.ts';
+export { governErrorCodes } from './error-codes.ts';
 export {
   type Feedback,
   type FeedbackCategory,

@@ -22,6 +22,7 @@ export {
   type ListDocumentsOptions,
   listDocuments,
 } from './documents.ts';
+export { ingestErrorCodes } from './error-codes.ts';
 export { ingestStatus, type RunReport, type SourceStatus } from './ingest-status.ts';
 export { type CreateIngestionOptions, createIngestion, type Ingestion } from './ingestion.ts';
 export {

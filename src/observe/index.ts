@@ -40,6 +40,7 @@ export {
 } from './cost-forecast.ts';
 export { type CostGrouping, type CostReport, type CostReportOptions, type CostReportRow, costReport } from './cost-report.ts';
 export { type CreateObservabilityOptions, createObservability, type Observability } from './create-observability.ts';
+export { observeErrorCodes } from './error-codes.ts';
 export { type IngestTracesOptions, subscribeIngestTraces } from './ingest-traces.ts';
 export {
   type Counter,

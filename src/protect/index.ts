@@ -58,6 +58,7 @@ export {
   redactPii,
   redactText,
 } from './egress/redact-pii.ts';
+export { protectErrorCodes } from './error-codes.ts';
 export {
   countInjection,
   detectInjection,
