@@ -45,6 +45,7 @@ export type {
   UseCaseRetrieval,
 } from './types.ts';
 export { answerStyles } from './types.ts';
+export { usableUseCaseNames } from './use-case-access.ts';
 export {
   assertMayUseUseCase,
   createUseCaseStore,

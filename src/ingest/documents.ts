@@ -1,5 +1,11 @@
 import { type Caller, canonicalPrincipal, GroundworkError } from '../core/index.ts';
-import { type AccessCheck, type AccessExplanation, explainAccess, resolveDocumentAccess } from '../protect/index.ts';
+import {
+  type AccessCheck,
+  type AccessExplanation,
+  explainAccess,
+  readablePredicate,
+  resolveDocumentAccess,
+} from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { ParsedPage } from './parsers/index.ts';
 import { childSeparator } from './sync/prepare-document.ts';
@@ -123,8 +129,7 @@ function toSummary(row: DocumentRow): DocumentSummary {
 /** The SQL condition that limits rows of `documents d` to what the caller may read. */
 function visibility(caller: Caller, params: unknown[]): string {
   if (caller.seesEverything) return "d.status <> 'deleted'";
-  params.push([...caller.principals]);
-  return `d.status <> 'deleted' AND d.principals && $${params.length}::text[]`;
+  return `d.status <> 'deleted' AND ${readablePredicate('d.principals', caller, (value) => `$${params.push(value)}`)}`;
 }
 
 /** Documents the caller may read, newest first; `total` counts every match. */
@@ -266,4 +271,38 @@ export async function explainDocumentAccess(
     explanation: access.explanation,
     explanationCurrent,
   };
+}
+
+/**
+ * Titles of documents by id, for views of recorded content (traces). No access check: the caller passes only
+ * ids that protect's `readableDocumentIds` returned for the reader.
+ */
+export async function documentTitles(db: Queryable, documentIds: readonly string[]): Promise<Map<string, string>> {
+  const titles = new Map<string, string>();
+  if (documentIds.length === 0) return titles;
+  const { rows } = await db.query<{ id: string; title: string }>('SELECT id, title FROM documents WHERE id = ANY($1::text[])', [
+    [...new Set(documentIds)],
+  ]);
+  for (const row of rows) titles.set(row.id, row.title);
+  return titles;
+}
+
+/**
+ * The first `length` characters of chunks by id, limited to chunks of `documentIds` (the documents the reader
+ * may read, from protect's `readableDocumentIds`): a chunk of any other document is never returned.
+ */
+export async function chunkSnippets(
+  db: Queryable,
+  chunkIds: readonly string[],
+  documentIds: readonly string[],
+  length = 200,
+): Promise<Map<string, string>> {
+  const snippets = new Map<string, string>();
+  if (chunkIds.length === 0 || documentIds.length === 0) return snippets;
+  const { rows } = await db.query<{ id: string; snippet: string }>(
+    'SELECT id, left(text, $3::int) AS snippet FROM chunks WHERE id = ANY($1::text[]) AND document_id = ANY($2::text[])',
+    [[...new Set(chunkIds)], [...new Set(documentIds)], length],
+  );
+  for (const row of rows) snippets.set(row.id, row.snippet);
+  return snippets;
 }

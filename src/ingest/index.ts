@@ -14,9 +14,11 @@ export {
   maxTextCharsForChunks,
 } from './chunking/index.ts';
 export {
+  chunkSnippets,
   type DocumentAccessReport,
   type DocumentDetail,
   type DocumentSummary,
+  documentTitles,
   explainDocumentAccess,
   getDocument,
   type ListDocumentsOptions,

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import { usableUseCaseNames } from '../answer/index.ts';
 import { type Caller, callerWithPrincipals, localOperator, silentLogger, systemClock } from '../core/index.ts';
 import { simulateAnswer } from './fixtures/simulate-answer.ts';
-import { getTrace, listTraces, purgeTraces, restrictedDocumentTitle, startTracePurgeSchedule } from './index.ts';
+import {
+  getTrace,
+  listTraces,
+  purgeTraces,
+  restrictedDocumentTitle,
+  startTracePurgeSchedule,
+  type TraceAccess,
+} from './index.ts';
 
 const alice = callerWithPrincipals(['user:alice@example.com', 'group:underwriting']);
 const bob = callerWithPrincipals(['user:bob@example.com', 'group:claims']);
@@ -37,15 +45,20 @@ describe(`trace access (${testStoreKind})`, () => {
       const bobTrace = await simulateAnswer(platform.tracer, { caller: bob.id, useCase: 'claims-qa' });
       await platform.observe.recorder.flush();
 
-      const ids = async (caller: Caller, access = {}) => (await listTraces(db, caller, {}, access)).map((t) => t.id).sort();
+      const ids = async (caller: Caller, access?: TraceAccess) =>
+        (await listTraces(db, caller, {}, access ?? { reviewableUseCases: await usableUseCaseNames(db, caller) }))
+          .map((t) => t.id)
+          .sort();
       assert.deepEqual(await ids(alice), [aliceTrace]);
       assert.deepEqual(await ids(bob), [bobTrace]);
-      // Without an explicit list, a reviewer reviews the use cases they may use: none exist yet, so only their own.
+      // A reviewer reviews the use cases they may use (answer's usableUseCaseNames): none exist yet, so only their own.
       assert.deepEqual(await ids(reviewer), []);
+      assert.deepEqual(await ids(reviewer, {}), [], 'without a list of reviewable use cases, only their own');
       await db.query(
         `INSERT INTO use_cases (name, principals) VALUES ('claims-qa', '{group:claims}'), ('underwriting-qa', '{group:underwriting}')`,
       );
       assert.deepEqual(await ids(reviewer), [bobTrace]);
+      assert.deepEqual(await ids(reviewer, {}), [], 'the use_cases table is not consulted by observe itself');
       assert.deepEqual(await ids(alice), [aliceTrace], 'a plain user still sees only their own');
       assert.deepEqual(await ids(reviewer, { reviewableUseCases: [] }), []);
       assert.deepEqual(await ids(reviewer, { reviewableUseCases: ['claims-qa'] }), [bobTrace]);
