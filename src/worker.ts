@@ -10,7 +10,7 @@ import {
   runGatedEvaluation,
   runScheduledEvaluation,
 } from './evaluate/index.ts';
-import { recordAudit } from './govern/index.ts';
+import { authorize, recordAudit } from './govern/index.ts';
 import { getSource, listSources, type SourceRecord, setSourceSchedule } from './ingest/index.ts';
 import {
   createJobQueue,
@@ -55,22 +55,27 @@ export function runScheduledEvaluationOn(
 
 /**
  * Runs a failed or dead-lettered job again and records who asked — the one retry for the HTTP route and the
- * local CLI (the queue's redrive runs on pg-boss's own statements, so the audit record follows it).
+ * local CLI. The redrive and the audit record are one transaction: pg-boss takes our transaction as its
+ * connection (its `db` option), so a retry is never left unaudited and an audit record never names a retry
+ * that did not happen.
  */
-export async function retryJob(platform: Platform, actor: Pick<Caller, 'id'>, id: string, requestId?: string): Promise<JobView> {
-  const job = await platform.jobs.retry(id);
-  await recordAudit(
-    platform.db,
-    {
-      actor: actor.id,
-      action: 'job.retry',
-      target: `job:${id}`,
-      after: { id: job.id, type: job.name },
-      ...(requestId ? { requestId } : {}),
+export async function retryJob(platform: Platform, caller: Caller, id: string, requestId?: string): Promise<JobView> {
+  authorize(caller, 'jobs:write');
+  return platform.jobs.retry(id, {
+    inTransaction: async (tx, job) => {
+      await recordAudit(
+        tx,
+        {
+          actor: caller.id,
+          action: 'job.retry',
+          target: `job:${id}`,
+          after: { id: job.id, type: job.name },
+          ...(requestId ? { requestId } : {}),
+        },
+        platform.clock,
+      );
     },
-    platform.clock,
-  );
-  return job;
+  });
 }
 
 export type WorkerJobHandler<N extends JobName> = (platform: Platform, data: JobData<N>, job: JobInfo) => Promise<unknown>;

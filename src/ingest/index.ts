@@ -66,7 +66,8 @@ export type {
 export { type Embedder, embedderFromModel, embedWithCache, lazyEmbedder } from './sync/embed-chunks.ts';
 export type { SyncCounts } from './sync/ingest-events.ts';
 export { type ChunkFn, childSeparator, type ParseFn } from './sync/prepare-document.ts';
-export { listQuarantine, markForRetry, type QuarantineEntry } from './sync/quarantine-store.ts';
+export { listQuarantine, type QuarantineEntry } from './sync/quarantine-store.ts';
+export { retryQuarantined } from './sync/retry-quarantined.ts';
 export {
   type AddSourceInput,
   addSource,

@@ -22,6 +22,11 @@ export const jobsErrorCodes = {
     description: 'There is no job ….',
     fix: 'List jobs with `groundwork jobs list` (GET /v1/jobs); finished jobs are kept 7 days, dead letters 30.',
   },
+  'jobs.not_prepared': {
+    category: 'internal',
+    description: 'A job was sent inside a transaction before its queue was prepared (a bug).',
+    fix: 'This is a bug in Groundwork: call jobs.prepare(name) before opening the transaction that sends the job.',
+  },
   'jobs.not_retryable': {
     category: 'conflict',
     description: 'Dead letter … names no job type this release runs.',

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { usableUseCaseNames } from '../answer/index.ts';
-import { type Caller, callerWithPrincipals, localOperator, silentLogger, systemClock } from '../core/index.ts';
+import {
+  type Caller,
+  callerWithPrincipals,
+  type GroundworkError,
+  localOperator,
+  silentLogger,
+  systemClock,
+} from '../core/index.ts';
+import { listAudit } from '../govern/index.ts';
 import { simulateAnswer } from './fixtures/simulate-answer.ts';
 import {
   getTrace,
@@ -130,8 +138,17 @@ describe(`trace access (${testStoreKind})`, () => {
       await platform.db.query(`UPDATE spans SET started_at = started_at - interval '100 days'`);
       const recent = await simulateAnswer(platform.tracer);
       await platform.observe.recorder.flush();
-      const purged = await purgeTraces(platform.db, new Date(Date.now() - 90 * 86_400_000));
+      await assert.rejects(
+        purgeTraces(platform.db, reviewer, new Date(Date.now() - 90 * 86_400_000)),
+        (error: GroundworkError) => error.code === 'auth.forbidden',
+        'only admins purge',
+      );
+      const purged = await purgeTraces(platform.db, localOperator, new Date(Date.now() - 90 * 86_400_000));
       assert.deepEqual(purged, { traces: 1, spans: 5 });
+      const audited = await listAudit(platform.db, { action: 'traces.purge' });
+      assert.equal(audited.length, 1);
+      assert.equal(audited[0]?.actor, localOperator.id);
+      assert.deepEqual({ ...(audited[0]?.after as object), olderThan: undefined }, { traces: 1, spans: 5, olderThan: undefined });
       assert.deepEqual(
         (await listTraces(platform.db, localOperator)).map((t) => t.id),
         [recent],
@@ -157,9 +174,10 @@ describe('purge schedule', () => {
         return { rows: [], rowCount: 0 };
       },
     };
+    const store = { transaction: <T>(work: (tx: typeof db) => Promise<T>): Promise<T> => work(db) };
     const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
     const stop = startTracePurgeSchedule({
-      db,
+      db: store as never,
       retentionDays: 30,
       clock: systemClock,
       logger,

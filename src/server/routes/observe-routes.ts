@@ -241,10 +241,11 @@ export function observeRoutes(): RouteDefinition[] {
       responses: {
         201: { description: 'Recorded (replaces your earlier feedback on the trace)', schema: z.record(z.string(), z.unknown()) },
       },
-      handler: async ({ platform, caller, body, c }) => {
+      handler: async ({ platform, caller, body, c, requestId }) => {
         const feedback = await recordFeedback(platform.db, caller, body, {
           events: platform.events,
           clock: platform.clock,
+          requestId,
           // Owner of the trace, read through observe's access rules; anything not the caller's is "not found".
           traceOwner: async (id) => (await getTrace(platform.db, caller, id))?.callerId ?? undefined,
         });
