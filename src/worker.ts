@@ -6,6 +6,7 @@ import {
   askThrough,
   type EvalAsk,
   type EvaluationReport,
+  loadDataset,
   parseGate,
   runGatedEvaluation,
   runScheduledEvaluation,
@@ -75,6 +76,49 @@ export async function retryJob(platform: Platform, caller: Caller, id: string, r
         platform.clock,
       );
     },
+  });
+}
+
+/**
+ * Starts an evaluation run for a worker — the one write path behind `POST /v1/eval/runs`: authorizes
+ * (`eval:run`), fails fast on bad gates, unknown datasets and use cases the caller may not use, then enqueues
+ * the `evaluation-run` job and records `eval.run.request` in one transaction. (The run itself is audited as
+ * `eval.run` when the worker starts it, like a CLI run.)
+ */
+export async function startEvaluationRun(
+  platform: Platform,
+  caller: Caller,
+  body: EvaluationRunRequest,
+  requestId?: string,
+): Promise<{ runId: string; jobId: string | null }> {
+  authorize(caller, 'eval:run');
+  body.failIf.forEach(parseGate);
+  await loadDataset(platform.db, body.dataset);
+  if (body.mode === 'answer') assertMayUseUseCase(await platform.answerer.useCases.require(body.useCase ?? 'default'), caller);
+  const runId = newId('evr');
+  await platform.jobs.prepare('evaluation-run');
+  return platform.db.transaction(async (tx) => {
+    const jobId = await platform.jobs.send(
+      'evaluation-run',
+      {
+        runId,
+        request: body,
+        caller: { id: caller.id, role: caller.role, principals: [...caller.principals], seesEverything: caller.seesEverything },
+      },
+      { tx },
+    );
+    await recordAudit(
+      tx,
+      {
+        actor: caller.id,
+        action: 'eval.run.request',
+        target: `run:${runId}`,
+        after: { dataset: body.dataset, mode: body.mode, useCase: body.useCase ?? null, labels: body.labels, jobId },
+        ...(requestId ? { requestId } : {}),
+      },
+      platform.clock,
+    );
+    return { runId, jobId };
   });
 }
 

@@ -9,6 +9,7 @@ import {
   newId,
   type Tracer,
 } from '../core/index.ts';
+import { authorize, recordAudit } from '../govern/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { loadDataset } from './datasets.ts';
 import {
@@ -140,6 +141,7 @@ function callerFor(principals: readonly string[], unscoped: Caller): Caller {
  * A failing case is recorded with its error and the run goes on; the run fails only when it cannot run.
  */
 export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluationOptions): Promise<EvaluationRunResult> {
+  authorize(options.caller, 'eval:run');
   const ids = deps.ids ?? newId;
   const unscopedCaller = options.unscopedCaseCaller ?? localOperator;
   const depth = options.depth ?? 100;
@@ -196,25 +198,45 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
     'groundwork.evaluation.dataset': `${dataset.name}@${dataset.version}`,
     'groundwork.evaluation.mode': options.mode,
   });
-  await deps.db.query(
-    `INSERT INTO eval_runs (id, dataset_id, status, mode, use_case, config, index_state, labels, schedule_name, trace_id,
-                            case_count, created_by, started_at)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      runId,
-      dataset.id,
-      options.mode,
-      options.useCase ?? null,
-      JSON.stringify(config),
-      JSON.stringify(indexState),
-      [...new Set(options.labels ?? [])],
-      options.scheduleName ?? null,
-      span.context.traceId,
-      dataset.cases.length,
-      options.caller.id,
-      started,
-    ],
-  );
+  // The run row and its audit record (`eval.run`: who ran what) are one transaction.
+  await deps.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO eval_runs (id, dataset_id, status, mode, use_case, config, index_state, labels, schedule_name, trace_id,
+                              case_count, created_by, started_at)
+       VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        runId,
+        dataset.id,
+        options.mode,
+        options.useCase ?? null,
+        JSON.stringify(config),
+        JSON.stringify(indexState),
+        [...new Set(options.labels ?? [])],
+        options.scheduleName ?? null,
+        span.context.traceId,
+        dataset.cases.length,
+        options.caller.id,
+        started,
+      ],
+    );
+    await recordAudit(
+      tx,
+      {
+        actor: options.caller.id,
+        action: 'eval.run',
+        target: `run:${runId}`,
+        after: {
+          dataset: `${dataset.name}@${dataset.version}`,
+          mode: options.mode,
+          useCase: options.useCase ?? null,
+          labels: [...new Set(options.labels ?? [])],
+          ...(options.scheduleName ? { schedule: options.scheduleName } : {}),
+        },
+        at: started,
+      },
+      deps.clock,
+    );
+  });
   const results: CaseResult[] = [];
   const groundedness: GroundednessCheck =
     deps.groundedness ??

@@ -36,4 +36,5 @@ export {
   type TraceOwnerLookup,
 } from './feedback.ts';
 export { callerFromClaims, createOidcVerifier, type OidcConfig, type OidcVerifier, type OidcVerifierOptions } from './oidc.ts';
+export { revokeKey } from './revoke-key.ts';
 export { authorize, hasScope, isRole, roleRank, roleScopes, rolesWith, type Scope, scopes } from './scopes.ts';

@@ -306,3 +306,39 @@ export async function chunkSnippets(
   for (const row of rows) snippets.set(row.id, row.snippet);
   return snippets;
 }
+
+/** A document that a reference (id, path, `source:path`, path without extension, `metadata.externalId`) may name. */
+export interface DocumentReferenceMatch {
+  readonly id: string;
+  readonly sourceRef: string;
+  readonly sourceName: string;
+  readonly externalId: string | null;
+}
+
+/**
+ * Live documents that any of `references` may name — by id, by `source_ref`, by `source_ref` without its
+ * extension, by `source-name:path` or by `metadata.externalId` — for evaluation datasets that name their
+ * relevant documents. The caller decides which match wins; no access check (datasets are built by operators).
+ */
+export async function documentsByReference(db: Queryable, references: readonly string[]): Promise<DocumentReferenceMatch[]> {
+  if (references.length === 0) return [];
+  const { rows } = await db.query<{ id: string; source_ref: string; source_name: string; external_id: string | null }>(
+    `SELECT d.id, d.source_ref, s.name AS source_name, d.metadata->>'externalId' AS external_id
+       FROM documents d JOIN sources s ON s.id = d.source_id
+      WHERE d.status <> 'deleted'
+        AND (d.id = ANY($1::text[]) OR d.source_ref = ANY($1::text[])
+             OR regexp_replace(d.source_ref, '\\.[^./]+$', '') = ANY($1::text[])
+             OR (s.name || ':' || d.source_ref) = ANY($1::text[])
+             OR d.metadata->>'externalId' = ANY($1::text[]))`,
+    [[...references]],
+  );
+  return rows.map((row) => ({ id: row.id, sourceRef: row.source_ref, sourceName: row.source_name, externalId: row.external_id }));
+}
+
+/** Whether any document is indexed at all (in any source, for anyone): "the store is empty" reveals nothing. */
+export async function hasIndexedDocuments(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'indexed') AS found`,
+  );
+  return rows[0]?.found === true;
+}

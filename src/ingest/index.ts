@@ -17,10 +17,13 @@ export {
   chunkSnippets,
   type DocumentAccessReport,
   type DocumentDetail,
+  type DocumentReferenceMatch,
   type DocumentSummary,
+  documentsByReference,
   documentTitles,
   explainDocumentAccess,
   getDocument,
+  hasIndexedDocuments,
   type ListDocumentsOptions,
   listDocuments,
 } from './documents.ts';
@@ -68,6 +71,7 @@ export type { SyncCounts } from './sync/ingest-events.ts';
 export { type ChunkFn, childSeparator, type ParseFn } from './sync/prepare-document.ts';
 export { listQuarantine, type QuarantineEntry } from './sync/quarantine-store.ts';
 export { retryQuarantined } from './sync/retry-quarantined.ts';
+export { sourceIdsOf } from './sync/source-ids.ts';
 export {
   type AddSourceInput,
   addSource,

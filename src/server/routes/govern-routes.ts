@@ -5,7 +5,7 @@ import {
   createApiKey,
   listApiKeys,
   listAudit,
-  revokeApiKey,
+  revokeKey,
   roleScopes,
   verifyAuditChain,
 } from '../../govern/index.ts';
@@ -109,7 +109,7 @@ export function governRoutes(): RouteDefinition[] {
       request: { params: z.object({ id: z.string().regex(/^key_[a-z0-9]+$/) }) },
       responses: { 200: { description: 'Revoked', schema: z.object({ key: keySchema }) } },
       handler: async ({ platform, params, caller, requestId }) => ({
-        key: keyJson(await revokeApiKey(platform.db, params.id, { actor: caller.id, requestId, clock: platform.clock })),
+        key: keyJson(await revokeKey(platform.db, caller, params.id, { requestId, clock: platform.clock })),
       }),
     }),
     defineRoute({
