@@ -10,6 +10,8 @@ import {
   type Tracer,
 } from '../core/index.ts';
 import { authorize, recordAudit } from '../govern/index.ts';
+import { chunkTexts, indexedCorpusState } from '../ingest/index.ts';
+import { traceCosts } from '../observe/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { loadDataset } from './datasets.ts';
 import {
@@ -120,15 +122,9 @@ export interface EvaluationRunResult {
   readonly durationMs: number;
 }
 
-/** Document count, chunk count and a fingerprint of indexed documents (ids + content hashes). */
+/** Document count, chunk count and a fingerprint of indexed documents (ids + content hashes), from ingest. */
 export async function captureIndexState(db: Queryable): Promise<IndexState> {
-  const { rows } = await db.query<{ documents: number; chunks: number; fingerprint: string }>(
-    `SELECT count(*) AS documents, coalesce(sum(chunk_count), 0)::bigint AS chunks,
-            md5(coalesce(string_agg(id || ':' || coalesce(content_hash, ''), ',' ORDER BY id), '')) AS fingerprint
-       FROM documents WHERE status = 'indexed'`,
-  );
-  const row = rows[0];
-  return { documentCount: row?.documents ?? 0, chunkCount: row?.chunks ?? 0, fingerprint: row?.fingerprint ?? '' };
+  return indexedCorpusState(db);
 }
 
 function callerFor(principals: readonly string[], unscoped: Caller): Caller {
@@ -462,12 +458,7 @@ async function runCase(
 
 /** The full text of cited chunks (snippets are too short to judge support). Internal to the run. */
 async function citedTexts(db: Queryable, citations: EvalAnswer['citations']): Promise<Array<{ n: number; text: string }>> {
-  const chunkIds = [...new Set(citations.map((c) => c.chunkId).filter(Boolean))];
-  const { rows } =
-    chunkIds.length === 0
-      ? { rows: [] }
-      : await db.query<{ id: string; text: string }>('SELECT id, text FROM chunks WHERE id = ANY($1::text[])', [chunkIds]);
-  const byId = new Map(rows.map((r) => [r.id, r.text]));
+  const byId = await chunkTexts(db, citations.map((c) => c.chunkId).filter(Boolean));
   return citations.map((c, i) => ({ n: c.n ?? i + 1, text: byId.get(c.chunkId) ?? c.snippet ?? '' }));
 }
 
@@ -479,11 +470,10 @@ async function addTraceCosts(deps: RunEvaluationDeps, results: CaseResult[]): Pr
   const missing = results.filter((r) => r.traceId && r.costUsd === null);
   if (missing.length === 0) return;
   await deps.flushTraces?.();
-  const { rows } = await deps.db.query<{ id: string; cost_usd: number }>(
-    'SELECT id, cost_usd FROM traces WHERE id = ANY($1::text[])',
-    [missing.map((r) => r.traceId)],
+  const costs = await traceCosts(
+    deps.db,
+    missing.map((r) => r.traceId as string),
   );
-  const costs = new Map(rows.map((r) => [r.id, r.cost_usd]));
   results.forEach((result, i) => {
     const cost = result.traceId && result.costUsd === null ? costs.get(result.traceId) : undefined;
     if (cost === undefined) return;

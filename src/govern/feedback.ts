@@ -156,3 +156,20 @@ export async function listFeedback(
     unreadable.has(f.traceId) && f.comment !== null ? { ...f, comment: null, commentWithheld: 'no longer readable' as const } : f,
   );
 }
+
+/**
+ * Every negative feedback (rating −1), oldest first, for the evaluation feature's production candidates. No
+ * access filter: candidates carry the asker's principals and are filtered by them when shown.
+ */
+export async function negativeFeedback(
+  db: Queryable,
+): Promise<Array<{ id: string; traceId: string; category: FeedbackCategory | null; comment: string | null; createdAt: Date }>> {
+  const { rows } = await db.query<FeedbackRow>('SELECT * FROM feedback WHERE rating = -1 ORDER BY created_at, id');
+  return rows.map((row) => ({
+    id: row.id,
+    traceId: row.trace_id,
+    category: row.category,
+    comment: row.comment,
+    createdAt: row.created_at,
+  }));
+}

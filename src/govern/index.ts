@@ -32,6 +32,7 @@ export {
   type FeedbackInput,
   feedbackCategories,
   listFeedback,
+  negativeFeedback,
   recordFeedback,
   type TraceOwnerLookup,
 } from './feedback.ts';

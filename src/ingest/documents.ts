@@ -342,3 +342,38 @@ export async function hasIndexedDocuments(db: Queryable): Promise<boolean> {
   );
   return rows[0]?.found === true;
 }
+
+/** What is indexed now: document and chunk counts and a fingerprint of the indexed documents (ids + hashes). */
+export async function indexedCorpusState(
+  db: Queryable,
+): Promise<{ readonly documentCount: number; readonly chunkCount: number; readonly fingerprint: string }> {
+  const { rows } = await db.query<{ documents: number; chunks: number; fingerprint: string }>(
+    `SELECT count(*) AS documents, coalesce(sum(chunk_count), 0)::bigint AS chunks,
+            md5(coalesce(string_agg(id || ':' || coalesce(content_hash, ''), ',' ORDER BY id), '')) AS fingerprint
+       FROM documents WHERE status = 'indexed'`,
+  );
+  const row = rows[0];
+  return { documentCount: row?.documents ?? 0, chunkCount: row?.chunks ?? 0, fingerprint: row?.fingerprint ?? '' };
+}
+
+/**
+ * The full text of chunks by id, for evaluation runs that judge an answer against the passages it cited (the
+ * answer already passed the asker's ACL: these ids came back from a search as that asker).
+ */
+export async function chunkTexts(db: Queryable, chunkIds: readonly string[]): Promise<Map<string, string>> {
+  if (chunkIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; text: string }>('SELECT id, text FROM chunks WHERE id = ANY($1::text[])', [
+    [...new Set(chunkIds)],
+  ]);
+  return new Map(rows.map((row) => [row.id, row.text]));
+}
+
+/** Seconds since each source's last successful sync (null: never), for the ingestion-lag metric. */
+export async function sourceSyncLags(
+  db: Queryable,
+): Promise<Array<{ readonly name: string; readonly lagSeconds: number | null }>> {
+  const { rows } = await db.query<{ name: string; lag: number | null }>(
+    `SELECT name, EXTRACT(EPOCH FROM (now() - last_success_at))::double precision AS lag FROM sources`,
+  );
+  return rows.map((row) => ({ name: row.name, lagSeconds: row.lag === null ? null : Number(row.lag) }));
+}

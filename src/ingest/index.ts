@@ -15,6 +15,7 @@ export {
 } from './chunking/index.ts';
 export {
   chunkSnippets,
+  chunkTexts,
   type DocumentAccessReport,
   type DocumentDetail,
   type DocumentReferenceMatch,
@@ -24,8 +25,10 @@ export {
   explainDocumentAccess,
   getDocument,
   hasIndexedDocuments,
+  indexedCorpusState,
   type ListDocumentsOptions,
   listDocuments,
+  sourceSyncLags,
 } from './documents.ts';
 export { ingestErrorCodes } from './error-codes.ts';
 export { ingestStatus, type RunReport, type SourceStatus } from './ingest-status.ts';

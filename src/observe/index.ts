@@ -72,7 +72,9 @@ export {
   type TraceDetail,
   type TraceFilters,
   type TraceSummary,
+  traceCosts,
   traceDocumentIds,
+  traceQuestions,
   tracesWithUnreadableDocuments,
 } from './trace-access.ts';
 export { createTraceRecorder, type TraceRecorder, type TraceRecorderStats } from './trace-recorder.ts';

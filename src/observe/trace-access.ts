@@ -396,3 +396,43 @@ export async function getTrace(
     spans,
   };
 }
+
+/**
+ * The priced cost of traces by id (USD), for evaluation runs whose answerer does not report cost itself. No
+ * content: ids and numbers only.
+ */
+export async function traceCosts(db: Queryable, traceIds: readonly string[]): Promise<Map<string, number>> {
+  if (traceIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; cost_usd: number }>(
+    'SELECT id, cost_usd FROM traces WHERE id = ANY($1::text[])',
+    [[...new Set(traceIds)]],
+  );
+  return new Map(rows.map((row) => [row.id, Number(row.cost_usd)]));
+}
+
+/**
+ * The recorded question (and answer) of traces that kept one, with the principals the asker held, for the
+ * evaluation feature's production candidates (shown later only to viewers holding those principals, with
+ * answers withheld by `tracesWithUnreadableDocuments`). Traces without a question are absent.
+ */
+export async function traceQuestions(
+  db: Queryable,
+  traceIds: readonly string[],
+): Promise<Map<string, { question: string; answer: string | null; callerPrincipals: string[] }>> {
+  if (traceIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; question: string; answer: string | null; principals: unknown }>(
+    `SELECT id, question, answer, attributes->'groundwork.caller.principals' AS principals
+       FROM traces WHERE id = ANY($1::text[]) AND question IS NOT NULL`,
+    [[...new Set(traceIds)]],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        question: row.question,
+        answer: row.answer,
+        callerPrincipals: Array.isArray(row.principals) ? row.principals.filter((p): p is string => typeof p === 'string') : [],
+      },
+    ]),
+  );
+}

@@ -475,7 +475,7 @@ function registerLabelCommand(group: Command, runtime: CliRuntime): void {
     .action(
       runtime.action(async (context, reference: string, label: string) => {
         const platform = await context.platform();
-        const run = await labelRun(platform.db, reference, label);
+        const run = await labelRun(platform.db, localOperator, reference, label, platform.clock);
         context.output.result(run, (r) => `${r.id} labels: ${r.labels.join(', ')}`);
         return exitCodes.ok;
       }),
@@ -535,6 +535,7 @@ function registerCandidatesCommands(group: Command, runtime: CliRuntime): void {
           const dataset = await acceptCandidate(platform.db, id, {
             dataset: options.dataset,
             caller: localOperator,
+            clock: platform.clock,
             ...(options.referenceAnswer ? { referenceAnswer: options.referenceAnswer } : {}),
             ...(options.relevant ? { relevantDocuments: options.relevant } : {}),
             ...(options.expectRefusal ? { expectRefusal: true } : {}),
@@ -553,7 +554,7 @@ function registerCandidatesCommands(group: Command, runtime: CliRuntime): void {
     .action(
       runtime.action(async (context, id: string) => {
         const platform = await context.platform();
-        await rejectCandidate(platform.db, id, localOperator);
+        await rejectCandidate(platform.db, id, localOperator, platform.clock);
         context.output.result({ id, status: 'rejected' }, () => `rejected ${id}`);
         return exitCodes.ok;
       }),
