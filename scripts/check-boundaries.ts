@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const edges = new Set(['server', 'cli']);
-const compositionRoots = new Set(['create-platform.ts', 'worker.ts']);
+const compositionRoots = new Set(['create-platform.ts', 'worker.ts', 'error-codes.ts']);
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir)) {

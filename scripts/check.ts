@@ -1,4 +1,4 @@
-/** `npm run check`: typecheck, lint/format and module boundaries, in parallel; fails if any fails. */
+/** `npm run check`: typecheck, lint/format, module boundaries, table ownership and docs/errors.md being current, in parallel; fails if any fails. */
 import { spawn } from 'node:child_process';
 
 const steps: Array<[string, string, string[]]> = [
@@ -6,6 +6,8 @@ const steps: Array<[string, string, string[]]> = [
   ['typecheck web', 'npx', ['tsc', '-p', 'web/tsconfig.json', '--noEmit']],
   ['lint', 'npx', ['biome', 'check', '.']],
   ['boundaries', process.execPath, ['scripts/check-boundaries.ts']],
+  ['table ownership', process.execPath, ['scripts/check-table-ownership.ts']],
+  ['error docs', process.execPath, ['scripts/generate-error-docs.ts', '--check']],
 ];
 
 const results = await Promise.all(

@@ -6,11 +6,12 @@ import {
   askThrough,
   type EvalAsk,
   type EvaluationReport,
+  loadDataset,
   parseGate,
   runGatedEvaluation,
   runScheduledEvaluation,
 } from './evaluate/index.ts';
-import { recordAudit } from './govern/index.ts';
+import { authorize, recordAudit } from './govern/index.ts';
 import { getSource, listSources, type SourceRecord, setSourceSchedule } from './ingest/index.ts';
 import {
   createJobQueue,
@@ -55,22 +56,70 @@ export function runScheduledEvaluationOn(
 
 /**
  * Runs a failed or dead-lettered job again and records who asked — the one retry for the HTTP route and the
- * local CLI (the queue's redrive runs on pg-boss's own statements, so the audit record follows it).
+ * local CLI. The redrive and the audit record are one transaction: pg-boss takes our transaction as its
+ * connection (its `db` option), so a retry is never left unaudited and an audit record never names a retry
+ * that did not happen.
  */
-export async function retryJob(platform: Platform, actor: Pick<Caller, 'id'>, id: string, requestId?: string): Promise<JobView> {
-  const job = await platform.jobs.retry(id);
-  await recordAudit(
-    platform.db,
-    {
-      actor: actor.id,
-      action: 'job.retry',
-      target: `job:${id}`,
-      after: { id: job.id, type: job.name },
-      ...(requestId ? { requestId } : {}),
+export async function retryJob(platform: Platform, caller: Caller, id: string, requestId?: string): Promise<JobView> {
+  authorize(caller, 'jobs:write');
+  return platform.jobs.retry(id, {
+    inTransaction: async (tx, job) => {
+      await recordAudit(
+        tx,
+        {
+          actor: caller.id,
+          action: 'job.retry',
+          target: `job:${id}`,
+          after: { id: job.id, type: job.name },
+          ...(requestId ? { requestId } : {}),
+        },
+        platform.clock,
+      );
     },
-    platform.clock,
-  );
-  return job;
+  });
+}
+
+/**
+ * Starts an evaluation run for a worker — the one write path behind `POST /v1/eval/runs`: authorizes
+ * (`eval:run`), fails fast on bad gates, unknown datasets and use cases the caller may not use, then enqueues
+ * the `evaluation-run` job and records `eval.run.request` in one transaction. (The run itself is audited as
+ * `eval.run` when the worker starts it, like a CLI run.)
+ */
+export async function startEvaluationRun(
+  platform: Platform,
+  caller: Caller,
+  body: EvaluationRunRequest,
+  requestId?: string,
+): Promise<{ runId: string; jobId: string | null }> {
+  authorize(caller, 'eval:run');
+  body.failIf.forEach(parseGate);
+  await loadDataset(platform.db, body.dataset);
+  if (body.mode === 'answer') assertMayUseUseCase(await platform.answerer.useCases.require(body.useCase ?? 'default'), caller);
+  const runId = newId('evr');
+  await platform.jobs.prepare('evaluation-run');
+  return platform.db.transaction(async (tx) => {
+    const jobId = await platform.jobs.send(
+      'evaluation-run',
+      {
+        runId,
+        request: body,
+        caller: { id: caller.id, role: caller.role, principals: [...caller.principals], seesEverything: caller.seesEverything },
+      },
+      { tx },
+    );
+    await recordAudit(
+      tx,
+      {
+        actor: caller.id,
+        action: 'eval.run.request',
+        target: `run:${runId}`,
+        after: { dataset: body.dataset, mode: body.mode, useCase: body.useCase ?? null, labels: body.labels, jobId },
+        ...(requestId ? { requestId } : {}),
+      },
+      platform.clock,
+    );
+    return { runId, jobId };
+  });
 }
 
 export type WorkerJobHandler<N extends JobName> = (platform: Platform, data: JobData<N>, job: JobInfo) => Promise<unknown>;

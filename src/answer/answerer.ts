@@ -1,9 +1,10 @@
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { streamText } from 'ai';
 import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
+import { hasIndexedDocuments, sourceIdsOf } from '../ingest/index.ts';
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
 import { checkBudget } from '../observe/index.ts';
-import { findModelConfig, resolvePrompt } from '../prompts/index.ts';
+import { findModelConfig, type ResolvedPrompt, resolvePrompt } from '../prompts/index.ts';
 import { createRedactionSession, decideEgress, redactText } from '../protect/index.ts';
 import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -105,11 +106,39 @@ export interface Answerer {
 
 const defaultK = 8;
 
-export function createAnswerer(deps: AnswererDeps): Answerer {
-  const store = createUseCaseStore(deps.db);
-  const cacheMs = deps.useCaseCacheMs ?? 2000;
+/** An answer without what `finish` adds (trace id, timing, use case, prompt version). */
+type AnswerDraft = Omit<Answer, 'traceId' | 'tookMs' | 'useCase' | 'promptVersion'>;
+
+const zeroConfidence: ConfidenceParts = {
+  retrieval: 0,
+  agreement: 0,
+  citationCoverage: 0,
+  groundedness: 0,
+  untrustedEvidence: 0,
+};
+
+/** One question being answered: what every step reads, and how its final answer is recorded. */
+interface AnswerRun {
+  readonly deps: AnswererDeps;
+  readonly request: AnswerRequest;
+  readonly question: string;
+  readonly root: ActiveSpan;
+  readonly useCase: UseCase;
+  /** Undefined: extractive (no model call). */
+  readonly model: ModelDescription | undefined;
+  readonly versioned: ResolvedPrompt | undefined;
+  readonly threshold: number;
+  /** Started alongside retrieval when a model will be called; awaited before spending. */
+  readonly budgetCheck: ReturnType<typeof checkBudget> | undefined;
+  /** Completes, traces and announces the answer. `tracedText`: what the provider saw (placeholders, not values). */
+  finish(answer: AnswerDraft, tracedText?: string): Answer;
+}
+
+/** A cached view of the use-case store: reads are reused for `cacheMs`, writes through it take effect at once. */
+function createCachedUseCaseStore(db: Queryable, cacheMs: number): UseCaseStore {
+  const store = createUseCaseStore(db);
   const cache = new Map<string, { useCase: UseCase; at: number }>();
-  const useCases: UseCaseStore = {
+  return {
     ...store,
     async require(name) {
       const hit = cache.get(name);
@@ -131,341 +160,30 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       return store.delete(name);
     },
   };
+}
 
-  async function effectiveUseCase(name: string): Promise<EffectiveUseCase> {
-    const stored = await useCases.require(name);
-    // A versioned model configuration (prompts feature, label `production`) overrides the use case's model settings.
-    const modelConfig = await findModelConfig(deps.db, stored.name, 'production');
-    const useCase: UseCase = modelConfig
-      ? {
-          ...stored,
-          model: `${modelConfig.provider}:${modelConfig.model}`,
-          temperature: modelConfig.parameters.temperature ?? stored.temperature,
-          maxOutputTokens: modelConfig.parameters.maxOutputTokens ?? stored.maxOutputTokens,
-          contextWindow: modelConfig.parameters.contextWindow ?? stored.contextWindow,
-        }
-      : stored;
-    const modelRef = useCase.model === 'extractive' ? undefined : (useCase.model ?? deps.models.defaultChat);
-    return { useCase, modelRef, modelVersion: modelConfig?.ref };
-  }
-
-  async function* stream(request: AnswerRequest): AsyncGenerator<AnswerEvent> {
-    const started = performance.now();
-    const question = request.question.trim();
-    if (question === '') {
-      throw new GroundworkError('answer.empty_question', 'The question is empty.', {
-        category: 'usage',
-        fix: 'Ask a question, e.g. groundwork ask "What is the deductible for water damage under HO-3?"',
-      });
-    }
-    const root = deps.tracer.startSpan('answer', request.trace, {
-      'groundwork.operation': 'answer',
-      'groundwork.caller': request.caller.id,
-      'groundwork.caller.sees_everything': request.caller.seesEverything,
-      // What the caller could read: production candidates (negative feedback → eval cases) are asked again
-      // as these principals, and shown only to reviewers who hold them.
-      'groundwork.caller.principals': [...request.caller.principals],
-      'groundwork.question': question,
-    });
-    try {
-      const { useCase, modelRef, modelVersion } = await effectiveUseCase(request.useCase ?? 'default');
-      if (modelVersion) root.setAttributes({ 'groundwork.model.version': modelVersion });
-      assertMayUseUseCase(useCase, request.caller);
-      const model = modelRef ? deps.models.describe(modelRef) : undefined;
-      // A versioned prompt (`prompt_ref`) is resolved by its `production` label; otherwise the inline one.
-      const versioned = useCase.promptRef ? await resolvePrompt(deps.db, useCase.promptRef, 'production') : undefined;
-      const version = versioned?.ref ?? promptVersion(useCase.prompt);
-      root.setAttributes({
-        'groundwork.use_case': useCase.name,
-        'groundwork.prompt.version': version,
-        'groundwork.mode': model ? 'generative' : 'extractive',
-      });
-
-      // The budget check runs alongside retrieval (it only matters when a model is called; awaited there).
-      const budgetCheck = model ? checkBudget(deps.db, useCase.name) : undefined;
-      budgetCheck?.catch(() => {}); // observed where it is awaited; never an unhandled rejection
-      const filters = await filtersFor(deps.db, useCase);
-      const result = await deps.retriever.search({
-        query: question,
-        caller: request.caller,
-        k: useCase.retrieval.k ?? defaultK,
-        ...(useCase.retrieval.mode ? { mode: useCase.retrieval.mode } : {}),
-        ...(useCase.retrieval.synonyms ? { synonyms: useCase.retrieval.synonyms } : {}),
-        filters,
-        trace: root.context,
-      });
-      root.setAttributes({
-        'groundwork.retrieved': result.hits.map((h) => ({ chunkId: h.chunkId, documentId: h.documentId, score: h.scores.fused })),
-      });
-
-      // Traces get the text the provider saw (placeholders, not values); the caller gets the restored answer.
-      let tracedAnswer: string | undefined;
-      const finish = (answer: Omit<Answer, 'traceId' | 'tookMs' | 'useCase' | 'promptVersion'>): Answer => {
-        const final: Answer = {
-          ...answer,
-          traceId: root.context.traceId,
-          useCase: useCase.name,
-          promptVersion: version,
-          tookMs: Math.round((performance.now() - started) * 100) / 100,
-        };
-        recordAnswer(root, final, tracedAnswer ?? final.answer, deps.events, request.caller.id);
-        return final;
-      };
-      const refusal = (
-        reason: string,
-        parts: ConfidenceParts,
-        extra: Partial<Answer> = {},
-        text = refusalText,
-      ): Omit<Answer, 'traceId' | 'tookMs' | 'useCase' | 'promptVersion'> => ({
-        answer: text,
-        citations: [],
-        confidence: combineConfidence(parts),
-        confidenceParts: parts,
-        refused: true,
-        refusalReason: reason,
-        mode: model ? 'generative' : 'extractive',
-        label: model ? `Generated by ${model.ref}` : extractiveLabel,
-        usage: { inputTokens: 0, outputTokens: 0 },
-        ...(model ? { model: model.ref } : {}),
-        citationsRemoved: 0,
-        warnings: [],
-        ...extra,
-      });
-      const zero: ConfidenceParts = { retrieval: 0, agreement: 0, citationCoverage: 0, groundedness: 0, untrustedEvidence: 0 };
-      // Passages with suspected prompt injection that the answer was built from: warnings, and a trace count.
-      const warn = (passages: readonly Passage[]): AnswerWarning[] => {
-        const warnings = injectionWarnings(passages);
-        root.setAttributes({ 'groundwork.injection.suspected_documents': warnings.length });
-        return warnings;
-      };
-      const threshold = useCase.refusalThreshold ?? defaultRefusalThreshold;
-
-      if (result.hits.length === 0) {
-        // An empty store (nobody's documents: this reveals nothing about what the caller may not read) says so.
-        const answer = finish(
-          (await storeIsEmpty(deps.db)) ? refusal('no_documents', zero, {}, noDocumentsText) : refusal('no_passages', zero),
-        );
-        yield { type: 'token', text: answer.answer };
-        yield { type: 'final', answer };
-        return;
+/** The use case with its `production` model configuration applied and its model resolved. */
+async function resolveEffectiveUseCase(deps: AnswererDeps, useCases: UseCaseStore, name: string): Promise<EffectiveUseCase> {
+  const stored = await useCases.require(name);
+  // A versioned model configuration (prompts feature, label `production`) overrides the use case's model settings.
+  const modelConfig = await findModelConfig(deps.db, stored.name, 'production');
+  const useCase: UseCase = modelConfig
+    ? {
+        ...stored,
+        model: `${modelConfig.provider}:${modelConfig.model}`,
+        temperature: modelConfig.parameters.temperature ?? stored.temperature,
+        maxOutputTokens: modelConfig.parameters.maxOutputTokens ?? stored.maxOutputTokens,
+        contextWindow: modelConfig.parameters.contextWindow ?? stored.contextWindow,
       }
+    : stored;
+  const modelRef = useCase.model === 'extractive' ? undefined : (useCase.model ?? deps.models.defaultChat);
+  return { useCase, modelRef, modelVersion: modelConfig?.ref };
+}
 
-      if (!model) {
-        // Extractive: nothing leaves the process, so no egress policy applies; the caller reads only what
-        // retrieval let through (ACL in SQL).
-        const assembled = await deps.tracer.inSpan('assemble', root.context, async (span) => {
-          const context = assembleContext(result.hits, { budgetTokens: Number.POSITIVE_INFINITY });
-          span.setAttributes({
-            'groundwork.assemble.passages': context.passages.length,
-            'groundwork.assemble.duplicates': context.duplicates,
-          });
-          return context;
-        });
-        const profile = profileQuestion(question, assembled.passages);
-        const evidence = retrievalEvidence(profile, assembled.passages);
-        const extracted = extractiveAnswer(profile, assembled.passages, useCase.style);
-        const grounded = groundedness(deps.tracer, root, extracted.text, assembled.passages);
-        const { used } = cleanCitations(extracted.text, () => true);
-        const evidenceUsed = evidencePassages(assembled.passages, used);
-        const parts: ConfidenceParts = { ...evidence, ...grounded, untrustedEvidence: untrustedEvidence(evidenceUsed) };
-        const confidence = combineConfidence(parts);
-        const warnings = warn(evidenceUsed);
-        if (extracted.text === '' || confidence < threshold) {
-          const answer = finish(refusal('insufficient_evidence', parts, { warnings }));
-          yield { type: 'token', text: answer.answer };
-          yield { type: 'final', answer };
-          return;
-        }
-        const text = renumberCitations(extracted.text, used);
-        for (const sentence of text.split(/(?<=\]\.?)\s+/)) yield { type: 'token', text: `${sentence} ` };
-        yield {
-          type: 'final',
-          answer: finish({
-            answer: text,
-            citations: resolveCitations(used, assembled.passages),
-            confidence,
-            confidenceParts: parts,
-            refused: false,
-            mode: 'extractive',
-            label: extractiveLabel,
-            usage: { inputTokens: 0, outputTokens: 0 },
-            citationsRemoved: 0,
-            warnings,
-          }),
-        };
-        return;
-      }
-
-      // Generative. Policy first: nothing in the passages can change what is sent.
-      const session = createRedactionSession();
-      const egress = decideEgress({
-        provider: model.providerConfig,
-        providerName: model.provider,
-        items: result.hits.map((h) => ({ id: h.chunkId, sensitivity: h.sensitivity, text: h.text, piiSpans: h.pii })),
-        session,
-        ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}),
-      });
-      const sendable = new Map(egress.items.filter((i) => i.outcome !== 'blocked').map((i) => [i.id, i.text ?? '']));
-      const safeQuestion = egress.policy.redactPii
-        ? redactText(question, { session, ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}) })
-        : { text: question, counts: {} };
-      if (egress.policy.redactPii) root.setAttributes({ 'groundwork.question': safeQuestion.text });
-      const redacted = { ...egress.totals.redactedByType };
-      for (const [type, count] of Object.entries(safeQuestion.counts)) redacted[type] = (redacted[type] ?? 0) + count;
-      const egressSummary = { provider: model.provider, blocked: egress.totals.blocked, redacted };
-      root.setAttributes({
-        'groundwork.egress.provider': model.provider,
-        'groundwork.egress.blocked': egress.totals.blocked,
-        'groundwork.egress.redacted': redacted,
-      });
-      if (egress.allBlocked) {
-        const text = `${refusalText} ${egress.blockedReason ?? ''}`.trim();
-        const answer = finish(refusal('egress_blocked', zero, { egress: egressSummary }, text));
-        yield { type: 'token', text: answer.answer };
-        yield { type: 'final', answer };
-        return;
-      }
-
-      const system = buildSystemPrompt(useCase.prompt, useCase.style);
-      const assembled = await deps.tracer.inSpan('assemble', root.context, async (span) => {
-        const budget = passageBudget({
-          contextWindow: useCase.contextWindow,
-          systemPrompt: system,
-          question: safeQuestion.text,
-          maxOutputTokens: useCase.maxOutputTokens,
-          // A versioned template's own text is sent too: keep it inside the window.
-          overhead: promptOverheadTokens + (versioned ? estimateTokens(versioned.template) : 0),
-        });
-        const context = assembleContext(
-          result.hits.filter((h) => sendable.has(h.chunkId)),
-          { budgetTokens: budget, textOf: (h: SearchHit) => sendable.get(h.chunkId) ?? '' },
-        );
-        span.setAttributes({
-          'groundwork.context.tokens': context.tokens,
-          'groundwork.context.limit': budget,
-          'groundwork.assemble.passages': context.passages.length,
-          'groundwork.assemble.duplicates': context.duplicates,
-          'groundwork.assemble.over_budget': context.overBudget,
-          'groundwork.assemble.truncated': context.truncated,
-        });
-        return context;
-      });
-      const profile = profileQuestion(safeQuestion.text, assembled.passages);
-      const evidence = retrievalEvidence(profile, assembled.passages);
-      // confidence ≤ retrieval strength, so below the threshold no generation could be accepted: skip the call.
-      if (assembled.passages.length === 0 || evidence.retrieval < threshold) {
-        const reason = assembled.passages.length === 0 ? 'no_passages' : 'insufficient_evidence';
-        const topEvidence = evidencePassages(assembled.passages, []);
-        const answer = finish(
-          refusal(
-            reason,
-            { ...zero, ...evidence, untrustedEvidence: untrustedEvidence(topEvidence) },
-            { egress: egressSummary, warnings: warn(topEvidence) },
-          ),
-        );
-        yield { type: 'token', text: answer.answer };
-        yield { type: 'final', answer };
-        return;
-      }
-
-      // Budget before spending: throws budget.exhausted (category limit) when the use case's budget blocks.
-      const budget = await (budgetCheck ?? checkBudget(deps.db, useCase.name));
-      if (budget.state !== 'none') root.setAttributes({ 'groundwork.budget.state': budget.state });
-      const prompt = versioned
-        ? buildVersionedUserPrompt(versioned.template, assembled.passages, safeQuestion.text, useCase.name)
-        : buildUserPrompt(assembled.passages, safeQuestion.text);
-      const languageModel = deps.models.chat(model.ref);
-      const validCitation = (n: number) => n >= 1 && n <= assembled.passages.length;
-      // Tokens reach the caller as they will read them: citations renumbered, placeholders restored.
-      const visibleStream = createCitationStream(validCitation, (text) => session.restore(text));
-      const generateSpan = deps.tracer.startSpan('generate', root.context, {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': model.providerType,
-        'gen_ai.request.model': model.modelId,
-        'gen_ai.request.temperature': useCase.temperature,
-        'gen_ai.request.max_tokens': useCase.maxOutputTokens,
-      });
-      let usage = { inputTokens: 0, outputTokens: 0 };
-      try {
-        const generation = generate(languageModel, system, prompt, useCase, request.signal);
-        for await (const part of generation.fullStream) {
-          if (part.type === 'text-delta') {
-            const visible = visibleStream.push(part.text);
-            if (visible) yield { type: 'token', text: visible };
-          } else if (part.type === 'error') {
-            throw modelFailure(model, part.error);
-          }
-        }
-        const rest = visibleStream.flush();
-        if (rest) yield { type: 'token', text: rest };
-        const reported = await generation.usage;
-        usage = { inputTokens: reported.inputTokens ?? 0, outputTokens: reported.outputTokens ?? 0 };
-        generateSpan.setAttributes({
-          'gen_ai.response.model': model.modelId,
-          'gen_ai.usage.input_tokens': usage.inputTokens,
-          'gen_ai.usage.output_tokens': usage.outputTokens,
-        });
-        generateSpan.end();
-      } catch (error) {
-        const failure = isGroundworkError(error) ? error : modelFailure(model, error);
-        generateSpan.fail(failure);
-        throw failure;
-      } finally {
-        // The consumer stopped reading (client gone): close the span; no-op when it already ended.
-        generateSpan.fail(aborted());
-      }
-
-      const raw = visibleStream.raw;
-      const cleaned = cleanCitations(raw, validCitation);
-      const grounded = groundedness(deps.tracer, root, cleaned.text, assembled.passages);
-      const judged = deps.models.defaultJudge
-        ? await judgedGroundedness(deps, root, deps.models.defaultJudge, cleaned.text, assembled.passages, request.signal)
-        : undefined;
-      const parts: ConfidenceParts = {
-        ...evidence,
-        citationCoverage: grounded.citationCoverage,
-        groundedness: judged?.groundedness ?? grounded.groundedness,
-        untrustedEvidence: untrustedEvidence(evidencePassages(assembled.passages, cleaned.used)),
-      };
-      const confidence = combineConfidence(parts);
-      if (judged)
-        usage = { inputTokens: usage.inputTokens + judged.inputTokens, outputTokens: usage.outputTokens + judged.outputTokens };
-      const common = {
-        usage,
-        egress: egressSummary,
-        citationsRemoved: cleaned.removed,
-        model: model.ref,
-        mode: 'generative' as const,
-        label: `Generated by ${model.ref} from your documents`,
-        // The model read every passage sent: each flagged one is worth a warning, cited or not.
-        warnings: warn(assembled.passages),
-      };
-      if (isModelRefusal(raw) || confidence < threshold) {
-        const reason = isModelRefusal(raw) ? 'model_declined' : 'insufficient_evidence';
-        yield { type: 'final', answer: finish({ ...refusal(reason, parts), ...common, refused: true }) };
-        return;
-      }
-      const numbered = renumberCitations(cleaned.text, cleaned.used);
-      tracedAnswer = numbered.trim();
-      yield {
-        type: 'final',
-        answer: finish({
-          ...common,
-          answer: session.restore(numbered).trim(),
-          citations: resolveCitations(cleaned.used, assembled.passages),
-          confidence,
-          confidenceParts: parts,
-          refused: false,
-        }),
-      };
-    } catch (error) {
-      root.fail(error);
-      throw error;
-    } finally {
-      root.fail(aborted()); // no-op unless the consumer stopped reading before the final answer
-    }
-  }
-
+export function createAnswerer(deps: AnswererDeps): Answerer {
+  const useCases = createCachedUseCaseStore(deps.db, deps.useCaseCacheMs ?? 2000);
+  const effectiveUseCase = (name: string) => resolveEffectiveUseCase(deps, useCases, name);
+  const stream = (request: AnswerRequest) => streamAnswer(deps, effectiveUseCase, request);
   return {
     useCases,
     effectiveUseCase,
@@ -477,6 +195,431 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
       });
     },
   };
+}
+
+/**
+ * The answer's steps: check the question → open the run (use case, access, model, prompt) → retrieve →
+ * no passages, extractive, or generative. Each step is a function of the run.
+ */
+async function* streamAnswer(
+  deps: AnswererDeps,
+  effectiveUseCase: (name: string) => Promise<EffectiveUseCase>,
+  request: AnswerRequest,
+): AsyncGenerator<AnswerEvent> {
+  const started = performance.now();
+  const question = checkQuestion(request);
+  const root = startAnswerSpan(deps, request, question);
+  try {
+    const run = await openAnswerRun(deps, effectiveUseCase, request, question, root, started);
+    const hits = await retrieveForAnswer(run);
+    if (hits.length === 0) yield* yieldWhole(await answerWithoutPassages(run));
+    else if (!run.model) yield* answerExtractively(run, hits);
+    else yield* answerGeneratively(run, run.model, hits);
+  } catch (error) {
+    root.fail(error);
+    throw error;
+  } finally {
+    root.fail(aborted()); // no-op unless the consumer stopped reading before the final answer
+  }
+}
+
+function checkQuestion(request: AnswerRequest): string {
+  const question = request.question.trim();
+  if (question === '') {
+    throw new GroundworkError('answer.empty_question', 'The question is empty.', {
+      category: 'usage',
+      fix: 'Ask a question, e.g. groundwork ask "What is the deductible for water damage under HO-3?"',
+    });
+  }
+  return question;
+}
+
+function startAnswerSpan(deps: AnswererDeps, request: AnswerRequest, question: string): ActiveSpan {
+  return deps.tracer.startSpan('answer', request.trace, {
+    'groundwork.operation': 'answer',
+    'groundwork.caller': request.caller.id,
+    'groundwork.caller.sees_everything': request.caller.seesEverything,
+    // What the caller could read: production candidates (negative feedback → eval cases) are asked again
+    // as these principals, and shown only to reviewers who hold them.
+    'groundwork.caller.principals': [...request.caller.principals],
+    'groundwork.question': question,
+  });
+}
+
+/** The use case (the caller must be allowed to use it), its model and prompt version, and the budget check. */
+async function openAnswerRun(
+  deps: AnswererDeps,
+  effectiveUseCase: (name: string) => Promise<EffectiveUseCase>,
+  request: AnswerRequest,
+  question: string,
+  root: ActiveSpan,
+  started: number,
+): Promise<AnswerRun> {
+  const { useCase, modelRef, modelVersion } = await effectiveUseCase(request.useCase ?? 'default');
+  if (modelVersion) root.setAttributes({ 'groundwork.model.version': modelVersion });
+  assertMayUseUseCase(useCase, request.caller);
+  const model = modelRef ? deps.models.describe(modelRef) : undefined;
+  // A versioned prompt (`prompt_ref`) is resolved by its `production` label; otherwise the inline one.
+  const versioned = useCase.promptRef ? await resolvePrompt(deps.db, useCase.promptRef, 'production') : undefined;
+  const version = versioned?.ref ?? promptVersion(useCase.prompt);
+  root.setAttributes({
+    'groundwork.use_case': useCase.name,
+    'groundwork.prompt.version': version,
+    'groundwork.mode': model ? 'generative' : 'extractive',
+  });
+  // The budget check runs alongside retrieval (it only matters when a model is called; awaited there).
+  const budgetCheck = model ? checkBudget(deps.db, useCase.name) : undefined;
+  budgetCheck?.catch(() => {}); // observed where it is awaited; never an unhandled rejection
+  return {
+    deps,
+    request,
+    question,
+    root,
+    useCase,
+    model,
+    versioned,
+    threshold: useCase.refusalThreshold ?? defaultRefusalThreshold,
+    budgetCheck,
+    finish(answer, tracedText) {
+      const final: Answer = {
+        ...answer,
+        traceId: root.context.traceId,
+        useCase: useCase.name,
+        promptVersion: version,
+        tookMs: Math.round((performance.now() - started) * 100) / 100,
+      };
+      recordAnswer(root, final, tracedText ?? final.answer, deps.events, request.caller.id);
+      return final;
+    },
+  };
+}
+
+/** Retrieval as the caller, within the use case's sources and filters; the trace records what came back. */
+async function retrieveForAnswer(run: AnswerRun): Promise<readonly SearchHit[]> {
+  const { deps, useCase, root } = run;
+  const result = await deps.retriever.search({
+    query: run.question,
+    caller: run.request.caller,
+    k: useCase.retrieval.k ?? defaultK,
+    ...(useCase.retrieval.mode ? { mode: useCase.retrieval.mode } : {}),
+    ...(useCase.retrieval.synonyms ? { synonyms: useCase.retrieval.synonyms } : {}),
+    filters: await filtersFor(deps.db, useCase),
+    trace: root.context,
+  });
+  root.setAttributes({
+    'groundwork.retrieved': result.hits.map((h) => ({ chunkId: h.chunkId, documentId: h.documentId, score: h.scores.fused })),
+  });
+  return result.hits;
+}
+
+/** A refusal: no citations, the refusal text (or `text`), and the confidence parts that led to it. */
+function refusal(
+  run: AnswerRun,
+  reason: string,
+  parts: ConfidenceParts,
+  extra: Partial<Answer> = {},
+  text = refusalText,
+): AnswerDraft {
+  const { model } = run;
+  return {
+    answer: text,
+    citations: [],
+    confidence: combineConfidence(parts),
+    confidenceParts: parts,
+    refused: true,
+    refusalReason: reason,
+    mode: model ? 'generative' : 'extractive',
+    label: model ? `Generated by ${model.ref}` : extractiveLabel,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    ...(model ? { model: model.ref } : {}),
+    citationsRemoved: 0,
+    warnings: [],
+    ...extra,
+  };
+}
+
+/** Passages with suspected prompt injection that the answer was built from: warnings, and a trace count. */
+function injectionWarningsFor(run: AnswerRun, passages: readonly Passage[]): AnswerWarning[] {
+  const warnings = injectionWarnings(passages);
+  run.root.setAttributes({ 'groundwork.injection.suspected_documents': warnings.length });
+  return warnings;
+}
+
+/** An answer sent in one piece: its text as one token, then the final event. */
+async function* yieldWhole(answer: Answer): AsyncGenerator<AnswerEvent> {
+  yield { type: 'token', text: answer.answer };
+  yield { type: 'final', answer };
+}
+
+async function answerWithoutPassages(run: AnswerRun): Promise<Answer> {
+  // An empty store (nobody's documents: this reveals nothing about what the caller may not read) says so.
+  return run.finish(
+    (await hasIndexedDocuments(run.deps.db))
+      ? refusal(run, 'no_passages', zeroConfidence)
+      : refusal(run, 'no_documents', zeroConfidence, {}, noDocumentsText),
+  );
+}
+
+/**
+ * Extractive: sentences quoted from the passages. Nothing leaves the process, so no egress policy applies;
+ * the caller reads only what retrieval let through (ACL in SQL).
+ */
+async function* answerExtractively(run: AnswerRun, hits: readonly SearchHit[]): AsyncGenerator<AnswerEvent> {
+  const { deps, root } = run;
+  const assembled = await deps.tracer.inSpan('assemble', root.context, async (span) => {
+    const context = assembleContext(hits, { budgetTokens: Number.POSITIVE_INFINITY });
+    span.setAttributes({
+      'groundwork.assemble.passages': context.passages.length,
+      'groundwork.assemble.duplicates': context.duplicates,
+    });
+    return context;
+  });
+  const profile = profileQuestion(run.question, assembled.passages);
+  const evidence = retrievalEvidence(profile, assembled.passages);
+  const extracted = extractiveAnswer(profile, assembled.passages, run.useCase.style);
+  const grounded = groundedness(deps.tracer, root, extracted.text, assembled.passages);
+  const { used } = cleanCitations(extracted.text, () => true);
+  const evidenceUsed = evidencePassages(assembled.passages, used);
+  const parts: ConfidenceParts = { ...evidence, ...grounded, untrustedEvidence: untrustedEvidence(evidenceUsed) };
+  const confidence = combineConfidence(parts);
+  const warnings = injectionWarningsFor(run, evidenceUsed);
+  if (extracted.text === '' || confidence < run.threshold) {
+    yield* yieldWhole(run.finish(refusal(run, 'insufficient_evidence', parts, { warnings })));
+    return;
+  }
+  const text = renumberCitations(extracted.text, used);
+  for (const sentence of text.split(/(?<=\]\.?)\s+/)) yield { type: 'token', text: `${sentence} ` };
+  yield {
+    type: 'final',
+    answer: run.finish({
+      answer: text,
+      citations: resolveCitations(used, assembled.passages),
+      confidence,
+      confidenceParts: parts,
+      refused: false,
+      mode: 'extractive',
+      label: extractiveLabel,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      citationsRemoved: 0,
+      warnings,
+    }),
+  };
+}
+
+/** What the egress policy lets the provider see: passages (blocked ones dropped, PII redacted) and the question. */
+interface EgressOutcomeForAnswer {
+  readonly session: ReturnType<typeof createRedactionSession>;
+  readonly sendable: Map<string, string>;
+  readonly question: string;
+  readonly summary: NonNullable<Answer['egress']>;
+  /** Set when every passage was blocked: why, for the refusal. */
+  readonly allBlocked?: string;
+}
+
+/** Policy first: nothing in the passages can change what is sent. */
+function applyEgressPolicy(run: AnswerRun, model: ModelDescription, hits: readonly SearchHit[]): EgressOutcomeForAnswer {
+  const { deps, root } = run;
+  const session = createRedactionSession();
+  const egress = decideEgress({
+    provider: model.providerConfig,
+    providerName: model.provider,
+    items: hits.map((h) => ({ id: h.chunkId, sensitivity: h.sensitivity, text: h.text, piiSpans: h.pii })),
+    session,
+    ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}),
+  });
+  const sendable = new Map(egress.items.filter((i) => i.outcome !== 'blocked').map((i) => [i.id, i.text ?? '']));
+  const safeQuestion = egress.policy.redactPii
+    ? redactText(run.question, { session, ...(deps.piiPatterns ? { customPatterns: deps.piiPatterns } : {}) })
+    : { text: run.question, counts: {} };
+  if (egress.policy.redactPii) root.setAttributes({ 'groundwork.question': safeQuestion.text });
+  const redacted = { ...egress.totals.redactedByType };
+  for (const [type, count] of Object.entries(safeQuestion.counts)) redacted[type] = (redacted[type] ?? 0) + count;
+  root.setAttributes({
+    'groundwork.egress.provider': model.provider,
+    'groundwork.egress.blocked': egress.totals.blocked,
+    'groundwork.egress.redacted': redacted,
+  });
+  return {
+    session,
+    sendable,
+    question: safeQuestion.text,
+    summary: { provider: model.provider, blocked: egress.totals.blocked, redacted },
+    ...(egress.allBlocked ? { allBlocked: `${refusalText} ${egress.blockedReason ?? ''}`.trim() } : {}),
+  };
+}
+
+/** The passages that fit the model's context window next to the system prompt, question and output. */
+async function assembleForModel(run: AnswerRun, hits: readonly SearchHit[], egress: EgressOutcomeForAnswer, system: string) {
+  const { useCase, versioned } = run;
+  return run.deps.tracer.inSpan('assemble', run.root.context, async (span) => {
+    const budget = passageBudget({
+      contextWindow: useCase.contextWindow,
+      systemPrompt: system,
+      question: egress.question,
+      maxOutputTokens: useCase.maxOutputTokens,
+      // A versioned template's own text is sent too: keep it inside the window.
+      overhead: promptOverheadTokens + (versioned ? estimateTokens(versioned.template) : 0),
+    });
+    const context = assembleContext(
+      hits.filter((h) => egress.sendable.has(h.chunkId)),
+      { budgetTokens: budget, textOf: (h: SearchHit) => egress.sendable.get(h.chunkId) ?? '' },
+    );
+    span.setAttributes({
+      'groundwork.context.tokens': context.tokens,
+      'groundwork.context.limit': budget,
+      'groundwork.assemble.passages': context.passages.length,
+      'groundwork.assemble.duplicates': context.duplicates,
+      'groundwork.assemble.over_budget': context.overBudget,
+      'groundwork.assemble.truncated': context.truncated,
+    });
+    return context;
+  });
+}
+
+/** Generative: egress policy → assemble → (refuse early, or check the budget) → stream the model → score. */
+async function* answerGeneratively(
+  run: AnswerRun,
+  model: ModelDescription,
+  hits: readonly SearchHit[],
+): AsyncGenerator<AnswerEvent> {
+  const egress = applyEgressPolicy(run, model, hits);
+  if (egress.allBlocked !== undefined) {
+    yield* yieldWhole(run.finish(refusal(run, 'egress_blocked', zeroConfidence, { egress: egress.summary }, egress.allBlocked)));
+    return;
+  }
+  const system = buildSystemPrompt(run.useCase.prompt, run.useCase.style);
+  const assembled = await assembleForModel(run, hits, egress, system);
+  const profile = profileQuestion(egress.question, assembled.passages);
+  const evidence = retrievalEvidence(profile, assembled.passages);
+  // confidence ≤ retrieval strength, so below the threshold no generation could be accepted: skip the call.
+  if (assembled.passages.length === 0 || evidence.retrieval < run.threshold) {
+    const reason = assembled.passages.length === 0 ? 'no_passages' : 'insufficient_evidence';
+    const topEvidence = evidencePassages(assembled.passages, []);
+    const parts = { ...zeroConfidence, ...evidence, untrustedEvidence: untrustedEvidence(topEvidence) };
+    yield* yieldWhole(
+      run.finish(refusal(run, reason, parts, { egress: egress.summary, warnings: injectionWarningsFor(run, topEvidence) })),
+    );
+    return;
+  }
+  // Budget before spending: throws budget.exhausted (category limit) when the use case's budget blocks.
+  const budget = await (run.budgetCheck ?? checkBudget(run.deps.db, run.useCase.name));
+  if (budget.state !== 'none') run.root.setAttributes({ 'groundwork.budget.state': budget.state });
+  const prompt = run.versioned
+    ? buildVersionedUserPrompt(run.versioned.template, assembled.passages, egress.question, run.useCase.name)
+    : buildUserPrompt(assembled.passages, egress.question);
+  const validCitation = (n: number) => n >= 1 && n <= assembled.passages.length;
+  const generated = yield* streamModel(run, model, system, prompt, validCitation, egress.session);
+  yield { type: 'final', answer: await scoreGeneration(run, model, generated, assembled.passages, evidence, egress) };
+}
+
+/**
+ * Streams the model's tokens as the caller will read them (citations renumbered, placeholders restored),
+ * in a `generate` span; returns the raw text and the token usage.
+ */
+async function* streamModel(
+  run: AnswerRun,
+  model: ModelDescription,
+  system: string,
+  prompt: string,
+  validCitation: (n: number) => boolean,
+  session: ReturnType<typeof createRedactionSession>,
+): AsyncGenerator<AnswerEvent, { raw: string; usage: { inputTokens: number; outputTokens: number } }> {
+  const { deps, useCase } = run;
+  const visibleStream = createCitationStream(validCitation, (text) => session.restore(text));
+  const generateSpan = deps.tracer.startSpan('generate', run.root.context, {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': model.providerType,
+    'gen_ai.request.model': model.modelId,
+    'gen_ai.request.temperature': useCase.temperature,
+    'gen_ai.request.max_tokens': useCase.maxOutputTokens,
+  });
+  try {
+    const generation = generate(deps.models.chat(model.ref), system, prompt, useCase, run.request.signal);
+    for await (const part of generation.fullStream) {
+      if (part.type === 'text-delta') {
+        const visible = visibleStream.push(part.text);
+        if (visible) yield { type: 'token', text: visible };
+      } else if (part.type === 'error') {
+        throw modelFailure(model, part.error);
+      }
+    }
+    const rest = visibleStream.flush();
+    if (rest) yield { type: 'token', text: rest };
+    const reported = await generation.usage;
+    const usage = { inputTokens: reported.inputTokens ?? 0, outputTokens: reported.outputTokens ?? 0 };
+    generateSpan.setAttributes({
+      'gen_ai.response.model': model.modelId,
+      'gen_ai.usage.input_tokens': usage.inputTokens,
+      'gen_ai.usage.output_tokens': usage.outputTokens,
+    });
+    generateSpan.end();
+    return { raw: visibleStream.raw, usage };
+  } catch (error) {
+    const failure = isGroundworkError(error) ? error : modelFailure(model, error);
+    generateSpan.fail(failure);
+    throw failure;
+  } finally {
+    // The consumer stopped reading (client gone): close the span; no-op when it already ended.
+    generateSpan.fail(aborted());
+  }
+}
+
+/** Cleans the generated citations, checks groundedness (judged when configured) and decides: answer or refuse. */
+async function scoreGeneration(
+  run: AnswerRun,
+  model: ModelDescription,
+  generated: { raw: string; usage: { inputTokens: number; outputTokens: number } },
+  passages: readonly Passage[],
+  evidence: { retrieval: number; agreement: number },
+  egress: EgressOutcomeForAnswer,
+): Promise<Answer> {
+  const { deps, root } = run;
+  const { raw } = generated;
+  const validCitation = (n: number) => n >= 1 && n <= passages.length;
+  const cleaned = cleanCitations(raw, validCitation);
+  const grounded = groundedness(deps.tracer, root, cleaned.text, passages);
+  const judged = deps.models.defaultJudge
+    ? await judgedGroundedness(deps, root, deps.models.defaultJudge, cleaned.text, passages, run.request.signal)
+    : undefined;
+  const parts: ConfidenceParts = {
+    ...evidence,
+    citationCoverage: grounded.citationCoverage,
+    groundedness: judged?.groundedness ?? grounded.groundedness,
+    untrustedEvidence: untrustedEvidence(evidencePassages(passages, cleaned.used)),
+  };
+  const confidence = combineConfidence(parts);
+  const usage = judged
+    ? {
+        inputTokens: generated.usage.inputTokens + judged.inputTokens,
+        outputTokens: generated.usage.outputTokens + judged.outputTokens,
+      }
+    : generated.usage;
+  const common = {
+    usage,
+    egress: egress.summary,
+    citationsRemoved: cleaned.removed,
+    model: model.ref,
+    mode: 'generative' as const,
+    label: `Generated by ${model.ref} from your documents`,
+    // The model read every passage sent: each flagged one is worth a warning, cited or not.
+    warnings: injectionWarningsFor(run, passages),
+  };
+  if (isModelRefusal(raw) || confidence < run.threshold) {
+    const reason = isModelRefusal(raw) ? 'model_declined' : 'insufficient_evidence';
+    return run.finish({ ...refusal(run, reason, parts), ...common, refused: true });
+  }
+  const numbered = renumberCitations(cleaned.text, cleaned.used);
+  return run.finish(
+    {
+      ...common,
+      answer: egress.session.restore(numbered).trim(),
+      citations: resolveCitations(cleaned.used, passages),
+      confidence,
+      confidenceParts: parts,
+      refused: false,
+    },
+    numbered.trim(),
+  );
 }
 
 function aborted(): GroundworkError {
@@ -592,14 +735,6 @@ function modelFailure(model: ModelDescription, error: unknown): GroundworkError 
   });
 }
 
-/** No document is indexed at all (in any source, for anyone). */
-async function storeIsEmpty(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query<{ empty: boolean }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM documents WHERE status = 'indexed') AS empty`,
-  );
-  return rows[0]?.empty === true;
-}
-
 async function filtersFor(db: Queryable, useCase: UseCase): Promise<SearchFilters> {
   const f = useCase.retrieval.filters ?? {};
   const filters: {
@@ -610,13 +745,8 @@ async function filtersFor(db: Queryable, useCase: UseCase): Promise<SearchFilter
   if (f.metadata) filters.metadata = f.metadata;
   if (f.modifiedAfter) filters.modifiedAfter = new Date(f.modifiedAfter);
   if (f.modifiedBefore) filters.modifiedBefore = new Date(f.modifiedBefore);
-  if (useCase.sources.length > 0) {
-    // Names or ids; unknown entries match nothing, so a misconfigured use case finds nothing rather than everything.
-    const { rows } = await db.query<{ id: string }>('SELECT id FROM sources WHERE id = ANY($1) OR name = ANY($1)', [
-      [...useCase.sources],
-    ]);
-    filters.sourceIds = rows.map((r) => r.id);
-  }
+  // Names or ids; unknown entries match nothing, so a misconfigured use case finds nothing rather than everything.
+  if (useCase.sources.length > 0) filters.sourceIds = await sourceIdsOf(db, useCase.sources);
   return filters;
 }
 

@@ -26,6 +26,7 @@ export {
   retrievalEvidence,
   untrustedEvidence,
 } from './confidence.ts';
+export { answerErrorCodes } from './error-codes.ts';
 export { profileQuestion, type QuestionProfile } from './evidence.ts';
 export { extractiveAnswer, extractiveLabel, scoreSentences } from './extractive.ts';
 export { buildSystemPrompt, buildUserPrompt, noDocumentsText, promptVersion, refusalText } from './prompt.ts';
@@ -45,6 +46,7 @@ export type {
   UseCaseStatus,
 } from './types.ts';
 export { answerStyles, useCaseStatuses } from './types.ts';
+export { usableUseCaseNames } from './use-case-access.ts';
 export {
   assertMayUseUseCase,
   createUseCaseStore,

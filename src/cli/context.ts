@@ -112,5 +112,5 @@ export function reportError(output: Output, error: GroundworkError): number {
   if (error.code === 'internal.unexpected' && error.cause instanceof Error && error.cause.stack) {
     output.error(error.cause.stack);
   }
-  return exitCodeFor(error.category);
+  return exitCodeFor(error);
 }

@@ -1,4 +1,5 @@
 import type { ErrorCategory } from '../core/index.ts';
+import { errorCodeEntry } from '../error-codes.ts';
 
 /** Documented exit codes (README, `groundwork --help`). */
 export const exitCodes = {
@@ -9,6 +10,8 @@ export const exitCodes = {
   partial: 3,
 } as const;
 
-export function exitCodeFor(category: ErrorCategory): number {
+/** Exit code for an error: from its code's registered category (src/error-codes.ts), else the thrown one. */
+export function exitCodeFor(error: { readonly code: string; readonly category: ErrorCategory }): number {
+  const category = errorCodeEntry(error.code)?.category ?? error.category;
   return category === 'usage' ? exitCodes.usage : exitCodes.failure;
 }

@@ -18,6 +18,27 @@ export type ErrorCategory =
   | 'unavailable' // a dependency is down or missing (database, extension, provider)
   | 'internal';
 
+/**
+ * One registered error code. Every code a feature throws is listed in that feature's `error-codes.ts` table;
+ * src/error-codes.ts aggregates the tables, the HTTP edge takes the status from it and the CLI the exit code,
+ * and docs/errors.md is generated from it. A test keeps the tables, the throw sites and the docs in step.
+ */
+export interface ErrorCodeEntry {
+  /** Must equal the category the code is thrown with. */
+  readonly category: ErrorCategory;
+  /** HTTP status when it differs from the category's (e.g. 413 for a `limit` that is a size). */
+  readonly status?: number;
+  /** True when retrying the same request later can succeed (a dependency was down, a lock was held). */
+  readonly retryable?: boolean;
+  /** One sentence: what went wrong. */
+  readonly description: string;
+  /** What to do about it (the thrown error may carry a more specific fix). */
+  readonly fix?: string;
+}
+
+/** A feature's error codes, keyed by code (`area.problem`). */
+export type ErrorCodeTable = Readonly<Record<string, ErrorCodeEntry>>;
+
 export interface ErrorDetails {
   readonly [key: string]: unknown;
 }

@@ -8,8 +8,11 @@ export {
   type SecretResolver,
 } from './config/load-config.ts';
 export * from './config/schema.ts';
+export { coreErrorCodes } from './error-codes.ts';
 export {
   type ErrorCategory,
+  type ErrorCodeEntry,
+  type ErrorCodeTable,
   GroundworkError,
   type GroundworkErrorOptions,
   isGroundworkError,

@@ -1,5 +1,6 @@
-import { type Caller, GroundworkError, type IdGenerator, newId } from '../core/index.ts';
-import { tracesWithUnreadableDocuments } from '../observe/index.ts';
+import { type Caller, type Clock, GroundworkError, type IdGenerator, newId, systemClock } from '../core/index.ts';
+import { authorize, negativeFeedback, recordAudit } from '../govern/index.ts';
+import { traceQuestions, tracesWithUnreadableDocuments } from '../observe/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
 import { importDataset, loadDataset } from './datasets.ts';
 import type { CaseInput, DatasetSummary } from './types.ts';
@@ -35,24 +36,43 @@ export interface Candidate {
  * one candidate per feedback. Returns how many were added.
  */
 export async function collectCandidates(db: Queryable, ids: IdGenerator = newId): Promise<number> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT f.id FROM feedback f JOIN traces t ON t.id = f.trace_id
-      WHERE f.rating = -1 AND t.question IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM eval_candidates c WHERE c.feedback_id = f.id)
-      ORDER BY f.created_at`,
+  // Negative feedback (govern's) on traces that kept their question (observe's), not yet a candidate (ours).
+  const feedback = await negativeFeedback(db);
+  if (feedback.length === 0) return 0;
+  const taken = await db.query<{ feedback_id: string }>(
+    'SELECT feedback_id FROM eval_candidates WHERE feedback_id = ANY($1::text[])',
+    [feedback.map((f) => f.id)],
   );
+  const known = new Set(taken.rows.map((row) => row.feedback_id));
+  const fresh = feedback.filter((f) => !known.has(f.id));
+  const questions = await traceQuestions(
+    db,
+    fresh.map((f) => f.traceId),
+  );
+  const rows = fresh
+    .filter((f) => questions.has(f.traceId))
+    .map((f) => {
+      const recorded = questions.get(f.traceId);
+      return {
+        id: ids('ecd'),
+        feedback_id: f.id,
+        trace_id: f.traceId,
+        question: recorded?.question ?? null,
+        answer: recorded?.answer ?? null,
+        category: f.category,
+        comment: f.comment,
+        principals: recorded?.callerPrincipals ?? [],
+      };
+    });
   if (rows.length === 0) return 0;
-  const pairs = rows.map((r) => ({ feedback_id: r.id, id: ids('ecd') }));
   const inserted = await db.query(
     `INSERT INTO eval_candidates (id, feedback_id, trace_id, question, answer, category, comment, principals)
-     SELECT p.id, f.id, f.trace_id, t.question, t.answer, f.category, f.comment,
-            CASE WHEN jsonb_typeof(t.attributes->'groundwork.caller.principals') = 'array'
-                 THEN ARRAY(SELECT jsonb_array_elements_text(t.attributes->'groundwork.caller.principals'))
-                 ELSE '{}'::text[] END
-       FROM jsonb_to_recordset($1::jsonb) AS p(feedback_id text, id text)
-       JOIN feedback f ON f.id = p.feedback_id JOIN traces t ON t.id = f.trace_id
+     SELECT r.id, r.feedback_id, r.trace_id, r.question, r.answer, r.category, r.comment,
+            ARRAY(SELECT jsonb_array_elements_text(r.principals))
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, feedback_id text, trace_id text, question text, answer text,
+            category text, comment text, principals jsonb)
      ON CONFLICT (feedback_id) DO NOTHING`,
-    [JSON.stringify(pairs)],
+    [JSON.stringify(rows)],
   );
   return inserted.rowCount;
 }
@@ -113,8 +133,9 @@ export async function listCandidates(
   });
 }
 
-async function pendingCandidate(db: Queryable, viewer: Caller, id: string): Promise<CandidateRow> {
-  const { rows } = await db.query<CandidateRow>(`SELECT * FROM eval_candidates WHERE ${visibleToViewer} AND id = $3`, [
+async function pendingCandidate(db: Queryable, viewer: Caller, id: string, forUpdate = false): Promise<CandidateRow> {
+  const lock = forUpdate ? ' FOR UPDATE' : '';
+  const { rows } = await db.query<CandidateRow>(`SELECT * FROM eval_candidates WHERE ${visibleToViewer} AND id = $3${lock}`, [
     viewer.seesEverything,
     [...viewer.principals],
     id,
@@ -150,11 +171,30 @@ export interface AcceptCandidateOptions {
   readonly principals?: readonly string[];
   readonly caller: Caller;
   readonly ids?: IdGenerator;
+  readonly clock?: Clock;
 }
 
-/** Accepts a candidate into the next version of `dataset` (the latest version's cases plus this one). */
+/** A transaction seen as a database whose `transaction` joins it (for write functions composed in one). */
+function withinTransaction(tx: Queryable): Queryable & { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> } {
+  return { query: (text, params) => tx.query(text, params), transaction: (work) => work(tx) };
+}
+
+/**
+ * Accepts a candidate into the next version of `dataset` (the latest version's cases plus this one) — one
+ * write: authorizes (`eval:run`), imports the new version (audited `eval.dataset.import`), marks the candidate
+ * accepted and records `eval.candidate.accept`, in one transaction.
+ */
 export async function acceptCandidate(db: Database, id: string, options: AcceptCandidateOptions): Promise<DatasetSummary> {
-  const row = await pendingCandidate(db, options.caller, id);
+  authorize(options.caller, 'eval:run');
+  return db.transaction((tx) => acceptInTransaction(withinTransaction(tx), id, options));
+}
+
+async function acceptInTransaction(
+  db: ReturnType<typeof withinTransaction>,
+  id: string,
+  options: AcceptCandidateOptions,
+): Promise<DatasetSummary> {
+  const row = await pendingCandidate(db, options.caller, id, true);
   if (!row.question) {
     throw new GroundworkError('evaluate.candidate_without_question', `Candidate "${id}" has no question text.`, {
       category: 'usage',
@@ -196,18 +236,34 @@ export async function acceptCandidate(db: Database, id: string, options: AcceptC
     description: `candidate ${row.id} accepted`,
     caller: options.caller,
     ...(options.ids ? { ids: options.ids } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await db.query(
     `UPDATE eval_candidates SET status = 'accepted', dataset_id = $2, decided_by = $3, decided_at = now() WHERE id = $1`,
     [id, summary.id, options.caller.id],
   );
+  await recordAudit(
+    db,
+    {
+      actor: options.caller.id,
+      action: 'eval.candidate.accept',
+      target: `candidate:${id}`,
+      after: { dataset: summary.name, version: summary.version, datasetId: summary.id },
+    },
+    options.clock ?? systemClock,
+  );
   return summary;
 }
 
-export async function rejectCandidate(db: Queryable, id: string, caller: Caller): Promise<void> {
-  await pendingCandidate(db, caller, id);
-  await db.query(`UPDATE eval_candidates SET status = 'rejected', decided_by = $2, decided_at = now() WHERE id = $1`, [
-    id,
-    caller.id,
-  ]);
+/** Rejects a pending candidate: authorizes (`eval:run`), marks it and records `eval.candidate.reject`, in one transaction. */
+export async function rejectCandidate(db: Database, id: string, caller: Caller, clock: Clock = systemClock): Promise<void> {
+  authorize(caller, 'eval:run');
+  await db.transaction(async (tx) => {
+    await pendingCandidate(tx, caller, id, true);
+    await tx.query(`UPDATE eval_candidates SET status = 'rejected', decided_by = $2, decided_at = now() WHERE id = $1`, [
+      id,
+      caller.id,
+    ]);
+    await recordAudit(tx, { actor: caller.id, action: 'eval.candidate.reject', target: `candidate:${id}` }, clock);
+  });
 }

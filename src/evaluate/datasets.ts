@@ -1,4 +1,6 @@
-import { type Caller, GroundworkError, type IdGenerator, newId } from '../core/index.ts';
+import { type Caller, type Clock, GroundworkError, type IdGenerator, newId, systemClock } from '../core/index.ts';
+import { authorize, recordAudit } from '../govern/index.ts';
+import { documentsByReference } from '../ingest/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { CaseInput, Dataset, DatasetSummary, EvalCase, ImportProblem } from './types.ts';
 
@@ -25,13 +27,6 @@ export function importProblemsError(name: string, problems: readonly ImportProbl
   );
 }
 
-type DocumentMatch = {
-  id: string;
-  source_ref: string;
-  source_name: string;
-  external_id: string | null;
-};
-
 /**
  * Resolves document references to ids. A reference matches a document by id, by `source_ref` (the path
  * inside its source), by that path without its extension (BEIR corpus ids ingested as `<id>.txt`), by
@@ -45,16 +40,12 @@ export async function resolveDocumentReferences(
   const resolved = new Map<string, string>();
   const problems: ImportProblem[] = [];
   if (references.length === 0) return { resolved, problems };
-  const { rows } = await db.query<DocumentMatch>(
-    `SELECT d.id, d.source_ref, s.name AS source_name, d.metadata->>'externalId' AS external_id
-       FROM documents d JOIN sources s ON s.id = d.source_id
-      WHERE d.status <> 'deleted'
-        AND (d.id = ANY($1::text[]) OR d.source_ref = ANY($1::text[])
-             OR regexp_replace(d.source_ref, '\\.[^./]+$', '') = ANY($1::text[])
-             OR (s.name || ':' || d.source_ref) = ANY($1::text[])
-             OR d.metadata->>'externalId' = ANY($1::text[]))`,
-    [references],
-  );
+  const rows = (await documentsByReference(db, references)).map((match) => ({
+    id: match.id,
+    source_ref: match.sourceRef,
+    source_name: match.sourceName,
+    external_id: match.externalId,
+  }));
   const candidates = new Map<string, Set<string>>();
   const add = (key: string, id: string, priority: number) => {
     const keyed = `${priority}\u0000${key}`;
@@ -98,17 +89,22 @@ export interface ImportDatasetOptions {
   readonly description?: string;
   readonly caller: Caller;
   readonly ids?: IdGenerator;
+  readonly clock?: Clock;
+  readonly requestId?: string;
 }
 
 /**
  * Stores a new version of a dataset, all or nothing: references are resolved first and any problem
- * (with the earlier parse problems) aborts the import with every problem listed.
+ * (with the earlier parse problems) aborts the import with every problem listed. The one write path for
+ * imports (HTTP, CLI, accepted candidates): authorizes (`eval:run`), writes the dataset and its audit record
+ * (`eval.dataset.import`) in one transaction.
  */
 export async function importDataset(
   db: Queryable & { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> },
   cases: readonly CaseInput[],
   options: ImportDatasetOptions & { readonly parseProblems?: readonly ImportProblem[] },
 ): Promise<DatasetSummary> {
+  authorize(options.caller, 'eval:run');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(options.name)) {
     throw new GroundworkError('evaluate.invalid_dataset_name', `Invalid dataset name "${options.name}".`, {
       category: 'usage',
@@ -172,6 +168,17 @@ export async function importDataset(
         [id, JSON.stringify(rows)],
       );
     }
+    await recordAudit(
+      tx,
+      {
+        actor: options.caller.id,
+        action: 'eval.dataset.import',
+        target: `dataset:${id}`,
+        after: { name: options.name, version, cases: cases.length },
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+      },
+      options.clock ?? systemClock,
+    );
     return {
       id,
       name: options.name,

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { MockLanguageModelV4 } from 'ai/test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { callerWithPrincipals, localOperator, type SpanRecord } from '../core/index.ts';
+import { listAudit } from '../govern/index.ts';
 import { extractiveAsk, seedCorpus } from './fixtures/corpus.ts';
 import {
   acceptCandidate,
@@ -376,7 +377,7 @@ describe(`evaluate (${testStoreKind})`, () => {
     assert.deepEqual(staffView.changedCases.map((c) => c.externalId).sort(), ['deductible', 'fire']);
     assert.equal(staffView.hiddenChangedCases, 3);
     // Moving a label.
-    await labelRun(platform.db, bad.runId, 'baseline');
+    await labelRun(platform.db, localOperator, bad.runId, 'baseline');
     assert.equal((await resolveRun(platform.db, 'baseline')).id, bad.runId);
     assert.deepEqual((await resolveRun(platform.db, good.runId)).labels, []);
   });
@@ -532,8 +533,18 @@ describe(`evaluate (${testStoreKind})`, () => {
     await assert.rejects(acceptCandidate(db, flood.id, { dataset: 'policies', caller: localOperator }), /already accepted/);
     const bonus = (await listCandidates(db, localOperator))[0];
     assert.ok(bonus);
-    await assert.rejects(rejectCandidate(db, bonus.id, callerWithPrincipals(['group:staff'])), /No candidate/);
+    await assert.rejects(rejectCandidate(db, bonus.id, callerWithPrincipals(['group:staff'], 'builder')), /No candidate/);
+    await assert.rejects(
+      rejectCandidate(db, bonus.id, callerWithPrincipals(['group:exec'])),
+      (error: { code?: string }) => error.code === 'auth.forbidden',
+      'deciding candidates needs eval:run',
+    );
     await rejectCandidate(db, bonus.id, localOperator);
     assert.equal((await listCandidates(db, localOperator)).length, 0);
+    // Each decision is audited in its transaction; the accepted version's import too.
+    const actions = (await listAudit(db, { limit: 100 })).map((e) => e.action);
+    for (const action of ['eval.candidate.accept', 'eval.candidate.reject', 'eval.dataset.import']) {
+      assert.ok(actions.includes(action), `${action} audited`);
+    }
   });
 });

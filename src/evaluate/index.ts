@@ -40,6 +40,7 @@ export {
   registerEvaluationSchedules,
   type ScheduleQueue,
 } from './drift.ts';
+export { evaluateErrorCodes } from './error-codes.ts';
 export {
   citationPrecision,
   citationRecall,

@@ -9,6 +9,9 @@ import {
   newId,
   type Tracer,
 } from '../core/index.ts';
+import { authorize, recordAudit } from '../govern/index.ts';
+import { chunkTexts, indexedCorpusState } from '../ingest/index.ts';
+import { traceCosts } from '../observe/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { loadDataset } from './datasets.ts';
 import {
@@ -119,15 +122,9 @@ export interface EvaluationRunResult {
   readonly durationMs: number;
 }
 
-/** Document count, chunk count and a fingerprint of indexed documents (ids + content hashes). */
+/** Document count, chunk count and a fingerprint of indexed documents (ids + content hashes), from ingest. */
 export async function captureIndexState(db: Queryable): Promise<IndexState> {
-  const { rows } = await db.query<{ documents: number; chunks: number; fingerprint: string }>(
-    `SELECT count(*) AS documents, coalesce(sum(chunk_count), 0)::bigint AS chunks,
-            md5(coalesce(string_agg(id || ':' || coalesce(content_hash, ''), ',' ORDER BY id), '')) AS fingerprint
-       FROM documents WHERE status = 'indexed'`,
-  );
-  const row = rows[0];
-  return { documentCount: row?.documents ?? 0, chunkCount: row?.chunks ?? 0, fingerprint: row?.fingerprint ?? '' };
+  return indexedCorpusState(db);
 }
 
 function callerFor(principals: readonly string[], unscoped: Caller): Caller {
@@ -140,6 +137,7 @@ function callerFor(principals: readonly string[], unscoped: Caller): Caller {
  * A failing case is recorded with its error and the run goes on; the run fails only when it cannot run.
  */
 export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluationOptions): Promise<EvaluationRunResult> {
+  authorize(options.caller, 'eval:run');
   const ids = deps.ids ?? newId;
   const unscopedCaller = options.unscopedCaseCaller ?? localOperator;
   const depth = options.depth ?? 100;
@@ -196,25 +194,45 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
     'groundwork.evaluation.dataset': `${dataset.name}@${dataset.version}`,
     'groundwork.evaluation.mode': options.mode,
   });
-  await deps.db.query(
-    `INSERT INTO eval_runs (id, dataset_id, status, mode, use_case, config, index_state, labels, schedule_name, trace_id,
-                            case_count, created_by, started_at)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      runId,
-      dataset.id,
-      options.mode,
-      options.useCase ?? null,
-      JSON.stringify(config),
-      JSON.stringify(indexState),
-      [...new Set(options.labels ?? [])],
-      options.scheduleName ?? null,
-      span.context.traceId,
-      dataset.cases.length,
-      options.caller.id,
-      started,
-    ],
-  );
+  // The run row and its audit record (`eval.run`: who ran what) are one transaction.
+  await deps.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO eval_runs (id, dataset_id, status, mode, use_case, config, index_state, labels, schedule_name, trace_id,
+                              case_count, created_by, started_at)
+       VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        runId,
+        dataset.id,
+        options.mode,
+        options.useCase ?? null,
+        JSON.stringify(config),
+        JSON.stringify(indexState),
+        [...new Set(options.labels ?? [])],
+        options.scheduleName ?? null,
+        span.context.traceId,
+        dataset.cases.length,
+        options.caller.id,
+        started,
+      ],
+    );
+    await recordAudit(
+      tx,
+      {
+        actor: options.caller.id,
+        action: 'eval.run',
+        target: `run:${runId}`,
+        after: {
+          dataset: `${dataset.name}@${dataset.version}`,
+          mode: options.mode,
+          useCase: options.useCase ?? null,
+          labels: [...new Set(options.labels ?? [])],
+          ...(options.scheduleName ? { schedule: options.scheduleName } : {}),
+        },
+        at: started,
+      },
+      deps.clock,
+    );
+  });
   const results: CaseResult[] = [];
   const groundedness: GroundednessCheck =
     deps.groundedness ??
@@ -440,12 +458,7 @@ async function runCase(
 
 /** The full text of cited chunks (snippets are too short to judge support). Internal to the run. */
 async function citedTexts(db: Queryable, citations: EvalAnswer['citations']): Promise<Array<{ n: number; text: string }>> {
-  const chunkIds = [...new Set(citations.map((c) => c.chunkId).filter(Boolean))];
-  const { rows } =
-    chunkIds.length === 0
-      ? { rows: [] }
-      : await db.query<{ id: string; text: string }>('SELECT id, text FROM chunks WHERE id = ANY($1::text[])', [chunkIds]);
-  const byId = new Map(rows.map((r) => [r.id, r.text]));
+  const byId = await chunkTexts(db, citations.map((c) => c.chunkId).filter(Boolean));
   return citations.map((c, i) => ({ n: c.n ?? i + 1, text: byId.get(c.chunkId) ?? c.snippet ?? '' }));
 }
 
@@ -457,11 +470,10 @@ async function addTraceCosts(deps: RunEvaluationDeps, results: CaseResult[]): Pr
   const missing = results.filter((r) => r.traceId && r.costUsd === null);
   if (missing.length === 0) return;
   await deps.flushTraces?.();
-  const { rows } = await deps.db.query<{ id: string; cost_usd: number }>(
-    'SELECT id, cost_usd FROM traces WHERE id = ANY($1::text[])',
-    [missing.map((r) => r.traceId)],
+  const costs = await traceCosts(
+    deps.db,
+    missing.map((r) => r.traceId as string),
   );
-  const costs = new Map(rows.map((r) => [r.id, r.cost_usd]));
   results.forEach((result, i) => {
     const cost = result.traceId && result.costUsd === null ? costs.get(result.traceId) : undefined;
     if (cost === undefined) return;

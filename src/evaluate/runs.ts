@@ -1,6 +1,7 @@
-import { type Caller, GroundworkError } from '../core/index.ts';
+import { type Caller, type Clock, GroundworkError, systemClock } from '../core/index.ts';
+import { authorize, recordAudit } from '../govern/index.ts';
 import { readableDocumentIds } from '../protect/index.ts';
-import type { Queryable } from '../store/index.ts';
+import type { Database, Queryable } from '../store/index.ts';
 import type { CaseResult, IndexState, MetricSummary, RunConfigSnapshot, RunDetail, RunSummary } from './types.ts';
 
 /**
@@ -130,22 +131,46 @@ export async function requireAnswerRun(
 
 /**
  * Puts a label on a run. A label names one run at a time (it moves), so `--baseline baseline` is
- * unambiguous.
+ * unambiguous. One write: authorizes (`eval:run`), moves the label and records `eval.run.label` (from which
+ * run it moved) in one transaction.
  */
-export async function labelRun(db: Queryable, reference: string, label: string): Promise<RunSummary> {
+export async function labelRun(
+  db: Database,
+  caller: Caller,
+  reference: string,
+  label: string,
+  clock: Clock = systemClock,
+): Promise<RunSummary> {
+  authorize(caller, 'eval:run');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(label)) {
     throw new GroundworkError('evaluate.invalid_label', `Invalid run label "${label}".`, {
       category: 'usage',
       fix: 'Use letters, digits, ".", "_" and "-" (at most 64 characters).',
     });
   }
-  const run = await resolveRun(db, reference);
-  await db.query('UPDATE eval_runs SET labels = array_remove(labels, $1) WHERE $1 = ANY(labels) AND id <> $2', [label, run.id]);
-  await db.query('UPDATE eval_runs SET labels = array_append(labels, $1) WHERE id = $2 AND NOT ($1 = ANY(labels))', [
-    label,
-    run.id,
-  ]);
-  return resolveRun(db, run.id);
+  return db.transaction(async (tx) => {
+    const run = await resolveRun(tx, reference);
+    const moved = await tx.query<{ id: string }>(
+      'UPDATE eval_runs SET labels = array_remove(labels, $1) WHERE $1 = ANY(labels) AND id <> $2 RETURNING id',
+      [label, run.id],
+    );
+    await tx.query('UPDATE eval_runs SET labels = array_append(labels, $1) WHERE id = $2 AND NOT ($1 = ANY(labels))', [
+      label,
+      run.id,
+    ]);
+    await recordAudit(
+      tx,
+      {
+        actor: caller.id,
+        action: 'eval.run.label',
+        target: `run:${run.id}`,
+        before: { label, run: moved.rows[0]?.id ?? null },
+        after: { label, run: run.id },
+      },
+      clock,
+    );
+    return resolveRun(tx, run.id);
+  });
 }
 
 type CaseRow = {

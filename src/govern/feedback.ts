@@ -1,5 +1,7 @@
 import { type Caller, type Clock, type EventBus, GroundworkError, newId, systemClock } from '../core/index.ts';
-import type { Queryable } from '../store/index.ts';
+import type { Database, Queryable } from '../store/index.ts';
+import { recordAudit } from './audit/audit-log.ts';
+import { authorize } from './scopes.ts';
 
 /**
  * Feedback on answers: a thumbs up/down with an optional category and comment, attached to the trace of
@@ -72,14 +74,17 @@ const traceNotFound = (traceId: string) =>
   });
 
 /**
- * Records (or replaces) the caller's feedback on one of their traces.
+ * Records (or replaces) the caller's feedback on one of their traces — the one write path for feedback:
+ * authorizes (`feedback:write`), validates, writes the row and its audit record (`feedback.record`, without
+ * the comment: free text stays out of the audit log) in one transaction, then publishes `feedback-recorded`.
  */
 export async function recordFeedback(
-  db: Queryable,
+  db: Database,
   caller: Caller,
   input: FeedbackInput,
-  options: { traceOwner: TraceOwnerLookup; events?: EventBus; clock?: Clock },
+  options: { traceOwner: TraceOwnerLookup; events?: EventBus; clock?: Clock; requestId?: string },
 ): Promise<Feedback> {
+  authorize(caller, 'feedback:write');
   const owner = await options.traceOwner(input.traceId);
   if (!owner || owner !== caller.id) throw traceNotFound(input.traceId);
   if (input.comment !== undefined && input.comment.length > 4000) {
@@ -88,16 +93,32 @@ export async function recordFeedback(
       fix: 'Shorten the comment.',
     });
   }
-  const now = (options.clock ?? systemClock).now();
-  const result = await db.query<FeedbackRow>(
-    `INSERT INTO feedback (id, trace_id, caller_id, rating, category, comment, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (trace_id, caller_id) DO UPDATE
-       SET rating = EXCLUDED.rating, category = EXCLUDED.category, comment = EXCLUDED.comment, created_at = EXCLUDED.created_at
-     RETURNING *`,
-    [newId('fb'), input.traceId, caller.id, input.rating, input.category ?? null, input.comment ?? null, now],
-  );
-  const feedback = toFeedback(result.rows[0] as FeedbackRow);
+  const clock = options.clock ?? systemClock;
+  const now = clock.now();
+  const feedback = await db.transaction(async (tx) => {
+    const result = await tx.query<FeedbackRow>(
+      `INSERT INTO feedback (id, trace_id, caller_id, rating, category, comment, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (trace_id, caller_id) DO UPDATE
+         SET rating = EXCLUDED.rating, category = EXCLUDED.category, comment = EXCLUDED.comment, created_at = EXCLUDED.created_at
+       RETURNING *`,
+      [newId('fb'), input.traceId, caller.id, input.rating, input.category ?? null, input.comment ?? null, now],
+    );
+    const saved = toFeedback(result.rows[0] as FeedbackRow);
+    await recordAudit(
+      tx,
+      {
+        actor: caller.id,
+        action: 'feedback.record',
+        target: `trace:${saved.traceId}`,
+        after: { id: saved.id, rating: saved.rating, category: saved.category, comment: saved.comment !== null },
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+        at: now,
+      },
+      clock,
+    );
+    return saved;
+  });
   options.events?.publish('feedback-recorded', {
     feedbackId: feedback.id,
     traceId: feedback.traceId,
@@ -134,4 +155,21 @@ export async function listFeedback(
   return feedback.map((f) =>
     unreadable.has(f.traceId) && f.comment !== null ? { ...f, comment: null, commentWithheld: 'no longer readable' as const } : f,
   );
+}
+
+/**
+ * Every negative feedback (rating −1), oldest first, for the evaluation feature's production candidates. No
+ * access filter: candidates carry the asker's principals and are filtered by them when shown.
+ */
+export async function negativeFeedback(
+  db: Queryable,
+): Promise<Array<{ id: string; traceId: string; category: FeedbackCategory | null; comment: string | null; createdAt: Date }>> {
+  const { rows } = await db.query<FeedbackRow>('SELECT * FROM feedback WHERE rating = -1 ORDER BY created_at, id');
+  return rows.map((row) => ({
+    id: row.id,
+    traceId: row.trace_id,
+    category: row.category,
+    comment: row.comment,
+    createdAt: row.created_at,
+  }));
 }

@@ -190,6 +190,19 @@ describe(`govern (${testStoreKind})`, () => {
       await recordFeedback(db, bob, { traceId: 'trc_b', rating: 1 }, { traceOwner });
       assert.equal((await listFeedback(db, alice, { scope: 'own' })).length, 1);
       assert.equal((await listFeedback(db, alice, { scope: 'all' })).length, 2);
+      // Each recorded feedback is audited in its transaction, without the comment's text.
+      const audited = await listAudit(db, { action: 'feedback.record' });
+      assert.deepEqual(audited.map((e) => e.actor).sort(), ['user:alice@x.test', 'user:alice@x.test', 'user:bob@x.test']);
+      assert.ok(
+        audited.every((e) => !JSON.stringify(e.after).includes('"no"')),
+        'no comment text in the audit log',
+      );
+      // A viewer (no feedback:write) may not record feedback, even on their own trace.
+      const viewer = callerWithPrincipals(['user:alice@x.test'], 'viewer');
+      await assert.rejects(
+        recordFeedback(db, viewer, { traceId: 'trc_a', rating: 1 }, { traceOwner }),
+        (e: GroundworkError) => e.code === 'auth.forbidden',
+      );
     } finally {
       await db.close();
     }

@@ -61,14 +61,17 @@ export {
   type UseCaseOwnership,
   withdrawChange,
 } from './changes/index.ts';
+export { governErrorCodes } from './error-codes.ts';
 export {
   type Feedback,
   type FeedbackCategory,
   type FeedbackInput,
   feedbackCategories,
   listFeedback,
+  negativeFeedback,
   recordFeedback,
   type TraceOwnerLookup,
 } from './feedback.ts';
 export { callerFromClaims, createOidcVerifier, type OidcConfig, type OidcVerifier, type OidcVerifierOptions } from './oidc.ts';
+export { revokeKey } from './revoke-key.ts';
 export { authorize, hasScope, isRole, roleRank, roleScopes, rolesWith, type Scope, scopes } from './scopes.ts';

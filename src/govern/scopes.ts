@@ -22,6 +22,8 @@ export const scopes = [
   'traces:read:own',
   'traces:read:usecase',
   'traces:read:all',
+  /** Delete traces before the retention period ends (`groundwork traces purge`): admins only. */
+  'traces:purge',
   'costs:read',
   'prompts:read',
   'prompts:write',

@@ -1,5 +1,11 @@
 import { type Caller, canonicalPrincipal, GroundworkError } from '../core/index.ts';
-import { type AccessCheck, type AccessExplanation, explainAccess, resolveDocumentAccess } from '../protect/index.ts';
+import {
+  type AccessCheck,
+  type AccessExplanation,
+  explainAccess,
+  readablePredicate,
+  resolveDocumentAccess,
+} from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { ParsedPage } from './parsers/index.ts';
 import { childSeparator } from './sync/prepare-document.ts';
@@ -123,8 +129,7 @@ function toSummary(row: DocumentRow): DocumentSummary {
 /** The SQL condition that limits rows of `documents d` to what the caller may read. */
 function visibility(caller: Caller, params: unknown[]): string {
   if (caller.seesEverything) return "d.status <> 'deleted'";
-  params.push([...caller.principals]);
-  return `d.status <> 'deleted' AND d.principals && $${params.length}::text[]`;
+  return `d.status <> 'deleted' AND ${readablePredicate('d.principals', caller, (value) => `$${params.push(value)}`)}`;
 }
 
 /** Documents the caller may read, newest first; `total` counts every match. */
@@ -266,4 +271,109 @@ export async function explainDocumentAccess(
     explanation: access.explanation,
     explanationCurrent,
   };
+}
+
+/**
+ * Titles of documents by id, for views of recorded content (traces). No access check: the caller passes only
+ * ids that protect's `readableDocumentIds` returned for the reader.
+ */
+export async function documentTitles(db: Queryable, documentIds: readonly string[]): Promise<Map<string, string>> {
+  const titles = new Map<string, string>();
+  if (documentIds.length === 0) return titles;
+  const { rows } = await db.query<{ id: string; title: string }>('SELECT id, title FROM documents WHERE id = ANY($1::text[])', [
+    [...new Set(documentIds)],
+  ]);
+  for (const row of rows) titles.set(row.id, row.title);
+  return titles;
+}
+
+/**
+ * The first `length` characters of chunks by id, limited to chunks of `documentIds` (the documents the reader
+ * may read, from protect's `readableDocumentIds`): a chunk of any other document is never returned.
+ */
+export async function chunkSnippets(
+  db: Queryable,
+  chunkIds: readonly string[],
+  documentIds: readonly string[],
+  length = 200,
+): Promise<Map<string, string>> {
+  const snippets = new Map<string, string>();
+  if (chunkIds.length === 0 || documentIds.length === 0) return snippets;
+  const { rows } = await db.query<{ id: string; snippet: string }>(
+    'SELECT id, left(text, $3::int) AS snippet FROM chunks WHERE id = ANY($1::text[]) AND document_id = ANY($2::text[])',
+    [[...new Set(chunkIds)], [...new Set(documentIds)], length],
+  );
+  for (const row of rows) snippets.set(row.id, row.snippet);
+  return snippets;
+}
+
+/** A document that a reference (id, path, `source:path`, path without extension, `metadata.externalId`) may name. */
+export interface DocumentReferenceMatch {
+  readonly id: string;
+  readonly sourceRef: string;
+  readonly sourceName: string;
+  readonly externalId: string | null;
+}
+
+/**
+ * Live documents that any of `references` may name — by id, by `source_ref`, by `source_ref` without its
+ * extension, by `source-name:path` or by `metadata.externalId` — for evaluation datasets that name their
+ * relevant documents. The caller decides which match wins; no access check (datasets are built by operators).
+ */
+export async function documentsByReference(db: Queryable, references: readonly string[]): Promise<DocumentReferenceMatch[]> {
+  if (references.length === 0) return [];
+  const { rows } = await db.query<{ id: string; source_ref: string; source_name: string; external_id: string | null }>(
+    `SELECT d.id, d.source_ref, s.name AS source_name, d.metadata->>'externalId' AS external_id
+       FROM documents d JOIN sources s ON s.id = d.source_id
+      WHERE d.status <> 'deleted'
+        AND (d.id = ANY($1::text[]) OR d.source_ref = ANY($1::text[])
+             OR regexp_replace(d.source_ref, '\\.[^./]+$', '') = ANY($1::text[])
+             OR (s.name || ':' || d.source_ref) = ANY($1::text[])
+             OR d.metadata->>'externalId' = ANY($1::text[]))`,
+    [[...references]],
+  );
+  return rows.map((row) => ({ id: row.id, sourceRef: row.source_ref, sourceName: row.source_name, externalId: row.external_id }));
+}
+
+/** Whether any document is indexed at all (in any source, for anyone): "the store is empty" reveals nothing. */
+export async function hasIndexedDocuments(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'indexed') AS found`,
+  );
+  return rows[0]?.found === true;
+}
+
+/** What is indexed now: document and chunk counts and a fingerprint of the indexed documents (ids + hashes). */
+export async function indexedCorpusState(
+  db: Queryable,
+): Promise<{ readonly documentCount: number; readonly chunkCount: number; readonly fingerprint: string }> {
+  const { rows } = await db.query<{ documents: number; chunks: number; fingerprint: string }>(
+    `SELECT count(*) AS documents, coalesce(sum(chunk_count), 0)::bigint AS chunks,
+            md5(coalesce(string_agg(id || ':' || coalesce(content_hash, ''), ',' ORDER BY id), '')) AS fingerprint
+       FROM documents WHERE status = 'indexed'`,
+  );
+  const row = rows[0];
+  return { documentCount: row?.documents ?? 0, chunkCount: row?.chunks ?? 0, fingerprint: row?.fingerprint ?? '' };
+}
+
+/**
+ * The full text of chunks by id, for evaluation runs that judge an answer against the passages it cited (the
+ * answer already passed the asker's ACL: these ids came back from a search as that asker).
+ */
+export async function chunkTexts(db: Queryable, chunkIds: readonly string[]): Promise<Map<string, string>> {
+  if (chunkIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; text: string }>('SELECT id, text FROM chunks WHERE id = ANY($1::text[])', [
+    [...new Set(chunkIds)],
+  ]);
+  return new Map(rows.map((row) => [row.id, row.text]));
+}
+
+/** Seconds since each source's last successful sync (null: never), for the ingestion-lag metric. */
+export async function sourceSyncLags(
+  db: Queryable,
+): Promise<Array<{ readonly name: string; readonly lagSeconds: number | null }>> {
+  const { rows } = await db.query<{ name: string; lag: number | null }>(
+    `SELECT name, EXTRACT(EPOCH FROM (now() - last_success_at))::double precision AS lag FROM sources`,
+  );
+  return rows.map((row) => ({ name: row.name, lagSeconds: row.lag === null ? null : Number(row.lag) }));
 }

@@ -14,14 +14,23 @@ export {
   maxTextCharsForChunks,
 } from './chunking/index.ts';
 export {
+  chunkSnippets,
+  chunkTexts,
   type DocumentAccessReport,
   type DocumentDetail,
+  type DocumentReferenceMatch,
   type DocumentSummary,
+  documentsByReference,
+  documentTitles,
   explainDocumentAccess,
   getDocument,
+  hasIndexedDocuments,
+  indexedCorpusState,
   type ListDocumentsOptions,
   listDocuments,
+  sourceSyncLags,
 } from './documents.ts';
+export { ingestErrorCodes } from './error-codes.ts';
 export { ingestStatus, type RunReport, type SourceStatus } from './ingest-status.ts';
 export { type CreateIngestionOptions, createIngestion, type Ingestion } from './ingestion.ts';
 export {
@@ -63,7 +72,8 @@ export type {
 export { type Embedder, embedderFromModel, embedWithCache, lazyEmbedder } from './sync/embed-chunks.ts';
 export type { SyncCounts } from './sync/ingest-events.ts';
 export { type ChunkFn, childSeparator, type ParseFn } from './sync/prepare-document.ts';
-export { listQuarantine, markForRetry, type QuarantineEntry } from './sync/quarantine-store.ts';
+export { listQuarantine, type QuarantineEntry } from './sync/quarantine-store.ts';
+export { retryQuarantined } from './sync/retry-quarantined.ts';
 export {
   registerSourceChangeKinds,
   requestSourceAclMap,
@@ -73,6 +83,7 @@ export {
   type SourceSnapshot,
   type UseCasesOfSource,
 } from './sync/source-changes.ts';
+export { sourceIdsOf } from './sync/source-ids.ts';
 export {
   type AddSourceInput,
   addSource,

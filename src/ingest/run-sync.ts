@@ -128,6 +128,59 @@ const pipelineVersion = 2;
 const staleAfterMs = 120_000;
 const heartbeatEveryMs = 5_000;
 
+/** What a source's listing found, for the steps after it (renames, deletions, problems). */
+interface Listing {
+  readonly seen: Set<string>;
+  /** New refs held back until the listing ends: each may be a rename of a document that disappeared. */
+  readonly newItems: SourceItem[];
+  /** Explicit deletions (incremental sources only). */
+  readonly deletedRefs: Set<string>;
+  readonly unreadableDirs: string[];
+  readonly problems: SourceProblem[];
+}
+
+/** Everything one run's steps share: the source, its pipeline settings, counters and the per-file queue. */
+interface SyncRun {
+  readonly deps: SyncDeps;
+  readonly options: SyncOptions;
+  readonly db: Database;
+  readonly events: EventBus;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+  readonly record: SourceRecord;
+  readonly runId: string;
+  /** performance.now() at the start. */
+  readonly started: number;
+  readonly counts: SyncCounts;
+  readonly quarantinedFiles: QuarantinedFile[];
+  readonly tasks: TaskQueue;
+  readonly progress: ProgressState;
+  heartbeatAt: number;
+}
+
+/** A run's pipeline: the ACL map in force, its fingerprint, and how files are prepared. */
+interface Pipeline {
+  readonly aclMap: AclMap | undefined;
+  readonly fingerprint: string;
+  readonly prepareContext: PrepareContext;
+  readonly source: Source;
+  readonly existing: Map<string, ExistingDocument>;
+  readonly quarantine: Map<string, { version: string | null; code: string; message: string }>;
+}
+
+interface ProgressState {
+  listed: number;
+  done: number;
+  listingComplete: boolean;
+}
+
+/** Bounded concurrency over the per-file work; the first error of any task fails the run. */
+interface TaskQueue {
+  readonly inFlight: Set<Promise<void>>;
+  schedule(work: () => Promise<void>): Promise<void>;
+  drain(): Promise<void>;
+}
+
 /**
  * Syncs one source: lists it, plans (new / changed / unchanged / renamed / deleted), and processes each new
  * or changed file — parse (isolated, with a timeout) → principals → chunk → PII → sensitivity → embed →
@@ -135,459 +188,575 @@ const heartbeatEveryMs = 5_000;
  * unchanged source reads no file. Safe to kill at any point: every write is one transaction, deletions only
  * follow a complete listing, and the next run marks the dead run `interrupted`.
  *
+ * The steps, in order: `openRun` → `preparePipeline` → `listAndProcess` → `processNewItems` (renames and new
+ * files) → `applyDeletions` → `finishRun`; `failRun` records a run that threw.
+ *
  * @throws GroundworkError `ingest.sync_running` (another live run of this source), `ingest.source_not_found`,
  *   `ingest.source_unavailable`; anything unexpected fails the run (status `failed`) and is rethrown.
  */
 export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<SyncSummary> {
-  const ids = deps.ids ?? newId;
-  const clock = deps.clock ?? systemClock;
-  const { db, events } = deps;
-  const started = performance.now();
-  const record = await getSource(db, options.source);
-  const runId = ids('run');
-  await startRun(db, record, runId, options.trigger ?? 'cli');
-  events.publish('sync-start', { runId, sourceId: record.id, sourceName: record.name, trigger: options.trigger ?? 'cli' });
-
-  const counts: SyncCounts = {
-    added: 0,
-    updated: 0,
-    deleted: 0,
-    unchanged: 0,
-    renamed: 0,
-    quarantined: 0,
-    chunks: 0,
-    documents: 0,
-    pages: 0,
-    ocrPages: 0,
-  };
-  const quarantinedFiles: QuarantinedFile[] = [];
-  // Per-file work in progress; awaited before the run is marked failed or interrupted.
-  const inFlight = new Set<Promise<void>>();
-  let lastBeat = Date.now();
-  const beat = async () => {
-    if (Date.now() - lastBeat < heartbeatEveryMs) return;
-    lastBeat = Date.now();
-    await db.query('UPDATE sync_runs SET heartbeat_at = now(), counts = $2 WHERE id = $1', [runId, JSON.stringify(counts)]);
-  };
-
+  const run = await openRun(deps, options);
   try {
-    const aclMap = await currentAclMap(db, record, deps.logger);
-    const fingerprint = sha256(
-      JSON.stringify({
-        pipelineVersion,
-        aclMap: aclMap ?? null,
-        readableBy: record.settings.readableBy ?? null,
-        chunking: deps.ingest.chunking,
-        piiPatterns: deps.ingest.piiPatterns,
-        protect: deps.protect,
-        embedding: deps.embedder ? [deps.embedder.model, deps.embedder.dimensions] : null,
-      }),
-    );
-    const prepareContext: PrepareContext = {
-      parse: deps.parse,
-      chunk: deps.chunk,
-      limits: deps.limits,
-      chunking: { ...deps.ingest.chunking, maxChunks: deps.ingest.maxChunksPerDocument },
-      aclMap,
-      readableBy: record.settings.readableBy,
-      piiPatterns: Object.keys(deps.ingest.piiPatterns).length > 0 ? compilePiiPatterns(deps.ingest.piiPatterns) : undefined,
-      sensitivityRules: deps.protect.sensitivityRules,
-      defaultSensitivity: deps.protect.defaultSensitivity,
-      piiSensitivity: deps.protect.piiSensitivity,
-      onParsed: ({ ref, document, bytes, durationMs }) => {
-        counts.pages += document.stats.pages;
-        counts.ocrPages += document.stats.ocrPages;
-        events.publish('document-parsed', {
-          runId,
-          sourceId: record.id,
-          sourceRef: ref,
-          mediaType: document.mediaType,
-          pages: document.stats.pages,
-          ocrPages: document.stats.ocrPages,
-          bytes,
-          durationMs: Math.round(durationMs),
-          warnings: document.warnings.length,
-        });
-      },
-    };
-    const source = (deps.openSource ?? ((r: SourceRecord) => openSource(r, deps.ingest)))(record);
+    const pipeline = await preparePipeline(run);
+    const ruleUsage = trackAclRuleUsage(pipeline.aclMap);
+    const listing = await listAndProcess(run, pipeline, ruleUsage);
+    const missing = missingDocuments(pipeline, listing);
+    const renamedIds = await processNewItems(run, pipeline, listing, missing);
+    await run.tasks.drain();
+    await applyDeletions(run, pipeline, listing, missing, renamedIds);
+    // Chunks indexed before the prompt-injection detector existed get their spans (text scan only).
+    await backfillInjectionSpans(run.db, run.record.id, options.signal);
+    return await finishRun(run, ruleUsage.warnings());
+  } catch (error) {
+    await failRun(run, error);
+    throw error;
+  }
+}
 
-    const ruleUsage = trackAclRuleUsage(aclMap);
-    const existing = await loadExisting(db, record.id);
-    const quarantine = await loadQuarantine(db, record.id);
-    const seen = new Set<string>();
-    const newItems: SourceItem[] = [];
-    const deletedRefs = new Set<string>();
-    const unreadableDirs: string[] = [];
-    const problems: SourceProblem[] = [];
-    let listed = 0;
-    let done = 0;
-    const progress = (current?: string) =>
-      options.onProgress?.({ listed, done, total: listingComplete ? listed : undefined, ...(current ? { current } : {}) });
-    let listingComplete = false;
+/** Step 1: loads the source, registers the run (refusing a second live one) and announces it. */
+async function openRun(deps: SyncDeps, options: SyncOptions): Promise<SyncRun> {
+  const ids = deps.ids ?? newId;
+  const started = performance.now();
+  const record = await getSource(deps.db, options.source);
+  const runId = ids('run');
+  const trigger = options.trigger ?? 'cli';
+  await startRun(deps.db, record, runId, trigger);
+  deps.events.publish('sync-start', { runId, sourceId: record.id, sourceName: record.name, trigger });
+  const progress: ProgressState = { listed: 0, done: 0, listingComplete: false };
+  const run: SyncRun = {
+    deps,
+    options,
+    db: deps.db,
+    events: deps.events,
+    ids,
+    clock: deps.clock ?? systemClock,
+    record,
+    runId,
+    started,
+    counts: {
+      added: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      renamed: 0,
+      quarantined: 0,
+      chunks: 0,
+      documents: 0,
+      pages: 0,
+      ocrPages: 0,
+    },
+    quarantinedFiles: [],
+    // Per-file work in progress; awaited before the run is marked failed or interrupted.
+    tasks: createTaskQueue(Math.max(1, deps.ingest.concurrency), options.signal, () => {
+      progress.done += 1;
+      reportProgress(run);
+    }),
+    progress,
+    heartbeatAt: Date.now(),
+  };
+  return run;
+}
 
-    // ---- bounded concurrency over the per-file work --------------------------------------------------
-    const concurrency = Math.max(1, deps.ingest.concurrency);
-    let fatal: unknown;
-    const schedule = async (work: () => Promise<void>) => {
+function reportProgress(run: SyncRun, current?: string): void {
+  const { listed, done, listingComplete } = run.progress;
+  run.options.onProgress?.({ listed, done, total: listingComplete ? listed : undefined, ...(current ? { current } : {}) });
+}
+
+/** Records the run's counts every few seconds, so a live run is told apart from a dead one. */
+async function heartbeat(run: SyncRun): Promise<void> {
+  if (Date.now() - run.heartbeatAt < heartbeatEveryMs) return;
+  run.heartbeatAt = Date.now();
+  await run.db.query('UPDATE sync_runs SET heartbeat_at = now(), counts = $2 WHERE id = $1', [
+    run.runId,
+    JSON.stringify(run.counts),
+  ]);
+}
+
+function createTaskQueue(concurrency: number, signal: AbortSignal | undefined, onDone: () => void): TaskQueue {
+  const inFlight = new Set<Promise<void>>();
+  let fatal: unknown;
+  return {
+    inFlight,
+    async schedule(work) {
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
       if (fatal) throw fatal;
-      if (options.signal?.aborted) throw abortedRun();
+      if (signal?.aborted) throw abortedRun();
       const task = work()
         .catch((error: unknown) => {
           fatal ??= error;
         })
         .finally(() => {
           inFlight.delete(task);
-          done += 1;
-          progress();
+          onDone();
         });
       inFlight.add(task);
-    };
-    const drain = async () => {
+    },
+    async drain() {
       while (inFlight.size > 0) await Promise.race(inFlight);
       if (fatal) throw fatal;
-    };
+    },
+  };
+}
 
-    const quarantineFile = async (ref: string, error: unknown, version: string | null) => {
-      const failure = isGroundworkError(error) ? error : toGroundworkError(error);
-      // A bug in a parser or an unexpected error reading one file is that file's problem, not the run's.
-      const code = failure.code === 'internal.unexpected' ? 'parse.crashed' : failure.code;
-      const message = failure.fix ? `${failure.message} Fix: ${failure.fix}` : failure.message;
-      await recordQuarantine(db, ids, { sourceId: record.id, ref, code, message, version, runId });
-      counts.quarantined += 1;
-      quarantinedFiles.push({ path: ref, code, message });
-      events.publish('document-quarantined', { runId, sourceId: record.id, sourceRef: ref, code, message });
-    };
-
-    const write = async (item: SourceItem, fetched: FetchedItem, prepared: PreparedDocument, existingId: string | undefined) => {
-      let vectors: Map<string, string> | undefined;
-      if (deps.embedder) {
-        const all = collectChunks(prepared);
-        const embedStarted = performance.now();
-        const result = await embedWithCache(db, deps.embedder, all, options.signal);
-        vectors = new Map(all.map((chunk, i) => [chunk.contentHash, result.vectors[i] as string]));
-        events.publish('embed-end', {
-          runId,
-          model: deps.embedder.model,
-          count: result.computed,
-          cached: result.cached,
-          tokens: result.tokens,
-          durationMs: Math.round(performance.now() - embedStarted),
-        });
-      }
-      const written = await db.transaction(async (tx) => {
-        const result = await writeDocument(
-          tx,
-          {
-            sourceId: record.id,
-            runId,
-            ref: item.ref,
-            uri: item.uri,
-            version: item.version,
-            sidecarVersion: item.sidecarVersion,
-            sidecar: fetched.sidecar,
-            modifiedAt: item.modifiedAt,
-            fingerprint,
-            existingId,
-          },
-          prepared,
-          vectors,
-          ids,
-        );
-        await clearQuarantine(tx, record.id, [item.ref]);
-        for (const failure of prepared.childFailures) {
-          await recordQuarantine(tx, ids, { sourceId: record.id, ...failure, version: item.version, runId });
-        }
-        return result;
-      });
-      for (const failure of prepared.childFailures) {
-        counts.quarantined += 1;
-        quarantinedFiles.push({ path: failure.ref, code: failure.code, message: failure.message });
-        events.publish('document-quarantined', { runId, sourceId: record.id, sourceRef: failure.ref, ...failure });
-      }
-      counts.chunks += written.chunks;
-      counts.documents += written.documents;
-      const action = existingId ? 'updated' : 'added';
-      counts[action] += 1;
-      events.publish('document-indexed', {
+/** Step 2: the ACL map in force, the pipeline fingerprint, the connector, and what is indexed already. */
+async function preparePipeline(run: SyncRun): Promise<Pipeline> {
+  const { deps, record, runId, counts, events } = run;
+  const aclMap = await currentAclMap(run.db, record, deps.logger);
+  const fingerprint = sha256(
+    JSON.stringify({
+      pipelineVersion,
+      aclMap: aclMap ?? null,
+      readableBy: record.settings.readableBy ?? null,
+      chunking: deps.ingest.chunking,
+      piiPatterns: deps.ingest.piiPatterns,
+      protect: deps.protect,
+      embedding: deps.embedder ? [deps.embedder.model, deps.embedder.dimensions] : null,
+    }),
+  );
+  const prepareContext: PrepareContext = {
+    parse: deps.parse,
+    chunk: deps.chunk,
+    limits: deps.limits,
+    chunking: { ...deps.ingest.chunking, maxChunks: deps.ingest.maxChunksPerDocument },
+    aclMap,
+    readableBy: record.settings.readableBy,
+    piiPatterns: Object.keys(deps.ingest.piiPatterns).length > 0 ? compilePiiPatterns(deps.ingest.piiPatterns) : undefined,
+    sensitivityRules: deps.protect.sensitivityRules,
+    defaultSensitivity: deps.protect.defaultSensitivity,
+    piiSensitivity: deps.protect.piiSensitivity,
+    onParsed: ({ ref, document, bytes, durationMs }) => {
+      counts.pages += document.stats.pages;
+      counts.ocrPages += document.stats.ocrPages;
+      events.publish('document-parsed', {
         runId,
         sourceId: record.id,
-        documentId: written.documentId,
-        sourceRef: item.ref,
-        action,
-        chunks: written.chunks,
-        principalsDetermined: prepared.principalsDetermined,
-        sensitivity: prepared.sensitivity,
+        sourceRef: ref,
+        mediaType: document.mediaType,
+        pages: document.stats.pages,
+        ocrPages: document.stats.ocrPages,
+        bytes,
+        durationMs: Math.round(durationMs),
+        warnings: document.warnings.length,
       });
-    };
+    },
+  };
+  const source = (deps.openSource ?? ((r: SourceRecord) => openSource(r, deps.ingest)))(record);
+  const existing = await loadExisting(run.db, record.id);
+  const quarantine = await loadQuarantine(run.db, record.id);
+  return { aclMap, fingerprint, prepareContext, source, existing, quarantine };
+}
 
-    /** New or changed file: fetch, confirm the change by hash, process. */
-    const processItem = async (item: SourceItem, doc: ExistingDocument | undefined, fetchedAlready?: FetchedItem) => {
-      let fetched: FetchedItem;
-      try {
-        fetched = fetchedAlready ?? (await source.fetch(item.ref));
-      } catch (error) {
-        if (isGroundworkError(error) && error.code === 'ingest.not_found') return; // gone mid-run: next sync
-        await quarantineFile(item.ref, error, item.version);
-        return;
-      }
-      const hash = sha256(fetched.bytes);
-      if (
-        doc &&
-        doc.status === 'indexed' &&
-        doc.contentHash === hash &&
-        doc.fingerprint === fingerprint &&
-        (doc.sidecarVersion ?? undefined) === item.sidecarVersion
-      ) {
-        // Touched but not changed (copied back, mtime bumped): remember the new version, skip the work.
-        await db.query('UPDATE documents SET version = $2, source_modified_at = $3 WHERE id = $1', [
-          doc.id,
-          item.version,
-          item.modifiedAt,
-        ]);
-        if (quarantine.has(item.ref)) await clearQuarantine(db, record.id, [item.ref]);
-        counts.unchanged += 1;
-        return;
-      }
-      let prepared: PreparedDocument;
-      try {
-        prepared = await prepareDocument(prepareContext, { ref: item.ref, bytes: fetched.bytes, sidecar: fetched.sidecar });
-      } catch (error) {
-        // A changed file that no longer parses keeps its previous version searchable; the entry says why.
-        await quarantineFile(item.ref, error, item.version);
-        return;
-      }
-      await write(item, fetched, prepared, doc?.id);
-      await beat();
-    };
+/** Puts one file (or listing problem) in quarantine and counts it. */
+async function quarantineFile(run: SyncRun, ref: string, error: unknown, version: string | null): Promise<void> {
+  const failure = isGroundworkError(error) ? error : toGroundworkError(error);
+  // A bug in a parser or an unexpected error reading one file is that file's problem, not the run's.
+  const code = failure.code === 'internal.unexpected' ? 'parse.crashed' : failure.code;
+  const message = failure.fix ? `${failure.message} Fix: ${failure.fix}` : failure.message;
+  await recordQuarantine(run.db, run.ids, { sourceId: run.record.id, ref, code, message, version, runId: run.runId });
+  run.counts.quarantined += 1;
+  run.quarantinedFiles.push({ path: ref, code, message });
+  run.events.publish('document-quarantined', { runId: run.runId, sourceId: run.record.id, sourceRef: ref, code, message });
+}
 
-    // ---- 1. list and process changed files while listing ---------------------------------------------
-    const onProblem = (problem: SourceProblem) => {
-      problems.push(problem);
-      if (problem.code === 'ingest.unreadable') unreadableDirs.push(problem.ref);
-    };
-    for await (const change of source.listChanges(record.cursor, onProblem)) {
-      if (options.signal?.aborted) throw abortedRun();
-      if (change.kind === 'checkpoint') {
-        listingComplete = true;
-        await db.query('UPDATE sources SET cursor = $2 WHERE id = $1', [record.id, JSON.stringify(change.cursor)]);
-        continue;
-      }
-      if (change.kind === 'delete') {
-        deletedRefs.add(change.ref); // incremental sources only; full snapshots imply deletions by absence
-        continue;
-      }
-      const item = change.item;
-      listed += 1;
-      seen.add(item.ref);
-      ruleUsage.observe(item.ref);
-      const doc = existing.get(item.ref);
-      const quarantined = quarantine.get(item.ref);
-      if (
-        doc &&
-        doc.status === 'indexed' &&
-        doc.version === item.version &&
-        (doc.sidecarVersion ?? undefined) === item.sidecarVersion &&
-        doc.fingerprint === fingerprint &&
-        !quarantined
-      ) {
-        counts.unchanged += 1;
-        done += 1;
-        await beat();
-        if (listed % 200 === 0) progress(item.ref);
-        continue;
-      }
-      if (quarantined && quarantined.version !== null && quarantined.version === item.version) {
-        // Failed before in this exact version: do not pay for it again (see `groundwork quarantine retry`).
-        counts.quarantined += 1;
-        quarantinedFiles.push({ path: item.ref, code: quarantined.code, message: quarantined.message });
-        done += 1;
-        continue;
-      }
-      if (!doc) {
-        // With nothing indexed yet (a first ingest) no file can be a rename: process it now, overlapping with
-        // the listing. Otherwise wait for the listing's end: it may be a rename of a document that disappeared.
-        if (existing.size === 0) await schedule(() => processItem(item, undefined));
-        else newItems.push(item);
-        continue;
-      }
-      await schedule(() => processItem(item, doc));
-      await beat();
-    }
-    if (!listingComplete)
-      throw new GroundworkError('ingest.listing_incomplete', `The listing of source ${record.name} ended early.`, {
-        category: 'unavailable',
-        isRetryable: true,
-        fix: 'Run the sync again; nothing was deleted.',
-      });
-    progress();
+/** Embeds a prepared document's chunks (cached by content hash); undefined without an embedding model. */
+async function embedPrepared(run: SyncRun, prepared: PreparedDocument): Promise<Map<string, string> | undefined> {
+  const { embedder } = run.deps;
+  if (!embedder) return undefined;
+  const all = collectChunks(prepared);
+  const embedStarted = performance.now();
+  const result = await embedWithCache(run.db, embedder, all, run.options.signal);
+  run.events.publish('embed-end', {
+    runId: run.runId,
+    model: embedder.model,
+    count: result.computed,
+    cached: result.cached,
+    tokens: result.tokens,
+    durationMs: Math.round(performance.now() - embedStarted),
+  });
+  return new Map(all.map((chunk, i) => [chunk.contentHash, result.vectors[i] as string]));
+}
 
-    // ---- 2. renames and new files --------------------------------------------------------------------
-    // Incremental sources list only changes: their deletions are explicit. Full snapshots: absent = deleted.
-    const missing = [...existing.values()].filter((doc) =>
-      source.capabilities.incremental
-        ? deletedRefs.has(doc.ref) && !seen.has(doc.ref)
-        : !seen.has(doc.ref) && !unreadableDirs.some((dir) => doc.ref.startsWith(`${dir}/`)),
-    );
-    const missingByHash = new Map<string, ExistingDocument>();
-    for (const doc of missing) if (doc.contentHash && doc.status === 'indexed') missingByHash.set(doc.contentHash, doc);
-    const renamedIds = new Set<string>();
-    for (const item of newItems) {
-      await schedule(async () => {
-        if (missingByHash.size === 0) return processItem(item, undefined);
-        let fetched: FetchedItem;
-        try {
-          fetched = await source.fetch(item.ref);
-        } catch (error) {
-          if (isGroundworkError(error) && error.code === 'ingest.not_found') return;
-          await quarantineFile(item.ref, error, item.version);
-          return;
-        }
-        const hash = sha256(fetched.bytes);
-        const old = missingByHash.get(hash);
-        if (!old) return processItem(item, undefined, fetched);
-        missingByHash.delete(hash); // synchronously: two copies of one file cannot claim the same document
-        renamedIds.add(old.id);
-        const fast = old.fingerprint === fingerprint ? await canRenameInPlace(db, prepareContext, old, item, fetched) : undefined;
-        if (fast) {
-          await db.transaction((tx) =>
-            renameDocument(tx, old.id, old.ref, {
-              sourceId: record.id,
-              runId,
-              ref: item.ref,
-              uri: item.uri,
-              version: item.version,
-              sidecarVersion: item.sidecarVersion,
-              modifiedAt: item.modifiedAt,
-            }),
-          );
-          counts.renamed += 1;
-          events.publish('document-indexed', {
-            runId,
-            sourceId: record.id,
-            documentId: old.id,
-            sourceRef: item.ref,
-            action: 'renamed',
-            chunks: 0,
-            principalsDetermined: fast.determined,
-            sensitivity: fast.sensitivity,
-          });
-          return;
-        }
-        // The new place changes who may read it or how sensitive it is: process it again under the old id.
-        let prepared: PreparedDocument;
-        try {
-          prepared = await prepareDocument(prepareContext, { ref: item.ref, bytes: fetched.bytes, sidecar: fetched.sidecar });
-        } catch (error) {
-          renamedIds.delete(old.id); // the old document goes; the new path is quarantined
-          await quarantineFile(item.ref, error, item.version);
-          return;
-        }
-        await write(item, fetched, prepared, old.id);
-        counts.updated -= 1;
-        counts.renamed += 1;
-      });
-    }
-    await drain();
-
-    // ---- 3. deletions (only after a complete listing) -------------------------------------------------
-    const gone = missing.filter((doc) => !renamedIds.has(doc.id));
-    for (let start = 0; start < gone.length; start += 500) {
-      const slice = gone.slice(start, start + 500);
-      // Chunks and children cascade; the lexical postings follow through triggers on chunks.
-      await db.query('DELETE FROM documents WHERE id = ANY($1::text[])', [slice.map((doc) => doc.id)]);
-      for (const doc of slice)
-        events.publish('document-deleted', { runId, sourceId: record.id, documentId: doc.id, sourceRef: doc.ref });
-    }
-    counts.deleted = gone.length;
-    const staleQuarantine = [...quarantine.keys()].filter((ref) => {
-      const top = ref.split(childSeparator)[0] as string;
-      if (source.capabilities.incremental) return deletedRefs.has(top);
-      return !seen.has(top) && !unreadableDirs.some((dir) => top.startsWith(`${dir}/`)) && !problems.some((p) => p.ref === ref);
-    });
-    if (staleQuarantine.length > 0) {
-      await db.query('DELETE FROM quarantine WHERE source_id = $1 AND source_ref = ANY($2::text[])', [
-        record.id,
-        staleQuarantine,
-      ]);
-    }
-    for (const problem of problems) {
-      await quarantineFile(problem.ref, new GroundworkError(problem.code, problem.message, { fix: problem.fix }), null);
-    }
-
-    // Chunks indexed before the prompt-injection detector existed get their spans (text scan only).
-    await backfillInjectionSpans(db, record.id, options.signal);
-
-    // ---- 4. finish ------------------------------------------------------------------------------------
-    const status = counts.quarantined > 0 ? 'partial' : 'succeeded';
-    const durationMs = Math.round(performance.now() - started);
-    const aclWarnings = ruleUsage.warnings();
-    for (const warning of aclWarnings)
-      deps.logger.warn('ACL rule never decides', { source: record.name, rule: warning.ruleIndex });
-    const unreadable = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM documents WHERE source_id = $1 AND principals = '{}'`,
-      [record.id],
-    );
-    const unreadableDocuments = unreadable.rows[0]?.n ?? 0;
-    await db.query(`UPDATE sync_runs SET status = $2, finished_at = $3, counts = $4, acl_warnings = $5 WHERE id = $1`, [
-      runId,
-      status,
-      clock.now(),
-      JSON.stringify({ ...counts, durationMs, unreadableDocuments }),
-      JSON.stringify(aclWarnings),
-    ]);
-    await db.query('UPDATE sources SET last_sync_at = $2, last_success_at = $2, updated_at = $2 WHERE id = $1', [
-      record.id,
-      clock.now(),
-    ]);
-    events.publish('sync-end', { runId, sourceId: record.id, sourceName: record.name, status, counts, durationMs });
-    return {
-      runId,
-      source: record.name,
-      sourceId: record.id,
-      status,
-      added: counts.added,
-      updated: counts.updated,
-      deleted: counts.deleted,
-      unchanged: counts.unchanged,
-      renamed: counts.renamed,
-      quarantined: quarantinedFiles,
-      chunks: counts.chunks,
-      documents: counts.documents,
-      pages: counts.pages,
-      ocrPages: counts.ocrPages,
-      durationMs,
-      aclWarnings,
-      unreadableDocuments,
-    };
-  } catch (error) {
-    // Let files already being written finish (each is one transaction either way), then record the run.
-    await Promise.allSettled([...inFlight]);
-    const failure = toGroundworkError(error);
-    const aborted = failure.code === 'ingest.aborted';
-    const durationMs = Math.round(performance.now() - started);
-    await db
-      .query('UPDATE sync_runs SET status = $2, finished_at = $3, counts = $4, error = $5 WHERE id = $1', [
+/** Writes a prepared document (embedded first) and its members' failures in one transaction. */
+async function writePrepared(
+  run: SyncRun,
+  pipeline: Pipeline,
+  item: SourceItem,
+  fetched: FetchedItem,
+  prepared: PreparedDocument,
+  existingId: string | undefined,
+): Promise<void> {
+  const { record, runId, counts, events } = run;
+  const vectors = await embedPrepared(run, prepared);
+  const written = await run.db.transaction(async (tx) => {
+    const result = await writeDocument(
+      tx,
+      {
+        sourceId: record.id,
         runId,
-        aborted ? 'interrupted' : 'failed',
-        clock.now(),
-        JSON.stringify({ ...counts, durationMs }),
-        `${failure.code}: ${failure.message}`,
-      ])
-      .catch(() => {});
-    await db.query('UPDATE sources SET last_sync_at = $2 WHERE id = $1', [record.id, clock.now()]).catch(() => {});
-    events.publish('sync-end', {
+        ref: item.ref,
+        uri: item.uri,
+        version: item.version,
+        sidecarVersion: item.sidecarVersion,
+        sidecar: fetched.sidecar,
+        modifiedAt: item.modifiedAt,
+        fingerprint: pipeline.fingerprint,
+        existingId,
+      },
+      prepared,
+      vectors,
+      run.ids,
+    );
+    await clearQuarantine(tx, record.id, [item.ref]);
+    for (const failure of prepared.childFailures) {
+      await recordQuarantine(tx, run.ids, { sourceId: record.id, ...failure, version: item.version, runId });
+    }
+    return result;
+  });
+  for (const failure of prepared.childFailures) {
+    counts.quarantined += 1;
+    run.quarantinedFiles.push({ path: failure.ref, code: failure.code, message: failure.message });
+    events.publish('document-quarantined', { runId, sourceId: record.id, sourceRef: failure.ref, ...failure });
+  }
+  counts.chunks += written.chunks;
+  counts.documents += written.documents;
+  const action = existingId ? 'updated' : 'added';
+  counts[action] += 1;
+  events.publish('document-indexed', {
+    runId,
+    sourceId: record.id,
+    documentId: written.documentId,
+    sourceRef: item.ref,
+    action,
+    chunks: written.chunks,
+    principalsDetermined: prepared.principalsDetermined,
+    sensitivity: prepared.sensitivity,
+  });
+}
+
+/** Fetches an item; undefined when it is gone (next sync) or went to quarantine. */
+async function fetchItem(run: SyncRun, pipeline: Pipeline, item: SourceItem): Promise<FetchedItem | undefined> {
+  try {
+    return await pipeline.source.fetch(item.ref);
+  } catch (error) {
+    if (isGroundworkError(error) && error.code === 'ingest.not_found') return undefined; // gone mid-run: next sync
+    await quarantineFile(run, item.ref, error, item.version);
+    return undefined;
+  }
+}
+
+/** Parses and prepares a fetched file; undefined when it went to quarantine. */
+async function prepareItem(run: SyncRun, pipeline: Pipeline, item: SourceItem, fetched: FetchedItem) {
+  try {
+    return await prepareDocument(pipeline.prepareContext, { ref: item.ref, bytes: fetched.bytes, sidecar: fetched.sidecar });
+  } catch (error) {
+    // A changed file that no longer parses keeps its previous version searchable; the entry says why.
+    await quarantineFile(run, item.ref, error, item.version);
+    return undefined;
+  }
+}
+
+/** New or changed file: fetch, confirm the change by hash, process. */
+async function processItem(
+  run: SyncRun,
+  pipeline: Pipeline,
+  item: SourceItem,
+  doc: ExistingDocument | undefined,
+  fetchedAlready?: FetchedItem,
+): Promise<void> {
+  const fetched = fetchedAlready ?? (await fetchItem(run, pipeline, item));
+  if (!fetched) return;
+  const hash = sha256(fetched.bytes);
+  if (
+    doc &&
+    doc.status === 'indexed' &&
+    doc.contentHash === hash &&
+    doc.fingerprint === pipeline.fingerprint &&
+    (doc.sidecarVersion ?? undefined) === item.sidecarVersion
+  ) {
+    // Touched but not changed (copied back, mtime bumped): remember the new version, skip the work.
+    await run.db.query('UPDATE documents SET version = $2, source_modified_at = $3 WHERE id = $1', [
+      doc.id,
+      item.version,
+      item.modifiedAt,
+    ]);
+    if (pipeline.quarantine.has(item.ref)) await clearQuarantine(run.db, run.record.id, [item.ref]);
+    run.counts.unchanged += 1;
+    return;
+  }
+  const prepared = await prepareItem(run, pipeline, item, fetched);
+  if (!prepared) return;
+  await writePrepared(run, pipeline, item, fetched, prepared, doc?.id);
+  await heartbeat(run);
+}
+
+/** Step 3: lists the source, processing changed files while listing; new files wait for its end. */
+async function listAndProcess(
+  run: SyncRun,
+  pipeline: Pipeline,
+  ruleUsage: ReturnType<typeof trackAclRuleUsage>,
+): Promise<Listing> {
+  const { record, progress, counts } = run;
+  const listing: Listing = { seen: new Set(), newItems: [], deletedRefs: new Set(), unreadableDirs: [], problems: [] };
+  const onProblem = (problem: SourceProblem) => {
+    listing.problems.push(problem);
+    if (problem.code === 'ingest.unreadable') listing.unreadableDirs.push(problem.ref);
+  };
+  for await (const change of pipeline.source.listChanges(record.cursor, onProblem)) {
+    if (run.options.signal?.aborted) throw abortedRun();
+    if (change.kind === 'checkpoint') {
+      progress.listingComplete = true;
+      await run.db.query('UPDATE sources SET cursor = $2 WHERE id = $1', [record.id, JSON.stringify(change.cursor)]);
+      continue;
+    }
+    if (change.kind === 'delete') {
+      listing.deletedRefs.add(change.ref); // incremental sources only; full snapshots imply deletions by absence
+      continue;
+    }
+    const item = change.item;
+    progress.listed += 1;
+    listing.seen.add(item.ref);
+    ruleUsage.observe(item.ref);
+    const doc = pipeline.existing.get(item.ref);
+    const quarantined = pipeline.quarantine.get(item.ref);
+    if (
+      doc &&
+      doc.status === 'indexed' &&
+      doc.version === item.version &&
+      (doc.sidecarVersion ?? undefined) === item.sidecarVersion &&
+      doc.fingerprint === pipeline.fingerprint &&
+      !quarantined
+    ) {
+      counts.unchanged += 1;
+      progress.done += 1;
+      await heartbeat(run);
+      if (progress.listed % 200 === 0) reportProgress(run, item.ref);
+      continue;
+    }
+    if (quarantined && quarantined.version !== null && quarantined.version === item.version) {
+      // Failed before in this exact version: do not pay for it again (see `groundwork quarantine retry`).
+      counts.quarantined += 1;
+      run.quarantinedFiles.push({ path: item.ref, code: quarantined.code, message: quarantined.message });
+      progress.done += 1;
+      continue;
+    }
+    if (!doc) {
+      // With nothing indexed yet (a first ingest) no file can be a rename: process it now, overlapping with
+      // the listing. Otherwise wait for the listing's end: it may be a rename of a document that disappeared.
+      if (pipeline.existing.size === 0) await run.tasks.schedule(() => processItem(run, pipeline, item, undefined));
+      else listing.newItems.push(item);
+      continue;
+    }
+    await run.tasks.schedule(() => processItem(run, pipeline, item, doc));
+    await heartbeat(run);
+  }
+  if (!progress.listingComplete)
+    throw new GroundworkError('ingest.listing_incomplete', `The listing of source ${record.name} ended early.`, {
+      category: 'unavailable',
+      isRetryable: true,
+      fix: 'Run the sync again; nothing was deleted.',
+    });
+  reportProgress(run);
+  return listing;
+}
+
+/** Indexed documents the listing no longer has. Incremental sources: explicit deletions; snapshots: absence. */
+function missingDocuments(pipeline: Pipeline, listing: Listing): ExistingDocument[] {
+  return [...pipeline.existing.values()].filter((doc) =>
+    pipeline.source.capabilities.incremental
+      ? listing.deletedRefs.has(doc.ref) && !listing.seen.has(doc.ref)
+      : !listing.seen.has(doc.ref) && !listing.unreadableDirs.some((dir) => doc.ref.startsWith(`${dir}/`)),
+  );
+}
+
+/**
+ * Step 4: the files new to this listing. One whose content equals a missing document's is a rename (kept in
+ * place when its new path grants the same access and sensitivity, processed again under the old id
+ * otherwise); the rest are processed as new. Returns the ids of the documents that were renamed.
+ */
+async function processNewItems(
+  run: SyncRun,
+  pipeline: Pipeline,
+  listing: Listing,
+  missing: readonly ExistingDocument[],
+): Promise<Set<string>> {
+  const missingByHash = new Map<string, ExistingDocument>();
+  for (const doc of missing) if (doc.contentHash && doc.status === 'indexed') missingByHash.set(doc.contentHash, doc);
+  const renamedIds = new Set<string>();
+  for (const item of listing.newItems) {
+    await run.tasks.schedule(async () => {
+      if (missingByHash.size === 0) return processItem(run, pipeline, item, undefined);
+      const fetched = await fetchItem(run, pipeline, item);
+      if (!fetched) return;
+      const old = missingByHash.get(sha256(fetched.bytes));
+      if (!old) return processItem(run, pipeline, item, undefined, fetched);
+      missingByHash.delete(old.contentHash as string); // synchronously: two copies of one file cannot claim the same document
+      renamedIds.add(old.id);
+      if (!(await renameItem(run, pipeline, item, fetched, old))) renamedIds.delete(old.id); // the old document goes
+    });
+  }
+  return renamedIds;
+}
+
+/** A rename: in place when possible, else processed again under the old id. False when it went to quarantine. */
+async function renameItem(
+  run: SyncRun,
+  pipeline: Pipeline,
+  item: SourceItem,
+  fetched: FetchedItem,
+  old: ExistingDocument,
+): Promise<boolean> {
+  const { record, runId } = run;
+  const fast =
+    old.fingerprint === pipeline.fingerprint
+      ? await canRenameInPlace(run.db, pipeline.prepareContext, old, item, fetched)
+      : undefined;
+  if (fast) {
+    await run.db.transaction((tx) =>
+      renameDocument(tx, old.id, old.ref, {
+        sourceId: record.id,
+        runId,
+        ref: item.ref,
+        uri: item.uri,
+        version: item.version,
+        sidecarVersion: item.sidecarVersion,
+        modifiedAt: item.modifiedAt,
+      }),
+    );
+    run.counts.renamed += 1;
+    run.events.publish('document-indexed', {
       runId,
       sourceId: record.id,
-      sourceName: record.name,
-      status: 'failed',
-      counts,
-      durationMs,
-      error: failure.code,
+      documentId: old.id,
+      sourceRef: item.ref,
+      action: 'renamed',
+      chunks: 0,
+      principalsDetermined: fast.determined,
+      sensitivity: fast.sensitivity,
     });
-    throw error;
+    return true;
   }
+  // The new place changes who may read it or how sensitive it is: process it again under the old id.
+  const prepared = await prepareItem(run, pipeline, item, fetched);
+  if (!prepared) return false; // the new path is quarantined
+  await writePrepared(run, pipeline, item, fetched, prepared, old.id);
+  run.counts.updated -= 1;
+  run.counts.renamed += 1;
+  return true;
+}
+
+/**
+ * Step 5 (only after a complete listing): deletes the missing documents that were not renamed, drops
+ * quarantine entries of files that are gone, and quarantines the listing's problems.
+ */
+async function applyDeletions(
+  run: SyncRun,
+  pipeline: Pipeline,
+  listing: Listing,
+  missing: readonly ExistingDocument[],
+  renamedIds: ReadonlySet<string>,
+): Promise<void> {
+  const { record, runId } = run;
+  const gone = missing.filter((doc) => !renamedIds.has(doc.id));
+  for (let start = 0; start < gone.length; start += 500) {
+    const slice = gone.slice(start, start + 500);
+    // Chunks and children cascade; the lexical postings follow through triggers on chunks.
+    await run.db.query('DELETE FROM documents WHERE id = ANY($1::text[])', [slice.map((doc) => doc.id)]);
+    for (const doc of slice)
+      run.events.publish('document-deleted', { runId, sourceId: record.id, documentId: doc.id, sourceRef: doc.ref });
+  }
+  run.counts.deleted = gone.length;
+  const staleQuarantine = [...pipeline.quarantine.keys()].filter((ref) => {
+    const top = ref.split(childSeparator)[0] as string;
+    if (pipeline.source.capabilities.incremental) return listing.deletedRefs.has(top);
+    return (
+      !listing.seen.has(top) &&
+      !listing.unreadableDirs.some((dir) => top.startsWith(`${dir}/`)) &&
+      !listing.problems.some((p) => p.ref === ref)
+    );
+  });
+  if (staleQuarantine.length > 0) {
+    await run.db.query('DELETE FROM quarantine WHERE source_id = $1 AND source_ref = ANY($2::text[])', [
+      record.id,
+      staleQuarantine,
+    ]);
+  }
+  for (const problem of listing.problems) {
+    await quarantineFile(run, problem.ref, new GroundworkError(problem.code, problem.message, { fix: problem.fix }), null);
+  }
+}
+
+/** Step 6: records the finished run on the run and the source, announces it, and returns the summary. */
+async function finishRun(run: SyncRun, aclWarnings: readonly AclRuleWarning[]): Promise<SyncSummary> {
+  const { db, record, runId, counts, clock } = run;
+  const status = counts.quarantined > 0 ? 'partial' : 'succeeded';
+  const durationMs = Math.round(performance.now() - run.started);
+  for (const warning of aclWarnings)
+    run.deps.logger.warn('ACL rule never decides', { source: record.name, rule: warning.ruleIndex });
+  const unreadable = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM documents WHERE source_id = $1 AND principals = '{}'`,
+    [record.id],
+  );
+  const unreadableDocuments = unreadable.rows[0]?.n ?? 0;
+  await db.query(`UPDATE sync_runs SET status = $2, finished_at = $3, counts = $4, acl_warnings = $5 WHERE id = $1`, [
+    runId,
+    status,
+    clock.now(),
+    JSON.stringify({ ...counts, durationMs, unreadableDocuments }),
+    JSON.stringify(aclWarnings),
+  ]);
+  await db.query('UPDATE sources SET last_sync_at = $2, last_success_at = $2, updated_at = $2 WHERE id = $1', [
+    record.id,
+    clock.now(),
+  ]);
+  run.events.publish('sync-end', { runId, sourceId: record.id, sourceName: record.name, status, counts, durationMs });
+  return {
+    runId,
+    source: record.name,
+    sourceId: record.id,
+    status,
+    added: counts.added,
+    updated: counts.updated,
+    deleted: counts.deleted,
+    unchanged: counts.unchanged,
+    renamed: counts.renamed,
+    quarantined: run.quarantinedFiles,
+    chunks: counts.chunks,
+    documents: counts.documents,
+    pages: counts.pages,
+    ocrPages: counts.ocrPages,
+    durationMs,
+    aclWarnings,
+    unreadableDocuments,
+  };
+}
+
+/** A run that threw: lets files being written finish, then records it `failed` (or `interrupted`). */
+async function failRun(run: SyncRun, error: unknown): Promise<void> {
+  const { db, record, runId, counts, clock } = run;
+  // Let files already being written finish (each is one transaction either way), then record the run.
+  await Promise.allSettled([...run.tasks.inFlight]);
+  const failure = toGroundworkError(error);
+  const aborted = failure.code === 'ingest.aborted';
+  const durationMs = Math.round(performance.now() - run.started);
+  await db
+    .query('UPDATE sync_runs SET status = $2, finished_at = $3, counts = $4, error = $5 WHERE id = $1', [
+      runId,
+      aborted ? 'interrupted' : 'failed',
+      clock.now(),
+      JSON.stringify({ ...counts, durationMs }),
+      `${failure.code}: ${failure.message}`,
+    ])
+    .catch(() => {});
+  await db.query('UPDATE sources SET last_sync_at = $2 WHERE id = $1', [record.id, clock.now()]).catch(() => {});
+  run.events.publish('sync-end', {
+    runId,
+    sourceId: record.id,
+    sourceName: record.name,
+    status: 'failed',
+    counts,
+    durationMs,
+    error: failure.code,
+  });
 }
 
 function abortedRun(): GroundworkError {

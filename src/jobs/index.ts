@@ -13,6 +13,7 @@ export {
   jobNames,
   jobTypeDefaults,
 } from './contracts.ts';
+export { jobsErrorCodes } from './error-codes.ts';
 export {
   createJobQueue,
   type JobHandler,

@@ -67,13 +67,55 @@ describe(`job queue (${testStoreKind})`, () => {
       assert.equal((await queue.find(offlineId))?.state, 'failed');
       assert.ok((await queue.list({ state: 'failed' })).some((j) => j.id === offlineId));
 
+      // The retry and the caller's audit record are one transaction: when the record fails, nothing was retried.
+      await assert.rejects(
+        queue.retry(offlineId, {
+          inTransaction: async (tx, job) => {
+            assert.equal(job.name, 'sync-source');
+            await tx.query('SELECT 1 FROM no_such_audit_table');
+          },
+        }),
+      );
+      assert.ok(
+        (await queue.list({ state: 'dead' })).some((j) => j.failedJobId === offlineId),
+        'still dead-lettered',
+      );
+      assert.equal(seen.filter((s) => s.source === 'offline').length, 3, 'and not run again');
+
       // Retrying the failed original retries its dead letter: the work runs once more, the dead letter is gone.
-      const rerun = await queue.retry(offlineId);
+      let audited: string | undefined;
+      const rerun = await queue.retry(offlineId, {
+        inTransaction: async (tx, job) => {
+          audited = job.id;
+          await tx.query('SELECT 1');
+        },
+      });
+      assert.equal(audited, rerun.id);
       assert.equal(rerun.name, 'sync-source');
       assert.notEqual(rerun.id, offlineId);
       assert.ok(!(await queue.list({ state: 'dead' })).some((j) => j.failedJobId === offlineId));
       await until(async () => seen.filter((s) => s.source === 'offline').length === 4);
       await assert.rejects(queue.retry(okId), (error: GroundworkError) => error.code === 'jobs.not_retryable');
+
+      // A job sent inside a transaction exists only if the transaction commits.
+      await assert.rejects(
+        queue.send('sync-source', { source: 'docs' }, { tx: db }),
+        (error: GroundworkError) => error.code === 'jobs.not_prepared',
+      );
+      await queue.prepare('sync-source');
+      let rolledBack: string | null = null;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          rolledBack = await queue.send('sync-source', { source: 'rolled-back' }, { tx });
+          throw new Error('the write failed');
+        }),
+      );
+      assert.ok(rolledBack);
+      assert.equal(await queue.find(rolledBack), undefined, 'rolled back with the write');
+      const committed = await db.transaction((tx) => queue.send('sync-source', { source: 'committed' }, { tx }));
+      assert.ok(committed);
+      await until(async () => (await queue.job('sync-source', committed))?.state === 'completed');
+      assert.equal(seen.filter((s) => s.source === 'rolled-back').length, 0);
       await assert.rejects(queue.retry('not-a-job'), (error: GroundworkError) => error.code === 'jobs.not_found');
     } finally {
       await queue.stop({ timeoutMs: 5_000 });

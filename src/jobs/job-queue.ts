@@ -1,6 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import { type GroundworkConfig, GroundworkError, isGroundworkError, type Logger, toGroundworkError } from '../core/index.ts';
-import type { Database } from '../store/index.ts';
+import type { Database, Queryable } from '../store/index.ts';
 import {
   deadLetterQueue,
   isJobName,
@@ -78,8 +78,19 @@ export interface ScheduleView {
  * any worker fails the job, and it is retried like any failure.
  */
 export interface JobQueue {
-  /** Validates `data` against the job's contract and enqueues it. Returns the job id (null: a duplicate). */
-  send<N extends JobName>(name: N, data: JobInput<N>, options?: { readonly singletonKey?: string }): Promise<string | null>;
+  /**
+   * Validates `data` against the job's contract and enqueues it. Returns the job id (null: a duplicate).
+   * With `tx`, the job is inserted in that transaction — it exists only if the caller's write commits (the one
+   * write path: write, audit and enqueue together). The queue must be `prepare`d first, outside the
+   * transaction (creating a queue runs on its own connection; on the embedded store that would wait forever).
+   */
+  send<N extends JobName>(
+    name: N,
+    data: JobInput<N>,
+    options?: { readonly singletonKey?: string; readonly tx?: Queryable },
+  ): Promise<string | null>;
+  /** Creates the queue of `name` if needed, so a later `send` with `tx` runs only inside that transaction. */
+  prepare(name: JobName): Promise<void>;
   /** Starts workers for `name`. Resolves once registered; handlers run until `stop`. */
   work<N extends JobName>(name: N, handler: JobHandler<N>, options?: WorkOptions): Promise<void>;
   /** Jobs of `name` not yet finished (created, retry or active). */
@@ -92,9 +103,11 @@ export interface JobQueue {
   list(filter?: { readonly state?: JobState; readonly name?: string; readonly limit?: number }): Promise<JobView[]>;
   /**
    * Runs a failed or dead-lettered job again (a new attempt with fresh retries). Returns the job that will
-   * run. `jobs.not_found` for unknown ids, `jobs.not_retryable` for jobs that have not failed.
+   * run. `jobs.not_found` for unknown ids, `jobs.not_retryable` for jobs that have not failed. The retry (or
+   * the dead letter's redrive) runs in one transaction, and `inTransaction` — the caller's audit record — runs
+   * in it too: both happen or neither.
    */
-  retry(id: string): Promise<JobView>;
+  retry(id: string, options?: { readonly inTransaction?: (tx: Queryable, job: JobView) => Promise<void> }): Promise<JobView>;
   /**
    * Resolves with the job once it completed, an attempt failed (state `retry`, its error as output) or it was
    * dead-lettered (state `dead`); undefined after `timeoutMs` or when `signal` aborts.
@@ -147,6 +160,22 @@ export function jobTypeSettings(config: JobsConfig | undefined, name: JobName): 
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const nilUuid = '00000000-0000-0000-0000-000000000000';
+
+/** pg-boss's connection port over one of our connections or transactions (pg-boss's `db` option). */
+function connectionOf(q: Queryable): {
+  executeSql: (text: string, values?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+} {
+  return {
+    executeSql: async (text: string, values?: unknown[]) => {
+      // pg-boss's cron and claim statements are multi-statement batches: it needs the rows of every
+      // statement, which `pg` returns as an array of results.
+      const result: unknown = await q.query(text, values && values.length > 0 ? values : undefined);
+      const results = (Array.isArray(result) ? result : [result]) as Array<{ rows?: Record<string, unknown>[] }>;
+      return { rows: results.flatMap((r) => r.rows ?? []) };
+    },
+  };
+}
 
 type JobRow = {
   id: string;
@@ -213,20 +242,13 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
   const created = new Map<string, Promise<void>>();
   const workers: string[] = [];
   const updated = new Set<string>();
+  const prepared = new Set<string>();
   const boss = () => {
     started ??= (async () => {
       const make = () => {
         const maintenance = config?.maintenanceIntervalSeconds ?? 30;
         const instance = new PgBoss({
-          db: {
-            // pg-boss's cron and claim statements are multi-statement batches: it needs the rows of every
-            // statement, which `pg` returns as an array of results.
-            executeSql: async (text: string, values?: unknown[]) => {
-              const result: unknown = await db.pool.query(text, values && values.length > 0 ? values : undefined);
-              const results = (Array.isArray(result) ? result : [result]) as Array<{ rows?: Record<string, unknown>[] }>;
-              return { rows: results.flatMap((r) => r.rows ?? []) };
-            },
-          },
+          db: connectionOf(db.pool),
           schema,
           supervise: worker,
           schedule: worker,
@@ -280,6 +302,9 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
             if (!(await instance.getQueue(name))) throw error;
           }
         }
+        // Fills pg-boss's queue cache now: a later send or retry inside a caller's transaction must not
+        // look the queue up on another connection (the embedded store has one).
+        await instance.getJobById(name, nilUuid);
       })();
       created.set(name, done);
       done.catch(() => created.delete(name));
@@ -348,11 +373,22 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
   const queue: JobQueue = {
     async send(name, data, sendOptions = {}) {
       const payload = parsePayload(name, data);
+      if (sendOptions.tx && !prepared.has(name)) {
+        throw new GroundworkError('jobs.not_prepared', `The ${name} queue was not prepared before a transactional send.`, {
+          category: 'internal',
+          fix: 'This is a bug in Groundwork: call jobs.prepare(name) before opening the transaction that sends the job.',
+        });
+      }
       const { instance, queueOptions } = await ensureQueue(name);
       return instance.send(name, payload, {
         ...queueOptions,
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        ...(sendOptions.tx ? { db: connectionOf(sendOptions.tx) } : {}),
       });
+    },
+    async prepare(name) {
+      await ensureQueue(name);
+      prepared.add(name);
     },
     async work(name, handler, workOptions = {}) {
       const { instance, settings } = await ensureQueue(name);
@@ -435,7 +471,7 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
       );
       return result.rows.map(viewOf);
     },
-    async retry(id) {
+    async retry(id, retryOptions = {}) {
       const row = await findRow(id);
       if (!row) throw notFound(id);
       const instance = await boss();
@@ -449,6 +485,8 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
         );
         dead = copy.rows[0];
       }
+      // Everything that may create a queue or fill pg-boss's cache runs before the transaction opens.
+      let run: (tx: Queryable) => Promise<JobView>;
       if (dead) {
         const type = dead.source_name;
         if (!type || !isJobName(type)) {
@@ -459,21 +497,34 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
         }
         if (dead.state !== 'created' && dead.state !== 'retry') throw notRetryable(id, 'already retried');
         await ensureQueue(type);
-        const moved = await instance.redrive(deadLetterQueue, { ids: [dead.id] });
-        if (moved !== 1) throw notRetryable(id, 'already retried');
-        const rerun = await db.query<JobRow>(
-          `SELECT ${jobColumns} FROM ${schema}.job WHERE name = $1 AND source_root_id = $2 ORDER BY created_on DESC LIMIT 1`,
-          [type, dead.source_root_id ?? dead.source_id],
-        );
-        const job = rerun.rows[0];
-        if (!job) throw notFound(id);
-        return viewOf(job);
+        const letter = dead;
+        run = async (tx) => {
+          const moved = await instance.redrive(deadLetterQueue, { ids: [letter.id], db: connectionOf(tx) });
+          if (moved !== 1) throw notRetryable(id, 'already retried');
+          const rerun = await tx.query<JobRow>(
+            `SELECT ${jobColumns} FROM ${schema}.job WHERE name = $1 AND source_root_id = $2 ORDER BY created_on DESC LIMIT 1`,
+            [type, letter.source_root_id ?? letter.source_id],
+          );
+          const job = rerun.rows[0];
+          if (!job) throw notFound(id);
+          return viewOf(job);
+        };
+      } else {
+        if (row.state !== 'failed' && row.state !== 'cancelled') throw notRetryable(id, `it is ${row.state}`);
+        const name = row.name;
+        if (!isJobName(name)) throw notRetryable(id, 'unknown job type');
+        await ensureQueue(name);
+        run = async (tx) => {
+          await instance.retry(name, row.id, { db: connectionOf(tx) });
+          const again = await tx.query<JobRow>(`SELECT ${jobColumns} FROM ${schema}.job WHERE id = $1`, [row.id]);
+          return viewOf(again.rows[0] ?? row);
+        };
       }
-      if (row.state !== 'failed' && row.state !== 'cancelled') throw notRetryable(id, `it is ${row.state}`);
-      if (!isJobName(row.name)) throw notRetryable(id, 'unknown job type');
-      await instance.retry(row.name, row.id);
-      const again = await findRow(row.id);
-      return viewOf(again ?? row);
+      return db.transaction(async (tx) => {
+        const job = await run(tx);
+        await retryOptions.inTransaction?.(tx, job);
+        return job;
+      });
     },
     async waitFor(name, id, waitOptions) {
       const deadline = Date.now() + waitOptions.timeoutMs;

@@ -4,6 +4,7 @@
  * endpoints (Ollama, vLLM, LiteLLM). Keys come from the secret resolver by environment-variable name.
  */
 
+export { modelsErrorCodes } from './error-codes.ts';
 export { type ModelRef, parseModelRef } from './model-ref.ts';
 export {
   type CreateModelResolverOptions,

@@ -1,4 +1,5 @@
 import type { Clock, EventBus, GroundworkConfig, Logger } from '../core/index.ts';
+import { sourceSyncLags } from '../ingest/index.ts';
 import type { Database } from '../store/index.ts';
 import { budgetUsage } from './budgets.ts';
 import { subscribeIngestTraces } from './ingest-traces.ts';
@@ -71,11 +72,9 @@ export function createObservability(options: CreateObservabilityOptions): Observ
   const unsubscribeIngest = subscribeIngestTraces({ events: options.events, metrics });
   // Ingestion lag per source, read at scrape time.
   metrics.registry.addCollector(async () => {
-    const rows = await options.db.query<{ name: string; lag: number | null }>(
-      `SELECT name, EXTRACT(EPOCH FROM (now() - last_success_at))::double precision AS lag FROM sources`,
-    );
+    const lags = await sourceSyncLags(options.db);
     metrics.ingestLag.reset();
-    for (const row of rows.rows) if (row.lag !== null) metrics.ingestLag.set({ source: row.name }, Number(row.lag));
+    for (const lag of lags) if (lag.lagSeconds !== null) metrics.ingestLag.set({ source: lag.name }, lag.lagSeconds);
   });
   // Queue depth from the job table itself (no pg-boss start at scrape; absent until the queue was first used).
   const jobsSchema = options.jobsSchema;

@@ -45,6 +45,7 @@ export {
 } from './cost-forecast.ts';
 export { type CostGrouping, type CostReport, type CostReportOptions, type CostReportRow, costReport } from './cost-report.ts';
 export { type CreateObservabilityOptions, createObservability, type Observability } from './create-observability.ts';
+export { observeErrorCodes } from './error-codes.ts';
 export { type IngestTracesOptions, subscribeIngestTraces } from './ingest-traces.ts';
 export {
   type Counter,
@@ -76,7 +77,9 @@ export {
   type TraceDetail,
   type TraceFilters,
   type TraceSummary,
+  traceCosts,
   traceDocumentIds,
+  traceQuestions,
   tracesWithUnreadableDocuments,
 } from './trace-access.ts';
 export { createTraceRecorder, type TraceRecorder, type TraceRecorderStats } from './trace-recorder.ts';

@@ -1,12 +1,53 @@
-import type { Clock, Logger } from '../core/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { type Caller, type Clock, type Logger, systemClock } from '../core/index.ts';
+import { authorize, recordAudit } from '../govern/index.ts';
+import type { Database } from '../store/index.ts';
 
-/** Deletes traces (and their spans) that started before `olderThan`, and spans left without a trace. */
-export async function purgeTraces(db: Queryable, olderThan: Date): Promise<{ traces: number; spans: number }> {
-  const traces = await db.query('DELETE FROM traces WHERE started_at < $1', [olderThan]);
-  // Spans of purged traces, and orphans (a root that never arrived), go by their own start time.
-  const spans = await db.query('DELETE FROM spans WHERE started_at < $1', [olderThan]);
-  return { traces: traces.rowCount, spans: spans.rowCount };
+/** The actor of the retention schedule's purges in the audit log. */
+export const retentionActor = 'system:retention';
+
+/** Deletes, and audits (`traces.purge`, counts only) when anything was deleted — one transaction. */
+async function purgeAndAudit(
+  db: Pick<Database, 'transaction'>,
+  actor: string,
+  olderThan: Date,
+  context: { readonly clock?: Clock; readonly requestId?: string },
+): Promise<{ traces: number; spans: number }> {
+  return db.transaction(async (tx) => {
+    const traces = await tx.query('DELETE FROM traces WHERE started_at < $1', [olderThan]);
+    // Spans of purged traces, and orphans (a root that never arrived), go by their own start time.
+    const spans = await tx.query('DELETE FROM spans WHERE started_at < $1', [olderThan]);
+    const purged = { traces: traces.rowCount, spans: spans.rowCount };
+    if (purged.traces > 0 || purged.spans > 0) {
+      await recordAudit(
+        tx,
+        {
+          actor,
+          action: 'traces.purge',
+          target: 'traces',
+          after: { ...purged, olderThan: olderThan.toISOString() },
+          ...(context.requestId ? { requestId: context.requestId } : {}),
+        },
+        context.clock ?? systemClock,
+      );
+    }
+    return purged;
+  });
+}
+
+/**
+ * Deletes traces (and their spans) that started before `olderThan`, and spans left without a trace — the one
+ * write path for an operator's purge (`groundwork traces purge`): authorizes (`traces:purge`, admins), deletes
+ * and records `traces.purge` with the counts in one transaction. The retention schedule purges the same way,
+ * as `system:retention`.
+ */
+export async function purgeTraces(
+  db: Pick<Database, 'transaction'>,
+  caller: Caller,
+  olderThan: Date,
+  context: { readonly clock?: Clock; readonly requestId?: string } = {},
+): Promise<{ traces: number; spans: number }> {
+  authorize(caller, 'traces:purge');
+  return purgeAndAudit(db, caller.id, olderThan, context);
 }
 
 /** The cut-off for `observe.retentionDays`. */
@@ -15,7 +56,7 @@ export function retentionCutoff(now: Date, retentionDays: number): Date {
 }
 
 export interface PurgeScheduleOptions {
-  readonly db: Queryable;
+  readonly db: Pick<Database, 'transaction'>;
   readonly retentionDays: number;
   /** Default hourly. */
   readonly intervalMs?: number;
@@ -35,7 +76,8 @@ export function startTracePurgeSchedule(options: PurgeScheduleOptions): () => vo
     if (running) return;
     running = true;
     try {
-      const purged = await purgeTraces(options.db, retentionCutoff(options.clock.now(), options.retentionDays));
+      const cutoff = retentionCutoff(options.clock.now(), options.retentionDays);
+      const purged = await purgeAndAudit(options.db, retentionActor, cutoff, { clock: options.clock });
       if (purged.traces > 0 || purged.spans > 0) options.logger.info('purged expired traces', purged);
     } catch (error) {
       options.logger.warn('trace purge failed; retrying at the next interval', { error });

@@ -1,9 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import { type Caller, callerWithPrincipals, localOperator, silentLogger, systemClock } from '../core/index.ts';
+import { usableUseCaseNames } from '../answer/index.ts';
+import {
+  type Caller,
+  callerWithPrincipals,
+  type GroundworkError,
+  localOperator,
+  silentLogger,
+  systemClock,
+} from '../core/index.ts';
+import { listAudit } from '../govern/index.ts';
 import { simulateAnswer } from './fixtures/simulate-answer.ts';
-import { getTrace, listTraces, purgeTraces, restrictedDocumentTitle, startTracePurgeSchedule } from './index.ts';
+import {
+  getTrace,
+  listTraces,
+  purgeTraces,
+  restrictedDocumentTitle,
+  startTracePurgeSchedule,
+  type TraceAccess,
+} from './index.ts';
 
 const alice = callerWithPrincipals(['user:alice@example.com', 'group:underwriting']);
 const bob = callerWithPrincipals(['user:bob@example.com', 'group:claims']);
@@ -37,15 +53,20 @@ describe(`trace access (${testStoreKind})`, () => {
       const bobTrace = await simulateAnswer(platform.tracer, { caller: bob.id, useCase: 'claims-qa' });
       await platform.observe.recorder.flush();
 
-      const ids = async (caller: Caller, access = {}) => (await listTraces(db, caller, {}, access)).map((t) => t.id).sort();
+      const ids = async (caller: Caller, access?: TraceAccess) =>
+        (await listTraces(db, caller, {}, access ?? { reviewableUseCases: await usableUseCaseNames(db, caller) }))
+          .map((t) => t.id)
+          .sort();
       assert.deepEqual(await ids(alice), [aliceTrace]);
       assert.deepEqual(await ids(bob), [bobTrace]);
-      // Without an explicit list, a reviewer reviews the use cases they may use: none exist yet, so only their own.
+      // A reviewer reviews the use cases they may use (answer's usableUseCaseNames): none exist yet, so only their own.
       assert.deepEqual(await ids(reviewer), []);
+      assert.deepEqual(await ids(reviewer, {}), [], 'without a list of reviewable use cases, only their own');
       await db.query(
         `INSERT INTO use_cases (name, principals) VALUES ('claims-qa', '{group:claims}'), ('underwriting-qa', '{group:underwriting}')`,
       );
       assert.deepEqual(await ids(reviewer), [bobTrace]);
+      assert.deepEqual(await ids(reviewer, {}), [], 'the use_cases table is not consulted by observe itself');
       assert.deepEqual(await ids(alice), [aliceTrace], 'a plain user still sees only their own');
       assert.deepEqual(await ids(reviewer, { reviewableUseCases: [] }), []);
       assert.deepEqual(await ids(reviewer, { reviewableUseCases: ['claims-qa'] }), [bobTrace]);
@@ -117,8 +138,17 @@ describe(`trace access (${testStoreKind})`, () => {
       await platform.db.query(`UPDATE spans SET started_at = started_at - interval '100 days'`);
       const recent = await simulateAnswer(platform.tracer);
       await platform.observe.recorder.flush();
-      const purged = await purgeTraces(platform.db, new Date(Date.now() - 90 * 86_400_000));
+      await assert.rejects(
+        purgeTraces(platform.db, reviewer, new Date(Date.now() - 90 * 86_400_000)),
+        (error: GroundworkError) => error.code === 'auth.forbidden',
+        'only admins purge',
+      );
+      const purged = await purgeTraces(platform.db, localOperator, new Date(Date.now() - 90 * 86_400_000));
       assert.deepEqual(purged, { traces: 1, spans: 5 });
+      const audited = await listAudit(platform.db, { action: 'traces.purge' });
+      assert.equal(audited.length, 1);
+      assert.equal(audited[0]?.actor, localOperator.id);
+      assert.deepEqual({ ...(audited[0]?.after as object), olderThan: undefined }, { traces: 1, spans: 5, olderThan: undefined });
       assert.deepEqual(
         (await listTraces(platform.db, localOperator)).map((t) => t.id),
         [recent],
@@ -144,9 +174,10 @@ describe('purge schedule', () => {
         return { rows: [], rowCount: 0 };
       },
     };
+    const store = { transaction: <T>(work: (tx: typeof db) => Promise<T>): Promise<T> => work(db) };
     const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
     const stop = startTracePurgeSchedule({
-      db,
+      db: store as never,
       retentionDays: 30,
       clock: systemClock,
       logger,

@@ -1,4 +1,5 @@
 import type { Caller } from '../core/index.ts';
+import { chunkSnippets, documentTitles } from '../ingest/index.ts';
 import { readableDocumentIds, withheldNoLongerReadable } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
 
@@ -6,21 +7,21 @@ import type { Queryable } from '../store/index.ts';
  * Reading traces, with the access rules in SQL.
  *
  * - admins and callers that see everything: every trace;
- * - reviewers and builders: their own traces and the traces of the use cases they review — by default the
- *   use cases they may use themselves (`use_cases.principals` empty or overlapping theirs), or exactly
- *   `access.reviewableUseCases` when the edge passes a list;
+ * - reviewers and builders: their own traces and the traces of the use cases they review, exactly
+ *   `access.reviewableUseCases` — the edge passes the use cases they may use (the answer feature's
+ *   `usableUseCaseNames`, which owns use-case access); without a list, only their own (deny by default);
  * - everyone else: their own traces (`caller_id = caller.id`).
  *
  * A trace stores chunk ids and scores, never chunk text. When a trace is shown, document titles and chunk
  * snippets are joined in for the documents the reader may read *now* (protect's `readableDocumentIds`, in
- * SQL); the others appear as "[restricted document]" — "withheld: no longer readable" in the reader's own
+ * SQL; titles and snippets through ingest's read functions); the others appear as "[restricted document]" — "withheld: no longer readable" in the reader's own
  * traces — with opaque ids instead of theirs. The answer text is withheld from everyone, the asker included,
  * when it cites or was built from a document the reader may not read now.
  */
 export interface TraceAccess {
   /**
-   * Use cases whose traces this reader reviews (reviewer and builder roles). Default: the use cases the reader
-   * may use (`use_cases.principals` empty or sharing a principal with the reader).
+   * Use cases whose traces this reader reviews (reviewer and builder roles): the edges pass the use cases the
+   * reader may use (answer's `usableUseCaseNames`). Absent: the reader sees only their own traces.
    */
   readonly reviewableUseCases?: readonly string[];
 }
@@ -142,14 +143,9 @@ function visibility(caller: Caller, access: TraceAccess, params: unknown[]): str
   params.push(caller.id);
   const own = `caller_id = $${params.length}`;
   if (caller.role === 'reviewer' || caller.role === 'builder') {
-    if (access.reviewableUseCases !== undefined) {
-      if (access.reviewableUseCases.length === 0) return own;
-      params.push(access.reviewableUseCases);
-      return `(${own} OR use_case = ANY($${params.length}::text[]))`;
-    }
-    // Default: the use cases the reviewer may use themselves (open to everyone, or to one of their principals).
-    params.push(caller.principals);
-    return `(${own} OR use_case IN (SELECT name FROM use_cases WHERE principals = '{}' OR principals && $${params.length}::text[]))`;
+    if (!access.reviewableUseCases || access.reviewableUseCases.length === 0) return own;
+    params.push(access.reviewableUseCases);
+    return `(${own} OR use_case = ANY($${params.length}::text[]))`;
   }
   return own;
 }
@@ -321,20 +317,12 @@ export async function getTrace(
     caller,
     refs.map((ref) => ref.documentId),
   );
-  const titles = new Map<string, string>();
-  const snippets = new Map<string, string>();
-  if (readable.size > 0) {
-    const documents = await db.query<{ id: string; title: string }>(
-      'SELECT id, title FROM documents WHERE id = ANY($1::text[])',
-      [[...readable]],
-    );
-    for (const row of documents.rows) titles.set(row.id, row.title);
-    const chunks = await db.query<{ id: string; snippet: string }>(
-      'SELECT id, left(text, 200) AS snippet FROM chunks WHERE id = ANY($1::text[]) AND document_id = ANY($2::text[])',
-      [[...new Set(refs.map((ref) => ref.chunkId))], [...readable]],
-    );
-    for (const row of chunks.rows) snippets.set(row.id, row.snippet);
-  }
+  const titles = await documentTitles(db, [...readable]);
+  const snippets = await chunkSnippets(
+    db,
+    refs.map((ref) => ref.chunkId),
+    [...readable],
+  );
   const ownTrace = trace.caller_id === caller.id;
   // Opaque stand-ins, stable within this view, so "cited" still lines up with "retrieved".
   const placeholders = new Map<string, string>();
@@ -407,4 +395,44 @@ export async function getTrace(
     attributes: rootAttributes,
     spans,
   };
+}
+
+/**
+ * The priced cost of traces by id (USD), for evaluation runs whose answerer does not report cost itself. No
+ * content: ids and numbers only.
+ */
+export async function traceCosts(db: Queryable, traceIds: readonly string[]): Promise<Map<string, number>> {
+  if (traceIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; cost_usd: number }>(
+    'SELECT id, cost_usd FROM traces WHERE id = ANY($1::text[])',
+    [[...new Set(traceIds)]],
+  );
+  return new Map(rows.map((row) => [row.id, Number(row.cost_usd)]));
+}
+
+/**
+ * The recorded question (and answer) of traces that kept one, with the principals the asker held, for the
+ * evaluation feature's production candidates (shown later only to viewers holding those principals, with
+ * answers withheld by `tracesWithUnreadableDocuments`). Traces without a question are absent.
+ */
+export async function traceQuestions(
+  db: Queryable,
+  traceIds: readonly string[],
+): Promise<Map<string, { question: string; answer: string | null; callerPrincipals: string[] }>> {
+  if (traceIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; question: string; answer: string | null; principals: unknown }>(
+    `SELECT id, question, answer, attributes->'groundwork.caller.principals' AS principals
+       FROM traces WHERE id = ANY($1::text[]) AND question IS NOT NULL`,
+    [[...new Set(traceIds)]],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        question: row.question,
+        answer: row.answer,
+        callerPrincipals: Array.isArray(row.principals) ? row.principals.filter((p): p is string => typeof p === 'string') : [],
+      },
+    ]),
+  );
 }

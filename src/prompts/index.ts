@@ -1,6 +1,8 @@
 /**
  * prompts/: prompt and model-configuration versions, labels, promotion and rollback. See docs/prompts.md.
  */
+
+export { promptsErrorCodes } from './error-codes.ts';
 export {
   type LabelMoveRequest,
   labelNewVersion,

@@ -4,7 +4,9 @@
  * Principals and ACL maps (deny by default, with explanations), PII detection, prompt-injection detection,
  * sensitivity labels, and the egress policy with redaction used before text is sent to an LLM provider.
  * Everything here is a pure function of its inputs, except `readableDocumentIds`: the one read of current
- * document access for views of recorded content (traces, evaluation rows, candidates), in SQL.
+ * document access for views of recorded content (traces, evaluation rows, candidates), in SQL. Its predicate,
+ * `readablePredicate`, is the only ACL predicate: search (retrieve), document listings (ingest) and traces
+ * (observe) build their SQL with it.
  */
 export {
   type AclMap,
@@ -27,7 +29,7 @@ export {
   principalKinds,
   tryParsePrincipal,
 } from './acl/principal.ts';
-export { readableDocumentIds, withheldNoLongerReadable } from './acl/readable-documents.ts';
+export { readableDocumentIds, readablePredicate, withheldNoLongerReadable } from './acl/readable-documents.ts';
 export {
   type AccessCheck,
   type AccessExplanation,
@@ -58,6 +60,7 @@ export {
   redactPii,
   redactText,
 } from './egress/redact-pii.ts';
+export { protectErrorCodes } from './error-codes.ts';
 export {
   countInjection,
   detectInjection,

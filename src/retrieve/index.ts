@@ -17,6 +17,7 @@ export {
   importBeirCorpus,
   parseQrels,
 } from './beir.ts';
+export { retrieveErrorCodes } from './error-codes.ts';
 export { type Candidate, type FusedCandidate, reciprocalRankFusion, weightedFusion } from './fusion.ts';
 export { distinctWords, highlightSpans, makeSnippet, type Span, wordSpans } from './highlight.ts';
 export { bm25IndexName, ensureLexicalIndex, type RankedChunk } from './lexical.ts';

@@ -1,4 +1,5 @@
 import type { Caller } from '../core/index.ts';
+import { readablePredicate } from '../protect/index.ts';
 import type { SearchFilters } from './types.ts';
 
 /** Collects positional parameters for one statement. */
@@ -19,7 +20,7 @@ export class Params {
  */
 export function visibilityPredicate(caller: Caller, filters: SearchFilters | undefined, params: Params): string {
   const clauses: string[] = [`d.status <> 'deleted'`];
-  if (!caller.seesEverything) clauses.push(`c.principals && ${params.add([...caller.principals])}::text[]`);
+  if (!caller.seesEverything) clauses.push(readablePredicate('c.principals', caller, (value) => params.add(value)));
   if (filters?.sourceIds) clauses.push(`c.source_id = ANY(${params.add([...filters.sourceIds])}::text[])`);
   if (filters?.sensitivity) clauses.push(`c.sensitivity = ANY(${params.add([...filters.sensitivity])}::text[])`);
   if (filters?.mediaTypes) clauses.push(`d.media_type = ANY(${params.add([...filters.mediaTypes])}::text[])`);

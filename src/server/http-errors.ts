@@ -1,23 +1,13 @@
-import type { ErrorCategory, GroundworkError } from '../core/index.ts';
+import type { GroundworkError } from '../core/index.ts';
+import { httpStatusForError } from '../error-codes.ts';
 
 /**
- * The ONE place where error categories become HTTP statuses. Routes and features throw GroundworkErrors;
- * the app's error handler calls this. `limit` splits by code: sizes are 413, rates and budgets 429.
+ * The ONE place where errors become HTTP statuses: the code's entry in the error-code registry
+ * (src/error-codes.ts) decides, falling back to the category for codes relayed from elsewhere. Routes and
+ * features throw GroundworkErrors; the app's error handler calls this.
  */
-const statusByCategory: Record<ErrorCategory, number> = {
-  usage: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  limit: 429,
-  unavailable: 503,
-  internal: 500,
-};
-
 export function httpStatusFor(error: Pick<GroundworkError, 'category' | 'code'>): number {
-  if (error.category === 'limit' && /too_large$/.test(error.code)) return 413;
-  return statusByCategory[error.category] ?? 500;
+  return httpStatusForError(error);
 }
 
 /** The one error body shape of the API. */

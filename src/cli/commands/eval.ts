@@ -117,6 +117,21 @@ function comparisonLines(comparison: RunComparison): string[] {
   ];
 }
 
+/** The human text of `eval run`: metrics, gates, the comparison, and the verdict. */
+function runReportText(r: EvaluationReport, durationMs: number): string {
+  const lines = [
+    `run ${r.runId} on ${r.dataset}: ${r.caseCount} cases, ${r.errors} errors, ${Math.round(durationMs)} ms`,
+    table(
+      ['metric', 'mean', 'n', 'std'],
+      Object.entries(r.metrics).map(([name, s]) => [name, f4(s.mean), s.n, f4(s.std)]),
+    ),
+  ];
+  for (const gate of r.gates) lines.push(`${gate.failed ? 'FAIL' : 'ok  '} ${gate.expression} (${gate.reason})`);
+  if (r.comparison) lines.push('', ...comparisonLines(r.comparison));
+  lines.push(r.passed ? 'PASSED' : 'FAILED');
+  return lines.join('\n');
+}
+
 interface RunOptions {
   mode: 'retrieval' | 'answer';
   useCase?: string;
@@ -164,7 +179,21 @@ async function answerPort(platform: CliPlatform, useCaseName: string | undefined
 /** `groundwork eval import|datasets|run|runs|show|compare|label|candidates|alerts|schedule`. */
 export function registerEvalCommands(program: Command, runtime: CliRuntime): void {
   const group = evalCommandGroup(program);
+  registerImportCommand(group, runtime);
+  registerDatasetsCommand(group, runtime);
+  registerRunCommand(group, runtime);
+  registerRunsCommand(group, runtime);
+  registerShowCommand(group, runtime);
+  registerCompareCommand(group, runtime);
+  registerLabelCommand(group, runtime);
+  registerCandidatesCommands(group, runtime);
+  registerAlertsCommand(group, runtime);
+  registerSchedulerCommand(group, runtime);
+  registerScheduleRunCommand(group, runtime);
+}
 
+/** `eval import`: a dataset version from JSONL, CSV or a BEIR folder (through importDataset, audited). */
+function registerImportCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('import')
     .description('import a dataset version from JSONL, CSV or a BEIR folder (all rows or nothing)')
@@ -183,6 +212,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
             origin: parsed.origin,
             caller: localOperator,
             parseProblems: parsed.problems,
+            clock: platform.clock,
             ...(options.description ? { description: options.description } : {}),
           });
           context.output.result(dataset, (d) => `imported ${d.name} version ${d.version}: ${d.caseCount} cases (${d.id})`);
@@ -190,7 +220,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         },
       ),
     );
+}
 
+/** `eval datasets`: the dataset versions. */
+function registerDatasetsCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('datasets')
     .description('list dataset versions')
@@ -209,7 +242,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         return exitCodes.ok;
       }),
     );
+}
 
+/** `eval run`: one run with gates and an optional baseline; exit 1 when it fails. */
+function registerRunCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('run')
     .description('evaluate a dataset; exits 1 when a gate fails or the run is significantly worse than the baseline')
@@ -268,24 +304,15 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         progress.finish();
         writeReport(context, report, options.reportFormat, options.out);
         if (!options.reportFormat || options.out || context.output.json) {
-          context.output.result(report, (r) => {
-            const lines = [
-              `run ${r.runId} on ${r.dataset}: ${r.caseCount} cases, ${r.errors} errors, ${Math.round(run.durationMs)} ms`,
-              table(
-                ['metric', 'mean', 'n', 'std'],
-                Object.entries(r.metrics).map(([name, s]) => [name, f4(s.mean), s.n, f4(s.std)]),
-              ),
-            ];
-            for (const gate of r.gates) lines.push(`${gate.failed ? 'FAIL' : 'ok  '} ${gate.expression} (${gate.reason})`);
-            if (r.comparison) lines.push('', ...comparisonLines(r.comparison));
-            lines.push(r.passed ? 'PASSED' : 'FAILED');
-            return lines.join('\n');
-          });
+          context.output.result(report, (r) => runReportText(r, run.durationMs));
         }
         return report.passed ? exitCodes.ok : exitCodes.failure;
       }),
     );
+}
 
+/** `eval runs`: runs, newest first. */
+function registerRunsCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('runs')
     .description('list evaluation runs, newest first')
@@ -318,7 +345,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         return exitCodes.ok;
       }),
     );
+}
 
+/** `eval show`: one run as the viewer may see it. */
+function registerShowCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('show')
     .description('a run: configuration snapshot, metrics, and the cases you may see')
@@ -375,7 +405,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         },
       ),
     );
+}
 
+/** `eval compare`: two runs, paired bootstrap. */
+function registerCompareCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('compare')
     .description('compare two runs: per-metric difference with paired-bootstrap 95% CI, wins/losses, changed cases')
@@ -430,7 +463,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         },
       ),
     );
+}
 
+/** `eval label`: moves a label to a run. */
+function registerLabelCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('label')
     .description('label a run (a label names one run; it moves), e.g. baseline')
@@ -439,12 +475,15 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
     .action(
       runtime.action(async (context, reference: string, label: string) => {
         const platform = await context.platform();
-        const run = await labelRun(platform.db, reference, label);
+        const run = await labelRun(platform.db, localOperator, reference, label, platform.clock);
         context.output.result(run, (r) => `${r.id} labels: ${r.labels.join(', ')}`);
         return exitCodes.ok;
       }),
     );
+}
 
+/** `eval candidates list|accept|reject`: production cases from negative feedback. */
+function registerCandidatesCommands(group: Command, runtime: CliRuntime): void {
   const candidates = group.command('candidates').description('production cases from negative feedback, for review');
   candidates
     .command('list')
@@ -496,6 +535,7 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
           const dataset = await acceptCandidate(platform.db, id, {
             dataset: options.dataset,
             caller: localOperator,
+            clock: platform.clock,
             ...(options.referenceAnswer ? { referenceAnswer: options.referenceAnswer } : {}),
             ...(options.relevant ? { relevantDocuments: options.relevant } : {}),
             ...(options.expectRefusal ? { expectRefusal: true } : {}),
@@ -514,12 +554,15 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
     .action(
       runtime.action(async (context, id: string) => {
         const platform = await context.platform();
-        await rejectCandidate(platform.db, id, localOperator);
+        await rejectCandidate(platform.db, id, localOperator, platform.clock);
         context.output.result({ id, status: 'rejected' }, () => `rejected ${id}`);
         return exitCodes.ok;
       }),
     );
+}
 
+/** `eval alerts`: drift alerts of scheduled runs. */
+function registerAlertsCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('alerts')
     .description('drift alerts raised by scheduled runs')
@@ -546,7 +589,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         return exitCodes.ok;
       }),
     );
+}
 
+/** `eval scheduler`: runs the configured schedules until stopped. */
+function registerSchedulerCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('scheduler')
     .description('register evaluation.schedules with the job queue and run them when due, until Ctrl-C / SIGTERM')
@@ -582,7 +628,10 @@ export function registerEvalCommands(program: Command, runtime: CliRuntime): voi
         return exitCodes.ok;
       }),
     );
+}
 
+/** `eval schedule-run`: one configured schedule, now. */
+function registerScheduleRunCommand(group: Command, runtime: CliRuntime): void {
   group
     .command('schedule-run')
     .description('run a configured schedule now (as the job queue does) and check drift against its previous run')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GroundworkError, localOperator, type Role } from '../../core/index.ts';
-import { type ApiKey, type ChangeRequest, createKey, isRole, listApiKeys, revokeApiKey } from '../../govern/index.ts';
+import { type ApiKey, type ChangeRequest, createKey, isRole, listApiKeys, revokeKey } from '../../govern/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { table } from '../output.ts';
 import { describePending } from './changes.ts';
@@ -127,7 +127,7 @@ export function registerKeysCommands(program: Command, runtime: CliRuntime): voi
         const api = context.api();
         const key = api
           ? (await api.delete<{ key: KeyJson }>(`/v1/keys/${encodeURIComponent(id)}`)).key
-          : asJson(await revokeApiKey((await context.platform()).db, id, { actor: localOperator.id }));
+          : asJson(await revokeKey((await context.platform()).db, localOperator, id));
         context.output.result({ key }, (v) => `Revoked key ${v.key.id} (${v.key.name}).`);
         return 0;
       }),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { GroundworkError } from '../../core/index.ts';
-import { getSource, listQuarantine, markForRetry } from '../../ingest/index.ts';
+import { GroundworkError, localOperator } from '../../core/index.ts';
+import { getSource, listQuarantine, retryQuarantined } from '../../ingest/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -42,13 +42,7 @@ export function registerQuarantineCommands(program: Command, runtime: CliRuntime
           });
         }
         const platform = await context.platform();
-        const marked = await markForRetry(platform.db, id ? { ids: [id] } : {});
-        if (id && marked.length === 0) {
-          throw new GroundworkError('ingest.quarantine_not_found', `No quarantine entry has the id ${id}.`, {
-            category: 'not_found',
-            fix: 'List entries with `groundwork quarantine list`.',
-          });
-        }
+        const marked = await retryQuarantined(platform.db, localOperator, id ? { ids: [id] } : {}, { clock: platform.clock });
         const sources = [...new Set(marked.map((entry) => entry.sourceName))];
         const results: { source: string; stillQuarantined: number; status: string }[] = [];
         for (const source of sources) {

@@ -217,7 +217,7 @@ export function registerTracesCommands(program: Command, runtime: CliRuntime): v
           });
         }
         const cutoff = retentionCutoff(platform.clock.now(), days);
-        const purged = await purgeTraces(platform.db, cutoff);
+        const purged = await purgeTraces(platform.db, localOperator, cutoff, { clock: platform.clock });
         context.output.result(
           { ...purged, olderThan: cutoff.toISOString() },
           (v) => `Purged ${v.traces} trace(s) and ${v.spans} span(s) older than ${v.olderThan}.`,

@@ -1,19 +1,14 @@
 import { z } from 'zod';
-import { assertMayUseUseCase } from '../../answer/index.ts';
-import { newId } from '../../core/index.ts';
 import {
   compareRuns,
   importDataset,
   listDatasets,
   listRuns,
-  loadDataset,
   parseCsvCases,
-  parseGate,
   parseJsonlCases,
   showRun,
 } from '../../evaluate/index.ts';
-import { recordAudit } from '../../govern/index.ts';
-import { evaluationRunBody as runBody } from '../../worker.ts';
+import { evaluationRunBody as runBody, startEvaluationRun } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import { jobFailure } from './ingest-routes.ts';
 
@@ -61,19 +56,10 @@ export function evaluateRoutes(_deps: EvaluateRouteDeps): RouteDefinition[] {
           origin: body.format,
           caller,
           parseProblems: parsed.problems,
+          clock: platform.clock,
+          requestId,
           ...(body.description ? { description: body.description } : {}),
         });
-        await recordAudit(
-          platform.db,
-          {
-            actor: caller.id,
-            action: 'eval.dataset.import',
-            target: `dataset:${dataset.id}`,
-            after: { name: dataset.name, version: dataset.version, cases: dataset.caseCount },
-            requestId,
-          },
-          platform.clock,
-        );
         return c.json(dataset, 201);
       },
     }),
@@ -108,19 +94,9 @@ export function evaluateRoutes(_deps: EvaluateRouteDeps): RouteDefinition[] {
           schema: z.object({ runId: z.string(), status: z.literal('started'), jobId: z.string() }),
         },
       },
-      handler: async ({ platform, caller, body, query, c }) => {
-        // Fail fast on bad gates and unknown datasets or use cases, before anything runs in the background.
-        body.failIf.forEach(parseGate);
-        await loadDataset(platform.db, body.dataset);
-        if (body.mode === 'answer')
-          assertMayUseUseCase(await platform.answerer.useCases.require(body.useCase ?? 'default'), caller);
-        const runId = newId('evr');
+      handler: async ({ platform, caller, body, query, c, requestId }) => {
         // The run is long work: a worker does it (on the embedded store, serve's in-process worker).
-        const jobId = await platform.jobs.send('evaluation-run', {
-          runId,
-          request: body,
-          caller: { id: caller.id, role: caller.role, principals: [...caller.principals], seesEverything: caller.seesEverything },
-        });
+        const { runId, jobId } = await startEvaluationRun(platform, caller, body, requestId);
         const started = c.json({ runId, status: 'started' as const, jobId }, 202);
         if (query.wait !== 'true' || !jobId) return started;
         const job = await platform.jobs.waitFor('evaluation-run', jobId, {

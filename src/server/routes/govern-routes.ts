@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import { roles } from '../../core/index.ts';
-import {
-  type ApiKey,
-  createKey,
-  listApiKeys,
-  listAudit,
-  revokeApiKey,
-  roleScopes,
-  verifyAuditChain,
-} from '../../govern/index.ts';
+import { type ApiKey, createKey, listApiKeys, listAudit, revokeKey, roleScopes, verifyAuditChain } from '../../govern/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import { changeRequestSchema } from './change-routes.ts';
 
@@ -125,7 +117,7 @@ export function governRoutes(): RouteDefinition[] {
       request: { params: z.object({ id: z.string().regex(/^key_[a-z0-9]+$/) }) },
       responses: { 200: { description: 'Revoked', schema: z.object({ key: keySchema }) } },
       handler: async ({ platform, params, caller, requestId }) => ({
-        key: keyJson(await revokeApiKey(platform.db, params.id, { actor: caller.id, requestId, clock: platform.clock })),
+        key: keyJson(await revokeKey(platform.db, caller, params.id, { requestId, clock: platform.clock })),
       }),
     }),
     defineRoute({

@@ -7,10 +7,10 @@ import {
   ingestStatus,
   listQuarantine,
   listSources,
-  markForRetry,
   requestSourceAclMap,
   requestSourceAdd,
   requestSourceRemoval,
+  retryQuarantined,
   type SourceRecord,
   type SourceStatus,
   sourceTypes,
@@ -278,7 +278,12 @@ export function ingestRoutes(): RouteDefinition[] {
       scope: 'sources:write',
       request: { body: z.strictObject({ ids: z.array(z.string()).max(10_000).optional() }) },
       responses: { 200: { description: 'Marked', schema: z.object({ entries: z.array(z.record(z.string(), z.unknown())) }) } },
-      handler: async ({ platform, body }) => ({ entries: await markForRetry(platform.db, body.ids ? { ids: body.ids } : {}) }),
+      handler: async ({ platform, caller, body, requestId }) => ({
+        entries: await retryQuarantined(platform.db, caller, body.ids ? { ids: body.ids } : {}, {
+          clock: platform.clock,
+          requestId,
+        }),
+      }),
     }),
   ];
 }

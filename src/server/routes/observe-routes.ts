@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mayUseUseCase } from '../../answer/index.ts';
+import { mayUseUseCase, usableUseCaseNames } from '../../answer/index.ts';
 import { type Caller, GroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
 import { requireAnswerRun } from '../../evaluate/index.ts';
@@ -24,8 +24,7 @@ const traceId = z.string().min(1).max(100);
 /** Reviewers and builders read the traces of the use cases they may use (`traces:read:usecase`). */
 async function traceAccess(platform: Platform, caller: Caller): Promise<TraceAccess> {
   if (!hasScope(caller, 'traces:read:usecase')) return {};
-  const useCases = await platform.answerer.useCases.list();
-  return { reviewableUseCases: useCases.filter((u) => mayUseUseCase(u, caller)).map((u) => u.name) };
+  return { reviewableUseCases: await usableUseCaseNames(platform.db, caller) };
 }
 
 /** Traces (object-level visibility enforced by observe in SQL), cost reports and feedback on answers. */
@@ -262,10 +261,11 @@ export function observeRoutes(): RouteDefinition[] {
       responses: {
         201: { description: 'Recorded (replaces your earlier feedback on the trace)', schema: z.record(z.string(), z.unknown()) },
       },
-      handler: async ({ platform, caller, body, c }) => {
+      handler: async ({ platform, caller, body, c, requestId }) => {
         const feedback = await recordFeedback(platform.db, caller, body, {
           events: platform.events,
           clock: platform.clock,
+          requestId,
           // Owner of the trace, read through observe's access rules; anything not the caller's is "not found".
           traceOwner: async (id) => (await getTrace(platform.db, caller, id))?.callerId ?? undefined,
         });
