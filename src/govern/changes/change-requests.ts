@@ -200,7 +200,7 @@ async function checkEvalRun(tx: Queryable, governance: Governance, kind: ChangeK
       `A ${kind.kind} change needs an evaluation run that passed its gates.`,
       {
         category: 'usage',
-        fix: 'Run the evaluation (`groundwork eval run … --gate …`) and pass its id with --eval-run RUN_ID (API: evalRunId).',
+        fix: 'Run the evaluation (`groundwork eval run … --fail-if …`) and pass its id with --eval-run RUN_ID (API: evalRunId).',
         details: { kind: kind.kind },
       },
     );
