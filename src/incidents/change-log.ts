@@ -5,7 +5,7 @@ import { authorize, type ChangeRequest, changesForUseCase, type Governance, list
 import { findSource } from '../ingest/index.ts';
 import { modelConfigHistory, promptHistory, type VersionEvent } from '../prompts/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { type Incident, incidentsLinkedTo, listIncidents } from './incidents.ts';
+import { type Incident, incidentsLinkedTo, listIncidents, seesUseCase, unknownUseCase } from './incidents.ts';
 
 /**
  * The change log of one use case: every change that affected it, newest first —
@@ -124,7 +124,7 @@ function areaOfAudit(action: string, target: string, after: unknown): ChangeLogA
 
 const asDate = (value: Date | string | null | undefined) => (value ? new Date(value) : undefined);
 
-/** The change log of use case `name`. Needs `incidents:read`. @throws `use_case.not_found`. */
+/** The change log of use case `name`. Needs `incidents:read` and may-use of the use case. @throws `use_case.not_found`. */
 export async function listUseCaseChanges(
   db: Queryable,
   caller: Caller,
@@ -132,7 +132,9 @@ export async function listUseCaseChanges(
   options: ChangeLogOptions = {},
 ): Promise<UseCaseChangeLog> {
   authorize(caller, 'incidents:read');
-  const useCase = await createUseCaseStore(db).require(name);
+  const useCase = await createUseCaseStore(db).get(name);
+  // Like GET /v1/use-cases/:name: a use case the reader may not use is not found (admins see every one).
+  if (!useCase || !seesUseCase(useCase, caller)) throw unknownUseCase(name);
   const limit = Math.min(Math.max(options.limit ?? 200, 1), 1000);
   const drafts: Draft[] = [];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createUseCaseStore } from '../answer/index.ts';
+import { createUseCaseStore, mayUseUseCase, type UseCase } from '../answer/index.ts';
 import { type Caller, type Clock, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
 import { authorize, type Governance, getChange, recordAudit } from '../govern/index.ts';
 import { getTrace, tracesWithUnreadableDocuments } from '../observe/index.ts';
@@ -192,11 +192,29 @@ function toIncident(row: IncidentRow, links: readonly IncidentLink[]): Incident 
   };
 }
 
-async function lockIncident(tx: Queryable, id: string): Promise<IncidentRow> {
-  const row = (await tx.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id])).rows[0];
+/**
+ * Use cases whose incidents `caller` may see: `null` = every incident (admins, the local operator); otherwise
+ * the use cases the caller may use (as for traces). Incidents without a use case are visible to every reader.
+ */
+export async function visibleIncidentUseCases(db: Queryable, caller: Caller): Promise<string[] | null> {
+  if (caller.role === 'admin' || caller.seesEverything) return null;
+  return (await createUseCaseStore(db).list()).filter((u) => seesUseCase(u, caller)).map((u) => u.name);
+}
+
+/** The incident row if it exists and `caller` may see it (locked FOR UPDATE with `lock`), else `incidents.not_found`. */
+export async function requireVisibleIncident(db: Queryable, caller: Caller, id: string, lock = false): Promise<IncidentRow> {
+  const visible = await visibleIncidentUseCases(db, caller);
+  const row = (
+    await db.query<IncidentRow>(
+      `SELECT * FROM incidents WHERE id = $1 AND ($2::text[] IS NULL OR use_case IS NULL OR use_case = ANY($2))${lock ? ' FOR UPDATE' : ''}`,
+      [id, visible],
+    )
+  ).rows[0];
   if (!row) throw incidentNotFound(id);
   return row;
 }
+
+const lockIncident = (tx: Queryable, caller: Caller, id: string) => requireVisibleIncident(tx, caller, id, true);
 
 /** Appends one timeline entry (in the caller's transaction). */
 export async function appendIncidentEvent(
@@ -268,8 +286,24 @@ export async function addIncidentLink(
   return true;
 }
 
-async function requireUseCase(tx: Queryable, name: string): Promise<void> {
-  await createUseCaseStore(tx).require(name);
+/** Whether `caller` may see incidents and the change log of `useCase`: admins always, others when they may use it. */
+export function seesUseCase(useCase: UseCase, caller: Caller): boolean {
+  const mayUse = mayUseUseCase(useCase, caller);
+  return mayUse || caller.role === 'admin';
+}
+
+/** The use case must exist and the caller may see it (otherwise it is reported as not found). */
+async function requireUseCase(tx: Queryable, caller: Caller, name: string): Promise<void> {
+  const useCase = await createUseCaseStore(tx).get(name);
+  if (!useCase || !seesUseCase(useCase, caller)) throw unknownUseCase(name);
+}
+
+export function unknownUseCase(name: string): GroundworkError {
+  return new GroundworkError('use_case.not_found', `There is no use case named "${name}" that you may use.`, {
+    category: 'not_found',
+    fix: 'List use cases with `groundwork use-cases list` (GET /v1/use-cases).',
+    details: { name },
+  });
 }
 
 /** Opens an incident (status `open`), with its first timeline entry and links; audited `incident.open`. */
@@ -284,7 +318,7 @@ export async function openIncident(
   const now = (context.clock ?? systemClock).now();
   const id = newId('inc');
   await db.transaction(async (tx) => {
-    if (data.useCase) await requireUseCase(tx, data.useCase);
+    if (data.useCase) await requireUseCase(tx, caller, data.useCase);
     await tx.query(
       `INSERT INTO incidents (id, title, severity, status, use_case, description, opened_by, opened_at, updated_at)
        VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $7)`,
@@ -352,7 +386,7 @@ export async function updateIncident(
   }
   const now = (context.clock ?? systemClock).now();
   await db.transaction(async (tx) => {
-    const row = await lockIncident(tx, id);
+    const row = await lockIncident(tx, caller, id);
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
     const sets: string[] = [];
@@ -453,7 +487,7 @@ export async function resolveIncident(
   const data = parse(resolveIncidentSchema, input);
   const now = (context.clock ?? systemClock).now();
   await db.transaction(async (tx) => {
-    const row = await lockIncident(tx, id);
+    const row = await lockIncident(tx, caller, id);
     if (row.status === 'resolved') {
       throw new GroundworkError('incidents.already_resolved', `Incident ${id} is already resolved.`, {
         category: 'conflict',
@@ -550,8 +584,7 @@ async function linksOf(
 /** One incident with its links and timeline. @throws `incidents.not_found`. */
 export async function getIncident(db: Queryable, caller: Caller, id: string): Promise<IncidentDetail> {
   authorize(caller, 'incidents:read');
-  const row = (await db.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id])).rows[0];
-  if (!row) throw incidentNotFound(id);
+  const row = await requireVisibleIncident(db, caller, id);
   const links = (await linksOf(db, caller, [id], true)).get(id) ?? [];
   const events = await db.query<{
     seq: string | number;
@@ -578,12 +611,14 @@ export async function getIncident(db: Queryable, caller: Caller, id: string): Pr
 export async function listIncidents(db: Queryable, caller: Caller, filters: IncidentFilters = {}): Promise<Incident[]> {
   authorize(caller, 'incidents:read');
   const limit = Math.min(Math.max(Math.floor(filters.limit ?? 100), 1), 1000);
+  const visible = await visibleIncidentUseCases(db, caller);
   const { rows } = await db.query<IncidentRow>(
     `SELECT * FROM incidents
      WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR severity = $2) AND ($3::text IS NULL OR use_case = $3)
        AND (NOT $4::boolean OR status <> 'resolved')
+       AND ($6::text[] IS NULL OR use_case IS NULL OR use_case = ANY($6))
      ORDER BY opened_at DESC, id DESC LIMIT $5`,
-    [filters.status ?? null, filters.severity ?? null, filters.useCase ?? null, filters.active ?? false, limit],
+    [filters.status ?? null, filters.severity ?? null, filters.useCase ?? null, filters.active ?? false, limit, visible],
   );
   const links = await linksOf(
     db,

@@ -195,6 +195,31 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       const detail = await t.call('reviewer', `/v1/incidents/${id}`);
       assert.equal(detail.json.status, 'open');
       assert.equal((detail.json.timeline as Json[]).length, 1);
+
+      // A reviewer sees only incidents of use cases they may use (like traces); an admin sees all.
+      await t.platform.answerer.useCases.create('legal-qa', { principals: ['group:legal'] });
+      const secret = await t.call('admin', '/v1/incidents', 'POST', {
+        title: 'Privileged memo quoted',
+        severity: 'sev1',
+        useCase: 'legal-qa',
+      });
+      assert.equal(secret.status, 201, secret.text);
+      const secretId = secret.json.id as string;
+      const listed = await t.call('reviewer', '/v1/incidents');
+      assert.doesNotMatch(listed.text, /Privileged memo/);
+      for (const [path, method, body] of [
+        [`/v1/incidents/${secretId}`, 'GET', undefined],
+        [`/v1/incidents/${secretId}`, 'PATCH', { note: 'peek' }],
+        [`/v1/incidents/${secretId}/resolve`, 'POST', { postIncidentNote: 'x' }],
+        ['/v1/use-cases/legal-qa/changes', 'GET', undefined],
+        ['/v1/incidents', 'POST', { title: 'probe', severity: 'sev4', useCase: 'legal-qa' }],
+      ] as const) {
+        const probe = await t.call('reviewer', path, method, body);
+        assert.equal(probe.status, 404, `${method} ${path}: ${probe.text}`);
+        assert.doesNotMatch(probe.text, /Privileged memo/);
+      }
+      assert.match((await t.call('admin', '/v1/incidents')).text, /Privileged memo/);
+      assert.equal((await t.call('admin', `/v1/incidents/${secretId}`)).json.status, 'open');
     } finally {
       await t.close();
     }
