@@ -20,11 +20,11 @@ import {
   type Tracer,
 } from './core/index.ts';
 import { resolveRun } from './evaluate/index.ts';
-import { createGovernance, type Governance } from './govern/index.ts';
+import { createGovernance, type Governance, registerKeyChangeKinds } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
-import { createObservability, type Observability } from './observe/index.ts';
+import { createObservability, type Observability, registerBudgetChangeKinds } from './observe/index.ts';
 import { registerLabelChangeKinds } from './prompts/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
@@ -141,6 +141,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerLabelChangeKinds(governance, useCasesFeeding);
   registerUseCaseChangeKinds(governance);
   registerSourceChangeKinds(governance, useCasesSearching);
+  registerBudgetChangeKinds(governance);
+  registerKeyChangeKinds(governance);
   return {
     config,
     secrets,

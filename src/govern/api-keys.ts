@@ -2,6 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Caller, type Clock, GroundworkError, newId, type Role, systemClock } from '../core/index.ts';
 import { type Database, publishChange, type Queryable } from '../store/index.ts';
 import { recordAudit } from './audit/audit-log.ts';
+import type { Governance } from './changes/change-kinds.ts';
+import { type ChangeRequest, submitChange } from './changes/change-requests.ts';
+import { authorize } from './scopes.ts';
 
 /**
  * API keys for users and services.
@@ -24,7 +27,10 @@ export interface ApiKey {
   readonly expiresAt: Date | null;
   readonly revokedAt: Date | null;
   readonly lastUsedAt: Date | null;
-  readonly status: 'active' | 'expired' | 'revoked';
+  /** `pending`: an admin or builder key whose change request is not approved yet (it does not authenticate). */
+  readonly status: 'active' | 'expired' | 'revoked' | 'pending';
+  /** The change request that must be approved before the key works, while `pending`. */
+  readonly pendingChange: string | null;
 }
 
 export interface CreateApiKeyInput {
@@ -79,7 +85,13 @@ function newLookup(): string {
 }
 
 function toApiKey(row: KeyRow, now: Date): ApiKey {
-  const status = row.revoked_at ? 'revoked' : row.expires_at && row.expires_at <= now ? 'expired' : 'active';
+  const status = row.revoked_at
+    ? 'revoked'
+    : row.expires_at && row.expires_at <= now
+      ? 'expired'
+      : row.pending_change
+        ? 'pending'
+        : 'active';
   return {
     id: row.id,
     name: row.name,
@@ -92,6 +104,7 @@ function toApiKey(row: KeyRow, now: Date): ApiKey {
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
     status,
+    pendingChange: row.pending_change ?? null,
   };
 }
 
@@ -131,15 +144,27 @@ export async function createApiKey(
   context: ActorContext,
 ): Promise<{ key: ApiKey; token: string }> {
   validate(input);
+  return db.transaction((tx) => insertApiKey(tx, input, context));
+}
+
+/**
+ * Inserts a key in the caller's transaction, with its `key.create` audit record. `pending` keys exist (their
+ * token is returned now) but do not authenticate until `activateApiKey`.
+ */
+async function insertApiKey(
+  tx: Queryable,
+  input: CreateApiKeyInput,
+  context: ActorContext & { readonly pending?: boolean },
+): Promise<{ key: ApiKey; token: string }> {
   const clock = context.clock ?? systemClock;
   const now = clock.now();
   const lookup = newLookup();
   const token = `gw_${lookup}_${randomBytes(32).toString('base64url')}`;
   const expiresAt = input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000) : null;
-  return db.transaction(async (tx) => {
+  {
     const result = await tx.query<KeyRow>(
-      `INSERT INTO api_keys (id, name, lookup, secret_hash, role, principals, created_by, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      `INSERT INTO api_keys (id, name, lookup, secret_hash, role, principals, created_by, created_at, expires_at, pending_change)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
         newId('key'),
         input.name.trim(),
@@ -150,6 +175,7 @@ export async function createApiKey(
         context.actor,
         now,
         expiresAt,
+        context.pending ? 'requested' : null,
       ],
     );
     const key = toApiKey(result.rows[0] as KeyRow, now);
@@ -160,13 +186,105 @@ export async function createApiKey(
         actor: context.actor,
         action: 'key.create',
         target: `key:${key.id}`,
-        after: snapshot(key),
+        after: { ...snapshot(key), ...(context.pending ? { pending: true } : {}) },
         requestId: context.requestId,
         at: now,
       },
       clock,
     );
     return { key, token };
+  }
+}
+
+/** Roles whose keys are governed (`key.grant`): granting them needs approval by default. */
+export const governedKeyRoles: readonly Role[] = ['admin', 'builder'];
+
+interface KeyGrantSnapshot {
+  readonly name: string;
+  readonly role: Role;
+  readonly principals: readonly string[];
+  readonly expiresAt: string | null;
+  readonly revoked: boolean;
+  readonly pending: boolean;
+}
+
+async function readKeyGrant(tx: Queryable, id: string): Promise<KeyGrantSnapshot | null> {
+  const row = (await tx.query<KeyRow>('SELECT * FROM api_keys WHERE id = $1', [id])).rows[0];
+  if (!row) return null;
+  return {
+    name: row.name,
+    role: row.role,
+    principals: [...row.principals],
+    expiresAt: row.expires_at ? new Date(row.expires_at).toISOString() : null,
+    revoked: row.revoked_at !== null,
+    pending: row.pending_change !== null,
+  };
+}
+
+/**
+ * Registers `key.grant`: a key with a governed role (admin, builder) is created pending and works only once
+ * its change request is approved (applying activates it).
+ */
+export function registerKeyChangeKinds(governance: Governance): void {
+  governance.register({
+    kind: 'key.grant',
+    scope: 'keys:admin',
+    read: readKeyGrant,
+    async apply(tx, actor, change) {
+      await tx.query('UPDATE api_keys SET pending_change = NULL WHERE id = $1', [change.target]);
+      await publishChange(tx, 'api_keys');
+      if (change.changeRequestId) {
+        await recordAudit(tx, {
+          actor,
+          action: 'key.activate',
+          target: `key:${change.target}`,
+          after: { changeRequest: change.changeRequestId },
+        });
+      }
+      const key = await getApiKey(tx, change.target);
+      return key ? JSON.parse(JSON.stringify(key)) : null;
+    },
+    needsApproval: (_before, after) => governedKeyRoles.includes((after as KeyGrantSnapshot).role),
+    describe: (target, _before, after) => {
+      const grant = after as KeyGrantSnapshot;
+      return `grant ${grant.role} key ${target} (${grant.name}) to ${grant.principals.join(', ') || 'a service'}`;
+    },
+  });
+}
+
+/**
+ * Creates an API key, governed: a key granting admin or builder becomes a change request (`status:
+ * 'pending'`: the token is returned now, once, and works after approval); other keys work at once.
+ */
+export async function createKey(
+  governance: Governance,
+  db: Database,
+  caller: Caller,
+  input: CreateApiKeyInput,
+  context: { readonly requestId?: string; readonly reason?: string } = {},
+): Promise<{ key: ApiKey; token: string; changeRequest?: ChangeRequest }> {
+  authorize(caller, 'keys:admin');
+  validate(input);
+  return db.transaction(async (tx) => {
+    const { key, token } = await insertApiKey(tx, input, {
+      actor: caller.id,
+      clock: governance.clock,
+      pending: true,
+      ...(context.requestId ? { requestId: context.requestId } : {}),
+    });
+    const before = await readKeyGrant(tx, key.id);
+    const outcome = await submitChange(governance, tx, caller, {
+      kind: 'key.grant',
+      target: key.id,
+      after: { ...before, pending: false },
+      ...(context.reason ? { reason: context.reason } : {}),
+      ...(context.requestId ? { requestId: context.requestId } : {}),
+    });
+    if (outcome.status === 'pending') {
+      await tx.query('UPDATE api_keys SET pending_change = $2 WHERE id = $1', [key.id, outcome.changeRequest.id]);
+    }
+    const stored = (await getApiKey(tx, key.id, governance.clock)) as ApiKey;
+    return outcome.status === 'pending' ? { key: stored, token, changeRequest: outcome.changeRequest } : { key: stored, token };
   });
 }
 
@@ -226,7 +344,7 @@ export async function revokeApiKey(db: Database, id: string, context: ActorConte
 /** Whether any usable key exists (the server refuses non-loopback binds without authentication). */
 export async function hasActiveApiKeys(db: Queryable, clock: Clock = systemClock): Promise<boolean> {
   const result = await db.query<{ exists: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)) AS exists',
+    'SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND pending_change IS NULL AND (expires_at IS NULL OR expires_at > $1)) AS exists',
     [clock.now()],
   );
   return Boolean(result.rows[0]?.exists);

@@ -68,6 +68,8 @@ describe(`govern (${testStoreKind})`, () => {
         role: 'user',
         principals: ['user:alice@x.test', 'group:claims'],
         seesEverything: false,
+        // The key behind the person: governance follows it to whoever created the key.
+        credential: `key:${key.id}`,
       });
       const invalid = (e: GroundworkError) => e.code === 'auth.invalid_key' && e.category === 'unauthenticated';
       // Change the last character (to something it is not: a random token can end in 'A').

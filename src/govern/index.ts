@@ -8,10 +8,13 @@ export {
   authenticateApiKey,
   type CreateApiKeyInput,
   createApiKey,
+  createKey,
   getApiKey,
+  governedKeyRoles,
   hasActiveApiKeys,
   listApiKeys,
   looksLikeApiKey,
+  registerKeyChangeKinds,
   revokeApiKey,
 } from './api-keys.ts';
 export { listAuditForTargets } from './audit/audit-by-target.ts';

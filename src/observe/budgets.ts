@@ -1,5 +1,6 @@
-import { type Clock, GroundworkError, newId, systemClock } from '../core/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { type Caller, type Clock, GroundworkError, newId, systemClock } from '../core/index.ts';
+import { authorize, type Governance, recordAudit, type SubmitChangeResult, submitChange } from '../govern/index.ts';
+import type { Database, Queryable } from '../store/index.ts';
 
 /**
  * Budgets per use case, in US dollars per UTC day and per UTC month.
@@ -287,4 +288,130 @@ export async function budgetOverview(
     budgets.push({ ...budget, status: await checkBudget(db, budget.useCase, { clock, throwWhenBlocked: false }) });
   }
   return { budgets, recentEvents: await listBudgetEvents(db, undefined, eventLimit) };
+}
+
+/**
+ * Budget changes as governed changes (`budget.raise`): raising a limit, removing one (unlimited) or turning
+ * blocking off loosens a cost control, so by default it needs approval; setting a first budget, lowering a
+ * limit or turning blocking on applies at once. HTTP (`PUT /v1/budgets/:useCase`) and `cost budget set|remove`
+ * call `requestBudgetChange`.
+ *
+ * Target: the use case. Snapshot: `{dailyUsd, monthlyUsd, warnRatio, block}` (`null` = no budget).
+ */
+export interface BudgetSnapshot {
+  readonly dailyUsd: number | null;
+  readonly monthlyUsd: number | null;
+  readonly warnRatio: number;
+  readonly block: boolean;
+}
+
+const budgetSnapshot = (budget: Budget): BudgetSnapshot => ({
+  dailyUsd: budget.dailyUsd,
+  monthlyUsd: budget.monthlyUsd,
+  warnRatio: budget.warnRatio,
+  block: budget.block,
+});
+
+/** Whether `after` loosens `before`: a higher or removed limit, blocking turned off, or the budget removed. */
+export function loosensBudget(before: BudgetSnapshot | null, after: BudgetSnapshot | null): boolean {
+  if (before === null) return false; // from no budget at all, anything is tighter
+  if (after === null) return true;
+  const raised = (b: number | null, a: number | null) => b !== null && (a === null || a > b);
+  return raised(before.dailyUsd, after.dailyUsd) || raised(before.monthlyUsd, after.monthlyUsd) || (before.block && !after.block);
+}
+
+async function readBudget(db: Queryable, useCase: string): Promise<BudgetSnapshot | null> {
+  const row = (await db.query<BudgetRow>('SELECT * FROM budgets WHERE use_case = $1', [useCase])).rows[0];
+  return row ? budgetSnapshot(toBudget(row)) : null;
+}
+
+/** Registers `budget.raise` (applies any budget change; only loosening ones need approval). */
+export function registerBudgetChangeKinds(governance: Governance): void {
+  governance.register({
+    kind: 'budget.raise',
+    scope: 'usecases:write',
+    read: readBudget,
+    async apply(tx, actor, change) {
+      const after = change.after as BudgetSnapshot | null;
+      if (after === null) {
+        await deleteBudget(tx, change.target);
+        await recordAudit(tx, { actor, action: 'budget.remove', target: `use_case:${change.target}`, before: change.before });
+        return { removed: change.target };
+      }
+      const budget = await setBudget(tx, { useCase: change.target, actor, ...after });
+      await recordAudit(tx, {
+        actor,
+        action: 'budget.set',
+        target: `use_case:${change.target}`,
+        before: change.before,
+        after: budget,
+      });
+      return JSON.parse(JSON.stringify(budget));
+    },
+    needsApproval: (before, after) => loosensBudget(before as BudgetSnapshot | null, after as BudgetSnapshot | null),
+    affectedUseCases: async (_tx, target) => [target],
+    describe: (target, before, after) => {
+      const text = (b: unknown) =>
+        b === null
+          ? 'none'
+          : `daily ${(b as BudgetSnapshot).dailyUsd ?? '∞'} / monthly ${(b as BudgetSnapshot).monthlyUsd ?? '∞'} USD`;
+      return `budget of ${target}: ${text(before)} → ${text(after)}`;
+    },
+  });
+}
+
+/** A budget change: the fields to change (absent = keep), or `remove: true`. */
+export type BudgetChange =
+  | (Omit<BudgetInput, 'actor'> & { readonly remove?: false })
+  | { readonly useCase: string; readonly remove: true };
+
+/**
+ * Sets, changes or removes a use case budget, governed. Applied result: the budget (or `{removed}`);
+ * a loosening change becomes `{status: 'pending', changeRequest}`.
+ * @throws `budget.invalid`, `budget.not_found` (removing a budget that does not exist).
+ */
+export async function requestBudgetChange(
+  governance: Governance,
+  db: Database,
+  caller: Caller,
+  change: BudgetChange,
+  options: { readonly reason?: string; readonly requestId?: string } = {},
+): Promise<SubmitChangeResult> {
+  authorize(caller, 'usecases:write');
+  if (!change.remove) {
+    validateAmount('daily', change.dailyUsd);
+    validateAmount('monthly', change.monthlyUsd);
+    if (change.warnRatio !== undefined && !(change.warnRatio > 0 && change.warnRatio <= 1)) {
+      throw new GroundworkError('budget.invalid', `The warning threshold must be between 0 and 1, got ${change.warnRatio}.`, {
+        category: 'usage',
+        fix: 'Pass a ratio such as --warn-at 0.8 (warn at 80% of the budget).',
+      });
+    }
+  }
+  return db.transaction(async (tx) => {
+    const before = await readBudget(tx, change.useCase);
+    let after: BudgetSnapshot | null = null;
+    if (change.remove) {
+      if (!before) {
+        throw new GroundworkError('budget.not_found', `Use case ${change.useCase} has no budget.`, {
+          category: 'not_found',
+          fix: 'See the budgets with: groundwork cost budget list',
+        });
+      }
+    } else {
+      after = {
+        dailyUsd: change.dailyUsd === undefined ? (before?.dailyUsd ?? null) : change.dailyUsd,
+        monthlyUsd: change.monthlyUsd === undefined ? (before?.monthlyUsd ?? null) : change.monthlyUsd,
+        warnRatio: change.warnRatio ?? before?.warnRatio ?? 0.8,
+        block: change.block ?? before?.block ?? false,
+      };
+    }
+    return submitChange(governance, tx, caller, {
+      kind: 'budget.raise',
+      target: change.useCase,
+      after,
+      ...(options.reason ? { reason: options.reason } : {}),
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    });
+  });
 }

@@ -4,9 +4,11 @@
  */
 export {
   type Budget,
+  type BudgetChange,
   type BudgetEvent,
   type BudgetInput,
   type BudgetPeriodStatus,
+  type BudgetSnapshot,
   type BudgetStatus,
   budgetOverview,
   budgetUsage,
@@ -15,6 +17,9 @@ export {
   deleteBudget,
   listBudgetEvents,
   listBudgets,
+  loosensBudget,
+  registerBudgetChangeKinds,
+  requestBudgetChange,
   setBudget,
 } from './budgets.ts';
 export {

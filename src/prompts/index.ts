@@ -1,7 +1,14 @@
 /**
  * prompts/: prompt and model-configuration versions, labels, promotion and rollback. See docs/prompts.md.
  */
-export { type LabelMoveRequest, registerLabelChangeKinds, requestLabelMove, type UseCasesOfVersioned } from './label-changes.ts';
+export {
+  type LabelMoveRequest,
+  labelNewVersion,
+  registerLabelChangeKinds,
+  requestLabelMove,
+  splitProtectedLabels,
+  type UseCasesOfVersioned,
+} from './label-changes.ts';
 export { type DiffLine, formatDiff, lineDiff } from './line-diff.ts';
 export {
   type CreateModelConfigInput,

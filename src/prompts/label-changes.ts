@@ -1,5 +1,12 @@
 import { type Caller, GroundworkError } from '../core/index.ts';
-import { authorize, type ChangeKind, type Governance, type SubmitChangeResult, submitChange } from '../govern/index.ts';
+import {
+  authorize,
+  type ChangeKind,
+  type ChangeRequest,
+  type Governance,
+  type SubmitChangeResult,
+  submitChange,
+} from '../govern/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
 import {
   labelStack,
@@ -164,4 +171,39 @@ export async function requestLabelMove(
 
 function noMove(request: LabelMoveRequest, version: number) {
   return { kind: request.kind, name: request.name, label: request.label, from: version, to: version };
+}
+
+/** Splits the labels given with a new version: protected ones go through `requestLabelMove` afterwards. */
+export function splitProtectedLabels(
+  governance: Governance,
+  labels: readonly string[] | undefined,
+): { direct: string[]; governed: string[] } {
+  const all = [...new Set(labels ?? [])];
+  const governed = all.filter((label) => governance.policy.protectedLabels.includes(label));
+  return { direct: all.filter((label) => !governed.includes(label)), governed };
+}
+
+/**
+ * Points protected labels at a just-created version through the governed path: what moved at once, and
+ * the change requests that wait for approval.
+ */
+export async function labelNewVersion(
+  governance: Governance,
+  db: Database,
+  caller: Caller,
+  target: { kind: VersionKind; name: string; version: number; labels: readonly string[]; reason?: string; requestId?: string },
+): Promise<{ changeRequests: ChangeRequest[] }> {
+  const changeRequests: ChangeRequest[] = [];
+  for (const label of target.labels) {
+    const outcome = await requestLabelMove(governance, db, caller, {
+      kind: target.kind,
+      name: target.name,
+      label,
+      version: target.version,
+      ...(target.reason ? { reason: target.reason } : {}),
+      ...(target.requestId ? { requestId: target.requestId } : {}),
+    });
+    if (outcome.status === 'pending') changeRequests.push(outcome.changeRequest);
+  }
+  return { changeRequests };
 }

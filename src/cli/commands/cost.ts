@@ -2,20 +2,21 @@ import type { Command } from 'commander';
 import { GroundworkError, localOperator } from '../../core/index.ts';
 import { requireAnswerRun } from '../../evaluate/index.ts';
 import {
+  type Budget,
   type BudgetStatus,
   budgetOverview,
   builtInPrices,
   type CostForecast,
   type CostGrouping,
   costReport,
-  deleteBudget,
   evaluationUsageLabel,
   type ForecastOverrides,
   forecastCost,
-  setBudget,
+  requestBudgetChange,
 } from '../../observe/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { table } from '../output.ts';
+import { printChangeOutcome } from './changes.ts';
 import { parseSince } from './traces.ts';
 
 const groupings: readonly CostGrouping[] = ['use-case', 'user', 'model', 'day', 'operation'];
@@ -266,27 +267,37 @@ export function registerCostCommands(program: Command, runtime: CliRuntime): voi
     .option('--warn-at <ratio>', 'warn at this share of a limit (default 0.8)')
     .option('--block', 'refuse generation with budget.exhausted once a limit is reached')
     .option('--no-block', 'only warn when a limit is reached')
+    .option('--reason <text>', 'why (kept in the change request and the audit log)')
     .action(
       runtime.action(
-        async (context, useCase: string, options: { daily?: string; monthly?: string; warnAt?: string; block?: boolean }) => {
+        async (
+          context,
+          useCase: string,
+          options: { daily?: string; monthly?: string; warnAt?: string; block?: boolean; reason?: string },
+        ) => {
           const daily = amount('daily', options.daily);
           const monthly = amount('monthly', options.monthly);
           const warnRatio = options.warnAt === undefined ? undefined : Number(options.warnAt);
           const platform = await context.platform();
-          const saved = await setBudget(platform.db, {
-            useCase,
-            actor: localOperator.id,
-            ...(daily === undefined ? {} : { dailyUsd: daily }),
-            ...(monthly === undefined ? {} : { monthlyUsd: monthly }),
-            ...(warnRatio === undefined ? {} : { warnRatio }),
-            ...(options.block === undefined ? {} : { block: options.block }),
-          });
-          context.output.result(
-            saved,
-            (b) =>
-              `Budget for ${b.useCase}: daily ${b.dailyUsd === null ? 'none' : money(b.dailyUsd)}, monthly ${b.monthlyUsd === null ? 'none' : money(b.monthlyUsd)}, warn at ${Math.round(b.warnRatio * 100)}%, ${b.block ? 'blocks' : 'warns only'} when exhausted.`,
+          // Governed: raising a limit (or turning blocking off) files a change request unless the local operator is trusted.
+          const outcome = await requestBudgetChange(
+            platform.governance,
+            platform.db,
+            localOperator,
+            {
+              useCase,
+              ...(daily === undefined ? {} : { dailyUsd: daily }),
+              ...(monthly === undefined ? {} : { monthlyUsd: monthly }),
+              ...(warnRatio === undefined ? {} : { warnRatio }),
+              ...(options.block === undefined ? {} : { block: options.block }),
+            },
+            options.reason ? { reason: options.reason } : {},
           );
-          return 0;
+          return printChangeOutcome<Budget>(context, outcome, {
+            json: (b) => b,
+            text: (b) =>
+              `Budget for ${b.useCase}: daily ${b.dailyUsd === null ? 'none' : money(b.dailyUsd)}, monthly ${b.monthlyUsd === null ? 'none' : money(b.monthlyUsd)}, warn at ${Math.round(b.warnRatio * 100)}%, ${b.block ? 'blocks' : 'warns only'} when exhausted.`,
+          });
         },
       ),
     );
@@ -330,20 +341,23 @@ export function registerCostCommands(program: Command, runtime: CliRuntime): voi
 
   budget
     .command('remove')
-    .description('remove a use case budget')
+    .description('remove a use case budget (governed: a removal loosens cost control)')
     .argument('<use-case>', 'use case name')
+    .option('--reason <text>', 'why (kept in the change request and the audit log)')
     .action(
-      runtime.action(async (context, useCase: string) => {
+      runtime.action(async (context, useCase: string, options: { reason?: string }) => {
         const platform = await context.platform();
-        const removed = await deleteBudget(platform.db, useCase);
-        if (!removed) {
-          throw new GroundworkError('budget.not_found', `Use case ${useCase} has no budget.`, {
-            category: 'not_found',
-            fix: 'See the budgets with: groundwork cost budget list',
-          });
-        }
-        context.output.result({ removed: useCase }, (v) => `Removed the budget of ${v.removed}.`);
-        return 0;
+        const outcome = await requestBudgetChange(
+          platform.governance,
+          platform.db,
+          localOperator,
+          { useCase, remove: true },
+          options.reason ? { reason: options.reason } : {},
+        );
+        return printChangeOutcome<{ removed: string }>(context, outcome, {
+          json: (v) => v,
+          text: (v) => `Removed the budget of ${v.removed}.`,
+        });
       }),
     );
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { GroundworkError, localOperator, type Role } from '../../core/index.ts';
-import { type ApiKey, createApiKey, isRole, listApiKeys, revokeApiKey } from '../../govern/index.ts';
+import { type ApiKey, type ChangeRequest, createKey, isRole, listApiKeys, revokeApiKey } from '../../govern/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { table } from '../output.ts';
+import { describePending } from './changes.ts';
 
 type KeyJson = Omit<ApiKey, 'createdAt' | 'expiresAt' | 'revokedAt' | 'lastUsedAt'> & {
   createdAt: string;
@@ -25,9 +26,13 @@ export function registerKeysCommands(program: Command, runtime: CliRuntime): voi
     .option('--principals <list>', 'comma-separated principals the key reads as, e.g. user:alice@corp.com,group:claims')
     .option('--expires <days>', 'days until the key expires (default: never)')
     .option('--name <name>', 'who or what the key is for (default: the role)')
+    .option('--reason <text>', 'why (admin and builder keys need approval; kept in the change request)')
     .action(
       runtime.action(
-        async (context, options: { admin?: boolean; role?: string; principals?: string; expires?: string; name?: string }) => {
+        async (
+          context,
+          options: { admin?: boolean; role?: string; principals?: string; expires?: string; name?: string; reason?: string },
+        ) => {
           const role = options.admin ? 'admin' : (options.role ?? 'user');
           if (!isRole(role) || (options.admin && options.role && options.role !== 'admin')) {
             throw new GroundworkError('key.bad_role', `--role ${options.role} is not a role.`, {
@@ -52,22 +57,30 @@ export function registerKeysCommands(program: Command, runtime: CliRuntime): voi
             ...(expires ? { expiresInDays: expires } : {}),
           };
           const api = context.api();
-          let result: { key: KeyJson; token: string };
+          let result: { key: KeyJson; token: string; changeRequest?: ChangeRequest };
           if (api) {
-            result = await api.post('/v1/keys', input);
+            result = await api.post('/v1/keys', { ...input, ...(options.reason ? { reason: options.reason } : {}) });
           } else {
             const platform = await context.platform();
-            const created = await createApiKey(platform.db, input, { actor: localOperator.id, clock: platform.clock });
-            result = { key: asJson(created.key), token: created.token };
+            const created = await createKey(platform.governance, platform.db, localOperator, input, {
+              ...(options.reason ? { reason: options.reason } : {}),
+            });
+            result = {
+              key: asJson(created.key),
+              token: created.token,
+              ...(created.changeRequest ? { changeRequest: created.changeRequest } : {}),
+            };
           }
           context.output.result(result, (v) =>
             [
-              `Created ${v.key.role} key ${v.key.id} (${v.key.name})${v.key.expiresAt ? `, expires ${v.key.expiresAt}` : ''}.`,
+              `Created ${v.key.role} key ${v.key.id} (${v.key.name})${v.key.expiresAt ? `, expires ${v.key.expiresAt}` : ''}${v.changeRequest ? ' — pending approval' : ''}.`,
               '',
               `  ${v.token}`,
               '',
               'This token is shown once and cannot be recovered: store it in your secret manager now.',
-              'Use it as `Authorization: Bearer <token>` or GROUNDWORK_API_KEY with --server.',
+              v.changeRequest
+                ? `It works once change request ${v.changeRequest.id} is approved.\n${describePending(v.changeRequest)}`
+                : 'Use it as `Authorization: Bearer <token>` or GROUNDWORK_API_KEY with --server.',
             ].join('\n'),
           );
           return 0;

@@ -7,14 +7,17 @@ import {
   diffModelConfigs,
   formatDiff,
   getModelConfig,
+  labelNewVersion,
   listModelConfigs,
   listModelConfigVersions,
   type ModelConfigVersion,
   modelConfigHistory,
   parseVersionRef,
+  splitProtectedLabels,
 } from '../../prompts/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { table } from '../output.ts';
+import { describePending } from './changes.ts';
 import { historyText, namesTable, refArgument, runLabelMove, versionHeader, versionNumber } from './prompts.ts';
 
 function numberOption(flag: string, text: string | undefined): number | undefined {
@@ -133,17 +136,28 @@ export function registerModelsCommands(program: Command, runtime: CliRuntime): v
             config = { provider: options.provider, model: options.model, parameters };
           }
           const platform = await context.platform();
+          const { direct, governed } = splitProtectedLabels(platform.governance, options.label);
           const created = await createModelConfig(platform.db, {
             name,
             config,
             message: options.message,
             author: localOperator.id,
-            ...(options.label ? { labels: options.label } : {}),
+            labels: direct,
           });
+          // Protected labels (production) go through the governed path once the version exists.
+          const { changeRequests } = await labelNewVersion(platform.governance, platform.db, localOperator, {
+            kind: 'model',
+            name,
+            version: created.version,
+            labels: governed,
+            reason: options.message,
+          });
+          const version = governed.length > 0 ? await getModelConfig(platform.db, name, { version: created.version }) : created;
           context.output.result(
-            created,
+            { ...version, ...(changeRequests.length > 0 ? { changeRequests } : {}) },
             (v) =>
-              `Created model config ${v.name}@${v.version} (${v.body.provider}:${v.body.model})${v.labels.length > 0 ? ` (${v.labels.join(', ')})` : ''}.`,
+              `Created model config ${v.name}@${v.version} (${v.body.provider}:${v.body.model})${v.labels.length > 0 ? ` (${v.labels.join(', ')})` : ''}.` +
+              (v.changeRequests ?? []).map((change) => `\n${describePending(change)}`).join(''),
           );
           return 0;
         },

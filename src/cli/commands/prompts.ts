@@ -9,6 +9,7 @@ import {
   formatDiff,
   getPrompt,
   type LabelMove,
+  labelNewVersion,
   listPrompts,
   listPromptVersions,
   type NamedSummary,
@@ -16,12 +17,13 @@ import {
   parseVersionRef,
   promptHistory,
   requestLabelMove,
+  splitProtectedLabels,
   type VersionEvent,
   type VersionRef,
 } from '../../prompts/index.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { table } from '../output.ts';
-import { printChangeOutcome } from './changes.ts';
+import { describePending, printChangeOutcome } from './changes.ts';
 
 /** `3` → version 3; `production` → the label. */
 export function refArgument(text: string): VersionRef {
@@ -170,17 +172,28 @@ export function registerPromptsCommands(program: Command, runtime: CliRuntime): 
             }
           } else template = options.text ?? '';
           const platform = await context.platform();
+          const { direct, governed } = splitProtectedLabels(platform.governance, options.label);
           const created = await createPrompt(platform.db, {
             name,
             template,
             message: options.message,
             author: localOperator.id,
-            ...(options.label ? { labels: options.label } : {}),
+            labels: direct,
           });
+          // Protected labels (production) go through the governed path once the version exists.
+          const { changeRequests } = await labelNewVersion(platform.governance, platform.db, localOperator, {
+            kind: 'prompt',
+            name,
+            version: created.version,
+            labels: governed,
+            reason: options.message,
+          });
+          const version = governed.length > 0 ? await getPrompt(platform.db, name, { version: created.version }) : created;
           context.output.result(
-            created,
+            { ...version, ...(changeRequests.length > 0 ? { changeRequests } : {}) },
             (v) =>
-              `Created prompt ${v.name}@${v.version}${v.labels.length > 0 ? ` (${v.labels.join(', ')})` : ''}. Promote it with: groundwork prompts label ${v.name} ${v.version} production`,
+              `Created prompt ${v.name}@${v.version}${v.labels.length > 0 ? ` (${v.labels.join(', ')})` : ''}. Promote it with: groundwork prompts label ${v.name} ${v.version} production` +
+              (v.changeRequests ?? []).map((change) => `\n${describePending(change)}`).join(''),
           );
           return 0;
         },

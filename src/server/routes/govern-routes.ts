@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { roles } from '../../core/index.ts';
 import {
   type ApiKey,
-  createApiKey,
+  createKey,
   listApiKeys,
   listAudit,
   revokeApiKey,
@@ -10,6 +10,7 @@ import {
   verifyAuditChain,
 } from '../../govern/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+import { changeRequestSchema } from './change-routes.ts';
 
 const keySchema = z
   .object({
@@ -23,7 +24,8 @@ const keySchema = z
     expiresAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
     lastUsedAt: z.string().nullable(),
-    status: z.enum(['active', 'expired', 'revoked']),
+    status: z.enum(['active', 'expired', 'revoked', 'pending']),
+    pendingChange: z.string().nullable(),
   })
   .meta({ id: 'ApiKey' });
 
@@ -79,7 +81,7 @@ export function governRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/keys',
-      summary: 'Create an API key; the token is in the response once and never again',
+      summary: 'Create an API key; the token is in the response once and never again (admin/builder keys need approval: 202)',
       tags: ['auth'],
       scope: 'keys:admin',
       request: {
@@ -91,13 +93,27 @@ export function governRoutes(): RouteDefinition[] {
             .max(1000)
             .default([]),
           expiresInDays: z.number().int().min(1).max(3650).optional(),
+          reason: z.string().max(2000).optional(),
         }),
       },
-      responses: { 201: { description: 'Created', schema: z.object({ key: keySchema, token: z.string() }) } },
+      responses: {
+        201: { description: 'Created', schema: z.object({ key: keySchema, token: z.string() }) },
+        202: {
+          description:
+            'An admin or builder key: created pending (its token works once the change request is approved by someone else)',
+          schema: z.object({ key: keySchema, token: z.string(), changeRequest: changeRequestSchema }),
+        },
+      },
       handler: async ({ platform, body, caller, requestId, c }) => {
-        const { key, token } = await createApiKey(platform.db, body, { actor: caller.id, requestId, clock: platform.clock });
+        const { reason, ...input } = body;
+        const { key, token, changeRequest } = await createKey(platform.governance, platform.db, caller, input, {
+          requestId,
+          ...(reason ? { reason } : {}),
+        });
         c.header('cache-control', 'no-store');
-        return c.json({ key: keyJson(key), token }, 201);
+        return changeRequest
+          ? c.json({ key: keyJson(key), token, changeRequest }, 202)
+          : c.json({ key: keyJson(key), token }, 201);
       },
     }),
     defineRoute({

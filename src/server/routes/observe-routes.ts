@@ -3,7 +3,7 @@ import { mayUseUseCase } from '../../answer/index.ts';
 import { type Caller, GroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
 import { requireAnswerRun } from '../../evaluate/index.ts';
-import { feedbackCategories, hasScope, listFeedback, recordAudit, recordFeedback } from '../../govern/index.ts';
+import { feedbackCategories, hasScope, listFeedback, recordFeedback } from '../../govern/index.ts';
 import {
   budgetOverview,
   costReport,
@@ -12,11 +12,12 @@ import {
   getTrace,
   listBudgets,
   listTraces,
-  setBudget,
+  requestBudgetChange,
   type TraceAccess,
   tracesWithUnreadableDocuments,
 } from '../../observe/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+import { changeResult, pendingChangeResponse } from './change-routes.ts';
 
 const traceId = z.string().min(1).max(100);
 
@@ -193,7 +194,8 @@ export function observeRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'put',
       path: '/v1/budgets/:useCase',
-      summary: 'Set or change a use case budget (USD; null removes a limit, absent keeps it); audited',
+      summary:
+        'Set or change a use case budget (USD; null removes a limit, absent keeps it); raising one answers 202 with a change request; audited',
       tags: ['traces'],
       scope: 'usecases:write',
       request: {
@@ -203,27 +205,45 @@ export function observeRoutes(): RouteDefinition[] {
           monthlyUsd: z.number().positive().nullable().optional(),
           warnRatio: z.number().gt(0).max(1).optional(),
           block: z.boolean().optional(),
+          reason: z.string().max(2000).optional(),
         }),
       },
-      responses: { 200: { description: 'The budget', schema: z.record(z.string(), z.unknown()) } },
-      handler: async ({ platform, caller, params, body, requestId }) =>
-        platform.db.transaction(async (tx) => {
-          const before = (await listBudgets(tx)).find((b) => b.useCase === params.useCase) ?? null;
-          const budget = await setBudget(tx, {
-            useCase: params.useCase,
-            actor: caller.id,
-            ...(body.dailyUsd !== undefined ? { dailyUsd: body.dailyUsd } : {}),
-            ...(body.monthlyUsd !== undefined ? { monthlyUsd: body.monthlyUsd } : {}),
-            ...(body.warnRatio !== undefined ? { warnRatio: body.warnRatio } : {}),
-            ...(body.block !== undefined ? { block: body.block } : {}),
-          });
-          await recordAudit(
-            tx,
-            { actor: caller.id, action: 'budget.set', target: `use_case:${params.useCase}`, before, after: budget, requestId },
-            platform.clock,
-          );
-          return budget;
-        }),
+      responses: {
+        200: { description: 'The budget', schema: z.record(z.string(), z.unknown()) },
+        202: pendingChangeResponse,
+      },
+      handler: async ({ platform, caller, params, body, requestId, c }) => {
+        const { reason, ...fields } = body;
+        const outcome = await requestBudgetChange(
+          platform.governance,
+          platform.db,
+          caller,
+          { useCase: params.useCase, ...fields },
+          { requestId, ...(reason ? { reason } : {}) },
+        );
+        return changeResult(c, outcome, (budget) => budget);
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/v1/budgets/:useCase',
+      summary: 'Remove a use case budget (a loosening: governed, may answer 202); audited',
+      tags: ['traces'],
+      scope: 'usecases:write',
+      request: { params: z.object({ useCase: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/) }) },
+      responses: { 200: { description: 'Removed', schema: z.object({ removed: z.string() }) }, 202: pendingChangeResponse },
+      handler: async ({ platform, caller, params, requestId, c }) =>
+        changeResult(
+          c,
+          await requestBudgetChange(
+            platform.governance,
+            platform.db,
+            caller,
+            { useCase: params.useCase, remove: true },
+            { requestId },
+          ),
+          (r) => r,
+        ),
     }),
     defineRoute({
       method: 'post',

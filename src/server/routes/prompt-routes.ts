@@ -2,6 +2,9 @@ import { z } from 'zod';
 import {
   createModelConfig,
   createPrompt,
+  getModelConfig,
+  getPrompt,
+  labelNewVersion,
   listModelConfigs,
   listModelConfigVersions,
   listPrompts,
@@ -10,6 +13,7 @@ import {
   modelConfigSchema,
   promptHistory,
   requestLabelMove,
+  splitProtectedLabels,
 } from '../../prompts/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import { changeResult, pendingChangeResponse } from './change-routes.ts';
@@ -135,7 +139,8 @@ export function promptRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'post',
       path: '/v1/prompts/:name',
-      summary: 'Create a new prompt version (immutable); audited',
+      summary:
+        'Create a new prompt version (immutable); audited. Protected labels given with it become change requests (`changeRequests`)',
       tags: ['prompts'],
       scope: 'prompts:write',
       request: {
@@ -147,13 +152,27 @@ export function promptRoutes(): RouteDefinition[] {
         }),
       },
       responses: { 201: { description: 'The version', schema: anyJson } },
-      handler: async ({ platform, caller, params, body, c }) =>
-        c.json(await createPrompt(platform.db, { name: params.name, ...body, author: caller.id }), 201),
+      handler: async ({ platform, caller, params, body, requestId, c }) => {
+        // Protected labels (production) are governed: they are requested after the version exists.
+        const { direct, governed } = splitProtectedLabels(platform.governance, body.labels);
+        const created = await createPrompt(platform.db, { name: params.name, ...body, labels: direct, author: caller.id });
+        const { changeRequests } = await labelNewVersion(platform.governance, platform.db, caller, {
+          kind: 'prompt',
+          name: params.name,
+          version: created.version,
+          labels: governed,
+          reason: body.message,
+          requestId,
+        });
+        const version = governed.length > 0 ? await getPrompt(platform.db, params.name, { version: created.version }) : created;
+        return c.json({ ...version, ...(changeRequests.length > 0 ? { changeRequests } : {}) }, 201);
+      },
     }),
     defineRoute({
       method: 'post',
       path: '/v1/model-configs/:name',
-      summary: 'Create a new model configuration version (immutable); audited',
+      summary:
+        'Create a new model configuration version (immutable); audited. Protected labels given with it become change requests (`changeRequests`)',
       tags: ['prompts'],
       scope: 'prompts:write',
       request: {
@@ -165,8 +184,22 @@ export function promptRoutes(): RouteDefinition[] {
         }),
       },
       responses: { 201: { description: 'The version', schema: anyJson } },
-      handler: async ({ platform, caller, params, body, c }) =>
-        c.json(await createModelConfig(platform.db, { name: params.name, ...body, author: caller.id }), 201),
+      handler: async ({ platform, caller, params, body, requestId, c }) => {
+        // Protected labels (production) are governed: they are requested after the version exists.
+        const { direct, governed } = splitProtectedLabels(platform.governance, body.labels);
+        const created = await createModelConfig(platform.db, { name: params.name, ...body, labels: direct, author: caller.id });
+        const { changeRequests } = await labelNewVersion(platform.governance, platform.db, caller, {
+          kind: 'model',
+          name: params.name,
+          version: created.version,
+          labels: governed,
+          reason: body.message,
+          requestId,
+        });
+        const version =
+          governed.length > 0 ? await getModelConfig(platform.db, params.name, { version: created.version }) : created;
+        return c.json({ ...version, ...(changeRequests.length > 0 ? { changeRequests } : {}) }, 201);
+      },
     }),
   );
   return routes;
