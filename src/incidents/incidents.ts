@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createUseCaseStore, mayUseUseCase, type UseCase } from '../answer/index.ts';
-import { type Caller, type Clock, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
+import { type Caller, type Clock, type EventBus, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
 import { authorize, type Governance, getChange, recordAudit } from '../govern/index.ts';
 import { getTrace, tracesWithUnreadableDocuments } from '../observe/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
@@ -79,8 +79,38 @@ export interface IncidentDetail extends Incident {
   readonly timeline: readonly IncidentEvent[];
 }
 
+declare module '../core/events.ts' {
+  interface GroundworkEventMap {
+    /** After an incident write commits: monitors and notifications (paging the on-call) subscribe. */
+    'incident-changed': {
+      incidentId: string;
+      action: 'open' | 'update' | 'resolve' | 'rollback';
+      severity: IncidentSeverity;
+      status: IncidentStatus;
+      useCase: string | null;
+    };
+  }
+}
+
+/** Publishes `incident-changed` for a committed write (no-op without an event bus). */
+export function announceIncident(
+  events: EventBus | undefined,
+  action: 'open' | 'update' | 'resolve' | 'rollback',
+  incident: Pick<Incident, 'id' | 'severity' | 'status' | 'useCase'>,
+): void {
+  events?.publish('incident-changed', {
+    incidentId: incident.id,
+    action,
+    severity: incident.severity,
+    status: incident.status,
+    useCase: incident.useCase,
+  });
+}
+
 /** What every incident write takes besides its input. */
 export interface IncidentWriteContext {
+  /** The platform's event bus: `incident-changed` is published after each write commits. */
+  readonly events?: EventBus;
   readonly clock?: Clock;
   readonly requestId?: string;
   /**
@@ -350,7 +380,9 @@ export async function openIncident(
       context.clock,
     );
   });
-  return getIncident(db, caller, id);
+  const opened = await getIncident(db, caller, id);
+  announceIncident(context.events, 'open', opened);
+  return opened;
 }
 
 /**
@@ -469,7 +501,9 @@ export async function updateIncident(
       context.clock,
     );
   });
-  return getIncident(db, caller, id);
+  const updated = await getIncident(db, caller, id);
+  announceIncident(context.events, 'update', updated);
+  return updated;
 }
 
 /**
@@ -532,7 +566,9 @@ export async function resolveIncident(
       context.clock,
     );
   });
-  return getIncident(db, caller, id);
+  const resolved = await getIncident(db, caller, id);
+  announceIncident(context.events, 'resolve', resolved);
+  return resolved;
 }
 
 async function linksOf(

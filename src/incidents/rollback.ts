@@ -6,6 +6,7 @@ import { findModelConfig, requestLabelMove } from '../prompts/index.ts';
 import type { Database } from '../store/index.ts';
 import {
   addIncidentLink,
+  announceIncident,
   appendIncidentEvent,
   getIncident,
   type IncidentDetail,
@@ -211,5 +212,7 @@ export async function rollbackFromIncident(
     );
     return outcomes;
   });
-  return { incident: await getIncident(db, caller, id), rollbacks };
+  const incident = await getIncident(db, caller, id);
+  announceIncident(context.events, 'rollback', incident);
+  return { incident, rollbacks };
 }

@@ -61,6 +61,8 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
   test('open → triaged → mitigated → resolved, moves back need a note, sev2 needs a post-incident note; audited', async () => {
     const t = await setup();
     try {
+      const seen: string[] = [];
+      t.platform.events.subscribe('incident-changed', (event) => seen.push(`${event.action}:${event.status}:${event.severity}`));
       const asked = await t.call('reviewer', '/v1/answers', 'POST', { question: 'What payment was approved for claim CL-0142?' });
       assert.equal(asked.status, 200, asked.text);
       const traceId = asked.json.traceId as string;
@@ -151,6 +153,16 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       ]);
       assert.equal((await verifyAuditChain(t.platform.db)).ok, true);
       assert.equal((await t.call('reviewer', '/v1/incidents/inc_nope')).status, 404);
+      // One incident-changed event per committed write, none for refused ones.
+      assert.deepEqual(seen, [
+        'open:open:sev2',
+        'update:triaged:sev2',
+        'update:mitigated:sev3',
+        'update:mitigated:sev2',
+        'resolve:resolved:sev2',
+        'update:open:sev2',
+        'resolve:resolved:sev2',
+      ]);
     } finally {
       await t.close();
     }
