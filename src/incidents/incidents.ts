@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createUseCaseStore, mayUseUseCase, type UseCase } from '../answer/index.ts';
 import { type Caller, type Clock, type EventBus, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
 import { authorize, type Governance, getChange, recordAudit } from '../govern/index.ts';
-import { getTrace, tracesWithUnreadableDocuments } from '../observe/index.ts';
+import { getTrace, type TraceAccess, tracesWithUnreadableDocuments } from '../observe/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
 import { joinTransaction } from './join-transaction.ts';
 
@@ -231,6 +231,12 @@ export async function visibleIncidentUseCases(db: Queryable, caller: Caller): Pr
   return (await createUseCaseStore(db).list()).filter((u) => seesUseCase(u, caller)).map((u) => u.name);
 }
 
+/** Which traces a reviewer may open, as the Traces routes decide it: theirs and those of use cases they may use. */
+async function traceAccessOf(db: Queryable, caller: Caller): Promise<TraceAccess> {
+  const useCases = await createUseCaseStore(db).list();
+  return { reviewableUseCases: useCases.filter((u) => mayUseUseCase(u, caller)).map((u) => u.name) };
+}
+
 /** The incident row if it exists and `caller` may see it (locked FOR UPDATE with `lock`), else `incidents.not_found`. */
 export async function requireVisibleIncident(db: Queryable, caller: Caller, id: string, lock = false): Promise<IncidentRow> {
   const visible = await visibleIncidentUseCases(db, caller);
@@ -279,7 +285,7 @@ async function checkLink(
   context: IncidentWriteContext,
 ): Promise<void> {
   if (link.kind === 'trace') {
-    if (!(await getTrace(tx, caller, link.ref))) throw linkNotFound(link);
+    if (!(await getTrace(tx, caller, link.ref, await traceAccessOf(tx, caller)))) throw linkNotFound(link);
   } else if (link.kind === 'change') {
     if (!link.ref.startsWith('chg_')) throw linkNotFound(link);
     if (context.governance) {
@@ -586,9 +592,10 @@ async function linksOf(
   const traceIds = withTraces ? [...new Set(rows.filter((r) => r.kind === 'trace').map((r) => r.ref))] : [];
   const traces = new Map<string, NonNullable<IncidentLink['trace']> | null>();
   const restricted = traceIds.length > 0 ? await tracesWithUnreadableDocuments(db, caller, traceIds) : new Set<string>();
+  const access = traceIds.length > 0 ? await traceAccessOf(db, caller) : {};
   for (const traceId of traceIds) {
     // Observe decides whether this reader may see the trace now; only its non-content fields are kept.
-    const trace = await getTrace(db, caller, traceId);
+    const trace = await getTrace(db, caller, traceId, access);
     traces.set(
       traceId,
       trace

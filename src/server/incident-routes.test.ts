@@ -30,6 +30,7 @@ async function setup() {
     user: { role: 'user', principals: ['user:uma@x.test', 'group:staff', 'group:claims'] },
     reviewer: { role: 'reviewer', principals: ['user:rita@x.test', 'group:staff', 'group:claims'] },
     admin: { role: 'admin', principals: ['user:ada@x.test', 'group:staff'] },
+    lawyer: { role: 'user', principals: ['user:lee@x.test', 'group:legal', 'group:staff'] },
   };
   const tokens: Record<string, string> = {};
   for (const [name, key] of Object.entries(keys)) {
@@ -231,6 +232,19 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
         assert.doesNotMatch(probe.text, /Privileged memo/);
       }
       assert.match((await t.call('admin', '/v1/incidents')).text, /Privileged memo/);
+      // A trace of someone else in a use case the reviewer may not use cannot be linked (indistinguishable from none).
+      const asked = await t.call('lawyer', '/v1/answers', 'POST', { question: 'When is the office open?', useCase: 'legal-qa' });
+      assert.equal(asked.status, 200, asked.text);
+      await t.platform.observe.recorder.flush();
+      const probeLink = await t.call('reviewer', `/v1/incidents/${id}`, 'PATCH', {
+        links: { add: [{ kind: 'trace', ref: asked.json.traceId as string }] },
+      });
+      assert.equal(probeLink.status, 404, probeLink.text);
+      assert.equal(codeOf(probeLink.json), 'incidents.link_not_found');
+      const adminLink = await t.call('admin', `/v1/incidents/${secretId}`, 'PATCH', {
+        links: { add: [{ kind: 'trace', ref: asked.json.traceId as string }] },
+      });
+      assert.equal(adminLink.status, 200, adminLink.text);
       assert.equal((await t.call('admin', `/v1/incidents/${secretId}`)).json.status, 'open');
     } finally {
       await t.close();
