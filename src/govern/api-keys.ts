@@ -229,6 +229,7 @@ export function registerKeyChangeKinds(governance: Governance): void {
   governance.register({
     kind: 'key.grant',
     scope: 'keys:admin',
+    detailScope: 'keys:admin',
     read: readKeyGrant,
     async apply(tx, actor, change) {
       await tx.query('UPDATE api_keys SET pending_change = NULL WHERE id = $1', [change.target]);

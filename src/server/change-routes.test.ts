@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { type GroundworkConfigInput, localOperator, type Role } from '../core/index.ts';
@@ -397,7 +400,7 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
   });
 
   test('governed kinds end to end: use case past draft, budget raise, admin key grant, source add', async () => {
-    const { platform, call } = await setup();
+    const { platform, call } = await setup({ sources: { allowedRoots: [realpathSync(tmpdir())] } });
     try {
       const alice = await keyFor(platform, 'alice', 'admin');
       const bob = await keyFor(platform, 'bob', 'admin');
@@ -444,6 +447,27 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       const grant = await approve(granted);
       assert.equal((await getApiKey(platform.db, grant.target))?.status, 'active');
       assert.equal((await call(token, 'GET', '/v1/me')).status, 200);
+      // Sources: adding one and changing its ACL map need approval; reviewers see no server paths.
+      const folder = mkdtempSync(join(realpathSync(tmpdir()), 'gw-changes-src-'));
+      writeFileSync(join(folder, 'acl.json'), JSON.stringify({ default: ['group:staff'], rules: [] }));
+      try {
+        const added = await call(alice, 'POST', '/v1/sources', { name: 'handbook', path: folder });
+        assert.equal(added.status, 202, added.text);
+        const reviewer = await keyFor(platform, 'rita', 'reviewer');
+        const seen = (await call(reviewer, 'GET', `/v1/changes/${(added.body.changeRequest as ChangeRequest).id}`)).body
+          .changeRequest as ChangeRequest;
+        assert.deepEqual(seen.after, { withheld: true });
+        assert.ok(!JSON.stringify(seen).includes(folder), 'no server path for a reviewer');
+        const applied = await approve(added);
+        assert.equal((applied.result as { path: string }).path, folder);
+        const acl = await call(alice, 'PATCH', '/v1/sources/handbook', { aclMapPath: join(folder, 'acl.json') });
+        const aclApplied = await approve(acl);
+        assert.deepEqual((aclApplied.after as { aclMap: { default: string[] } }).aclMap.default, ['group:staff']);
+        await approve(await call(alice, 'DELETE', '/v1/sources/handbook'));
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+
       // A user key needs no approval.
       assert.equal(
         (await call(alice, 'POST', '/v1/keys', { name: 'u', role: 'user', principals: ['user:u@x.test'] })).status,

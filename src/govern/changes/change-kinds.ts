@@ -39,6 +39,11 @@ export interface ChangeKind {
   affectedUseCases?(tx: Queryable, target: string, before: unknown, after: unknown): Promise<readonly string[]>;
   /** Whether the policy's `requireEvalRunFor` applies to this change (a protected label move). */
   evalRunApplies?(before: unknown, after: unknown, policy: GovernancePolicy): boolean;
+  /**
+   * Scope needed to see `before`/`after`/`result` (source settings and ACL maps, key principals): callers
+   * without it see the request with those fields withheld. Default: anyone who may read change requests.
+   */
+  readonly detailScope?: Scope;
   /** One line for lists and the CLI: "prompt underwriting-qa: production 3 → 4". */
   describe?(target: string, before: unknown, after: unknown): string;
 }

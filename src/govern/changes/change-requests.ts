@@ -128,11 +128,20 @@ const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
 const json = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
 const same = (a: unknown, b: unknown) => canonicalJson(json(a)) === canonicalJson(json(b));
 
-function toChangeRequest(row: ChangeRow, governance: Governance): ChangeRequest {
+const withheld = { withheld: true } as const;
+
+/**
+ * The JSON of a change request as `viewer` may see it: a kind's details (`before`/`after`/`result`, and the
+ * summary built from them) are withheld from callers without its `detailScope`.
+ */
+function toChangeRequest(row: ChangeRow, governance: Governance, viewer?: Caller): ChangeRequest {
   const approvals = row.approvals.map(({ actor, at, comment }) => ({ actor, at, comment }));
   let summary = `${row.kind} ${row.target}`;
+  let hidden = false;
   try {
-    summary = governance.kind(row.kind).describe?.(row.target, row.before, row.after) ?? summary;
+    const kind = governance.kind(row.kind);
+    hidden = Boolean(viewer && kind.detailScope && !hasScope(viewer, kind.detailScope));
+    if (!hidden) summary = kind.describe?.(row.target, row.before, row.after) ?? summary;
   } catch {
     // An unknown kind still lists; it just cannot be applied.
   }
@@ -142,8 +151,8 @@ function toChangeRequest(row: ChangeRow, governance: Governance): ChangeRequest 
     target: row.target,
     summary,
     useCases: row.use_cases,
-    before: row.before ?? null,
-    after: row.after ?? null,
+    before: hidden ? withheld : (row.before ?? null),
+    after: hidden ? withheld : (row.after ?? null),
     contentHash: row.content_hash,
     author: row.author,
     reason: row.reason,
@@ -156,7 +165,7 @@ function toChangeRequest(row: ChangeRow, governance: Governance): ChangeRequest 
     approvals,
     rejections: row.rejections,
     staleReason: row.stale_reason,
-    result: row.result ?? null,
+    result: hidden ? withheld : (row.result ?? null),
     createdAt: iso(row.created_at) as string,
     expiresAt: iso(row.expires_at) as string,
     decidedAt: iso(row.decided_at),
@@ -191,7 +200,7 @@ async function checkEvalRun(tx: Queryable, governance: Governance, kind: ChangeK
       `A ${kind.kind} change needs an evaluation run that passed its gates.`,
       {
         category: 'usage',
-        fix: 'Run the evaluation (`groundwork eval run … --gate …`) and pass its id with --eval-run RUN_ID (API: evalRunId).',
+        fix: 'Run the evaluation (`groundwork eval run … --fail-if …`) and pass its id with --eval-run RUN_ID (API: evalRunId).',
         details: { kind: kind.kind },
       },
     );
@@ -439,7 +448,7 @@ export async function approveChange(
     if (row.status === 'pending' && row.expires_at <= now) {
       row = await markExpired(governance, tx, row, now);
       return {
-        changeRequest: toChangeRequest(row, governance),
+        changeRequest: toChangeRequest(row, governance, caller),
         deferred: new GroundworkError('govern.change_expired', `Change request ${id} expired at ${iso(row.expires_at)}.`, {
           category: 'conflict',
           fix: 'Request the change anew (requests stay open for governance.requestTtlHours).',
@@ -492,7 +501,7 @@ export async function approveChange(
           governance.clock,
         );
         return {
-          changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance),
+          changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance, caller),
           deferred: staleError(row.kind, row.target, why, id),
         };
       }
@@ -523,7 +532,7 @@ export async function approveChange(
         `UPDATE change_requests SET approvals = $2::jsonb, decided_at = $3 WHERE id = $1 RETURNING *`,
         [id, JSON.stringify(approvals), complete ? now : null],
       );
-      return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance) };
+      return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance, caller) };
     }
     const result = json(
       await kind.apply(tx, row.author, {
@@ -558,7 +567,7 @@ export async function approveChange(
       },
       governance.clock,
     );
-    return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance) };
+    return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance, caller) };
   });
 }
 
@@ -592,7 +601,7 @@ export async function rejectChange(
       },
       governance.clock,
     );
-    return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance) };
+    return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance, caller) };
   });
 }
 
@@ -632,7 +641,7 @@ export async function withdrawChange(
       },
       governance.clock,
     );
-    return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance) };
+    return { changeRequest: toChangeRequest(updated.rows[0] as ChangeRow, governance, caller) };
   });
 }
 
@@ -659,7 +668,7 @@ export async function listChanges(
       Math.min(Math.max(filter.limit ?? 100, 1), 1000),
     ],
   );
-  return rows.map((row) => toChangeRequest(row, governance));
+  return rows.map((row) => toChangeRequest(row, governance, caller));
 }
 
 /** One change request, or `govern.change_not_found`. Needs `changes:read`. */
@@ -668,23 +677,27 @@ export async function getChange(governance: Governance, db: Database, caller: Ca
   const row = await loadRow(db, id, false);
   if (row.status === 'pending' && row.expires_at <= governance.clock.now()) {
     await expireChanges(governance, db);
-    return toChangeRequest(await loadRow(db, id, false), governance);
+    return toChangeRequest(await loadRow(db, id, false), governance, caller);
   }
-  return toChangeRequest(row, governance);
+  return toChangeRequest(row, governance, caller);
 }
 
-/** Every change request that affected `useCase`, newest first (the per-use-case change log reads this). */
+/**
+ * Every change request that affected `useCase`, newest first (the per-use-case change log reads this).
+ * Pass `viewer` to withhold details the viewer may not see (see `ChangeKind.detailScope`).
+ */
 export async function changesForUseCase(
   governance: Governance,
   db: Queryable,
   useCase: string,
   limit = 200,
+  viewer?: Caller,
 ): Promise<ChangeRequest[]> {
   const { rows } = await db.query<ChangeRow>(
     'SELECT * FROM change_requests WHERE $1 = ANY(use_cases) ORDER BY created_at DESC, id DESC LIMIT $2',
     [useCase, Math.min(Math.max(limit, 1), 1000)],
   );
-  return rows.map((row) => toChangeRequest(row, governance));
+  return rows.map((row) => toChangeRequest(row, governance, viewer));
 }
 
 /** Whether `caller` could approve `changeRequest` now (for UIs: show the buttons only to those who may). */

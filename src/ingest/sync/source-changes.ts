@@ -96,6 +96,8 @@ export function registerSourceChangeKinds(governance: Governance, useCasesOf: Us
   governance.register({
     kind: 'source.add',
     scope: 'sources:write',
+    // Server paths and ACL maps are configuration: shown only to those who may change sources.
+    detailScope: 'sources:write',
     read: readSource,
     async apply(tx, actor, change) {
       const added = await insertSource(tx, preparedOf(change.after as SourceSnapshot));
@@ -108,6 +110,8 @@ export function registerSourceChangeKinds(governance: Governance, useCasesOf: Us
   governance.register({
     kind: 'source.remove',
     scope: 'sources:write',
+    // Server paths and ACL maps are configuration: shown only to those who may change sources.
+    detailScope: 'sources:write',
     read: readSource,
     async apply(tx, actor, change) {
       const { source, documents } = await removeSource(tx, change.target);
@@ -125,6 +129,7 @@ export function registerSourceChangeKinds(governance: Governance, useCasesOf: Us
   governance.register({
     kind: 'source.acl',
     scope: 'sources:write',
+    detailScope: 'sources:write',
     async read(tx, target) {
       const found = await findSource(tx, target);
       return found
