@@ -1,7 +1,14 @@
 import { createUseCaseStore } from '../answer/index.ts';
 import type { Caller } from '../core/index.ts';
 import { compareRuns, listRuns, type RunSummary } from '../evaluate/index.ts';
-import { authorize, type ChangeRequest, changesForUseCase, type Governance, listAuditForTargets } from '../govern/index.ts';
+import {
+  authorize,
+  type ChangeRequest,
+  changesForUseCase,
+  type Governance,
+  hasScope,
+  listAuditForTargets,
+} from '../govern/index.ts';
 import { findSource } from '../ingest/index.ts';
 import { modelConfigHistory, promptHistory, type VersionEvent } from '../prompts/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -122,6 +129,8 @@ function areaOfAudit(action: string, target: string, after: unknown): ChangeLogA
   return 'use_case';
 }
 
+const withheld = { withheld: true } as const;
+
 const asDate = (value: Date | string | null | undefined) => (value ? new Date(value) : undefined);
 
 /** The change log of use case `name`. Needs `incidents:read` and may-use of the use case. @throws `use_case.not_found`. */
@@ -153,8 +162,11 @@ export async function listUseCaseChanges(
     ...(useCase.sources.length === 0 ? { targetPrefixes: ['source:'] } : {}),
     limit: 1000,
   });
+  // Source details (server paths, ACL maps) are for `sources:write`, as on GET /v1/sources and change requests.
+  const sourceDetails = hasScope(caller, 'sources:write');
   for (const entry of audit) {
     const target = entry.target ?? '';
+    const hidden = target.startsWith('source:') && !sourceDetails;
     drafts.push({
       at: entry.at,
       area: areaOfAudit(entry.action, target, entry.after),
@@ -162,12 +174,12 @@ export async function listUseCaseChanges(
       target,
       summary: `${entry.action} on ${target}`,
       author: entry.actor,
-      before: entry.before,
-      after: entry.after,
+      before: hidden ? withheld : entry.before,
+      after: hidden ? withheld : entry.after,
     });
   }
 
-  const requests = options.governance ? await changesForUseCase(options.governance, db, name, 1000) : [];
+  const requests = options.governance ? await changesForUseCase(options.governance, db, name, 1000, caller) : [];
   const linkedIncidents = await incidentsLinkedTo(
     db,
     'change',
