@@ -105,6 +105,27 @@ describe(`cli: incidents (${testStoreKind})`, () => {
     const emergency = await as(builder, 'incidents', 'rollback', id, '--reason', 'now', '--emergency', '--json');
     assert.equal(emergency.code, 1);
     assert.match(emergency.stdout, /incidents\.emergency_not_allowed/);
+
+    // The change log lists the pending rollback request and the incident.
+    const log = await as(reviewer, 'use-cases', 'changes', 'qa', '--json');
+    assert.equal(log.code, 0, log.stderr);
+    const body = JSON.parse(log.stdout) as {
+      entries: Array<{ action: string; summary: string }>;
+      incidents: Array<{ id: string }>;
+    };
+    assert.ok(
+      body.entries.some((e) => e.action === 'change.pending' && /rollback/.test(e.summary)),
+      log.stdout,
+    );
+    assert.ok(body.entries.some((e) => e.action === 'prompt.label'));
+    assert.deepEqual(
+      body.incidents.map((i) => i.id),
+      [id],
+    );
+    const human = await as(reviewer, 'use-cases', 'changes', 'qa');
+    assert.match(human.stdout, /WHEN\s+AREA\s+CHANGE/);
+    assert.match(human.stdout, /incidents:\n {2}inc_\w+ {2}sev3 {2}open {2}Brief answers/);
+    assert.notEqual((await as(user, 'use-cases', 'changes', 'qa')).code, 0);
   });
 
   test('the local operator works on the store directly', { skip: testStoreKind === 'server' }, async () => {
