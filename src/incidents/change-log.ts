@@ -1,11 +1,18 @@
 import { createUseCaseStore } from '../answer/index.ts';
 import type { Caller } from '../core/index.ts';
 import { compareRuns, listRuns, type RunSummary } from '../evaluate/index.ts';
-import { authorize, type ChangeRequest, changesForUseCase, type Governance, listAuditForTargets } from '../govern/index.ts';
+import {
+  authorize,
+  type ChangeRequest,
+  changesForUseCase,
+  type Governance,
+  hasScope,
+  listAuditForTargets,
+} from '../govern/index.ts';
 import { findSource } from '../ingest/index.ts';
 import { modelConfigHistory, promptHistory, type VersionEvent } from '../prompts/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { type Incident, incidentsLinkedTo, listIncidents } from './incidents.ts';
+import { type Incident, incidentsLinkedTo, listIncidents, seesUseCase, unknownUseCase } from './incidents.ts';
 
 /**
  * The change log of one use case: every change that affected it, newest first —
@@ -122,9 +129,11 @@ function areaOfAudit(action: string, target: string, after: unknown): ChangeLogA
   return 'use_case';
 }
 
+const withheld = { withheld: true } as const;
+
 const asDate = (value: Date | string | null | undefined) => (value ? new Date(value) : undefined);
 
-/** The change log of use case `name`. Needs `incidents:read`. @throws `use_case.not_found`. */
+/** The change log of use case `name`. Needs `incidents:read` and may-use of the use case. @throws `use_case.not_found`. */
 export async function listUseCaseChanges(
   db: Queryable,
   caller: Caller,
@@ -132,7 +141,9 @@ export async function listUseCaseChanges(
   options: ChangeLogOptions = {},
 ): Promise<UseCaseChangeLog> {
   authorize(caller, 'incidents:read');
-  const useCase = await createUseCaseStore(db).require(name);
+  const useCase = await createUseCaseStore(db).get(name);
+  // Like GET /v1/use-cases/:name: a use case the reader may not use is not found (admins see every one).
+  if (!useCase || !seesUseCase(useCase, caller)) throw unknownUseCase(name);
   const limit = Math.min(Math.max(options.limit ?? 200, 1), 1000);
   const drafts: Draft[] = [];
 
@@ -151,8 +162,11 @@ export async function listUseCaseChanges(
     ...(useCase.sources.length === 0 ? { targetPrefixes: ['source:'] } : {}),
     limit: 1000,
   });
+  // Source details (server paths, ACL maps) are for `sources:write`, as on GET /v1/sources and change requests.
+  const sourceDetails = hasScope(caller, 'sources:write');
   for (const entry of audit) {
     const target = entry.target ?? '';
+    const hidden = target.startsWith('source:') && !sourceDetails;
     drafts.push({
       at: entry.at,
       area: areaOfAudit(entry.action, target, entry.after),
@@ -160,12 +174,12 @@ export async function listUseCaseChanges(
       target,
       summary: `${entry.action} on ${target}`,
       author: entry.actor,
-      before: entry.before,
-      after: entry.after,
+      before: hidden ? withheld : entry.before,
+      after: hidden ? withheld : entry.after,
     });
   }
 
-  const requests = options.governance ? await changesForUseCase(options.governance, db, name, 1000) : [];
+  const requests = options.governance ? await changesForUseCase(options.governance, db, name, 1000, caller) : [];
   const linkedIncidents = await incidentsLinkedTo(
     db,
     'change',

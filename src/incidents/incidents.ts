@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { createUseCaseStore } from '../answer/index.ts';
-import { type Caller, type Clock, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
+import { createUseCaseStore, mayUseUseCase, type UseCase } from '../answer/index.ts';
+import { type Caller, type Clock, type EventBus, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
 import { authorize, type Governance, getChange, recordAudit } from '../govern/index.ts';
-import { getTrace, tracesWithUnreadableDocuments } from '../observe/index.ts';
+import { getTrace, type TraceAccess, tracesWithUnreadableDocuments } from '../observe/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
 import { joinTransaction } from './join-transaction.ts';
 
@@ -79,8 +79,38 @@ export interface IncidentDetail extends Incident {
   readonly timeline: readonly IncidentEvent[];
 }
 
+declare module '../core/events.ts' {
+  interface GroundworkEventMap {
+    /** After an incident write commits: monitors and notifications (paging the on-call) subscribe. */
+    'incident-changed': {
+      incidentId: string;
+      action: 'open' | 'update' | 'resolve' | 'rollback';
+      severity: IncidentSeverity;
+      status: IncidentStatus;
+      useCase: string | null;
+    };
+  }
+}
+
+/** Publishes `incident-changed` for a committed write (no-op without an event bus). */
+export function announceIncident(
+  events: EventBus | undefined,
+  action: 'open' | 'update' | 'resolve' | 'rollback',
+  incident: Pick<Incident, 'id' | 'severity' | 'status' | 'useCase'>,
+): void {
+  events?.publish('incident-changed', {
+    incidentId: incident.id,
+    action,
+    severity: incident.severity,
+    status: incident.status,
+    useCase: incident.useCase,
+  });
+}
+
 /** What every incident write takes besides its input. */
 export interface IncidentWriteContext {
+  /** The platform's event bus: `incident-changed` is published after each write commits. */
+  readonly events?: EventBus;
   readonly clock?: Clock;
   readonly requestId?: string;
   /**
@@ -192,11 +222,35 @@ function toIncident(row: IncidentRow, links: readonly IncidentLink[]): Incident 
   };
 }
 
-async function lockIncident(tx: Queryable, id: string): Promise<IncidentRow> {
-  const row = (await tx.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id])).rows[0];
+/**
+ * Use cases whose incidents `caller` may see: `null` = every incident (admins, the local operator); otherwise
+ * the use cases the caller may use (as for traces). Incidents without a use case are visible to every reader.
+ */
+export async function visibleIncidentUseCases(db: Queryable, caller: Caller): Promise<string[] | null> {
+  if (caller.role === 'admin' || caller.seesEverything) return null;
+  return (await createUseCaseStore(db).list()).filter((u) => seesUseCase(u, caller)).map((u) => u.name);
+}
+
+/** Which traces a reviewer may open, as the Traces routes decide it: theirs and those of use cases they may use. */
+async function traceAccessOf(db: Queryable, caller: Caller): Promise<TraceAccess> {
+  const useCases = await createUseCaseStore(db).list();
+  return { reviewableUseCases: useCases.filter((u) => mayUseUseCase(u, caller)).map((u) => u.name) };
+}
+
+/** The incident row if it exists and `caller` may see it (locked FOR UPDATE with `lock`), else `incidents.not_found`. */
+export async function requireVisibleIncident(db: Queryable, caller: Caller, id: string, lock = false): Promise<IncidentRow> {
+  const visible = await visibleIncidentUseCases(db, caller);
+  const row = (
+    await db.query<IncidentRow>(
+      `SELECT * FROM incidents WHERE id = $1 AND ($2::text[] IS NULL OR use_case IS NULL OR use_case = ANY($2))${lock ? ' FOR UPDATE' : ''}`,
+      [id, visible],
+    )
+  ).rows[0];
   if (!row) throw incidentNotFound(id);
   return row;
 }
+
+const lockIncident = (tx: Queryable, caller: Caller, id: string) => requireVisibleIncident(tx, caller, id, true);
 
 /** Appends one timeline entry (in the caller's transaction). */
 export async function appendIncidentEvent(
@@ -231,7 +285,7 @@ async function checkLink(
   context: IncidentWriteContext,
 ): Promise<void> {
   if (link.kind === 'trace') {
-    if (!(await getTrace(tx, caller, link.ref))) throw linkNotFound(link);
+    if (!(await getTrace(tx, caller, link.ref, await traceAccessOf(tx, caller)))) throw linkNotFound(link);
   } else if (link.kind === 'change') {
     if (!link.ref.startsWith('chg_')) throw linkNotFound(link);
     if (context.governance) {
@@ -268,8 +322,24 @@ export async function addIncidentLink(
   return true;
 }
 
-async function requireUseCase(tx: Queryable, name: string): Promise<void> {
-  await createUseCaseStore(tx).require(name);
+/** Whether `caller` may see incidents and the change log of `useCase`: admins always, others when they may use it. */
+export function seesUseCase(useCase: UseCase, caller: Caller): boolean {
+  const mayUse = mayUseUseCase(useCase, caller);
+  return mayUse || caller.role === 'admin';
+}
+
+/** The use case must exist and the caller may see it (otherwise it is reported as not found). */
+async function requireUseCase(tx: Queryable, caller: Caller, name: string): Promise<void> {
+  const useCase = await createUseCaseStore(tx).get(name);
+  if (!useCase || !seesUseCase(useCase, caller)) throw unknownUseCase(name);
+}
+
+export function unknownUseCase(name: string): GroundworkError {
+  return new GroundworkError('use_case.not_found', `There is no use case named "${name}" that you may use.`, {
+    category: 'not_found',
+    fix: 'List use cases with `groundwork use-cases list` (GET /v1/use-cases).',
+    details: { name },
+  });
 }
 
 /** Opens an incident (status `open`), with its first timeline entry and links; audited `incident.open`. */
@@ -284,7 +354,7 @@ export async function openIncident(
   const now = (context.clock ?? systemClock).now();
   const id = newId('inc');
   await db.transaction(async (tx) => {
-    if (data.useCase) await requireUseCase(tx, data.useCase);
+    if (data.useCase) await requireUseCase(tx, caller, data.useCase);
     await tx.query(
       `INSERT INTO incidents (id, title, severity, status, use_case, description, opened_by, opened_at, updated_at)
        VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $7)`,
@@ -316,7 +386,9 @@ export async function openIncident(
       context.clock,
     );
   });
-  return getIncident(db, caller, id);
+  const opened = await getIncident(db, caller, id);
+  announceIncident(context.events, 'open', opened);
+  return opened;
 }
 
 /**
@@ -352,7 +424,7 @@ export async function updateIncident(
   }
   const now = (context.clock ?? systemClock).now();
   await db.transaction(async (tx) => {
-    const row = await lockIncident(tx, id);
+    const row = await lockIncident(tx, caller, id);
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
     const sets: string[] = [];
@@ -435,7 +507,9 @@ export async function updateIncident(
       context.clock,
     );
   });
-  return getIncident(db, caller, id);
+  const updated = await getIncident(db, caller, id);
+  announceIncident(context.events, 'update', updated);
+  return updated;
 }
 
 /**
@@ -453,7 +527,7 @@ export async function resolveIncident(
   const data = parse(resolveIncidentSchema, input);
   const now = (context.clock ?? systemClock).now();
   await db.transaction(async (tx) => {
-    const row = await lockIncident(tx, id);
+    const row = await lockIncident(tx, caller, id);
     if (row.status === 'resolved') {
       throw new GroundworkError('incidents.already_resolved', `Incident ${id} is already resolved.`, {
         category: 'conflict',
@@ -498,7 +572,9 @@ export async function resolveIncident(
       context.clock,
     );
   });
-  return getIncident(db, caller, id);
+  const resolved = await getIncident(db, caller, id);
+  announceIncident(context.events, 'resolve', resolved);
+  return resolved;
 }
 
 async function linksOf(
@@ -516,9 +592,10 @@ async function linksOf(
   const traceIds = withTraces ? [...new Set(rows.filter((r) => r.kind === 'trace').map((r) => r.ref))] : [];
   const traces = new Map<string, NonNullable<IncidentLink['trace']> | null>();
   const restricted = traceIds.length > 0 ? await tracesWithUnreadableDocuments(db, caller, traceIds) : new Set<string>();
+  const access = traceIds.length > 0 ? await traceAccessOf(db, caller) : {};
   for (const traceId of traceIds) {
     // Observe decides whether this reader may see the trace now; only its non-content fields are kept.
-    const trace = await getTrace(db, caller, traceId);
+    const trace = await getTrace(db, caller, traceId, access);
     traces.set(
       traceId,
       trace
@@ -550,8 +627,7 @@ async function linksOf(
 /** One incident with its links and timeline. @throws `incidents.not_found`. */
 export async function getIncident(db: Queryable, caller: Caller, id: string): Promise<IncidentDetail> {
   authorize(caller, 'incidents:read');
-  const row = (await db.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id])).rows[0];
-  if (!row) throw incidentNotFound(id);
+  const row = await requireVisibleIncident(db, caller, id);
   const links = (await linksOf(db, caller, [id], true)).get(id) ?? [];
   const events = await db.query<{
     seq: string | number;
@@ -578,12 +654,14 @@ export async function getIncident(db: Queryable, caller: Caller, id: string): Pr
 export async function listIncidents(db: Queryable, caller: Caller, filters: IncidentFilters = {}): Promise<Incident[]> {
   authorize(caller, 'incidents:read');
   const limit = Math.min(Math.max(Math.floor(filters.limit ?? 100), 1), 1000);
+  const visible = await visibleIncidentUseCases(db, caller);
   const { rows } = await db.query<IncidentRow>(
     `SELECT * FROM incidents
      WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR severity = $2) AND ($3::text IS NULL OR use_case = $3)
        AND (NOT $4::boolean OR status <> 'resolved')
+       AND ($6::text[] IS NULL OR use_case IS NULL OR use_case = ANY($6))
      ORDER BY opened_at DESC, id DESC LIMIT $5`,
-    [filters.status ?? null, filters.severity ?? null, filters.useCase ?? null, filters.active ?? false, limit],
+    [filters.status ?? null, filters.severity ?? null, filters.useCase ?? null, filters.active ?? false, limit, visible],
   );
   const links = await linksOf(
     db,

@@ -14,6 +14,7 @@ export {
 export { incidentsErrorCodes } from './error-codes.ts';
 export {
   addIncidentLink,
+  announceIncident,
   appendIncidentEvent,
   getIncident,
   type Incident,

@@ -6,11 +6,12 @@ import { findModelConfig, requestLabelMove } from '../prompts/index.ts';
 import type { Database } from '../store/index.ts';
 import {
   addIncidentLink,
+  announceIncident,
   appendIncidentEvent,
   getIncident,
   type IncidentDetail,
   type IncidentWriteContext,
-  incidentNotFound,
+  requireVisibleIncident,
 } from './incidents.ts';
 import { joinTransaction } from './join-transaction.ts';
 
@@ -85,13 +86,7 @@ export async function rollbackFromIncident(
   const data = parsed.data;
   const now = (context.clock ?? governance.clock).now();
   const rollbacks = await db.transaction(async (tx) => {
-    const row = (
-      await tx.query<{ use_case: string | null; status: string }>(
-        'SELECT use_case, status FROM incidents WHERE id = $1 FOR UPDATE',
-        [id],
-      )
-    ).rows[0];
-    if (!row) throw incidentNotFound(id);
+    const row = await requireVisibleIncident(tx, caller, id, true);
     if (row.status === 'resolved') {
       throw new GroundworkError('incidents.already_resolved', `Incident ${id} is resolved.`, {
         category: 'conflict',
@@ -217,5 +212,7 @@ export async function rollbackFromIncident(
     );
     return outcomes;
   });
-  return { incident: await getIncident(db, caller, id), rollbacks };
+  const incident = await getIncident(db, caller, id);
+  announceIncident(context.events, 'rollback', incident);
+  return { incident, rollbacks };
 }

@@ -113,6 +113,12 @@ describe(`use-case change log over HTTP (${testStoreKind})`, () => {
       const sourceChange = entries.find((e) => e.area === 'source') as Json;
       assert.equal(sourceChange.action, 'source.update');
       assert.match(sourceChange.target as string, /^source:/);
+      // Source details (paths, ACL maps) only for sources:write, as everywhere else.
+      assert.deepEqual(sourceChange.after, { withheld: true });
+      assert.doesNotMatch(log.text, new RegExp(folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      const adminLog = await call('admin', '/v1/use-cases/uw/changes');
+      const adminSource = (adminLog.json.entries as Json[]).find((e) => e.area === 'source') as Json;
+      assert.deepEqual((adminSource.after as Json).schedule, '0 3 * * *');
       const useCaseChange = entries.find(
         (e) => e.area === 'use_case' && (e.changeRequest as Json | null)?.id === changeId,
       ) as Json;

@@ -30,6 +30,7 @@ async function setup() {
     user: { role: 'user', principals: ['user:uma@x.test', 'group:staff', 'group:claims'] },
     reviewer: { role: 'reviewer', principals: ['user:rita@x.test', 'group:staff', 'group:claims'] },
     admin: { role: 'admin', principals: ['user:ada@x.test', 'group:staff'] },
+    lawyer: { role: 'user', principals: ['user:lee@x.test', 'group:legal', 'group:staff'] },
   };
   const tokens: Record<string, string> = {};
   for (const [name, key] of Object.entries(keys)) {
@@ -61,6 +62,8 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
   test('open → triaged → mitigated → resolved, moves back need a note, sev2 needs a post-incident note; audited', async () => {
     const t = await setup();
     try {
+      const seen: string[] = [];
+      t.platform.events.subscribe('incident-changed', (event) => seen.push(`${event.action}:${event.status}:${event.severity}`));
       const asked = await t.call('reviewer', '/v1/answers', 'POST', { question: 'What payment was approved for claim CL-0142?' });
       assert.equal(asked.status, 200, asked.text);
       const traceId = asked.json.traceId as string;
@@ -151,6 +154,16 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       ]);
       assert.equal((await verifyAuditChain(t.platform.db)).ok, true);
       assert.equal((await t.call('reviewer', '/v1/incidents/inc_nope')).status, 404);
+      // One incident-changed event per committed write, none for refused ones.
+      assert.deepEqual(seen, [
+        'open:open:sev2',
+        'update:triaged:sev2',
+        'update:mitigated:sev3',
+        'update:mitigated:sev2',
+        'resolve:resolved:sev2',
+        'update:open:sev2',
+        'resolve:resolved:sev2',
+      ]);
     } finally {
       await t.close();
     }
@@ -195,6 +208,44 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       const detail = await t.call('reviewer', `/v1/incidents/${id}`);
       assert.equal(detail.json.status, 'open');
       assert.equal((detail.json.timeline as Json[]).length, 1);
+
+      // A reviewer sees only incidents of use cases they may use (like traces); an admin sees all.
+      await t.platform.answerer.useCases.create('legal-qa', { principals: ['group:legal'] });
+      const secret = await t.call('admin', '/v1/incidents', 'POST', {
+        title: 'Privileged memo quoted',
+        severity: 'sev1',
+        useCase: 'legal-qa',
+      });
+      assert.equal(secret.status, 201, secret.text);
+      const secretId = secret.json.id as string;
+      const listed = await t.call('reviewer', '/v1/incidents');
+      assert.doesNotMatch(listed.text, /Privileged memo/);
+      for (const [path, method, body] of [
+        [`/v1/incidents/${secretId}`, 'GET', undefined],
+        [`/v1/incidents/${secretId}`, 'PATCH', { note: 'peek' }],
+        [`/v1/incidents/${secretId}/resolve`, 'POST', { postIncidentNote: 'x' }],
+        ['/v1/use-cases/legal-qa/changes', 'GET', undefined],
+        ['/v1/incidents', 'POST', { title: 'probe', severity: 'sev4', useCase: 'legal-qa' }],
+      ] as const) {
+        const probe = await t.call('reviewer', path, method, body);
+        assert.equal(probe.status, 404, `${method} ${path}: ${probe.text}`);
+        assert.doesNotMatch(probe.text, /Privileged memo/);
+      }
+      assert.match((await t.call('admin', '/v1/incidents')).text, /Privileged memo/);
+      // A trace of someone else in a use case the reviewer may not use cannot be linked (indistinguishable from none).
+      const asked = await t.call('lawyer', '/v1/answers', 'POST', { question: 'When is the office open?', useCase: 'legal-qa' });
+      assert.equal(asked.status, 200, asked.text);
+      await t.platform.observe.recorder.flush();
+      const probeLink = await t.call('reviewer', `/v1/incidents/${id}`, 'PATCH', {
+        links: { add: [{ kind: 'trace', ref: asked.json.traceId as string }] },
+      });
+      assert.equal(probeLink.status, 404, probeLink.text);
+      assert.equal(codeOf(probeLink.json), 'incidents.link_not_found');
+      const adminLink = await t.call('admin', `/v1/incidents/${secretId}`, 'PATCH', {
+        links: { add: [{ kind: 'trace', ref: asked.json.traceId as string }] },
+      });
+      assert.equal(adminLink.status, 200, adminLink.text);
+      assert.equal((await t.call('admin', `/v1/incidents/${secretId}`)).json.status, 'open');
     } finally {
       await t.close();
     }

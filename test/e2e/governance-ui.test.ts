@@ -128,7 +128,7 @@ describe(`governance UI in a browser (${testStoreKind})`, { skip, timeout: 300_0
     assert.equal(rejected.status, 'rejected');
   });
 
-  test('an incident is opened, triaged and resolved (sev2 asks for a post-incident note); the use case shows ownership and its change log', async () => {
+  test('an incident is opened, triaged, rolled back (a change request) and resolved (sev2 asks for a post-incident note); the use case shows ownership and its change log', async () => {
     const bob = await signedIn('bob', '#/incidents');
     const form = bob.getByRole('form', { name: 'Open an incident' });
     await form.getByLabel('Title').fill('Answers lost their citations');
@@ -145,6 +145,16 @@ describe(`governance UI in a browser (${testStoreKind})`, { skip, timeout: 300_0
     await update.getByRole('button', { name: 'Save' }).click();
     await bob.getByTestId('incident-status').filter({ hasText: 'triaged' }).waitFor();
 
+    // Roll the use case's production prompt back from the incident: a change request for someone else.
+    const rollback = bob.getByRole('form', { name: 'Roll back' });
+    await rollback.getByLabel('What').selectOption('prompt');
+    await rollback.getByLabel('Reason').fill('The brief prompt dropped citations');
+    await rollback.getByRole('button', { name: 'Roll back' }).click();
+    const filed = bob.getByRole('status').filter({ hasText: 'filed to roll prompt qa back to version 1' });
+    await filed.waitFor();
+    assert.match(await filed.innerText(), /Change request chg_\w+ filed/);
+    assert.match(await bob.getByRole('list', { name: 'Links' }).innerText(), /change chg_/);
+
     const resolve = bob.getByRole('form', { name: 'Resolve the incident' });
     await resolve.getByRole('button', { name: 'Resolve incident' }).click();
     const alert = bob.getByRole('alert');
@@ -156,7 +166,10 @@ describe(`governance UI in a browser (${testStoreKind})`, { skip, timeout: 300_0
     await resolve.getByRole('button', { name: 'Resolve incident' }).click();
     await bob.getByTestId('incident-status').filter({ hasText: 'resolved' }).waitFor();
     const timeline = await bob.getByRole('list', { name: 'Timeline' }).innerText();
-    assert.match(timeline, /opened \(sev2\)[\s\S]*status open → triaged[\s\S]*Reproduced[\s\S]*resolved/);
+    assert.match(
+      timeline,
+      /opened \(sev2\)[\s\S]*status open → triaged[\s\S]*Reproduced[\s\S]*rollback of prompt qa production 2 → 1: pending[\s\S]*resolved/,
+    );
     await shot(bob, 'governance-03-incident-resolved');
 
     await bob.goto(`${server.url}/#/use-cases/qa`);

@@ -7,6 +7,7 @@ import { runGroundwork } from '../../../test/helpers/run-cli.ts';
 import { createTestPlatform, testStoreKind } from '../../../test/helpers/test-platform.ts';
 import type { Platform } from '../../create-platform.ts';
 import { createApiKey } from '../../govern/index.ts';
+import { createPrompt } from '../../prompts/index.ts';
 import { type RunningServer, startServer } from '../../server/index.ts';
 
 describe(`cli: incidents (${testStoreKind})`, () => {
@@ -14,6 +15,7 @@ describe(`cli: incidents (${testStoreKind})`, () => {
   let server: RunningServer;
   let reviewer: string;
   let user: string;
+  let builder: string;
 
   before(async () => {
     platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
@@ -27,6 +29,23 @@ describe(`cli: incidents (${testStoreKind})`, () => {
     user = (
       await createApiKey(platform.db, { name: 'usr', role: 'user', principals: ['user:uma@x.test'] }, { actor: 'local:operator' })
     ).token;
+    builder = (
+      await createApiKey(
+        platform.db,
+        { name: 'bld', role: 'builder', principals: ['user:bea@x.test'] },
+        { actor: 'local:operator' },
+      )
+    ).token;
+    const template = 'Answer from the context.\n{{context}}\nQuestion: {{question}}';
+    await createPrompt(platform.db, { name: 'qa', template, message: 'v1', labels: ['production'], author: 'local:operator' });
+    await createPrompt(platform.db, {
+      name: 'qa',
+      template: `${template}\nBrief.`,
+      message: 'v2',
+      labels: ['production'],
+      author: 'local:operator',
+    });
+    await platform.answerer.useCases.create('qa', { promptRef: 'qa', approvers: ['user:rita@x.test'] });
     server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
   });
   after(async () => {
@@ -70,6 +89,43 @@ describe(`cli: incidents (${testStoreKind})`, () => {
     const forbidden = await as(user, 'incidents', 'list');
     assert.notEqual(forbidden.code, 0);
     assert.match(forbidden.stderr, /auth\.forbidden/);
+  });
+
+  test('rollback from an incident files a change request and says who may approve it', async () => {
+    const as = (token: string, ...args: string[]) => runGroundwork(['--server', server.url, '--api-key', token, ...args]);
+    const opened = await as(builder, 'incidents', 'open', 'Brief answers', '--severity', 'sev3', '--use-case', 'qa', '--json');
+    assert.equal(opened.code, 0, opened.stderr);
+    const id = (JSON.parse(opened.stdout) as { id: string }).id;
+    const rolled = await as(builder, 'incidents', 'rollback', id, '--reason', 'v2 is too brief', '--target', 'prompt');
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.match(
+      rolled.stdout,
+      /Change request chg_\w+ filed: prompt qa production 2 → 1; it needs approval by .*user:rita@x\.test/,
+    );
+    const emergency = await as(builder, 'incidents', 'rollback', id, '--reason', 'now', '--emergency', '--json');
+    assert.equal(emergency.code, 1);
+    assert.match(emergency.stdout, /incidents\.emergency_not_allowed/);
+
+    // The change log lists the pending rollback request and the incident.
+    const log = await as(reviewer, 'use-cases', 'changes', 'qa', '--json');
+    assert.equal(log.code, 0, log.stderr);
+    const body = JSON.parse(log.stdout) as {
+      entries: Array<{ action: string; summary: string }>;
+      incidents: Array<{ id: string }>;
+    };
+    assert.ok(
+      body.entries.some((e) => e.action === 'change.pending' && /rollback/.test(e.summary)),
+      log.stdout,
+    );
+    assert.ok(body.entries.some((e) => e.action === 'prompt.label'));
+    assert.deepEqual(
+      body.incidents.map((i) => i.id),
+      [id],
+    );
+    const human = await as(reviewer, 'use-cases', 'changes', 'qa');
+    assert.match(human.stdout, /WHEN\s+AREA\s+CHANGE/);
+    assert.match(human.stdout, /incidents:\n {2}inc_\w+ {2}sev3 {2}open {2}Brief answers/);
+    assert.notEqual((await as(user, 'use-cases', 'changes', 'qa')).code, 0);
   });
 
   test('the local operator works on the store directly', { skip: testStoreKind === 'server' }, async () => {

@@ -101,7 +101,7 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 /** Without --server: the local platform's clock and governance (change links are checked). */
 async function localContext(context: CommandContext): Promise<IncidentWriteContext> {
   const platform = await context.platform();
-  return { clock: platform.clock, governance: platform.governance };
+  return { clock: platform.clock, governance: platform.governance, events: platform.events };
 }
 
 async function show(context: CommandContext, id: string): Promise<IncidentJson> {
@@ -290,7 +290,9 @@ export function registerIncidentsCommands(program: Command, runtime: CliRuntime)
           outcome = await api.post<RollbackJson>(`/v1/incidents/${encodeURIComponent(id)}/rollback`, input);
         } else {
           const platform = await context.platform();
-          outcome = json(await rollbackFromIncident(platform.governance, platform.db, localOperator, id, input));
+          outcome = json(
+            await rollbackFromIncident(platform.governance, platform.db, localOperator, id, input, await localContext(context)),
+          );
         }
         context.output.result(outcome, (o) =>
           o.rollbacks

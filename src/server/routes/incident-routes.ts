@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { Platform } from '../../create-platform.ts';
 import {
   getIncident,
+  type IncidentWriteContext,
   incidentSeverities,
   incidentStatuses,
   listIncidents,
@@ -15,6 +17,14 @@ import {
   updateIncidentSchema,
 } from '../../incidents/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+
+/** What the incident write functions take from the platform: clock, governance (change links), events. */
+const writeContext = (platform: Platform, requestId: string): IncidentWriteContext => ({
+  clock: platform.clock,
+  requestId,
+  governance: platform.governance,
+  events: platform.events,
+});
 
 const incidentId = z.object({ id: z.string().min(1).max(100) });
 const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
@@ -97,12 +107,7 @@ export function incidentRoutes(): RouteDefinition[] {
       request: { body: openIncidentSchema },
       responses: { 201: { description: 'The incident', schema: incidentDetailSchema } },
       handler: async ({ platform, caller, body, requestId, c }) =>
-        c.json(
-          json(
-            await openIncident(platform.db, caller, body, { clock: platform.clock, requestId, governance: platform.governance }),
-          ),
-          201,
-        ),
+        c.json(json(await openIncident(platform.db, caller, body, writeContext(platform, requestId))), 201),
     }),
     defineRoute({
       method: 'get',
@@ -123,13 +128,7 @@ export function incidentRoutes(): RouteDefinition[] {
       request: { params: incidentId, body: updateIncidentSchema },
       responses: { 200: { description: 'The incident', schema: incidentDetailSchema } },
       handler: async ({ platform, caller, params, body, requestId }) =>
-        json(
-          await updateIncident(platform.db, caller, params.id, body, {
-            clock: platform.clock,
-            requestId,
-            governance: platform.governance,
-          }),
-        ),
+        json(await updateIncident(platform.db, caller, params.id, body, writeContext(platform, requestId))),
     }),
     defineRoute({
       method: 'post',
@@ -140,13 +139,7 @@ export function incidentRoutes(): RouteDefinition[] {
       request: { params: incidentId, body: resolveIncidentSchema },
       responses: { 200: { description: 'The resolved incident', schema: incidentDetailSchema } },
       handler: async ({ platform, caller, params, body, requestId }) =>
-        json(
-          await resolveIncident(platform.db, caller, params.id, body, {
-            clock: platform.clock,
-            requestId,
-            governance: platform.governance,
-          }),
-        ),
+        json(await resolveIncident(platform.db, caller, params.id, body, writeContext(platform, requestId))),
     }),
     defineRoute({
       method: 'post',
@@ -169,10 +162,14 @@ export function incidentRoutes(): RouteDefinition[] {
         },
       },
       handler: async ({ platform, caller, params, body, requestId, c }) => {
-        const outcome = await rollbackFromIncident(platform.governance, platform.db, caller, params.id, body, {
-          clock: platform.clock,
-          requestId,
-        });
+        const outcome = await rollbackFromIncident(
+          platform.governance,
+          platform.db,
+          caller,
+          params.id,
+          body,
+          writeContext(platform, requestId),
+        );
         return c.json(json(outcome), outcome.rollbacks.some((r) => r.status === 'pending') ? 202 : 200);
       },
     }),
