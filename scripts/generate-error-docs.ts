@@ -42,7 +42,7 @@ export function renderErrorDocs(): string {
     'HTTP status below; the CLI prints the message, the fix and the code, and exits 2 for `usage` errors and 1',
     'for all others. **Retryable** means the same request can succeed later unchanged (a dependency was down, a',
     'lock was held); retry with backoff. The fix shown here is the general one: the error itself may carry a more',
-    'specific one.',
+    'specific one. A description quotes the message with its variable parts (names, paths, numbers) as "…".',
     '',
     '| Category | HTTP status |',
     '| --- | --- |',
