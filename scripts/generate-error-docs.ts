@@ -22,6 +22,8 @@ const ownerTitles: Record<string, string> = {
   evaluate: 'Evaluate (datasets, runs, gates, candidates)',
   observe: 'Observe (traces, cost, budgets)',
   govern: 'Govern (authentication, API keys, audit, feedback)',
+  changes: 'Change requests (four-eyes approvals)',
+  incidents: 'Incidents',
   jobs: 'Jobs (the queue)',
   server: 'HTTP server',
   cli: 'Command line',
