@@ -159,7 +159,7 @@ export const cliErrorCodes = {
   },
   'cli.file_unreadable': {
     category: 'usage',
-    description: 'Cannot read JSON from …: …',
+    description: 'Cannot read JSON from ….',
     fix: 'Pass a JSON file like {"provider": "openai", "model": "gpt-4o-mini", "parameters": {"temperature": 0}}.',
   },
   'cli.flag_with_server': {
@@ -190,7 +190,7 @@ export const cliErrorCodes = {
   'client.unreachable': {
     category: 'unavailable',
     retryable: true,
-    description: 'Cannot reach the Groundwork server at …: ….',
+    description: 'Cannot reach the Groundwork server at ….',
     fix: 'Check --server (or GROUNDWORK_SERVER_URL) and that `groundwork serve` runs there.',
   },
   'demo.bad_port': {

@@ -29,7 +29,7 @@ export const answerErrorCodes = {
   },
   'use_case.invalid': {
     category: 'usage',
-    description: 'Invalid use case settings: ….',
+    description: 'Invalid use case settings.',
     fix: 'Correct the named settings (see `groundwork use-cases create --help`).',
   },
   'use_case.invalid_name': {

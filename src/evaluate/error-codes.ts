@@ -24,7 +24,7 @@ export const evaluateErrorCodes = {
   },
   'evaluate.file_unreadable': {
     category: 'usage',
-    description: 'Cannot read …: …',
+    description: 'Cannot read ….',
     fix: 'Check the path and permissions.',
   },
   'evaluate.invalid_dataset': {
@@ -44,7 +44,7 @@ export const evaluateErrorCodes = {
   },
   'evaluate.invalid_gate': {
     category: 'usage',
-    description: 'Invalid gate "…": ….',
+    description: 'Invalid gate "…".',
     fix: 'Write gates as METRIC OPERATOR NUMBER, e.g. --fail-if "ndcg@10 < 0.6" or --fail-if "latency_ms > 800".',
   },
   'evaluate.invalid_label': {

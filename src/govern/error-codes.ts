@@ -24,7 +24,7 @@ export const governErrorCodes = {
   },
   'auth.invalid_token': {
     category: 'unauthenticated',
-    description: 'The bearer token was rejected: ….',
+    description: 'The bearer token was rejected.',
     fix: 'Sign in again to get a fresh token from the configured identity provider (issuer and audience must match auth.oidc).',
   },
   'auth.malformed': {
@@ -40,7 +40,7 @@ export const governErrorCodes = {
   'auth.oidc_unavailable': {
     category: 'unavailable',
     retryable: true,
-    description: 'Cannot read the OIDC discovery document at …: ….',
+    description: 'Cannot read the OIDC discovery document at ….',
     fix: 'Check auth.oidc.issuer and that the server can reach it, or set auth.oidc.jwksUrl directly.',
   },
   'feedback.comment_too_long': {
@@ -65,7 +65,7 @@ export const governErrorCodes = {
   },
   'key.invalid': {
     category: 'usage',
-    description: 'The API key request is invalid: ….',
+    description: 'The API key request is invalid.',
     fix: 'Give a name, principals such as user:alice@example.com or group:underwriting, and a positive number of days.',
   },
   'key.not_found': {

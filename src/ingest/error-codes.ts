@@ -42,7 +42,7 @@ export const ingestErrorCodes = {
   'ingest.embedding_failed': {
     category: 'unavailable',
     retryable: true,
-    description: 'The embedding model … failed: …',
+    description: 'The embedding model … failed.',
     fix: 'Check the provider key and endpoint in models.providers (groundwork doctor), then run the sync again; unchanged text is served from the cache.',
   },
   'ingest.invalid_readable_by': {
@@ -82,7 +82,7 @@ export const ingestErrorCodes = {
   },
   'ingest.source_exists': {
     category: 'conflict',
-    description: 'The source "…" has another path (…).',
+    description: 'The source "…" has another path.',
     fix: 'Choose another --source name, or sync that source with `groundwork sync NAME`.',
   },
   'ingest.source_not_found': {
@@ -121,7 +121,7 @@ export const ingestErrorCodes = {
   'ingest.sync_running': {
     category: 'conflict',
     retryable: true,
-    description: 'Source … is already being synced (run …).',
+    description: 'Source … is already being synced.',
     fix: 'Wait for that run to finish (groundwork status shows it), then sync again.',
   },
   'ingest.too_large': {
@@ -163,7 +163,7 @@ export const ingestErrorCodes = {
   },
   'parse.ocr_unavailable': {
     category: 'unavailable',
-    description: 'The OCR engine could not start: …',
+    description: 'The OCR engine could not start.',
     fix: 'Check that tesseract.js and @tesseract.js-data/eng are installed (npm ci), or disable OCR with ingest.ocr.enabled = false.',
   },
   'parse.timeout': {

@@ -4,7 +4,7 @@ import type { ErrorCodeTable } from '../core/index.ts';
 export const jobsErrorCodes = {
   'jobs.invalid_payload': {
     category: 'usage',
-    description: 'Invalid payload for job …: …',
+    description: 'Invalid payload for job ….',
     fix: 'This is a bug in the caller: the payload must match src/jobs/contracts.ts.',
   },
   'jobs.invalid_schedule': {
@@ -35,7 +35,7 @@ export const jobsErrorCodes = {
   'jobs.unavailable': {
     category: 'unavailable',
     retryable: true,
-    description: 'The job queue could not start: …',
+    description: 'The job queue could not start.',
     fix: 'Check the database connection (groundwork doctor); the queue needs permission to create its schema.',
   },
   'jobs.unknown_type': {

@@ -4,7 +4,7 @@ import type { ErrorCodeTable } from '../core/index.ts';
 export const promptsErrorCodes = {
   'models.invalid_config': {
     category: 'usage',
-    description: 'The model configuration is not valid: ….',
+    description: 'The model configuration is not valid.',
     fix: 'Give provider (a name from models.providers), model, and optional parameters (temperature, topP, maxOutputTokens, contextWindow, seed).',
   },
   'models.invalid_label': {
@@ -53,7 +53,7 @@ export const promptsErrorCodes = {
   },
   'prompts.invalid_template': {
     category: 'usage',
-    description: 'The prompt template is not valid: ….',
+    description: 'The prompt template is not valid.',
     fix: 'Use only the known template variables (see docs/prompts.md) and balanced {{ }} placeholders.',
   },
   'prompts.message_required': {

@@ -4,7 +4,7 @@ import type { ErrorCodeTable } from '../core/index.ts';
 export const storeErrorCodes = {
   'store.auth_failed': {
     category: 'unavailable',
-    description: 'PostgreSQL at … rejected the credentials (…).',
+    description: 'PostgreSQL at … rejected the credentials.',
     fix: "Check the user and password in DATABASE_URL, and the server's pg_hba.conf.",
   },
   'store.backup_not_found': {
@@ -19,7 +19,7 @@ export const storeErrorCodes = {
   },
   'store.connect_failed': {
     category: 'unavailable',
-    description: 'Cannot open PostgreSQL at …: …',
+    description: 'Cannot open PostgreSQL at ….',
     fix: 'Check DATABASE_URL / --database-url and that the server accepts connections.',
   },
   'store.data_dir_corrupt': {
@@ -29,7 +29,7 @@ export const storeErrorCodes = {
   },
   'store.data_dir_locked': {
     category: 'conflict',
-    description: 'The data directory … is in use by another Groundwork process (pid …, since …).',
+    description: 'The data directory … is in use by another Groundwork process.',
     fix: 'Stop that process, or use the HTTP API it serves (--server URL), or point --data-dir elsewhere. For several processes on one store, use server mode (DATABASE_URL).',
   },
   'store.data_dir_newer': {
@@ -39,17 +39,17 @@ export const storeErrorCodes = {
   },
   'store.data_dir_unwritable': {
     category: 'unavailable',
-    description: 'Cannot create the data directory …: ….',
+    description: 'Cannot create the data directory ….',
     fix: 'Choose a writable location with --data-dir or GROUNDWORK_DATA_DIR.',
   },
   'store.database_missing': {
     category: 'unavailable',
-    description: 'The database in … does not exist (…).',
+    description: 'The database in … does not exist.',
     fix: 'Create it first (e.g. `createdb -h HOST -U USER NAME`) or point DATABASE_URL at an existing database.',
   },
   'store.embedded_open_failed': {
     category: 'unavailable',
-    description: 'Cannot open the embedded store in …: …',
+    description: 'Cannot open the embedded store in ….',
     fix: 'Check that the directory is writable and was written by Groundwork; restore it from a backup or use another --data-dir.',
   },
   'store.extension_permission': {
@@ -89,7 +89,7 @@ export const storeErrorCodes = {
   },
   'store.restore_failed': {
     category: 'usage',
-    description: 'Cannot restore …: …',
+    description: 'Cannot restore ….',
     fix: 'Give a file written by `groundwork db backup` (a gzipped tar of an embedded store).',
   },
   'store.restore_target_not_empty': {
@@ -105,13 +105,13 @@ export const storeErrorCodes = {
   'store.unavailable': {
     category: 'unavailable',
     retryable: true,
-    description: 'The database cannot be reached right now (…).',
+    description: 'The database cannot be reached right now.',
     fix: 'Retry shortly; the server reconnects by itself when the database is back. Operators: check that PostgreSQL is running and reachable from this host (`groundwork doctor`).',
   },
   'store.unreachable': {
     category: 'unavailable',
     retryable: true,
-    description: 'Cannot reach PostgreSQL at … (…).',
+    description: 'Cannot reach PostgreSQL at ….',
     fix: 'Start the PostgreSQL server (e.g. `pg_ctlcluster 15 main start`) or correct DATABASE_URL / --database-url. Omit both to use the embedded store in --data-dir.',
   },
 } as const satisfies ErrorCodeTable;

@@ -28,6 +28,7 @@ export interface DynamicSite {
 /** Template-literal codes and what their placeholders stand for (`${kind}s.invalid_name` for prompts and models). */
 const templateExpansions: Readonly<Record<string, readonly string[]>> = {
   kind: ['prompt', 'model'],
+  'request.kind': ['prompt', 'model'],
 };
 
 /** Helpers that turn a literal first argument into a GroundworkError. */
@@ -110,10 +111,10 @@ function callArguments(text: string, open: number): string[] {
 function literalCodes(argument: string): string[] | undefined {
   const plain = /^(['"`])([a-z0-9_.]+)\1$/.exec(argument);
   if (plain) return [plain[2] as string];
-  const template = /^`((?:[a-z0-9_.]|\$\{[a-zA-Z]+\})+)`$/.exec(argument);
+  const template = /^`((?:[a-z0-9_.]|\$\{[a-zA-Z.]+\})+)`$/.exec(argument);
   if (!template) return undefined;
   let codes = [template[1] as string];
-  for (const match of (template[1] as string).matchAll(/\$\{([a-zA-Z]+)\}/g)) {
+  for (const match of (template[1] as string).matchAll(/\$\{([a-zA-Z.]+)\}/g)) {
     const values = templateExpansions[match[1] as string];
     if (!values) return undefined;
     codes = codes.flatMap((code) => values.map((value) => code.replace(match[0], value)));
