@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Caller, type Clock, GroundworkError, newId, type Role, systemClock } from '../core/index.ts';
+import { type Caller, type Clock, canonicalPrincipal, GroundworkError, newId, type Role, systemClock } from '../core/index.ts';
 import { type Database, publishChange, type Queryable } from '../store/index.ts';
 import { recordAudit } from './audit/audit-log.ts';
 import type { Governance } from './changes/change-kinds.ts';
@@ -171,7 +171,7 @@ async function insertApiKey(
         lookup,
         sha256(token).toString('hex'),
         input.role,
-        [...new Set(input.principals ?? [])],
+        [...new Set((input.principals ?? []).map((p) => canonicalPrincipal(p)))],
         context.actor,
         now,
         expiresAt,
