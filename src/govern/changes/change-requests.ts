@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { authorize, hasScope } from '../scopes.ts';
 import type { ChangeKind, Governance } from './change-kinds.ts';
-import { controllingIdentities, samePerson } from './identities.ts';
+import { controllingIdentities, controls, samePerson } from './identities.ts';
 
 /**
  * The governed write path's kernel: a change either takes effect now or becomes a change request that
@@ -283,7 +283,7 @@ export async function submitChange(
   const ownership = await governance.ownershipOf(tx, useCases);
   const policyCount = governance.policy.requiredApprovalsByKind[kind.kind] ?? governance.policy.requiredApprovals;
   const requiredApprovals = Math.max(policyCount, ...ownership.map((o) => o.requiredApprovals ?? 1));
-  const eligible = [...new Set(ownership.flatMap((o) => o.approvers))].sort();
+  const eligible = eligibleApprovers(useCases, ownership);
   const contentHash = changeContentHash(input.kind, input.target, before, after);
   const id = newId('chg');
   const expiresAt = new Date(now.getTime() + governance.policy.requestTtlHours * 3_600_000);
@@ -343,6 +343,18 @@ export async function submitChange(
     governance.clock,
   );
   return input.emergency ? { status: 'applied', result, changeRequest } : { status: 'pending', changeRequest };
+}
+
+/**
+ * Approvers of a change besides admins: the people listed as approvers on EVERY affected use case. A union
+ * would let a builder pick the approver of a production prompt by pointing a draft use case of her own
+ * (drafts change without approval) at it. An affected use case that lists nobody leaves admins only.
+ */
+function eligibleApprovers(useCases: readonly string[], ownership: readonly { name: string; approvers: readonly string[] }[]) {
+  if (useCases.length === 0) return [];
+  const lists = useCases.map((name) => ownership.find((o) => o.name === name)?.approvers ?? []);
+  const [first = [], ...rest] = lists;
+  return [...new Set(first)].filter((p) => rest.every((list) => list.includes(p))).sort();
 }
 
 function staleError(kind: string, target: string, why: string, id?: string): GroundworkError {
@@ -617,7 +629,7 @@ export async function withdrawChange(
     const row = await loadRow(tx, id, true);
     authorize(caller, 'changes:read');
     const identities = await controllingIdentities(tx, caller);
-    if (caller.id !== row.author && !identities.includes(row.author)) {
+    if (!controls(identities, row.author)) {
       throw new GroundworkError('govern.not_the_author', `Only the author (${row.author}) can withdraw change request ${id}.`, {
         category: 'forbidden',
         fix: 'Reject it instead if you are one of its approvers (`groundwork changes reject ID`).',
