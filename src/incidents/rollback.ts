@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createUseCaseStore } from '../answer/index.ts';
+import { useCasesFeeding as casesFedBy, createUseCaseStore } from '../answer/index.ts';
 import { type Caller, GroundworkError, isGroundworkError } from '../core/index.ts';
 import { authorize, type ChangeRequest, type Governance, recordAudit } from '../govern/index.ts';
 import { findModelConfig, requestLabelMove } from '../prompts/index.ts';
@@ -118,6 +118,26 @@ export async function rollbackFromIncident(
     if (data.target !== 'model' && useCase.promptRef) candidates.push({ kind: 'prompt', name: useCase.promptRef });
     if (data.target !== 'prompt' && (await findModelConfig(tx, useCase.name, 'production'))) {
       candidates.push({ kind: 'model', name: useCase.name });
+    }
+    if (data.emergency) {
+      // A prompt can feed several use cases: an emergency rollback (no approval) needs the caller to be an admin,
+      // owner or on-call of every use case it affects, not just of the incident's (a draft of one's own would do).
+      for (const candidate of candidates) {
+        const fed = candidate.kind === 'prompt' ? await casesFedBy(tx, 'prompt', candidate.name) : [useCase.name];
+        for (const name of fed) {
+          const other = name === useCase.name ? useCase : await createUseCaseStore(tx).get(name);
+          if (other && !mayRollBackInEmergency(caller, other.owner, other.onCall)) {
+            throw new GroundworkError(
+              'incidents.emergency_not_allowed',
+              `Only an admin, the owner or the on-call of use case "${name}" (it uses ${candidate.kind} ${candidate.name} too) may roll it back in an emergency.`,
+              {
+                category: 'forbidden',
+                fix: `Request a normal rollback (without emergency) for approval, or ask ${[other.owner, other.onCall].filter(Boolean).join(' or ') || 'an admin'}.`,
+              },
+            );
+          }
+        }
+      }
     }
     const joined = joinTransaction(db, tx);
     const outcomes: RollbackOutcome[] = [];
