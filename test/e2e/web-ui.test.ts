@@ -257,7 +257,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     const first = await post('/v1/prompts/claims-assistant', {
       template: 'Answer from the passages.\n{{context}}\nQuestion: {{question}}',
       message: 'first version',
-      labels: ['production'],
+      labels: ['staging'],
     });
     assert.equal(first.status, 201, await first.text());
     const second = await post('/v1/prompts/claims-assistant', {
@@ -273,14 +273,22 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await diff.waitFor();
     assert.match(await diff.locator('.del').innerText(), /- Answer from the passages\./);
     assert.match(await diff.locator('.add').innerText(), /\+ Answer only from the passages and cite them\./);
+    // `staging` moves at once; `production` is governed and becomes a change request (docs/governance.md).
+    await page.getByLabel('Label', { exact: true }).fill('staging');
+    await page.getByLabel('version', { exact: true }).selectOption('2');
+    await page.getByRole('button', { name: 'Move label' }).click();
+    await page.getByRole('status').filter({ hasText: 'Label staging now points at version 2.' }).waitFor();
+    await page.getByText('→ v2').waitFor();
+    await shot(page, '08-prompts');
+    await page.getByRole('button', { name: 'Roll back staging' }).click();
+    await page.getByRole('status').filter({ hasText: 'Label staging rolled back to version 1.' }).waitFor();
     await page.getByLabel('Label', { exact: true }).fill('production');
     await page.getByLabel('version', { exact: true }).selectOption('2');
     await page.getByRole('button', { name: 'Move label' }).click();
-    await page.getByRole('status').filter({ hasText: 'Label production now points at version 2.' }).waitFor();
-    await page.getByText('→ v2').waitFor();
-    await shot(page, '08-prompts');
-    await page.getByRole('button', { name: 'Roll back production' }).click();
-    await page.getByRole('status').filter({ hasText: 'Label production rolled back to version 1.' }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /needs approval: change request chg_[a-z0-9]+ is pending/ })
+      .waitFor();
     await page.close();
   });
 

@@ -99,8 +99,16 @@ export function PromptsPage({ me }: { me: Me }) {
   async function move(event: FormEvent) {
     event.preventDefault();
     try {
-      await api(`/v1/${kind}/${encodeURIComponent(selected)}/labels`, { method: 'POST', body: { label, version: labelVersion } });
-      setNotice(`Label ${label} now points at version ${labelVersion}.`);
+      const moved = await api<{ changeRequest?: { id: string } }>(`/v1/${kind}/${encodeURIComponent(selected)}/labels`, {
+        method: 'POST',
+        body: { label, version: labelVersion },
+      });
+      // A protected label (production) is a governed change: it waits for another person's approval.
+      setNotice(
+        moved.changeRequest
+          ? `Moving ${label} to version ${labelVersion} needs approval: change request ${moved.changeRequest.id} is pending.`
+          : `Label ${label} now points at version ${labelVersion}.`,
+      );
       await loadVersions();
     } catch (caught) {
       setError(caught);
@@ -109,11 +117,15 @@ export function PromptsPage({ me }: { me: Me }) {
 
   async function rollback(name: string) {
     try {
-      const moved = await api<{ from: number | null; to: number }>(`/v1/${kind}/${encodeURIComponent(selected)}/rollback`, {
-        method: 'POST',
-        body: { label: name },
-      });
-      setNotice(`Label ${name} rolled back to version ${moved.to}.`);
+      const moved = await api<{ from: number | null; to: number; changeRequest?: { id: string } }>(
+        `/v1/${kind}/${encodeURIComponent(selected)}/rollback`,
+        { method: 'POST', body: { label: name } },
+      );
+      setNotice(
+        moved.changeRequest
+          ? `Rolling back ${name} needs approval: change request ${moved.changeRequest.id} is pending.`
+          : `Label ${name} rolled back to version ${moved.to}.`,
+      );
       await loadVersions();
     } catch (caught) {
       setError(caught);
