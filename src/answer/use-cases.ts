@@ -255,16 +255,17 @@ export function assertMayUseUseCase(useCase: UseCase, caller: Caller): void {
 export async function ownershipOfUseCases(
   db: Queryable,
   names: readonly string[],
-): Promise<Array<{ name: string; owner: string | null; approvers: string[]; requiredApprovals?: number }>> {
+): Promise<Array<{ name: string; owner: string | null; approvers: string[]; status: string; requiredApprovals?: number }>> {
   if (names.length === 0) return [];
-  const { rows } = await db.query<Pick<UseCaseRow, 'name' | 'owner' | 'approvers' | 'governance'>>(
-    'SELECT name, owner, approvers, governance FROM use_cases WHERE name = ANY($1) ORDER BY name',
+  const { rows } = await db.query<Pick<UseCaseRow, 'name' | 'owner' | 'approvers' | 'governance' | 'status'>>(
+    'SELECT name, owner, approvers, governance, status FROM use_cases WHERE name = ANY($1) ORDER BY name',
     [[...names]],
   );
   return rows.map((row) => ({
     name: row.name,
     owner: row.owner,
     approvers: row.approvers,
+    status: row.status,
     ...(row.governance?.requiredApprovals ? { requiredApprovals: row.governance.requiredApprovals } : {}),
   }));
 }

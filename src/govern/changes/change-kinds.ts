@@ -52,7 +52,14 @@ export interface ChangeKind {
 export interface UseCaseOwnership {
   readonly name: string;
   readonly owner: string | null;
+  /**
+   * Principals who may approve its changes — counted only once the use case is past `draft`: a draft's
+   * approvers were set without any approval, so anyone with `usecases:write` could otherwise make themselves
+   * approver of a prompt or source by pointing a draft use case at it.
+   */
   readonly approvers: readonly string[];
+  /** Lifecycle status (`draft`, `pilot`, `production`, `retired`). */
+  readonly status?: string;
   /** The use case's own minimum of distinct approvers (never lowers the policy's). */
   readonly requiredApprovals?: number;
 }

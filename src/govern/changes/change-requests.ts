@@ -283,7 +283,8 @@ export async function submitChange(
   const ownership = await governance.ownershipOf(tx, useCases);
   const policyCount = governance.policy.requiredApprovalsByKind[kind.kind] ?? governance.policy.requiredApprovals;
   const requiredApprovals = Math.max(policyCount, ...ownership.map((o) => o.requiredApprovals ?? 1));
-  const eligible = [...new Set(ownership.flatMap((o) => o.approvers))].sort();
+  // A draft use case's approvers were never approved by anyone: they do not count (see UseCaseOwnership).
+  const eligible = [...new Set(ownership.filter((o) => o.status !== 'draft').flatMap((o) => o.approvers))].sort();
   const contentHash = changeContentHash(input.kind, input.target, before, after);
   const id = newId('chg');
   const expiresAt = new Date(now.getTime() + governance.policy.requestTtlHours * 3_600_000);
