@@ -326,6 +326,18 @@ export function snapshotOfUseCase(useCase: UseCase): UseCaseSnapshot {
 
 const pastDraft = (snapshot: unknown) => snapshot !== null && (snapshot as UseCaseSnapshot).status !== 'draft';
 
+/**
+ * A use case restricted to some principals is not shown to others (GET /v1/use-cases hides it): its change
+ * requests' settings are withheld from them likewise; admins see them.
+ */
+function mayViewUseCaseChange(viewer: Caller, before: unknown, after: unknown): boolean {
+  if (viewer.role === 'admin' || viewer.seesEverything) return true;
+  return [before, after].every((snapshot) => {
+    const principals = (snapshot as UseCaseSnapshot | null)?.principals ?? [];
+    return principals.length === 0 || viewer.principals.some((p) => principals.includes(p));
+  });
+}
+
 /** Registers `use_case.update` and `use_case.delete` on the platform's governance. */
 export function registerUseCaseChangeKinds(governance: Governance): void {
   const read = async (tx: Queryable, name: string) => {
@@ -350,6 +362,7 @@ export function registerUseCaseChangeKinds(governance: Governance): void {
       return JSON.parse(JSON.stringify(stored));
     },
     needsApproval: (before, after) => pastDraft(before) || pastDraft(after),
+    detailsVisibleTo: mayViewUseCaseChange,
     affectedUseCases: async (_tx, target) => [target],
     describe: (target, before) => `use case ${target}: ${before === null ? 'create' : 'update'}`,
   });
@@ -363,6 +376,7 @@ export function registerUseCaseChangeKinds(governance: Governance): void {
       return { deleted: change.target };
     },
     needsApproval: (before) => pastDraft(before),
+    detailsVisibleTo: mayViewUseCaseChange,
     affectedUseCases: async (_tx, target) => [target],
     describe: (target) => `use case ${target}: delete`,
   });

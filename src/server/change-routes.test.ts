@@ -280,6 +280,21 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       const shown = (await call(bob, 'GET', '/v1/use-cases/claims')).body;
       assert.equal(shown.requiredApprovals, 2);
       assert.equal(shown.status, 'production');
+      // A use case restricted to a group: its change requests' settings are withheld from others.
+      await saveUseCase(platform.governance, platform.db, localOperator, 'secret', {
+        status: 'production',
+        principals: ['group:legal'],
+        prompt: 'Confidential instructions.',
+      });
+      const pending = await call(alice, 'PUT', '/v1/use-cases/secret', { prompt: 'New confidential instructions.' });
+      assert.equal(pending.status, 202, pending.text);
+      const id = (pending.body.changeRequest as ChangeRequest).id;
+      const rita = await keyFor(platform, 'rita', 'reviewer');
+      const seen = (await call(rita, 'GET', `/v1/changes/${id}`)).body.changeRequest as ChangeRequest;
+      assert.deepEqual([seen.before, seen.after], [{ withheld: true }, { withheld: true }]);
+      assert.ok(!JSON.stringify(await call(rita, 'GET', '/v1/changes')).includes('onfidential'));
+      const byAdmin = (await call(bob, 'GET', `/v1/changes/${id}`)).body.changeRequest as ChangeRequest;
+      assert.equal((byAdmin.after as { prompt: string }).prompt, 'New confidential instructions.');
     } finally {
       await platform.close();
     }

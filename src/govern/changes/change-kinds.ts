@@ -1,4 +1,11 @@
-import { type ChangeKindName, type Clock, type GroundworkConfig, GroundworkError, systemClock } from '../../core/index.ts';
+import {
+  type Caller,
+  type ChangeKindName,
+  type Clock,
+  type GroundworkConfig,
+  GroundworkError,
+  systemClock,
+} from '../../core/index.ts';
 import type { Queryable } from '../../store/index.ts';
 import type { Scope } from '../scopes.ts';
 
@@ -44,6 +51,8 @@ export interface ChangeKind {
    * without it see the request with those fields withheld. Default: anyone who may read change requests.
    */
   readonly detailScope?: Scope;
+  /** Per-object check after `detailScope`: whether `viewer` may see this change's details (default yes). */
+  detailsVisibleTo?(viewer: Caller, before: unknown, after: unknown): boolean;
   /** One line for lists and the CLI: "prompt underwriting-qa: production 3 → 4". */
   describe?(target: string, before: unknown, after: unknown): string;
 }

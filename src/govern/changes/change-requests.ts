@@ -140,7 +140,11 @@ function toChangeRequest(row: ChangeRow, governance: Governance, viewer?: Caller
   let hidden = false;
   try {
     const kind = governance.kind(row.kind);
-    hidden = Boolean(viewer && kind.detailScope && !hasScope(viewer, kind.detailScope));
+    hidden = Boolean(
+      viewer &&
+        ((kind.detailScope && !hasScope(viewer, kind.detailScope)) ||
+          (kind.detailsVisibleTo && !kind.detailsVisibleTo(viewer, row.before, row.after))),
+    );
     if (!hidden) summary = kind.describe?.(row.target, row.before, row.after) ?? summary;
   } catch {
     // An unknown kind still lists; it just cannot be applied.
@@ -320,7 +324,7 @@ export async function submitChange(
       input.emergency ? now : null,
     ],
   );
-  const changeRequest = toChangeRequest(inserted.rows[0] as ChangeRow, governance);
+  const changeRequest = toChangeRequest(inserted.rows[0] as ChangeRow, governance, caller);
   await recordAudit(
     tx,
     {
