@@ -300,6 +300,27 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
     }
   });
 
+  test('concurrent approvals apply a change exactly once', async () => {
+    const { platform, call } = await setup();
+    try {
+      const alice = await keyFor(platform, 'alice', 'builder');
+      const approvers = await Promise.all(['bob', 'carol', 'dave'].map((name) => keyFor(platform, name, 'admin')));
+      const id = (
+        (await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2 })).body
+          .changeRequest as ChangeRequest
+      ).id;
+      const results = await Promise.all(approvers.map((token) => call(token, 'POST', `/v1/changes/${id}/approve`, {})));
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 409, 409], results.map((r) => r.text).join('\n'));
+      const moves = await platform.db.query(
+        `SELECT 1 FROM prompt_events WHERE name = 'qa' AND action = 'label' AND to_version = 2`,
+      );
+      assert.equal(moves.rowCount, 1);
+      assert.equal((await listAudit(platform.db, { action: 'change.apply' })).length, 1);
+    } finally {
+      await platform.close();
+    }
+  });
+
   test('the eval-run gate: a production label request needs a finished, passing evaluation run', async () => {
     const { platform, call } = await setup({ governance: { requireEvalRunFor: ['prompt.label'] } });
     try {

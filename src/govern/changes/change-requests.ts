@@ -177,6 +177,15 @@ function toChangeRequest(row: ChangeRow, governance: Governance, viewer?: Caller
   };
 }
 
+/**
+ * Serialises every governed write and approval of one target (across processes): the state read as
+ * `before`, or checked on approval, cannot change before the transaction applies or records the change.
+ * Kinds of one family (`source.add` / `source.acl`, `use_case.update` / `use_case.delete`) share the lock.
+ */
+async function lockTarget(tx: Queryable, kind: string, target: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`change-target:${kind.split('.')[0]}:${target}`]);
+}
+
 function isDirectOperator(governance: Governance, caller: Caller): boolean {
   return caller.id === 'local:operator' && governance.policy.localOperator === 'direct';
 }
@@ -256,6 +265,7 @@ export async function submitChange(
   const kind = governance.kind(input.kind);
   authorize(caller, kind.scope);
   const now = governance.clock.now();
+  await lockTarget(tx, input.kind, input.target);
   const before = json(await kind.read(tx, input.target));
   const after = json(input.after);
   if (input.before !== undefined && !same(input.before, before)) {
@@ -484,6 +494,7 @@ export async function approveChange(
     }
     const kind = governance.kind(row.kind);
     if (!retrospective) {
+      await lockTarget(tx, row.kind, row.target);
       const current = json(await kind.read(tx, row.target));
       const intact = changeContentHash(row.kind, row.target, row.before, row.after) === row.content_hash;
       if (!intact || !same(current, row.before)) {
