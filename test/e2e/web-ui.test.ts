@@ -247,7 +247,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
-  test('a builder-level admin diffs prompt versions, moves a label and rolls it back', async () => {
+  test('a builder-level admin diffs prompt versions, moves a label and rolls it back; a production move needs approval', async () => {
     const post = (path: string, body: unknown) =>
       fetch(`${demo.url}${path}`, {
         method: 'POST',
@@ -273,7 +273,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await diff.waitFor();
     assert.match(await diff.locator('.del').innerText(), /- Answer from the passages\./);
     assert.match(await diff.locator('.add').innerText(), /\+ Answer only from the passages and cite them\./);
-    // `staging` moves at once; `production` is governed and becomes a change request (docs/governance.md).
+    // `staging` is not protected: it moves at once, and rolls back.
     await page.getByLabel('Label', { exact: true }).fill('staging');
     await page.getByLabel('version', { exact: true }).selectOption('2');
     await page.getByRole('button', { name: 'Move label' }).click();
@@ -282,13 +282,16 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await shot(page, '08-prompts');
     await page.getByRole('button', { name: 'Roll back staging' }).click();
     await page.getByRole('status').filter({ hasText: 'Label staging rolled back to version 1.' }).waitFor();
+    // `production` is protected: the move becomes a change request for someone else to approve.
     await page.getByLabel('Label', { exact: true }).fill('production');
     await page.getByLabel('version', { exact: true }).selectOption('2');
     await page.getByRole('button', { name: 'Move label' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: /needs approval: change request chg_[a-z0-9]+ is pending/ })
-      .waitFor();
+    const pending = page.getByRole('status').filter({ hasText: 'needs approval' });
+    await pending.waitFor();
+    assert.match(
+      await pending.innerText(),
+      /Moving production to version 2 needs approval: change request chg_\w+ waits on the Changes page/,
+    );
     await page.close();
   });
 

@@ -50,6 +50,18 @@ export function lineDiff(a: string, b: string): Array<{ op: ' ' | '-' | '+'; tex
   return out;
 }
 
+/** A governed label move answers 202 `{changeRequest}`: nothing moved yet. */
+interface Pending {
+  changeRequest?: { id: string; eligibleApprovers: string[] };
+}
+
+function pendingNotice(change: NonNullable<Pending['changeRequest']>, what: string): string {
+  const approvers = change.eligibleApprovers.filter((p) => p !== 'role:admin');
+  return `${what} needs approval: change request ${change.id} waits on the Changes page for ${
+    approvers.length > 0 ? `${approvers.join(', ')} or an admin` : 'an admin'
+  } (not you).`;
+}
+
 const bodyText = (v: Version) => (typeof v.body.template === 'string' ? v.body.template : JSON.stringify(v.body, null, 2));
 
 /** Prompt and model-configuration versions: diff, labels and rollback (builders and admins change them). */
@@ -99,14 +111,13 @@ export function PromptsPage({ me }: { me: Me }) {
   async function move(event: FormEvent) {
     event.preventDefault();
     try {
-      const moved = await api<{ changeRequest?: { id: string } }>(`/v1/${kind}/${encodeURIComponent(selected)}/labels`, {
+      const moved = await api<Pending>(`/v1/${kind}/${encodeURIComponent(selected)}/labels`, {
         method: 'POST',
         body: { label, version: labelVersion },
       });
-      // A protected label (production) is a governed change: it waits for another person's approval.
       setNotice(
         moved.changeRequest
-          ? `Moving ${label} to version ${labelVersion} needs approval: change request ${moved.changeRequest.id} is pending.`
+          ? pendingNotice(moved.changeRequest, `Moving ${label} to version ${labelVersion}`)
           : `Label ${label} now points at version ${labelVersion}.`,
       );
       await loadVersions();
@@ -117,13 +128,16 @@ export function PromptsPage({ me }: { me: Me }) {
 
   async function rollback(name: string) {
     try {
-      const moved = await api<{ from: number | null; to: number; changeRequest?: { id: string } }>(
+      const moved = await api<{ from: number | null; to: number } & Pending>(
         `/v1/${kind}/${encodeURIComponent(selected)}/rollback`,
-        { method: 'POST', body: { label: name } },
+        {
+          method: 'POST',
+          body: { label: name },
+        },
       );
       setNotice(
         moved.changeRequest
-          ? `Rolling back ${name} needs approval: change request ${moved.changeRequest.id} is pending.`
+          ? pendingNotice(moved.changeRequest, `Rolling ${name} back`)
           : `Label ${name} rolled back to version ${moved.to}.`,
       );
       await loadVersions();
