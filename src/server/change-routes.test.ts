@@ -547,6 +547,15 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
         rmSync(folder, { recursive: true, force: true });
       }
 
+      // A rejected grant revokes the pending key.
+      const refused = await call(alice, 'POST', '/v1/keys', { name: 'ops2', role: 'builder', principals: ['user:otto@x.test'] });
+      assert.equal(refused.status, 202, refused.text);
+      const refusedKey = (refused.body.key as { id: string }).id;
+      const rejection = await call(bob, 'POST', `/v1/changes/${(refused.body.changeRequest as ChangeRequest).id}/reject`, {});
+      assert.equal(rejection.status, 200, rejection.text);
+      assert.equal((await getApiKey(platform.db, refusedKey))?.status, 'revoked');
+      assert.equal((await call(refused.body.token as string, 'GET', '/v1/me')).status, 401);
+
       // A user key needs no approval.
       assert.equal(
         (await call(alice, 'POST', '/v1/keys', { name: 'u', role: 'user', principals: ['user:u@x.test'] })).status,

@@ -38,6 +38,11 @@ export interface ChangeKind {
   /** Makes the change in the caller's transaction; `actor` is the author. Returns a JSON result. */
   apply(tx: Queryable, actor: string, change: AppliedChange): Promise<unknown>;
   /**
+   * Called in the transaction when a pending request of this kind closes without being applied (rejected,
+   * withdrawn, expired, stale): undo what requesting prepared (a pending API key is revoked).
+   */
+  discard?(tx: Queryable, actor: string, change: AppliedChange): Promise<void>;
+  /**
    * Whether this particular change needs approval when the kind is governed (a non-protected label, a
    * lowered budget, a draft use case: no). Default: always.
    */

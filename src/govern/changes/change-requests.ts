@@ -388,7 +388,26 @@ async function decide(
   return decision.changeRequest;
 }
 
+/** Lets the kind undo what requesting prepared, when a pending request closes unapplied. */
+async function discardPending(governance: Governance, tx: Queryable, row: ChangeRow, actor: string): Promise<void> {
+  if (row.status !== 'pending') return;
+  let kind: ChangeKind;
+  try {
+    kind = governance.kind(row.kind);
+  } catch {
+    return;
+  }
+  await kind.discard?.(tx, actor, {
+    target: row.target,
+    before: row.before,
+    after: row.after,
+    reason: row.reason,
+    changeRequestId: row.id,
+  });
+}
+
 async function markExpired(governance: Governance, tx: Queryable, row: ChangeRow, now: Date): Promise<ChangeRow> {
+  await discardPending(governance, tx, row, 'system:governance');
   const updated = await tx.query<ChangeRow>(
     `UPDATE change_requests SET status = 'expired', decided_at = $2 WHERE id = $1 RETURNING *`,
     [row.id, now],
@@ -499,6 +518,7 @@ export async function approveChange(
       const intact = changeContentHash(row.kind, row.target, row.before, row.after) === row.content_hash;
       if (!intact || !same(current, row.before)) {
         const why = intact ? 'its target changed after it was requested' : 'its stored content does not match its content hash';
+        await discardPending(governance, tx, row, caller.id);
         const updated = await tx.query<ChangeRow>(
           `UPDATE change_requests SET status = 'expired', stale_reason = $2, decided_at = $3 WHERE id = $1 RETURNING *`,
           [id, why, now],
@@ -601,6 +621,7 @@ export async function rejectChange(
     const retrospective = row.emergency && row.status === 'applied';
     if (row.status !== 'pending' && !retrospective) throw notPending(row, 'rejected');
     const rejection = { actor: caller.id, at: now.toISOString(), comment: options.comment?.trim() || null };
+    await discardPending(governance, tx, row, caller.id);
     const updated = await tx.query<ChangeRow>(
       `UPDATE change_requests SET rejections = rejections || $2::jsonb, status = $3, decided_at = $4 WHERE id = $1 RETURNING *`,
       [id, JSON.stringify([rejection]), retrospective ? 'applied' : 'rejected', now],
@@ -641,6 +662,7 @@ export async function withdrawChange(
       });
     }
     if (row.status !== 'pending') throw notPending(row, 'withdrawn');
+    await discardPending(governance, tx, row, caller.id);
     const updated = await tx.query<ChangeRow>(
       `UPDATE change_requests SET status = 'withdrawn', decided_at = $2 WHERE id = $1 RETURNING *`,
       [id, now],
