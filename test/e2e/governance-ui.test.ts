@@ -153,7 +153,7 @@ describe(`governance UI in a browser (${testStoreKind})`, { skip, timeout: 300_0
     const filed = bob.getByRole('status').filter({ hasText: 'filed to roll prompt qa back to version 1' });
     await filed.waitFor();
     assert.match(await filed.innerText(), /Change request chg_\w+ filed/);
-    assert.match(await bob.getByRole('list', { name: 'Links' }).innerText(), /change chg_/);
+    await bob.getByRole('list', { name: 'Links' }).getByText('prompt qa: production 2 → 1 (rollback): pending').waitFor();
 
     const resolve = bob.getByRole('form', { name: 'Resolve the incident' });
     await resolve.getByRole('button', { name: 'Resolve incident' }).click();
