@@ -93,6 +93,11 @@ describe(`rollback from an incident (${testStoreKind})`, () => {
       assert.equal(pending?.from, 2);
       assert.equal(pending?.to, 1);
       const change = pending?.changeRequest as ChangeRequest;
+      assert.equal(
+        (requested.json.changeRequest as ChangeRequest).id,
+        change.id,
+        'the 202 carries changeRequest, as every governed write',
+      );
       assert.equal(change.status, 'pending');
       assert.match(change.reason ?? '', new RegExp(`incident ${id}: v2 drops citations`));
       assert.equal(await production(platform), 2);
