@@ -235,9 +235,11 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
           : await (await context.platform()).answerer.useCases.list();
         context.output.result({ useCases: all.map(view) }, () =>
           table(
-            ['NAME', 'MODEL', 'STYLE', 'SOURCES', 'WHO MAY ASK', 'DESCRIPTION'],
+            ['NAME', 'STATUS', 'OWNER', 'MODEL', 'STYLE', 'SOURCES', 'WHO MAY ASK', 'DESCRIPTION'],
             all.map((u) => [
               u.name,
+              u.status ?? 'draft',
+              u.owner ?? '-',
               u.model ?? 'default',
               u.style,
               u.sources.length > 0 ? u.sources.join(',') : 'all',
