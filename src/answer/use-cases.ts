@@ -255,16 +255,17 @@ export function assertMayUseUseCase(useCase: UseCase, caller: Caller): void {
 export async function ownershipOfUseCases(
   db: Queryable,
   names: readonly string[],
-): Promise<Array<{ name: string; owner: string | null; approvers: string[]; requiredApprovals?: number }>> {
+): Promise<Array<{ name: string; owner: string | null; approvers: string[]; status: string; requiredApprovals?: number }>> {
   if (names.length === 0) return [];
-  const { rows } = await db.query<Pick<UseCaseRow, 'name' | 'owner' | 'approvers' | 'governance'>>(
-    'SELECT name, owner, approvers, governance FROM use_cases WHERE name = ANY($1) ORDER BY name',
+  const { rows } = await db.query<Pick<UseCaseRow, 'name' | 'owner' | 'approvers' | 'governance' | 'status'>>(
+    'SELECT name, owner, approvers, governance, status FROM use_cases WHERE name = ANY($1) ORDER BY name',
     [[...names]],
   );
   return rows.map((row) => ({
     name: row.name,
     owner: row.owner,
     approvers: row.approvers,
+    status: row.status,
     ...(row.governance?.requiredApprovals ? { requiredApprovals: row.governance.requiredApprovals } : {}),
   }));
 }
@@ -325,6 +326,18 @@ export function snapshotOfUseCase(useCase: UseCase): UseCaseSnapshot {
 
 const pastDraft = (snapshot: unknown) => snapshot !== null && (snapshot as UseCaseSnapshot).status !== 'draft';
 
+/**
+ * A use case restricted to some principals is not shown to others (GET /v1/use-cases hides it): its change
+ * requests' settings are withheld from them likewise; admins see them.
+ */
+function mayViewUseCaseChange(viewer: Caller, before: unknown, after: unknown): boolean {
+  if (viewer.role === 'admin' || viewer.seesEverything) return true;
+  return [before, after].every((snapshot) => {
+    const principals = (snapshot as UseCaseSnapshot | null)?.principals ?? [];
+    return principals.length === 0 || viewer.principals.some((p) => principals.includes(p));
+  });
+}
+
 /** Registers `use_case.update` and `use_case.delete` on the platform's governance. */
 export function registerUseCaseChangeKinds(governance: Governance): void {
   const read = async (tx: Queryable, name: string) => {
@@ -349,6 +362,7 @@ export function registerUseCaseChangeKinds(governance: Governance): void {
       return JSON.parse(JSON.stringify(stored));
     },
     needsApproval: (before, after) => pastDraft(before) || pastDraft(after),
+    detailsVisibleTo: mayViewUseCaseChange,
     affectedUseCases: async (_tx, target) => [target],
     describe: (target, before) => `use case ${target}: ${before === null ? 'create' : 'update'}`,
   });
@@ -362,6 +376,7 @@ export function registerUseCaseChangeKinds(governance: Governance): void {
       return { deleted: change.target };
     },
     needsApproval: (before) => pastDraft(before),
+    detailsVisibleTo: mayViewUseCaseChange,
     affectedUseCases: async (_tx, target) => [target],
     describe: (target) => `use case ${target}: delete`,
   });

@@ -245,6 +245,19 @@ export function registerKeyChangeKinds(governance: Governance): void {
       const key = await getApiKey(tx, change.target);
       return key ? JSON.parse(JSON.stringify(key)) : null;
     },
+    async discard(tx, actor, change) {
+      // A key whose grant was rejected, withdrawn or expired never works: revoke it so lists say so.
+      await tx.query('UPDATE api_keys SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL', [
+        change.target,
+        actor,
+      ]);
+      await recordAudit(tx, {
+        actor,
+        action: 'key.revoke',
+        target: `key:${change.target}`,
+        after: { changeRequest: change.changeRequestId, reason: 'its grant was not approved' },
+      });
+    },
     needsApproval: (_before, after) => governedKeyRoles.includes((after as KeyGrantSnapshot).role),
     describe: (target, _before, after) => {
       const grant = after as KeyGrantSnapshot;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import { saveUseCase } from '../answer/index.ts';
 import { type GroundworkConfigInput, localOperator, type Role } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import { type ChangeRequest, createApiKey, getApiKey, listAudit, verifyAuditChain } from '../govern/index.ts';
@@ -254,6 +255,72 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
     }
   });
 
+  test('a use case can require more approvers than the policy for changes that affect it', async () => {
+    const { platform, call } = await setup();
+    try {
+      await saveUseCase(platform.governance, platform.db, localOperator, 'claims', {
+        promptRef: 'qa',
+        status: 'production',
+        requiredApprovals: 2,
+      });
+      const alice = await keyFor(platform, 'alice', 'builder');
+      const bob = await keyFor(platform, 'bob', 'admin');
+      const carol = await keyFor(platform, 'carol', 'admin');
+      const change = (await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2 })).body
+        .changeRequest as ChangeRequest;
+      assert.equal(change.requiredApprovals, 2);
+      assert.equal(
+        ((await call(bob, 'POST', `/v1/changes/${change.id}/approve`, {})).body.changeRequest as ChangeRequest).status,
+        'pending',
+      );
+      assert.equal(
+        ((await call(carol, 'POST', `/v1/changes/${change.id}/approve`, {})).body.changeRequest as ChangeRequest).status,
+        'applied',
+      );
+      const shown = (await call(bob, 'GET', '/v1/use-cases/claims')).body;
+      assert.equal(shown.requiredApprovals, 2);
+      assert.equal(shown.status, 'production');
+      // A use case restricted to a group: its change requests' settings are withheld from others.
+      await saveUseCase(platform.governance, platform.db, localOperator, 'secret', {
+        status: 'production',
+        principals: ['group:legal'],
+        prompt: 'Confidential instructions.',
+      });
+      const pending = await call(alice, 'PUT', '/v1/use-cases/secret', { prompt: 'New confidential instructions.' });
+      assert.equal(pending.status, 202, pending.text);
+      const id = (pending.body.changeRequest as ChangeRequest).id;
+      const rita = await keyFor(platform, 'rita', 'reviewer');
+      const seen = (await call(rita, 'GET', `/v1/changes/${id}`)).body.changeRequest as ChangeRequest;
+      assert.deepEqual([seen.before, seen.after], [{ withheld: true }, { withheld: true }]);
+      assert.ok(!JSON.stringify(await call(rita, 'GET', '/v1/changes')).includes('onfidential'));
+      const byAdmin = (await call(bob, 'GET', `/v1/changes/${id}`)).body.changeRequest as ChangeRequest;
+      assert.equal((byAdmin.after as { prompt: string }).prompt, 'New confidential instructions.');
+    } finally {
+      await platform.close();
+    }
+  });
+
+  test('concurrent approvals apply a change exactly once', async () => {
+    const { platform, call } = await setup();
+    try {
+      const alice = await keyFor(platform, 'alice', 'builder');
+      const approvers = await Promise.all(['bob', 'carol', 'dave'].map((name) => keyFor(platform, name, 'admin')));
+      const id = (
+        (await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2 })).body
+          .changeRequest as ChangeRequest
+      ).id;
+      const results = await Promise.all(approvers.map((token) => call(token, 'POST', `/v1/changes/${id}/approve`, {})));
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 409, 409], results.map((r) => r.text).join('\n'));
+      const moves = await platform.db.query(
+        `SELECT 1 FROM prompt_events WHERE name = 'qa' AND action = 'label' AND to_version = 2`,
+      );
+      assert.equal(moves.rowCount, 1);
+      assert.equal((await listAudit(platform.db, { action: 'change.apply' })).length, 1);
+    } finally {
+      await platform.close();
+    }
+  });
+
   test('the eval-run gate: a production label request needs a finished, passing evaluation run', async () => {
     const { platform, call } = await setup({ governance: { requireEvalRunFor: ['prompt.label'] } });
     try {
@@ -357,14 +424,26 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       const user = await keyFor(platform, 'ursula', 'user');
       const builder = await keyFor(platform, 'ben', 'builder');
       const reviewer = await keyFor(platform, 'rita', 'reviewer');
-      // A use case fed by the prompt, with rita as its approver.
+      // A production use case fed by the prompt, with rita as its approver (set by the operator).
       const admin = await keyFor(platform, 'root', 'admin');
-      const created = await call(admin, 'PUT', '/v1/use-cases/claims', { promptRef: 'qa', approvers: ['user:rita@x.test'] });
-      assert.equal(created.status, 200, created.text);
+      const created = await saveUseCase(platform.governance, platform.db, localOperator, 'claims', {
+        promptRef: 'qa',
+        approvers: ['user:rita@x.test'],
+        status: 'production',
+        requiredApprovals: 1,
+      });
+      assert.equal(created.status, 'applied');
+      // Mallory, a builder, points a draft use case at the same prompt and lists herself: drafts do not count.
+      const mallory = await keyFor(platform, 'mallory', 'builder');
+      const draft = await call(mallory, 'PUT', '/v1/use-cases/mine', { promptRef: 'qa', approvers: ['user:mallory@x.test'] });
+      assert.equal(draft.status, 200, draft.text);
       const requested = await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2 });
       const change = requested.body.changeRequest as ChangeRequest;
-      assert.deepEqual(change.useCases, ['claims']);
+      assert.deepEqual(change.useCases, ['claims', 'mine']);
       assert.deepEqual(change.eligibleApprovers, ['role:admin', 'user:rita@x.test']);
+      const byMallory = await call(mallory, 'POST', `/v1/changes/${change.id}/approve`, {});
+      assert.equal(byMallory.status, 403, byMallory.text);
+      assert.equal((byMallory.body.error as { code: string }).code, 'govern.not_an_approver');
       for (const token of [viewer, user]) {
         assert.equal((await call(token, 'GET', '/v1/changes')).status, 403);
         assert.equal((await call(token, 'GET', `/v1/changes/${change.id}`)).status, 403);
@@ -388,9 +467,9 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       const byRita = await call(reviewer, 'POST', `/v1/changes/${change.id}/approve`, {});
       assert.equal(byRita.status, 200, byRita.text);
       assert.equal(await production(platform), 2);
-      // The author cannot sneak in as an approver of a use case either.
+      // Changing the approvers of a production use case is itself governed.
       const listed = await call(admin, 'PUT', '/v1/use-cases/claims', { approvers: ['user:alice@x.test'] });
-      assert.equal(listed.status, 200, 'claims is still a draft');
+      assert.equal(listed.status, 202, listed.text);
       const again = await call(alice, 'POST', '/v1/prompts/qa/rollback', { label: 'production' });
       const own = await call(alice, 'POST', `/v1/changes/${(again.body.changeRequest as ChangeRequest).id}/approve`, {});
       assert.equal(own.status, 403);
@@ -467,6 +546,15 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       } finally {
         rmSync(folder, { recursive: true, force: true });
       }
+
+      // A rejected grant revokes the pending key.
+      const refused = await call(alice, 'POST', '/v1/keys', { name: 'ops2', role: 'builder', principals: ['user:otto@x.test'] });
+      assert.equal(refused.status, 202, refused.text);
+      const refusedKey = (refused.body.key as { id: string }).id;
+      const rejection = await call(bob, 'POST', `/v1/changes/${(refused.body.changeRequest as ChangeRequest).id}/reject`, {});
+      assert.equal(rejection.status, 200, rejection.text);
+      assert.equal((await getApiKey(platform.db, refusedKey))?.status, 'revoked');
+      assert.equal((await call(refused.body.token as string, 'GET', '/v1/me')).status, 401);
 
       // A user key needs no approval.
       assert.equal(

@@ -1,4 +1,11 @@
-import { type ChangeKindName, type Clock, type GroundworkConfig, GroundworkError, systemClock } from '../../core/index.ts';
+import {
+  type Caller,
+  type ChangeKindName,
+  type Clock,
+  type GroundworkConfig,
+  GroundworkError,
+  systemClock,
+} from '../../core/index.ts';
 import type { Queryable } from '../../store/index.ts';
 import type { Scope } from '../scopes.ts';
 
@@ -31,6 +38,11 @@ export interface ChangeKind {
   /** Makes the change in the caller's transaction; `actor` is the author. Returns a JSON result. */
   apply(tx: Queryable, actor: string, change: AppliedChange): Promise<unknown>;
   /**
+   * Called in the transaction when a pending request of this kind closes without being applied (rejected,
+   * withdrawn, expired, stale): undo what requesting prepared (a pending API key is revoked).
+   */
+  discard?(tx: Queryable, actor: string, change: AppliedChange): Promise<void>;
+  /**
    * Whether this particular change needs approval when the kind is governed (a non-protected label, a
    * lowered budget, a draft use case: no). Default: always.
    */
@@ -44,6 +56,8 @@ export interface ChangeKind {
    * without it see the request with those fields withheld. Default: anyone who may read change requests.
    */
   readonly detailScope?: Scope;
+  /** Per-object check after `detailScope`: whether `viewer` may see this change's details (default yes). */
+  detailsVisibleTo?(viewer: Caller, before: unknown, after: unknown): boolean;
   /** One line for lists and the CLI: "prompt underwriting-qa: production 3 → 4". */
   describe?(target: string, before: unknown, after: unknown): string;
 }
@@ -52,7 +66,14 @@ export interface ChangeKind {
 export interface UseCaseOwnership {
   readonly name: string;
   readonly owner: string | null;
+  /**
+   * Principals who may approve its changes — counted only once the use case is past `draft`: a draft's
+   * approvers were set without any approval, so anyone with `usecases:write` could otherwise make themselves
+   * approver of a prompt or source by pointing a draft use case at it.
+   */
   readonly approvers: readonly string[];
+  /** Lifecycle status (`draft`, `pilot`, `production`, `retired`). */
+  readonly status?: string;
   /** The use case's own minimum of distinct approvers (never lowers the policy's). */
   readonly requiredApprovals?: number;
 }

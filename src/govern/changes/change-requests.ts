@@ -140,7 +140,11 @@ function toChangeRequest(row: ChangeRow, governance: Governance, viewer?: Caller
   let hidden = false;
   try {
     const kind = governance.kind(row.kind);
-    hidden = Boolean(viewer && kind.detailScope && !hasScope(viewer, kind.detailScope));
+    hidden = Boolean(
+      viewer &&
+        ((kind.detailScope && !hasScope(viewer, kind.detailScope)) ||
+          (kind.detailsVisibleTo && !kind.detailsVisibleTo(viewer, row.before, row.after))),
+    );
     if (!hidden) summary = kind.describe?.(row.target, row.before, row.after) ?? summary;
   } catch {
     // An unknown kind still lists; it just cannot be applied.
@@ -171,6 +175,15 @@ function toChangeRequest(row: ChangeRow, governance: Governance, viewer?: Caller
     decidedAt: iso(row.decided_at),
     appliedAt: iso(row.applied_at),
   };
+}
+
+/**
+ * Serialises every governed write and approval of one target (across processes): the state read as
+ * `before`, or checked on approval, cannot change before the transaction applies or records the change.
+ * Kinds of one family (`source.add` / `source.acl`, `use_case.update` / `use_case.delete`) share the lock.
+ */
+async function lockTarget(tx: Queryable, kind: string, target: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`change-target:${kind.split('.')[0]}:${target}`]);
 }
 
 function isDirectOperator(governance: Governance, caller: Caller): boolean {
@@ -252,6 +265,7 @@ export async function submitChange(
   const kind = governance.kind(input.kind);
   authorize(caller, kind.scope);
   const now = governance.clock.now();
+  await lockTarget(tx, input.kind, input.target);
   const before = json(await kind.read(tx, input.target));
   const after = json(input.after);
   if (input.before !== undefined && !same(input.before, before)) {
@@ -283,7 +297,8 @@ export async function submitChange(
   const ownership = await governance.ownershipOf(tx, useCases);
   const policyCount = governance.policy.requiredApprovalsByKind[kind.kind] ?? governance.policy.requiredApprovals;
   const requiredApprovals = Math.max(policyCount, ...ownership.map((o) => o.requiredApprovals ?? 1));
-  const eligible = [...new Set(ownership.flatMap((o) => o.approvers))].sort();
+  // A draft use case's approvers were never approved by anyone: they do not count (see UseCaseOwnership).
+  const eligible = [...new Set(ownership.filter((o) => o.status !== 'draft').flatMap((o) => o.approvers))].sort();
   const contentHash = changeContentHash(input.kind, input.target, before, after);
   const id = newId('chg');
   const expiresAt = new Date(now.getTime() + governance.policy.requestTtlHours * 3_600_000);
@@ -319,7 +334,7 @@ export async function submitChange(
       input.emergency ? now : null,
     ],
   );
-  const changeRequest = toChangeRequest(inserted.rows[0] as ChangeRow, governance);
+  const changeRequest = toChangeRequest(inserted.rows[0] as ChangeRow, governance, caller);
   await recordAudit(
     tx,
     {
@@ -373,7 +388,26 @@ async function decide(
   return decision.changeRequest;
 }
 
+/** Lets the kind undo what requesting prepared, when a pending request closes unapplied. */
+async function discardPending(governance: Governance, tx: Queryable, row: ChangeRow, actor: string): Promise<void> {
+  if (row.status !== 'pending') return;
+  let kind: ChangeKind;
+  try {
+    kind = governance.kind(row.kind);
+  } catch {
+    return;
+  }
+  await kind.discard?.(tx, actor, {
+    target: row.target,
+    before: row.before,
+    after: row.after,
+    reason: row.reason,
+    changeRequestId: row.id,
+  });
+}
+
 async function markExpired(governance: Governance, tx: Queryable, row: ChangeRow, now: Date): Promise<ChangeRow> {
+  await discardPending(governance, tx, row, 'system:governance');
   const updated = await tx.query<ChangeRow>(
     `UPDATE change_requests SET status = 'expired', decided_at = $2 WHERE id = $1 RETURNING *`,
     [row.id, now],
@@ -479,10 +513,12 @@ export async function approveChange(
     }
     const kind = governance.kind(row.kind);
     if (!retrospective) {
+      await lockTarget(tx, row.kind, row.target);
       const current = json(await kind.read(tx, row.target));
       const intact = changeContentHash(row.kind, row.target, row.before, row.after) === row.content_hash;
       if (!intact || !same(current, row.before)) {
         const why = intact ? 'its target changed after it was requested' : 'its stored content does not match its content hash';
+        await discardPending(governance, tx, row, caller.id);
         const updated = await tx.query<ChangeRow>(
           `UPDATE change_requests SET status = 'expired', stale_reason = $2, decided_at = $3 WHERE id = $1 RETURNING *`,
           [id, why, now],
@@ -585,6 +621,7 @@ export async function rejectChange(
     const retrospective = row.emergency && row.status === 'applied';
     if (row.status !== 'pending' && !retrospective) throw notPending(row, 'rejected');
     const rejection = { actor: caller.id, at: now.toISOString(), comment: options.comment?.trim() || null };
+    await discardPending(governance, tx, row, caller.id);
     const updated = await tx.query<ChangeRow>(
       `UPDATE change_requests SET rejections = rejections || $2::jsonb, status = $3, decided_at = $4 WHERE id = $1 RETURNING *`,
       [id, JSON.stringify([rejection]), retrospective ? 'applied' : 'rejected', now],
@@ -625,6 +662,7 @@ export async function withdrawChange(
       });
     }
     if (row.status !== 'pending') throw notPending(row, 'withdrawn');
+    await discardPending(governance, tx, row, caller.id);
     const updated = await tx.query<ChangeRow>(
       `UPDATE change_requests SET status = 'withdrawn', decided_at = $2 WHERE id = $1 RETURNING *`,
       [id, now],
