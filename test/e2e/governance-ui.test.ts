@@ -32,8 +32,9 @@ describe(`governance UI in a browser (${testStoreKind})`, { skip, timeout: 300_0
       owner: 'user:alice@x.test',
       onCall: 'user:bob@x.test',
       approvers: ['user:alice@x.test', 'user:bob@x.test'],
+      status: 'pilot',
     });
-    await platform.answerer.useCases.create('qa-two', { promptRef: 'qa-two', approvers: ['user:bob@x.test'] });
+    await platform.answerer.useCases.create('qa-two', { promptRef: 'qa-two', approvers: ['user:bob@x.test'], status: 'pilot' });
     for (const person of ['alice', 'bob'] as const) {
       keys[person] = (
         await createApiKey(
