@@ -72,6 +72,7 @@ export {
   recordFeedback,
   type TraceOwnerLookup,
 } from './feedback.ts';
+export { feedbackTraceId } from './feedback-lookup.ts';
 export { callerFromClaims, createOidcVerifier, type OidcConfig, type OidcVerifier, type OidcVerifierOptions } from './oidc.ts';
 export { revokeKey } from './revoke-key.ts';
 export { authorize, hasScope, isRole, roleRank, roleScopes, rolesWith, type Scope, scopes } from './scopes.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createUseCaseStore, mayUseUseCase, type UseCase } from '../answer/index.ts';
 import { type Caller, type Clock, type EventBus, GroundworkError, isGroundworkError, newId, systemClock } from '../core/index.ts';
-import { authorize, type Governance, getChange, recordAudit } from '../govern/index.ts';
+import { authorize, feedbackTraceId, type Governance, getChange, recordAudit } from '../govern/index.ts';
 import { getTrace, type TraceAccess, tracesWithUnreadableDocuments } from '../observe/index.ts';
 import type { Database, Queryable } from '../store/index.ts';
 import { joinTransaction } from './join-transaction.ts';
@@ -276,7 +276,10 @@ const linkNotFound = (link: IncidentLinkInput) =>
     details: { kind: link.kind, ref: link.ref },
   });
 
-/** A trace may be linked only by someone who may see it; a change request likewise (when it can be checked). */
+/**
+ * A trace may be linked only by someone who may see it, feedback only by someone who may see the trace it
+ * rates, a change request only by someone who may read it (when governance is given).
+ */
 async function checkLink(
   db: Database,
   tx: Queryable,
@@ -296,8 +299,10 @@ async function checkLink(
         throw error;
       }
     }
-  } else if (!link.ref.startsWith('fb_')) {
-    throw linkNotFound(link);
+  } else {
+    // Feedback: it must exist, and the trace it rates must be one the caller may see.
+    const traceId = await feedbackTraceId(tx, link.ref);
+    if (!traceId || !(await getTrace(tx, caller, traceId, await traceAccessOf(tx, caller)))) throw linkNotFound(link);
   }
 }
 

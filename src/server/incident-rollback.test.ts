@@ -4,7 +4,7 @@ import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platf
 import type { Role } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import { type ChangeRequest, createApiKey, listAudit, verifyAuditChain } from '../govern/index.ts';
-import { createPrompt, labelPrompt } from '../prompts/index.ts';
+import { createModelConfig, createPrompt, labelPrompt } from '../prompts/index.ts';
 import { createApp } from './index.ts';
 
 type Json = Record<string, unknown>;
@@ -45,6 +45,8 @@ describe(`rollback from an incident (${testStoreKind})`, () => {
         owner: 'user:olga@x.test',
         onCall: 'user:otto@x.test',
         approvers: ['user:ben@x.test', 'user:bea@x.test', 'user:otto@x.test'],
+        // Approvers of a draft use case do not count (governance.md): a pilot's do.
+        status: 'pilot',
       });
       const people: Record<string, Role> = { bea: 'builder', ben: 'builder', otto: 'builder', uma: 'user', rita: 'reviewer' };
       const tokens: Record<string, string> = {};
@@ -93,6 +95,11 @@ describe(`rollback from an incident (${testStoreKind})`, () => {
       assert.equal(pending?.from, 2);
       assert.equal(pending?.to, 1);
       const change = pending?.changeRequest as ChangeRequest;
+      assert.equal(
+        (requested.json.changeRequest as ChangeRequest).id,
+        change.id,
+        'the 202 carries changeRequest, as every governed write',
+      );
       assert.equal(change.status, 'pending');
       assert.match(change.reason ?? '', new RegExp(`incident ${id}: v2 drops citations`));
       assert.equal(await production(platform), 2);
@@ -148,10 +155,41 @@ describe(`rollback from an incident (${testStoreKind})`, () => {
       // An applied change request appears once (as the label move it made), not twice.
       assert.equal(entries.filter((e) => e.area === 'change_request').length, 0, log.text);
 
+      // Model configuration too: `both` rolls back what has an earlier version and skips the rest.
+      const config = (temperature: number) => ({ provider: 'openai', model: 'gpt-4o-mini', parameters: { temperature } });
+      await createModelConfig(platform.db, {
+        name: 'qa',
+        config: config(0),
+        message: 'm1',
+        labels: ['production'],
+        author: 'local:operator',
+      });
+      await createModelConfig(platform.db, {
+        name: 'qa',
+        config: config(0.7),
+        message: 'm2',
+        labels: ['production'],
+        author: 'local:operator',
+      });
+      const both = await call('otto', 'POST', `/v1/incidents/${id}/rollback`, {
+        reason: 'temperature too high',
+        emergency: true,
+      });
+      assert.equal(both.status, 200, both.text);
+      const outcomes = (both.json.rollbacks as Json[]).map((r) => [r.kind, r.status, r.from, r.to]);
+      assert.deepEqual(outcomes, [['model', 'applied', 2, 1]], 'the prompt (at its first version) is skipped');
+      const model = await platform.db.query<{ version: number }>(
+        `SELECT version FROM prompt_labels WHERE kind = 'model' AND name = 'qa' AND label = 'production'`,
+      );
+      assert.equal(Number(model.rows[0]?.version), 1);
+      const nothing = await call('otto', 'POST', `/v1/incidents/${id}/rollback`, { reason: 'again', emergency: true });
+      assert.equal(nothing.status, 409, nothing.text);
+      assert.equal(code(nothing.json), 'incidents.nothing_to_roll_back');
+
       const actions = (await listAudit(platform.db, { limit: 200 }))
         .filter((e) => e.target === `incident:${id}`)
         .map((e) => e.action);
-      assert.equal(actions.filter((a) => a === 'incident.rollback').length, 2);
+      assert.equal(actions.filter((a) => a === 'incident.rollback').length, 3);
       assert.equal((await verifyAuditChain(platform.db)).ok, true);
     } finally {
       await platform.close();

@@ -93,6 +93,16 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       assert.equal(unknownTrace.status, 404);
       assert.equal(codeOf(unknownTrace.json), 'incidents.link_not_found');
 
+      const feedback = await t.call('reviewer', '/v1/feedback', 'POST', { traceId, rating: -1, category: 'wrong' });
+      assert.equal(feedback.status, 201, feedback.text);
+      const linkedFeedback = await t.call('reviewer', `/v1/incidents/${id}`, 'PATCH', {
+        links: { add: [{ kind: 'feedback', ref: feedback.json.id as string }] },
+      });
+      assert.equal(linkedFeedback.status, 200, linkedFeedback.text);
+      const unknownFeedback = await t.call('reviewer', `/v1/incidents/${id}`, 'PATCH', {
+        links: { add: [{ kind: 'feedback', ref: 'fb_nope' }] },
+      });
+      assert.equal(codeOf(unknownFeedback.json), 'incidents.link_not_found');
       const triaged = await t.call('reviewer', `/v1/incidents/${id}`, 'PATCH', { status: 'triaged', note: 'Reproduced.' });
       assert.equal(triaged.status, 200, triaged.text);
       const back = await t.call('reviewer', `/v1/incidents/${id}`, 'PATCH', { status: 'open' });
@@ -135,7 +145,18 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
 
       const detail = await t.call('reviewer', `/v1/incidents/${id}`);
       const kinds = (detail.json.timeline as Json[]).map((e) => e.kind);
-      assert.deepEqual(kinds, ['opened', 'link', 'status', 'status', 'severity', 'severity', 'resolved', 'status', 'resolved']);
+      assert.deepEqual(kinds, [
+        'opened',
+        'link',
+        'link',
+        'status',
+        'status',
+        'severity',
+        'severity',
+        'resolved',
+        'status',
+        'resolved',
+      ]);
       const listed = await t.call('reviewer', '/v1/incidents?useCase=default');
       assert.equal((listed.json.incidents as Json[]).length, 1);
       assert.equal(((await t.call('reviewer', '/v1/incidents?active=true')).json.incidents as Json[]).length, 0);
@@ -148,6 +169,7 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
         'incident.update',
         'incident.update',
         'incident.update',
+        'incident.update',
         'incident.resolve',
         'incident.update',
         'incident.resolve',
@@ -157,6 +179,7 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       // One incident-changed event per committed write, none for refused ones.
       assert.deepEqual(seen, [
         'open:open:sev2',
+        'update:open:sev2',
         'update:triaged:sev2',
         'update:mitigated:sev3',
         'update:mitigated:sev2',
@@ -245,6 +268,12 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
         links: { add: [{ kind: 'trace', ref: asked.json.traceId as string }] },
       });
       assert.equal(adminLink.status, 200, adminLink.text);
+      const lawyerFeedback = await t.call('lawyer', '/v1/feedback', 'POST', { traceId: asked.json.traceId, rating: -1 });
+      assert.equal(lawyerFeedback.status, 201, lawyerFeedback.text);
+      const probeFeedback = await t.call('reviewer', `/v1/incidents/${id}`, 'PATCH', {
+        links: { add: [{ kind: 'feedback', ref: lawyerFeedback.json.id as string }] },
+      });
+      assert.equal(codeOf(probeFeedback.json), 'incidents.link_not_found', 'feedback on a trace the reviewer may not see');
       assert.equal((await t.call('admin', `/v1/incidents/${secretId}`)).json.status, 'open');
     } finally {
       await t.close();

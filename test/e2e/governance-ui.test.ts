@@ -32,8 +32,9 @@ describe(`governance UI in a browser (${testStoreKind})`, { skip, timeout: 300_0
       owner: 'user:alice@x.test',
       onCall: 'user:bob@x.test',
       approvers: ['user:alice@x.test', 'user:bob@x.test'],
+      status: 'pilot',
     });
-    await platform.answerer.useCases.create('qa-two', { promptRef: 'qa-two', approvers: ['user:bob@x.test'] });
+    await platform.answerer.useCases.create('qa-two', { promptRef: 'qa-two', approvers: ['user:bob@x.test'], status: 'pilot' });
     for (const person of ['alice', 'bob'] as const) {
       keys[person] = (
         await createApiKey(
@@ -153,7 +154,7 @@ describe(`governance UI in a browser (${testStoreKind})`, { skip, timeout: 300_0
     const filed = bob.getByRole('status').filter({ hasText: 'filed to roll prompt qa back to version 1' });
     await filed.waitFor();
     assert.match(await filed.innerText(), /Change request chg_\w+ filed/);
-    assert.match(await bob.getByRole('list', { name: 'Links' }).innerText(), /change chg_/);
+    await bob.getByRole('list', { name: 'Links' }).getByText('prompt qa: production 2 → 1 (rollback): pending').waitFor();
 
     const resolve = bob.getByRole('form', { name: 'Resolve the incident' });
     await resolve.getByRole('button', { name: 'Resolve incident' }).click();

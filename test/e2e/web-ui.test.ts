@@ -63,6 +63,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       'Search',
       'Sources',
       'Traces',
+      'Use cases',
     ]);
     await page.getByLabel('Question').fill('What is the deductible for water damage under policy form HO-3?');
     await page.getByRole('button', { name: 'Ask', exact: true }).click();

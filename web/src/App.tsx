@@ -34,7 +34,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'cost', label: 'Cost', scope: 'costs:read' },
   { page: 'evaluations', label: 'Evaluations', scope: 'eval:read' },
   { page: 'prompts', label: 'Prompts', scope: 'prompts:read' },
-  { page: 'use-cases', label: 'Use cases', scope: 'incidents:read' },
+  { page: 'use-cases', label: 'Use cases', scope: 'usecases:read' },
   { page: 'changes', label: 'Changes', scope: 'changes:read' },
   { page: 'incidents', label: 'Incidents', scope: 'incidents:read' },
 ];

@@ -45,7 +45,7 @@ describe(`cli: incidents (${testStoreKind})`, () => {
       labels: ['production'],
       author: 'local:operator',
     });
-    await platform.answerer.useCases.create('qa', { promptRef: 'qa', approvers: ['user:rita@x.test'] });
+    await platform.answerer.useCases.create('qa', { promptRef: 'qa', approvers: ['user:rita@x.test'], status: 'pilot' });
     server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
   });
   after(async () => {

@@ -52,6 +52,12 @@ function parseLinks(values: readonly string[] = []): IncidentLinkInput[] {
   });
 }
 
+/** Who may approve, for people: the listed approvers, then admins (the kernel lists admins as `role:admin`). */
+function approversText(eligible: readonly string[]): string {
+  const people = eligible.filter((p) => p !== 'role:admin');
+  return people.length > 0 ? `${people.join(', ')} or an admin` : 'an admin';
+}
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function human(incident: IncidentJson): string {
@@ -299,7 +305,7 @@ export function registerIncidentsCommands(program: Command, runtime: CliRuntime)
             .map((r) =>
               r.status === 'applied'
                 ? `Rolled back ${r.kind} ${r.name} production ${r.from} → ${r.to}${r.emergency ? ` (emergency: change request ${r.changeRequest?.id} needs a retrospective approval)` : ''}.`
-                : `Change request ${r.changeRequest?.id} filed: ${r.kind} ${r.name} production ${r.from} → ${r.to}; it needs approval by ${r.changeRequest?.eligibleApprovers.join(', ') || 'an admin'} (not you).`,
+                : `Change request ${r.changeRequest?.id} filed: ${r.kind} ${r.name} production ${r.from} → ${r.to}; it needs approval by ${approversText(r.changeRequest?.eligibleApprovers ?? [])} (not you).`,
             )
             .join('\n'),
         );

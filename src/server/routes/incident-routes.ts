@@ -170,7 +170,10 @@ export function incidentRoutes(): RouteDefinition[] {
           body,
           writeContext(platform, requestId),
         );
-        return c.json(json(outcome), outcome.rollbacks.some((r) => r.status === 'pending') ? 202 : 200);
+        // As every governed write: 202 with `changeRequest` (the first pending one; `changeRequests` all of them).
+        const pending = outcome.rollbacks.filter((r) => r.status === 'pending').map((r) => r.changeRequest);
+        if (pending.length === 0) return c.json(json(outcome), 200);
+        return c.json(json({ ...outcome, changeRequest: pending[0], changeRequests: pending }), 202);
       },
     }),
     defineRoute({

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import {
   api,
+  type ChangeRequest,
   type Incident,
   type IncidentEvent,
   type IncidentSeverity,
@@ -35,6 +36,24 @@ function describeEvent(event: IncidentEvent): string {
     default:
       return event.kind;
   }
+}
+
+/** A linked change request's state (pending, applied, awaiting retrospective approval), read from /v1/changes. */
+function ChangeStatus({ id }: { id: string }) {
+  const [change, setChange] = useState<ChangeRequest | null>(null);
+  useEffect(() => {
+    api<{ changeRequest: ChangeRequest }>(`/v1/changes/${encodeURIComponent(id)}`)
+      .then((r) => setChange(r.changeRequest))
+      .catch(() => setChange(null));
+  }, [id]);
+  if (!change) return null;
+  return (
+    <span className="muted small">
+      {' '}
+      · {change.summary}:{' '}
+      <a href="#/changes">{change.awaitingRetrospective ? 'applied, awaiting retrospective approval' : change.status}</a>
+    </span>
+  );
 }
 
 /** Incidents: list, open one, and (with an id) its timeline, update, resolve and rollback. */
@@ -324,6 +343,7 @@ function IncidentDetailView({ me, id }: { me: Me; id: string }) {
         {incident.links.map((l) => (
           <li key={`${l.kind}:${l.ref}`}>
             {l.kind} {l.kind === 'trace' ? <a href={`#/traces/${encodeURIComponent(l.ref)}`}>{l.ref}</a> : <code>{l.ref}</code>}
+            {l.kind === 'change' ? <ChangeStatus id={l.ref} /> : null}
             {l.kind === 'trace' && l.trace === null ? <span className="muted small"> (not visible to you)</span> : null}
             {l.trace?.documentsRestricted ? <span className="muted small"> (uses documents you may not read)</span> : null}
             {l.trace ? <span className="muted small"> · {l.trace.outcome}</span> : null}
