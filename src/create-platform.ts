@@ -1,3 +1,4 @@
+import { createUsageRecorder, type UsageRecorder } from './adoption/index.ts';
 import { type Answerer, createAnswerer } from './answer/index.ts';
 import {
   type Clock,
@@ -47,6 +48,8 @@ export interface Platform {
   readonly jobs: JobQueue;
   /** LISTEN/NOTIFY cache invalidation: what another process changed (API keys, sources, indexes). */
   readonly changes: ChangeFeed;
+  /** Usage rollups (adoption/), written from answer, feedback and review events; `flush()` awaits the writes in flight. */
+  readonly usage: UsageRecorder;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     ...(embeddingModel ? { embeddingModel, embeddingDimensions: models.embeddingDimensions } : {}),
     ...(rerankModel ? { rerankModel } : {}),
   });
+  const usage = createUsageRecorder({ db, events, logger, clock });
+  closers.push(() => usage.close()); // before db.close(): the last rollup writes finish first
   const answerer = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
   const ingestion = createIngestion({
     db,
@@ -125,6 +130,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     ingestion,
     jobs,
     changes,
+    usage,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -10,6 +10,7 @@
  * (one import line and one entry).
  */
 
+import { adoptionErrorCodes } from './adoption/index.ts';
 import { answerErrorCodes } from './answer/index.ts';
 import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index.ts';
 import { coreErrorCodes } from './core/index.ts';
@@ -254,6 +255,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   evaluate: evaluateErrorCodes,
   observe: observeErrorCodes,
   govern: governErrorCodes,
+  adoption: adoptionErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

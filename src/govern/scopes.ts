@@ -35,12 +35,24 @@ export const scopes = [
   'jobs:read',
   /** Retry a failed or dead-lettered job (POST /v1/jobs/:id/retry): operators only. */
   'jobs:write',
+  /** Usage analytics and cohort definitions (GET /v1/usage, /v1/cohorts): counts only, never who. */
+  'usage:read',
+  /** Create and delete cohorts (POST|DELETE /v1/cohorts). */
+  'cohorts:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
 const viewer: readonly Scope[] = ['search', 'usecases:read', 'documents:read', 'sources:read', 'traces:read:own'];
 const user: readonly Scope[] = [...viewer, 'ask', 'feedback:write'];
-const reviewer: readonly Scope[] = [...user, 'traces:read:usecase', 'feedback:read', 'eval:read', 'costs:read', 'prompts:read'];
+const reviewer: readonly Scope[] = [
+  ...user,
+  'traces:read:usecase',
+  'feedback:read',
+  'eval:read',
+  'costs:read',
+  'prompts:read',
+  'usage:read',
+];
 const builder: readonly Scope[] = [
   ...reviewer,
   'sources:write',
@@ -50,6 +62,7 @@ const builder: readonly Scope[] = [
   'prompts:write',
   'eval:run',
   'jobs:read',
+  'cohorts:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */
