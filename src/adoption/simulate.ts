@@ -8,18 +8,19 @@ import type { Database } from '../store/index.ts';
  * rows: reports leave them out unless asked to include them). Same seed, same end day → same rows.
  *
  * - `group:pilot-adjusters`: 20 users exposed in the first two weeks, sticky (most still active at 90 days);
- * - `group:underwriters`: 40 users exposed in days 20–50, a slow decline;
- * - `group:claims-ops`: 60 users exposed in days 40–80, a fast drop-off after the first weeks.
+ * - `group:underwriters`: 40 users exposed in days 20–50, a slow decline (half gone after ~6 weeks);
+ * - `group:claims-ops`: 60 users exposed in days 40–80, a fast drop-off after the first two weeks.
+ * Each user stops for good after an exponentially distributed number of days (mean `churnDays`).
  */
 export interface SimulatedCohortProfile {
   readonly principal: string;
   readonly users: number;
   /** Exposure days, offsets from the first simulated day. */
   readonly exposure: readonly [number, number];
-  /** Probability of being active on a day: `floor + (start - floor) · e^(−t/decayDays)`, t = days since exposure. */
-  readonly start: number;
-  readonly floor: number;
-  readonly decayDays: number;
+  /** Probability of asking on a given day while the user still uses the assistant. */
+  readonly daily: number;
+  /** Mean days until a user stops for good (exponentially distributed per user): the adoption curve. */
+  readonly churnDays: number;
   /** Mean hours from first use to the first successful answer. */
   readonly valueHours: number;
   readonly refusal: number;
@@ -31,9 +32,8 @@ export const simulatedCohorts: readonly SimulatedCohortProfile[] = [
     principal: 'group:pilot-adjusters',
     users: 20,
     exposure: [0, 14],
-    start: 0.8,
-    floor: 0.45,
-    decayDays: 40,
+    daily: 0.5,
+    churnDays: 300,
     valueHours: 4,
     refusal: 0.06,
     negative: 0.05,
@@ -42,9 +42,8 @@ export const simulatedCohorts: readonly SimulatedCohortProfile[] = [
     principal: 'group:underwriters',
     users: 40,
     exposure: [20, 50],
-    start: 0.6,
-    floor: 0.2,
-    decayDays: 30,
+    daily: 0.35,
+    churnDays: 60,
     valueHours: 20,
     refusal: 0.1,
     negative: 0.08,
@@ -53,9 +52,8 @@ export const simulatedCohorts: readonly SimulatedCohortProfile[] = [
     principal: 'group:claims-ops',
     users: 60,
     exposure: [40, 80],
-    start: 0.5,
-    floor: 0.03,
-    decayDays: 12,
+    daily: 0.25,
+    churnDays: 18,
     valueHours: 60,
     refusal: 0.18,
     negative: 0.15,
@@ -122,10 +120,9 @@ export async function simulateUsage(
         firstAt,
         successAt: successAt && successAt.getTime() < end + dayMs ? successAt : null,
       });
-      for (let d = exposureDay; d < days; d++) {
-        const t = d - exposureDay;
-        const p = t === 0 ? 1 : profile.floor + (profile.start - profile.floor) * Math.exp(-t / profile.decayDays);
-        if (random() >= p) continue;
+      const churnDay = exposureDay + Math.ceil(-Math.log(1 - random()) * profile.churnDays);
+      for (let d = exposureDay; d < Math.min(days, churnDay); d++) {
+        if (d !== exposureDay && random() >= profile.daily) continue;
         const n = 1 + Math.floor(random() * 4);
         let refused = 0;
         let rated = 0;
