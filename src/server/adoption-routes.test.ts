@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runGroundwork } from '../../test/helpers/run-cli.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import { createCohort, deleteCohort, listCohorts, recordAnswerUsage, simulateUsage, usageReport } from '../adoption/index.ts';
 import { callerWithPrincipals, type GroundworkError, localOperator, type Role, roles } from '../core/index.ts';
 import { createApiKey, hasScope, listAudit, type Scope } from '../govern/index.ts';
-import { createApp } from '../server/index.ts';
-import { createCohort, deleteCohort, listCohorts, recordAnswerUsage, simulateUsage, usageReport } from './index.ts';
+import { createApp } from './index.ts';
 
 const requests: Array<{ method: string; path: string; scope: Scope; body?: unknown }> = [
   { method: 'GET', path: '/v1/usage?useCase=default', scope: 'usage:read' },
