@@ -156,11 +156,13 @@ try {
   );
   await platform.db.query(
     `INSERT INTO usage_answers (trace_id, use_case, user_id, at, day, refused, abandoned, retried, rating)
-     SELECT 'b' || e, 'bench1m', u.user_id, t.at, (t.at AT TIME ZONE 'UTC')::date, random() < 0.1, random() < 0.02,
+     SELECT 'b' || e, 'bench1m', user_id, at, (at AT TIME ZONE 'UTC')::date, random() < 0.1, random() < 0.02,
        random() < 0.05, CASE WHEN random() < 0.3 THEN CASE WHEN random() < 0.2 THEN -1 ELSE 1 END END
-     FROM generate_series(0, $1 - 1) e
-     JOIN usage_users u ON u.use_case = 'bench1m' AND u.user_id = 'user:u' || (e % $2) || '@x.test'
-     CROSS JOIN LATERAL (SELECT u.first_at + make_interval(secs => (random() ^ 2) * extract(epoch FROM timestamptz '2026-06-30 23:00Z' - u.first_at)) AS at) t`,
+     FROM (
+       SELECT e, u.user_id,
+         u.first_at + make_interval(secs => (random() ^ 2) * extract(epoch FROM timestamptz '2026-06-30 23:00Z' - u.first_at)) AS at
+       FROM generate_series(0, $1 - 1) e
+       JOIN usage_users u ON u.use_case = 'bench1m' AND u.user_id = 'user:u' || (e % $2) || '@x.test') x`,
     [events, users],
   );
   await platform.db.query(
