@@ -145,10 +145,9 @@ export async function usageReport(
       [...base, from],
     ),
     db.query<Record<string, string>>(
-      `SELECT count(DISTINCT (simulated, user_id)) FILTER (WHERE day = $4::date) AS daily,
-         count(DISTINCT (simulated, user_id)) FILTER (WHERE day > $4::date - 7) AS weekly,
-         count(DISTINCT (simulated, user_id)) FILTER (WHERE day > $4::date - 30) AS monthly
-       FROM (${days}) x WHERE day > $4::date - 30 AND answers > 0`,
+      `SELECT count(*) FILTER (WHERE d1) AS daily, count(*) FILTER (WHERE d7) AS weekly, count(*) AS monthly
+       FROM (SELECT bool_or(day = $4::date) AS d1, bool_or(day > $4::date - 7) AS d7
+             FROM (${days}) x WHERE day > $4::date - 30 AND answers > 0 GROUP BY simulated, user_id) y`,
       base,
     ),
     db.query<Record<string, string | null>>(
@@ -178,10 +177,12 @@ export async function usageReport(
       [...base, period],
     ),
     db.query<{ day: string; users: string }>(
-      `SELECT g.day::date::text AS day, count(DISTINCT (x.simulated, x.user_id)) FILTER (WHERE x.user_id IS NOT NULL) AS users
+      // One usage_daily row per user and day: a day's row count is its number of active users.
+      `SELECT g.day::date::text AS day, coalesce(c.users, 0) AS users
        FROM generate_series($4::date - 89, $4::date, interval '1 day') AS g(day)
-       LEFT JOIN (${days}) x ON x.day = g.day::date AND x.answers > 0
-       GROUP BY g.day ORDER BY g.day`,
+       LEFT JOIN (SELECT day, count(*) AS users FROM (${days}) x WHERE day > $4::date - 90 AND answers > 0 GROUP BY day) c
+         ON c.day = g.day::date
+       ORDER BY g.day`,
       base,
     ),
   ]);
