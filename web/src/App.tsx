@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, getToken, type Me, setToken } from './api.ts';
 import { Empty, ErrorBox } from './components.tsx';
 import { completeOidcSignIn } from './oidc.ts';
+import { AdoptionPage } from './pages/AdoptionPage.tsx';
 import { AskPage } from './pages/AskPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
@@ -31,6 +32,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'cost', label: 'Cost', scope: 'costs:read' },
   { page: 'evaluations', label: 'Evaluations', scope: 'eval:read' },
   { page: 'prompts', label: 'Prompts', scope: 'prompts:read' },
+  { page: 'adoption', label: 'Adoption', scope: 'usage:read' },
 ];
 
 export function App() {
@@ -113,6 +115,7 @@ export function App() {
   else if (page === 'cost') content = <CostPage />;
   else if (page === 'evaluations') content = <EvalPage />;
   else if (page === 'prompts') content = <PromptsPage me={me} />;
+  else if (page === 'adoption') content = <AdoptionPage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (
