@@ -38,6 +38,10 @@ const owners: Record<string, string> = {
   audit_head: 'govern',
   feedback: 'govern',
   rate_limit_buckets: 'server',
+  cohorts: 'adoption',
+  usage_answers: 'adoption',
+  usage_users: 'adoption',
+  usage_daily: 'adoption',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

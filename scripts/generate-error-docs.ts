@@ -24,6 +24,7 @@ const ownerTitles: Record<string, string> = {
   govern: 'Govern (authentication, API keys, audit, feedback)',
   changes: 'Change requests (four-eyes approvals)',
   incidents: 'Incidents',
+  adoption: 'Adoption (cohorts, usage analytics)',
   jobs: 'Jobs (the queue)',
   server: 'HTTP server',
   cli: 'Command line',

@@ -1,3 +1,4 @@
+import { createUsageRecorder, type UsageRecorder } from './adoption/index.ts';
 import {
   type Answerer,
   createAnswerer,
@@ -59,6 +60,8 @@ export interface Platform {
   readonly changes: ChangeFeed;
   /** The governance policy and the kinds of governed change each feature registered (change requests). */
   readonly governance: Governance;
+  /** Usage rollups (adoption/), written from answer, feedback and review events; `flush()` awaits the writes in flight. */
+  readonly usage: UsageRecorder;
   close(): Promise<void>;
 }
 
@@ -108,6 +111,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     ...(embeddingModel ? { embeddingModel, embeddingDimensions: models.embeddingDimensions } : {}),
     ...(rerankModel ? { rerankModel } : {}),
   });
+  const usage = createUsageRecorder({ db, events, logger, clock });
+  closers.push(() => usage.close()); // before db.close(): the last rollup writes finish first
   const answerer = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
   const ingestion = createIngestion({
     db,
@@ -159,6 +164,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     jobs,
     changes,
     governance,
+    usage,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -10,11 +10,13 @@
  * (one import line and one entry).
  */
 
+import { adoptionErrorCodes } from './adoption/index.ts';
 import { answerErrorCodes } from './answer/index.ts';
 import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index.ts';
 import { coreErrorCodes } from './core/index.ts';
 import { evaluateErrorCodes } from './evaluate/index.ts';
-import { governErrorCodes } from './govern/index.ts';
+import { changesErrorCodes, governErrorCodes } from './govern/index.ts';
+import { incidentsErrorCodes } from './incidents/index.ts';
 import { ingestErrorCodes } from './ingest/index.ts';
 import { jobsErrorCodes } from './jobs/index.ts';
 import { modelsErrorCodes } from './models/index.ts';
@@ -112,6 +114,11 @@ export const serverErrorCodes = {
 
 /** Codes thrown by the command line itself (cli/): flags, local processes, the HTTP client. */
 export const cliErrorCodes = {
+  'cli.missing_command': {
+    category: 'internal',
+    description: 'A subcommand was registered before the command it extends (a bug in the CLI wiring).',
+    fix: 'This is a bug in Groundwork: report it with the command you ran.',
+  },
   'cli.as_with_server': {
     category: 'usage',
     description: '--as cannot be used with --server: the server knows the caller from the API key.',
@@ -254,6 +261,9 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   evaluate: evaluateErrorCodes,
   observe: observeErrorCodes,
   govern: governErrorCodes,
+  changes: changesErrorCodes,
+  incidents: incidentsErrorCodes,
+  adoption: adoptionErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

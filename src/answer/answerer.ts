@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { streamText } from 'ai';
 import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
@@ -65,8 +66,25 @@ declare module '../core/events.ts' {
       readonly inputTokens: number;
       readonly outputTokens: number;
       readonly tookMs: number;
+      /** The caller's principals (`user:…`, `group:…`): usage analytics evaluate named cohorts with them. */
+      readonly principals: readonly string[];
+      /** sha256 of the normalised question (first 32 hex): a retry of the same question is recognised without its text. */
+      readonly questionHash: string;
+    };
+    /** The consumer stopped reading a stream before its final answer (client closed the connection). No text. */
+    'answer-abandoned': {
+      readonly traceId: string;
+      readonly useCase: string;
+      readonly callerId: string;
+      readonly principals: readonly string[];
+      readonly questionHash: string;
     };
   }
+}
+
+/** The question as usage analytics compare it (case and whitespace ignored), hashed: never the text itself. */
+export function questionHash(question: string): string {
+  return createHash('sha256').update(question.trim().replace(/\s+/g, ' ').toLowerCase()).digest('hex').slice(0, 32);
 }
 
 export interface AnswererDeps {
@@ -209,17 +227,37 @@ async function* streamAnswer(
   const started = performance.now();
   const question = checkQuestion(request);
   const root = startAnswerSpan(deps, request, question);
+  let opened: UseCase | undefined;
+  let settled = false; // a final answer was yielded, or the answer failed
   try {
     const run = await openAnswerRun(deps, effectiveUseCase, request, question, root, started);
+    opened = run.useCase;
     const hits = await retrieveForAnswer(run);
-    if (hits.length === 0) yield* yieldWhole(await answerWithoutPassages(run));
-    else if (!run.model) yield* answerExtractively(run, hits);
-    else yield* answerGeneratively(run, run.model, hits);
+    const events =
+      hits.length === 0
+        ? yieldWhole(await answerWithoutPassages(run))
+        : !run.model
+          ? answerExtractively(run, hits)
+          : answerGeneratively(run, run.model, hits);
+    for await (const event of events) {
+      if (event.type === 'final') settled = true;
+      yield event;
+    }
   } catch (error) {
+    settled = true;
     root.fail(error);
     throw error;
   } finally {
     root.fail(aborted()); // no-op unless the consumer stopped reading before the final answer
+    if (!settled && opened) {
+      deps.events?.publish('answer-abandoned', {
+        traceId: root.context.traceId,
+        useCase: opened.name,
+        callerId: request.caller.id,
+        principals: request.caller.principals,
+        questionHash: questionHash(question),
+      });
+    }
   }
 }
 
@@ -288,7 +326,7 @@ async function openAnswerRun(
         promptVersion: version,
         tookMs: Math.round((performance.now() - started) * 100) / 100,
       };
-      recordAnswer(root, final, tracedText ?? final.answer, deps.events, request.caller.id);
+      recordAnswer(root, final, tracedText ?? final.answer, deps.events, request.caller, question);
       return final;
     },
   };
@@ -755,7 +793,8 @@ function recordAnswer(
   answer: Answer,
   tracedText: string,
   events: EventBus | undefined,
-  callerId: string,
+  caller: AnswerRequest['caller'],
+  question: string,
 ): void {
   root.setAttributes({
     'groundwork.answer': tracedText,
@@ -770,7 +809,7 @@ function recordAnswer(
   events?.publish('answer-end', {
     traceId: answer.traceId,
     useCase: answer.useCase,
-    callerId,
+    callerId: caller.id,
     mode: answer.mode,
     refused: answer.refused,
     ...(answer.refusalReason ? { refusalReason: answer.refusalReason } : {}),
@@ -779,5 +818,7 @@ function recordAnswer(
     inputTokens: answer.usage.inputTokens,
     outputTokens: answer.usage.outputTokens,
     tookMs: answer.tookMs,
+    principals: caller.principals,
+    questionHash: questionHash(question),
   });
 }

@@ -9,6 +9,7 @@ export {
   createAnswerer,
   defaultRefusalThreshold,
   type EffectiveUseCase,
+  questionHash,
 } from './answerer.ts';
 export { type AssembledContext, assembleContext, injectionOf, passageBudget } from './assemble-context.ts';
 export {

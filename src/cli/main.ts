@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { groundworkVersion } from '../core/index.ts';
+import { registerAdoptionCommands } from './commands/adoption.ts';
 import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerChangesCommands } from './commands/changes.ts';
@@ -82,6 +83,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerDocumentsCommands(program, runtime);
   registerSyncCommands(program, runtime);
   registerJobsCommands(program, runtime);
+  registerAdoptionCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);

@@ -43,6 +43,10 @@ export const scopes = [
   'changes:read',
   /** Approve or reject change requests; each request further checks that the caller is one of its approvers. */
   'changes:approve',
+  /** Usage analytics and cohort definitions (GET /v1/usage, /v1/cohorts): counts only, never who. */
+  'usage:read',
+  /** Create and delete cohorts (POST|DELETE /v1/cohorts). */
+  'cohorts:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -59,6 +63,7 @@ const reviewer: readonly Scope[] = [
   'incidents:write',
   'changes:read',
   'changes:approve',
+  'usage:read',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,
@@ -69,6 +74,7 @@ const builder: readonly Scope[] = [
   'prompts:write',
   'eval:run',
   'jobs:read',
+  'cohorts:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

@@ -457,6 +457,23 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     }
   });
 
+  test('an admin opens Adoption: simulated demo usage only when ticked and labelled, chart and cohort heat map', async () => {
+    const page = await signedIn(demo.keys.admin);
+    await page.getByRole('link', { name: 'Adoption' }).click();
+    await page.getByRole('heading', { name: 'Adoption' }).waitFor();
+    await page.locator('dl.stats').waitFor();
+    assert.equal(await page.getByText(/Includes SIMULATED usage/).count(), 0, 'real usage only by default');
+    await page.getByLabel('Include simulated demo usage').check();
+    await page.getByText(/Includes SIMULATED usage/).waitFor();
+    await page.getByRole('img', { name: /Daily active users over 90 days/ }).waitFor();
+    await page.getByRole('heading', { name: 'Active rate by first-exposure cohort' }).waitFor();
+    assert.ok((await page.locator('td.heat').count()) >= 3, 'cohort rows as a heat map');
+    await page.getByLabel('Cohort').selectOption('pilot-adjusters');
+    await page.getByText(/Includes SIMULATED usage/).waitFor();
+    await shot(page, '20-adoption');
+    await page.close();
+  });
+
   test('keyboard only: sign in, ask, open a citation; pages outside the role say so', async () => {
     const page = await browser.context.newPage();
     await page.goto(demo.url);

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, getToken, type Me, setToken } from './api.ts';
 import { Empty, ErrorBox } from './components.tsx';
 import { completeOidcSignIn } from './oidc.ts';
+import { AdoptionPage } from './pages/AdoptionPage.tsx';
 import { AskPage } from './pages/AskPage.tsx';
 import { ChangesPage } from './pages/ChangesPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
@@ -37,6 +38,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'use-cases', label: 'Use cases', scope: 'usecases:read' },
   { page: 'changes', label: 'Changes', scope: 'changes:read' },
   { page: 'incidents', label: 'Incidents', scope: 'incidents:read' },
+  { page: 'adoption', label: 'Adoption', scope: 'usage:read' },
 ];
 
 export function App() {
@@ -122,6 +124,7 @@ export function App() {
   else if (page === 'changes') content = <ChangesPage me={me} />;
   else if (page === 'incidents') content = <IncidentsPage me={me} {...(route.id ? { id: route.id } : {})} />;
   else if (page === 'use-cases') content = <UseCasesPage me={me} {...(route.id ? { name: route.id } : {})} />;
+  else if (page === 'adoption') content = <AdoptionPage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (

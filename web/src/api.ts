@@ -401,3 +401,41 @@ export interface UseCaseChangeLog {
   entries: ChangeLogEntry[];
   incidents: Incident[];
 }
+
+/** A cohort (GET /v1/cohorts): a named set of principals. */
+export interface CohortView {
+  name: string;
+  principals: string[];
+  description: string | null;
+}
+
+/** One first-exposure cohort of the usage report; rates 0–1, null when no window has elapsed. */
+export interface UsageCohortRow {
+  cohort: string;
+  period: 'week' | 'month';
+  users: number;
+  active30: number | null;
+  active60: number | null;
+  active90: number | null;
+  partial: { active30: boolean; active60: boolean; active90: boolean };
+  timeToValue: { medianHours: number | null; p90Hours: number | null };
+}
+
+/** GET /v1/usage (docs/adoption.md). */
+export interface UsageReportView {
+  useCase: string;
+  cohort: string | null;
+  period: 'week' | 'month';
+  asOf: string;
+  includesSimulated: boolean;
+  users: number;
+  answers: number;
+  activeUsers: { daily: number; weekly: number; monthly: number };
+  cohorts: UsageCohortRow[];
+  timeToValue: { medianHours: number | null; p90Hours: number | null; users: number };
+  taskCompletionRate: number | null;
+  refusalRate: number | null;
+  feedbackRate: number | null;
+  overrideRate: number | null;
+  dailyActive: Array<{ day: string; users: number }>;
+}

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { createCohort, type SimulationSummary, simulatedCohorts, simulateUsage } from '../../adoption/index.ts';
 import { GroundworkError, isGroundworkError, loadConfig, localOperator } from '../../core/index.ts';
 import { createPlatform } from '../../create-platform.ts';
 import { createApiKey } from '../../govern/index.ts';
@@ -39,6 +40,8 @@ export interface DemoReport {
   keys: { admin: string; underwriter: string; adjuster: string; approver: string };
   questions: readonly string[];
   webUi: boolean;
+  /** SIMULATED usage (flagged in the rollups, excluded from reports unless asked): so usage charts are not empty. */
+  simulatedUsage: SimulationSummary & { cohorts: string[] };
 }
 
 function portInUse(port: number): GroundworkError {
@@ -148,6 +151,18 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             { name: 'demo-approver', role: 'admin', principals: ['user:rex@meridian.example', 'group:staff'] },
             actor,
           );
+          // Clearly labelled demo data: 120 simulated days of three cohorts, never mixed with real usage.
+          const simulated = await simulateUsage(platform.db, localOperator, { useCase: 'default', clock: platform.clock });
+          const cohorts: string[] = [];
+          for (const profile of simulatedCohorts) {
+            const name = profile.principal.slice('group:'.length);
+            await createCohort(platform.db, localOperator, {
+              name,
+              principals: [profile.principal],
+              description: 'demo cohort of the usage simulator',
+            });
+            cohorts.push(name);
+          }
           const report: DemoReport = {
             url: '',
             dataDir,
@@ -159,6 +174,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             keys: { admin: admin.token, underwriter: underwriter.token, adjuster: adjuster.token, approver: approver.token },
             questions: demoQuestions,
             webUi: existsSync(webIndex),
+            simulatedUsage: { ...simulated, cohorts },
           };
           if (!options.serve) {
             context.output.result(report, (v) => humanReport(v));
@@ -205,6 +221,9 @@ function humanReport(v: DemoReport): string {
     `  approver (admin; approves ada's changes):  ${v.keys.approver}`,
     '',
     `Folders to add as sources over the API or the web UI go under ${v.inbox} (sources.allowedRoots).`,
+    '',
+    `SIMULATED usage (demo data, not real): ${v.simulatedUsage.users} users, ${v.simulatedUsage.answers} answers, ${v.simulatedUsage.firstDay} → ${v.simulatedUsage.lastDay}, cohorts ${v.simulatedUsage.cohorts.join(', ')}.`,
+    '  See it with `groundwork usage report --use-case default --include-simulated` (real usage is reported without it).',
     '',
     'Questions to try:',
     ...v.questions.map((q) => `  - ${q}`),

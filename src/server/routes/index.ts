@@ -1,5 +1,6 @@
 import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
+import { adoptionRoutes } from './adoption-routes.ts';
 import { answerRoutes } from './answer-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
 import { changeRoutes } from './change-routes.ts';
@@ -30,5 +31,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...promptRoutes(),
     ...evaluateRoutes(deps),
     ...incidentRoutes(),
+    ...adoptionRoutes(),
   ];
 }

@@ -1,0 +1,33 @@
+/**
+ * adoption/ — cohorts (named sets of principals) and usage analytics by cohort: rollups written from the answer,
+ * feedback and review events (rollups.ts), reports computed from the rollups only (report.ts), and a seeded
+ * simulator of 120 days of usage flagged `simulated` (simulate.ts). Definitions: docs/adoption.md.
+ */
+export {
+  type Cohort,
+  type CohortInput,
+  cohortNamePattern,
+  createCohort,
+  deleteCohort,
+  getCohort,
+  listCohorts,
+} from './cohorts.ts';
+export { adoptionErrorCodes } from './error-codes.ts';
+export {
+  type CohortRow,
+  type UsagePeriod,
+  type UsageReport,
+  type UsageReportOptions,
+  usagePeriods,
+  usageReport,
+} from './report.ts';
+export {
+  type AnswerUsageInput,
+  createUsageRecorder,
+  defaultRetryWindowMinutes,
+  recordAnswerUsage,
+  recordFeedbackUsage,
+  recordReviewUsage,
+  type UsageRecorder,
+} from './rollups.ts';
+export { type SimulatedCohortProfile, type SimulationSummary, simulatedCohorts, simulateUsage } from './simulate.ts';
