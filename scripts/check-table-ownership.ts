@@ -37,6 +37,10 @@ const owners: Record<string, string> = {
   audit_log: 'govern',
   audit_head: 'govern',
   feedback: 'govern',
+  change_requests: 'govern',
+  incidents: 'incidents',
+  incident_events: 'incidents',
+  incident_links: 'incidents',
   rate_limit_buckets: 'server',
   cohorts: 'adoption',
   usage_answers: 'adoption',
@@ -53,10 +57,6 @@ const sharedReads: Record<string, { tables: readonly string[]; why: string }> = 
   'src/retrieve/beir.ts': { tables: ['documents', 'chunks', 'sources'], why: 'the BEIR loader writes a benchmark corpus' },
   'src/protect/acl/readable-documents.ts': { tables: ['documents'], why: 'protect decides access: the one ACL predicate' },
   'src/store/footprint.ts': { tables: Object.keys(owners), why: 'measures every table' },
-  'src/cli/commands/use-cases.ts': {
-    tables: ['sources'],
-    why: 'copies the answerer’s source lookup: to be replaced by the answer feature’s use-case write functions (issue 15, governed writes)',
-  },
 };
 
 function walk(dir: string, out: string[] = []): string[] {

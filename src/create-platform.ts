@@ -4,6 +4,7 @@ import {
   createAnswerer,
   ownershipOfUseCases,
   registerUseCaseChangeKinds,
+  usableUseCaseNames,
   useCasesFeeding,
   useCasesSearching,
 } from './answer/index.ts';
@@ -131,6 +132,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     policy: config.governance,
     clock,
     ownershipOf: ownershipOfUseCases,
+    usableUseCases: usableUseCaseNames,
     // A finished run counts as passed: gates are checked when the run is made (`eval run --gate` fails then).
     async evalRunVerdict(tx, runId) {
       const run = await resolveRun(tx, runId).catch(() => undefined);

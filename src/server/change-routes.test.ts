@@ -280,7 +280,7 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       const shown = (await call(bob, 'GET', '/v1/use-cases/claims')).body;
       assert.equal(shown.requiredApprovals, 2);
       assert.equal(shown.status, 'production');
-      // A use case restricted to a group: its change requests' settings are withheld from others.
+      // A use case restricted to a group: its change requests are hidden from others (404, not listed).
       await saveUseCase(platform.governance, platform.db, localOperator, 'secret', {
         status: 'production',
         principals: ['group:legal'],
@@ -290,9 +290,12 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       assert.equal(pending.status, 202, pending.text);
       const id = (pending.body.changeRequest as ChangeRequest).id;
       const rita = await keyFor(platform, 'rita', 'reviewer');
-      const seen = (await call(rita, 'GET', `/v1/changes/${id}`)).body.changeRequest as ChangeRequest;
-      assert.deepEqual([seen.before, seen.after], [{ withheld: true }, { withheld: true }]);
-      assert.ok(!JSON.stringify(await call(rita, 'GET', '/v1/changes')).includes('onfidential'));
+      const seen = await call(rita, 'GET', `/v1/changes/${id}`);
+      assert.equal(seen.status, 404, seen.text);
+      const listed = JSON.stringify(await call(rita, 'GET', '/v1/changes'));
+      assert.ok(!listed.includes('onfidential') && !listed.includes(id));
+      // Its author still sees it (alice may not use it either).
+      assert.equal((await call(alice, 'GET', `/v1/changes/${id}`)).status, 200);
       const byAdmin = (await call(bob, 'GET', `/v1/changes/${id}`)).body.changeRequest as ChangeRequest;
       assert.equal((byAdmin.after as { prompt: string }).prompt, 'New confidential instructions.');
     } finally {

@@ -93,9 +93,7 @@ describe(`attacks on governance access (${testStoreKind})`, () => {
     }
   });
 
-  test('a reviewer who may not use a use case does not see its change requests (GET /v1/changes hides them as GET /v1/use-cases/:name does)', {
-    todo: 'listChanges/getChange filter only by detailScope, not by use-case access: a reviewer sees the before/after of use cases they may not use (needs an injected use-case access check in govern)',
-  }, async () => {
+  test('a reviewer who may not use a use case does not see its change requests (GET /v1/changes hides them as GET /v1/use-cases/:name does)', async () => {
     const { platform, call } = await setup();
     try {
       const root = await keyFor(platform, 'user:root@x.test', 'admin');

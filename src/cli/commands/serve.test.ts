@@ -155,10 +155,21 @@ describe('groundwork serve, keys and audit (as processes)', () => {
     const actions = (JSON.parse(audit.stdout) as { entries: Array<{ action: string; actor: string }> }).entries.map(
       (e) => e.action,
     );
-    assert.deepEqual(actions, ['key.revoke', 'access.denied', 'key.create', 'key.create', 'key.create']);
+    // Newest first. The local operator's governed changes (the admin key, the ingested source) apply directly
+    // and are audited as such (`change.direct`, governance.localOperator: direct); the CLI's ingest is audited too.
+    assert.deepEqual(actions, [
+      'key.revoke',
+      'access.denied',
+      'key.create',
+      'change.direct',
+      'source.create',
+      'key.create',
+      'change.direct',
+      'key.create',
+    ]);
     const verified = await runGroundwork([...globals, 'audit', 'verify']);
     assert.equal(verified.code, 0);
-    assert.match(verified.stdout, /intact: 5 entries/);
+    assert.match(verified.stdout, /intact: 8 entries/);
   });
 
   test('serve on a taken port fails at once (exit 2, server.port_in_use, fix --port) before preparing indexes', async () => {

@@ -91,6 +91,12 @@ export interface GovernanceOptions {
   readonly clock?: Clock;
   readonly ownershipOf?: (db: Queryable, names: readonly string[]) => Promise<UseCaseOwnership[]>;
   readonly evalRunVerdict?: (db: Queryable, runId: string) => Promise<EvalRunVerdict>;
+  /**
+   * The use cases `caller` may use (the answer feature decides). Change requests that affect a use case the
+   * caller may not use are hidden from them (like GET /v1/use-cases/:name), unless they wrote it, may approve
+   * it, or are an admin. Absent: nothing is hidden.
+   */
+  readonly usableUseCases?: (db: Queryable, caller: Caller) => Promise<readonly string[]>;
 }
 
 /** The policy, the registered kinds and the lookups the kernel needs; one per platform. */
@@ -99,6 +105,7 @@ export interface Governance {
   readonly clock: Clock;
   readonly ownershipOf: (db: Queryable, names: readonly string[]) => Promise<UseCaseOwnership[]>;
   readonly evalRunVerdict: (db: Queryable, runId: string) => Promise<EvalRunVerdict>;
+  readonly usableUseCases: ((db: Queryable, caller: Caller) => Promise<readonly string[]>) | undefined;
   /** Registers a kind (at composition); registering one twice is a programming error. */
   register(kind: ChangeKind): void;
   /** The registered kind, or `govern.unknown_kind`. */
@@ -114,6 +121,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
     ownershipOf: options.ownershipOf ?? (async () => []),
     evalRunVerdict:
       options.evalRunVerdict ?? (async () => ({ found: false, passed: false, reason: 'no evaluation feature is wired' })),
+    usableUseCases: options.usableUseCases,
     register(kind) {
       if (registered.has(kind.kind)) throw new Error(`change kind ${kind.kind} is registered twice`);
       registered.set(kind.kind, kind);

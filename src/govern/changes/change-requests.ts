@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Caller, GroundworkError, newId } from '../../core/index.ts';
+import { type Caller, canonicalPrincipal, GroundworkError, newId } from '../../core/index.ts';
 import type { Database, Queryable } from '../../store/index.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
@@ -241,14 +241,16 @@ async function checkEvalRun(tx: Queryable, governance: Governance, kind: ChangeK
 async function loadRow(tx: Queryable, id: string, lock: boolean): Promise<ChangeRow> {
   const row = (await tx.query<ChangeRow>(`SELECT * FROM change_requests WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]))
     .rows[0];
-  if (!row) {
-    throw new GroundworkError('govern.change_not_found', `No change request has the id ${id}.`, {
-      category: 'not_found',
-      fix: 'List change requests with `groundwork changes list` (API: GET /v1/changes).',
-      details: { id },
-    });
-  }
+  if (!row) throw changeNotFound(id);
   return row;
+}
+
+function changeNotFound(id: string): GroundworkError {
+  return new GroundworkError('govern.change_not_found', `No change request has the id ${id}.`, {
+    category: 'not_found',
+    fix: 'List change requests with `groundwork changes list` (API: GET /v1/changes).',
+    details: { id },
+  });
 }
 
 /**
@@ -683,6 +685,20 @@ export async function withdrawChange(
   });
 }
 
+/**
+ * Whether `caller` may see a change request at all: admins, its author, its eligible approvers, and anyone who
+ * may use every use case it affects. The rest do not learn it exists (listed: left out; by id: not found).
+ */
+async function visibilityFilter(governance: Governance, db: Queryable, caller: Caller): Promise<(row: ChangeRow) => boolean> {
+  if (caller.role === 'admin' || caller.seesEverything || !governance.usableUseCases) return () => true;
+  const usable = new Set(await governance.usableUseCases(db, caller));
+  const principals = new Set([caller.id, ...caller.principals].map(canonicalPrincipal));
+  return (row) =>
+    row.use_cases.every((name) => usable.has(name)) ||
+    canonicalPrincipal(row.author) === canonicalPrincipal(caller.id) ||
+    row.eligible_approvers.some((p) => principals.has(canonicalPrincipal(p)));
+}
+
 /** Change requests, newest first (expiring what is due first). Needs `changes:read`. */
 export async function listChanges(
   governance: Governance,
@@ -706,13 +722,15 @@ export async function listChanges(
       Math.min(Math.max(filter.limit ?? 100, 1), 1000),
     ],
   );
-  return rows.map((row) => toChangeRequest(row, governance, caller));
+  const visible = await visibilityFilter(governance, db, caller);
+  return rows.filter(visible).map((row) => toChangeRequest(row, governance, caller));
 }
 
 /** One change request, or `govern.change_not_found`. Needs `changes:read`. */
 export async function getChange(governance: Governance, db: Database, caller: Caller, id: string): Promise<ChangeRequest> {
   authorize(caller, 'changes:read');
   const row = await loadRow(db, id, false);
+  if (!(await visibilityFilter(governance, db, caller))(row)) throw changeNotFound(id); // as if absent
   if (row.status === 'pending' && row.expires_at <= governance.clock.now()) {
     await expireChanges(governance, db);
     return toChangeRequest(await loadRow(db, id, false), governance, caller);
