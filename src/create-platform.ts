@@ -21,7 +21,7 @@ import {
   systemClock,
   type Tracer,
 } from './core/index.ts';
-import { resolveRun } from './evaluate/index.ts';
+import { resolveRun, runGatesPassed } from './evaluate/index.ts';
 import { createGovernance, type Governance, registerKeyChangeKinds } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
@@ -133,16 +133,14 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     clock,
     ownershipOf: ownershipOfUseCases,
     usableUseCases: usableUseCaseNames,
-    // A finished run counts as passed: gates are checked when the run is made (`eval run --gate` fails then).
     async evalRunVerdict(tx, runId) {
       const run = await resolveRun(tx, runId).catch(() => undefined);
       if (!run || run.id !== runId) return { found: false, passed: false };
-      return {
-        found: true,
-        passed: run.status === 'succeeded',
-        useCase: run.useCase,
-        ...(run.status === 'succeeded' ? {} : { reason: `its status is ${run.status}` }),
-      };
+      // A gated run must have passed its gates; an ungated run counts once it succeeded.
+      const gatesPassed = await runGatesPassed(tx, runId);
+      const reason =
+        run.status !== 'succeeded' ? `its status is ${run.status}` : gatesPassed === false ? 'it failed its gates' : undefined;
+      return { found: true, passed: reason === undefined, useCase: run.useCase, ...(reason ? { reason } : {}) };
     },
   });
   registerLabelChangeKinds(governance, useCasesFeeding);

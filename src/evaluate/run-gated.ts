@@ -1,4 +1,5 @@
 import type { Caller } from '../core/index.ts';
+import type { Queryable } from '../store/index.ts';
 import { compareRuns } from './compare-runs.ts';
 import { evaluateGates, type Gate } from './gates.ts';
 import type { EvaluationReport } from './reports.ts';
@@ -41,7 +42,21 @@ export async function runGatedEvaluation(
     passed: gateOutcomes.every((g) => !g.failed) && !comparison?.regressed,
     durationMs: run.durationMs,
   };
+  if (gates.length > 0 || comparison) {
+    // Kept with the run: a change request that attaches it (`--eval-run`) needs a run that passed its gates.
+    await deps.db.query('UPDATE eval_runs SET gates = $2, gates_passed = $3 WHERE id = $1', [
+      run.runId,
+      JSON.stringify({ gates: gateOutcomes, regressed: comparison?.regressed ?? false, baseline: baseline ?? null }),
+      report.passed,
+    ]);
+  }
   return { run, report };
+}
+
+/** Whether a run passed the gates it was run with: `null` when it was not gated (or does not exist). */
+export async function runGatesPassed(db: Queryable, runId: string): Promise<boolean | null> {
+  const { rows } = await db.query<{ gates_passed: boolean | null }>('SELECT gates_passed FROM eval_runs WHERE id = $1', [runId]);
+  return rows[0]?.gates_passed ?? null;
 }
 
 /** The answer feature as an evaluation's `ask` port (structurally typed: evaluate does not import answer). */

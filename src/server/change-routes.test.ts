@@ -356,6 +356,18 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       });
       assert.equal(failed.status, 409);
       assert.equal((failed.body.error as { code: string }).code, 'govern.eval_run_failed');
+      // A run that finished but failed its gates (recorded by runGatedEvaluation) does not count either.
+      await platform.db.query(
+        `INSERT INTO eval_runs (id, dataset_id, status, mode, config, index_state, created_by, gates, gates_passed)
+         VALUES ('run_gated_out', 'ds_1', 'succeeded', 'answer', '{}', '{}', 'x', '{"gates": []}', false)`,
+      );
+      const gatedOut = await call(alice, 'POST', '/v1/prompts/qa/labels', {
+        label: 'production',
+        version: 2,
+        evalRunId: 'run_gated_out',
+      });
+      assert.equal(gatedOut.status, 409, gatedOut.text);
+      assert.match(gatedOut.text, /failed its gates/);
       const passed = await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2, evalRunId: 'run_ok' });
       assert.equal(passed.status, 202, passed.text);
       assert.equal((passed.body.changeRequest as ChangeRequest).evalRunId, 'run_ok');
