@@ -197,13 +197,8 @@ export async function recordAnswerUsage(
 export async function recordFeedbackUsage(db: Database, input: { traceId: string; rating: 1 | -1 }): Promise<void> {
   await withRetry(() =>
     db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ use_case: string; user_id: string }>(
-        'SELECT use_case, user_id FROM usage_answers WHERE trace_id = $1',
-        [input.traceId],
-      );
-      const owner = rows[0];
+      const owner = await lockAnswerOwner(tx, input.traceId);
       if (!owner) return;
-      await lockUser(tx, owner.use_case, owner.user_id);
       await changeAnswer(tx, input.traceId, { rating: input.rating });
       await refreshFirstSuccess(tx, owner.use_case, owner.user_id);
     }),
@@ -214,16 +209,22 @@ export async function recordFeedbackUsage(db: Database, input: { traceId: string
 export async function recordReviewUsage(db: Database, input: { traceId: string; overridden: boolean }): Promise<void> {
   await withRetry(() =>
     db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ use_case: string; user_id: string }>(
-        'SELECT use_case, user_id FROM usage_answers WHERE trace_id = $1',
-        [input.traceId],
-      );
-      const owner = rows[0];
+      const owner = await lockAnswerOwner(tx, input.traceId);
       if (!owner) return;
-      await lockUser(tx, owner.use_case, owner.user_id);
       await changeAnswer(tx, input.traceId, { overridden: input.overridden });
     }),
   );
+}
+
+/** The user an answer counted for, their rollup row locked (the shared lock order); undefined if unknown. */
+async function lockAnswerOwner(tx: Queryable, traceId: string): Promise<{ use_case: string; user_id: string } | undefined> {
+  const { rows } = await tx.query<{ use_case: string; user_id: string }>(
+    'SELECT use_case, user_id FROM usage_answers WHERE trace_id = $1',
+    [traceId],
+  );
+  const owner = rows[0];
+  if (owner) await lockUser(tx, owner.use_case, owner.user_id);
+  return owner;
 }
 
 /** Deadlocks and serialization failures are retried (a few times) rather than dropping a usage update. */

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../store/index.ts';
-import type { AuditEntry } from './audit-log.ts';
+import { type AuditEntry, type AuditRow, fromRow } from './audit-log.ts';
 
 /**
  * Audit entries about given targets, newest first: the read behind a use case's change log (entries on
@@ -14,34 +14,10 @@ export async function listAuditForTargets(
   const prefixes = [...new Set(selection.targetPrefixes ?? [])].map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (targets.length === 0 && prefixes.length === 0) return [];
   const limit = Math.min(Math.max(selection.limit ?? 500, 1), 2000);
-  const { rows } = await db.query<{
-    seq: number;
-    id: string;
-    at: Date;
-    actor: string;
-    action: string;
-    target: string | null;
-    before: unknown;
-    after: unknown;
-    request_id: string | null;
-    prev_hash: string;
-    hash: string;
-  }>(
+  const { rows } = await db.query<AuditRow>(
     `SELECT * FROM audit_log WHERE target = ANY($1::text[]) OR target LIKE ANY($2::text[])
      ORDER BY seq DESC LIMIT $3`,
     [targets, prefixes, limit],
   );
-  return rows.map((row) => ({
-    seq: Number(row.seq),
-    id: row.id,
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    target: row.target,
-    before: row.before ?? null,
-    after: row.after ?? null,
-    requestId: row.request_id,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  }));
+  return rows.map(fromRow);
 }

@@ -45,7 +45,7 @@ export interface AuditEntry {
   readonly hash: string;
 }
 
-type AuditRow = {
+export type AuditRow = {
   seq: number;
   id: string;
   at: Date;
@@ -150,7 +150,8 @@ export async function listAudit(db: Queryable, options: AuditListOptions = {}): 
   return result.rows.map(fromRow);
 }
 
-function fromRow(row: AuditRow): AuditEntry {
+/** An `audit_log` row as an entry (also used by audit-by-target.ts). */
+export function fromRow(row: AuditRow): AuditEntry {
   return {
     seq: Number(row.seq),
     id: row.id,
