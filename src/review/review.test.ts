@@ -134,6 +134,25 @@ describe(`review queue (${testStoreKind})`, () => {
     } finally {
       await platform.close();
     }
+    const evaluation = await createTestPlatform({ observe: { textRetention: 'keep' }, review: everything });
+    try {
+      await seedCorpus(evaluation);
+      // An answer asked inside another operation's trace (an evaluation run's case) is not a production answer.
+      const run = evaluation.tracer.startSpan('evaluation', undefined, { 'groundwork.operation': 'evaluation' });
+      await evaluation.answerer.ask({
+        question: 'What is the flood deductible?',
+        caller: alice,
+        useCase: 'underwriting-qa',
+        trace: run.context,
+      });
+      run.end();
+      await settle(evaluation);
+      assert.deepEqual(await listReviews(evaluation.db, localOperator), []);
+      await ask(evaluation, alice, 'underwriting-qa', 'What is the flood deductible?');
+      assert.equal((await listReviews(evaluation.db, localOperator)).length, 1);
+    } finally {
+      await evaluation.close();
+    }
     const dropped = await createTestPlatform({ observe: { textRetention: 'drop' }, review: everything });
     try {
       await seedCorpus(dropped);

@@ -130,6 +130,8 @@ export function createReviewSampler(deps: {
       ? []
       : [
           deps.events.subscribe('answer-end', (e) => {
+            // Answers inside another operation's trace (evaluation cases) are not production answers.
+            if (e.nested) return;
             const decision = sampleDecision(samplingRates(deps.config, e.useCase), e.traceId, {
               confidence: e.confidence,
               refused: e.refused,
