@@ -41,7 +41,9 @@ function describeItem(item: Json<ReviewDetail>): string {
     if (item.correctedAnswer) lines.push(`Corrected: ${item.correctedAnswer}`);
     if (item.reason) lines.push(`Reason: ${item.reason}`);
     if (item.candidateId) lines.push(`Evaluation candidate: ${item.candidateId}`);
-  } else if (!item.ownAnswer) {
+  } else if (item.ownAnswer) {
+    lines.push('', 'You asked this question: another reviewer grades it (four eyes).');
+  } else {
     lines.push('', `Grade it: groundwork review grade ${item.id} --verdict correct|partially|wrong [--grounded yes|no]`);
   }
   return lines.join('\n');
