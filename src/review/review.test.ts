@@ -14,7 +14,7 @@ import {
 } from '../../test/helpers/review-corpus.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { usageReport } from '../adoption/index.ts';
-import { type GroundworkError, localOperator } from '../core/index.ts';
+import { callerWithPrincipals, type GroundworkError, localOperator } from '../core/index.ts';
 import { acceptCandidate, listCandidates, loadDataset } from '../evaluate/index.ts';
 import { listAudit, recordFeedback } from '../govern/index.ts';
 import {
@@ -228,6 +228,44 @@ describe(`review queue (${testStoreKind})`, () => {
         gradeReview(platform.db, rita, pendingOfRita.id, { verdict: 'correct' }, { clock }),
         (e: GroundworkError) => e.code === 'review.already_graded',
       );
+    } finally {
+      await platform.close();
+    }
+  });
+
+  test('eight reviewers claiming concurrently over a shared pool get eight different items (repeated)', async () => {
+    const platform = await createTestPlatform({ observe: { textRetention: 'keep' }, review: everything });
+    try {
+      await seedCorpus(platform);
+      for (let i = 0; i < 24; i++) {
+        await enqueueSampledAnswer(platform.db, {
+          traceId: `trc_pool_${i}`,
+          useCase: 'underwriting-qa',
+          askerId: alice.id,
+          stratum: i % 3 === 0 ? 'low-confidence' : 'base',
+          confidence: 0.4,
+          refused: false,
+          at: new Date(Date.now() - i * 1000),
+        });
+      }
+      const reviewers = Array.from({ length: 8 }, (_, i) =>
+        callerWithPrincipals([`user:r${i}@example.com`, 'group:underwriting'], 'reviewer'),
+      );
+      const seen = new Set<string>();
+      for (let round = 0; round < 3; round++) {
+        const claimed = await Promise.all(reviewers.map((r) => nextReview(platform.db, r)));
+        const ids = claimed.map((item) => item?.id);
+        assert.equal(new Set(ids).size, 8, `round ${round}: ${ids.join(', ')}`);
+        // The eight low-confidence items are served first.
+        if (round === 0) assert.ok(claimed.every((item) => item?.stratum === 'low-confidence'));
+        for (const [k, item] of claimed.entries()) {
+          assert.ok(item && !seen.has(item.id));
+          seen.add(item.id);
+          await gradeReview(platform.db, reviewers[k] as typeof alice, item.id, { verdict: 'correct' });
+        }
+      }
+      assert.equal(seen.size, 24);
+      assert.equal(await nextReview(platform.db, rita), undefined);
     } finally {
       await platform.close();
     }
