@@ -46,6 +46,7 @@ const owners: Record<string, string> = {
   usage_answers: 'adoption',
   usage_users: 'adoption',
   usage_daily: 'adoption',
+  review_items: 'review',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -30,6 +30,7 @@ import { createObservability, type Observability, registerBudgetChangeKinds } fr
 import { registerLabelChangeKinds } from './prompts/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
+import { createReviewSampler, type ReviewSampler } from './review/index.ts';
 import { type ChangeFeed, createChangeFeed, type Database, openStore } from './store/index.ts';
 
 /**
@@ -63,6 +64,8 @@ export interface Platform {
   readonly governance: Governance;
   /** Usage rollups (adoption/), written from answer, feedback and review events; `flush()` awaits the writes in flight. */
   readonly usage: UsageRecorder;
+  /** Samples production answers into the review queue (review/, an event subscriber); `flush()` awaits its writes. */
+  readonly reviewSampler: ReviewSampler;
   close(): Promise<void>;
 }
 
@@ -114,6 +117,15 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   });
   const usage = createUsageRecorder({ db, events, logger, clock });
   closers.push(() => usage.close()); // before db.close(): the last rollup writes finish first
+  const reviewSampler = createReviewSampler({
+    db,
+    events,
+    logger,
+    clock,
+    config: config.review,
+    textRetention: config.observe.textRetention,
+  });
+  closers.push(() => reviewSampler.close());
   const answerer = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
   const ingestion = createIngestion({
     db,
@@ -172,6 +184,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     changes,
     governance,
     usage,
+    reviewSampler,
     async close() {
       for (const close of closers.reverse()) await close();
     },

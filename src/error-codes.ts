@@ -24,6 +24,7 @@ import { observeErrorCodes } from './observe/index.ts';
 import { promptsErrorCodes } from './prompts/index.ts';
 import { protectErrorCodes } from './protect/index.ts';
 import { retrieveErrorCodes } from './retrieve/index.ts';
+import { reviewErrorCodes } from './review/index.ts';
 import { storeErrorCodes } from './store/index.ts';
 
 /** Codes thrown by the HTTP layer itself (server/). */
@@ -264,6 +265,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   changes: changesErrorCodes,
   incidents: incidentsErrorCodes,
   adoption: adoptionErrorCodes,
+  review: reviewErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

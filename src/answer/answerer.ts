@@ -79,6 +79,8 @@ declare module '../core/events.ts' {
       readonly principals: readonly string[];
       /** sha256 of the normalised question (first 32 hex): a retry of the same question is recognised without its text. */
       readonly questionHash: string;
+      /** Asked inside another operation's trace (an evaluation run's case), not a production request of its own. */
+      readonly nested?: boolean;
     };
     /** The consumer stopped reading a stream before its final answer (client closed the connection). No text. */
     'answer-abandoned': {
@@ -387,7 +389,7 @@ async function openAnswerRun(
         promptVersion: version,
         tookMs: Math.round((performance.now() - started) * 100) / 100,
       };
-      recordAnswer(root, final, tracedText ?? final.answer, deps.events, request.caller, question);
+      recordAnswer(root, final, tracedText ?? final.answer, deps.events, request.caller, question, request.trace !== undefined);
       return final;
     },
   };
@@ -856,6 +858,7 @@ function recordAnswer(
   events: EventBus | undefined,
   caller: AnswerRequest['caller'],
   question: string,
+  nested: boolean,
 ): void {
   root.setAttributes({
     'groundwork.answer': tracedText,
@@ -881,5 +884,6 @@ function recordAnswer(
     tookMs: answer.tookMs,
     principals: caller.principals,
     questionHash: questionHash(question),
+    ...(nested ? { nested: true } : {}),
   });
 }

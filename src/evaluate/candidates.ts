@@ -14,12 +14,17 @@ import type { CaseInput, DatasetSummary } from './types.ts';
  */
 export interface Candidate {
   readonly id: string;
-  readonly feedbackId: string;
+  /** The negative feedback it came from; null for a candidate proposed from a human review. */
+  readonly feedbackId: string | null;
+  /** The human review it came from (src/review), else null. */
+  readonly reviewId: string | null;
   readonly traceId: string;
   readonly question: string | null;
   readonly answer: string | null;
   readonly category: string | null;
   readonly comment: string | null;
+  /** The reviewer's corrected answer: the reference answer when accepted without another one. */
+  readonly expectedAnswer: string | null;
   readonly principals: readonly string[];
   readonly status: 'pending' | 'accepted' | 'rejected';
   readonly datasetId: string | null;
@@ -79,7 +84,9 @@ export async function collectCandidates(db: Queryable, ids: IdGenerator = newId)
 
 type CandidateRow = {
   id: string;
-  feedback_id: string;
+  feedback_id: string | null;
+  review_id: string | null;
+  expected_answer: string | null;
   trace_id: string;
   question: string | null;
   answer: string | null;
@@ -95,11 +102,13 @@ function toCandidate(row: CandidateRow): Candidate {
   return {
     id: row.id,
     feedbackId: row.feedback_id,
+    reviewId: row.review_id,
     traceId: row.trace_id,
     question: row.question,
     answer: row.answer,
     category: row.category,
     comment: row.comment,
+    expectedAnswer: row.expected_answer,
     principals: row.principals,
     status: row.status,
     datasetId: row.dataset_id,
@@ -127,8 +136,8 @@ export async function listCandidates(
   );
   return rows.map((row) => {
     const candidate = toCandidate(row);
-    return unreadable.has(row.trace_id) && candidate.answer !== null
-      ? { ...candidate, answer: null, answerWithheld: 'no longer readable' }
+    return unreadable.has(row.trace_id) && (candidate.answer !== null || candidate.expectedAnswer !== null)
+      ? { ...candidate, answer: null, expectedAnswer: null, answerWithheld: 'no longer readable' }
       : candidate;
   });
 }
@@ -223,10 +232,19 @@ async function acceptInTransaction(
   const added: CaseInput = {
     externalId: `candidate:${row.id}`,
     question: row.question,
-    ...(options.referenceAnswer ? { referenceAnswer: options.referenceAnswer } : {}),
+    ...((options.referenceAnswer ?? row.expected_answer)
+      ? { referenceAnswer: (options.referenceAnswer ?? row.expected_answer) as string }
+      : {}),
     relevantDocuments: options.relevantDocuments ?? [],
     expectRefusal: options.expectRefusal ?? false,
-    tags: [...new Set(['production', ...(row.category ? [row.category] : []), ...(options.tags ?? [])])],
+    tags: [
+      ...new Set([
+        'production',
+        ...(row.review_id ? ['review'] : []),
+        ...(row.category ? [row.category] : []),
+        ...(options.tags ?? []),
+      ]),
+    ],
     principals: options.principals ?? row.principals,
     line: existing.length + 1,
   };
@@ -266,4 +284,72 @@ export async function rejectCandidate(db: Database, id: string, caller: Caller, 
     ]);
     await recordAudit(tx, { actor: caller.id, action: 'eval.candidate.reject', target: `candidate:${id}` }, clock);
   });
+}
+
+export interface ReviewCandidateInput {
+  readonly reviewId: string;
+  readonly traceId: string;
+  /** The reviewer's corrected answer (the case's expected answer), if any. */
+  readonly expectedAnswer?: string;
+  /** The verdict, kept as the candidate's category (`review:wrong`, `review:partially`, `review:correct`). */
+  readonly category: string;
+  /** The reviewer's reason. */
+  readonly comment?: string;
+}
+
+/**
+ * Proposes a pending candidate from a graded human review — composed inside the review feature's write (its
+ * transaction, its authorization: the reviewer may review the answer's use case), audited `eval.candidate.propose`.
+ * The question, answer and asker's principals come from the trace, like candidates from feedback; one
+ * candidate per review (a second proposal returns the first). @throws `evaluate.candidate_without_question`
+ * when the trace kept no question text.
+ */
+export async function proposeReviewCandidate(
+  tx: Queryable,
+  caller: Caller,
+  input: ReviewCandidateInput,
+  options: { ids?: IdGenerator; clock?: Clock } = {},
+): Promise<Candidate> {
+  const existing = await tx.query<CandidateRow>('SELECT * FROM eval_candidates WHERE review_id = $1', [input.reviewId]);
+  if (existing.rows[0]) return toCandidate(existing.rows[0]);
+  const recorded = (await traceQuestions(tx, [input.traceId])).get(input.traceId);
+  if (!recorded) {
+    throw new GroundworkError(
+      'evaluate.candidate_without_question',
+      `The answer of review "${input.reviewId}" has no question text.`,
+      {
+        category: 'usage',
+        fix: 'Its trace dropped the text (observe.textRetention); write the case into a JSONL file instead.',
+      },
+    );
+  }
+  const clock = options.clock ?? systemClock;
+  const { rows } = await tx.query<CandidateRow>(
+    `INSERT INTO eval_candidates (id, review_id, trace_id, question, answer, category, comment, expected_answer, principals, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+    [
+      (options.ids ?? newId)('ecd'),
+      input.reviewId,
+      input.traceId,
+      recorded.question,
+      recorded.answer,
+      input.category,
+      input.comment ?? null,
+      input.expectedAnswer ?? null,
+      recorded.callerPrincipals,
+      clock.now(),
+    ],
+  );
+  const candidate = toCandidate(rows[0] as CandidateRow);
+  await recordAudit(
+    tx,
+    {
+      actor: caller.id,
+      action: 'eval.candidate.propose',
+      target: `candidate:${candidate.id}`,
+      after: { review: input.reviewId, trace: input.traceId, expectedAnswer: input.expectedAnswer !== undefined },
+    },
+    clock,
+  );
+  return candidate;
 }

@@ -13,6 +13,8 @@ export {
   type Candidate,
   collectCandidates,
   listCandidates,
+  proposeReviewCandidate,
+  type ReviewCandidateInput,
   rejectCandidate,
 } from './candidates.ts';
 export {

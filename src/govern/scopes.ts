@@ -47,6 +47,10 @@ export const scopes = [
   'usage:read',
   /** Create and delete cohorts (POST|DELETE /v1/cohorts). */
   'cohorts:write',
+  /** The human review queue (GET /v1/reviews…): items of the use cases the reviewer may use. */
+  'reviews:read',
+  /** Claim, grade and turn reviews into evaluation candidates (POST /v1/reviews…). */
+  'reviews:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -64,6 +68,8 @@ const reviewer: readonly Scope[] = [
   'changes:read',
   'changes:approve',
   'usage:read',
+  'reviews:read',
+  'reviews:write',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,

@@ -68,6 +68,7 @@ export { buildPriceTable, builtInPrices, type ModelPrice, type PriceTable, price
 export { purgeTraces, retentionCutoff, startTracePurgeSchedule } from './purge-traces.ts';
 export { defaultTextRedactor, type TextRedactor, type TextRetention } from './span-rows.ts';
 export {
+  answerTraceFacts,
   getTrace,
   listTraces,
   type RetrievedChunkView,

@@ -436,3 +436,40 @@ export async function traceQuestions(
     ]),
   );
 }
+
+/**
+ * Who asked an answer trace, in which use case and how it came out (ids and numbers, no text), for the review
+ * sampler that enqueues an answer when negative feedback arrives later. Traces that are not answers are absent.
+ */
+export async function answerTraceFacts(
+  db: Queryable,
+  traceIds: readonly string[],
+): Promise<
+  Map<string, { useCase: string; callerId: string; confidence: number | null; refused: boolean; textRetention: string }>
+> {
+  if (traceIds.length === 0) return new Map();
+  const { rows } = await db.query<{
+    id: string;
+    use_case: string;
+    caller_id: string;
+    confidence: number | null;
+    outcome: string;
+    text_retention: string;
+  }>(
+    `SELECT id, use_case, caller_id, confidence, outcome, text_retention FROM traces
+      WHERE id = ANY($1::text[]) AND operation = 'answer' AND use_case IS NOT NULL AND caller_id IS NOT NULL`,
+    [[...new Set(traceIds)]],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        useCase: row.use_case,
+        callerId: row.caller_id,
+        confidence: row.confidence === null ? null : Number(row.confidence),
+        refused: row.outcome === 'refused',
+        textRetention: row.text_retention,
+      },
+    ]),
+  );
+}

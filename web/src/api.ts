@@ -441,3 +441,47 @@ export interface UsageReportView {
   overrideRate: number | null;
   dailyActive: Array<{ day: string; users: number }>;
 }
+
+/** The human review queue (GET /v1/reviews…, docs/review.md). */
+export type ReviewVerdict = 'correct' | 'partially' | 'wrong';
+export const reviewVerdicts: ReviewVerdict[] = ['correct', 'partially', 'wrong'];
+
+export interface ReviewItem {
+  id: string;
+  traceId: string;
+  useCase: string;
+  stratum: 'negative-feedback' | 'low-confidence' | 'refused' | 'base';
+  confidence: number | null;
+  refused: boolean;
+  status: 'pending' | 'graded';
+  claimedBy: string | null;
+  leaseUntil: string | null;
+  ownAnswer: boolean;
+  verdict: ReviewVerdict | null;
+  grounded: boolean | null;
+  overridden: boolean | null;
+  gradedBy: string | null;
+  gradedAt: string | null;
+  candidateId: string | null;
+  sampledAt: string;
+}
+
+/** A cited passage the reviewer may read now (the others are only counted in `withheldPassages`). */
+export interface ReviewPassage {
+  n: number | null;
+  chunkId: string;
+  documentId: string;
+  title: string;
+  text: string;
+}
+
+export interface ReviewDetail extends ReviewItem {
+  question: string | null;
+  answer: string | null;
+  answerWithheld?: 'restricted' | 'retention' | 'missing';
+  passages: ReviewPassage[];
+  withheldPassages: number;
+  correctedAnswer: string | null;
+  reason: string | null;
+  candidate?: { id: string };
+}

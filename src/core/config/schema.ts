@@ -408,6 +408,38 @@ export const configSchema = z.strictObject({
       requireEvalRunFor: z.array(z.enum(['prompt.label', 'model.label'])).default([]),
     })
     .prefault({}),
+  /**
+   * The human review queue (src/review, docs/review.md): which share of production answers is sampled for
+   * review, per stratum, and per use case overrides. Decided from a hash of the trace id (reproducible).
+   */
+  review: z
+    .strictObject({
+      /** Share of ordinary answers sampled (0–1). */
+      sampleRate: z.number().min(0).max(1).default(0.05),
+      /** Share of answers with confidence below `lowConfidenceBelow`. */
+      lowConfidenceRate: z.number().min(0).max(1).default(0.5),
+      lowConfidenceBelow: z.number().min(0).max(1).default(0.5),
+      /** Share of refused answers. */
+      refusedRate: z.number().min(0).max(1).default(0.2),
+      /** Share of answers that got negative feedback (sampled when the feedback arrives). */
+      negativeFeedbackRate: z.number().min(0).max(1).default(1),
+      /** How long `review next` holds an item for the reviewer who claimed it. */
+      leaseMinutes: z.number().positive().max(1440).default(15),
+      /** Per use case overrides of the rates above. */
+      useCases: z
+        .record(
+          z.string(),
+          z.strictObject({
+            sampleRate: z.number().min(0).max(1).optional(),
+            lowConfidenceRate: z.number().min(0).max(1).optional(),
+            lowConfidenceBelow: z.number().min(0).max(1).optional(),
+            refusedRate: z.number().min(0).max(1).optional(),
+            negativeFeedbackRate: z.number().min(0).max(1).optional(),
+          }),
+        )
+        .default({}),
+    })
+    .prefault({}),
 });
 
 export type GroundworkConfig = z.infer<typeof configSchema>;
