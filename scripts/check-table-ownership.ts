@@ -46,6 +46,8 @@ const owners: Record<string, string> = {
   usage_answers: 'adoption',
   usage_users: 'adoption',
   usage_daily: 'adoption',
+  feedback_status_history: 'govern',
+  use_case_card_seen: 'answer',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -47,6 +47,11 @@ export const scopes = [
   'usage:read',
   /** Create and delete cohorts (POST|DELETE /v1/cohorts). */
   'cohorts:write',
+  /**
+   * Triage feedback (set open / planned / fixed / wont_fix with a note): each entry further checks that the
+   * caller owns or approves the feedback's use case (admins triage all). Never plain users.
+   */
+  'feedback:triage',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -64,6 +69,7 @@ const reviewer: readonly Scope[] = [
   'changes:read',
   'changes:approve',
   'usage:read',
+  'feedback:triage',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,
