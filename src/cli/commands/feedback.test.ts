@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { insertInsurerCorpus, staff } from '../../../test/helpers/insurer-corpus.ts';
+import { runGroundwork } from '../../../test/helpers/run-cli.ts';
+import { createTestPlatform, testStoreKind } from '../../../test/helpers/test-platform.ts';
+import type { Platform } from '../../create-platform.ts';
+import { createApiKey } from '../../govern/index.ts';
+import { type RunningServer, startServer } from '../../server/index.ts';
+
+describe(`cli: feedback mine|list|update, use-cases release-notes|card (${testStoreKind})`, () => {
+  let platform: Platform;
+  let server: RunningServer;
+  const tokens: Record<string, string> = {};
+
+  before(async () => {
+    platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
+    await insertInsurerCorpus(platform.db);
+    await platform.answerer.useCases.create('claims', { description: 'Home insurance questions', owner: 'user:olga@x.test' });
+    for (const [name, role] of [
+      ['ann', 'user'],
+      ['olga', 'reviewer'],
+    ] as const) {
+      tokens[name] = (
+        await createApiKey(platform.db, { name, role, principals: [`user:${name}@x.test`, staff] }, { actor: 'local:operator' })
+      ).token;
+    }
+    server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
+  });
+  after(async () => {
+    await server.close(1000);
+    await platform.close();
+  });
+
+  test('a user sees their feedback and its status; the owner triages it from the CLI; bad flags exit 2 naming the valid values', async () => {
+    const as = (who: string, ...args: string[]) =>
+      runGroundwork(['--server', server.url, '--api-key', tokens[who] as string, ...args]);
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.ann}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const answer = await post('/v1/answers', {
+      question: 'What is the deductible for water damage under HO-3?',
+      useCase: 'claims',
+    });
+    await platform.observe.recorder.flush();
+    const fb = await post('/v1/feedback', { traceId: answer.traceId, rating: -1, category: 'wrong', comment: 'it is 500' });
+    const id = fb.id as string;
+
+    const mine = await as('ann', 'feedback', 'mine', '--json');
+    assert.equal(mine.code, 0, mine.stderr);
+    const mineJson = JSON.parse(mine.stdout) as { feedback: Array<{ id: string; status: string }> };
+    assert.deepEqual(
+      mineJson.feedback.map((f) => [f.id, f.status]),
+      [[id, 'open']],
+    );
+
+    const refused = await as('ann', 'feedback', 'update', id, '--status', 'fixed');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /auth\.forbidden/);
+
+    const inbox = await as('olga', 'feedback', 'list', '--inbox', '--status', 'open', '--rating', '-1', '--json');
+    assert.equal(inbox.code, 0, inbox.stderr);
+    assert.deepEqual(
+      (JSON.parse(inbox.stdout) as { feedback: Array<{ id: string }> }).feedback.map((f) => f.id),
+      [id],
+    );
+    const bad = await as('olga', 'feedback', 'list', '--status', 'closed');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /open, planned, fixed, wont_fix/);
+    const badUpdate = await as('olga', 'feedback', 'update', id, '--status', 'closed');
+    assert.equal(badUpdate.code, 2, badUpdate.stderr);
+    assert.match(badUpdate.stderr, /wont_fix/);
+
+    const fixed = await as(
+      'olga',
+      'feedback',
+      'update',
+      id,
+      '--status',
+      'fixed',
+      '--note',
+      'Corrected the HO-3 table.',
+      '--json',
+    );
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.equal((JSON.parse(fixed.stdout) as { updated: number }).updated, 1);
+    const text = await as('ann', 'feedback', 'mine');
+    assert.match(text.stdout, /fixed/);
+    assert.match(text.stdout, /Corrected the HO-3 table/);
+
+    const notes = await as('ann', 'use-cases', 'release-notes', 'claims', '--json');
+    assert.equal(notes.code, 0, notes.stderr);
+    assert.ok(
+      (JSON.parse(notes.stdout) as { entries: Array<{ title: string }> }).entries.some(
+        (e) => e.title === '1 reported problem fixed',
+      ),
+    );
+    const card = await as('ann', 'use-cases', 'card', 'claims');
+    assert.equal(card.code, 0, card.stderr);
+    assert.match(card.stdout, /Can do:/);
+    assert.match(card.stdout, /Home insurance questions/);
+    const missing = await as('ann', 'use-cases', 'card', 'nope');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /use_case\.not_found/);
+  });
+});
