@@ -10,7 +10,7 @@ import {
   updateFeedbackStatus,
 } from '../../govern/index.ts';
 import { useCaseReleaseNotes } from '../../incidents/index.ts';
-import { feedbackViews } from '../../server/routes/feedback-routes.ts';
+import { feedbackViews } from '../../server/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
