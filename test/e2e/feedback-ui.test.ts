@@ -142,7 +142,7 @@ describe(`feedback users can see, in a browser (${testStoreKind})`, { skip, time
     // "What changed" on the Ask page tells the use case's users a reported problem was fixed.
     await back.goto(`${server.url}/#/ask`);
     await back.getByLabel('Use case').selectOption('claims');
-    const changed = back.getByTestId('what-changed');
+    const changed = back.getByTestId('what-changed').filter({ hasText: 'What changed in claims' });
     await changed.waitFor();
     await changed.locator('summary').click();
     assert.match(await changed.innerText(), /1 reported problem fixed/);

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { insertInsurerCorpus, staff } from '../../../test/helpers/insurer-corpus.ts';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
@@ -19,6 +22,7 @@ describe(`cli: feedback mine|list|update, use-cases release-notes|card (${testSt
     for (const [name, role] of [
       ['ann', 'user'],
       ['olga', 'reviewer'],
+      ['bea', 'builder'],
     ] as const) {
       tokens[name] = (
         await createApiKey(platform.db, { name, role, principals: [`user:${name}@x.test`, staff] }, { actor: 'local:operator' })
@@ -101,6 +105,20 @@ describe(`cli: feedback mine|list|update, use-cases release-notes|card (${testSt
     assert.equal(card.code, 0, card.stderr);
     assert.match(card.stdout, /Can do:/);
     assert.match(card.stdout, /Home insurance questions/);
+    const cardFile = join(mkdtempSync(join(tmpdir(), 'gw-card-')), 'card.json');
+    writeFileSync(
+      cardFile,
+      JSON.stringify({ canDo: ['Quote deductibles'], cannotDo: ['Approve claims'], verifyWhen: ['Payouts'] }),
+    );
+    const written = await as('bea', 'use-cases', 'update', 'claims', '--card-file', cardFile, '--json');
+    assert.equal(written.code, 0, written.stderr);
+    const shown = JSON.parse((await as('ann', 'use-cases', 'card', 'claims', '--json')).stdout) as {
+      derived: boolean;
+      cannotDo: string[];
+    };
+    assert.deepEqual([shown.derived, shown.cannotDo], [false, ['Approve claims']]);
+    const badCard = await as('bea', 'use-cases', 'update', 'claims', '--card-file', join(tmpdir(), 'no-such-card.json'));
+    assert.equal(badCard.code, 2, badCard.stderr);
     const missing = await as('ann', 'use-cases', 'card', 'nope');
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /use_case\.not_found/);

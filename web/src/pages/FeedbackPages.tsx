@@ -355,15 +355,21 @@ export function UseCaseIntro({ useCase }: { useCase: string }) {
     setCard(null);
     setNotes(null);
     if (!useCase) return;
+    // Answers for a use case chosen before this one are dropped (the select may change while they load).
+    let live = true;
     api<CapabilityCard>(`/v1/use-cases/${encodeURIComponent(useCase)}/card`)
       .then((c) => {
+        if (!live) return;
         setCard(c);
         setShowCard(!c.seen);
       })
-      .catch((caught) => setError(caught instanceof ApiError && caught.status === 404 ? null : caught));
+      .catch((caught) => live && setError(caught instanceof ApiError && caught.status === 404 ? null : caught));
     api<ReleaseNotes>(`/v1/use-cases/${encodeURIComponent(useCase)}/release-notes?limit=10`)
-      .then(setNotes)
-      .catch(() => setNotes(null));
+      .then((n) => live && setNotes(n))
+      .catch(() => live && setNotes(null));
+    return () => {
+      live = false;
+    };
   }, [useCase]);
   const dismiss = async () => {
     setShowCard(false);
