@@ -335,9 +335,16 @@ export function snapshotOfUseCase(useCase: UseCase): UseCaseSnapshot {
     onCall: useCase.onCall ?? null,
     status: useCase.status,
     requiredApprovals: useCase.requiredApprovals ?? null,
-    card: useCase.card
-      ? { canDo: [...useCase.card.canDo], cannotDo: [...useCase.card.cannotDo], verifyWhen: [...useCase.card.verifyWhen] }
-      : null,
+    // Only when written: a snapshot taken before cards existed (a pending change request's `before`) stays equal to today's.
+    ...(useCase.card
+      ? {
+          card: {
+            canDo: [...useCase.card.canDo],
+            cannotDo: [...useCase.card.cannotDo],
+            verifyWhen: [...useCase.card.verifyWhen],
+          },
+        }
+      : {}),
   };
 }
 

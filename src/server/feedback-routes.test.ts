@@ -227,6 +227,11 @@ describe(`feedback users can see, over HTTP (${testStoreKind})`, () => {
       assert.deepEqual(written.body.cannotDo, ['Decide a claim']);
       const badCard = await call('admin', '/v1/use-cases/claims', { method: 'PUT', body: { card: { canDo: 'everything' } } });
       assert.equal(badCard.status, 400);
+      await saveUseCase(platform.governance, platform.db, localOperator, 'claims', { card: null });
+      assert.equal((await call('ann', '/v1/use-cases/claims/card')).body.derived, true, 'null clears the written card');
+      await saveUseCase(platform.governance, platform.db, localOperator, 'claims', {
+        card: { canDo: ['Tell you office hours'], cannotDo: ['Decide a claim'], verifyWhen: ['Always for payouts'] },
+      });
 
       // Use cases Ann may not use: 404 for the card, its dismissal and its release notes.
       assert.equal((await call('ann', '/v1/use-cases/board-only/card')).status, 404);
