@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { insertInsurerCorpus, staff } from '../../../test/helpers/insurer-corpus.ts';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
-import { createTestPlatform, testStoreKind } from '../../../test/helpers/test-platform.ts';
+import { createTestPlatform, testDatabaseUrl, testStoreKind } from '../../../test/helpers/test-platform.ts';
+import { callerWithPrincipals, loadConfig, localOperator, silentLogger } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
-import { createApiKey } from '../../govern/index.ts';
-import { type RunningServer, startServer } from '../../server/index.ts';
+import { createPlatform } from '../../create-platform.ts';
+import { createApiKey, listAudit, recordFeedback } from '../../govern/index.ts';
+import { createApp, type RunningServer, startServer } from '../../server/index.ts';
 
 describe(`cli: feedback mine|list|update, use-cases release-notes|card (${testStoreKind})`, () => {
   let platform: Platform;
@@ -122,5 +126,80 @@ describe(`cli: feedback mine|list|update, use-cases release-notes|card (${testSt
     const missing = await as('ann', 'use-cases', 'card', 'nope');
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /use_case\.not_found/);
+  });
+});
+
+describe(`cli: feedback on the local store, same audit record as the API (${testStoreKind})`, () => {
+  test('feedback list|update and use-cases card without --server act as the local operator', { timeout: 300_000 }, async () => {
+    const work = await mkdtemp(join(tmpdir(), 'gw-feedback-cli-'));
+    let admin: pg.Client | undefined;
+    let database: string | undefined;
+    let store = ['--data-dir', join(work, 'data')];
+    let flags: Record<string, unknown> = { dataDir: join(work, 'data') };
+    if (testDatabaseUrl) {
+      database = `gw_feedback_cli_${process.pid}_${Date.now()}`;
+      admin = new pg.Client({ connectionString: testDatabaseUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      const url = new URL(testDatabaseUrl);
+      url.pathname = `/${database}`;
+      store = ['--database-url', url.href];
+      flags = { databaseUrl: url.href };
+    }
+    const open = () => createPlatform(loadConfig({ env: {}, cwd: work, flags }), { logger: silentLogger });
+    try {
+      const ann = callerWithPrincipals(['user:ann@x.test']);
+      const traceOwner = async () => ({ callerId: ann.id, useCase: 'default' });
+      let platform = await open();
+      const ids: string[] = [];
+      for (const traceId of ['t1', 't2']) {
+        ids.push((await recordFeedback(platform.db, ann, { traceId, rating: -1, comment: 'stale' }, { traceOwner })).id);
+      }
+      await platform.close();
+
+      const cli = async (args: string[], expected = 0) => {
+        const result = await runGroundwork([...store, '--json', ...args], { cwd: work });
+        assert.equal(result.code, expected, `${args.join(' ')}: ${result.stderr}`);
+        return result.stdout ? JSON.parse(result.stdout) : undefined;
+      };
+      const listed = (await cli(['feedback', 'list', '--status', 'open', '--use-case', 'default'])).feedback as Array<{
+        id: string;
+      }>;
+      assert.deepEqual(listed.map((f) => f.id).sort(), [...ids].sort());
+      const updated = await cli(['feedback', 'update', ids[0] as string, '--status', 'fixed', '--note', 'Re-indexed.']);
+      assert.equal(updated.updated, 1);
+      await cli(['feedback', 'update', ids[0] as string, '--status', 'fixed'], 1);
+      const card = await cli(['use-cases', 'card', 'default']);
+      assert.equal(card.derived, true);
+
+      platform = await open();
+      const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
+      try {
+        const { token } = await createApiKey(
+          platform.db,
+          { name: 'ops', role: 'admin', principals: ['user:ops@x.test'] },
+          { actor: localOperator.id },
+        );
+        const response = await built.app.request(`http://127.0.0.1/v1/feedback/${ids[1]}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ status: 'fixed', note: 'Re-indexed.' }),
+        });
+        assert.equal(response.status, 200);
+        const entries = await listAudit(platform.db, { action: 'feedback.status' });
+        assert.deepEqual(entries.map((e) => e.actor).sort(), [localOperator.id, 'user:ops@x.test']);
+        const [fromApi, fromCli] = entries.map((e) => ({ target: e.target?.split(':')[0], before: e.before, after: e.after }));
+        assert.deepEqual(fromApi, fromCli, 'the same record from the CLI and the API');
+      } finally {
+        await built.close();
+        await platform.close();
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      if (admin && database) {
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+        await admin.end();
+      }
+    }
   });
 });
