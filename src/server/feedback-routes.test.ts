@@ -8,6 +8,7 @@ import { saveUseCase } from '../answer/index.ts';
 import { localOperator, type Role } from '../core/index.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
 import { addSource } from '../ingest/index.ts';
+import { createPrompt, labelPrompt } from '../prompts/index.ts';
 import { createApp } from './index.ts';
 
 type Json = Record<string, unknown>;
@@ -257,6 +258,37 @@ describe(`feedback users can see, over HTTP (${testStoreKind})`, () => {
       );
       assert.ok(!JSON.stringify(entries).includes('done'), 'no feedback notes in release notes');
       assert.equal((await call('viewer', '/v1/use-cases/claims/release-notes')).status, 200);
+
+      // A prompt version going live and a resolved incident: users get plain words, reviewers the titles.
+      const template = 'Answer from the context.\n{{context}}\nQuestion: {{question}}';
+      await createPrompt(platform.db, {
+        name: 'claims-prompt',
+        template,
+        message: 'v1',
+        labels: ['production'],
+        author: 'local:operator',
+      });
+      await createPrompt(platform.db, {
+        name: 'claims-prompt',
+        template: `${template}\nBrief.`,
+        message: 'v2',
+        author: 'local:operator',
+      });
+      await saveUseCase(platform.governance, platform.db, localOperator, 'claims', { promptRef: 'claims-prompt' });
+      await labelPrompt(platform.db, 'claims-prompt', 2, 'production', { actor: 'user:pat@x.test', reason: 'shorter answers' });
+      const incident = await call('olga', '/v1/incidents', {
+        method: 'POST',
+        body: { title: 'Internal: index rebuild broke citations', severity: 'sev3', useCase: 'claims' },
+      });
+      assert.equal(incident.status, 201, JSON.stringify(incident.body));
+      assert.equal((await call('olga', `/v1/incidents/${incident.body.id}/resolve`, { method: 'POST', body: {} })).status, 200);
+      const userNotes = JSON.stringify((await call('ann', '/v1/use-cases/claims/release-notes')).body.entries);
+      assert.match(userNotes, /Answers now use prompt version 2 \(was 1\)/);
+      assert.match(userNotes, /A problem affecting answers was resolved/);
+      assert.ok(!userNotes.includes('index rebuild') && !userNotes.includes('shorter answers'), 'staff text stays with staff');
+      const staffNotes = JSON.stringify((await call('olga', '/v1/use-cases/claims/release-notes')).body.entries);
+      assert.match(staffNotes, /Resolved incident: Internal: index rebuild broke citations/);
+      assert.match(staffNotes, /shorter answers/);
     } finally {
       await platform.close();
     }
