@@ -47,6 +47,8 @@ const owners: Record<string, string> = {
   usage_users: 'adoption',
   usage_daily: 'adoption',
   review_items: 'review',
+  feedback_status_history: 'govern',
+  use_case_card_seen: 'answer',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -44,12 +44,14 @@ export type {
   ConfidenceParts,
   Passage,
   UseCase,
+  UseCaseCard,
   UseCaseRetrieval,
   UseCaseStatus,
   VersionPin,
 } from './types.ts';
 export { answerStyles, useCaseStatuses } from './types.ts';
 export { usableUseCaseNames } from './use-case-access.ts';
+export { type CapabilityCard, derivedCard, markCardSeen, useCaseCard } from './use-case-card.ts';
 export {
   assertMayUseUseCase,
   createUseCaseStore,
@@ -63,6 +65,7 @@ export {
   type UseCaseSnapshot,
   type UseCaseStore,
   type UseCaseWriteOptions,
+  useCaseCardSchema,
   useCaseInputSchema,
   useCasesFeeding,
   useCasesSearching,

@@ -61,8 +61,17 @@ export interface UseCase {
   readonly status: UseCaseStatus;
   /** Per use case policy: at least this many distinct approvers for its changes. */
   readonly requiredApprovals: number | undefined;
+  /** The capability card as written by its owner; undefined = derived from the description and sources. */
+  readonly card: UseCaseCard | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** "What this assistant can and cannot do": shown to its users on first use. */
+export interface UseCaseCard {
+  readonly canDo: readonly string[];
+  readonly cannotDo: readonly string[];
+  readonly verifyWhen: readonly string[];
 }
 
 export const useCaseStatuses = ['draft', 'pilot', 'production', 'retired'] as const;

@@ -30,6 +30,14 @@ const retrievalSchema = z.strictObject({
 
 const principal = z.string().regex(/^(user|group):.+$/, 'principals look like user:alice@example.com or group:claims');
 
+const cardLines = z.array(z.string().trim().min(1).max(300)).max(20);
+/** The capability card ("what this assistant can and cannot do"); each list at most 20 lines of 300 characters. */
+export const useCaseCardSchema = z.strictObject({
+  canDo: cardLines.default([]),
+  cannotDo: cardLines.default([]),
+  verifyWhen: cardLines.default([]),
+});
+
 /** Fields of a use case as written by `create`/`update` (all optional; `null` clears nullable fields). */
 export const useCaseInputSchema = z.strictObject({
   description: z.string().max(2000).optional(),
@@ -52,6 +60,8 @@ export const useCaseInputSchema = z.strictObject({
   status: z.enum(useCaseStatuses).optional(),
   /** At least this many distinct approvers for this use case's governed changes (null = the policy's). */
   requiredApprovals: z.number().int().min(1).max(10).nullable().optional(),
+  /** What the assistant can and cannot do and when to verify, shown on first use (null = derived defaults). */
+  card: useCaseCardSchema.nullable().optional(),
 });
 export type UseCaseInput = z.input<typeof useCaseInputSchema>;
 
@@ -88,6 +98,7 @@ interface UseCaseRow {
   on_call: string | null;
   status: UseCase['status'];
   governance: { requiredApprovals?: number } | null;
+  card: UseCase['card'] | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -112,6 +123,7 @@ function fromRow(row: UseCaseRow): UseCase {
     onCall: row.on_call ?? undefined,
     status: row.status ?? 'draft',
     requiredApprovals: row.governance?.requiredApprovals ?? undefined,
+    card: row.card ?? undefined,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -157,6 +169,7 @@ const columns: Record<keyof z.output<typeof useCaseInputSchema>, string> = {
   onCall: 'on_call',
   status: 'status',
   requiredApprovals: 'governance',
+  card: 'card',
 };
 
 function notFound(name: string): GroundworkError {
@@ -179,6 +192,7 @@ export function createUseCaseStore(db: Queryable): UseCaseStore {
       if (value === undefined) continue;
       names.push(columns[key as keyof typeof columns]);
       if (key === 'requiredApprovals') values.push(JSON.stringify(value === null ? {} : { requiredApprovals: value }));
+      else if (key === 'card') values.push(value === null ? null : JSON.stringify(value));
       else values.push(key === 'retrieval' ? JSON.stringify(value) : value);
     }
     return { names, values };
@@ -321,6 +335,16 @@ export function snapshotOfUseCase(useCase: UseCase): UseCaseSnapshot {
     onCall: useCase.onCall ?? null,
     status: useCase.status,
     requiredApprovals: useCase.requiredApprovals ?? null,
+    // Only when written: a snapshot taken before cards existed (a pending change request's `before`) stays equal to today's.
+    ...(useCase.card
+      ? {
+          card: {
+            canDo: [...useCase.card.canDo],
+            cannotDo: [...useCase.card.cannotDo],
+            verifyWhen: [...useCase.card.verifyWhen],
+          },
+        }
+      : {}),
   };
 }
 

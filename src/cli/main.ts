@@ -12,6 +12,7 @@ import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerDocumentsCommands } from './commands/documents.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
+import { registerFeedbackCommands } from './commands/feedback.ts';
 import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
@@ -91,6 +92,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerAskCommand(program, runtime);
   registerUseCasesCommands(program, runtime);
   registerUseCaseChangesCommand(program, runtime);
+  registerFeedbackCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

@@ -48,6 +48,41 @@ export const governErrorCodes = {
     description: 'The feedback comment is longer than 4,000 characters.',
     fix: 'Shorten the comment.',
   },
+  'feedback.bad_selection': {
+    category: 'usage',
+    description: 'Give 1 to 500 feedback (or notice) ids.',
+    fix: 'Pass the ids to change, at most 500 at a time.',
+  },
+  'feedback.invalid_status': {
+    category: 'usage',
+    description: '"…" is not a feedback status.',
+    fix: 'Use one of: open, planned, fixed, wont_fix.',
+  },
+  'feedback.invalid_transition': {
+    category: 'conflict',
+    description: 'Feedback … cannot move to that status (nothing was changed).',
+    fix: 'Allowed moves: open → planned|fixed|wont_fix; planned → open|fixed|wont_fix; fixed → open; wont_fix → open|planned.',
+  },
+  'feedback.not_found': {
+    category: 'not_found',
+    description: 'No feedback with the id(s) … (nothing was changed).',
+    fix: 'List feedback with `groundwork feedback list` (GET /v1/feedback) and use ids from it.',
+  },
+  'feedback.not_triager': {
+    category: 'forbidden',
+    description: 'The caller does not triage the use case of the feedback (nothing was changed).',
+    fix: "Feedback is triaged by its use case's owner or approvers, or an admin (`groundwork use-cases update NAME --owner … --approvers …`).",
+  },
+  'feedback.note_required': {
+    category: 'usage',
+    description: 'Setting feedback to wont_fix needs a note for the reporter.',
+    fix: 'Say why it will not be fixed (`note`, `--note`).',
+  },
+  'feedback.note_too_long': {
+    category: 'usage',
+    description: 'The note is longer than 2,000 characters.',
+    fix: 'Shorten the note to at most 2,000 characters.',
+  },
   'feedback.trace_not_found': {
     category: 'not_found',
     description: 'No trace … of yours exists.',

@@ -65,12 +65,25 @@ export { governErrorCodes } from './error-codes.ts';
 export {
   type Feedback,
   type FeedbackCategory,
+  type FeedbackFilters,
   type FeedbackInput,
+  type FeedbackNotice,
+  type FeedbackStatus,
+  type FeedbackStatusChange,
+  type FeedbackStatusInput,
   feedbackCategories,
+  feedbackHistory,
+  feedbackStatuses,
+  feedbackTransitions,
+  fixedFeedbackByDay,
   listFeedback,
+  listNotices,
+  markNoticesSeen,
+  mayTriageUseCase,
   negativeFeedback,
   recordFeedback,
   type TraceOwnerLookup,
+  updateFeedbackStatus,
 } from './feedback.ts';
 export { feedbackTraceId } from './feedback-lookup.ts';
 export { callerFromClaims, createOidcVerifier, type OidcConfig, type OidcVerifier, type OidcVerifierOptions } from './oidc.ts';

@@ -51,6 +51,11 @@ export const scopes = [
   'reviews:read',
   /** Claim, grade and turn reviews into evaluation candidates (POST /v1/reviews…). */
   'reviews:write',
+  /**
+   * Triage feedback (set open / planned / fixed / wont_fix with a note): each entry further checks that the
+   * caller owns or approves the feedback's use case (admins triage all). Never plain users.
+   */
+  'feedback:triage',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -70,6 +75,7 @@ const reviewer: readonly Scope[] = [
   'usage:read',
   'reviews:read',
   'reviews:write',
+  'feedback:triage',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,

@@ -1,4 +1,4 @@
-import { createUseCaseStore } from '../answer/index.ts';
+import { createUseCaseStore, type UseCase } from '../answer/index.ts';
 import type { Caller } from '../core/index.ts';
 import { compareRuns, listRuns, type RunSummary } from '../evaluate/index.ts';
 import {
@@ -96,7 +96,7 @@ export interface ChangeLogOptions {
   readonly limit?: number;
 }
 
-type Draft = Omit<ChangeLogEntry, 'evalDelta' | 'incidents' | 'approvers' | 'changeRequest'> & {
+export type Draft = Omit<ChangeLogEntry, 'evalDelta' | 'incidents' | 'approvers' | 'changeRequest'> & {
   changeRequest?: ChangeLogRequest | null;
 };
 
@@ -145,6 +145,24 @@ export async function listUseCaseChanges(
   // Like GET /v1/use-cases/:name: a use case the reader may not use is not found (admins see every one).
   if (!useCase || !seesUseCase(useCase, caller)) throw unknownUseCase(name);
   const limit = Math.min(Math.max(options.limit ?? 200, 1), 1000);
+  const drafts = await collectChanges(db, caller, useCase, options.governance);
+  const kept = drafts.slice(0, limit);
+  return finishChangeLog(db, caller, useCase, drafts, kept);
+}
+
+/**
+ * Every change that affected `useCase`, newest first, without eval deltas or incidents: prompt and model
+ * history, audited use-case / budget / source changes (source details withheld from callers without
+ * `sources:write`), and change requests (an applied one merged into the change it made). Shared by the
+ * change log and the release notes; the caller has been authorized for the use case.
+ */
+export async function collectChanges(
+  db: Queryable,
+  caller: Caller,
+  useCase: UseCase,
+  governance: Governance | undefined,
+): Promise<Draft[]> {
+  const name = useCase.name;
   const drafts: Draft[] = [];
 
   if (useCase.promptRef) {
@@ -179,12 +197,7 @@ export async function listUseCaseChanges(
     });
   }
 
-  const requests = options.governance ? await changesForUseCase(options.governance, db, name, 1000, caller) : [];
-  const linkedIncidents = await incidentsLinkedTo(
-    db,
-    'change',
-    requests.map((r) => r.id),
-  );
+  const requests = governance ? await changesForUseCase(governance, db, name, 1000, caller) : [];
   // An applied change request is the same change as the label move or audited write it made: one entry, with
   // its approvers (matched on what changed, by whom, and the nearest time).
   const unmatched = new Set(requests);
@@ -214,7 +227,23 @@ export async function listUseCaseChanges(
   }
 
   drafts.sort((a, b) => b.at.getTime() - a.at.getTime());
-  const kept = drafts.slice(0, limit);
+  return drafts;
+}
+
+async function finishChangeLog(
+  db: Queryable,
+  caller: Caller,
+  useCase: UseCase,
+  drafts: readonly Draft[],
+  kept: readonly Draft[],
+): Promise<UseCaseChangeLog> {
+  const name = useCase.name;
+  const requests = drafts.map((d) => d.changeRequest).filter((r): r is ChangeLogRequest => Boolean(r));
+  const linkedIncidents = await incidentsLinkedTo(
+    db,
+    'change',
+    requests.map((r) => r.id),
+  );
 
   const runs = (await listRuns(db, { limit: 1000 })).filter(
     (run) => run.useCase === name || (run.useCase === null && name === 'default'),

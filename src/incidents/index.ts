@@ -44,6 +44,7 @@ export {
   updateIncident,
   updateIncidentSchema,
 } from './incidents.ts';
+export { type ReleaseNote, type ReleaseNoteKind, type ReleaseNotes, useCaseReleaseNotes } from './release-notes.ts';
 export {
   type IncidentRollback,
   type RollbackIncidentInput,

@@ -83,7 +83,7 @@ export {
   type SourceSnapshot,
   type UseCasesOfSource,
 } from './sync/source-changes.ts';
-export { sourceIdsOf } from './sync/source-ids.ts';
+export { readableSourceNames, sourceIdsOf } from './sync/source-ids.ts';
 export {
   type AddSourceInput,
   addSource,

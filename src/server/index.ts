@@ -15,4 +15,5 @@ export {
   type RateLimitDecision,
   type RateLimiter,
 } from './rate-limiter.ts';
+export { feedbackViews } from './routes/feedback-routes.ts';
 export { type RunningServer, startServer } from './start-server.ts';

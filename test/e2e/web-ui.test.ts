@@ -64,6 +64,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       'Sources',
       'Traces',
       'Use cases',
+      'My feedback',
     ]);
     await page.getByLabel('Question').fill('What is the deductible for water damage under policy form HO-3?');
     await page.getByRole('button', { name: 'Ask', exact: true }).click();

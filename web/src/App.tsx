@@ -7,6 +7,7 @@ import { AskPage } from './pages/AskPage.tsx';
 import { ChangesPage } from './pages/ChangesPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
+import { FeedbackInboxPage, MyFeedbackPage, NoticesLink } from './pages/FeedbackPages.tsx';
 import { IncidentsPage } from './pages/IncidentsPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
 import { PromptsPage } from './pages/PromptsPage.tsx';
@@ -41,6 +42,8 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'incidents', label: 'Incidents', scope: 'incidents:read' },
   { page: 'adoption', label: 'Adoption', scope: 'usage:read' },
   { page: 'review', label: 'Review', scope: 'reviews:read' },
+  { page: 'my-feedback', label: 'My feedback', scope: 'feedback:write' },
+  { page: 'feedback-inbox', label: 'Feedback inbox', scope: 'feedback:triage' },
 ];
 
 export function App() {
@@ -128,6 +131,8 @@ export function App() {
   else if (page === 'use-cases') content = <UseCasesPage me={me} {...(route.id ? { name: route.id } : {})} />;
   else if (page === 'adoption') content = <AdoptionPage />;
   else if (page === 'review') content = <ReviewPage />;
+  else if (page === 'my-feedback') content = <MyFeedbackPage />;
+  else if (page === 'feedback-inbox') content = <FeedbackInboxPage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (
@@ -145,6 +150,7 @@ export function App() {
           ))}
         </nav>
         <div className="who">
+          {me.scopes.includes('feedback:write') ? <NoticesLink /> : null}
           <span title={me.principals.join(', ')}>
             {me.id} <span className="role">{me.role}</span>
           </span>

@@ -485,3 +485,60 @@ export interface ReviewDetail extends ReviewItem {
   reason: string | null;
   candidate?: { id: string };
 }
+/** Feedback users can see (GET /v1/feedback/mine, /v1/feedback?inbox=true). */
+export type FeedbackStatus = 'open' | 'planned' | 'fixed' | 'wont_fix';
+export const feedbackStatuses: readonly FeedbackStatus[] = ['open', 'planned', 'fixed', 'wont_fix'];
+
+export interface FeedbackItem {
+  id: string;
+  traceId: string;
+  callerId: string;
+  rating: 1 | -1;
+  category: string | null;
+  comment: string | null;
+  commentWithheld?: string;
+  createdAt: string;
+  useCase: string | null;
+  status: FeedbackStatus;
+  statusNote: string | null;
+  statusBy: string | null;
+  statusAt: string | null;
+  question: string | null;
+  answer: string | null;
+  answerWithheld?: string;
+  history: Array<{ id: string; from: FeedbackStatus; to: FeedbackStatus; note: string | null; actor: string; at: string }>;
+}
+
+/** A change of your feedback to fixed / won't fix that you have not marked seen (GET /v1/notices). */
+export interface FeedbackNotice {
+  id: string;
+  feedbackId: string;
+  traceId: string;
+  useCase: string | null;
+  status: 'fixed' | 'wont_fix';
+  note: string | null;
+  by: string;
+  at: string;
+}
+
+/** GET /v1/use-cases/:name/card */
+export interface CapabilityCard {
+  useCase: string;
+  description: string;
+  owner: string | null;
+  canDo: string[];
+  cannotDo: string[];
+  verifyWhen: string[];
+  sources: string[];
+  derived: boolean;
+  seen: boolean;
+  seenAt: string | null;
+}
+
+/** GET /v1/use-cases/:name/release-notes */
+export interface ReleaseNotes {
+  useCase: string;
+  entries: Array<{ at: string; kind: string; title: string; details?: string }>;
+}
+
+export const statusLabel = (status: string) => (status === 'wont_fix' ? "won't fix" : status);

@@ -38,6 +38,7 @@ interface UseCaseFlags {
   onCall?: string | null;
   status?: UseCase['status'];
   requiredApprovals?: number | null;
+  cardFile?: string;
   reason?: string;
 }
 
@@ -100,7 +101,28 @@ function addSettingFlags(command: Command): Command {
     .option('--required-approvals <n>', 'distinct approvers its changes need at least ("default" = the policy)', (v: string) =>
       v === 'default' ? null : integer(v),
     )
+    .option(
+      '--card-file <file>',
+      'capability card as JSON {"canDo": [...], "cannotDo": [...], "verifyWhen": [...]} ("" = derived defaults)',
+    )
     .option('--reason <text>', 'why (kept in the change request and the audit log)');
+}
+
+/** The capability card from `--card-file` (JSON), or null for "" (derived defaults). */
+function cardFrom(file: string, cwd: string): unknown {
+  if (file === '') return null;
+  try {
+    return JSON.parse(readFileSync(resolve(cwd, file), 'utf8')) as unknown;
+  } catch (error) {
+    throw new GroundworkError(
+      'cli.invalid_option',
+      `--card-file ${file} is not a readable JSON file: ${(error as Error).message}`,
+      {
+        category: 'usage',
+        fix: 'Give a JSON file like {"canDo": ["…"], "cannotDo": ["…"], "verifyWhen": ["…"]}, or "" for the derived card.',
+      },
+    );
+  }
 }
 
 /** Flags → stored fields (only those given; retrieval merges over the existing settings). */
@@ -122,6 +144,7 @@ function inputFrom(flags: UseCaseFlags, existing: UseCase | undefined, cwd: stri
   if (flags.onCall !== undefined) input.onCall = flags.onCall;
   if (flags.status !== undefined) input.status = flags.status;
   if (flags.requiredApprovals !== undefined) input.requiredApprovals = flags.requiredApprovals;
+  if (flags.cardFile !== undefined) input.card = cardFrom(flags.cardFile, cwd);
   const retrieval: Record<string, unknown> = { ...(existing?.retrieval ?? {}) };
   let retrievalChanged = false;
   if (flags.k !== undefined) {

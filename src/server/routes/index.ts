@@ -6,6 +6,7 @@ import { authConfigRoutes } from './auth-config-routes.ts';
 import { changeRoutes } from './change-routes.ts';
 import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
+import { feedbackRoutes } from './feedback-routes.ts';
 import { governRoutes } from './govern-routes.ts';
 import { incidentRoutes } from './incident-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
@@ -34,5 +35,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...incidentRoutes(),
     ...adoptionRoutes(),
     ...reviewRoutes(),
+    ...feedbackRoutes(),
   ];
 }

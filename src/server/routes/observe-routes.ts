@@ -3,7 +3,7 @@ import { mayUseUseCase, usableUseCaseNames } from '../../answer/index.ts';
 import { type Caller, GroundworkError } from '../../core/index.ts';
 import type { Platform } from '../../create-platform.ts';
 import { requireAnswerRun } from '../../evaluate/index.ts';
-import { feedbackCategories, hasScope, listFeedback, recordFeedback } from '../../govern/index.ts';
+import { authorize, feedbackCategories, feedbackStatuses, hasScope, listFeedback, recordFeedback } from '../../govern/index.ts';
 import {
   budgetOverview,
   costReport,
@@ -18,6 +18,7 @@ import {
 } from '../../observe/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import { changeResult, pendingChangeResponse } from './change-routes.ts';
+import { feedbackViews, triagedUseCases } from './feedback-routes.ts';
 
 const traceId = z.string().min(1).max(100);
 
@@ -267,7 +268,10 @@ export function observeRoutes(): RouteDefinition[] {
           clock: platform.clock,
           requestId,
           // Owner of the trace, read through observe's access rules; anything not the caller's is "not found".
-          traceOwner: async (id) => (await getTrace(platform.db, caller, id))?.callerId ?? undefined,
+          traceOwner: async (id) => {
+            const trace = await getTrace(platform.db, caller, id);
+            return trace ? { callerId: trace.callerId, useCase: trace.useCase } : undefined;
+          },
         });
         return c.json(feedback, 201);
       },
@@ -275,24 +279,81 @@ export function observeRoutes(): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/v1/feedback',
-      summary: 'Feedback, newest first: your own, or everyone’s for reviewers (feedback:read)',
+      summary:
+        'Feedback, newest first: your own, or everyone’s for reviewers (feedback:read); filters useCase, status (comma-separated), rating, category, since, until, q (text); inbox=true: the feedback of the use cases you triage (owner/approver; admins all) with history and trace text; mine=true: only yours',
       tags: ['feedback'],
       scope: 'feedback:write',
       request: {
         query: z.strictObject({
           traceId: traceId.optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
+          useCase: z.string().min(1).max(63).optional(),
+          status: z
+            .string()
+            .max(200)
+            .transform((v) =>
+              v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            )
+            .pipe(z.array(z.enum(feedbackStatuses)))
+            .optional(),
+          rating: z
+            .enum(['1', '-1'])
+            .transform((v) => (v === '1' ? 1 : -1) as 1 | -1)
+            .optional(),
+          category: z.enum(feedbackCategories).optional(),
+          since: z.coerce.date().optional(),
+          until: z.coerce.date().optional(),
+          q: z.string().trim().min(1).max(200).optional(),
+          inbox: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
+          mine: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
         }),
       },
       responses: { 200: { description: 'Feedback', schema: z.object({ feedback: z.array(z.record(z.string(), z.unknown())) }) } },
-      handler: async ({ platform, caller, query }) => ({
-        feedback: await listFeedback(platform.db, caller, {
-          scope: hasScope(caller, 'feedback:read') ? 'all' : 'own',
-          ...(query.traceId ? { traceId: query.traceId } : {}),
-          limit: query.limit,
-          unreadableTraces: (ids) => tracesWithUnreadableDocuments(platform.db, caller, ids),
-        }),
-      }),
+      handler: async ({ platform, caller, query }) => {
+        const { inbox, mine, limit, traceId: trace, useCase, status, rating, category, since, until, q } = query;
+        const filters = {
+          ...(trace ? { traceId: trace } : {}),
+          ...(useCase ? { useCase } : {}),
+          ...(status ? { status } : {}),
+          ...(rating !== undefined ? { rating } : {}),
+          ...(category ? { category } : {}),
+          ...(since ? { since } : {}),
+          ...(until ? { until } : {}),
+          ...(q ? { text: q } : {}),
+        };
+        const unreadableTraces = (ids: readonly string[]) => tracesWithUnreadableDocuments(platform.db, caller, ids);
+        if (inbox) {
+          // The owner inbox: only the use cases the caller triages, with history and the trace text they may see.
+          authorize(caller, 'feedback:triage');
+          const triaged = await triagedUseCases(platform, caller);
+          const feedback = await listFeedback(platform.db, caller, {
+            scope: 'all',
+            limit: Math.min(limit, 200),
+            ...filters,
+            ...(triaged ? { useCases: triaged } : {}),
+            unreadableTraces,
+          });
+          const access = await traceAccess(platform, caller);
+          return { feedback: await feedbackViews(platform, caller, feedback, access.reviewableUseCases ?? []) };
+        }
+        return {
+          feedback: await listFeedback(platform.db, caller, {
+            scope: hasScope(caller, 'feedback:read') && !mine ? 'all' : 'own',
+            limit,
+            ...filters,
+            unreadableTraces,
+          }),
+        };
+      },
     }),
   ];
 }

@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { type Answer, type AnswerWarning, ApiError, api, type Citation, streamAnswer, type UseCase } from '../api.ts';
 import { confidenceLabel, ErrorBox, formatMs, markedSnippet, withCode } from '../components.tsx';
+import { UseCaseIntro } from './FeedbackPages.tsx';
 
 const suggestions = [
   'What is the deductible for water damage under policy form HO-3?',
@@ -132,6 +133,8 @@ export function AskPage() {
             </button>
           </div>
         </form>
+
+        <UseCaseIntro useCase={useCase} />
 
         {!answer && !asking && !error ? (
           <div className="suggestions">
