@@ -132,6 +132,14 @@ describe(`attacks on feedback, notices, release notes and cards (${testStoreKind
       assert.equal((await call('mal', 'POST', '/v1/use-cases/claims/card/seen')).status, 404);
       assert.equal((await call('ann', 'GET', '/v1/use-cases/claims/card')).status, 200);
 
+      // 6. The plain feedback list (feedback:read) shows others' feedback only on use cases the reader may use:
+      // olga may not use `claims`, so ann's feedback there is not listed to her, not even by filtering on it.
+      const listedTo = async (who: string, query = '') =>
+        ((await call(who, 'GET', `/v1/feedback${query}`)).body.feedback as Array<{ id: string }>).map((f) => f.id);
+      assert.deepEqual(await listedTo('olga'), [annHome]);
+      assert.deepEqual(await listedTo('olga', '?useCase=claims'), []);
+      assert.deepEqual((await listedTo('hank')).sort(), [annClaims, annHome].sort());
+
       assert.equal((await verifyAuditChain(platform.db)).ok, true);
     } finally {
       await platform.close();

@@ -10,7 +10,6 @@ import {
   evaluationUsageLabel,
   forecastCost,
   getTrace,
-  listBudgets,
   listTraces,
   requestBudgetChange,
   type TraceAccess,
@@ -345,11 +344,16 @@ export function observeRoutes(): RouteDefinition[] {
           const access = await traceAccess(platform, caller);
           return { feedback: await feedbackViews(platform, caller, feedback, access.reviewableUseCases ?? []) };
         }
+        const all = hasScope(caller, 'feedback:read') && !mine;
+        // Others' feedback only on the use cases the reader may use (admins: all); their own always.
+        const visible =
+          all && !(caller.role === 'admin' || caller.seesEverything) ? await usableUseCaseNames(platform.db, caller) : undefined;
         return {
           feedback: await listFeedback(platform.db, caller, {
-            scope: hasScope(caller, 'feedback:read') && !mine ? 'all' : 'own',
+            scope: all ? 'all' : 'own',
             limit,
             ...filters,
+            ...(visible ? { useCases: visible } : {}),
             unreadableTraces,
           }),
         };
