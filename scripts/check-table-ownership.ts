@@ -46,6 +46,10 @@ const owners: Record<string, string> = {
   usage_answers: 'adoption',
   usage_users: 'adoption',
   usage_daily: 'adoption',
+  monitors: 'monitor',
+  monitor_evaluations: 'monitor',
+  alerts: 'monitor',
+  alert_deliveries: 'monitor',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -16,6 +16,7 @@ import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
+import { registerMonitorsCommands } from './commands/monitors.ts';
 import { registerPromptsCommands } from './commands/prompts.ts';
 import { registerProtectCommands } from './commands/protect.ts';
 import { registerQuarantineCommands } from './commands/quarantine.ts';
@@ -84,6 +85,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerSyncCommands(program, runtime);
   registerJobsCommands(program, runtime);
   registerAdoptionCommands(program, runtime);
+  registerMonitorsCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);

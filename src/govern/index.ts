@@ -67,6 +67,7 @@ export {
   type FeedbackCategory,
   type FeedbackInput,
   feedbackCategories,
+  feedbackRatingsBetween,
   listFeedback,
   negativeFeedback,
   recordFeedback,

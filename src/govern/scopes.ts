@@ -47,6 +47,12 @@ export const scopes = [
   'usage:read',
   /** Create and delete cohorts (POST|DELETE /v1/cohorts). */
   'cohorts:write',
+  /** Monitors and their alerts: list and read them (GET /v1/monitors, /v1/alerts); example traces per trace access. */
+  'monitors:read',
+  /** Create, update, delete and evaluate monitors (POST|PATCH|DELETE /v1/monitors…). */
+  'monitors:write',
+  /** Acknowledge and resolve alerts (POST /v1/alerts/:id/ack|resolve). */
+  'alerts:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -64,6 +70,8 @@ const reviewer: readonly Scope[] = [
   'changes:read',
   'changes:approve',
   'usage:read',
+  'monitors:read',
+  'alerts:write',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,
@@ -75,6 +83,7 @@ const builder: readonly Scope[] = [
   'eval:run',
   'jobs:read',
   'cohorts:write',
+  'monitors:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

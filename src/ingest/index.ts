@@ -22,6 +22,7 @@ export {
   type DocumentSummary,
   documentsByReference,
   documentTitles,
+  documentVersions,
   explainDocumentAccess,
   getDocument,
   hasIndexedDocuments,

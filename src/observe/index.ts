@@ -55,6 +55,17 @@ export {
   type Labels,
   type MetricsRegistry,
 } from './metrics-registry.ts';
+export {
+  type AnswerExampleFilter,
+  type AnswerWindow,
+  type AnswerWindowStats,
+  answerContentSample,
+  answerExampleTraces,
+  answerGroundednessSample,
+  answerTopScores,
+  answerWindowStats,
+  traceUseCases,
+} from './monitor-reads.ts';
 export { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
 export {
   createOtlpExporter,

@@ -10,6 +10,7 @@ import { governRoutes } from './govern-routes.ts';
 import { incidentRoutes } from './incident-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { jobsRoutes } from './jobs-routes.ts';
+import { monitorRoutes } from './monitor-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
 import { promptRoutes } from './prompt-routes.ts';
 import { searchRoutes } from './search-routes.ts';
@@ -32,5 +33,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...evaluateRoutes(deps),
     ...incidentRoutes(),
     ...adoptionRoutes(),
+    ...monitorRoutes(),
   ];
 }
