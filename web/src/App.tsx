@@ -9,6 +9,7 @@ import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
 import { IncidentsPage } from './pages/IncidentsPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
+import { MonitorsPage } from './pages/MonitorsPage.tsx';
 import { PromptsPage } from './pages/PromptsPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
@@ -39,6 +40,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'changes', label: 'Changes', scope: 'changes:read' },
   { page: 'incidents', label: 'Incidents', scope: 'incidents:read' },
   { page: 'adoption', label: 'Adoption', scope: 'usage:read' },
+  { page: 'monitors', label: 'Monitors', scope: 'monitors:read' },
 ];
 
 export function App() {
@@ -125,6 +127,7 @@ export function App() {
   else if (page === 'incidents') content = <IncidentsPage me={me} {...(route.id ? { id: route.id } : {})} />;
   else if (page === 'use-cases') content = <UseCasesPage me={me} {...(route.id ? { name: route.id } : {})} />;
   else if (page === 'adoption') content = <AdoptionPage />;
+  else if (page === 'monitors') content = <MonitorsPage me={me} />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (

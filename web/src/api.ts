@@ -439,3 +439,42 @@ export interface UsageReportView {
   overrideRate: number | null;
   dailyActive: Array<{ day: string; users: number }>;
 }
+
+export interface MonitorView {
+  id: string;
+  name: string;
+  kind: string;
+  useCase: string | null;
+  source: string | null;
+  threshold: string;
+  window: string;
+  lastValue: number | null;
+  lastState: string | null;
+  lastEvaluatedAt: string | null;
+  origin: 'api' | 'config';
+  enabled: boolean;
+  webhook: { url: string; format: string; secretSet: boolean; status: string | null; error: string | null } | null;
+}
+
+export interface MonitorDetailView extends MonitorView {
+  evaluations: Array<{ at: string; value: number | null; reference: number | null; state: string; sample: number }>;
+  openAlertId: string | null;
+}
+
+export interface AlertView {
+  id: string;
+  monitor: string;
+  kind: string;
+  useCase: string | null;
+  source: string | null;
+  status: 'firing' | 'acknowledged' | 'resolved';
+  value: number | null;
+  reference: number | null;
+  threshold: string;
+  window: string;
+  firedAt: string;
+  resolution: 'auto' | 'manual' | null;
+  incidentId: string | null;
+  exampleTraces: Array<{ id: string; outcome: string; startedAt: string }>;
+  withheldExampleTraces: number;
+}
