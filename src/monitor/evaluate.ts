@@ -65,6 +65,27 @@ export async function evaluateMonitors(
   if (rows.length > 0) await deps.jobs?.prepare('monitor-webhook');
   const results: MonitorEvaluationResult[] = [];
   for (const row of rows) results.push(await evaluateMonitor(deps, row, now));
+  // Asked for by someone (API, CLI): who ran which monitors is audited; the schedule's passes are not.
+  if (caller.id !== monitorSystemCaller.id && results.length > 0) {
+    await deps.db.transaction(async (tx) => {
+      await recordAudit(
+        tx,
+        {
+          actor: caller.id,
+          action: 'monitors.evaluate',
+          target: 'monitors',
+          after: {
+            force: options.force ?? false,
+            monitors: results.map((r) => r.name),
+            firing: results.filter((r) => r.state === 'firing').map((r) => r.name),
+          },
+          ...(deps.requestId ? { requestId: deps.requestId } : {}),
+          at: now,
+        },
+        deps.clock,
+      );
+    });
+  }
   return results;
 }
 
