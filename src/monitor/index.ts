@@ -45,6 +45,7 @@ export {
   updateMonitor,
   updateMonitorSchema,
 } from './monitors.ts';
+export { type PipelineOverview, type PipelineSource, type PipelineUseCase, pipelineOverview } from './pipeline.ts';
 export { breaches, formatDuration, parseDuration, parseThreshold, type Threshold, thresholdGrammar } from './threshold.ts';
 export {
   type AlertNotice,

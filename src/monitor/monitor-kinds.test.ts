@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { type Clock, isGroundworkError, localOperator } from '../core/index.ts';
-import type { Platform } from '../create-platform.ts';
 import { setBudget } from '../observe/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { listAlerts } from './alerts.ts';
@@ -64,7 +63,7 @@ async function seed(db: Queryable, t: SeedTrace): Promise<void> {
 }
 
 describe(`monitor: kinds on seeded traces (${testStoreKind})`, () => {
-  let platform: Platform;
+  let platform: Awaited<ReturnType<typeof createTestPlatform>>;
   let deps: MonitorDeps;
 
   before(async () => {
@@ -110,7 +109,13 @@ describe(`monitor: kinds on seeded traces (${testStoreKind})`, () => {
 
   test('each kind measures its metric and fires past its threshold; healthy ones stay ok', async () => {
     const small = { minSample: 3 };
-    const specs: Array<{ name: string; kind: string; threshold?: string; params?: Record<string, number | string>; expect: string }> = [
+    const specs: Array<{
+      name: string;
+      kind: string;
+      threshold?: string;
+      params?: Record<string, number | string>;
+      expect: string;
+    }> = [
       { name: 'refusals', kind: 'refusal-rate', threshold: '>0.2', expect: 'firing' },
       { name: 'refusals-ok', kind: 'refusal-rate', threshold: '>0.5', expect: 'ok' },
       { name: 'low-confidence', kind: 'low-confidence-rate', threshold: '>0.2', params: { below: 0.5 }, expect: 'firing' },

@@ -92,7 +92,16 @@ describe('monitor: statistics and webhook payloads', () => {
     assert.equal(teams['@type'], 'MessageCard');
     assert.match(signWebhook('s3cret-s3cret-s3cret', 1700000000, '{}'), /^sha256=[0-9a-f]{64}$/);
     assert.equal(redactWebhookUrl('https://hooks.slack.com/services/T000/B000/XXXX'), 'https://hooks.slack.com/…');
-    for (const ip of ['127.0.0.1', '10.1.2.3', '192.168.0.1', '172.20.0.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:127.0.0.1']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '192.168.0.1',
+      '172.20.0.1',
+      '169.254.169.254',
+      '::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+    ]) {
       assert.ok(isPrivateAddress(ip), ip);
     }
     for (const ip of ['8.8.8.8', '172.32.0.1', '2001:4860::1']) assert.ok(!isPrivateAddress(ip), ip);

@@ -65,6 +65,7 @@ describe(`monitors and alerts over HTTP (${testStoreKind})`, () => {
     writeAll();
     platform = await createTestPlatform({
       monitoring: { allowPrivateWebhooks: true },
+      sources: { docs: { freshnessSlo: '1h' } },
       jobs: {
         pollingIntervalSeconds: 0.5,
         types: { 'monitor-webhook': { retryLimit: 2, retryDelaySeconds: 1, retryBackoff: false } },
@@ -191,6 +192,21 @@ describe(`monitors and alerts over HTTP (${testStoreKind})`, () => {
       );
       assert.equal((detail.json.webhook as Json).status, 'ok');
       assert.ok((detail.json.deliveries as Json[]).every((d) => d.status === 'delivered'));
+      // The pipeline dashboard: files after each sync (10 → 4 → 10), freshness against the SLO, the monitor's trend.
+      const pipeline = await call('reviewer', '/v1/pipeline');
+      assert.equal(pipeline.status, 200, pipeline.text);
+      const docs = (pipeline.json.sources as Json[]).find((x) => x.name === 'docs') as Json;
+      assert.deepEqual(
+        (docs.history as Json[]).map((h) => h.files),
+        [10, 4, 10],
+      );
+      assert.equal(docs.documents, 10);
+      assert.deepEqual(docs.freshness, { slo: '1h', ageSeconds: (docs.freshness as Json).ageSeconds, status: 'ok' });
+      assert.deepEqual(
+        (docs.monitors as Json[]).map((m) => m.name),
+        ['docs-count'],
+      );
+      assert.equal((await call('user', '/v1/pipeline')).status, 403);
       // Every transition is audited.
       const audit = await platform.db.query<{ action: string; actor: string }>(
         `SELECT action, actor FROM audit_log WHERE target = $1 ORDER BY seq`,

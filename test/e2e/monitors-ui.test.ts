@@ -1,11 +1,14 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright Locator.innerText() is an API call, not the DOM property.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { localOperator } from '../../src/core/index.ts';
 import type { Platform } from '../../src/create-platform.ts';
 import { createApiKey } from '../../src/govern/index.ts';
+import { addSource } from '../../src/ingest/index.ts';
 import { createMonitor, evaluateMonitors } from '../../src/monitor/index.ts';
 import { type RunningServer, startServer } from '../../src/server/index.ts';
 import { createTestPlatform, testStoreKind } from '../helpers/test-platform.ts';
@@ -22,7 +25,14 @@ describe(`monitors UI in a browser (${testStoreKind})`, { skip, timeout: 300_000
 
   before(async () => {
     ensureWebBuilt();
-    platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
+    platform = await createTestPlatform({
+      server: { rateLimit: { requestsPerSecond: 0 } },
+      sources: { handbook: { freshnessSlo: '24h' } },
+    });
+    const folder = mkdtempSync(join(tmpdir(), 'gw-monitors-ui-'));
+    for (let i = 0; i < 3; i++) writeFileSync(join(folder, `page-${i}.txt`), `Handbook page ${i}.\n`);
+    await addSource(platform.db, { name: 'handbook', type: 'filesystem', path: folder });
+    await platform.ingestion.sync({ source: 'handbook' });
     await platform.answerer.useCases.create('qa', {});
     for (let i = 0; i < 6; i++) {
       await platform.db.query(
@@ -84,6 +94,18 @@ describe(`monitors UI in a browser (${testStoreKind})`, { skip, timeout: 300_000
     await page.getByRole('table', { name: 'Alerts' }).getByRole('button', { name: 'Resolve' }).click();
     await page.getByRole('status').filter({ hasText: 'resolved' }).waitFor();
     assert.equal(await page.getByRole('table', { name: 'Alerts' }).count(), 0, 'open only: no open alert left');
+    await page.close();
+  });
+
+  test('the pipeline dashboard shows each source with its documents and freshness, and the use-case monitors', async () => {
+    const page = await signedIn('#/pipeline');
+    const row = page.getByRole('row', { name: 'Source handbook' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /handbook\s+3[\s\S]*ok[\s\S]*SLO 24h/);
+    const useCase = page.getByRole('article', { name: 'Use case qa' });
+    await useCase.waitFor();
+    assert.match(await useCase.innerText(), /qa-refusals[\s\S]*refusal-rate/);
+    await page.screenshot({ path: join(screenshotDir, 'monitors-02-pipeline.png'), fullPage: true });
     await page.close();
   });
 });

@@ -10,6 +10,7 @@ import { EvalPage } from './pages/EvalPage.tsx';
 import { IncidentsPage } from './pages/IncidentsPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
 import { MonitorsPage } from './pages/MonitorsPage.tsx';
+import { PipelinePage } from './pages/PipelinePage.tsx';
 import { PromptsPage } from './pages/PromptsPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
@@ -41,6 +42,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'incidents', label: 'Incidents', scope: 'incidents:read' },
   { page: 'adoption', label: 'Adoption', scope: 'usage:read' },
   { page: 'monitors', label: 'Monitors', scope: 'monitors:read' },
+  { page: 'pipeline', label: 'Pipeline', scope: 'monitors:read' },
 ];
 
 export function App() {
@@ -128,6 +130,7 @@ export function App() {
   else if (page === 'use-cases') content = <UseCasesPage me={me} {...(route.id ? { name: route.id } : {})} />;
   else if (page === 'adoption') content = <AdoptionPage />;
   else if (page === 'monitors') content = <MonitorsPage me={me} />;
+  else if (page === 'pipeline') content = <PipelinePage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (

@@ -478,3 +478,21 @@ export interface AlertView {
   exampleTraces: Array<{ id: string; outcome: string; startedAt: string }>;
   withheldExampleTraces: number;
 }
+
+export interface PipelineView {
+  at: string;
+  sources: Array<{
+    name: string;
+    documents: number;
+    chunks: number;
+    lastSuccessAt: string | null;
+    updateLagSeconds: { worst: number | null; median: number | null };
+    failures: { failedRuns: number; interruptedRuns: number; lastError: string | null };
+    quarantined: number;
+    freshness: { slo: string | null; ageSeconds: number | null; status: 'ok' | 'breached' | 'unknown' };
+    history: Array<{ at: string; status: string; files: number | null; deleted: number; quarantined: number }>;
+    monitors: MonitorDetailView[];
+    openAlerts: AlertView[];
+  }>;
+  useCases: Array<{ useCase: string | null; monitors: MonitorDetailView[]; openAlerts: AlertView[] }>;
+}

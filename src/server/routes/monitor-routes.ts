@@ -11,6 +11,7 @@ import {
   getMonitor,
   listAlerts,
   listMonitors,
+  pipelineOverview,
   resolveAlert,
   updateMonitor,
   updateMonitorSchema,
@@ -125,6 +126,18 @@ export function monitorRoutes(): RouteDefinition[] {
       handler: async ({ platform, caller, params, requestId }) => ({
         deleted: await deleteMonitor(monitorDeps(platform, requestId), caller, params.id),
       }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/pipeline',
+      summary:
+        'The pipeline dashboard: per source document count over time, update lag, failures, quarantine, freshness SLO; per use case monitors with recent values and open alerts',
+      tags: ['monitors'],
+      scope: 'monitors:read',
+      responses: {
+        200: { description: 'The overview', schema: z.record(z.string(), z.unknown()).meta({ id: 'PipelineOverview' }) },
+      },
+      handler: async ({ platform, caller }) => json(await pipelineOverview(monitorDeps(platform), caller)),
     }),
     defineRoute({
       method: 'get',

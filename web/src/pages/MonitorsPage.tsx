@@ -2,15 +2,17 @@ import { useCallback, useEffect, useState } from 'react';
 import { type AlertView, api, type Me, type MonitorDetailView, type MonitorView } from '../api.ts';
 import { Empty, ErrorBox, formatDate } from '../components.tsx';
 
-const value = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Number(v.toPrecision(4)).toString());
+export const value = (v: number | null | undefined) =>
+  v === null || v === undefined ? '—' : Number(v.toPrecision(4)).toString();
 
 /** Values oldest → newest as a small inline line; firing points in red. */
-function Sparkline({ evaluations }: { evaluations: MonitorDetailView['evaluations'] }) {
-  const points = [...evaluations].reverse().filter((e) => e.value !== null) as Array<{
-    at: string;
-    value: number;
-    state: string;
-  }>;
+export function Sparkline({
+  points,
+  label,
+}: {
+  points: ReadonlyArray<{ key: string; value: number; alert?: boolean }>;
+  label: string;
+}) {
   if (points.length < 2) return <span className="muted small">{points.length === 1 ? value(points[0]?.value) : '—'}</span>;
   const min = Math.min(...points.map((p) => p.value));
   const max = Math.max(...points.map((p) => p.value));
@@ -19,18 +21,24 @@ function Sparkline({ evaluations }: { evaluations: MonitorDetailView['evaluation
   const x = (i: number) => (i / (points.length - 1)) * w;
   const y = (v: number) => (max === min ? h / 2 : h - 2 - ((v - min) / (max - min)) * (h - 4));
   return (
-    <svg width={w} height={h} role="img" aria-label={`Trend: ${points.map((p) => value(p.value)).join(', ')}`}>
+    <svg width={w} height={h} role="img" aria-label={`${label}: ${points.map((p) => value(p.value)).join(', ')}`}>
       <polyline
         fill="none"
         stroke="currentColor"
         strokeWidth="1.5"
         points={points.map((p, i) => `${x(i)},${y(p.value)}`).join(' ')}
       />
-      {points.map((p, i) =>
-        p.state === 'firing' ? <circle key={p.at} cx={x(i)} cy={y(p.value)} r="2.5" fill="#d7263d" /> : null,
-      )}
+      {points.map((p, i) => (p.alert ? <circle key={p.key} cx={x(i)} cy={y(p.value)} r="2.5" fill="#d7263d" /> : null))}
     </svg>
   );
+}
+
+/** A monitor's evaluations (newest first from the API) as sparkline points. */
+export function evaluationPoints(evaluations: MonitorDetailView['evaluations']) {
+  return [...evaluations]
+    .reverse()
+    .filter((e) => e.value !== null)
+    .map((e) => ({ key: e.at, value: e.value as number, alert: e.state === 'firing' }));
 }
 
 /**
@@ -137,7 +145,7 @@ export function MonitorsPage({ me }: { me: Me }) {
                 </td>
                 <td>{value(m.lastValue)}</td>
                 <td>
-                  <Sparkline evaluations={m.evaluations} />
+                  <Sparkline points={evaluationPoints(m.evaluations)} label={`Trend of ${m.name}`} />
                 </td>
                 <td>
                   <span className={`state state-${m.lastState ?? 'none'}`}>{m.lastState ?? 'not evaluated'}</span>
