@@ -4,6 +4,8 @@ import { feedbackRatingsBetween } from '../govern/index.ts';
 import { documentVersions, getSource, ingestStatus } from '../ingest/index.ts';
 import {
   answerContentSample,
+  answerEgressExamples,
+  answerEgressStats,
   answerExampleTraces,
   answerGroundednessSample,
   answerTopScores,
@@ -78,6 +80,13 @@ export const kindInfo: Readonly<Record<MonitorKind, KindInfo>> = {
     target: 'use-case',
     measures: 'share of sampled stored answers with PII (detected, or redaction placeholders)',
     defaultThreshold: '>0',
+    age: false,
+  },
+  'pii-to-provider': {
+    target: 'use-case',
+    measures:
+      'share of answers sent to a model provider whose request had PII redacted or passages withheld by the egress policy (restricted text)',
+    defaultThreshold: '>0.2',
     age: false,
   },
   'cost-per-answer': {
@@ -340,6 +349,18 @@ export async function measure(context: MeasureContext, spec: MeasureSpec): Promi
         sample: sample.length,
         details: { ...windowDetails, sampled: sample.length, withPii: flagged.length },
         examples: flagged.slice(0, 5).map((s) => s.traceId),
+      };
+    }
+    case 'pii-to-provider': {
+      const egress = await answerEgressStats(db, window);
+      if (egress.sent < minSample) {
+        return noData(`${egress.sent} answers sent to a provider in the window (minSample ${minSample})`, egress.sent);
+      }
+      return {
+        value: egress.flagged / egress.sent,
+        sample: egress.sent,
+        details: { ...windowDetails, sent: egress.sent, piiRedacted: egress.redacted, passagesBlocked: egress.blocked },
+        examples: await answerEgressExamples(db, window),
       };
     }
     case 'cost-per-answer':

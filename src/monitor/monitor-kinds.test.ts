@@ -27,6 +27,7 @@ interface SeedTrace {
   answer?: string | null;
   retention?: 'keep' | 'redact' | 'drop';
   groundedness?: number;
+  egress?: { redacted: Record<string, number>; blocked: number };
 }
 
 async function seed(db: Queryable, t: SeedTrace): Promise<void> {
@@ -34,6 +35,13 @@ async function seed(db: Queryable, t: SeedTrace): Promise<void> {
   const attributes = {
     'groundwork.retrieved': retrieved,
     'groundwork.citations': (t.cited ?? []).map((documentId, i) => ({ n: i + 1, chunkId: `c${i}`, documentId })),
+    ...(t.egress
+      ? {
+          'groundwork.egress.provider': 'openai',
+          'groundwork.egress.redacted': t.egress.redacted,
+          'groundwork.egress.blocked': t.egress.blocked,
+        }
+      : {}),
   };
   await db.query(
     `INSERT INTO traces (id, operation, name, use_case, started_at, ended_at, duration_ms, status, outcome, confidence,
@@ -90,6 +98,8 @@ describe(`monitor: kinds on seeded traces (${testStoreKind})`, () => {
         answer: i >= 11 && i < 15 ? 'Mail jane.doe@example.com or call +1 415 555 0100 [1].' : 'The policy covers it [1].',
         cited: i >= 6 && i < 11 ? ['doc_deleted'] : [],
         groundedness: i >= 6 ? 0.4 : undefined,
+        // Sent to a provider: 4 of 10 with PII redacted, 1 with a restricted passage withheld.
+        egress: i >= 10 ? { redacted: i < 14 ? { email: 1 } : {}, blocked: i === 19 ? 1 : 0 } : undefined,
       });
     }
     // Feedback in the window: 3 of 5 negative.
@@ -126,6 +136,8 @@ describe(`monitor: kinds on seeded traces (${testStoreKind})`, () => {
       { name: 'drift', kind: 'score-drift', threshold: '>0.2', expect: 'firing' },
       { name: 'grounded', kind: 'groundedness', threshold: '<0.7', expect: 'firing' },
       { name: 'pii', kind: 'pii-in-output', threshold: '>0', expect: 'firing' },
+      { name: 'egress', kind: 'pii-to-provider', threshold: '>0.4', expect: 'firing' },
+      { name: 'egress-ok', kind: 'pii-to-provider', threshold: '>0.6', expect: 'ok' },
       { name: 'stale', kind: 'stale-citations', threshold: '>0.1', expect: 'firing' },
       { name: 'feedback', kind: 'negative-feedback-rate', threshold: '>0.5', expect: 'firing' },
       { name: 'spend', kind: 'daily-spend', threshold: '>1', expect: 'firing' },
@@ -156,6 +168,7 @@ describe(`monitor: kinds on seeded traces (${testStoreKind})`, () => {
     assert.ok(Math.abs((byName.get('cost')?.reference ?? 0) - 0.001) < 1e-9);
     assert.ok((byName.get('pii')?.value ?? 0) > 0.25);
     assert.equal(byName.get('grounded')?.value, 0.4);
+    assert.equal(byName.get('egress')?.value, 5 / 10);
     // Example traces are those behind the value (refused ones for the refusal rate).
     const alerts = await listAlerts(platform.db, localOperator, { monitor: 'refusals' });
     assert.equal(alerts.length, 1);

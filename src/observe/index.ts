@@ -60,6 +60,8 @@ export {
   type AnswerWindow,
   type AnswerWindowStats,
   answerContentSample,
+  answerEgressExamples,
+  answerEgressStats,
   answerExampleTraces,
   answerGroundednessSample,
   answerTopScores,

@@ -173,3 +173,36 @@ export async function traceUseCases(db: Queryable, traceIds: readonly string[]):
   );
   return new Map(rows.map((r) => [r.id, r.use_case]));
 }
+
+/**
+ * Answers in a window that went to a model provider (`groundwork.egress.provider` on the root span), and of those
+ * how many had PII redacted from what was sent, or passages withheld by the egress policy (restricted text).
+ */
+export async function answerEgressStats(
+  db: Queryable,
+  window: AnswerWindow,
+): Promise<{ sent: number; redacted: number; blocked: number; flagged: number }> {
+  const { rows } = await db.query<{ sent: number; redacted: number; blocked: number; flagged: number }>(
+    `SELECT count(*)::int AS sent,
+       count(*) FILTER (WHERE redacted)::int AS redacted, count(*) FILTER (WHERE blocked)::int AS blocked,
+       count(*) FILTER (WHERE redacted OR blocked)::int AS flagged
+     FROM (SELECT coalesce(attributes->'groundwork.egress.redacted', '{}'::jsonb) <> '{}'::jsonb AS redacted,
+             coalesce((attributes->>'groundwork.egress.blocked')::int, 0) > 0 AS blocked
+           FROM traces WHERE ${windowWhere} AND attributes ? 'groundwork.egress.provider') e`,
+    [window.useCase, window.from, window.to],
+  );
+  const row = rows[0];
+  return { sent: row?.sent ?? 0, redacted: row?.redacted ?? 0, blocked: row?.blocked ?? 0, flagged: row?.flagged ?? 0 };
+}
+
+/** Up to `limit` trace ids of a window's answers whose provider request had PII redacted or passages blocked. */
+export async function answerEgressExamples(db: Queryable, window: AnswerWindow, limit = 5): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM traces WHERE ${windowWhere} AND attributes ? 'groundwork.egress.provider'
+       AND (coalesce(attributes->'groundwork.egress.redacted', '{}'::jsonb) <> '{}'::jsonb
+            OR coalesce((attributes->>'groundwork.egress.blocked')::int, 0) > 0)
+     ORDER BY started_at DESC, id LIMIT $4`,
+    [window.useCase, window.from, window.to, limit],
+  );
+  return rows.map((r) => r.id);
+}

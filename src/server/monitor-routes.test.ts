@@ -184,7 +184,12 @@ describe(`monitors and alerts over HTTP (${testStoreKind})`, () => {
       assert.match((JSON.parse(resolvedNotice.body) as { text: string }).text, /RESOLVED/);
 
       // The monitor shows its evaluations (sparkline), the healthy webhook and its deliveries.
-      const detail = await call('reviewer', '/v1/monitors/docs-count');
+      // (The receiver has answered; the worker marks the delivery right after: wait for that.)
+      const detail = await waitFor('both deliveries marked delivered', async () => {
+        const shown = await call('reviewer', '/v1/monitors/docs-count');
+        const deliveries = (shown.json.deliveries ?? []) as Json[];
+        return deliveries.length === 2 && deliveries.every((d) => d.status === 'delivered') ? shown : undefined;
+      });
       assert.equal(detail.status, 200, detail.text);
       assert.deepEqual(
         (detail.json.evaluations as Json[]).map((e) => e.state),

@@ -93,6 +93,7 @@ export const monitorKinds = [
   'score-drift',
   'stale-citations',
   'pii-in-output',
+  'pii-to-provider',
   'cost-per-answer',
   'tokens-per-answer',
   'daily-spend',

@@ -72,8 +72,8 @@ export function MonitorsPage({ me }: { me: Me }) {
   async function act(alert: AlertView, action: 'ack' | 'resolve') {
     try {
       const updated = await api<AlertView>(`/v1/alerts/${encodeURIComponent(alert.id)}/${action}`, { method: 'POST', body: {} });
-      setNotice(`Alert of ${updated.monitor} is ${updated.status}.`);
       await load();
+      setNotice(`Alert of ${updated.monitor} is ${updated.status}.`);
     } catch (caught) {
       setError(caught);
     }
@@ -85,8 +85,8 @@ export function MonitorsPage({ me }: { me: Me }) {
         method: 'POST',
         body: { force: true },
       });
-      setNotice(`Evaluated ${results.length} monitors; ${results.filter((r) => r.state === 'firing').length} firing.`);
       await load();
+      setNotice(`Evaluated ${results.length} monitors; ${results.filter((r) => r.state === 'firing').length} firing.`);
     } catch (caught) {
       setError(caught);
     }
