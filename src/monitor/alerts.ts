@@ -301,3 +301,11 @@ export async function closeAlert(
     how.at,
   );
 }
+
+/** Open alerts (firing or acknowledged) by monitor kind and status, for `/metrics` (`groundwork_alerts_open`). */
+export async function openAlertCounts(db: Queryable): Promise<Array<{ kind: string; status: AlertStatus; count: number }>> {
+  const { rows } = await db.query<{ kind: string; status: AlertStatus; n: number }>(
+    `SELECT kind, status, count(*)::int AS n FROM alerts WHERE status <> 'resolved' GROUP BY kind, status ORDER BY kind, status`,
+  );
+  return rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n) }));
+}

@@ -13,6 +13,7 @@ export {
   alertStatuses,
   getAlert,
   listAlerts,
+  openAlertCounts,
   resolveAlert,
 } from './alerts.ts';
 export { type DeliveryAttempt, type DeliveryResult, deliverAlertWebhook } from './deliveries.ts';

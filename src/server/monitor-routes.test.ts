@@ -87,7 +87,8 @@ describe(`monitors and alerts over HTTP (${testStoreKind})`, () => {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();
-      return { status: response.status, text, json: (text ? JSON.parse(text) : {}) as Json };
+      const isJson = (response.headers.get('content-type') ?? '').includes('json');
+      return { status: response.status, text, json: (text && isJson ? JSON.parse(text) : {}) as Json };
     };
     await addSource(platform.db, { name: 'docs', type: 'filesystem', path: folder });
     await platform.ingestion.sync({ source: 'docs' });
@@ -158,6 +159,11 @@ describe(`monitors and alerts over HTTP (${testStoreKind})`, () => {
       );
       assert.equal(alerts[0]?.status, 'firing');
       assert.equal(((alerts[0] as Json).data as Json).documents, 4);
+      // /metrics shows it for alerting rules (read from the store at scrape).
+      assert.match(
+        (await call('reviewer', '/metrics')).text,
+        /groundwork_alerts_open\{kind="documents-count",status="firing"\} 1/,
+      );
       const acked = await call('reviewer', `/v1/alerts/${alertId}/ack`, 'POST', { note: 'Looking at the share.' });
       assert.equal(acked.status, 200, acked.text);
       assert.equal(acked.json.status, 'acknowledged');
