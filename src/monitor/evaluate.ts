@@ -140,6 +140,12 @@ async function evaluateMonitor(deps: MonitorDeps, row: MonitorRow, now: Date): P
       `INSERT INTO monitor_evaluations (monitor_id, at, value, reference, state, sample, details) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
       [row.id, now, measurement.value, reference, state, measurement.sample, JSON.stringify(details)],
     );
+    // History beyond `monitoring.historyDays` goes; the newest healthy value stays (the reference of drop>/rise>).
+    await tx.query(
+      `DELETE FROM monitor_evaluations WHERE monitor_id = $1 AND at < $2::timestamptz - make_interval(days => $3)
+         AND seq <> COALESCE((SELECT max(seq) FROM monitor_evaluations WHERE monitor_id = $1 AND state = 'ok' AND value IS NOT NULL), -1)`,
+      [row.id, now, deps.config.monitoring.historyDays],
+    );
     await tx.query(
       'UPDATE monitors SET last_evaluated_at = $2, last_value = $3, last_state = $4, last_error = $5 WHERE id = $1',
       [row.id, now, measurement.value, state, error ?? null],

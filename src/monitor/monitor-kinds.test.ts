@@ -183,6 +183,41 @@ describe(`monitor: kinds on seeded traces (${testStoreKind})`, () => {
     assert.equal(listed.find((m) => m.name === 'refusals')?.lastState, 'firing');
   });
 
+  test('evaluation history older than monitoring.historyDays is pruned, except the reference (last healthy value)', async () => {
+    const monitor = await createMonitor(deps, localOperator, {
+      name: 'history',
+      kind: 'refusal-rate',
+      useCase: 'qa',
+      window: '5m',
+    });
+    const old = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
+    for (const [days, state, value] of [
+      [45, 'ok', 0.1],
+      [40, 'firing', 0.9],
+      [35, 'ok', 0.2],
+      [31, 'firing', 0.8],
+    ] as const) {
+      await platform.db.query('INSERT INTO monitor_evaluations (monitor_id, at, value, state) VALUES ($1, $2, $3, $4)', [
+        monitor.id,
+        old(days),
+        value,
+        state,
+      ]);
+    }
+    await evaluateMonitors(deps, localOperator, { monitors: ['history'] }); // no data now: nothing healthier to keep
+    const { rows } = await platform.db.query<{ value: number; state: string }>(
+      'SELECT value, state FROM monitor_evaluations WHERE monitor_id = $1 ORDER BY at',
+      [monitor.id],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.state, r.value === null ? null : Number(r.value)]),
+      [
+        ['ok', 0.2],
+        ['no_data', null],
+      ],
+    );
+  });
+
   test('too few answers is no data (neither fires nor resolves); bad kinds and thresholds are 400s naming the fix', async () => {
     // 3 answers in the last 5 minutes, below the default minSample of 10.
     await createMonitor(deps, localOperator, { name: 'sparse', kind: 'refusal-rate', useCase: 'qa', window: '5m' });

@@ -477,6 +477,8 @@ export const configSchema = z.strictObject({
       allowPrivateWebhooks: z.boolean().default(false),
       /** If non-empty, webhook hosts must be one of these (exact host names, or `*.example.com`). */
       webhookAllowedHosts: z.array(z.string().min(1)).default([]),
+      /** Days of evaluation history kept per monitor (sparklines, the reference of drop>/rise>); older rows are pruned. */
+      historyDays: z.number().int().min(1).max(3650).default(30),
       /** Use cases whose policy allows monitors with `onFire.rollback` to roll production labels back automatically. */
       autoRollbackUseCases: z.array(z.string().min(1)).default([]),
     })
