@@ -136,6 +136,10 @@ async function evaluateMonitor(deps: MonitorDeps, row: MonitorRow, now: Date): P
     ...(relative && reference === null && state === 'ok' ? { note: 'no reference value yet' } : {}),
   };
   const alert = await deps.db.transaction(async (tx) => {
+    // Two evaluations of one monitor at once (the schedule and `monitors evaluate`) take turns here, so the second
+    // sees the first's alert (and refreshes it) instead of tripping over the one-open-alert index.
+    const locked = await tx.query('SELECT id FROM monitors WHERE id = $1 FOR UPDATE', [row.id]);
+    if (locked.rows.length === 0) return null; // deleted meanwhile
     await tx.query(
       `INSERT INTO monitor_evaluations (monitor_id, at, value, reference, state, sample, details) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
       [row.id, now, measurement.value, reference, state, measurement.sample, JSON.stringify(details)],

@@ -183,6 +183,22 @@ describe(`monitor: kinds on seeded traces (${testStoreKind})`, () => {
     assert.equal(listed.find((m) => m.name === 'refusals')?.lastState, 'firing');
   });
 
+  test('two evaluations of one monitor at once open one alert (the second refreshes it)', async () => {
+    await createMonitor(deps, localOperator, {
+      name: 'race',
+      kind: 'refusal-rate',
+      useCase: 'qa',
+      threshold: '>0.2',
+      params: { minSample: 3 },
+    });
+    const both = await Promise.all([
+      evaluateMonitors(deps, localOperator, { monitors: ['race'] }),
+      evaluateMonitors(deps, localOperator, { monitors: ['race'] }),
+    ]);
+    assert.deepEqual(both.map(([r]) => r?.alert?.action).sort(), ['fired', 'updated']);
+    assert.equal((await listAlerts(platform.db, localOperator, { monitor: 'race' })).length, 1);
+  });
+
   test('evaluation history older than monitoring.historyDays is pruned, except the reference (last healthy value)', async () => {
     const monitor = await createMonitor(deps, localOperator, {
       name: 'history',

@@ -433,7 +433,8 @@ async function insertMonitor(
     `INSERT INTO monitors (id, name, kind, use_case, source, threshold, window_seconds, baseline_seconds, every_seconds,
        params, webhook_url, webhook_format, webhook_secret, webhook_secret_env, on_fire, origin, enabled, created_by,
        created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15::jsonb, $16, $17, $18, $19, $19)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15::jsonb, $16, $17, $18, $19, $19)
+     ${meta.origin === 'config' ? 'ON CONFLICT (name) DO NOTHING' : ''}`,
     [
       id,
       name,
@@ -658,6 +659,11 @@ export async function getMonitor(db: Queryable, caller: Caller, ref: string): Pr
 export async function reconcileConfiguredMonitors(deps: MonitorDeps): Promise<void> {
   const now = (deps.clock ?? systemClock).now();
   const configuredMonitors: MonitorConfig[] = deps.config.monitors;
+  if (configuredMonitors.length === 0) {
+    // Nothing configured: only removals to do, and usually none (no transaction for the common case).
+    const { rows } = await deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM monitors WHERE origin = 'config'`);
+    if ((rows[0]?.n ?? 0) === 0) return;
+  }
   await deps.db.transaction(async (tx) => {
     const existing = await tx.query<MonitorRow>(`SELECT * FROM monitors WHERE origin = 'config'`);
     const byName = new Map(existing.rows.map((r) => [r.name, r]));
