@@ -49,6 +49,10 @@ const owners: Record<string, string> = {
   review_items: 'review',
   feedback_status_history: 'govern',
   use_case_card_seen: 'answer',
+  monitors: 'monitor',
+  monitor_evaluations: 'monitor',
+  alerts: 'monitor',
+  alert_deliveries: 'monitor',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

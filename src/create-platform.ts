@@ -26,6 +26,7 @@ import { createGovernance, type Governance, registerKeyChangeKinds } from './gov
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
+import { openAlertCounts } from './monitor/index.ts';
 import { createObservability, type Observability, registerBudgetChangeKinds } from './observe/index.ts';
 import { registerLabelChangeKinds } from './prompts/index.ts';
 import { redactText } from './protect/index.ts';
@@ -101,6 +102,17 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     jobsSchema: jobSchemaFor(db),
   });
   closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
+  // Open monitor alerts on /metrics (read at scrape, shared by every process through the store).
+  const alertsOpen = observe.metrics.registry.gauge(
+    'groundwork_alerts_open',
+    'Open monitor alerts (firing or acknowledged), by monitor kind and status.',
+    ['kind', 'status'],
+  );
+  observe.metrics.registry.addCollector(async () => {
+    const counts = await openAlertCounts(db);
+    alertsOpen.reset();
+    for (const row of counts) alertsOpen.set({ kind: row.kind, status: row.status }, row.count);
+  });
   const tracer = createTracer(events);
   const embedding = config.models.embedding;
   const models = createModelResolver({ config: config.models, secrets });

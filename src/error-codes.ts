@@ -20,6 +20,7 @@ import { incidentsErrorCodes } from './incidents/index.ts';
 import { ingestErrorCodes } from './ingest/index.ts';
 import { jobsErrorCodes } from './jobs/index.ts';
 import { modelsErrorCodes } from './models/index.ts';
+import { monitorErrorCodes } from './monitor/index.ts';
 import { observeErrorCodes } from './observe/index.ts';
 import { promptsErrorCodes } from './prompts/index.ts';
 import { protectErrorCodes } from './protect/index.ts';
@@ -266,6 +267,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   incidents: incidentsErrorCodes,
   adoption: adoptionErrorCodes,
   review: reviewErrorCodes,
+  monitor: monitorErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

@@ -24,6 +24,7 @@ import {
   jobNames,
   jobTypeSettings,
 } from './jobs/index.ts';
+import { deliverAlertWebhook, evaluateMonitors, type MonitorDeps, monitorSystemCaller } from './monitor/index.ts';
 
 /**
  * The composition root for background work: every job type's handler, and the worker that consumes the
@@ -130,6 +131,25 @@ export async function startEvaluationRun(
   });
 }
 
+/**
+ * What the monitor feature takes from the platform (HTTP routes, CLI and the jobs below share it): the store,
+ * clock, configuration, secrets (webhook HMAC secrets by env var), the queue (webhook deliveries are jobs),
+ * governance (automatic rollbacks) and events.
+ */
+export function monitorDeps(platform: Platform, requestId?: string): MonitorDeps {
+  return {
+    db: platform.db,
+    clock: platform.clock,
+    config: platform.config,
+    secrets: platform.secrets,
+    jobs: platform.jobs,
+    governance: platform.governance,
+    events: platform.events,
+    logger: platform.logger,
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
 export type WorkerJobHandler<N extends JobName> = (platform: Platform, data: JobData<N>, job: JobInfo) => Promise<unknown>;
 
 export type JobHandlerTable = { readonly [N in JobName]: WorkerJobHandler<N> };
@@ -149,6 +169,20 @@ export const jobHandlers: JobHandlerTable = {
   },
   'evaluation-run': async (platform, data) =>
     runApiEvaluation(platform, data.caller, evaluationRunBody.parse(data.request), data.runId),
+  // Every due monitor, as the system (never on the answer path); alerts' notices are `monitor-webhook` jobs.
+  'monitors-evaluate': async (platform) => {
+    const results = await evaluateMonitors(monitorDeps(platform), monitorSystemCaller);
+    return {
+      evaluated: results.length,
+      firing: results.filter((r) => r.state === 'firing').map((r) => r.name),
+      alerts: results.filter((r) => r.alert).map((r) => ({ monitor: r.name, ...r.alert })),
+    };
+  },
+  'monitor-webhook': async (platform, data, job) =>
+    deliverAlertWebhook(monitorDeps(platform), data.deliveryId, {
+      retryCount: job.retryCount,
+      retryLimit: jobTypeSettings(platform.config.jobs, 'monitor-webhook').retryLimit,
+    }),
 };
 
 /** The body of `POST /v1/eval/runs`, also the `request` of an `evaluation-run` job. */
@@ -410,6 +444,10 @@ export async function reconcileSchedules(
     for (const existing of await queue.schedules('evaluation-scheduled-run')) {
       if (!keep.has(existing.key)) await queue.unschedule('evaluation-scheduled-run', existing.key);
     }
+  }
+  // One schedule for all monitors (each monitor's `every` decides whether it is due at a pass).
+  if (types.includes('monitors-evaluate')) {
+    await queue.schedule('monitors-evaluate', 'monitors', platform.config.monitoring.schedule, { trigger: 'schedule' });
   }
 }
 

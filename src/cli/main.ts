@@ -17,6 +17,7 @@ import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerModelsCommands } from './commands/models.ts';
+import { registerMonitorsCommands } from './commands/monitors.ts';
 import { registerPromptsCommands } from './commands/prompts.ts';
 import { registerProtectCommands } from './commands/protect.ts';
 import { registerQuarantineCommands } from './commands/quarantine.ts';
@@ -87,6 +88,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerJobsCommands(program, runtime);
   registerAdoptionCommands(program, runtime);
   registerReviewCommands(program, runtime);
+  registerMonitorsCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);

@@ -593,3 +593,17 @@ export async function fixedFeedbackByDay(
   );
   return rows.map((row) => ({ day: row.day, fixed: Number(row.fixed), at: new Date(row.at) }));
 }
+
+/** Ratings given in a time window (trace ids and ratings only), for the monitor feature's feedback rates. */
+export async function feedbackRatingsBetween(
+  db: Queryable,
+  from: Date,
+  to: Date,
+  limit = 100_000,
+): Promise<Array<{ traceId: string; rating: 1 | -1 }>> {
+  const { rows } = await db.query<{ trace_id: string; rating: number }>(
+    'SELECT trace_id, rating FROM feedback WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3',
+    [from, to, limit],
+  );
+  return rows.map((r) => ({ traceId: r.trace_id, rating: r.rating === -1 ? -1 : 1 }));
+}

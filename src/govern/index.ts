@@ -73,6 +73,7 @@ export {
   type FeedbackStatusInput,
   feedbackCategories,
   feedbackHistory,
+  feedbackRatingsBetween,
   feedbackStatuses,
   feedbackTransitions,
   fixedFeedbackByDay,

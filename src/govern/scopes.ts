@@ -56,6 +56,12 @@ export const scopes = [
    * caller owns or approves the feedback's use case (admins triage all). Never plain users.
    */
   'feedback:triage',
+  /** Monitors and their alerts: list and read them (GET /v1/monitors, /v1/alerts); example traces per trace access. */
+  'monitors:read',
+  /** Create, update, delete and evaluate monitors (POST|PATCH|DELETE /v1/monitors…). */
+  'monitors:write',
+  /** Acknowledge and resolve alerts (POST /v1/alerts/:id/ack|resolve). */
+  'alerts:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -76,6 +82,8 @@ const reviewer: readonly Scope[] = [
   'reviews:read',
   'reviews:write',
   'feedback:triage',
+  'monitors:read',
+  'alerts:write',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,
@@ -87,6 +95,7 @@ const builder: readonly Scope[] = [
   'eval:run',
   'jobs:read',
   'cohorts:write',
+  'monitors:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

@@ -377,3 +377,27 @@ export async function sourceSyncLags(
   );
   return rows.map((row) => ({ name: row.name, lagSeconds: row.lag === null ? null : Number(row.lag) }));
 }
+
+/**
+ * When each of these documents was last indexed and last modified in its source (absent: the document is
+ * gone). For the monitor feature's stale-citation check; no content, no access decision (ids come from traces).
+ */
+export async function documentVersions(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<Map<string, { readonly indexedAt: Date | null; readonly sourceModifiedAt: Date | null }>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; indexed_at: Date | null; source_modified_at: Date | null }>(
+    'SELECT id, indexed_at, source_modified_at FROM documents WHERE id = ANY($1::text[])',
+    [[...new Set(ids)]],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        indexedAt: r.indexed_at ? new Date(r.indexed_at) : null,
+        sourceModifiedAt: r.source_modified_at ? new Date(r.source_modified_at) : null,
+      },
+    ]),
+  );
+}

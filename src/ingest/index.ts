@@ -22,6 +22,7 @@ export {
   type DocumentSummary,
   documentsByReference,
   documentTitles,
+  documentVersions,
   explainDocumentAccess,
   getDocument,
   hasIndexedDocuments,
@@ -31,7 +32,7 @@ export {
   sourceSyncLags,
 } from './documents.ts';
 export { ingestErrorCodes } from './error-codes.ts';
-export { ingestStatus, type RunReport, type SourceStatus } from './ingest-status.ts';
+export { ingestStatus, type RunReport, type SourceStatus, sourceRunHistory } from './ingest-status.ts';
 export { type CreateIngestionOptions, createIngestion, type Ingestion } from './ingestion.ts';
 export {
   closeParsers,

@@ -212,3 +212,31 @@ function toRun(row: RunRow): RunReport {
 function round(value: number | null): number | null {
   return value === null ? null : Math.round(Number(value) * 10) / 10;
 }
+
+/**
+ * A source's recent finished sync runs, newest first, with the files present after each (added + updated +
+ * unchanged + renamed: what the source held when the run ended) — the pipeline dashboard's document count over
+ * time. Aggregate numbers only.
+ */
+export async function sourceRunHistory(
+  db: Queryable,
+  sourceId: string,
+  limit = 30,
+): Promise<Array<RunReport & { readonly filesAfter: number | null }>> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT id, status, started_at, finished_at, counts, error, acl_warnings FROM sync_runs
+     WHERE source_id = $1 AND status <> 'running' ORDER BY started_at DESC LIMIT $2`,
+    [sourceId, Math.min(Math.max(limit, 1), 500)],
+  );
+  return rows.map((row) => {
+    const c = row.counts ?? {};
+    const present = ['added', 'updated', 'unchanged', 'renamed'].map((k) => c[k]);
+    return {
+      ...toRun(row),
+      filesAfter:
+        (row.status === 'succeeded' || row.status === 'partial') && present.some((n) => typeof n === 'number')
+          ? present.reduce<number>((s, n) => s + (n ?? 0), 0)
+          : null,
+    };
+  });
+}

@@ -37,6 +37,14 @@ export const jobContracts = {
       seesEverything: z.boolean(),
     }),
   }),
+  /** One pass of the monitors (`monitoring.schedule`): evaluates every due monitor (src/monitor). */
+  'monitors-evaluate': z.strictObject({
+    trigger: z.string().default('schedule'),
+  }),
+  /** One webhook notice of an alert (a row of alert_deliveries), retried with backoff, then marked failing. */
+  'monitor-webhook': z.strictObject({
+    deliveryId: z.string().min(1),
+  }),
 } as const;
 
 export type JobName = keyof typeof jobContracts;
@@ -98,6 +106,24 @@ export const jobTypeDefaults: Readonly<Record<JobName, JobTypeDefaults>> = {
     retryBackoff: false,
     heartbeatSeconds: 60,
     expireInSeconds: 6 * 3600,
+  },
+  // Reads aggregates over a window per monitor; one pass at a time (the schedule fires every minute).
+  'monitors-evaluate': {
+    concurrency: 1,
+    retryLimit: 1,
+    retryDelay: 30,
+    retryBackoff: false,
+    heartbeatSeconds: 30,
+    expireInSeconds: 900,
+  },
+  // A notice: retried with backoff (10 s, 20 s, 40 s, …), then the monitor's webhook is marked failing.
+  'monitor-webhook': {
+    concurrency: 4,
+    retryLimit: 5,
+    retryDelay: 10,
+    retryBackoff: true,
+    heartbeatSeconds: 30,
+    expireInSeconds: 120,
   },
 };
 

@@ -55,6 +55,19 @@ export {
   type Labels,
   type MetricsRegistry,
 } from './metrics-registry.ts';
+export {
+  type AnswerExampleFilter,
+  type AnswerWindow,
+  type AnswerWindowStats,
+  answerContentSample,
+  answerEgressExamples,
+  answerEgressStats,
+  answerExampleTraces,
+  answerGroundednessSample,
+  answerTopScores,
+  answerWindowStats,
+  traceUseCases,
+} from './monitor-reads.ts';
 export { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
 export {
   createOtlpExporter,

@@ -10,6 +10,8 @@ import { EvalPage } from './pages/EvalPage.tsx';
 import { FeedbackInboxPage, MyFeedbackPage, NoticesLink } from './pages/FeedbackPages.tsx';
 import { IncidentsPage } from './pages/IncidentsPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
+import { MonitorsPage } from './pages/MonitorsPage.tsx';
+import { PipelinePage } from './pages/PipelinePage.tsx';
 import { PromptsPage } from './pages/PromptsPage.tsx';
 import { ReviewPage } from './pages/ReviewPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
@@ -44,6 +46,8 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'review', label: 'Review', scope: 'reviews:read' },
   { page: 'my-feedback', label: 'My feedback', scope: 'feedback:write' },
   { page: 'feedback-inbox', label: 'Feedback inbox', scope: 'feedback:triage' },
+  { page: 'monitors', label: 'Monitors', scope: 'monitors:read' },
+  { page: 'pipeline', label: 'Pipeline', scope: 'monitors:read' },
 ];
 
 export function App() {
@@ -133,6 +137,8 @@ export function App() {
   else if (page === 'review') content = <ReviewPage />;
   else if (page === 'my-feedback') content = <MyFeedbackPage />;
   else if (page === 'feedback-inbox') content = <FeedbackInboxPage />;
+  else if (page === 'monitors') content = <MonitorsPage me={me} />;
+  else if (page === 'pipeline') content = <PipelinePage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (

@@ -542,3 +542,59 @@ export interface ReleaseNotes {
 }
 
 export const statusLabel = (status: string) => (status === 'wont_fix' ? "won't fix" : status);
+export interface MonitorView {
+  id: string;
+  name: string;
+  kind: string;
+  useCase: string | null;
+  source: string | null;
+  threshold: string;
+  window: string;
+  lastValue: number | null;
+  lastState: string | null;
+  lastEvaluatedAt: string | null;
+  origin: 'api' | 'config';
+  enabled: boolean;
+  webhook: { url: string; format: string; secretSet: boolean; status: string | null; error: string | null } | null;
+}
+
+export interface MonitorDetailView extends MonitorView {
+  evaluations: Array<{ at: string; value: number | null; reference: number | null; state: string; sample: number }>;
+  openAlertId: string | null;
+}
+
+export interface AlertView {
+  id: string;
+  monitor: string;
+  kind: string;
+  useCase: string | null;
+  source: string | null;
+  status: 'firing' | 'acknowledged' | 'resolved';
+  value: number | null;
+  reference: number | null;
+  threshold: string;
+  window: string;
+  firedAt: string;
+  resolution: 'auto' | 'manual' | null;
+  incidentId: string | null;
+  exampleTraces: Array<{ id: string; outcome: string; startedAt: string }>;
+  withheldExampleTraces: number;
+}
+
+export interface PipelineView {
+  at: string;
+  sources: Array<{
+    name: string;
+    documents: number;
+    chunks: number;
+    lastSuccessAt: string | null;
+    updateLagSeconds: { worst: number | null; median: number | null };
+    failures: { failedRuns: number; interruptedRuns: number; lastError: string | null };
+    quarantined: number;
+    freshness: { slo: string | null; ageSeconds: number | null; status: 'ok' | 'breached' | 'unknown' };
+    history: Array<{ at: string; status: string; files: number | null; deleted: number; quarantined: number }>;
+    monitors: MonitorDetailView[];
+    openAlerts: AlertView[];
+  }>;
+  useCases: Array<{ useCase: string | null; monitors: MonitorDetailView[]; openAlerts: AlertView[] }>;
+}

@@ -78,6 +78,59 @@ export type ChangeKindName = (typeof changeKinds)[number];
 
 const modelRef = z.string().regex(/^[A-Za-z0-9_-]+:.+$/, 'must be "<provider>:<model>", e.g. "openai:gpt-4o-mini"');
 
+/** A duration such as `90s`, `30m`, `24h`, `7d` (monitor windows, freshness SLOs). */
+export const durationText = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(s|m|h|d|w)$/, 'a duration such as 30m, 24h or 7d (units s, m, h, d, w)');
+
+/** Kinds of monitor (src/monitor, docs/monitoring.md): what metric a monitor evaluates. */
+export const monitorKinds = [
+  'groundedness',
+  'refusal-rate',
+  'negative-feedback-rate',
+  'low-confidence-rate',
+  'no-result-rate',
+  'score-drift',
+  'stale-citations',
+  'pii-in-output',
+  'pii-to-provider',
+  'cost-per-answer',
+  'tokens-per-answer',
+  'daily-spend',
+  'latency-p95',
+  'freshness',
+  'update-lag',
+  'documents-count',
+  'quarantine-rate',
+] as const;
+export type MonitorKind = (typeof monitorKinds)[number];
+
+/** One monitor as configured (`monitors:`); API-created monitors take the same fields. */
+export const monitorConfigSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, - and _ (at most 63)'),
+  kind: z.enum(monitorKinds),
+  useCase: z.string().min(1).max(63).optional(),
+  source: z.string().min(1).max(200).optional(),
+  /** `>0.2`, `<0.5`, `drop>0.3`, `rise>0.5`, `age>24h` (docs/monitoring.md); some kinds have a default. */
+  threshold: z.string().min(1).max(50).optional(),
+  window: durationText.default('1h'),
+  baseline: durationText.optional(),
+  every: durationText.default('5m'),
+  webhook: z.url().optional(),
+  webhookFormat: z.enum(['json', 'slack', 'teams']).default('json'),
+  /** Name of the environment variable holding the webhook's HMAC secret (else `monitoring.webhookSecretEnv`). */
+  webhookSecretEnv: envVarName.optional(),
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+  onFire: z
+    .strictObject({
+      incident: z.enum(['sev1', 'sev2', 'sev3', 'sev4']).optional(),
+      rollback: z.boolean().optional(),
+    })
+    .default({}),
+  enabled: z.boolean().default(true),
+});
+export type MonitorConfig = z.infer<typeof monitorConfigSchema>;
+
 export const configSchema = z.strictObject({
   /** Embedded store location (PGlite). Ignored when `databaseUrl` is set. */
   dataDir: z.string().min(1).default('./.groundwork'),
@@ -164,6 +217,26 @@ export const configSchema = z.strictObject({
        * sources, so a builder key cannot index arbitrary server files such as /etc.
        */
       allowedRoots: z.array(z.string().min(1)).default([]),
+    })
+    /**
+     * Per source (by name): `sources.<name>.freshnessSlo` — the longest the last successful sync may be ago
+     * (`24h`, `90m`, `7d`), watched by `freshness` monitors (src/monitor, docs/monitoring.md).
+     */
+    .catchall(
+      // (The array member only types `allowedRoots` beside the index signature; the refinement below refuses
+      // an array under any other key, e.g. a misspelt `allowedRoot`.)
+      z.union([z.strictObject({ freshnessSlo: durationText.optional() }), z.array(z.string())]),
+    )
+    .superRefine((value, context) => {
+      for (const [key, entry] of Object.entries(value)) {
+        if (key !== 'allowedRoots' && Array.isArray(entry)) {
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `unknown key "${key}" (sources.<name> takes { freshnessSlo }, and the only list is allowedRoots)`,
+          });
+        }
+      }
     })
     .prefault({}),
   ingest: z
@@ -386,6 +459,30 @@ export const configSchema = z.strictObject({
    * Four-eyes change requests (docs/governance.md): which changes need approval, by how many distinct people,
    * how long a request stays open, and how the local CLI operator is treated.
    */
+  /** Monitors from the configuration (reconciled into the monitors table at each evaluation). */
+  monitors: z.array(monitorConfigSchema).default([]),
+  /** Monitor evaluation and alert notifications (src/monitor, docs/monitoring.md). */
+  monitoring: z
+    .strictObject({
+      /** Cron (UTC) of the `monitors-evaluate` job: evaluates every due monitor. */
+      schedule: z.string().min(9).default('* * * * *'),
+      /** Default HMAC secret of webhooks, by environment variable name. */
+      webhookSecretEnv: envVarName.optional(),
+      /** Timeout of one webhook POST. */
+      webhookTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+      /**
+       * SSRF guard: webhooks to loopback, private, link-local and unique-local addresses are refused unless
+       * this is true (tests and single-machine installs with a local receiver).
+       */
+      allowPrivateWebhooks: z.boolean().default(false),
+      /** If non-empty, webhook hosts must be one of these (exact host names, or `*.example.com`). */
+      webhookAllowedHosts: z.array(z.string().min(1)).default([]),
+      /** Days of evaluation history kept per monitor (sparklines, the reference of drop>/rise>); older rows are pruned. */
+      historyDays: z.number().int().min(1).max(3650).default(30),
+      /** Use cases whose policy allows monitors with `onFire.rollback` to roll production labels back automatically. */
+      autoRollbackUseCases: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   governance: z
     .strictObject({
       /** Kinds of change that become a change request instead of taking effect (remove one to let it through). */

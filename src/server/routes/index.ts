@@ -11,6 +11,7 @@ import { governRoutes } from './govern-routes.ts';
 import { incidentRoutes } from './incident-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { jobsRoutes } from './jobs-routes.ts';
+import { monitorRoutes } from './monitor-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
 import { promptRoutes } from './prompt-routes.ts';
 import { reviewRoutes } from './review-routes.ts';
@@ -36,5 +37,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...adoptionRoutes(),
     ...reviewRoutes(),
     ...feedbackRoutes(),
+    ...monitorRoutes(),
   ];
 }
