@@ -46,6 +46,10 @@ const owners: Record<string, string> = {
   usage_answers: 'adoption',
   usage_users: 'adoption',
   usage_daily: 'adoption',
+  success_criteria: 'adoption',
+  criteria_measurements: 'adoption',
+  usage_metric_snapshots: 'adoption',
+  use_case_reviews: 'adoption',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -1,4 +1,4 @@
-import { createUsageRecorder, type UsageRecorder } from './adoption/index.ts';
+import { createUsageRecorder, registerCriteriaChangeKinds, type UsageRecorder } from './adoption/index.ts';
 import {
   type Answerer,
   createAnswerer,
@@ -148,6 +148,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerSourceChangeKinds(governance, useCasesSearching);
   registerBudgetChangeKinds(governance);
   registerKeyChangeKinds(governance);
+  registerCriteriaChangeKinds(governance);
   return {
     config,
     secrets,

@@ -12,9 +12,43 @@ export {
   getCohort,
   listCohorts,
 } from './cohorts.ts';
+export {
+  addCriterion,
+  type CriteriaReport,
+  type Criterion,
+  type CriterionCadence,
+  type CriterionInput,
+  type CriterionPoint,
+  type CriterionStatus,
+  type CriterionView,
+  criteriaStatusFor,
+  criterionCadences,
+  criterionStatus,
+  criterionStatuses,
+  listCriteria,
+  type Measurement,
+  periodEnd,
+  periodStart,
+  recordMeasurement,
+  registerCriteriaChangeKinds,
+  removeCriterion,
+  usageMetrics,
+} from './criteria.ts';
 export { adoptionErrorCodes } from './error-codes.ts';
 export {
+  type HealthFlag,
+  healthThresholds,
+  listReviews,
+  type Review,
+  type ReviewDecision,
+  recordReview,
+  reviewDecisions,
+  type UseCaseHealth,
+  useCaseHealth,
+} from './health.ts';
+export {
   type CohortRow,
+  timeToValueBuckets,
   type UsagePeriod,
   type UsageReport,
   type UsageReportOptions,
