@@ -12,6 +12,7 @@ import {
   addCriterion,
   criteriaStatusFor,
   criterionStatus,
+  healthOfUseCase,
   listCriteria,
   listReviews,
   periodEnd,
@@ -21,7 +22,6 @@ import {
   recordReview,
   removeCriterion,
   simulateUsage,
-  useCaseHealth,
 } from './index.ts';
 
 const builder = callerWithPrincipals(['user:bob@x.test'], 'builder');
@@ -326,10 +326,10 @@ describe(`success criteria and program health (${testStoreKind})`, () => {
       target: 0.99,
       cadence: 'weekly',
     });
-    const real = await useCaseHealth(platform.db, reviewer, 'sim', { asOf: '2026-06-30' });
+    const real = await healthOfUseCase(platform.db, reviewer, 'sim', { asOf: '2026-06-30' });
     assert.equal(real.users, 0, 'simulated rows are left out unless asked for');
     assert.deepEqual(real.flags, []);
-    const health = await useCaseHealth(platform.db, reviewer, 'sim', { asOf: '2026-06-30', includeSimulated: true });
+    const health = await healthOfUseCase(platform.db, reviewer, 'sim', { asOf: '2026-06-30', includeSimulated: true });
     assert.equal(health.includesSimulated, true);
     assert.equal(health.liveSince, '2026-03-03');
     assert.ok(health.liveDays >= 90);
@@ -363,7 +363,7 @@ describe(`success criteria and program health (${testStoreKind})`, () => {
       (await listReviews(platform.db, reviewer, 'sim')).map((r) => r.decision),
       ['fix'],
     );
-    assert.equal((await useCaseHealth(platform.db, reviewer, 'sim', { asOf: '2026-06-30' })).latestReview?.id, review.id);
+    assert.equal((await healthOfUseCase(platform.db, reviewer, 'sim', { asOf: '2026-06-30' })).latestReview?.id, review.id);
     const audit = await listAudit(platform.db, { limit: 20 });
     assert.ok(audit.some((e) => e.action === 'usecase.review' && e.actor === owner.id));
   });
@@ -393,7 +393,7 @@ describe(`success criteria and program health (${testStoreKind})`, () => {
         at: new Date(`${day}T09:00:00Z`),
       });
     }
-    const health = await useCaseHealth(platform.db, builder, 'quiet', { asOf: '2026-06-20' });
+    const health = await healthOfUseCase(platform.db, builder, 'quiet', { asOf: '2026-06-20' });
     const flag = health.flags.find((f) => f.code === 'low_adoption');
     assert.ok(flag, JSON.stringify(health));
     assert.deepEqual(flag.data, { liveDays: 139, users: 10, activeLast30: 1, activePrevious30: 1, activeShare: 0.1 });

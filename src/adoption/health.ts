@@ -239,7 +239,7 @@ const toReview = (r: ReviewRow): Review => ({
 });
 
 /** Health flags of a use case. Authorized (`usage:read`; reviewers only for use cases they may use). */
-export async function useCaseHealth(
+export async function healthOfUseCase(
   db: Queryable,
   caller: Caller,
   useCaseName: string,
@@ -316,7 +316,7 @@ export async function recordReview(
   });
 }
 
-/** Reviews of a use case, newest first. Authorized like `useCaseHealth`. */
+/** Reviews of a use case, newest first. Authorized like `healthOfUseCase`. */
 export async function listReviews(db: Queryable, caller: Caller, useCaseName: string): Promise<Review[]> {
   authorize(caller, 'usage:read');
   const useCase = await createUseCaseStore(db).require(useCaseName);

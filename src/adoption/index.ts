@@ -37,6 +37,7 @@ export {
 export { adoptionErrorCodes } from './error-codes.ts';
 export {
   type HealthFlag,
+  healthOfUseCase,
   healthThresholds,
   listReviews,
   type Review,
@@ -44,7 +45,6 @@ export {
   recordReview,
   reviewDecisions,
   type UseCaseHealth,
-  useCaseHealth,
 } from './health.ts';
 export {
   type CohortRow,
