@@ -34,6 +34,7 @@ export {
   removeCriterion,
   usageMetrics,
 } from './criteria.ts';
+export { seedDemoCriteria } from './demo-criteria.ts';
 export { adoptionErrorCodes } from './error-codes.ts';
 export {
   type HealthFlag,
