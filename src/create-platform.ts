@@ -1,4 +1,4 @@
-import { createUsageRecorder, registerCriteriaChangeKinds, type UsageRecorder } from './adoption/index.ts';
+import { createUsageRecorder, purgeUsageAnswers, registerCriteriaChangeKinds, type UsageRecorder } from './adoption/index.ts';
 import {
   type Answerer,
   createAnswerer,
@@ -96,6 +96,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     clock,
     redact,
     jobsSchema: jobSchemaFor(db),
+    alsoPurge: [purgeUsageAnswers],
   });
   closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
   const tracer = createTracer(events);

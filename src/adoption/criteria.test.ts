@@ -8,6 +8,7 @@ import { callerWithPrincipals, fixedClock, type GroundworkError, localOperator }
 import { importDataset, parseJsonlCases, runEvaluation } from '../evaluate/index.ts';
 import { approveChange, listAudit } from '../govern/index.ts';
 import { addSource } from '../ingest/index.ts';
+import { purgeTraces } from '../observe/index.ts';
 import {
   addCriterion,
   criteriaStatusFor,
@@ -17,6 +18,7 @@ import {
   listReviews,
   periodEnd,
   periodStart,
+  purgeUsageAnswers,
   recordAnswerUsage,
   recordMeasurement,
   recordReview,
@@ -398,5 +400,29 @@ describe(`success criteria and program health (${testStoreKind})`, () => {
     assert.ok(flag, JSON.stringify(health));
     assert.deepEqual(flag.data, { liveDays: 139, users: 10, activeLast30: 1, activePrevious30: 1, activeShare: 0.1 });
     assert.equal(flag.action, 'interview');
+  });
+
+  test('trace retention purges the per-answer usage rows with the traces (one audited transaction); aggregates stay', async () => {
+    await platform.answerer.useCases.create('retained', {});
+    const old = new Date(Date.now() - 200 * 86_400_000);
+    await recordAnswerUsage(platform.db, {
+      traceId: 'old-trace',
+      useCase: 'retained',
+      userId: 'user:r@x.test',
+      principals: [],
+      questionHash: 'h',
+      refused: false,
+      at: old,
+    });
+    const purged = await purgeTraces(platform.db, localOperator, new Date(Date.now() - 90 * 86_400_000), {
+      alsoPurge: [purgeUsageAnswers],
+    });
+    assert.ok((purged.usageAnswers ?? 0) >= 1, JSON.stringify(purged));
+    const left = await platform.db.query("SELECT 1 FROM usage_answers WHERE trace_id = 'old-trace'");
+    assert.equal(left.rows.length, 0);
+    const daily = await platform.db.query("SELECT answers FROM usage_daily WHERE use_case = 'retained'");
+    assert.equal(daily.rows.length, 1, 'the daily aggregate stays');
+    const audit = await listAudit(platform.db, { action: 'traces.purge' });
+    assert.ok(((audit[0]?.after as { usageAnswers?: number } | undefined)?.usageAnswers ?? 0) >= 1);
   });
 });

@@ -60,6 +60,7 @@ export {
   type AnswerUsageInput,
   createUsageRecorder,
   defaultRetryWindowMinutes,
+  purgeUsageAnswers,
   recordAnswerUsage,
   recordFeedbackUsage,
   recordReviewUsage,
