@@ -20,7 +20,7 @@ export async function seedDemoCriteria(
   const due = new Date(Date.parse(`${options.endDay}T00:00:00Z`) + 60 * 86_400_000).toISOString().slice(0, 10);
   const label = 'Example criterion of the demo, measured on SIMULATED usage.';
   await addCriterion(governance, db, caller, options.useCase, {
-    id: 'adoption-30d',
+    id: 'retention-30d',
     metric: 'active30',
     target: 0.8,
     baseline: 0.5,

@@ -44,8 +44,8 @@ describe('Adoption page: criteria, health and review in a browser', { skip, time
     await page.getByRole('heading', { name: 'Adoption' }).waitFor();
     await page.getByRole('heading', { name: 'Success criteria' }).waitFor();
     // Real usage by default: the criteria exist but have no real data; no flags.
-    await page.getByTestId('criterion-status-adoption-30d').waitFor();
-    assert.equal(await page.getByTestId('criterion-status-adoption-30d').innerText(), 'no data');
+    await page.getByTestId('criterion-status-retention-30d').waitFor();
+    assert.equal(await page.getByTestId('criterion-status-retention-30d').innerText(), 'no data');
     await page.getByText('No health flags.').waitFor();
     await page.getByLabel('Include simulated demo usage').check();
     await page.getByText(/Includes SIMULATED usage/).waitFor();
@@ -58,7 +58,7 @@ describe('Adoption page: criteria, health and review in a browser', { skip, time
     );
     await page.getByRole('img', { name: /Daily active users over 90 days/ }).waitFor();
     // Criteria progress lines with their target line: one on track, one at risk.
-    await page.locator('[data-testid="criterion-status-adoption-30d"]', { hasText: 'on track' }).waitFor();
+    await page.locator('[data-testid="criterion-status-retention-30d"]', { hasText: 'on track' }).waitFor();
     assert.equal(await page.getByTestId('criterion-status-task-completion').innerText(), 'at risk');
     const chart = page.getByTestId('criterion-chart-task-completion');
     assert.equal(await chart.getByTestId('target-line').count(), 1);

@@ -63,7 +63,7 @@ describe('groundwork demo', () => {
       assert.ok(existsSync(report.inbox), 'the folder API sources may be added under');
       // Example criteria on the SIMULATED usage: one on track, one at risk, and health flags to look at.
       assert.deepEqual(report.simulatedCriteria.criteria, [
-        { id: 'adoption-30d', status: 'on_track' },
+        { id: 'retention-30d', status: 'on_track' },
         { id: 'task-completion', status: 'at_risk' },
       ]);
       assert.ok(report.simulatedCriteria.flags.includes('adoption_falling'), report.simulatedCriteria.flags.join());
