@@ -398,6 +398,79 @@ export async function addCriterion(
   });
 }
 
+export type CriterionPatch = Partial<Omit<CriterionInput, 'id' | 'metric'>> & { readonly metric?: string };
+
+/**
+ * Changes a criterion's target, baseline, direction, owner, cadence, due day, unit or description (not its metric:
+ * remove it and add another), governed like `addCriterion` — past draft, lowering a target is a change request
+ * whose summary shows "target 0.9 → 0.8".
+ */
+export async function updateCriterion(
+  governance: Governance,
+  db: Database,
+  caller: Caller,
+  useCaseName: string,
+  id: string,
+  patch: CriterionPatch,
+  options: { reason?: string; requestId?: string } = {},
+): Promise<SubmitChangeResult> {
+  authorize(caller, 'usage:read');
+  const changes: { -readonly [K in keyof Omit<CriterionSnapshot, 'id' | 'metric' | 'source'>]?: CriterionSnapshot[K] } = {};
+  if (patch.target !== undefined) changes.target = finite('target', patch.target);
+  if (patch.baseline !== undefined) changes.baseline = patch.baseline === null ? null : finite('baseline', patch.baseline);
+  if (patch.cadence !== undefined) {
+    if (!(criterionCadences as readonly string[]).includes(patch.cadence)) {
+      throw invalid(`"${patch.cadence}" is not a cadence (valid: ${criterionCadences.join(', ')}).`, { field: 'cadence' });
+    }
+    changes.cadence = patch.cadence as CriterionCadence;
+  }
+  if (patch.direction !== undefined) {
+    if (patch.direction !== 'up' && patch.direction !== 'down') {
+      throw invalid(`"${patch.direction}" is not a direction (valid: up, down).`, { field: 'direction' });
+    }
+    changes.direction = patch.direction;
+  }
+  if (patch.due !== undefined) {
+    try {
+      changes.due = patch.due === null || patch.due === '' ? null : (checkDate('due', patch.due) ?? null);
+    } catch {
+      throw invalid(`due "${patch.due}" is not a valid YYYY-MM-DD date.`, { field: 'due' });
+    }
+  }
+  if (patch.owner !== undefined) changes.owner = patch.owner?.trim() || null;
+  if (patch.unit !== undefined) changes.unit = patch.unit?.trim() || null;
+  if (patch.description !== undefined) {
+    changes.description = patch.description?.trim() || null;
+    if (changes.description && changes.description.length > 500) throw invalid('The description is longer than 500 characters.');
+  }
+  return db.transaction(async (tx) => {
+    const useCase = await requireUseCase(tx, useCaseName);
+    assertMayManage(caller, useCase, 'change the success criteria');
+    const existing = await readCriteria(tx, useCase.name);
+    const current = existing.find((c) => c.id === id);
+    if (!current)
+      throw criterionNotFound(
+        useCase.name,
+        id,
+        existing.map((c) => c.id),
+      );
+    if (patch.metric !== undefined && patch.metric !== current.metric) {
+      throw invalid(`The metric of criterion "${id}" cannot change (${current.metric}); remove it and add a new one.`, {
+        field: 'metric',
+      });
+    }
+    const criterion: CriterionSnapshot = { ...snapshotOf(current), ...changes };
+    if (criterion.source === 'manual' && !criterion.unit) throw invalid('A manual metric needs a unit.', { field: 'unit' });
+    return submitChange(governance, tx, caller, {
+      kind: 'criteria.change',
+      target: `${useCase.name}/${id}`,
+      after: { useCaseStatus: useCase.status, criterion } satisfies CriteriaChangeState,
+      ...(options.reason ? { reason: options.reason } : {}),
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    });
+  });
+}
+
 /** Removes a criterion (with its recorded values), governed like `addCriterion`. */
 export async function removeCriterion(
   governance: Governance,

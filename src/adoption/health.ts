@@ -189,7 +189,7 @@ async function computeHealth(
     if (c.missedPeriodsInARow < 2) continue;
     flags.push({
       code: 'criteria_missed',
-      title: `Criterion ${c.id} (${c.metric} ${c.direction === 'up' ? '≥' : '≤'} ${c.target}) missed ${c.missedPeriodsInARow} ${c.cadence.replace('ly', '').replace('dai', 'day')} periods in a row`,
+      title: `Criterion ${c.id} (${c.metric} ${c.direction === 'up' ? '≥' : '≤'} ${c.target}) missed ${c.missedPeriodsInARow} ${c.cadence} periods in a row`,
       data: {
         criterion: c.id,
         metric: c.metric,

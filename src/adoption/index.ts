@@ -18,6 +18,7 @@ export {
   type Criterion,
   type CriterionCadence,
   type CriterionInput,
+  type CriterionPatch,
   type CriterionPoint,
   type CriterionStatus,
   type CriterionView,
@@ -32,6 +33,7 @@ export {
   recordMeasurement,
   registerCriteriaChangeKinds,
   removeCriterion,
+  updateCriterion,
   usageMetrics,
 } from './criteria.ts';
 export { seedDemoCriteria } from './demo-criteria.ts';

@@ -164,8 +164,24 @@ describe(`success criteria, health and reviews over HTTP (${testStoreKind})`, ()
       const health = await call('reviewer', 'GET', '/v1/use-cases/claims/health');
       assert.equal(health.status, 200);
       assert.deepEqual(health.body.flags, []);
+      // Update (draft: applied); the metric cannot change.
+      const updated = await call('builder', 'PATCH', '/v1/use-cases/claims/criteria/active30', {
+        target: 0.6,
+        due: '2026-12-31',
+      });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      assert.equal(updated.body.target, 0.6);
+      const otherMetric = await call('builder', 'PATCH', '/v1/use-cases/claims/criteria/active30', { metric: 'active60' });
+      assert.equal(otherMetric.body.error?.code, 'criteria.invalid');
       // Past draft: a change request, applied only when someone else approves it.
       await platform.answerer.useCases.update('claims', { status: 'pilot' });
+      const lowered = await call('builder', 'PATCH', '/v1/use-cases/claims/criteria/active30', {
+        target: 0.3,
+        reason: 'too ambitious',
+      });
+      assert.equal(lowered.status, 202);
+      assert.match((lowered.body.changeRequest as { summary: string }).summary, /target 0\.6 → 0\.3/);
+      await call('builder', 'POST', `/v1/changes/${(lowered.body.changeRequest as { id: string }).id}/withdraw`, {});
       const pending = await call('builder', 'DELETE', '/v1/use-cases/claims/criteria/active30');
       assert.equal(pending.status, 202);
       const change = pending.body.changeRequest as { id: string; kind: string; summary: string };
@@ -233,6 +249,9 @@ describe('groundwork use-cases criteria / health / review (CLI process)', () => 
     assert.equal(JSON.parse(review.stdout).decision, 'continue');
     assert.match((await run('use-cases', 'reviews', 'default')).stdout, /continue/);
     assert.equal((await run('use-cases', 'review', 'default', '--decision', 'panic')).code, 2);
+    const updated = await run('use-cases', 'criteria', 'update', 'default', 'manual-uw-minutes', '--target', '25', '--json');
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.equal(JSON.parse(updated.stdout).target, 25);
     assert.equal((await run('use-cases', 'criteria', 'remove', 'default', 'manual-uw-minutes')).code, 0);
     assert.match((await run('use-cases', 'criteria', 'list', 'default')).stdout, /No success criteria/);
   });

@@ -12,6 +12,7 @@ import {
   recordReview,
   removeCriterion,
   type UseCaseHealth,
+  updateCriterion,
 } from '../../adoption/index.ts';
 import { localOperator } from '../../core/index.ts';
 import type { ChangeRequest, SubmitChangeResult } from '../../govern/index.ts';
@@ -152,6 +153,58 @@ export function registerCriteriaCommands(useCases: Command, runtime: CliRuntime)
           return printChangeOutcome<{ id: string; metric: string; target: number; direction: string }>(context, outcome, {
             json: (r) => r,
             text: (r) => `Added criterion ${r.id} to ${name}: ${r.metric} ${r.direction === 'up' ? '≥' : '≤'} ${r.target}.`,
+          });
+        },
+      ),
+    );
+
+  criteria
+    .command('update <name> <id>')
+    .description(
+      'change a criterion’s target, baseline, direction, owner, cadence, due day or unit (past draft: a change request)',
+    )
+    .option('--target <n>', 'the target value', number)
+    .option('--baseline <n>', 'the value before launch', number)
+    .option('--direction <dir>', 'up or down')
+    .option('--owner <principal>', 'who answers for it')
+    .option('--cadence <cadence>', 'daily, weekly or monthly')
+    .option('--unit <unit>', 'unit of a manual metric')
+    .option('--due <date>', 'the target is due by this day (YYYY-MM-DD; "" = no due day)')
+    .option('--description <text>', 'what it means')
+    .option('--reason <text>', 'why (kept in the change request and the audit log)')
+    .action(
+      runtime.action(
+        async (
+          context,
+          name: string,
+          id: string,
+          o: {
+            target?: number;
+            baseline?: number;
+            direction?: string;
+            owner?: string;
+            cadence?: string;
+            unit?: string;
+            due?: string;
+            description?: string;
+            reason?: string;
+          },
+        ) => {
+          const { reason, ...patch } = o;
+          const outcome = await governed(
+            context,
+            (api) =>
+              api.request('PATCH', path(name, `/criteria/${encodeURIComponent(id)}`), {
+                body: { ...patch, ...(reason ? { reason } : {}) },
+              }),
+            async () => {
+              const platform = await context.platform();
+              return updateCriterion(platform.governance, platform.db, localOperator, name, id, patch, reason ? { reason } : {});
+            },
+          );
+          return printChangeOutcome<{ id: string; metric: string; target: number; direction: string }>(context, outcome, {
+            json: (r) => r,
+            text: (r) => `Updated criterion ${r.id} of ${name}: ${r.metric} ${r.direction === 'up' ? '≥' : '≤'} ${r.target}.`,
           });
         },
       ),

@@ -13,6 +13,7 @@ import {
   recordReview,
   removeCriterion,
   simulateUsage,
+  updateCriterion,
   usageReport,
 } from '../../adoption/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
@@ -199,6 +200,41 @@ export function adoptionRoutes(): RouteDefinition[] {
           ...(reason ? { reason } : {}),
         });
         return changeResult(c, outcome, (r) => r, 201);
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/use-cases/:name/criteria/:id',
+      summary:
+        'Change a criterion (target, baseline, direction, owner, cadence, due, unit, description; not the metric); past draft a change request (202)',
+      tags: ['adoption'],
+      scope: 'usage:read',
+      request: {
+        params: criterionParams,
+        body: z.strictObject({
+          metric: z.string().min(1).max(128).optional(),
+          target: z.number().optional(),
+          baseline: z.number().nullable().optional(),
+          direction: z.string().max(8).optional(),
+          owner: z.string().max(320).nullable().optional(),
+          cadence: z.string().max(16).optional(),
+          unit: z.string().max(64).nullable().optional(),
+          due: z.string().max(10).nullable().optional(),
+          description: z.string().max(500).nullable().optional(),
+          reason: z.string().max(2000).optional(),
+        }),
+      },
+      responses: { 200: { description: 'The criterion (applied)', schema: anyJson }, 202: pendingChangeResponse },
+      handler: async ({ platform, caller, params, body, requestId, c }) => {
+        const { reason, ...patch } = body;
+        return changeResult(
+          c,
+          await updateCriterion(platform.governance, platform.db, caller, params.name, params.id, patch, {
+            requestId,
+            ...(reason ? { reason } : {}),
+          }),
+          (r) => r,
+        );
       },
     }),
     defineRoute({
