@@ -692,7 +692,14 @@ async function usageSeries(
     let values = complete ? byPeriod.get(period) : undefined;
     if (!values) {
       // Rates count the period's own answers (`from` = its first day); the other metrics are as of its last day.
-      values = valuesOf(await computeUsageReport(db, { useCase, asOf: day, from: period, includeSimulated: simulated }));
+      // (The 90-day series is never a criterion; the cohorts are computed too, so a snapshot holds every metric.)
+      values = valuesOf(
+        await computeUsageReport(
+          db,
+          { useCase, asOf: day, from: period, includeSimulated: simulated },
+          { withoutDailyActive: true },
+        ),
+      );
       if (complete) {
         await db.query(
           `INSERT INTO usage_metric_snapshots (simulated, use_case, cadence, period_start, period_end, metrics)

@@ -148,7 +148,13 @@ export function assertMaySeeUsage(caller: Caller, useCase: UseCase): void {
 export async function computeUsageReport(
   db: Queryable,
   options: UsageReportOptions,
-  deps: { clock?: Clock } = {},
+  deps: {
+    clock?: Clock;
+    /** Skip the 90-day series (`dailyActive` empty): criteria snapshots do not chart it. */
+    withoutDailyActive?: boolean;
+    /** Skip the first-exposure cohorts (`cohorts` empty): when no cohort metric is needed. */
+    withoutCohorts?: boolean;
+  } = {},
 ): Promise<UsageReport> {
   const period = (options.period ?? 'month') as UsagePeriod;
   const asOf = checkDate('asOf', options.asOf) ?? (deps.clock ?? systemClock).now().toISOString().slice(0, 10);
@@ -203,8 +209,10 @@ export async function computeUsageReport(
        FROM (${users}) u`,
       base,
     ),
-    db.query<Record<string, string | null>>(
-      `WITH u AS (${users}),
+    deps.withoutCohorts
+      ? Promise.resolve({ rows: [] as Array<Record<string, string | null>> })
+      : db.query<Record<string, string | null>>(
+          `WITH u AS (${users}),
        w AS (
          SELECT u.simulated, u.user_id, u.first_day, u.first_at, u.first_success_at,
            coalesce(bool_or(d.day - u.first_day BETWEEN 1 AND 30), false) AS a30,
@@ -220,17 +228,19 @@ export async function computeUsageReport(
          percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE first_success_at IS NOT NULL) AS median,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE first_success_at IS NOT NULL) AS p90
        FROM w GROUP BY 1 ORDER BY 1`,
-      [...base, period],
-    ),
-    db.query<{ day: string; users: string }>(
-      // One usage_daily row per user and day: a day's row count is its number of active users.
-      `SELECT g.day::date::text AS day, coalesce(c.users, 0) AS users
+          [...base, period],
+        ),
+    deps.withoutDailyActive
+      ? Promise.resolve({ rows: [] as Array<{ day: string; users: string }> })
+      : db.query<{ day: string; users: string }>(
+          // One usage_daily row per user and day: a day's row count is its number of active users.
+          `SELECT g.day::date::text AS day, coalesce(c.users, 0) AS users
        FROM generate_series($4::date - 89, $4::date, interval '1 day') AS g(day)
        LEFT JOIN (SELECT day, count(*) AS users FROM (${days}) x WHERE day > $4::date - 90 AND answers > 0 GROUP BY day) c
          ON c.day = g.day::date
        ORDER BY g.day`,
-      base,
-    ),
+          base,
+        ),
   ]);
   const t = totals.rows[0] ?? {};
   const answers = num(t.answers);
