@@ -8,7 +8,7 @@ import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platf
 import { listCriteria, listReviews } from '../adoption/index.ts';
 import { localOperator, type Role, roles } from '../core/index.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
-import { createApp } from './index.ts';
+import { createApp, startServer } from './index.ts';
 
 type Json = { error?: { code: string; message: string } } & Record<string, unknown>;
 
@@ -254,5 +254,72 @@ describe('groundwork use-cases criteria / health / review (CLI process)', () => 
     assert.equal(JSON.parse(updated.stdout).target, 25);
     assert.equal((await run('use-cases', 'criteria', 'remove', 'default', 'manual-uw-minutes')).code, 0);
     assert.match((await run('use-cases', 'criteria', 'list', 'default')).stdout, /No success criteria/);
+  });
+});
+
+describe(`groundwork --server use-cases criteria / health / review (${testStoreKind})`, () => {
+  test('the same commands over HTTP as the key’s caller: past draft a pending change request; a reviewer is refused', async () => {
+    const platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
+    const server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
+    try {
+      await platform.answerer.useCases.create('claims', { owner: 'user:olga@x.test' });
+      const { token: builder } = await createApiKey(
+        platform.db,
+        { name: 'b', role: 'builder', principals: ['user:bob@x.test'] },
+        { actor: localOperator.id },
+      );
+      const { token: reviewer } = await createApiKey(
+        platform.db,
+        { name: 'r', role: 'reviewer', principals: ['user:rita@x.test'] },
+        { actor: localOperator.id },
+      );
+      const run = (key: string, ...args: string[]) => runGroundwork(['--server', server.url, '--api-key', key, ...args]);
+      const added = await run(
+        builder,
+        'use-cases',
+        'criteria',
+        'add',
+        'claims',
+        '--metric',
+        'refusalRate',
+        '--target',
+        '0.1',
+        '--json',
+      );
+      assert.equal(added.code, 0, added.stderr);
+      assert.equal(JSON.parse(added.stdout).direction, 'down');
+      const listed = await run(reviewer, 'use-cases', 'criteria', 'list', 'claims', '--json');
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.deepEqual(
+        JSON.parse(listed.stdout).criteria.map((c: { id: string; status: string }) => [c.id, c.status]),
+        [['refusalrate', 'no_data']],
+      );
+      assert.equal((await run(reviewer, 'use-cases', 'criteria', 'remove', 'claims', 'refusalrate')).code, 1);
+      await platform.answerer.useCases.update('claims', { status: 'pilot' });
+      const lowered = await run(builder, 'use-cases', 'criteria', 'update', 'claims', 'refusalrate', '--target', '0.2', '--json');
+      assert.equal(lowered.code, 0, lowered.stderr);
+      assert.equal(JSON.parse(lowered.stdout).changeRequest.status, 'pending');
+      const health = await run(reviewer, 'use-cases', 'health', 'claims', '--json');
+      assert.equal(health.code, 0, health.stderr);
+      assert.deepEqual(JSON.parse(health.stdout).flags, []);
+      assert.equal((await run(reviewer, 'use-cases', 'review', 'claims', '--decision', 'stop')).code, 1);
+      const review = await run(
+        builder,
+        'use-cases',
+        'review',
+        'claims',
+        '--decision',
+        'continue',
+        '--notes',
+        'pilot ok',
+        '--json',
+      );
+      assert.equal(review.code, 0, review.stderr);
+      assert.equal(JSON.parse(review.stdout).reviewer, 'user:bob@x.test');
+      assert.match((await run(reviewer, 'use-cases', 'reviews', 'claims')).stdout, /continue/);
+    } finally {
+      await server.close(1000);
+      await platform.close();
+    }
   });
 });
