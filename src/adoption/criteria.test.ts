@@ -425,4 +425,39 @@ describe(`success criteria and program health (${testStoreKind})`, () => {
     const audit = await listAudit(platform.db, { action: 'traces.purge' });
     assert.ok(((audit[0]?.after as { usageAnswers?: number } | undefined)?.usageAnswers ?? 0) >= 1);
   });
+
+  test('health: refusal and override rates rising (last 30 vs previous 30 days), and nobody in the last 30 days', async () => {
+    await platform.answerer.useCases.create('rising', {});
+    await platform.db.query(
+      `INSERT INTO usage_users (simulated, use_case, user_id, first_at) VALUES (false, 'rising', 'user:x@x.test', '2026-04-01T09:00:00Z')`,
+    );
+    // Previous 30 days (ending 2026-05-21): 60 answers, 3 refused, 20 reviewed, 2 overridden.
+    // Last 30 days: 60 answers, 12 refused, 20 reviewed, 8 overridden.
+    await platform.db.query(
+      `INSERT INTO usage_daily (simulated, use_case, user_id, day, answers, refused, reviewed, overridden) VALUES
+         (false, 'rising', 'user:x@x.test', '2026-05-10', 60, 3, 20, 2),
+         (false, 'rising', 'user:x@x.test', '2026-06-10', 60, 12, 20, 8)`,
+    );
+    const health = await healthOfUseCase(platform.db, builder, 'rising', { asOf: '2026-06-20' });
+    const byCode = new Map(health.flags.map((f) => [f.code, f]));
+    assert.deepEqual(byCode.get('refusal_rate_rising')?.data, {
+      refusalRecent: 0.2,
+      refusalPrevious: 0.05,
+      answersRecent: 60,
+      answersPrevious: 60,
+    });
+    assert.equal(byCode.get('override_rate_rising')?.action, 'fix');
+    assert.deepEqual(
+      [byCode.get('override_rate_rising')?.data.overrideRecent, byCode.get('override_rate_rising')?.data.overridePrevious],
+      [0.4, 0.1],
+    );
+    const later = await healthOfUseCase(platform.db, builder, 'rising', { asOf: '2026-08-30' });
+    assert.deepEqual(
+      later.flags.map((f) => [f.code, f.action]),
+      [
+        ['low_adoption', 'interview'],
+        ['no_recent_users', 'stop'],
+      ],
+    );
+  });
 });
