@@ -14,7 +14,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createCohort, recordAnswerUsage, usageReport } from '../src/adoption/index.ts';
+import {
+  addCriterion,
+  createCohort,
+  healthOfUseCase,
+  listCriteria,
+  recordAnswerUsage,
+  usageReport,
+} from '../src/adoption/index.ts';
 import { callerWithPrincipals, loadConfig, localOperator, silentLogger } from '../src/core/index.ts';
 import { createPlatform } from '../src/create-platform.ts';
 import { addSource } from '../src/ingest/index.ts';
@@ -210,6 +217,44 @@ try {
       `Report over 1M events, ${label}: median ${s.p50.toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (users ${report?.users}, answers ${report?.answers})`,
     );
   }
+
+  // 5. Success criteria and program health over the same events: the first evaluation computes one report per
+  //    complete weekly period (at most 26) and snapshots it; later evaluations read the snapshots.
+  await addCriterion(platform.governance, platform.db, localOperator, 'bench1m', {
+    id: 'active30',
+    metric: 'active30',
+    target: 0.5,
+    cadence: 'weekly',
+  });
+  await addCriterion(platform.governance, platform.db, localOperator, 'bench1m', {
+    id: 'completion',
+    metric: 'taskCompletionRate',
+    target: 0.9,
+    cadence: 'weekly',
+  });
+  const c0 = performance.now();
+  const cold = await listCriteria(platform.db, localOperator, 'bench1m', { asOf: '2026-06-30' });
+  const coldMs = performance.now() - c0;
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await listCriteria(platform.db, localOperator, 'bench1m', { asOf: '2026-06-30' });
+    warm.push(performance.now() - t);
+  }
+  const health: number[] = [];
+  let flags: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    flags = (await healthOfUseCase(platform.db, localOperator, 'bench1m', { asOf: '2026-06-30' })).flags.map((f) => f.code);
+    health.push(performance.now() - t);
+  }
+  console.log(
+    `Criteria, first evaluation (${cold.criteria[0]?.points.length} weekly periods computed and snapshotted): ${coldMs.toFixed(0)} ms`,
+  );
+  console.log(`Criteria, later evaluations (snapshots + the current period live): median ${stats(warm).p50.toFixed(0)} ms`);
+  console.log(
+    `Program health (windows + criteria): median ${stats(health).p50.toFixed(0)} ms (flags: ${flags.join(', ') || 'none'})`,
+  );
 } finally {
   await platform.close();
   if (!values.keep) await onAdmin(`DROP DATABASE IF EXISTS ${dbName}`);

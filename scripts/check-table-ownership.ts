@@ -53,6 +53,10 @@ const owners: Record<string, string> = {
   monitor_evaluations: 'monitor',
   alerts: 'monitor',
   alert_deliveries: 'monitor',
+  success_criteria: 'adoption',
+  criteria_measurements: 'adoption',
+  usage_metric_snapshots: 'adoption',
+  use_case_reviews: 'adoption',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

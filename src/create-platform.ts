@@ -1,4 +1,4 @@
-import { createUsageRecorder, type UsageRecorder } from './adoption/index.ts';
+import { createUsageRecorder, purgeUsageAnswers, registerCriteriaChangeKinds, type UsageRecorder } from './adoption/index.ts';
 import {
   type Answerer,
   createAnswerer,
@@ -100,6 +100,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     clock,
     redact,
     jobsSchema: jobSchemaFor(db),
+    alsoPurge: [purgeUsageAnswers],
   });
   closers.push(() => observe.close()); // runs before db.close(): closers run in reverse
   // Open monitor alerts on /metrics (read at scrape, shared by every process through the store).
@@ -179,6 +180,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerSourceChangeKinds(governance, useCasesSearching);
   registerBudgetChangeKinds(governance);
   registerKeyChangeKinds(governance);
+  registerCriteriaChangeKinds(governance);
   return {
     config,
     secrets,

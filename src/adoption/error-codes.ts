@@ -32,4 +32,35 @@ export const adoptionErrorCodes = {
     description: 'A date of the usage report is not a valid YYYY-MM-DD date.',
     fix: 'Give dates as YYYY-MM-DD, e.g. --as-of 2026-06-30.',
   },
+  'criteria.invalid': {
+    category: 'usage',
+    description:
+      'A success criterion (or a value recorded for one) is not valid: a number, date, cadence, direction, id or unit.',
+    fix: 'Give --metric, a finite --target (and --baseline), --direction up|down, --cadence daily|weekly|monthly, --due YYYY-MM-DD; manual metrics need --unit.',
+  },
+  'criteria.unknown_metric': {
+    category: 'usage',
+    description: 'The metric is not one a success criterion can track.',
+    fix: 'Use a usage metric (activeUsers.daily|weekly|monthly, active30|60|90, timeToValue.medianHours|p90Hours, taskCompletionRate, refusalRate, feedbackRate, overrideRate), eval:<metric> of an evaluation run, or manual:<name> with --unit.',
+  },
+  'criteria.not_found': {
+    category: 'not_found',
+    description: 'The use case has no success criterion with this id.',
+    fix: 'List them with `groundwork use-cases criteria list NAME`; the message names the valid ids.',
+  },
+  'criteria.exists': {
+    category: 'conflict',
+    description: 'The use case already has a success criterion with this id.',
+    fix: 'Give another --id, or remove the criterion first (`groundwork use-cases criteria remove NAME ID`).',
+  },
+  'criteria.not_manual': {
+    category: 'usage',
+    description: 'Values can be recorded only for manual:… criteria; usage and eval metrics are measured by Groundwork.',
+    fix: 'Record values for a criterion whose metric is manual:<name>.',
+  },
+  'health.invalid_review': {
+    category: 'usage',
+    description: 'A program review has no valid decision, or its notes are too long.',
+    fix: 'Give --decision continue|fix|pivot|stop and notes of at most 4,000 characters.',
+  },
 } as const satisfies ErrorCodeTable;

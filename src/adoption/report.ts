@@ -1,4 +1,4 @@
-import { createUseCaseStore, mayUseUseCase } from '../answer/index.ts';
+import { createUseCaseStore, mayUseUseCase, type UseCase } from '../answer/index.ts';
 import { type Caller, type Clock, GroundworkError, systemClock } from '../core/index.ts';
 import { authorize } from '../govern/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -51,7 +51,13 @@ export interface UsageReport {
   readonly answers: number;
   readonly activeUsers: { readonly daily: number; readonly weekly: number; readonly monthly: number };
   readonly cohorts: readonly CohortRow[];
-  readonly timeToValue: { readonly medianHours: number | null; readonly p90Hours: number | null; readonly users: number };
+  readonly timeToValue: {
+    readonly medianHours: number | null;
+    readonly p90Hours: number | null;
+    readonly users: number;
+    /** Users by hours from first use to first success (`timeToValueBuckets`), then those who have not reached it yet. */
+    readonly histogram: ReadonlyArray<TimeToValueBucket & { readonly users: number }>;
+  };
   readonly taskCompletionRate: number | null;
   readonly refusalRate: number | null;
   readonly feedbackRate: number | null;
@@ -61,9 +67,27 @@ export interface UsageReport {
   readonly dailyActive: ReadonlyArray<{ readonly day: string; readonly users: number }>;
 }
 
+export interface TimeToValueBucket {
+  readonly bucket: string;
+  /** Inclusive lower bound in hours; null for the "not yet" bucket. */
+  readonly fromHours: number | null;
+  /** Exclusive upper bound in hours; null: open-ended. */
+  readonly toHours: number | null;
+}
+
+/** Buckets of the time-to-value histogram (hours from first use to the first successful answer). */
+export const timeToValueBuckets: readonly TimeToValueBucket[] = [
+  { bucket: '< 1 h', fromHours: 0, toHours: 1 },
+  { bucket: '1–4 h', fromHours: 1, toHours: 4 },
+  { bucket: '4–24 h', fromHours: 4, toHours: 24 },
+  { bucket: '1–3 d', fromHours: 24, toHours: 72 },
+  { bucket: '3–7 d', fromHours: 72, toHours: 168 },
+  { bucket: '> 7 d', fromHours: 168, toHours: null },
+];
+
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 
-function checkDate(name: string, value: string | undefined): string | undefined {
+export function checkDate(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const valid = datePattern.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
   if (!valid || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
@@ -99,9 +123,15 @@ export async function usageReport(
       fix: 'Use --period week or --period month (query period=week|month).',
     });
   }
-  const asOf = checkDate('asOf', options.asOf) ?? (deps.clock ?? systemClock).now().toISOString().slice(0, 10);
-  const from = checkDate('from', options.from) ?? null;
+  checkDate('asOf', options.asOf);
+  checkDate('from', options.from);
   const useCase = await createUseCaseStore(db).require(options.useCase);
+  assertMaySeeUsage(caller, useCase);
+  return computeUsageReport(db, { ...options, useCase: useCase.name, period }, deps);
+}
+
+/** Reviewers see the usage (and criteria, health) of use cases they may use themselves; builders and admins all. */
+export function assertMaySeeUsage(caller: Caller, useCase: UseCase): void {
   if (caller.role === 'reviewer' && !mayUseUseCase(useCase, caller)) {
     throw new GroundworkError('auth.forbidden', `${caller.id} may not see usage of the use case "${useCase.name}".`, {
       category: 'forbidden',
@@ -109,6 +139,27 @@ export async function usageReport(
       details: { useCase: useCase.name },
     });
   }
+}
+
+/**
+ * The report without authorization (the caller checked it): for criteria snapshots and health flags, which
+ * read the same numbers. `options.useCase` must exist.
+ */
+export async function computeUsageReport(
+  db: Queryable,
+  options: UsageReportOptions,
+  deps: {
+    clock?: Clock;
+    /** Skip the 90-day series (`dailyActive` empty): criteria snapshots do not chart it. */
+    withoutDailyActive?: boolean;
+    /** Skip the first-exposure cohorts (`cohorts` empty): when no cohort metric is needed. */
+    withoutCohorts?: boolean;
+  } = {},
+): Promise<UsageReport> {
+  const period = (options.period ?? 'month') as UsagePeriod;
+  const asOf = checkDate('asOf', options.asOf) ?? (deps.clock ?? systemClock).now().toISOString().slice(0, 10);
+  const from = checkDate('from', options.from) ?? null;
+  const useCase = { name: options.useCase };
   let cohortPrincipals: string[] | null = null;
   if (options.cohort !== undefined) {
     const { rows } = await db.query<{ principals: string[] }>('SELECT principals FROM cohorts WHERE name = $1', [options.cohort]);
@@ -152,13 +203,16 @@ export async function usageReport(
     ),
     db.query<Record<string, string | null>>(
       `SELECT count(*) AS users, count(first_success_at) AS reached,
+         ${timeToValueBuckets.map((b, i) => `count(*) FILTER (WHERE first_success_at IS NOT NULL AND ${hours} >= ${b.fromHours}${b.toHours === null ? '' : ` AND ${hours} < ${b.toHours}`}) AS b${i},`).join('\n')}
          percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE first_success_at IS NOT NULL) AS median,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE first_success_at IS NOT NULL) AS p90
        FROM (${users}) u`,
       base,
     ),
-    db.query<Record<string, string | null>>(
-      `WITH u AS (${users}),
+    deps.withoutCohorts
+      ? Promise.resolve({ rows: [] as Array<Record<string, string | null>> })
+      : db.query<Record<string, string | null>>(
+          `WITH u AS (${users}),
        w AS (
          SELECT u.simulated, u.user_id, u.first_day, u.first_at, u.first_success_at,
            coalesce(bool_or(d.day - u.first_day BETWEEN 1 AND 30), false) AS a30,
@@ -174,17 +228,19 @@ export async function usageReport(
          percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE first_success_at IS NOT NULL) AS median,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE first_success_at IS NOT NULL) AS p90
        FROM w GROUP BY 1 ORDER BY 1`,
-      [...base, period],
-    ),
-    db.query<{ day: string; users: string }>(
-      // One usage_daily row per user and day: a day's row count is its number of active users.
-      `SELECT g.day::date::text AS day, coalesce(c.users, 0) AS users
+          [...base, period],
+        ),
+    deps.withoutDailyActive
+      ? Promise.resolve({ rows: [] as Array<{ day: string; users: string }> })
+      : db.query<{ day: string; users: string }>(
+          // One usage_daily row per user and day: a day's row count is its number of active users.
+          `SELECT g.day::date::text AS day, coalesce(c.users, 0) AS users
        FROM generate_series($4::date - 89, $4::date, interval '1 day') AS g(day)
        LEFT JOIN (SELECT day, count(*) AS users FROM (${days}) x WHERE day > $4::date - 90 AND answers > 0 GROUP BY day) c
          ON c.day = g.day::date
        ORDER BY g.day`,
-      base,
-    ),
+          base,
+        ),
   ]);
   const t = totals.rows[0] ?? {};
   const answers = num(t.answers);
@@ -213,7 +269,15 @@ export async function usageReport(
         timeToValue: { medianHours: round(numOrNull(row.median), 2), p90Hours: round(numOrNull(row.p90), 2) },
       };
     }),
-    timeToValue: { medianHours: round(numOrNull(v.median), 2), p90Hours: round(numOrNull(v.p90), 2), users: num(v.reached) },
+    timeToValue: {
+      medianHours: round(numOrNull(v.median), 2),
+      p90Hours: round(numOrNull(v.p90), 2),
+      users: num(v.reached),
+      histogram: [
+        ...timeToValueBuckets.map((b, i) => ({ ...b, users: num(v[`b${i}`]) })),
+        { bucket: 'not yet', fromHours: null, toHours: null, users: num(v.users) - num(v.reached) },
+      ],
+    },
     taskCompletionRate: round(ratio(answers - num(t.failed), answers)),
     refusalRate: round(ratio(num(t.refused), answers)),
     feedbackRate: round(ratio(num(t.rated), answers)),

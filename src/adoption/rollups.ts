@@ -323,3 +323,14 @@ export function createUsageRecorder(deps: {
     },
   };
 }
+
+/**
+ * Deletes the per-answer rows (`usage_answers`) of answers before `olderThan`: they are keyed by trace and must
+ * not outlive the trace retention (observe's purge runs this in its transaction). The aggregates in
+ * `usage_users` / `usage_daily` stay, so reports and criteria keep their history; feedback on a purged answer
+ * no longer moves the counters (its trace is gone too).
+ */
+export async function purgeUsageAnswers(tx: Queryable, olderThan: Date): Promise<{ usageAnswers: number }> {
+  const deleted = await tx.query('DELETE FROM usage_answers WHERE at < $1', [olderThan]);
+  return { usageAnswers: deleted.rowCount ?? 0 };
+}

@@ -156,6 +156,8 @@ export async function simulateUsage(
   await db.transaction(async (tx) => {
     await tx.query('DELETE FROM usage_daily WHERE simulated AND use_case = $1', [options.useCase]);
     await tx.query('DELETE FROM usage_users WHERE simulated AND use_case = $1', [options.useCase]);
+    // Criteria snapshots of the previous simulation are stale now.
+    await tx.query('DELETE FROM usage_metric_snapshots WHERE simulated AND use_case = $1', [options.useCase]);
     await tx.query(
       `INSERT INTO usage_users (simulated, use_case, user_id, principals, first_at, first_success_at)
        SELECT true, $1, u.id, string_to_array(u.principals, ','), u.first_at, u.success_at

@@ -71,6 +71,8 @@ export {
 export { askThrough, type GatedEvaluationOptions, runGatedEvaluation, runGatesPassed } from './run-gated.ts';
 export { runScheduledEvaluation } from './run-scheduled.ts';
 export {
+  evalMetricHistory,
+  evalMetricNames,
   type ListRunsOptions,
   labelRun,
   listRuns,

@@ -253,3 +253,31 @@ export async function showRun(db: Queryable, reference: string, viewer: Caller):
   const { cases, hidden } = await loadCaseResults(db, run.id, viewer);
   return { ...run, cases, hiddenCases: hidden };
 }
+
+/**
+ * The mean of `metric` in every succeeded run of `useCase` (a run without one used `default`), oldest first:
+ * what success criteria on an eval metric measure progress with (adoption/criteria.ts). Aggregates only.
+ */
+export async function evalMetricHistory(
+  db: Queryable,
+  useCase: string,
+  metric: string,
+): Promise<Array<{ runId: string; at: Date; value: number }>> {
+  const { rows } = await db.query<{ id: string; at: Date; value: number | null }>(
+    `SELECT id, coalesce(finished_at, started_at) AS at, (metrics -> $2 ->> 'mean')::float8 AS value
+     FROM eval_runs WHERE status = 'succeeded' AND coalesce(use_case, 'default') = $1 AND metrics ? $2
+     ORDER BY coalesce(finished_at, started_at), id`,
+    [useCase, metric],
+  );
+  return rows.filter((r) => r.value !== null).map((r) => ({ runId: r.id, at: new Date(r.at), value: Number(r.value) }));
+}
+
+/** Metric names the succeeded runs of `useCase` recorded (sorted). */
+export async function evalMetricNames(db: Queryable, useCase: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT DISTINCT jsonb_object_keys(metrics) AS name FROM eval_runs
+     WHERE status = 'succeeded' AND coalesce(use_case, 'default') = $1 ORDER BY 1`,
+    [useCase],
+  );
+  return rows.map((r) => r.name);
+}

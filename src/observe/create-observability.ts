@@ -7,7 +7,7 @@ import { createMetricsRegistry } from './metrics-registry.ts';
 import { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
 import { createOtlpExporter, type OtlpExporter } from './otlp-exporter.ts';
 import { buildPriceTable, type PriceTable } from './prices.ts';
-import { startTracePurgeSchedule } from './purge-traces.ts';
+import { type ExtraPurge, startTracePurgeSchedule } from './purge-traces.ts';
 import { defaultTextRedactor, type TextRedactor } from './span-rows.ts';
 import { createTraceRecorder, type TraceRecorder } from './trace-recorder.ts';
 
@@ -37,6 +37,8 @@ export interface CreateObservabilityOptions {
   readonly fetch?: typeof fetch;
   /** Schema of the job queue's tables (pg-boss `job`), for `groundwork_queue_depth` at scrape time. */
   readonly jobsSchema?: string;
+  /** Purges other features run with the retention purge, in its transaction (adoption's `purgeUsageAnswers`). */
+  readonly alsoPurge?: readonly ExtraPurge[];
 }
 
 export function createObservability(options: CreateObservabilityOptions): Observability {
@@ -115,6 +117,7 @@ export function createObservability(options: CreateObservabilityOptions): Observ
         clock: options.clock,
         logger,
         ...(intervalMs === undefined ? {} : { intervalMs }),
+        ...(options.alsoPurge ? { alsoPurge: options.alsoPurge } : {}),
       }),
     async close() {
       unsubscribeIngest();

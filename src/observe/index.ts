@@ -78,7 +78,7 @@ export {
   toOtlpSpan,
 } from './otlp-exporter.ts';
 export { buildPriceTable, builtInPrices, type ModelPrice, type PriceTable, priceFor, spanUsage } from './prices.ts';
-export { purgeTraces, retentionCutoff, startTracePurgeSchedule } from './purge-traces.ts';
+export { type ExtraPurge, purgeTraces, retentionCutoff, startTracePurgeSchedule } from './purge-traces.ts';
 export { defaultTextRedactor, type TextRedactor, type TextRetention } from './span-rows.ts';
 export {
   answerTraceFacts,

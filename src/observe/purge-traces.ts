@@ -1,6 +1,12 @@
 import { type Caller, type Clock, type Logger, systemClock } from '../core/index.ts';
 import { authorize, recordAudit } from '../govern/index.ts';
-import type { Database } from '../store/index.ts';
+import type { Database, Queryable } from '../store/index.ts';
+
+/**
+ * A purge another feature runs in the same transaction as the trace purge (rows keyed by trace that must not
+ * outlive it, e.g. adoption's per-answer usage rows); returns counts by name for the audit record.
+ */
+export type ExtraPurge = (tx: Queryable, olderThan: Date) => Promise<Record<string, number>>;
 
 /** The actor of the retention schedule's purges in the audit log. */
 export const retentionActor = 'system:retention';
@@ -10,14 +16,15 @@ async function purgeAndAudit(
   db: Pick<Database, 'transaction'>,
   actor: string,
   olderThan: Date,
-  context: { readonly clock?: Clock; readonly requestId?: string },
-): Promise<{ traces: number; spans: number }> {
+  context: { readonly clock?: Clock; readonly requestId?: string; readonly alsoPurge?: readonly ExtraPurge[] },
+): Promise<{ traces: number; spans: number } & Record<string, number>> {
   return db.transaction(async (tx) => {
     const traces = await tx.query('DELETE FROM traces WHERE started_at < $1', [olderThan]);
     // Spans of purged traces, and orphans (a root that never arrived), go by their own start time.
     const spans = await tx.query('DELETE FROM spans WHERE started_at < $1', [olderThan]);
-    const purged = { traces: traces.rowCount, spans: spans.rowCount };
-    if (purged.traces > 0 || purged.spans > 0) {
+    let purged: { traces: number; spans: number } & Record<string, number> = { traces: traces.rowCount, spans: spans.rowCount };
+    for (const extra of context.alsoPurge ?? []) purged = { ...purged, ...(await extra(tx, olderThan)) };
+    if (Object.values(purged).some((n) => n > 0)) {
       await recordAudit(
         tx,
         {
@@ -44,8 +51,8 @@ export async function purgeTraces(
   db: Pick<Database, 'transaction'>,
   caller: Caller,
   olderThan: Date,
-  context: { readonly clock?: Clock; readonly requestId?: string } = {},
-): Promise<{ traces: number; spans: number }> {
+  context: { readonly clock?: Clock; readonly requestId?: string; readonly alsoPurge?: readonly ExtraPurge[] } = {},
+): Promise<{ traces: number; spans: number } & Record<string, number>> {
   authorize(caller, 'traces:purge');
   return purgeAndAudit(db, caller.id, olderThan, context);
 }
@@ -64,6 +71,8 @@ export interface PurgeScheduleOptions {
   readonly initialDelayMs?: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Purges of other features run in the same transaction (adoption's per-answer usage rows). */
+  readonly alsoPurge?: readonly ExtraPurge[];
 }
 
 /**
@@ -77,8 +86,11 @@ export function startTracePurgeSchedule(options: PurgeScheduleOptions): () => vo
     running = true;
     try {
       const cutoff = retentionCutoff(options.clock.now(), options.retentionDays);
-      const purged = await purgeAndAudit(options.db, retentionActor, cutoff, { clock: options.clock });
-      if (purged.traces > 0 || purged.spans > 0) options.logger.info('purged expired traces', purged);
+      const purged = await purgeAndAudit(options.db, retentionActor, cutoff, {
+        clock: options.clock,
+        ...(options.alsoPurge ? { alsoPurge: options.alsoPurge } : {}),
+      });
+      if (Object.values(purged).some((n) => n > 0)) options.logger.info('purged expired traces', purged);
     } catch (error) {
       options.logger.warn('trace purge failed; retrying at the next interval', { error });
     } finally {

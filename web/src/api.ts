@@ -434,7 +434,12 @@ export interface UsageReportView {
   answers: number;
   activeUsers: { daily: number; weekly: number; monthly: number };
   cohorts: UsageCohortRow[];
-  timeToValue: { medianHours: number | null; p90Hours: number | null; users: number };
+  timeToValue: {
+    medianHours: number | null;
+    p90Hours: number | null;
+    users: number;
+    histogram?: Array<{ bucket: string; fromHours: number | null; toHours: number | null; users: number }>;
+  };
   taskCompletionRate: number | null;
   refusalRate: number | null;
   feedbackRate: number | null;
@@ -597,4 +602,66 @@ export interface PipelineView {
     openAlerts: AlertView[];
   }>;
   useCases: Array<{ useCase: string | null; monitors: MonitorDetailView[]; openAlerts: AlertView[] }>;
+}
+
+/** GET /v1/use-cases/:name/criteria (docs/adoption.md, "Success criteria"). */
+export interface CriterionView {
+  id: string;
+  useCase: string;
+  metric: string;
+  source: 'usage' | 'eval' | 'manual';
+  unit: string | null;
+  baseline: number | null;
+  target: number;
+  direction: 'up' | 'down';
+  owner: string | null;
+  cadence: 'daily' | 'weekly' | 'monthly';
+  due: string | null;
+  description: string | null;
+  status: 'on_track' | 'at_risk' | 'missed' | 'no_data';
+  reason: string;
+  latest: number | null;
+  missedPeriodsInARow: number;
+  points: Array<{ period: string; day: string; value: number; met: boolean; complete: boolean }>;
+}
+
+export interface CriteriaReportView {
+  useCase: string;
+  asOf: string;
+  includesSimulated: boolean;
+  criteria: CriterionView[];
+  allOnTrack: boolean;
+}
+
+/** GET /v1/use-cases/:name/health (docs/adoption.md, "Program health"). */
+export interface HealthFlagView {
+  code: string;
+  title: string;
+  data: Record<string, unknown>;
+  action: 'interview' | 'fix' | 'pivot' | 'stop';
+  suggestion: string;
+}
+
+export interface ReviewView {
+  id: string;
+  useCase: string;
+  decision: 'continue' | 'fix' | 'pivot' | 'stop';
+  notes: string;
+  flags: Array<{ code: string; title: string }>;
+  reviewer: string;
+  createdAt: string;
+}
+
+export interface HealthView {
+  useCase: string;
+  asOf: string;
+  includesSimulated: boolean;
+  liveSince: string | null;
+  liveDays: number;
+  users: number;
+  activeLast30: number;
+  activePrevious30: number;
+  activeShare: number | null;
+  flags: HealthFlagView[];
+  latestReview: ReviewView | null;
 }

@@ -49,6 +49,7 @@ describe('groundwork demo', () => {
         questions: string[];
         url: string;
         inbox: string;
+        simulatedCriteria: { criteria: Array<{ id: string; status: string }>; flags: string[]; simulated: boolean };
       };
       assert.equal(report.documents, 11);
       assert.equal(report.quarantined, 0);
@@ -60,6 +61,13 @@ describe('groundwork demo', () => {
       assert.ok(existsSync(join(data, '.groundwork-demo')));
       assert.equal(report.inbox, join(data, 'inbox'));
       assert.ok(existsSync(report.inbox), 'the folder API sources may be added under');
+      // Example criteria on the SIMULATED usage: one on track, one at risk, and health flags to look at.
+      assert.deepEqual(report.simulatedCriteria.criteria, [
+        { id: 'retention-30d', status: 'on_track' },
+        { id: 'task-completion', status: 'at_risk' },
+      ]);
+      assert.ok(report.simulatedCriteria.flags.includes('adoption_falling'), report.simulatedCriteria.flags.join());
+      assert.equal(report.simulatedCriteria.simulated, true);
     }
     // The keys of the second run are the only ones: the directory was wiped, not appended to.
     const keys = await runGroundwork(['keys', 'list', '--json', '--data-dir', data], { cwd: dir });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createCohort, type SimulationSummary, simulatedCohorts, simulateUsage } from '../../adoption/index.ts';
+import { createCohort, type SimulationSummary, seedDemoCriteria, simulatedCohorts, simulateUsage } from '../../adoption/index.ts';
 import { GroundworkError, isGroundworkError, loadConfig, localOperator } from '../../core/index.ts';
 import { createPlatform } from '../../create-platform.ts';
 import { createApiKey } from '../../govern/index.ts';
@@ -42,6 +42,8 @@ export interface DemoReport {
   webUi: boolean;
   /** SIMULATED usage (flagged in the rollups, excluded from reports unless asked): so usage charts are not empty. */
   simulatedUsage: SimulationSummary & { cohorts: string[] };
+  /** Example success criteria on `default` (one on track, one at risk) and the health flags, on the SIMULATED usage. */
+  simulatedCriteria: Awaited<ReturnType<typeof seedDemoCriteria>>;
 }
 
 function portInUse(port: number): GroundworkError {
@@ -163,6 +165,10 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             });
             cohorts.push(name);
           }
+          const simulatedCriteria = await seedDemoCriteria(platform.governance, platform.db, localOperator, {
+            useCase: 'default',
+            endDay: simulated.lastDay,
+          });
           const report: DemoReport = {
             url: '',
             dataDir,
@@ -175,6 +181,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             questions: demoQuestions,
             webUi: existsSync(webIndex),
             simulatedUsage: { ...simulated, cohorts },
+            simulatedCriteria,
           };
           if (!options.serve) {
             context.output.result(report, (v) => humanReport(v));
@@ -224,6 +231,8 @@ function humanReport(v: DemoReport): string {
     '',
     `SIMULATED usage (demo data, not real): ${v.simulatedUsage.users} users, ${v.simulatedUsage.answers} answers, ${v.simulatedUsage.firstDay} → ${v.simulatedUsage.lastDay}, cohorts ${v.simulatedUsage.cohorts.join(', ')}.`,
     '  See it with `groundwork usage report --use-case default --include-simulated` (real usage is reported without it).',
+    `  Example success criteria (on the simulated usage): ${v.simulatedCriteria.criteria.map((c) => `${c.id} ${c.status}`).join(', ')}; health flags: ${v.simulatedCriteria.flags.join(', ') || 'none'}.`,
+    '  See them with `groundwork use-cases criteria list default --include-simulated` and `groundwork use-cases health default --include-simulated`.',
     '',
     'Questions to try:',
     ...v.questions.map((q) => `  - ${q}`),

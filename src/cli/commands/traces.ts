@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { purgeUsageAnswers } from '../../adoption/index.ts';
 import { GroundworkError, localOperator } from '../../core/index.ts';
 import {
   getTrace,
@@ -217,10 +218,14 @@ export function registerTracesCommands(program: Command, runtime: CliRuntime): v
           });
         }
         const cutoff = retentionCutoff(platform.clock.now(), days);
-        const purged = await purgeTraces(platform.db, localOperator, cutoff, { clock: platform.clock });
+        const purged = await purgeTraces(platform.db, localOperator, cutoff, {
+          clock: platform.clock,
+          alsoPurge: [purgeUsageAnswers],
+        });
         context.output.result(
           { ...purged, olderThan: cutoff.toISOString() },
-          (v) => `Purged ${v.traces} trace(s) and ${v.spans} span(s) older than ${v.olderThan}.`,
+          (v) =>
+            `Purged ${v.traces} trace(s), ${v.spans} span(s) and ${purged.usageAnswers ?? 0} per-answer usage row(s) older than ${v.olderThan}.`,
         );
         return 0;
       }),

@@ -15,6 +15,7 @@ import { listSourceNames } from '../../ingest/index.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { table } from '../output.ts';
 import { printChangeOutcome } from './changes.ts';
+import { registerCriteriaCommands } from './use-case-criteria.ts';
 
 interface UseCaseFlags {
   description?: string;
@@ -246,6 +247,7 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
   const useCases = program
     .command('use-cases')
     .description('named answering configurations: sources, prompt, model, refusal, access');
+  registerCriteriaCommands(useCases, runtime);
 
   useCases
     .command('list')

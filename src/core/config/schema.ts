@@ -73,6 +73,7 @@ export const changeKinds = [
   'source.acl',
   'budget.raise',
   'key.grant',
+  'criteria.change',
 ] as const;
 export type ChangeKindName = (typeof changeKinds)[number];
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, type CohortView, query, type UsageCohortRow, type UsageReportView, type UseCase } from '../api.ts';
 import { Empty, ErrorBox } from '../components.tsx';
+import { CriteriaSection, HealthSection, TimeToValueHistogram } from './AdoptionSections.tsx';
 
 const percent = (rate: number | null) => (rate === null ? '–' : `${Math.round(rate * 100)}%`);
 const hours = (value: number | null) => (value === null ? '–' : `${value} h`);
@@ -219,10 +220,19 @@ export function AdoptionPage() {
                   for every user yet.
                 </p>
               </div>
+              {report.timeToValue.histogram ? (
+                <div className="card">
+                  <h2>Time to value</h2>
+                  <TimeToValueHistogram histogram={report.timeToValue.histogram} />
+                  <p className="muted small">Users by time from first use to their first successful answer.</p>
+                </div>
+              ) : null}
             </div>
           )}
         </>
       ) : null}
+      <CriteriaSection useCase={useCase} simulated={simulated} />
+      <HealthSection useCase={useCase} simulated={simulated} />
     </section>
   );
 }
