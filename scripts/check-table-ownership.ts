@@ -46,6 +46,8 @@ const owners: Record<string, string> = {
   usage_answers: 'adoption',
   usage_users: 'adoption',
   usage_daily: 'adoption',
+  rollout_settings: 'rollout',
+  rollout_version: 'rollout',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

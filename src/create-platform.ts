@@ -21,7 +21,7 @@ import {
   systemClock,
   type Tracer,
 } from './core/index.ts';
-import { resolveRun, runGatesPassed } from './evaluate/index.ts';
+import { latestEvalGate, resolveRun, runGatesPassed } from './evaluate/index.ts';
 import { createGovernance, type Governance, registerKeyChangeKinds } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
@@ -30,6 +30,7 @@ import { createObservability, type Observability, registerBudgetChangeKinds } fr
 import { registerLabelChangeKinds } from './prompts/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
+import { createRolloutAvailability, type RolloutAvailability, registerRolloutChangeKinds } from './rollout/index.ts';
 import { type ChangeFeed, createChangeFeed, type Database, openStore } from './store/index.ts';
 
 /**
@@ -63,6 +64,8 @@ export interface Platform {
   readonly governance: Governance;
   /** Usage rollups (adoption/), written from answer, feedback and review events; `flush()` awaits the writes in flight. */
   readonly usage: UsageRecorder;
+  /** Rollout availability per caller (stage, cohorts, percentage, kill switch), cached per process (rollout/). */
+  readonly rollout: RolloutAvailability;
   close(): Promise<void>;
 }
 
@@ -114,7 +117,17 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   });
   const usage = createUsageRecorder({ db, events, logger, clock });
   closers.push(() => usage.close()); // before db.close(): the last rollup writes finish first
-  const answerer = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
+  const rollout = createRolloutAvailability({ db, changes, logger });
+  closers.push(async () => rollout.close());
+  const answerer = createAnswerer({
+    db,
+    retriever,
+    models,
+    tracer,
+    events,
+    piiPatterns: config.ingest.piiPatterns,
+    availability: (useCase, caller) => rollout.check(useCase, caller),
+  });
   const ingestion = createIngestion({
     db,
     events,
@@ -148,6 +161,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerSourceChangeKinds(governance, useCasesSearching);
   registerBudgetChangeKinds(governance);
   registerKeyChangeKinds(governance);
+  // Success criteria (adoption's criteriaStatusFor) are wired here at integration; until then: no criteria.
+  registerRolloutChangeKinds(governance, { latestEvalGate, requireCriteriaOnTrack: config.rollout.requireCriteriaOnTrack });
   return {
     config,
     secrets,
@@ -165,6 +180,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     changes,
     governance,
     usage,
+    rollout,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -24,6 +24,7 @@ import { observeErrorCodes } from './observe/index.ts';
 import { promptsErrorCodes } from './prompts/index.ts';
 import { protectErrorCodes } from './protect/index.ts';
 import { retrieveErrorCodes } from './retrieve/index.ts';
+import { rolloutErrorCodes } from './rollout/index.ts';
 import { storeErrorCodes } from './store/index.ts';
 
 /** Codes thrown by the HTTP layer itself (server/). */
@@ -264,6 +265,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   changes: changesErrorCodes,
   incidents: incidentsErrorCodes,
   adoption: adoptionErrorCodes,
+  rollout: rolloutErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

@@ -57,7 +57,7 @@ export interface UseCase {
   readonly approvers: readonly string[];
   /** Who is called when it misbehaves (a principal or contact). */
   readonly onCall: string | undefined;
-  /** Lifecycle: changes to a use case past `draft` are governed (docs/governance.md). */
+  /** Lifecycle and rollout stage: changes to a use case past `draft` are governed (docs/governance.md, docs/rollout.md). */
   readonly status: UseCaseStatus;
   /** Per use case policy: at least this many distinct approvers for its changes. */
   readonly requiredApprovals: number | undefined;
@@ -65,7 +65,11 @@ export interface UseCase {
   readonly updatedAt: Date;
 }
 
-export const useCaseStatuses = ['draft', 'pilot', 'production', 'retired'] as const;
+/**
+ * Lifecycle and rollout stage (docs/rollout.md): draft → pilot (named cohorts only) → limited (cohorts plus a
+ * sticky percentage of the audience) → general (everyone the use case's principals allow); retired answers nobody.
+ */
+export const useCaseStatuses = ['draft', 'pilot', 'limited', 'general', 'retired'] as const;
 export type UseCaseStatus = (typeof useCaseStatuses)[number];
 
 /** One resolved citation: `[n]` in the answer points at this chunk. */

@@ -19,6 +19,7 @@ import { registerModelsCommands } from './commands/models.ts';
 import { registerPromptsCommands } from './commands/prompts.ts';
 import { registerProtectCommands } from './commands/protect.ts';
 import { registerQuarantineCommands } from './commands/quarantine.ts';
+import { registerRolloutCommands } from './commands/rollout.ts';
 import { registerSearchCommand } from './commands/search.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSourcesCommands } from './commands/sources.ts';
@@ -84,6 +85,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerSyncCommands(program, runtime);
   registerJobsCommands(program, runtime);
   registerAdoptionCommands(program, runtime);
+  registerRolloutCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);

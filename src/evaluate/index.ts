@@ -66,7 +66,14 @@ export {
   type RunEvaluationOptions,
   runEvaluation,
 } from './run-evaluation.ts';
-export { askThrough, type GatedEvaluationOptions, runGatedEvaluation, runGatesPassed } from './run-gated.ts';
+export {
+  askThrough,
+  type GatedEvaluationOptions,
+  type LatestEvalGate,
+  latestEvalGate,
+  runGatedEvaluation,
+  runGatesPassed,
+} from './run-gated.ts';
 export { runScheduledEvaluation } from './run-scheduled.ts';
 export {
   type ListRunsOptions,

@@ -47,6 +47,10 @@ export const scopes = [
   'usage:read',
   /** Create and delete cohorts (POST|DELETE /v1/cohorts). */
   'cohorts:write',
+  /** Change a use case's rollout stage, cohorts and percentage (PUT /v1/use-cases/:name/rollout; governed). */
+  'rollout:write',
+  /** Kill or restore any use case (POST /v1/use-cases/:name/kill|restore): admins; a use case's owner may too. */
+  'rollout:kill',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -75,6 +79,7 @@ const builder: readonly Scope[] = [
   'eval:run',
   'jobs:read',
   'cohorts:write',
+  'rollout:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

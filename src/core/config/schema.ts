@@ -73,6 +73,7 @@ export const changeKinds = [
   'source.acl',
   'budget.raise',
   'key.grant',
+  'rollout.stage',
 ] as const;
 export type ChangeKindName = (typeof changeKinds)[number];
 
@@ -406,6 +407,13 @@ export const configSchema = z.strictObject({
       localOperator: z.enum(['direct', 'request']).default('direct'),
       /** Label moves of these kinds need `evalRunId`: a finished evaluation run that passed (off by default). */
       requireEvalRunFor: z.array(z.enum(['prompt.label', 'model.label'])).default([]),
+    })
+    .prefault({}),
+  /** Phased rollout (docs/rollout.md). */
+  rollout: z
+    .strictObject({
+      /** Refuse a stage expansion (at approval/apply time) unless all the use case's success criteria are on track. */
+      requireCriteriaOnTrack: z.boolean().default(false),
     })
     .prefault({}),
 });

@@ -12,6 +12,7 @@ import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { jobsRoutes } from './jobs-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
 import { promptRoutes } from './prompt-routes.ts';
+import { rolloutRoutes } from './rollout-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { systemRoutes } from './system-routes.ts';
 
@@ -32,5 +33,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...evaluateRoutes(deps),
     ...incidentRoutes(),
     ...adoptionRoutes(),
+    ...rolloutRoutes(),
   ];
 }
