@@ -226,7 +226,7 @@ describe(`rollout over HTTP (${testStoreKind})`, () => {
         (error: GroundworkError) => error.code === 'rollout.not_available',
       );
       const entry = (await listAudit(platform.db, { limit: 20 })).find((e) => e.action === 'rollout.kill');
-      assert.equal((entry?.after as { emergency?: boolean }).emergency, true);
+      assert.equal((entry?.after as { emergency?: boolean } | undefined)?.emergency, true);
       assert.equal(entry?.target, 'usecase:uw');
       const log = await call(admin, 'GET', '/v1/use-cases/uw/changes');
       assert.equal(log.status, 200, log.text);
@@ -241,7 +241,7 @@ describe(`rollout over HTTP (${testStoreKind})`, () => {
       assert.equal(restored.body.killed, false);
       for (const reply of await statuses(call, carl)) assert.equal(reply.status, 200, reply.text);
       const restoreEntry = (await listAudit(platform.db, { limit: 20 })).find((e) => e.action === 'rollout.restore');
-      assert.equal((restoreEntry?.after as { emergency?: boolean }).emergency, true);
+      assert.equal((restoreEntry?.after as { emergency?: boolean } | undefined)?.emergency, true);
     } finally {
       await platform.close();
     }
