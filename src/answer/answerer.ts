@@ -301,7 +301,7 @@ async function openAnswerRun(
   const { useCase, modelRef, modelVersion } = await effectiveUseCase(request.useCase ?? 'default');
   if (modelVersion) root.setAttributes({ 'groundwork.model.version': modelVersion });
   assertMayUseUseCase(useCase, request.caller);
-  await deps.availability?.(useCase.name, request.caller);
+  if (!request.evaluation) await deps.availability?.(useCase.name, request.caller);
   const model = modelRef ? deps.models.describe(modelRef) : undefined;
   // A versioned prompt (`prompt_ref`) is resolved by its `production` label; otherwise the inline one.
   const versioned = useCase.promptRef ? await resolvePrompt(deps.db, useCase.promptRef, 'production') : undefined;

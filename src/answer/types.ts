@@ -163,6 +163,11 @@ export interface AnswerRequest {
   /** Parent span (e.g. the HTTP request's). */
   readonly trace?: SpanContext;
   readonly signal?: AbortSignal;
+  /**
+   * An evaluation run asks (evaluate's `askThrough`): the rollout stage and kill switch do not apply — a use
+   * case is evaluated before it is rolled out and while it is killed. Never set from a request body.
+   */
+  readonly evaluation?: boolean;
 }
 
 /** A passage as assembled into the prompt: citation number, the hit, and the text actually sent. */

@@ -62,12 +62,13 @@ export async function runGatesPassed(db: Queryable, runId: string): Promise<bool
 /** The answer feature as an evaluation's `ask` port (structurally typed: evaluate does not import answer). */
 export function askThrough(
   answerer: {
-    ask(request: Parameters<EvalAsk>[0] & { useCase: string }): Promise<Awaited<ReturnType<EvalAsk>>>;
+    ask(request: Parameters<EvalAsk>[0] & { useCase: string; evaluation: true }): Promise<Awaited<ReturnType<EvalAsk>>>;
   },
   useCase: string,
 ): EvalAsk {
   return async (request) => {
-    const answer = await answerer.ask({ ...request, useCase });
+    // Evaluations run in every rollout stage (and on a killed use case): `evaluation: true`.
+    const answer = await answerer.ask({ ...request, useCase, evaluation: true });
     return {
       answer: answer.answer,
       citations: answer.citations,

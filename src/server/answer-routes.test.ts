@@ -153,6 +153,7 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
       // A new use case is a draft: only its builders reach it until it is rolled out (docs/rollout.md).
       assert.equal((await call(claims, '/v1/answers', 'POST', { question: 'deductible?', useCase: 'claims-qa' })).status, 403);
       await setStage(platform.governance, platform.db, localOperator, 'claims-qa', { stage: 'general' });
+      platform.rollout.invalidate(); // written past the route: this process's cache hears it by notification, soon
 
       const question = { question: 'What is the claim deductible?', useCase: 'claims-qa' };
       assert.equal((await call(claims, '/v1/answers', 'POST', question)).status, 200);

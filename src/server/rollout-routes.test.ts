@@ -15,6 +15,7 @@ import { createCohort } from '../adoption/index.ts';
 import { ownershipOfUseCases } from '../answer/index.ts';
 import { type Caller, type GroundworkConfigInput, type GroundworkError, localOperator, type Role } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
+import { askThrough } from '../evaluate/index.ts';
 import { approveChange, type ChangeRequest, createApiKey, createGovernance, listAudit } from '../govern/index.ts';
 import { audienceBucket, registerRolloutChangeKinds, setStage } from '../rollout/index.ts';
 import { createApp } from './index.ts';
@@ -225,6 +226,9 @@ describe(`rollout over HTTP (${testStoreKind})`, () => {
         platform.answerer.ask({ question: 'q?', caller: localOperator, useCase: 'uw' }),
         (error: GroundworkError) => error.code === 'rollout.not_available',
       );
+      // Evaluation runs still ask (a fix is evaluated while the use case is killed).
+      const evaluated = await askThrough(platform.answerer, 'uw')({ question: 'deductible?', caller: localOperator });
+      assert.equal(typeof evaluated.answer, 'string');
       const entry = (await listAudit(platform.db, { limit: 20 })).find((e) => e.action === 'rollout.kill');
       assert.equal((entry?.after as { emergency?: boolean } | undefined)?.emergency, true);
       assert.equal(entry?.target, 'usecase:uw');

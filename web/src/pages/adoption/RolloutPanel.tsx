@@ -124,7 +124,7 @@ export function RolloutPanel({ useCase, cohorts }: { useCase: string; cohorts: C
           {rollout.killMessage ? ` — users see: “${rollout.killMessage}”` : ''}
         </p>
       ) : null}
-      <dl className="stats">
+      <dl className="rollout-stats">
         <div>
           <dt>Stage</dt>
           <dd data-testid="rollout-stage">{rollout.stage}</dd>
