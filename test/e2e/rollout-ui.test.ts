@@ -18,7 +18,7 @@ describe(`rollout UI in a browser (${testStoreKind})`, { skip, timeout: 300_000 
   let platform: Platform;
   let server: RunningServer;
   let browser: { context: BrowserContext; close(): Promise<void> };
-  const keys: Record<'ada' | 'carl', string> = { ada: '', carl: '' };
+  const keys: Record<'ada' | 'bob' | 'carl', string> = { ada: '', bob: '', carl: '' };
 
   before(async () => {
     ensureWebBuilt();
@@ -28,6 +28,13 @@ describe(`rollout UI in a browser (${testStoreKind})`, { skip, timeout: 300_000 
       await createApiKey(
         platform.db,
         { name: 'ada', role: 'admin', principals: ['user:ada@x.test'] },
+        { actor: 'local:operator' },
+      )
+    ).token;
+    keys.bob = (
+      await createApiKey(
+        platform.db,
+        { name: 'bob', role: 'admin', principals: ['user:bob@x.test'] },
         { actor: 'local:operator' },
       )
     ).token;
@@ -47,7 +54,7 @@ describe(`rollout UI in a browser (${testStoreKind})`, { skip, timeout: 300_000 
     await platform?.close();
   });
 
-  async function signedIn(who: 'ada' | 'carl', hash: string): Promise<Page> {
+  async function signedIn(who: 'ada' | 'bob' | 'carl', hash: string): Promise<Page> {
     const page = await browser.context.newPage();
     await page.goto(server.url);
     await page.evaluate(() => sessionStorage.clear());
@@ -100,5 +107,70 @@ describe(`rollout UI in a browser (${testStoreKind})`, { skip, timeout: 300_000 
       await fetch(`${server.url}/v1/use-cases/default/rollout`, { headers: { authorization: `Bearer ${keys.ada}` } })
     ).json()) as { stage: string; cohorts: string[]; killed: boolean };
     assert.deepEqual([rollout.stage, rollout.cohorts, rollout.killed], ['pilot', ['pilot-adjusters'], false]);
+  });
+});
+
+describe(`rollout approval in a browser (${testStoreKind})`, { skip, timeout: 300_000 }, () => {
+  test('an expansion from the panel waits for approval; the approver sees the criteria and eval gate and approves', async () => {
+    // Runs after the first describe in this file: the platform there is closed, so this one has its own.
+    ensureWebBuilt();
+    const platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
+    const server = await startServer(platform, { host: '127.0.0.1', port: 0, authCacheMs: 0 });
+    const browser = await launchBrowser();
+    try {
+      await createCohort(platform.db, localOperator, { name: 'pilot-adjusters', principals: ['group:pilot'] });
+      await platform.answerer.useCases.create('uw', { status: 'pilot' });
+      const key = async (name: string) =>
+        (
+          await createApiKey(
+            platform.db,
+            { name, role: 'admin', principals: [`user:${name}@x.test`] },
+            { actor: 'local:operator' },
+          )
+        ).token;
+      const tokens = { ada: await key('ada'), bob: await key('bob') };
+      const open = async (who: 'ada' | 'bob', hash: string) => {
+        const page = await browser.context.newPage();
+        await page.goto(server.url);
+        await page.evaluate(() => sessionStorage.clear());
+        await page.reload();
+        await page.getByLabel('API key').fill(tokens[who]);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('navigation', { name: 'Main' }).waitFor();
+        await page.goto(`${server.url}/${hash}`);
+        return page;
+      };
+      const ada = await open('ada', '#/adoption');
+      await ada.getByLabel('Use case').selectOption('uw');
+      const panel = ada.getByRole('region', { name: 'Rollout' });
+      await panel.getByTestId('rollout-stage').filter({ hasText: 'pilot' }).waitFor();
+      await panel.getByLabel('Stage').selectOption('limited');
+      await panel.getByLabel('pilot-adjusters').check();
+      await panel.getByLabel('Percent of everyone (sticky per user)').fill('30');
+      await panel.getByRole('button', { name: 'Set stage' }).click();
+      const notice = panel.getByRole('status').filter({ hasText: 'waits for approval' });
+      await notice.waitFor();
+      const id = /change request (chg_[a-z0-9]+)/.exec(await notice.innerText())?.[1] as string;
+      assert.ok(id);
+      await ada.close();
+
+      const bob = await open('bob', '#/changes');
+      const card = bob.getByRole('article', { name: `Change request ${id}` });
+      const context = card.getByTestId('rollout-context');
+      await context.waitFor();
+      assert.match(await context.innerText(), /No success criteria[\s\S]*Latest evaluation gate: never evaluated/);
+      await bob.screenshot({ path: join(screenshotDir, 'rollout-03-approval-context.png'), fullPage: true });
+      await card.getByRole('button', { name: 'Approve' }).click();
+      await bob.getByRole('status').filter({ hasText: id }).waitFor();
+      await bob.close();
+      const rollout = (await (
+        await fetch(`${server.url}/v1/use-cases/uw/rollout`, { headers: { authorization: `Bearer ${tokens.ada}` } })
+      ).json()) as { stage: string; percent: number };
+      assert.deepEqual([rollout.stage, rollout.percent], ['limited', 30]);
+    } finally {
+      await browser.close();
+      await server.close(1000);
+      await platform.close();
+    }
   });
 });
