@@ -105,6 +105,10 @@ describe(`attacks on rollout (${testStoreKind})`, () => {
       // A restricted use case's rollout is not found for those who may not use it; killing it too.
       assert.equal((await call(outsider, 'GET', '/v1/use-cases/secret/rollout')).status, 404);
       assert.equal((await call(outsider, 'POST', '/v1/use-cases/secret/kill', {})).status, 404);
+      // An admin who may not use it can still kill it (the kill switch must always be reachable).
+      const admin = await keyFor(platform, ['user:ada@x.test'], 'admin');
+      assert.equal((await call(admin, 'POST', '/v1/use-cases/secret/kill', { message: 'Stop.' })).status, 200);
+      assert.equal((await call(admin, 'POST', '/v1/use-cases/secret/restore', {})).status, 200);
       // A builder's expansion waits for someone else; its author cannot approve it.
       const builder = await keyFor(platform, ['user:alice@x.test'], 'builder');
       const requested = await call(builder, 'PUT', '/v1/use-cases/uw/rollout', { stage: 'general' });
