@@ -153,7 +153,14 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
       const gatesPassed = await runGatesPassed(tx, runId);
       const reason =
         run.status !== 'succeeded' ? `its status is ${run.status}` : gatesPassed === false ? 'it failed its gates' : undefined;
-      return { found: true, passed: reason === undefined, useCase: run.useCase, ...(reason ? { reason } : {}) };
+      return {
+        found: true,
+        passed: reason === undefined,
+        useCase: run.useCase,
+        promptVersion: run.config.promptVersion,
+        modelVersion: run.config.modelVersion ?? null,
+        ...(reason ? { reason } : {}),
+      };
     },
   });
   registerLabelChangeKinds(governance, useCasesFeeding);

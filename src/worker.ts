@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertMayUseUseCase, promptVersion } from './answer/index.ts';
+import { assertMayUseUseCase, type VersionPin } from './answer/index.ts';
 import { type Caller, GroundworkError, newId } from './core/index.ts';
 import type { Platform } from './create-platform.ts';
 import {
@@ -94,7 +94,15 @@ export async function startEvaluationRun(
   authorize(caller, 'eval:run');
   body.failIf.forEach(parseGate);
   await loadDataset(platform.db, body.dataset);
-  if (body.mode === 'answer') assertMayUseUseCase(await platform.answerer.useCases.require(body.useCase ?? 'default'), caller);
+  const pin = versionPin(body);
+  if (body.mode === 'answer') {
+    const name = body.useCase ?? 'default';
+    assertMayUseUseCase(await platform.answerer.useCases.require(name), caller);
+    // A pinned version must exist (and the prompt be versioned) before a job is queued for it.
+    if (pin) await platform.answerer.target(name, pin);
+  } else if (pin) {
+    throw pinNeedsAnswerMode();
+  }
   const runId = newId('evr');
   await platform.jobs.prepare('evaluation-run');
   return platform.db.transaction(async (tx) => {
@@ -157,8 +165,36 @@ export const evaluationRunBody = z.strictObject({
   labels: z.array(z.string().min(1).max(100)).max(20).default([]),
   failIf: z.array(z.string().min(1).max(200)).max(50).default([]).describe('gates such as "ndcg@10 < 0.6"'),
   baseline: z.string().min(1).max(200).optional().describe('run id or label to compare against'),
+  promptVersion: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("answer mode: answer with this version of the use case's versioned prompt instead of its production label"),
+  modelVersion: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("answer mode: answer with this version of the use case's model configuration instead of its production label"),
 });
 export type EvaluationRunRequest = z.output<typeof evaluationRunBody>;
+
+/** The versions an evaluation pins (`promptVersion` / `modelVersion`), or undefined. */
+export function versionPin(options: { promptVersion?: number; modelVersion?: number }): VersionPin | undefined {
+  if (options.promptVersion === undefined && options.modelVersion === undefined) return undefined;
+  return {
+    ...(options.promptVersion === undefined ? {} : { prompt: options.promptVersion }),
+    ...(options.modelVersion === undefined ? {} : { model: options.modelVersion }),
+  };
+}
+
+export function pinNeedsAnswerMode(): GroundworkError {
+  return new GroundworkError('evaluate.pin_needs_answer_mode', 'A prompt or model version can only be pinned in answer mode.', {
+    category: 'usage',
+    fix: 'Add --mode answer --use-case NAME (API: "mode": "answer", "useCase"), or leave out the version.',
+  });
+}
 
 /**
  * Starts one evaluation run as the CLI's `eval run` does: cases are asked as their own principals; the
@@ -173,17 +209,23 @@ export async function runApiEvaluation(
 ): Promise<EvaluationReport> {
   let ask: EvalAsk | undefined;
   let snapshot: Record<string, unknown> = { retrieval: platform.config.retrieval };
+  const pin = versionPin(body);
   if (body.mode === 'answer') {
     const name = body.useCase ?? 'default';
     const useCase = await platform.answerer.useCases.require(name);
     assertMayUseUseCase(useCase, caller);
-    ask = askThrough(platform.answerer, name);
+    // The run records the versions its answers ran with: what a governed label move compares it with.
+    const target = await platform.answerer.target(name, pin);
+    ask = askThrough(platform.answerer, name, pin);
     snapshot = {
       ...snapshot,
       useCaseSettings: useCase,
-      promptVersion: promptVersion(useCase.prompt),
-      model: useCase.model ?? platform.config.models.chat ?? 'extractive',
+      promptVersion: target.promptVersion,
+      modelVersion: target.modelVersion,
+      model: target.model,
     };
+  } else if (pin) {
+    throw pinNeedsAnswerMode();
   }
   const { report } = await runGatedEvaluation(
     {

@@ -5,7 +5,7 @@ import { type ActiveSpan, type Caller, type EventBus, GroundworkError, isGroundw
 import { hasIndexedDocuments, sourceIdsOf } from '../ingest/index.ts';
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
 import { checkBudget } from '../observe/index.ts';
-import { findModelConfig, type ResolvedPrompt, resolvePrompt } from '../prompts/index.ts';
+import { findModelConfig, type ResolvedPrompt, resolveModelConfig, resolvePrompt } from '../prompts/index.ts';
 import { createRedactionSession, decideEgress, redactText } from '../protect/index.ts';
 import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -33,7 +33,16 @@ import {
   refusalText,
 } from './prompt.ts';
 import { estimateTokens } from './text.ts';
-import type { Answer, AnswerEvent, AnswerRequest, AnswerWarning, ConfidenceParts, Passage, UseCase } from './types.ts';
+import type {
+  Answer,
+  AnswerEvent,
+  AnswerRequest,
+  AnswerWarning,
+  ConfidenceParts,
+  Passage,
+  UseCase,
+  VersionPin,
+} from './types.ts';
 import { assertMayUseUseCase, createUseCaseStore, type UseCaseStore } from './use-cases.ts';
 
 /**
@@ -117,10 +126,29 @@ export interface EffectiveUseCase {
   readonly modelVersion: string | undefined;
 }
 
+/** The versions an answer in a use case runs with (see `Answerer.target`). */
+export interface AnswerTarget {
+  /** The use case as answers run it (its model configuration applied). */
+  readonly useCase: UseCase;
+  readonly promptVersion: string;
+  readonly modelVersion: string | null;
+  /** `provider:model`, or `extractive`. */
+  readonly model: string;
+}
+
 export interface Answerer {
   readonly useCases: UseCaseStore;
-  /** The use case with its `production` model configuration and default model resolved; `use_case.not_found` if absent. */
-  effectiveUseCase(name: string): Promise<EffectiveUseCase>;
+  /**
+   * The use case with its `production` model configuration (or the pinned version) and default model
+   * resolved; `use_case.not_found` if absent.
+   */
+  effectiveUseCase(name: string, pin?: VersionPin): Promise<EffectiveUseCase>;
+  /**
+   * What answers in the use case run with — the prompt version (`name@N` for a versioned prompt, `inline:<hash>`
+   * otherwise), the model configuration version and the model — with `pin` applied: what an evaluation run
+   * records, and what a governed label move compares its evaluation run with.
+   */
+  target(name: string, pin?: VersionPin): Promise<AnswerTarget>;
   /** Streams tokens as they come, then one `final` event with the post-processed answer. */
   stream(request: AnswerRequest): AsyncIterable<AnswerEvent>;
   /** The final answer only. */
@@ -185,11 +213,20 @@ function createCachedUseCaseStore(db: Queryable, cacheMs: number): UseCaseStore 
   };
 }
 
-/** The use case with its `production` model configuration applied and its model resolved. */
-async function resolveEffectiveUseCase(deps: AnswererDeps, useCases: UseCaseStore, name: string): Promise<EffectiveUseCase> {
+/** The use case with its `production` (or pinned) model configuration applied and its model resolved. */
+async function resolveEffectiveUseCase(
+  deps: AnswererDeps,
+  useCases: UseCaseStore,
+  name: string,
+  pin?: VersionPin,
+): Promise<EffectiveUseCase> {
   const stored = await useCases.require(name);
-  // A versioned model configuration (prompts feature, label `production`) overrides the use case's model settings.
-  const modelConfig = await findModelConfig(deps.db, stored.name, 'production');
+  // A versioned model configuration (prompts feature, label `production`) overrides the use case's model
+  // settings; a pinned version must exist (`models.not_found` names it).
+  const modelConfig =
+    pin?.model === undefined
+      ? await findModelConfig(deps.db, stored.name, 'production')
+      : await resolveModelConfig(deps.db, stored.name, pin.model);
   const useCase: UseCase = modelConfig
     ? {
         ...stored,
@@ -203,13 +240,33 @@ async function resolveEffectiveUseCase(deps: AnswererDeps, useCases: UseCaseStor
   return { useCase, modelRef, modelVersion: modelConfig?.ref };
 }
 
+function pinWithoutPrompt(useCase: string): GroundworkError {
+  return new GroundworkError(
+    'answer.pin_without_prompt',
+    `Use case "${useCase}" has an inline prompt, not a versioned one: there is no prompt version to pin.`,
+    {
+      category: 'usage',
+      fix: `Point the use case at a versioned prompt (promptRef), or leave out the prompt version.`,
+      details: { useCase },
+    },
+  );
+}
+
 export function createAnswerer(deps: AnswererDeps): Answerer {
   const useCases = createCachedUseCaseStore(deps.db, deps.useCaseCacheMs ?? 2000);
-  const effectiveUseCase = (name: string) => resolveEffectiveUseCase(deps, useCases, name);
+  const effectiveUseCase = (name: string, pin?: VersionPin) => resolveEffectiveUseCase(deps, useCases, name, pin);
   const stream = (request: AnswerRequest) => streamAnswer(deps, effectiveUseCase, request);
   return {
     useCases,
     effectiveUseCase,
+    async target(name, pin) {
+      const { useCase, modelRef, modelVersion } = await effectiveUseCase(name, pin);
+      if (pin?.prompt !== undefined && !useCase.promptRef) throw pinWithoutPrompt(useCase.name);
+      const prompt = useCase.promptRef
+        ? (await resolvePrompt(deps.db, useCase.promptRef, pin?.prompt ?? 'production')).ref
+        : promptVersion(useCase.prompt);
+      return { useCase, promptVersion: prompt, modelVersion: modelVersion ?? null, model: modelRef ?? 'extractive' };
+    },
     stream,
     async ask(request) {
       for await (const event of stream(request)) if (event.type === 'final') return event.answer;
@@ -226,7 +283,7 @@ export function createAnswerer(deps: AnswererDeps): Answerer {
  */
 async function* streamAnswer(
   deps: AnswererDeps,
-  effectiveUseCase: (name: string) => Promise<EffectiveUseCase>,
+  effectiveUseCase: (name: string, pin?: VersionPin) => Promise<EffectiveUseCase>,
   request: AnswerRequest,
 ): AsyncGenerator<AnswerEvent> {
   const started = performance.now();
@@ -292,19 +349,23 @@ function startAnswerSpan(deps: AnswererDeps, request: AnswerRequest, question: s
 /** The use case (the caller must be allowed to use it), its model and prompt version, and the budget check. */
 async function openAnswerRun(
   deps: AnswererDeps,
-  effectiveUseCase: (name: string) => Promise<EffectiveUseCase>,
+  effectiveUseCase: (name: string, pin?: VersionPin) => Promise<EffectiveUseCase>,
   request: AnswerRequest,
   question: string,
   root: ActiveSpan,
   started: number,
 ): Promise<AnswerRun> {
-  const { useCase, modelRef, modelVersion } = await effectiveUseCase(request.useCase ?? 'default');
+  const { useCase, modelRef, modelVersion } = await effectiveUseCase(request.useCase ?? 'default', request.pin);
   if (modelVersion) root.setAttributes({ 'groundwork.model.version': modelVersion });
   assertMayUseUseCase(useCase, request.caller);
   if (!request.evaluation) await deps.availability?.(useCase.name, request.caller);
   const model = modelRef ? deps.models.describe(modelRef) : undefined;
-  // A versioned prompt (`prompt_ref`) is resolved by its `production` label; otherwise the inline one.
-  const versioned = useCase.promptRef ? await resolvePrompt(deps.db, useCase.promptRef, 'production') : undefined;
+  // A versioned prompt (`prompt_ref`) is resolved by its `production` label (or the pinned version);
+  // otherwise the inline one.
+  if (request.pin?.prompt !== undefined && !useCase.promptRef) throw pinWithoutPrompt(useCase.name);
+  const versioned = useCase.promptRef
+    ? await resolvePrompt(deps.db, useCase.promptRef, request.pin?.prompt ?? 'production')
+    : undefined;
   const version = versioned?.ref ?? promptVersion(useCase.prompt);
   root.setAttributes({
     'groundwork.use_case': useCase.name,

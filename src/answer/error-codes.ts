@@ -22,6 +22,12 @@ export const answerErrorCodes = {
     description: 'The language model call failed.',
     fix: 'Check that provider "…" is reachable and its key is valid; `groundwork doctor` shows the configuration. Answers work offline with `--use-case` set to an extractive use case.',
   },
+  'answer.pin_without_prompt': {
+    category: 'usage',
+    description:
+      'A prompt version was pinned (an evaluation of a candidate) for a use case whose prompt is inline, not versioned.',
+    fix: 'Point the use case at a versioned prompt (promptRef), or leave out --prompt-version.',
+  },
   'use_case.exists': {
     category: 'conflict',
     description: 'A use case named "…" already exists.',

@@ -6,6 +6,7 @@
 export {
   type Answerer,
   type AnswererDeps,
+  type AnswerTarget,
   createAnswerer,
   defaultRefusalThreshold,
   type EffectiveUseCase,
@@ -45,6 +46,7 @@ export type {
   UseCase,
   UseCaseRetrieval,
   UseCaseStatus,
+  VersionPin,
 } from './types.ts';
 export { answerStyles, useCaseStatuses } from './types.ts';
 export { usableUseCaseNames } from './use-case-access.ts';

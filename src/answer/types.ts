@@ -168,6 +168,20 @@ export interface AnswerRequest {
    * case is evaluated before it is rolled out and while it is killed. Never set from a request body.
    */
   readonly evaluation?: boolean;
+  /**
+   * Answer with these versions of the use case's versioned prompt / model configuration instead of the ones
+   * its `production` labels point at: how an evaluation measures a candidate before its label moves. Set only
+   * by evaluation (never from an HTTP answer request).
+   */
+  readonly pin?: VersionPin;
+}
+
+/** Versions pinned for one answer (evaluation of a candidate prompt or model configuration). */
+export interface VersionPin {
+  /** Version number of the prompt named by the use case's `promptRef`. */
+  readonly prompt?: number;
+  /** Version number of the use case's model configuration (named like the use case). */
+  readonly model?: number;
 }
 
 /** A passage as assembled into the prompt: citation number, the hit, and the text actually sent. */

@@ -47,6 +47,11 @@ export const evaluateErrorCodes = {
     description: 'Invalid gate "…".',
     fix: 'Write gates as METRIC OPERATOR NUMBER, e.g. --fail-if "ndcg@10 < 0.6" or --fail-if "latency_ms > 800".',
   },
+  'evaluate.pin_needs_answer_mode': {
+    category: 'usage',
+    description: 'A prompt or model version was pinned for a retrieval run; only answer runs use them.',
+    fix: 'Add --mode answer --use-case NAME (API: "mode": "answer", "useCase"), or leave out the version.',
+  },
   'evaluate.invalid_label': {
     category: 'usage',
     description: 'Invalid run label "…".',

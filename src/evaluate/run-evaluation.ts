@@ -94,6 +94,7 @@ export interface RunEvaluationOptions {
   readonly snapshot?: {
     readonly useCaseSettings?: unknown;
     readonly promptVersion?: string;
+    readonly modelVersion?: string | null;
     readonly model?: string;
     readonly retrieval?: unknown;
   };
@@ -179,6 +180,7 @@ export async function runEvaluation(deps: RunEvaluationDeps, options: RunEvaluat
         }
       : null,
     promptVersion: options.snapshot?.promptVersion ?? null,
+    modelVersion: options.snapshot?.modelVersion ?? null,
     model: options.snapshot?.model ?? null,
     retrieval: options.snapshot?.retrieval ?? null,
   };

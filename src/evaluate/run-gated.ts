@@ -59,16 +59,22 @@ export async function runGatesPassed(db: Queryable, runId: string): Promise<bool
   return rows[0]?.gates_passed ?? null;
 }
 
-/** The answer feature as an evaluation's `ask` port (structurally typed: evaluate does not import answer). */
+/**
+ * The answer feature as an evaluation's `ask` port (structurally typed: evaluate does not import answer).
+ * `pin`: the prompt / model configuration versions to answer with (a candidate evaluated before its label moves).
+ */
 export function askThrough(
   answerer: {
-    ask(request: Parameters<EvalAsk>[0] & { useCase: string; evaluation: true }): Promise<Awaited<ReturnType<EvalAsk>>>;
+    ask(
+      request: Parameters<EvalAsk>[0] & { useCase: string; evaluation: true; pin?: { prompt?: number; model?: number } },
+    ): Promise<Awaited<ReturnType<EvalAsk>>>;
   },
   useCase: string,
+  pin?: { readonly prompt?: number; readonly model?: number },
 ): EvalAsk {
   return async (request) => {
     // Evaluations run in every rollout stage (and on a killed use case): `evaluation: true`.
-    const answer = await answerer.ask({ ...request, useCase, evaluation: true });
+    const answer = await answerer.ask({ ...request, useCase, evaluation: true, ...(pin ? { pin } : {}) });
     return {
       answer: answer.answer,
       citations: answer.citations,

@@ -128,6 +128,8 @@ export interface RunConfigSnapshot {
   readonly repeat: number;
   readonly useCase: { readonly name: string; readonly settings?: unknown } | null;
   readonly promptVersion: string | null;
+  /** The versioned model configuration answers ran with (`name@N`); absent on runs recorded before it was. */
+  readonly modelVersion?: string | null;
   readonly model: string | null;
   readonly retrieval: unknown;
 }

@@ -38,6 +38,11 @@ export interface SourceStatus {
   /** ACL rules that matched files in the last finished sync but decided none (a later rule replaced them). */
   readonly aclWarnings: readonly AclRuleWarning[];
   /**
+   * The ACL map file differed from the approved copy in the last finished sync (governed `source.acl`): the
+   * approved copy was applied; the edit needs a change request. Null when it did not.
+   */
+  readonly aclMapDrift: { readonly path: string; readonly message: string } | null;
+  /**
    * Indexed documents with OCRed pages to review (confidence below 0.6, or nothing readable), and those pages.
    * `groundwork documents list --ocr-review` lists the documents; `documents show` their pages.
    */
@@ -168,6 +173,7 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
       undeterminedPrincipals: undetermined,
       unreadableDocuments: unreadable,
       aclWarnings: last.rows[0]?.acl_warnings ?? [],
+      aclMapDrift: (last.rows[0]?.counts as { aclMapDrift?: SourceStatus['aclMapDrift'] } | undefined)?.aclMapDrift ?? null,
       ocrReview,
       sensitivity,
       injectionSuspected: {

@@ -12,7 +12,10 @@ export interface CreateIngestionOptions {
   readonly db: Database;
   readonly events: EventBus;
   readonly logger: Logger;
-  readonly config: Pick<GroundworkConfig, 'ingest' | 'protect'>;
+  /** `governance.governedKinds` decides whether ACL map file edits apply without a request (absent: they do). */
+  readonly config: Pick<GroundworkConfig, 'ingest' | 'protect'> & {
+    readonly governance?: Pick<GroundworkConfig['governance'], 'governedKinds'>;
+  };
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
   /** Absent: lexical-only ingestion. */
@@ -61,6 +64,8 @@ export function createIngestion(options: CreateIngestionOptions): Ingestion {
           parse,
           chunk,
           embedder: options.embedder,
+          // Governed ACL changes: a file edited on disk is not applied without a `source.acl` request.
+          aclMapFiles: options.config.governance?.governedKinds.includes('source.acl') ? 'approved' : 'follow',
           ...(options.clock ? { clock: options.clock } : {}),
           ...(options.ids ? { ids: options.ids } : {}),
           ...(options.openSource ? { openSource: options.openSource } : {}),

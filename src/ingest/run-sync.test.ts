@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { MockEmbeddingModelV4 } from 'ai/test';
 import { zipSync } from 'fflate';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import type { GroundworkConfigInput } from '../core/index.ts';
+import { type GroundworkConfigInput, localOperator } from '../core/index.ts';
 import {
   addSource,
   createIngestion,
@@ -16,6 +16,7 @@ import {
   type Ingestion,
   listQuarantine,
   parseDocument,
+  requestSourceAclMap,
 } from './index.ts';
 import { makeEncryptedPdf, makeZipBomb } from './parsers/fixtures/generate-fixtures.ts';
 
@@ -444,8 +445,25 @@ describe(`runSync (${testStoreKind})`, () => {
         aclPath,
         JSON.stringify({ default: ['group:staff'], rules: [{ match: 'claims/**', principals: ['group:adjusters'] }] }),
       );
+      // `source.acl` is governed (the default): an edit on disk is reported, not applied — the approved copy
+      // stays in force until the change goes through a request.
+      const drifted = await f.sync();
+      assert.equal(drifted.updated, 0);
+      assert.match(drifted.aclMapDrift?.message ?? '', /differs from the approved copy.*groundwork sources acl-map docs/);
+      assert.deepEqual(
+        (await documentsOf(f.platform)).map((d) => d.principals),
+        [['group:claims'], []],
+      );
+      const runCounts = await f.platform.db.query<{ counts: { aclMapDrift?: { path: string } } }>(
+        'SELECT counts FROM sync_runs ORDER BY started_at DESC LIMIT 1',
+      );
+      assert.equal(runCounts.rows[0]?.counts.aclMapDrift?.path, aclPath);
+      // The trusted local operator applies it directly (governance.localOperator: direct): audited, then in force.
+      const applied = await requestSourceAclMap(f.platform.governance, f.platform.db, localOperator, 'docs', aclPath);
+      assert.equal(applied.status, 'applied');
       const resync = await f.sync();
       assert.equal(resync.updated, 2);
+      assert.equal(resync.aclMapDrift, undefined);
       docs = await documentsOf(f.platform);
       assert.deepEqual(
         docs.map((d) => d.principals),

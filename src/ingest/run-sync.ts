@@ -55,6 +55,13 @@ export interface SyncDeps {
   readonly embedder?: Embedder | undefined;
   /** Opens the connector of a stored source; default: by its type. Tests substitute one. */
   readonly openSource?: (record: SourceRecord) => Source;
+  /**
+   * How a sync treats a source's ACL map file: `follow` re-reads it and applies edits at the next sync;
+   * `approved` (when `source.acl` changes are governed) applies the stored, approved copy and reports a file
+   * that differs from it as a warning — an edit on disk must not change who may read what without a request.
+   * Default `follow`.
+   */
+  readonly aclMapFiles?: 'follow' | 'approved';
 }
 
 /** Progress of a running sync, for progress bars. `total` is known once the listing is complete. */
@@ -105,6 +112,11 @@ export interface SyncSummary {
    * server sees them: no ACL map rule, default, sidecar or `--readable-by` decided who may.
    */
   readonly unreadableDocuments: number;
+  /**
+   * Set when the ACL map file differs from the approved copy (`aclMapFiles: approved`): the sync applied the
+   * approved copy; the edit needs a `source.acl` change request.
+   */
+  readonly aclMapDrift?: { readonly path: string; readonly message: string };
 }
 
 interface ExistingDocument {
@@ -161,6 +173,8 @@ interface SyncRun {
 /** A run's pipeline: the ACL map in force, its fingerprint, and how files are prepared. */
 interface Pipeline {
   readonly aclMap: AclMap | undefined;
+  /** The ACL map file differs from the approved copy (not applied). */
+  readonly aclMapDrift: { readonly path: string; readonly message: string } | undefined;
   readonly fingerprint: string;
   readonly prepareContext: PrepareContext;
   readonly source: Source;
@@ -206,7 +220,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
     await applyDeletions(run, pipeline, listing, missing, renamedIds);
     // Chunks indexed before the prompt-injection detector existed get their spans (text scan only).
     await backfillInjectionSpans(run.db, run.record.id, options.signal);
-    return await finishRun(run, ruleUsage.warnings());
+    return await finishRun(run, ruleUsage.warnings(), pipeline.aclMapDrift);
   } catch (error) {
     await failRun(run, error);
     throw error;
@@ -301,7 +315,7 @@ function createTaskQueue(concurrency: number, signal: AbortSignal | undefined, o
 /** Step 2: the ACL map in force, the pipeline fingerprint, the connector, and what is indexed already. */
 async function preparePipeline(run: SyncRun): Promise<Pipeline> {
   const { deps, record, runId, counts, events } = run;
-  const aclMap = await currentAclMap(run.db, record, deps.logger);
+  const { aclMap, drift } = await currentAclMap(run.db, record, deps.logger, deps.aclMapFiles ?? 'follow');
   const fingerprint = sha256(
     JSON.stringify({
       pipelineVersion,
@@ -343,7 +357,7 @@ async function preparePipeline(run: SyncRun): Promise<Pipeline> {
   const source = (deps.openSource ?? ((r: SourceRecord) => openSource(r, deps.ingest)))(record);
   const existing = await loadExisting(run.db, record.id);
   const quarantine = await loadQuarantine(run.db, record.id);
-  return { aclMap, fingerprint, prepareContext, source, existing, quarantine };
+  return { aclMap, aclMapDrift: drift, fingerprint, prepareContext, source, existing, quarantine };
 }
 
 /** Puts one file (or listing problem) in quarantine and counts it. */
@@ -686,7 +700,11 @@ async function applyDeletions(
 }
 
 /** Step 6: records the finished run on the run and the source, announces it, and returns the summary. */
-async function finishRun(run: SyncRun, aclWarnings: readonly AclRuleWarning[]): Promise<SyncSummary> {
+async function finishRun(
+  run: SyncRun,
+  aclWarnings: readonly AclRuleWarning[],
+  aclMapDrift: Pipeline['aclMapDrift'],
+): Promise<SyncSummary> {
   const { db, record, runId, counts, clock } = run;
   const status = counts.quarantined > 0 ? 'partial' : 'succeeded';
   const durationMs = Math.round(performance.now() - run.started);
@@ -701,7 +719,7 @@ async function finishRun(run: SyncRun, aclWarnings: readonly AclRuleWarning[]): 
     runId,
     status,
     clock.now(),
-    JSON.stringify({ ...counts, durationMs, unreadableDocuments }),
+    JSON.stringify({ ...counts, durationMs, unreadableDocuments, ...(aclMapDrift ? { aclMapDrift } : {}) }),
     JSON.stringify(aclWarnings),
   ]);
   await db.query('UPDATE sources SET last_sync_at = $2, last_success_at = $2, updated_at = $2 WHERE id = $1', [
@@ -727,6 +745,7 @@ async function finishRun(run: SyncRun, aclWarnings: readonly AclRuleWarning[]): 
     durationMs,
     aclWarnings,
     unreadableDocuments,
+    ...(aclMapDrift ? { aclMapDrift } : {}),
   };
 }
 
@@ -818,25 +837,49 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** The ACL map to apply: re-read from its file when the source has one (edits apply at the next sync). */
-async function currentAclMap(db: Database, record: SourceRecord, logger: Logger): Promise<AclMap | undefined> {
+/** The ACL map in force for a sync, and a file edit it did not apply (`aclMapFiles: approved`). */
+interface CurrentAclMap {
+  readonly aclMap: AclMap | undefined;
+  readonly drift?: { readonly path: string; readonly message: string };
+}
+
+/**
+ * The ACL map to apply. With `follow`, re-read from its file when the source has one (edits apply at the
+ * next sync). With `approved`, the stored copy — what the last `source.acl` change (approved or made by the
+ * trusted operator) stored — and a file that differs from it is reported, not applied.
+ */
+async function currentAclMap(
+  db: Database,
+  record: SourceRecord,
+  logger: Logger,
+  mode: 'follow' | 'approved',
+): Promise<CurrentAclMap> {
   const path = record.settings.aclMapPath;
   if (!path) {
     // A map stored before shadowed rules were refused is refused now, like the same map read from a file.
     if (record.aclMap) assertNoShadowedRules(record.aclMap, `ACL map of source ${record.name}`);
-    return record.aclMap;
+    return { aclMap: record.aclMap };
   }
   try {
     const { aclMap } = await readAclMapFile(path);
-    if (JSON.stringify(aclMap) !== JSON.stringify(record.aclMap ?? null)) {
+    const changed = JSON.stringify(aclMap) !== JSON.stringify(record.aclMap ?? null);
+    if (changed && mode === 'approved' && record.aclMap) {
+      // The approved copy stays in force; the edit is reported with the command that turns it into a request.
+      // (A file that no longer parses fails the sync as in `follow` mode: fix it.)
+      assertNoShadowedRules(record.aclMap, `ACL map of source ${record.name} (approved copy of ${path})`);
+      const message = `file ${path} differs from the approved copy: this sync applied the approved copy. Request the edit with \`groundwork sources acl-map ${record.name} ${path}\` (a source.acl change request) or restore the file.`;
+      logger.warn('ACL map file differs from the approved copy; applying the approved copy', { source: record.name, path });
+      return { aclMap: record.aclMap, drift: { path, message } };
+    }
+    if (changed) {
       await db.query('UPDATE sources SET acl_map = $2, updated_at = now() WHERE id = $1', [record.id, JSON.stringify(aclMap)]);
     }
-    return aclMap;
+    return { aclMap };
   } catch (error) {
     if (isGroundworkError(error) && error.code === 'ingest.acl_map_unreadable' && record.aclMap) {
       logger.warn('ACL map file unreadable; using the stored copy', { source: record.name, path });
       assertNoShadowedRules(record.aclMap, `ACL map of source ${record.name} (stored copy of ${path})`);
-      return record.aclMap;
+      return { aclMap: record.aclMap };
     }
     throw error;
   }

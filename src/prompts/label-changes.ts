@@ -59,6 +59,20 @@ function labelKind(kind: VersionKind, useCasesOf: UseCasesOfVersioned): ChangeKi
     // Protected labels only reach the kernel (requestLabelMove decides); a move to where it points is no change.
     needsApproval: (before, after) => (before as LabelSnapshot)?.version !== (after as LabelAfter).version,
     evalRunApplies: () => true,
+    // The run must have answered with the version the label moves to (`eval run --prompt-version N` /
+    // `--model-version N` evaluates a candidate before the move): a passing run of another version, another
+    // prompt or of retrieval alone is no evidence for this change.
+    evalRunMismatch(run, target, after) {
+      const { name } = splitTarget(target);
+      const expected = `${name}@${(after as LabelAfter).version}`;
+      const evaluated = kind === 'prompt' ? run.promptVersion : run.modelVersion;
+      if (evaluated === expected) return undefined;
+      const flag = kind === 'prompt' ? '--prompt-version' : '--model-version';
+      return {
+        reason: `it evaluated ${evaluated ? `${noun} ${evaluated}` : `no versioned ${noun}`}, not ${expected}`,
+        fix: `Evaluate the candidate with a use case that uses ${noun} ${name}: groundwork eval run DATASET --mode answer --use-case USE_CASE ${flag} ${(after as LabelAfter).version} --fail-if "…", then attach that run's id.`,
+      };
+    },
     affectedUseCases: async (tx, target) => useCasesOf(tx, kind, splitTarget(target).name),
     describe(target, before, after) {
       const { name, label } = splitTarget(target);

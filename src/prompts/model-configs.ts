@@ -75,19 +75,40 @@ export async function createModelConfig(db: Database, input: CreateModelConfigIn
   });
 }
 
-export async function resolveModelConfig(db: Queryable, name: string, label = 'production'): Promise<ResolvedModelConfig> {
-  const version = await getVersion<ModelConfigBody>(db, 'model', name, label === 'latest' ? 'latest' : { label });
-  return { ...version.body, name, version: version.version, label, ref: `${name}@${version.version}` };
+export async function resolveModelConfig(
+  db: Queryable,
+  name: string,
+  label: string | number = 'production',
+): Promise<ResolvedModelConfig> {
+  const ref: VersionRef = typeof label === 'number' ? { version: label } : label === 'latest' ? 'latest' : { label };
+  const version = await getVersion<ModelConfigBody>(db, 'model', name, ref);
+  return {
+    ...version.body,
+    name,
+    version: version.version,
+    label: typeof label === 'number' ? `v${label}` : label,
+    ref: `${name}@${version.version}`,
+  };
 }
 
 /** Like `resolveModelConfig`, but `undefined` when the use case has no versioned model configuration or label. */
 export async function findModelConfig(
   db: Queryable,
   name: string,
-  label = 'production',
+  label: string | number = 'production',
 ): Promise<ResolvedModelConfig | undefined> {
-  const version = await findVersion<ModelConfigBody>(db, 'model', name, label === 'latest' ? 'latest' : { label });
-  return version ? { ...version.body, name, version: version.version, label, ref: `${name}@${version.version}` } : undefined;
+  // A number pins a version (an evaluation of a candidate configuration before its label moves).
+  const ref: VersionRef = typeof label === 'number' ? { version: label } : label === 'latest' ? 'latest' : { label };
+  const version = await findVersion<ModelConfigBody>(db, 'model', name, ref);
+  return version
+    ? {
+        ...version.body,
+        name,
+        version: version.version,
+        label: typeof label === 'number' ? `v${label}` : label,
+        ref: `${name}@${version.version}`,
+      }
+    : undefined;
 }
 
 export const getModelConfig = (db: Queryable, name: string, ref: VersionRef = 'latest'): Promise<ModelConfigVersion> =>

@@ -63,15 +63,17 @@ export async function createPrompt(db: Database, input: CreatePromptInput): Prom
 }
 
 /**
- * The prompt version `label` points at (default `production`). Throws `prompts.not_found` (category
- * `not_found`, with the command that sets the label) when the prompt or label does not exist.
+ * The prompt version `label` points at (default `production`), or the version numbered `label` (a pinned
+ * version: an evaluation of a candidate before its label moves). Throws `prompts.not_found` (category
+ * `not_found`, with the command that sets the label) when the prompt, label or version does not exist.
  */
-export async function resolvePrompt(db: Queryable, name: string, label = 'production'): Promise<ResolvedPrompt> {
-  const version = await getVersion<PromptBody>(db, 'prompt', name, label === 'latest' ? 'latest' : { label });
+export async function resolvePrompt(db: Queryable, name: string, label: string | number = 'production'): Promise<ResolvedPrompt> {
+  const ref: VersionRef = typeof label === 'number' ? { version: label } : label === 'latest' ? 'latest' : { label };
+  const version = await getVersion<PromptBody>(db, 'prompt', name, ref);
   return {
     name,
     version: version.version,
-    label,
+    label: typeof label === 'number' ? `v${label}` : label,
     template: version.body.template,
     variables: version.body.variables,
     ref: `${name}@${version.version}`,

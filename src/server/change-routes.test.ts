@@ -331,13 +331,16 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       await platform.db.query(
         `INSERT INTO eval_datasets (id, name, version, origin, case_count, created_by) VALUES ('ds_1', 'gold', 1, 'jsonl', 1, 'x')`,
       );
-      for (const [id, status] of [
-        ['run_ok', 'succeeded'],
-        ['run_bad', 'failed'],
+      for (const [id, status, promptVersion] of [
+        ['run_ok', 'succeeded', 'qa@2'],
+        ['run_bad', 'failed', 'qa@2'],
+        ['run_of_v1', 'succeeded', 'qa@1'],
+        ['run_retrieval', 'succeeded', null],
       ]) {
         await platform.db.query(
-          `INSERT INTO eval_runs (id, dataset_id, status, mode, config, index_state, created_by) VALUES ($1, 'ds_1', $2, 'answer', '{}', '{}', 'x')`,
-          [id, status],
+          `INSERT INTO eval_runs (id, dataset_id, status, mode, config, index_state, created_by)
+           VALUES ($1, 'ds_1', $2, 'answer', jsonb_build_object('promptVersion', $3::text), '{}', 'x')`,
+          [id, status, promptVersion],
         );
       }
       const missing = await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2 });
@@ -368,6 +371,15 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       });
       assert.equal(gatedOut.status, 409, gatedOut.text);
       assert.match(gatedOut.text, /failed its gates/);
+      // A passing run of another version (the one in production now), or of retrieval alone, is no evidence
+      // for moving the label to version 2.
+      for (const runId of ['run_of_v1', 'run_retrieval']) {
+        const other = await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2, evalRunId: runId });
+        assert.equal(other.status, 409, other.text);
+        assert.equal((other.body.error as { code: string }).code, 'govern.eval_run_mismatch');
+        assert.match(other.text, runId === 'run_of_v1' ? /evaluated prompt qa@1, not qa@2/ : /no versioned prompt/);
+        assert.match(other.text, /--prompt-version 2/);
+      }
       const passed = await call(alice, 'POST', '/v1/prompts/qa/labels', { label: 'production', version: 2, evalRunId: 'run_ok' });
       assert.equal(passed.status, 202, passed.text);
       assert.equal((passed.body.changeRequest as ChangeRequest).evalRunId, 'run_ok');

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import type { Role } from '../core/index.ts';
+import { localOperator, type Role } from '../core/index.ts';
 import { createApiKey, listAudit, verifyAuditChain } from '../govern/index.ts';
-import { addSource } from '../ingest/index.ts';
+import { addSource, requestSourceAclMap } from '../ingest/index.ts';
 import { createApp } from './index.ts';
 
 type Json = Record<string, unknown>;
@@ -295,6 +295,7 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       });
       assert.equal(opened.status, 201, opened.text);
       writeFileSync(t.aclMap, 'default: [group:staff]\nrules:\n  - match: "claims/**"\n    principals: [group:claims-leads]\n');
+      await requestSourceAclMap(t.platform.governance, t.platform.db, localOperator, 'share', t.aclMap);
       await t.platform.ingestion.sync({ source: 'share' });
       const detail = await t.call('reviewer', `/v1/incidents/${opened.json.id as string}`);
       assert.equal(detail.status, 200);

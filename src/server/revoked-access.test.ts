@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import { callerWithPrincipals, type Role } from '../core/index.ts';
+import { callerWithPrincipals, localOperator, type Role } from '../core/index.ts';
 import { collectCandidates, listCandidates } from '../evaluate/index.ts';
 import { createApiKey } from '../govern/index.ts';
-import { addSource } from '../ingest/index.ts';
+import { addSource, requestSourceAclMap } from '../ingest/index.ts';
 import { startWorker } from '../worker.ts';
 import { createApp } from './index.ts';
 
@@ -87,6 +87,8 @@ describe(`revoked access reaches recorded content (${testStoreKind})`, () => {
 
       // The claims folder moves to a narrower group; the adjuster is not in it.
       writeFileSync(aclMap, 'default: [group:staff]\nrules:\n  - match: "claims/**"\n    principals: [group:claims-leads]\n');
+      // The edit takes effect through a source.acl change (the local operator's is direct), then a sync.
+      await requestSourceAclMap(platform.governance, platform.db, localOperator, 'share', aclMap);
       await platform.ingestion.sync({ source: 'share' });
 
       for (const who of ['adjuster', 'admin']) {
@@ -125,6 +127,8 @@ describe(`revoked access reaches recorded content (${testStoreKind})`, () => {
 
       // Given back, it is readable again.
       writeFileSync(aclMap, 'default: [group:staff]\nrules:\n  - match: "claims/**"\n    principals: [group:claims]\n');
+      // The edit takes effect through a source.acl change (the local operator's is direct), then a sync.
+      await requestSourceAclMap(platform.governance, platform.db, localOperator, 'share', aclMap);
       await platform.ingestion.sync({ source: 'share' });
       assert.match((await call('adjuster', `/v1/traces/${answer.traceId}`)).text, /18,400/);
     } finally {

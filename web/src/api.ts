@@ -192,6 +192,8 @@ export interface SourceStatus {
   unreadableDocuments: number;
   /** ACL rules that matched files in the last sync but decided none. */
   aclWarnings: { code: string; ruleIndex: number; matched: number; message: string }[];
+  /** The ACL map file differs from the approved copy (the approved copy is in force). */
+  aclMapDrift?: { path?: string; message: string } | null;
   /** Indexed documents with OCRed pages read with low confidence (or not at all), and those pages: to review. */
   ocrReview: { documents: number; pages: number };
   sensitivity: Record<string, number>;

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { createAnswerer, promptVersion } from '../../answer/index.ts';
+import { createAnswerer, promptVersion, type VersionPin } from '../../answer/index.ts';
 import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
 import {
   acceptCandidate,
@@ -29,7 +29,7 @@ import {
   showRun,
 } from '../../evaluate/index.ts';
 import { createModelResolver } from '../../models/index.ts';
-import { runScheduledEvaluationOn, startWorker } from '../../worker.ts';
+import { pinNeedsAnswerMode, runScheduledEvaluationOn, startWorker, versionPin } from '../../worker.ts';
 import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -144,6 +144,8 @@ interface RunOptions {
   out?: string;
   judge?: string;
   concurrency: number;
+  promptVersion?: number;
+  modelVersion?: number;
 }
 
 type CliPlatform = Awaited<ReturnType<CommandContext['platform']>>;
@@ -154,7 +156,7 @@ type CliPlatform = Awaited<ReturnType<CommandContext['platform']>>;
  * the evaluation's offline checker, which also rejects flipped negations and swapped entities
  * (docs/benchmarks.md "Groundedness checker").
  */
-async function answerPort(platform: CliPlatform, useCaseName: string | undefined) {
+async function answerPort(platform: CliPlatform, useCaseName: string | undefined, pin: VersionPin | undefined) {
   const models = createModelResolver({ config: platform.config.models, secrets: platform.secrets });
   const answerer = createAnswerer({
     db: platform.db,
@@ -167,12 +169,22 @@ async function answerPort(platform: CliPlatform, useCaseName: string | undefined
   const name = useCaseName ?? 'default';
   const useCase = await answerer.useCases.get(name);
   if (useCaseName && !useCase) await answerer.useCases.require(useCaseName);
-  const ask = askThrough(answerer, name);
-  const model = useCase?.model ?? platform.config.models.chat ?? 'extractive';
+  const ask = askThrough(answerer, name, pin);
+  // The run records the versions its answers ran with: what a governed label move compares it with.
+  if (!useCase) {
+    const model = platform.config.models.chat ?? 'extractive';
+    return { ask, models, snapshot: { useCaseSettings: null, promptVersion: promptVersion(undefined), model } };
+  }
+  const target = await answerer.target(name, pin);
   return {
     ask,
     models,
-    snapshot: { useCaseSettings: useCase ?? null, promptVersion: promptVersion(useCase?.prompt), model },
+    snapshot: {
+      useCaseSettings: useCase,
+      promptVersion: target.promptVersion,
+      modelVersion: target.modelVersion,
+      model: target.model,
+    },
   };
 }
 
@@ -262,6 +274,16 @@ function registerRunCommand(group: Command, runtime: CliRuntime): void {
     .option('--label <label>', 'label the run (repeatable), e.g. baseline', collect)
     .option('--baseline <run>', 'run id or label to compare with (paired bootstrap)')
     .option('--fail-if <gate>', 'gate, e.g. "ndcg@10 < 0.6" (repeatable)', collect)
+    .option(
+      '--prompt-version <n>',
+      "answer mode: answer with this version of the use case's versioned prompt (a candidate, before its production label moves)",
+      positiveInt(1_000_000),
+    )
+    .option(
+      '--model-version <n>',
+      "answer mode: answer with this version of the use case's model configuration (a candidate, before its production label moves)",
+      positiveInt(1_000_000),
+    )
     .addOption(new Option('--report-format <format>', 'report format').choices(['md', 'junit', 'json']))
     .option('--out <file>', 'write the report to a file')
     .action(
@@ -269,7 +291,9 @@ function registerRunCommand(group: Command, runtime: CliRuntime): void {
         // Gates are parsed before anything runs: a typo is a usage error, not a wasted run.
         const gates = (options.failIf ?? []).map(parseGate);
         const platform = await context.platform();
-        const answering = options.mode === 'answer' ? await answerPort(platform, options.useCase) : undefined;
+        const pin = versionPin(options);
+        if (pin && options.mode !== 'answer') throw pinNeedsAnswerMode();
+        const answering = options.mode === 'answer' ? await answerPort(platform, options.useCase, pin) : undefined;
         const progress = context.output.progress('cases');
         const { run, report } = await runGatedEvaluation(
           {

@@ -37,6 +37,7 @@ function human(status: SourceStatus): string {
       source: status.name,
       unreadableDocuments: status.unreadableDocuments,
       aclWarnings: status.aclWarnings,
+      ...(status.aclMapDrift ? { aclMapDrift: status.aclMapDrift } : {}),
     }).map((line) => `  ${line}`),
     last
       ? `  last run ${last.id} ${last.status}: ${['added', 'updated', 'renamed', 'deleted', 'unchanged', 'quarantined', 'chunks']

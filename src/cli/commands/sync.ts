@@ -103,7 +103,9 @@ async function syncSources(context: CommandContext, names: readonly string[]): P
 }
 
 /** Loud lines for documents nobody can read through the server and for ACL rules that never decide. */
-export function accessWarnings(summary: Pick<SyncSummary, 'source' | 'unreadableDocuments' | 'aclWarnings'>): string[] {
+export function accessWarnings(
+  summary: Pick<SyncSummary, 'source' | 'unreadableDocuments' | 'aclWarnings' | 'aclMapDrift'>,
+): string[] {
   const lines: string[] = [];
   if (summary.unreadableDocuments > 0)
     lines.push(
@@ -111,6 +113,7 @@ export function accessWarnings(summary: Pick<SyncSummary, 'source' | 'unreadable
       `  Fix: groundwork ingest PATH --readable-by group:staff (principals for documents nothing else decides), or --acl-map FILE with rules or a default (docs/permissions.md); \`groundwork documents list --undetermined\` lists them.`,
     );
   for (const warning of summary.aclWarnings) lines.push(`WARNING ${summary.source}: ACL map ${warning.message}`);
+  if (summary.aclMapDrift) lines.push(`WARNING ${summary.source}: ACL map ${summary.aclMapDrift.message}`);
   return lines;
 }
 

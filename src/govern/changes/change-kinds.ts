@@ -52,6 +52,12 @@ export interface ChangeKind {
   /** Whether the policy's `requireEvalRunFor` applies to this change (a protected label move). */
   evalRunApplies?(before: unknown, after: unknown, policy: GovernancePolicy): boolean;
   /**
+   * Why an attached evaluation run (found and passed) does not evaluate this change — e.g. it ran another
+   * prompt version than the one the label moves to — or undefined when it does. A run that measured
+   * something else is not evidence for this change. Default: any passing run counts.
+   */
+  evalRunMismatch?(run: EvalRunVerdict, target: string, after: unknown): { reason: string; fix: string } | undefined;
+  /**
    * Scope needed to see `before`/`after`/`result` (source settings and ACL maps, key principals): callers
    * without it see the request with those fields withheld. Default: anyone who may read change requests.
    */
@@ -90,6 +96,9 @@ export interface EvalRunVerdict {
   readonly passed: boolean;
   readonly useCase?: string | null;
   readonly reason?: string;
+  /** What the run's answers ran with (`name@N` for versioned prompts and model configurations; null: none). */
+  readonly promptVersion?: string | null;
+  readonly modelVersion?: string | null;
 }
 
 export interface GovernanceOptions {

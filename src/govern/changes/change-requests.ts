@@ -238,6 +238,14 @@ async function checkEvalRun(tx: Queryable, governance: Governance, kind: ChangeK
       },
     );
   }
+  const mismatch = kind.evalRunMismatch?.(verdict, input.target, input.after);
+  if (mismatch) {
+    throw new GroundworkError(
+      'govern.eval_run_mismatch',
+      `Evaluation run ${input.evalRunId} does not evaluate this change: ${mismatch.reason}.`,
+      { category: 'conflict', fix: mismatch.fix, details: { evalRunId: input.evalRunId, kind: kind.kind } },
+    );
+  }
 }
 
 async function loadRow(tx: Queryable, id: string, lock: boolean): Promise<ChangeRow> {

@@ -70,6 +70,13 @@ export const changesErrorCodes = {
     description: 'The attached evaluation run did not finish successfully or failed its gates.',
     fix: 'Fix the regression and attach a run that passed.',
   },
+  'govern.eval_run_mismatch': {
+    category: 'conflict',
+    retryable: false,
+    description:
+      'The attached evaluation run passed but measured something else: another prompt or model configuration version than the one the label moves to (or a retrieval-only run).',
+    fix: 'Evaluate the candidate: groundwork eval run DATASET --mode answer --use-case USE_CASE --prompt-version N (or --model-version N), then attach that run.',
+  },
   'govern.unknown_kind': {
     category: 'internal',
     retryable: false,

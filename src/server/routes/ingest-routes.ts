@@ -46,6 +46,13 @@ function readerStatus(status: SourceStatus): Record<string, unknown> {
       ...warning,
       message: `rules[${warning.ruleIndex}] of the ACL map matched ${warning.matched} files but decided none (a later rule replaced it); an operator should reorder the map.`,
     })),
+    aclMapDrift: status.aclMapDrift
+      ? {
+          path: undefined,
+          message:
+            'the ACL map file differs from the approved copy: the approved copy is in force; an operator should request the edit or restore the file.',
+        }
+      : null,
   };
 }
 

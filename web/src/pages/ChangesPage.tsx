@@ -26,10 +26,10 @@ interface RunMetrics {
 
 const pretty = (value: unknown) => (value === null || value === undefined ? '(none)' : JSON.stringify(value, null, 2));
 
-/** Who may act on a request as the server decides it (the author included: the server refuses self-approval). */
+/** Who may approve or reject a request as the server decides it (the author never: no self-approval). */
 function mayDecide(change: ChangeRequest, me: Me): boolean {
-  if (!me.scopes.includes('changes:approve')) return false;
-  if (me.role === 'admin' || change.author === me.id) return true;
+  if (!me.scopes.includes('changes:approve') || change.author === me.id) return false;
+  if (me.role === 'admin') return true;
   return change.eligibleApprovers.some((p) => p === me.id || me.principals.includes(p));
 }
 
@@ -178,9 +178,9 @@ function ChangeCard({ change, me, onDecided }: { change: ChangeRequest; me: Me; 
       <RolloutContext changeId={change.id} kind={change.kind} />
       {change.evalRunId ? <EvalResult runId={change.evalRunId} /> : <p className="muted small">No evaluation run attached.</p>}
       <ErrorBox error={error} />
+      {open && own ? <p className="muted small">You requested this change: someone else must approve it.</p> : null}
       {open && mayDecide(change, me) ? (
         <div className="row">
-          {own ? <p className="muted small">You requested this change: someone else must approve it.</p> : null}
           <label htmlFor={`comment-${change.id}`}>Comment</label>
           <input id={`comment-${change.id}`} value={comment} onChange={(e) => setComment(e.target.value)} />
           <button type="button" onClick={() => void decide('approve')}>

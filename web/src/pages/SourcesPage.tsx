@@ -5,7 +5,7 @@ import { Empty, ErrorBox, formatDate, formatDuration } from '../components.tsx';
 /** Documents nobody can read through the server, and ACL rules that never decide: said loudly, with the fix. */
 function AccessWarnings({ status }: { status: SourceStatus }) {
   const n = status.unreadableDocuments;
-  if (n === 0 && status.aclWarnings.length === 0) return null;
+  if (n === 0 && status.aclWarnings.length === 0 && !status.aclMapDrift) return null;
   return (
     <div className="access-warning" role="alert" aria-label={`Permission warnings for ${status.name}`}>
       {n > 0 ? (
@@ -24,6 +24,11 @@ function AccessWarnings({ status }: { status: SourceStatus }) {
           <strong>ACL map:</strong> {warning.message}
         </p>
       ))}
+      {status.aclMapDrift ? (
+        <p>
+          <strong>ACL map:</strong> {status.aclMapDrift.message}
+        </p>
+      ) : null}
     </div>
   );
 }
