@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Caller, GroundworkError, sensitivityLabels } from '../core/index.ts';
 import { authorize, type Governance, recordAudit, type SubmitChangeResult, submitChange } from '../govern/index.ts';
-import type { Database, Queryable } from '../store/index.ts';
+import { type Database, publishChange, type Queryable } from '../store/index.ts';
 import { answerStyles, type UseCase, type UseCaseRetrieval, type UseCaseStatus, useCaseStatuses } from './types.ts';
 
 /**
@@ -359,6 +359,8 @@ export function registerUseCaseChangeKinds(governance: Governance): void {
         ...(change.before === null ? {} : { before: change.before }),
         after: snapshotOfUseCase(stored),
       });
+      // A stage (status) change through `use-cases update`: the rollout caches of every process drop it now.
+      if ((change.before as UseCaseSnapshot | null)?.status !== stored.status) await publishChange(tx, 'rollout');
       return JSON.parse(JSON.stringify(stored));
     },
     needsApproval: (before, after) => pastDraft(before) || pastDraft(after),
