@@ -57,6 +57,8 @@ const owners: Record<string, string> = {
   criteria_measurements: 'adoption',
   usage_metric_snapshots: 'adoption',
   use_case_reviews: 'adoption',
+  rollout_settings: 'rollout',
+  rollout_version: 'rollout',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -1,4 +1,10 @@
-import { createUsageRecorder, purgeUsageAnswers, registerCriteriaChangeKinds, type UsageRecorder } from './adoption/index.ts';
+import {
+  createUsageRecorder,
+  criteriaStatusFor,
+  purgeUsageAnswers,
+  registerCriteriaChangeKinds,
+  type UsageRecorder,
+} from './adoption/index.ts';
 import {
   type Answerer,
   createAnswerer,
@@ -21,7 +27,7 @@ import {
   systemClock,
   type Tracer,
 } from './core/index.ts';
-import { resolveRun, runGatesPassed } from './evaluate/index.ts';
+import { latestEvalGate, resolveRun, runGatesPassed } from './evaluate/index.ts';
 import { createGovernance, type Governance, registerKeyChangeKinds } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
@@ -32,6 +38,7 @@ import { registerLabelChangeKinds } from './prompts/index.ts';
 import { redactText } from './protect/index.ts';
 import { createRetriever, type Retriever } from './retrieve/index.ts';
 import { createReviewSampler, type ReviewSampler } from './review/index.ts';
+import { createRolloutAvailability, type RolloutAvailability, registerRolloutChangeKinds } from './rollout/index.ts';
 import { type ChangeFeed, createChangeFeed, type Database, openStore } from './store/index.ts';
 
 /**
@@ -67,6 +74,8 @@ export interface Platform {
   readonly usage: UsageRecorder;
   /** Samples production answers into the review queue (review/, an event subscriber); `flush()` awaits its writes. */
   readonly reviewSampler: ReviewSampler;
+  /** Rollout availability per caller (stage, cohorts, percentage, kill switch), cached per process (rollout/). */
+  readonly rollout: RolloutAvailability;
   close(): Promise<void>;
 }
 
@@ -139,7 +148,17 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     textRetention: config.observe.textRetention,
   });
   closers.push(() => reviewSampler.close());
-  const answerer = createAnswerer({ db, retriever, models, tracer, events, piiPatterns: config.ingest.piiPatterns });
+  const rollout = createRolloutAvailability({ db, changes, logger });
+  closers.push(async () => rollout.close());
+  const answerer = createAnswerer({
+    db,
+    retriever,
+    models,
+    tracer,
+    events,
+    piiPatterns: config.ingest.piiPatterns,
+    availability: (useCase, caller) => rollout.check(useCase, caller),
+  });
   const ingestion = createIngestion({
     db,
     events,
@@ -181,6 +200,11 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerBudgetChangeKinds(governance);
   registerKeyChangeKinds(governance);
   registerCriteriaChangeKinds(governance);
+  registerRolloutChangeKinds(governance, {
+    criteriaStatus: criteriaStatusFor,
+    latestEvalGate,
+    requireCriteriaOnTrack: config.rollout.requireCriteriaOnTrack,
+  });
   return {
     config,
     secrets,
@@ -199,6 +223,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     governance,
     usage,
     reviewSampler,
+    rollout,
     async close() {
       for (const close of closers.reverse()) await close();
     },

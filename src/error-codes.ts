@@ -26,6 +26,7 @@ import { promptsErrorCodes } from './prompts/index.ts';
 import { protectErrorCodes } from './protect/index.ts';
 import { retrieveErrorCodes } from './retrieve/index.ts';
 import { reviewErrorCodes } from './review/index.ts';
+import { rolloutErrorCodes } from './rollout/index.ts';
 import { storeErrorCodes } from './store/index.ts';
 
 /** Codes thrown by the HTTP layer itself (server/). */
@@ -268,6 +269,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   adoption: adoptionErrorCodes,
   review: reviewErrorCodes,
   monitor: monitorErrorCodes,
+  rollout: rolloutErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { streamText } from 'ai';
-import { type ActiveSpan, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
+import { type ActiveSpan, type Caller, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
 import { hasIndexedDocuments, sourceIdsOf } from '../ingest/index.ts';
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
 import { checkBudget } from '../observe/index.ts';
@@ -112,6 +112,11 @@ export interface AnswererDeps {
    * `answerer.useCases` take effect at once; writes by another process within this delay.
    */
   readonly useCaseCacheMs?: number;
+  /**
+   * Whether the use case is available to the caller now (the rollout feature's stage and kill switch, injected
+   * by the composition root): throws `rollout.not_available` before anything is retrieved or spent.
+   */
+  readonly availability?: (useCase: string, caller: Caller) => Promise<void>;
 }
 
 /** A use case as answers run it: its `production` model configuration applied, and the model it calls. */
@@ -355,6 +360,7 @@ async function openAnswerRun(
   const { useCase, modelRef, modelVersion } = await effectiveUseCase(request.useCase ?? 'default', request.pin);
   if (modelVersion) root.setAttributes({ 'groundwork.model.version': modelVersion });
   assertMayUseUseCase(useCase, request.caller);
+  if (!request.evaluation) await deps.availability?.(useCase.name, request.caller);
   const model = modelRef ? deps.models.describe(modelRef) : undefined;
   // A versioned prompt (`prompt_ref`) is resolved by its `production` label (or the pinned version);
   // otherwise the inline one.

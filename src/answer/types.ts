@@ -57,7 +57,7 @@ export interface UseCase {
   readonly approvers: readonly string[];
   /** Who is called when it misbehaves (a principal or contact). */
   readonly onCall: string | undefined;
-  /** Lifecycle: changes to a use case past `draft` are governed (docs/governance.md). */
+  /** Lifecycle and rollout stage: changes to a use case past `draft` are governed (docs/governance.md, docs/rollout.md). */
   readonly status: UseCaseStatus;
   /** Per use case policy: at least this many distinct approvers for its changes. */
   readonly requiredApprovals: number | undefined;
@@ -74,7 +74,11 @@ export interface UseCaseCard {
   readonly verifyWhen: readonly string[];
 }
 
-export const useCaseStatuses = ['draft', 'pilot', 'production', 'retired'] as const;
+/**
+ * Lifecycle and rollout stage (docs/rollout.md): draft → pilot (named cohorts only) → limited (cohorts plus a
+ * sticky percentage of the audience) → general (everyone the use case's principals allow); retired answers nobody.
+ */
+export const useCaseStatuses = ['draft', 'pilot', 'limited', 'general', 'retired'] as const;
 export type UseCaseStatus = (typeof useCaseStatuses)[number];
 
 /** One resolved citation: `[n]` in the answer points at this chunk. */
@@ -168,6 +172,11 @@ export interface AnswerRequest {
   /** Parent span (e.g. the HTTP request's). */
   readonly trace?: SpanContext;
   readonly signal?: AbortSignal;
+  /**
+   * An evaluation run asks (evaluate's `askThrough`): the rollout stage and kill switch do not apply — a use
+   * case is evaluated before it is rolled out and while it is killed. Never set from a request body.
+   */
+  readonly evaluation?: boolean;
   /**
    * Answer with these versions of the use case's versioned prompt / model configuration instead of the ones
    * its `production` labels point at: how an evaluation measures a candidate before its label moves. Set only

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { type Caller, GroundworkError, sensitivityLabels } from '../core/index.ts';
 import { authorize, type Governance, recordAudit, type SubmitChangeResult, submitChange } from '../govern/index.ts';
-import type { Database, Queryable } from '../store/index.ts';
-import { answerStyles, type UseCase, type UseCaseRetrieval, useCaseStatuses } from './types.ts';
+import { type Database, publishChange, type Queryable } from '../store/index.ts';
+import { answerStyles, type UseCase, type UseCaseRetrieval, type UseCaseStatus, useCaseStatuses } from './types.ts';
 
 /**
  * Use cases in the `use_cases` table (migration 0030): list, get, create, update (partial), delete.
@@ -383,6 +383,8 @@ export function registerUseCaseChangeKinds(governance: Governance): void {
         ...(change.before === null ? {} : { before: change.before }),
         after: snapshotOfUseCase(stored),
       });
+      // A stage (status) change through `use-cases update`: the rollout caches of every process drop it now.
+      if ((change.before as UseCaseSnapshot | null)?.status !== stored.status) await publishChange(tx, 'rollout');
       return JSON.parse(JSON.stringify(stored));
     },
     needsApproval: (before, after) => pastDraft(before) || pastDraft(after),
@@ -478,4 +480,38 @@ export async function deleteUseCase(
       ...(options.requestId ? { requestId: options.requestId } : {}),
     });
   });
+}
+
+/**
+ * Sets a use case's stage (`status`) in the caller's transaction: the ONE write of the stage, called by the
+ * rollout feature's governed `rollout.stage` change (which authorizes, audits and notifies). Returns the
+ * previous stage; `use_case.not_found` when absent.
+ */
+export async function setUseCaseStage(tx: Queryable, name: string, stage: UseCaseStatus): Promise<UseCaseStatus> {
+  if (!(useCaseStatuses as readonly string[]).includes(stage)) {
+    throw new GroundworkError('use_case.invalid', `Invalid use case settings: status: "${stage}" is not a stage.`, {
+      category: 'usage',
+      fix: `Use one of: ${useCaseStatuses.join(', ')}.`,
+    });
+  }
+  const { rows } = await tx.query<{ previous: UseCaseStatus }>(
+    `UPDATE use_cases u SET status = $2, updated_at = now() FROM (SELECT status AS previous FROM use_cases WHERE name = $1 FOR UPDATE) p
+     WHERE u.name = $1 RETURNING p.previous`,
+    [name, stage],
+  );
+  if (!rows[0]) throw notFound(name);
+  return rows[0].previous;
+}
+
+/** The stage and owner of a use case (undefined when absent): what the rollout feature reads. */
+export async function stageOfUseCase(
+  db: Queryable,
+  name: string,
+): Promise<{ name: string; stage: UseCaseStatus; owner: string | null; principals: string[] } | undefined> {
+  const { rows } = await db.query<{ name: string; status: UseCaseStatus; owner: string | null; principals: string[] }>(
+    'SELECT name, status, owner, principals FROM use_cases WHERE name = $1',
+    [name],
+  );
+  const row = rows[0];
+  return row ? { name: row.name, stage: row.status, owner: row.owner, principals: row.principals } : undefined;
 }

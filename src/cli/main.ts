@@ -22,6 +22,7 @@ import { registerPromptsCommands } from './commands/prompts.ts';
 import { registerProtectCommands } from './commands/protect.ts';
 import { registerQuarantineCommands } from './commands/quarantine.ts';
 import { registerReviewCommands } from './commands/review.ts';
+import { registerRolloutCommands } from './commands/rollout.ts';
 import { registerSearchCommand } from './commands/search.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSourcesCommands } from './commands/sources.ts';
@@ -89,6 +90,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerAdoptionCommands(program, runtime);
   registerReviewCommands(program, runtime);
   registerMonitorsCommands(program, runtime);
+  registerRolloutCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
   registerStatusCommand(program, runtime);
   registerAskCommand(program, runtime);

@@ -68,7 +68,14 @@ export {
   type RunEvaluationOptions,
   runEvaluation,
 } from './run-evaluation.ts';
-export { askThrough, type GatedEvaluationOptions, runGatedEvaluation, runGatesPassed } from './run-gated.ts';
+export {
+  askThrough,
+  type GatedEvaluationOptions,
+  type LatestEvalGate,
+  latestEvalGate,
+  runGatedEvaluation,
+  runGatesPassed,
+} from './run-gated.ts';
 export { runScheduledEvaluation } from './run-scheduled.ts';
 export {
   evalMetricHistory,

@@ -66,14 +66,15 @@ export async function runGatesPassed(db: Queryable, runId: string): Promise<bool
 export function askThrough(
   answerer: {
     ask(
-      request: Parameters<EvalAsk>[0] & { useCase: string; pin?: { prompt?: number; model?: number } },
+      request: Parameters<EvalAsk>[0] & { useCase: string; evaluation: true; pin?: { prompt?: number; model?: number } },
     ): Promise<Awaited<ReturnType<EvalAsk>>>;
   },
   useCase: string,
   pin?: { readonly prompt?: number; readonly model?: number },
 ): EvalAsk {
   return async (request) => {
-    const answer = await answerer.ask({ ...request, useCase, ...(pin ? { pin } : {}) });
+    // Evaluations run in every rollout stage (and on a killed use case): `evaluation: true`.
+    const answer = await answerer.ask({ ...request, useCase, evaluation: true, ...(pin ? { pin } : {}) });
     return {
       answer: answer.answer,
       citations: answer.citations,
@@ -81,5 +82,40 @@ export function askThrough(
       usage: answer.usage,
       traceId: answer.traceId,
     };
+  };
+}
+
+/** The latest finished evaluation run of a use case and whether it passed its gates (approval forms show it). */
+export interface LatestEvalGate {
+  readonly runId: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  /** `null`: the run was not gated. */
+  readonly gatesPassed: boolean | null;
+}
+
+/** The latest finished run of `useCase` (runs without a use case count for `default`), or null. */
+export async function latestEvalGate(db: Queryable, useCase: string): Promise<LatestEvalGate | null> {
+  const { rows } = await db.query<{
+    id: string;
+    status: string;
+    started_at: Date;
+    finished_at: Date | null;
+    gates_passed: boolean | null;
+  }>(
+    `SELECT id, status, started_at, finished_at, gates_passed FROM eval_runs
+     WHERE (use_case = $1 OR (use_case IS NULL AND $1 = 'default')) AND status <> 'running'
+     ORDER BY started_at DESC, id DESC LIMIT 1`,
+    [useCase],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    runId: row.id,
+    status: row.status,
+    startedAt: new Date(row.started_at).toISOString(),
+    finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
+    gatesPassed: row.gates_passed,
   };
 }

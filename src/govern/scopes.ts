@@ -62,6 +62,10 @@ export const scopes = [
   'monitors:write',
   /** Acknowledge and resolve alerts (POST /v1/alerts/:id/ack|resolve). */
   'alerts:write',
+  /** Change a use case's rollout stage, cohorts and percentage (PUT /v1/use-cases/:name/rollout; governed). */
+  'rollout:write',
+  /** Kill or restore any use case (POST /v1/use-cases/:name/kill|restore): admins; a use case's owner may too. */
+  'rollout:kill',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -96,6 +100,7 @@ const builder: readonly Scope[] = [
   'jobs:read',
   'cohorts:write',
   'monitors:write',
+  'rollout:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

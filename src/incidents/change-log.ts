@@ -194,6 +194,8 @@ export async function collectChanges(
       author: entry.actor,
       before: hidden ? withheld : entry.before,
       after: hidden ? withheld : entry.after,
+      // A kill switch or restore (rollout) is flagged emergency in its audit record: the change log shows it.
+      ...((entry.after as { emergency?: unknown } | null)?.emergency === true ? { emergency: true } : {}),
     });
   }
 

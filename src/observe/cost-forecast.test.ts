@@ -127,7 +127,7 @@ describe(`cost forecast (${testStoreKind})`, () => {
     const platform = await createTestPlatform(config());
     try {
       await insertInsurerCorpus(platform.db);
-      await platform.answerer.useCases.create('underwriting-qa', {});
+      await platform.answerer.useCases.create('underwriting-qa', { status: 'general' });
       const answers = await askAll(platform);
       assert.deepEqual(
         answers.map((a) => a.usage.inputTokens),
@@ -136,7 +136,7 @@ describe(`cost forecast (${testStoreKind})`, () => {
       );
       assert.equal(answers[3]?.refused, true);
       // Another use case's answers are not measured.
-      await platform.answerer.useCases.create('claims-qa', {});
+      await platform.answerer.useCases.create('claims-qa', { status: 'general' });
       await platform.answerer.ask({
         question: answerable[0] as string,
         caller: callerWithPrincipals([staff]),
@@ -213,7 +213,7 @@ describe(`cost forecast (${testStoreKind})`, () => {
     const platform = await createTestPlatform(config());
     try {
       await insertInsurerCorpus(platform.db);
-      await platform.answerer.useCases.create('underwriting-qa', {});
+      await platform.answerer.useCases.create('underwriting-qa', { status: 'general' });
       await askAll(platform);
       const flagship = await forecastCost(
         platform.db,
@@ -274,7 +274,7 @@ describe(`cost forecast (${testStoreKind})`, () => {
     const platform = await createTestPlatform(config());
     try {
       await insertInsurerCorpus(platform.db);
-      await platform.answerer.useCases.create('underwriting-qa', {});
+      await platform.answerer.useCases.create('underwriting-qa', { status: 'general' });
       await assert.rejects(forecastCost(platform.db, platform.observe.prices, request(platform)), (error: GroundworkError) => {
         assert.equal(error.code, 'cost.no_usage');
         assert.equal(error.category, 'not_found');
@@ -302,7 +302,7 @@ describe(`cost forecast (${testStoreKind})`, () => {
       // The production traces of the use case are still empty: the evaluation's answers are not production traffic.
       await assert.rejects(forecastCost(platform.db, platform.observe.prices, request(platform)), /No answers of use case/);
 
-      await platform.answerer.useCases.create('lookup', { model: 'extractive' });
+      await platform.answerer.useCases.create('lookup', { model: 'extractive', status: 'general' });
       await askAll(platform, { useCase: 'lookup' });
       await assert.rejects(
         forecastCost(
@@ -338,7 +338,7 @@ describe(`cost forecast (${testStoreKind})`, () => {
       await addSource(platform.db, { name: 'notes', type: 'filesystem', path: root, readableBy: [staff] });
       const summary = await platform.ingestion.sync({ source: 'notes' });
       assert.equal(summary.added, 6);
-      await platform.answerer.useCases.create('underwriting-qa', { model: 'extractive' });
+      await platform.answerer.useCases.create('underwriting-qa', { model: 'extractive', status: 'general' });
       await platform.answerer.ask({
         question: 'When are water damage claims reported?',
         caller: callerWithPrincipals([staff]),

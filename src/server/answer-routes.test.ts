@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import { localOperator } from '../core/index.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
 import { detectInjection } from '../protect/index.ts';
+import { setStage } from '../rollout/index.ts';
 import { insertAclCorpus, insertPoisonedDocuments, plantedAttacks, principalPool, prng, words } from './fixtures/acl-corpus.ts';
 import { createApp, startServer } from './index.ts';
 
@@ -148,6 +150,10 @@ describe(`answers over HTTP (${testStoreKind})`, () => {
       });
       assert.equal(created.status, 200, await created.clone().text());
       assert.equal((await listAudit(platform.db, { action: 'usecase.create' })).length, 1);
+      // A new use case is a draft: only its builders reach it until it is rolled out (docs/rollout.md).
+      assert.equal((await call(claims, '/v1/answers', 'POST', { question: 'deductible?', useCase: 'claims-qa' })).status, 403);
+      await setStage(platform.governance, platform.db, localOperator, 'claims-qa', { stage: 'general' });
+      platform.rollout.invalidate(); // written past the route: this process's cache hears it by notification, soon
 
       const question = { question: 'What is the claim deductible?', useCase: 'claims-qa' };
       assert.equal((await call(claims, '/v1/answers', 'POST', question)).status, 200);

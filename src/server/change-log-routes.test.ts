@@ -84,7 +84,7 @@ describe(`use-case change log over HTTP (${testStoreKind})`, () => {
       const scheduled = await call('admin', '/v1/sources/share', 'PATCH', { schedule: '0 3 * * *' });
       assert.equal(scheduled.status, 200, scheduled.text);
       // A governed use-case change: requested by a builder, approved by the use case's approver.
-      await platform.answerer.useCases.update('uw', { status: 'production', approvers: ['user:reviewer@x.test'] });
+      await platform.answerer.useCases.update('uw', { status: 'general', approvers: ['user:reviewer@x.test'] });
       const requested = await call('builder', '/v1/use-cases/uw', 'PUT', { description: 'Underwriting answers' });
       assert.equal(requested.status, 202, requested.text);
       const changeId = (requested.json.changeRequest as Json).id as string;

@@ -260,7 +260,7 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
     try {
       await saveUseCase(platform.governance, platform.db, localOperator, 'claims', {
         promptRef: 'qa',
-        status: 'production',
+        status: 'general',
         requiredApprovals: 2,
       });
       const alice = await keyFor(platform, 'alice', 'builder');
@@ -279,10 +279,10 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       );
       const shown = (await call(bob, 'GET', '/v1/use-cases/claims')).body;
       assert.equal(shown.requiredApprovals, 2);
-      assert.equal(shown.status, 'production');
+      assert.equal(shown.status, 'general');
       // A use case restricted to a group: its change requests are hidden from others (404, not listed).
       await saveUseCase(platform.governance, platform.db, localOperator, 'secret', {
-        status: 'production',
+        status: 'general',
         principals: ['group:legal'],
         prompt: 'Confidential instructions.',
       });
@@ -456,7 +456,7 @@ describe(`change requests over HTTP (${testStoreKind})`, () => {
       const created = await saveUseCase(platform.governance, platform.db, localOperator, 'claims', {
         promptRef: 'qa',
         approvers: ['user:rita@x.test'],
-        status: 'production',
+        status: 'general',
         requiredApprovals: 1,
       });
       assert.equal(created.status, 'applied');

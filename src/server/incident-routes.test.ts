@@ -233,7 +233,7 @@ describe(`incidents over HTTP (${testStoreKind})`, () => {
       assert.equal((detail.json.timeline as Json[]).length, 1);
 
       // A reviewer sees only incidents of use cases they may use (like traces); an admin sees all.
-      await t.platform.answerer.useCases.create('legal-qa', { principals: ['group:legal'] });
+      await t.platform.answerer.useCases.create('legal-qa', { principals: ['group:legal'], status: 'general' });
       const secret = await t.call('admin', '/v1/incidents', 'POST', {
         title: 'Privileged memo quoted',
         severity: 'sev1',

@@ -88,7 +88,7 @@ describe(`GET /v1/cost/forecast (${testStoreKind})`, () => {
     const platform = await createTestPlatform();
     try {
       await insertInsurerCorpus(platform.db);
-      await platform.answerer.useCases.create('board-only', { principals: ['group:board'] });
+      await platform.answerer.useCases.create('board-only', { principals: ['group:board'], status: 'general' });
       for (const useCase of ['default', 'board-only']) {
         await platform.answerer.ask({
           question: 'What is the deductible for water damage under HO-3?',

@@ -370,7 +370,7 @@ export interface UseCaseDetail {
   owner?: string;
   approvers?: string[];
   onCall?: string;
-  status?: 'draft' | 'pilot' | 'production' | 'retired';
+  status?: 'draft' | 'pilot' | 'limited' | 'general' | 'retired';
   principals: string[];
   sources: string[];
   updatedAt: string;

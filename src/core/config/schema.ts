@@ -74,6 +74,7 @@ export const changeKinds = [
   'budget.raise',
   'key.grant',
   'criteria.change',
+  'rollout.stage',
 ] as const;
 export type ChangeKindName = (typeof changeKinds)[number];
 
@@ -536,6 +537,13 @@ export const configSchema = z.strictObject({
           }),
         )
         .default({}),
+    })
+    .prefault({}),
+  /** Phased rollout (docs/rollout.md). */
+  rollout: z
+    .strictObject({
+      /** Refuse a stage expansion (at approval/apply time) unless all the use case's success criteria are on track. */
+      requireCriteriaOnTrack: z.boolean().default(false),
     })
     .prefault({}),
 });

@@ -64,6 +64,12 @@ export interface ChangeKind {
   readonly detailScope?: Scope;
   /** Per-object check after `detailScope`: whether `viewer` may see this change's details (default yes). */
   detailsVisibleTo?(viewer: Caller, before: unknown, after: unknown): boolean;
+  /**
+   * What an approver should see next to `before`/`after` (read now, not stored): a rollout stage expansion
+   * shows the use case's success criteria status and its latest eval gate. Shown by GET /v1/changes/:id as
+   * `context` (withheld like the details).
+   */
+  context?(tx: Queryable, target: string, before: unknown, after: unknown): Promise<unknown>;
   /** One line for lists and the CLI: "prompt underwriting-qa: production 3 → 4". */
   describe?(target: string, before: unknown, after: unknown): string;
 }
@@ -78,7 +84,7 @@ export interface UseCaseOwnership {
    * approver of a prompt or source by pointing a draft use case at it.
    */
   readonly approvers: readonly string[];
-  /** Lifecycle status (`draft`, `pilot`, `production`, `retired`). */
+  /** Lifecycle and rollout stage (`draft`, `pilot`, `limited`, `general`, `retired`). */
   readonly status?: string;
   /** The use case's own minimum of distinct approvers (never lowers the policy's). */
   readonly requiredApprovals?: number;

@@ -51,6 +51,8 @@ export interface ChangeRequest {
   readonly expiresAt: string;
   readonly decidedAt: string | null;
   readonly appliedAt: string | null;
+  /** The kind's approval context (GET /v1/changes/:id only; see `ChangeKind.context`). */
+  readonly context?: unknown;
 }
 
 export interface SubmitChangeInput {
@@ -741,9 +743,21 @@ export async function getChange(governance: Governance, db: Database, caller: Ca
   if (!(await visibilityFilter(governance, db, caller))(row)) throw changeNotFound(id); // as if absent
   if (row.status === 'pending' && row.expires_at <= governance.clock.now()) {
     await expireChanges(governance, db);
-    return toChangeRequest(await loadRow(db, id, false), governance, caller);
+    return withContext(governance, db, toChangeRequest(await loadRow(db, id, false), governance, caller));
   }
-  return toChangeRequest(row, governance, caller);
+  return withContext(governance, db, toChangeRequest(row, governance, caller));
+}
+
+/** Adds the kind's approval context (when it has one and the details are not withheld). */
+async function withContext(governance: Governance, db: Queryable, request: ChangeRequest): Promise<ChangeRequest> {
+  let kind: ChangeKind;
+  try {
+    kind = governance.kind(request.kind);
+  } catch {
+    return request;
+  }
+  if (!kind.context || (request.after as { withheld?: boolean } | null)?.withheld === true) return request;
+  return { ...request, context: json(await kind.context(db, request.target, request.before, request.after)) };
 }
 
 /**

@@ -115,6 +115,7 @@ export function answerRoutes(): RouteDefinition[] {
           // Fail before the stream starts when the use case is unknown or not allowed: a proper status code.
           const useCase = await answerer.useCases.require(body.useCase ?? 'default');
           assertMayUseUseCase(useCase, caller);
+          await platform.rollout.check(useCase.name, caller);
           return streamAnswer(c, answerer, body.question, caller, body.useCase, requestId);
         }
         return answerer.ask({ question: body.question, caller, ...(body.useCase ? { useCase: body.useCase } : {}) });
@@ -353,6 +354,7 @@ function chatCompletionsRoute(): RouteDefinition {
       // Unknown or forbidden use case: a status code before the stream starts.
       const resolved = await answerer.useCases.require(useCase ?? 'default');
       assertMayUseUseCase(resolved, caller);
+      await platform.rollout.check(resolved.name, caller);
       return streamSSE(c, async (sse) => {
         const abort = new AbortController();
         sse.onAbort(() => abort.abort());

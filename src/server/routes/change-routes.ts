@@ -39,6 +39,8 @@ export const changeRequestSchema = z
     expiresAt: z.string(),
     decidedAt: z.string().nullable(),
     appliedAt: z.string().nullable(),
+    /** GET /v1/changes/:id: what the approver should see (a stage expansion: criteria status, latest eval gate). */
+    context: z.unknown().optional(),
   })
   .meta({ id: 'ChangeRequest' });
 

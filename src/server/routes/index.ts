@@ -15,6 +15,7 @@ import { monitorRoutes } from './monitor-routes.ts';
 import { observeRoutes } from './observe-routes.ts';
 import { promptRoutes } from './prompt-routes.ts';
 import { reviewRoutes } from './review-routes.ts';
+import { rolloutRoutes } from './rollout-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { systemRoutes } from './system-routes.ts';
 
@@ -38,5 +39,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...reviewRoutes(),
     ...feedbackRoutes(),
     ...monitorRoutes(),
+    ...rolloutRoutes(),
   ];
 }

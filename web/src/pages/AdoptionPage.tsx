@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type CohortView, query, type UsageCohortRow, type UsageReportView, type UseCase } from '../api.ts';
 import { Empty, ErrorBox } from '../components.tsx';
 import { CriteriaSection, HealthSection, TimeToValueHistogram } from './AdoptionSections.tsx';
+import { RolloutPanel } from './adoption/RolloutPanel.tsx';
 
 const percent = (rate: number | null) => (rate === null ? '–' : `${Math.round(rate * 100)}%`);
 const hours = (value: number | null) => (value === null ? '–' : `${value} h`);
@@ -156,6 +157,7 @@ export function AdoptionPage() {
           </label>
         </div>
       </div>
+      <RolloutPanel useCase={useCase} cohorts={cohorts} />
       <ErrorBox error={error} />
       {!report && !error ? <p className="loading">Loading…</p> : null}
       {report ? (

@@ -155,7 +155,14 @@ export function AskPage() {
           </div>
         ) : null}
 
-        <ErrorBox error={error} />
+        {error instanceof ApiError && error.code === 'rollout.not_available' ? (
+          <div className="notice warn" role="alert" data-testid="rollout-message">
+            <strong>{error.message}</strong>
+            <p className="muted small">This assistant is not available to you right now.</p>
+          </div>
+        ) : (
+          <ErrorBox error={error} />
+        )}
 
         {asking && !answer ? (
           <article className="card answer" aria-live="polite" aria-busy="true">

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type ChangeRequest, type Me } from '../api.ts';
 import { Empty, ErrorBox, formatDate } from '../components.tsx';
+import { RolloutContext } from './adoption/RolloutContext.tsx';
 import { lineDiff } from './PromptsPage.tsx';
 
 const filters = [
@@ -174,6 +175,7 @@ function ChangeCard({ change, me, onDecided }: { change: ChangeRequest; me: Me; 
       </dl>
       <Diff before={pretty(change.before)} after={pretty(change.after)} title="Before → after" />
       <VersionDiff change={change} />
+      <RolloutContext changeId={change.id} kind={change.kind} />
       {change.evalRunId ? <EvalResult runId={change.evalRunId} /> : <p className="muted small">No evaluation run attached.</p>}
       <ErrorBox error={error} />
       {open && own ? <p className="muted small">You requested this change: someone else must approve it.</p> : null}

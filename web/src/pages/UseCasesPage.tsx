@@ -37,7 +37,7 @@ export function UseCasesPage({ me, name }: { me: Me; name?: string }) {
                   <a href={`#/use-cases/${encodeURIComponent(u.name)}`}>{u.name}</a>
                 </td>
                 <td>
-                  <span className={`pill ${u.status === 'production' ? 'good' : u.status === 'retired' ? 'bad' : ''}`}>
+                  <span className={`pill ${u.status === 'general' ? 'good' : u.status === 'retired' ? 'bad' : ''}`}>
                     {u.status ?? '—'}
                   </span>
                 </td>
