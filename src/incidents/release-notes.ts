@@ -15,12 +15,23 @@ import { seesUseCase, unknownUseCase } from './incidents.ts';
  * - changes to the sources it searches and their access rules, without any detail (no paths, no ACLs) unless the
  *   reader has `sources:write`;
  * - applied change requests the reader may see (every use case they affect is one the reader may use);
+ * - availability: rollout stages (pilot, limited share, everyone, retired) and the kill switch with the owner's
+ *   message — never the cohorts' principals;
  * - resolved incidents (titles only for readers with `incidents:read`);
  * - reported problems marked fixed, as a count per day.
  *
  * Pending and rejected requests are not release notes. Needs `usecases:read` and may-use of the use case.
  */
-export type ReleaseNoteKind = 'prompt' | 'model' | 'settings' | 'sources' | 'access' | 'change' | 'incident' | 'feedback';
+export type ReleaseNoteKind =
+  | 'prompt'
+  | 'model'
+  | 'settings'
+  | 'availability'
+  | 'sources'
+  | 'access'
+  | 'change'
+  | 'incident'
+  | 'feedback';
 
 export interface ReleaseNote {
   readonly at: Date;
@@ -67,6 +78,38 @@ function settingsNote(draft: Draft): ReleaseNote | undefined {
   return { at: draft.at, kind: 'settings', title: `${parts.join('; ').replace(/^./, (c) => c.toUpperCase())}` };
 }
 
+const stageWords: Record<string, (percent: number) => string> = {
+  draft: () => 'Taken back into preparation: available only to the people building it',
+  pilot: () => 'In pilot: available to selected groups',
+  limited: (percent) => `Available to selected groups and ${percent}% of its other users`,
+  general: () => 'Available to everyone it is meant for',
+  retired: () => 'Retired: it no longer answers',
+};
+
+/**
+ * Rollout stages and the kill switch (audited `rollout.stage|kill|restore` by the rollout feature) in words
+ * for users: the stage and share, the owner's message when it was switched off; never cohort principals.
+ */
+function availabilityNote(draft: Draft): ReleaseNote | undefined {
+  const after = (draft.after ?? {}) as { stage?: string; percent?: number; killMessage?: string | null };
+  const before = (draft.before ?? {}) as { stage?: string; percent?: number } | null;
+  if (draft.action === 'rollout.kill') {
+    return {
+      at: draft.at,
+      kind: 'availability',
+      title: 'Switched off for now',
+      ...(after.killMessage ? { details: after.killMessage } : {}),
+    };
+  }
+  if (draft.action === 'rollout.restore') return { at: draft.at, kind: 'availability', title: 'Available again' };
+  if (draft.action !== 'rollout.stage' || !after.stage) return undefined;
+  const words = stageWords[after.stage];
+  if (!words) return undefined;
+  // A change of cohorts alone is no news for users; a new stage or share is.
+  if (before?.stage === after.stage && (after.stage !== 'limited' || before?.percent === after.percent)) return undefined;
+  return { at: draft.at, kind: 'availability', title: words(after.percent ?? 0) };
+}
+
 function versionNote(draft: Draft, withReasons: boolean): ReleaseNote | undefined {
   const after = draft.after as { label?: string; version?: number | null; reason?: string | null };
   const before = draft.before as { version?: number | null } | null;
@@ -108,6 +151,9 @@ export async function useCaseReleaseNotes(
     if (draft.area === 'prompt' || draft.area === 'model') {
       const note = versionNote(draft, readsChangeLogs);
       if (note) notes.push({ ...note, ...(note.details ? {} : reason) });
+    } else if (draft.area === 'use_case' && draft.action.startsWith('rollout.')) {
+      const note = availabilityNote(draft);
+      if (note) notes.push(note);
     } else if (draft.area === 'use_case') {
       const note = settingsNote(draft);
       if (note) notes.push({ ...note, ...reason });

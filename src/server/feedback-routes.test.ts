@@ -9,6 +9,7 @@ import { localOperator, type Role } from '../core/index.ts';
 import { createApiKey, listAudit } from '../govern/index.ts';
 import { addSource } from '../ingest/index.ts';
 import { createPrompt, labelPrompt } from '../prompts/index.ts';
+import { killUseCase, restoreUseCase, setStage } from '../rollout/index.ts';
 import { createApp } from './index.ts';
 
 type Json = Record<string, unknown>;
@@ -41,8 +42,9 @@ async function setUp() {
     sources: ['share', 'board-share'],
     owner: 'user:olga@x.test',
     approvers: ['group:claims-leads'],
+    status: 'general',
   });
-  await platform.answerer.useCases.create('board-only', { principals: ['group:board'] });
+  await platform.answerer.useCases.create('board-only', { principals: ['group:board'], status: 'general' });
   const people: Record<string, { role: Role; principals: string[] }> = {
     ann: { role: 'user', principals: ['user:ann@x.test', 'group:staff'] },
     bob: { role: 'user', principals: ['user:bob@x.test', 'group:staff'] },
@@ -289,6 +291,32 @@ describe(`feedback users can see, over HTTP (${testStoreKind})`, () => {
       const staffNotes = JSON.stringify((await call('olga', '/v1/use-cases/claims/release-notes')).body.entries);
       assert.match(staffNotes, /Resolved incident: Internal: index rebuild broke citations/);
       assert.match(staffNotes, /shorter answers/);
+
+      // Availability: a narrower stage, the kill switch with the owner's message, and back — in plain words,
+      // without cohort principals.
+      const before = await platform.db.query<{ status: string }>(`SELECT status FROM use_cases WHERE name = 'claims'`);
+      const narrowed = await setStage(platform.governance, platform.db, localOperator, 'claims', {
+        stage: 'limited',
+        percent: 25,
+      });
+      assert.equal(narrowed.status, 'applied');
+      await killUseCase(platform.db, localOperator, 'claims', {
+        message: 'Paused while we fix the citations; use the handbook.',
+      });
+      await restoreUseCase(platform.db, localOperator, 'claims');
+      const availability = (
+        (await call('ann', '/v1/use-cases/claims/release-notes')).body.entries as Array<{
+          kind: string;
+          title: string;
+          details?: string;
+        }>
+      ).filter((e) => e.kind === 'availability');
+      assert.deepEqual(
+        availability.map((e) => e.title),
+        ['Available again', 'Switched off for now', 'Available to selected groups and 25% of its other users'],
+        `from ${before.rows[0]?.status}`,
+      );
+      assert.equal(availability[1]?.details, 'Paused while we fix the citations; use the handbook.');
     } finally {
       await platform.close();
     }
