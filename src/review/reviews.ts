@@ -691,8 +691,8 @@ export interface ReviewQueueSummary {
 
 /**
  * The review queue per use case the caller reviews (the rule of GET /v1/reviews: `reviews:read`, the use cases
- * they may use, admins every one): every reviewable use case with items, plus those of `include` the caller
- * may review (zeros when empty). Use cases they may not review are absent.
+ * they may use, admins every one): every reviewable use case with pending items or grades in the last 7 days,
+ * plus those of `include` the caller may review (zeros when empty). Use cases they may not review are absent.
  */
 export async function reviewQueueSummaries(
   db: Queryable,
@@ -712,7 +712,7 @@ export async function reviewQueueSummaries(
        count(*) FILTER (WHERE status = 'graded' AND graded_at >= $3 AND graded_at <= $1) AS graded7d,
        count(*) FILTER (WHERE status = 'graded' AND graded_at >= $3 AND graded_at <= $1 AND verdict = 'wrong') AS wrong7d,
        min(sampled_at) FILTER (WHERE status = 'pending') AS oldest
-     FROM review_items WHERE ${where} GROUP BY use_case`,
+     FROM review_items WHERE ${where} AND (status = 'pending' OR graded_at >= $3) GROUP BY use_case`,
     params,
   );
   const byUseCase = new Map<string, ReviewQueueSummary>();
