@@ -14,6 +14,7 @@ import {
   traceUseCases,
 } from '../observe/index.ts';
 import { redactText } from '../protect/index.ts';
+import { reviewOutcomes } from '../review/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { parseDuration } from './threshold.ts';
 
@@ -130,6 +131,24 @@ export const kindInfo: Readonly<Record<MonitorKind, KindInfo>> = {
     target: 'source',
     measures: "share of the source's files in quarantine",
     defaultThreshold: '>0.1',
+    age: false,
+  },
+  'review-wrong-rate': {
+    target: 'use-case',
+    measures: 'share of the reviews graded in the window with verdict wrong (human review queue)',
+    defaultThreshold: '>0.2',
+    age: false,
+  },
+  'review-override-rate': {
+    target: 'use-case',
+    measures: 'share of the reviews graded in the window where the reviewer did not accept the answer as it was',
+    defaultThreshold: '>0.3',
+    age: false,
+  },
+  'review-ungrounded-rate': {
+    target: 'use-case',
+    measures: 'share of the reviews graded in the window with grounded = no',
+    defaultThreshold: '>0.2',
     age: false,
   },
 };
@@ -409,6 +428,34 @@ export async function measure(context: MeasureContext, spec: MeasureSpec): Promi
         sample: usage.length,
         details: { useCase: worst.useCase, spentUsd: worst.spentUsd, projectedUsd: worst.projectedUsd, limitUsd: worst.limitUsd },
         examples: await answerExampleTraces(db, { useCase: worst.useCase, from: new Date(dayStart), to: now }, 'costliest'),
+      };
+    }
+    case 'review-wrong-rate':
+    case 'review-override-rate':
+    case 'review-ungrounded-rate': {
+      // Grades of the human review queue (src/review), by grading time; the sample is small, so the default
+      // minSample is 5 graded reviews.
+      const reviewMinSample = numberParam(spec.params, 'minSample', 5);
+      const matching =
+        spec.kind === 'review-wrong-rate' ? 'wrong' : spec.kind === 'review-override-rate' ? 'overridden' : 'ungrounded';
+      const outcomes = await reviewOutcomes(db, window, matching);
+      if (outcomes.graded < reviewMinSample) {
+        return noData(`${outcomes.graded} reviews graded in the window (minSample ${reviewMinSample})`, outcomes.graded);
+      }
+      return {
+        value: outcomes[matching] / outcomes.graded,
+        sample: outcomes.graded,
+        details: {
+          ...windowDetails,
+          graded: outcomes.graded,
+          matching: outcomes[matching],
+          correct: outcomes.correct,
+          partially: outcomes.partially,
+          wrong: outcomes.wrong,
+          ungrounded: outcomes.ungrounded,
+          overridden: outcomes.overridden,
+        },
+        examples: outcomes.exampleTraceIds,
       };
     }
     case 'freshness':

@@ -1,6 +1,7 @@
 import { type Caller, systemClock } from '../core/index.ts';
-import { authorize } from '../govern/index.ts';
+import { authorize, hasScope } from '../govern/index.ts';
 import { ingestStatus, sourceRunHistory } from '../ingest/index.ts';
+import { type ReviewQueueSummary, reviewQueueSummaries } from '../review/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { type Alert, listAlerts } from './alerts.ts';
 import { effectiveThreshold, getMonitor, listMonitors, type MonitorDeps, type MonitorDetail } from './monitors.ts';
@@ -9,8 +10,8 @@ import { parseThreshold } from './threshold.ts';
 /**
  * The pipeline dashboard (issue 17 item 4): per source its document count over time (files after each sync),
  * update lag, failures, quarantine and freshness against `sources.<name>.freshnessSlo`; per use case its monitors
- * with their recent values (sparklines) and open alerts. Aggregates only; monitors and alerts as the caller may
- * see them (`monitors:read`).
+ * with their recent values (sparklines), open alerts and the review queue (counts, for use cases the caller reviews).
+ * Aggregates only; monitors and alerts as the caller may see them (`monitors:read`).
  */
 export interface PipelineSource {
   readonly name: string;
@@ -44,6 +45,11 @@ export interface PipelineUseCase {
   readonly useCase: string | null;
   readonly monitors: readonly MonitorDetail[];
   readonly openAlerts: readonly Alert[];
+  /**
+   * The use case's human review queue (src/review): only for use cases the viewer reviews (the rule of
+   * GET /v1/reviews: `reviews:read` and the use cases they may use); null otherwise, and for the all-use-cases row.
+   */
+  readonly reviewQueue: ReviewQueueSummary | null;
 }
 
 export interface PipelineOverview {
@@ -95,13 +101,22 @@ export async function pipelineOverview(
       openAlerts: open.filter((a) => a.source === status.name),
     });
   }
-  const names = [...new Set(monitors.filter((m) => !m.source).map((m) => m.useCase))];
+  const monitored = [...new Set(monitors.filter((m) => !m.source).map((m) => m.useCase))];
+  const queues = hasScope(caller, 'reviews:read')
+    ? await reviewQueueSummaries(db, caller, {
+        include: monitored.filter((u): u is string => u !== null),
+        clock: { now: () => now },
+      })
+    : [];
+  const queueOf = new Map(queues.map((q) => [q.useCase, q]));
+  const names = [...new Set([...monitored, ...queues.map((q) => q.useCase)])];
   const useCases = names
     .sort((a, b) => (a ?? '').localeCompare(b ?? ''))
     .map((useCase) => ({
       useCase,
       monitors: monitors.filter((m) => !m.source && m.useCase === useCase),
       openAlerts: open.filter((a) => !a.source && a.useCase === useCase),
+      reviewQueue: useCase === null ? null : (queueOf.get(useCase) ?? null),
     }));
   return { at: now, sources, useCases };
 }

@@ -612,3 +612,139 @@ export async function reviewStats(db: Queryable, useCase: string, since: Date): 
     overridden: n('overridden'),
   };
 }
+
+export interface ReviewOutcomes {
+  /** Graded in `[from, to)` (by grading time). */
+  readonly graded: number;
+  readonly correct: number;
+  readonly partially: number;
+  readonly wrong: number;
+  /** Graded with grounded = no. */
+  readonly ungrounded: number;
+  readonly overridden: number;
+  /** Trace ids of up to 5 graded items matching `examples` (newest first), for alerts' example traces. */
+  readonly exampleTraceIds: readonly string[];
+}
+
+/**
+ * Review outcomes graded in `[from, to)` of one use case (null: every use case), counts only — what the
+ * review-based monitors read (`review-wrong-rate`, `review-override-rate`, `review-ungrounded-rate`). No caller:
+ * the monitor's own authorization decides who sees its value, and example trace ids go through observe's rules.
+ */
+export async function reviewOutcomes(
+  db: Queryable,
+  window: { readonly useCase: string | null; readonly from: Date; readonly to: Date },
+  examples?: 'wrong' | 'ungrounded' | 'overridden',
+): Promise<ReviewOutcomes> {
+  const params: unknown[] = [window.from, window.to];
+  let where = "status = 'graded' AND graded_at >= $1 AND graded_at < $2";
+  if (window.useCase !== null) {
+    params.push(window.useCase);
+    where += ` AND use_case = $${params.length}`;
+  }
+  const { rows } = await db.query<Record<string, string | number>>(
+    `SELECT count(*) AS graded,
+       count(*) FILTER (WHERE verdict = 'correct') AS correct,
+       count(*) FILTER (WHERE verdict = 'partially') AS partially,
+       count(*) FILTER (WHERE verdict = 'wrong') AS wrong,
+       count(*) FILTER (WHERE grounded = false) AS ungrounded,
+       count(*) FILTER (WHERE overridden) AS overridden
+     FROM review_items WHERE ${where}`,
+    params,
+  );
+  const r = rows[0] ?? {};
+  const n = (key: string) => Number(r[key] ?? 0);
+  let exampleTraceIds: string[] = [];
+  if (examples) {
+    const match = examples === 'wrong' ? "verdict = 'wrong'" : examples === 'ungrounded' ? 'grounded = false' : 'overridden';
+    const found = await db.query<{ trace_id: string }>(
+      `SELECT trace_id FROM review_items WHERE ${where} AND ${match} ORDER BY graded_at DESC, id DESC LIMIT 5`,
+      params,
+    );
+    exampleTraceIds = found.rows.map((row) => row.trace_id);
+  }
+  return {
+    graded: n('graded'),
+    correct: n('correct'),
+    partially: n('partially'),
+    wrong: n('wrong'),
+    ungrounded: n('ungrounded'),
+    overridden: n('overridden'),
+    exampleTraceIds,
+  };
+}
+
+/** The review queue of one use case at a glance (the pipeline dashboard): counts and ages, never text. */
+export interface ReviewQueueSummary {
+  readonly useCase: string;
+  /** Pending items: unclaimed (or with an expired lease) + claimed under a live lease. */
+  readonly pending: number;
+  readonly unclaimed: number;
+  readonly claimed: number;
+  readonly graded24h: number;
+  readonly graded7d: number;
+  /** Wrong verdicts among the items graded in the last 7 days (null: none graded). */
+  readonly wrongShare7d: number | null;
+  readonly oldestPendingAt: Date | null;
+  readonly oldestPendingAgeSeconds: number | null;
+}
+
+/**
+ * The review queue per use case the caller reviews (the rule of GET /v1/reviews: `reviews:read`, the use cases
+ * they may use, admins every one): every reviewable use case with pending items or grades in the last 7 days,
+ * plus those of `include` the caller may review (zeros when empty). Use cases they may not review are absent.
+ */
+export async function reviewQueueSummaries(
+  db: Queryable,
+  caller: Caller,
+  options: { include?: readonly string[]; clock?: Clock } = {},
+): Promise<ReviewQueueSummary[]> {
+  authorize(caller, 'reviews:read');
+  const now = (options.clock ?? systemClock).now();
+  const reviewable = await reviewableUseCases(db, caller);
+  const params: unknown[] = [now, new Date(now.getTime() - 86_400_000), new Date(now.getTime() - 7 * 86_400_000)];
+  const where = reviewableFilter(reviewable, params);
+  const { rows } = await db.query<Record<string, string | number | Date | null>>(
+    `SELECT use_case,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'pending' AND claimed_by IS NOT NULL AND lease_until > $1) AS claimed,
+       count(*) FILTER (WHERE status = 'graded' AND graded_at >= $2 AND graded_at <= $1) AS graded24h,
+       count(*) FILTER (WHERE status = 'graded' AND graded_at >= $3 AND graded_at <= $1) AS graded7d,
+       count(*) FILTER (WHERE status = 'graded' AND graded_at >= $3 AND graded_at <= $1 AND verdict = 'wrong') AS wrong7d,
+       min(sampled_at) FILTER (WHERE status = 'pending') AS oldest
+     FROM review_items WHERE ${where} AND (status = 'pending' OR graded_at >= $3) GROUP BY use_case`,
+    params,
+  );
+  const byUseCase = new Map<string, ReviewQueueSummary>();
+  for (const row of rows) {
+    const n = (key: string) => Number(row[key] ?? 0);
+    const oldest = row.oldest === null || row.oldest === undefined ? null : new Date(row.oldest as Date | string);
+    const graded7d = n('graded7d');
+    byUseCase.set(String(row.use_case), {
+      useCase: String(row.use_case),
+      pending: n('pending'),
+      unclaimed: n('pending') - n('claimed'),
+      claimed: n('claimed'),
+      graded24h: n('graded24h'),
+      graded7d,
+      wrongShare7d: graded7d > 0 ? n('wrong7d') / graded7d : null,
+      oldestPendingAt: oldest,
+      oldestPendingAgeSeconds: oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : null,
+    });
+  }
+  for (const useCase of options.include ?? []) {
+    if (byUseCase.has(useCase) || (reviewable !== 'all' && !reviewable.includes(useCase))) continue;
+    byUseCase.set(useCase, {
+      useCase,
+      pending: 0,
+      unclaimed: 0,
+      claimed: 0,
+      graded24h: 0,
+      graded7d: 0,
+      wrongShare7d: null,
+      oldestPendingAt: null,
+      oldestPendingAgeSeconds: null,
+    });
+  }
+  return [...byUseCase.values()].sort((a, b) => a.useCase.localeCompare(b.useCase));
+}

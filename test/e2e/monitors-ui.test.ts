@@ -10,6 +10,7 @@ import type { Platform } from '../../src/create-platform.ts';
 import { createApiKey } from '../../src/govern/index.ts';
 import { addSource } from '../../src/ingest/index.ts';
 import { createMonitor, evaluateMonitors } from '../../src/monitor/index.ts';
+import { enqueueSampledAnswer } from '../../src/review/index.ts';
 import { type RunningServer, startServer } from '../../src/server/index.ts';
 import { createTestPlatform, testStoreKind } from '../helpers/test-platform.ts';
 import { browserUnavailable, ensureWebBuilt, launchBrowser, screenshotDir } from './demo-server.ts';
@@ -40,6 +41,18 @@ describe(`monitors UI in a browser (${testStoreKind})`, { skip, timeout: 300_000
          VALUES ($1, 'answer', 'answer', 'qa', 'user:someone', $2, $2, 10, 'ok', $3)`,
         [`trc_ui_${i}`, new Date(Date.now() - (i + 1) * 60_000), i < 4 ? 'refused' : 'answered'],
       );
+    }
+    // Two of them in the review queue of qa (the pipeline's review block).
+    for (let i = 0; i < 2; i++) {
+      await enqueueSampledAnswer(platform.db, {
+        traceId: `trc_ui_${i}`,
+        useCase: 'qa',
+        askerId: 'user:someone',
+        stratum: 'refused',
+        confidence: 0.2,
+        refused: true,
+        at: new Date(Date.now() - 3 * 3_600_000),
+      });
     }
     const deps = { db: platform.db, config: platform.config };
     await createMonitor(deps, localOperator, {
@@ -105,6 +118,9 @@ describe(`monitors UI in a browser (${testStoreKind})`, { skip, timeout: 300_000
     const useCase = page.getByRole('article', { name: 'Use case qa' });
     await useCase.waitFor();
     assert.match(await useCase.innerText(), /qa-refusals[\s\S]*refusal-rate/);
+    const queue = useCase.getByRole('region', { name: 'Review queue of qa' });
+    assert.match(await queue.innerText(), /2 pending \(2 unclaimed, 0 claimed\)[\s\S]*oldest pending 3\.0 h/);
+    assert.equal(await queue.getByRole('link', { name: 'Review' }).getAttribute('href'), '#/review');
     await page.screenshot({ path: join(screenshotDir, 'monitors-02-pipeline.png'), fullPage: true });
     await page.close();
   });

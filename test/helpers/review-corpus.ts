@@ -30,8 +30,8 @@ export async function seedCorpus(platform: Platform): Promise<void> {
        ('chk_uw', 'doc_uw', 'src_r', 0, 'The flood deductible is 1000 euros for coastal risks in the underwriting guide.', 14, 'h1', '{group:underwriting}'),
        ('chk_cl', 'doc_cl', 'src_r', 0, 'Claims above 50000 euros need a second adjuster before payment.', 11, 'h2', '{group:claims}')`,
   );
-  await platform.answerer.useCases.create('underwriting-qa', { principals: ['group:underwriting'] });
-  await platform.answerer.useCases.create('claims-qa', { principals: ['group:claims'] });
+  await platform.answerer.useCases.create('underwriting-qa', { principals: ['group:underwriting'], status: 'general' });
+  await platform.answerer.useCases.create('claims-qa', { principals: ['group:claims'], status: 'general' });
 }
 
 /** Asks and waits until the trace and the review sampler have written. Returns the trace id. */

@@ -601,7 +601,26 @@ export interface PipelineView {
     monitors: MonitorDetailView[];
     openAlerts: AlertView[];
   }>;
-  useCases: Array<{ useCase: string | null; monitors: MonitorDetailView[]; openAlerts: AlertView[] }>;
+  useCases: Array<{
+    useCase: string | null;
+    monitors: MonitorDetailView[];
+    openAlerts: AlertView[];
+    /** Only for use cases the viewer reviews (else null). */
+    reviewQueue: ReviewQueueView | null;
+  }>;
+}
+
+/** One use case's review queue on the pipeline dashboard (counts only). */
+export interface ReviewQueueView {
+  useCase: string;
+  pending: number;
+  unclaimed: number;
+  claimed: number;
+  graded24h: number;
+  graded7d: number;
+  wrongShare7d: number | null;
+  oldestPendingAt: string | null;
+  oldestPendingAgeSeconds: number | null;
 }
 
 /** GET /v1/use-cases/:name/criteria (docs/adoption.md, "Success criteria"). */

@@ -127,7 +127,7 @@ function definitionInput(options: DefinitionOptions): Json {
 
 function withDefinitionOptions(command: Command): Command {
   return command
-    .option('--use-case <name>', 'watch this use case (answer-quality, cost and retrieval kinds; none: every use case)')
+    .option('--use-case <name>', 'watch this use case (answer-quality, review, cost and retrieval kinds; none: every use case)')
     .option('--source <name>', 'watch this source (freshness, update-lag, documents-count, quarantine-rate)')
     .option('--threshold <expr>', 'e.g. ">0.2", "<0.5", "drop>0.3", "rise>0.5", "age>24h" (default per kind)')
     .option('--window <duration>', 'sliding window, e.g. 1h (default 1h)')

@@ -104,6 +104,9 @@ export const monitorKinds = [
   'update-lag',
   'documents-count',
   'quarantine-rate',
+  'review-wrong-rate',
+  'review-override-rate',
+  'review-ungrounded-rate',
 ] as const;
 export type MonitorKind = (typeof monitorKinds)[number];
 

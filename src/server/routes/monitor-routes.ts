@@ -131,7 +131,7 @@ export function monitorRoutes(): RouteDefinition[] {
       method: 'get',
       path: '/v1/pipeline',
       summary:
-        'The pipeline dashboard: per source document count over time, update lag, failures, quarantine, freshness SLO; per use case monitors with recent values and open alerts',
+        'The pipeline dashboard: per source document count over time, update lag, failures, quarantine, freshness SLO; per use case monitors with recent values, open alerts and the review queue (reviewQueue: use cases you review)',
       tags: ['monitors'],
       scope: 'monitors:read',
       responses: {

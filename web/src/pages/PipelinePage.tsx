@@ -5,8 +5,8 @@ import { evaluationPoints, Sparkline, value } from './MonitorsPage.tsx';
 
 /**
  * The pipeline dashboard (docs/monitoring.md): per source the document count over time (files after each sync),
- * update lag, failures, quarantine and freshness against its SLO; per use case the monitors with their trend and
- * the open alerts.
+ * update lag, failures, quarantine and freshness against its SLO; per use case the monitors with their trend, the
+ * open alerts and (for use cases the viewer reviews) the review queue.
  */
 export function PipelinePage() {
   const [view, setView] = useState<PipelineView | null>(null);
@@ -87,36 +87,38 @@ export function PipelinePage() {
             </table>
           ) : null}
           <h2>Use cases</h2>
-          {view.useCases.length === 0 ? <Empty>No use-case monitors yet.</Empty> : null}
+          {view.useCases.length === 0 ? <Empty>No use-case monitors or review queues yet.</Empty> : null}
           {view.useCases.map((u) => (
             <article key={u.useCase ?? '(all)'} aria-label={`Use case ${u.useCase ?? 'all'}`} className="card">
               <h3>{u.useCase ?? 'All use cases'}</h3>
-              <table aria-label={`Monitors of ${u.useCase ?? 'all use cases'}`}>
-                <thead>
-                  <tr>
-                    <th>Monitor</th>
-                    <th>Kind</th>
-                    <th>Value</th>
-                    <th>Trend</th>
-                    <th>State</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {u.monitors.map((m) => (
-                    <tr key={m.id}>
-                      <td>{m.name}</td>
-                      <td>{m.kind}</td>
-                      <td>{value(m.lastValue)}</td>
-                      <td>
-                        <Sparkline points={evaluationPoints(m.evaluations)} label={`Trend of ${m.name}`} />
-                      </td>
-                      <td>
-                        <span className={`state state-${m.lastState ?? 'none'}`}>{m.lastState ?? 'not evaluated'}</span>
-                      </td>
+              {u.monitors.length > 0 ? (
+                <table aria-label={`Monitors of ${u.useCase ?? 'all use cases'}`}>
+                  <thead>
+                    <tr>
+                      <th>Monitor</th>
+                      <th>Kind</th>
+                      <th>Value</th>
+                      <th>Trend</th>
+                      <th>State</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {u.monitors.map((m) => (
+                      <tr key={m.id}>
+                        <td>{m.name}</td>
+                        <td>{m.kind}</td>
+                        <td>{value(m.lastValue)}</td>
+                        <td>
+                          <Sparkline points={evaluationPoints(m.evaluations)} label={`Trend of ${m.name}`} />
+                        </td>
+                        <td>
+                          <span className={`state state-${m.lastState ?? 'none'}`}>{m.lastState ?? 'not evaluated'}</span>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
               {u.openAlerts.length > 0 ? (
                 <p className="small">
                   Firing:{' '}
@@ -126,6 +128,14 @@ export function PipelinePage() {
                     </a>
                   ))}
                 </p>
+              ) : null}
+              {u.reviewQueue ? (
+                <section aria-label={`Review queue of ${u.useCase}`} className="small">
+                  <strong>Review queue</strong>: {u.reviewQueue.pending} pending ({u.reviewQueue.unclaimed} unclaimed,{' '}
+                  {u.reviewQueue.claimed} claimed) · graded {u.reviewQueue.graded24h} in 24 h, {u.reviewQueue.graded7d} in 7 d ·
+                  wrong {u.reviewQueue.wrongShare7d === null ? '—' : `${Math.round(u.reviewQueue.wrongShare7d * 100)}%`} (7 d) ·
+                  oldest pending {formatDuration(u.reviewQueue.oldestPendingAgeSeconds)} · <a href="#/review">Review</a>
+                </section>
               ) : null}
             </article>
           ))}
