@@ -120,6 +120,8 @@ describe('cli: ask and use-cases (embedded store, real process)', () => {
       '--json',
     );
     assert.equal(created.code, 0, created.stderr);
+    // A new use case is a draft (its builders only): roll it out to everyone its principals allow.
+    assert.equal((await gw('rollout', 'set-stage', 'underwriting-qa', 'general')).code, 0);
     const body = JSON.parse(created.stdout) as { sources: string[]; retrieval: { k: number; synonyms: object }; style: string };
     assert.deepEqual(body.sources, ['underwriting']);
     assert.equal(body.retrieval.k, 5);
@@ -162,6 +164,7 @@ describe('cli: ask and use-cases (embedded store, real process)', () => {
   test('ask through a configured model: generative, over HTTP to the loopback server', async () => {
     const created = await gw('use-cases', 'create', 'homeowners', '--model', 'local:qwen2.5:7b', '--json');
     assert.equal(created.code, 0, created.stderr);
+    assert.equal((await gw('rollout', 'set-stage', 'homeowners', 'general')).code, 0);
     const result = await gw(
       'ask',
       'What is the deductible for water damage under HO-3?',

@@ -22,7 +22,12 @@ describe(`cli: feedback mine|list|update, use-cases release-notes|card (${testSt
   before(async () => {
     platform = await createTestPlatform({ server: { rateLimit: { requestsPerSecond: 0 } } });
     await insertInsurerCorpus(platform.db);
-    await platform.answerer.useCases.create('claims', { description: 'Home insurance questions', owner: 'user:olga@x.test' });
+    await platform.answerer.useCases.create('claims', {
+      description: 'Home insurance questions',
+      owner: 'user:olga@x.test',
+      approvers: ['user:olga@x.test'],
+      status: 'general',
+    });
     for (const [name, role] of [
       ['ann', 'user'],
       ['olga', 'reviewer'],
@@ -116,6 +121,10 @@ describe(`cli: feedback mine|list|update, use-cases release-notes|card (${testSt
     );
     const written = await as('bea', 'use-cases', 'update', 'claims', '--card-file', cardFile, '--json');
     assert.equal(written.code, 0, written.stderr);
+    // The use case is live (general): a card change is governed like every setting — olga approves it.
+    const request = (JSON.parse(written.stdout) as { changeRequest: { id: string } }).changeRequest;
+    const approved = await as('olga', 'changes', 'approve', request.id);
+    assert.equal(approved.code, 0, approved.stderr);
     const shown = JSON.parse((await as('ann', 'use-cases', 'card', 'claims', '--json')).stdout) as {
       derived: boolean;
       cannotDo: string[];
