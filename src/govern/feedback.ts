@@ -215,6 +215,8 @@ export async function listFeedback(
     limit?: number;
     /** Of these traces, those whose documents the caller may not read now (supplied by observe). */
     unreadableTraces?: (traceIds: readonly string[]) => Promise<Set<string>>;
+    /** With `scope: 'all'`: other people's feedback only on these use cases (the caller's own always). */
+    othersOnlyOn?: readonly string[];
   } & FeedbackFilters,
 ): Promise<Feedback[]> {
   const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
@@ -225,6 +227,10 @@ export async function listFeedback(
     where.push(sql(`$${params.length}`));
   };
   if (options.scope === 'own') add((n) => `caller_id = ${n}`, caller.id);
+  else if (options.othersOnlyOn) {
+    params.push(caller.id, [...options.othersOnlyOn]);
+    where.push(`(caller_id = $${params.length - 1} OR use_case = ANY($${params.length}::text[]))`);
+  }
   if (options.traceId) add((n) => `trace_id = ${n}`, options.traceId);
   if (options.useCase) add((n) => `use_case = ${n}`, options.useCase);
   if (options.useCases) add((n) => `use_case = ANY(${n}::text[])`, [...options.useCases]);

@@ -176,12 +176,17 @@ export function registerRolloutChangeKinds(governance: Governance, deps: Rollout
         const status = await criteriaStatus(tx, change.target);
         if (!status.allOnTrack) {
           const off = status.criteria.filter((c) => c.status !== 'on_track');
+          const none = status.criteria.length === 0;
           throw new GroundworkError(
             'rollout.criteria_not_on_track',
-            `Use case "${change.target}" cannot expand to ${after.stage}: ${off.length} success criteri${off.length === 1 ? 'on is' : 'a are'} not on track (${off.map((c) => `${c.metric} ${c.status}`).join(', ')}).`,
+            none
+              ? `Use case "${change.target}" cannot expand to ${after.stage}: it has no success criteria, so none can be on track.`
+              : `Use case "${change.target}" cannot expand to ${after.stage}: ${off.length} success criteri${off.length === 1 ? 'on is' : 'a are'} not on track (${off.map((c) => `${c.metric} ${c.status}`).join(', ')}).`,
             {
               category: 'conflict',
-              fix: 'Bring the criteria on track first (`groundwork use-cases criteria list NAME`), or narrow the change; the policy is rollout.requireCriteriaOnTrack.',
+              fix: none
+                ? `Define what success means first: groundwork use-cases criteria add ${change.target} --metric M --target T; the policy is rollout.requireCriteriaOnTrack.`
+                : 'Bring the criteria on track first (`groundwork use-cases criteria list NAME`), or narrow the change; the policy is rollout.requireCriteriaOnTrack.',
               details: { useCase: change.target, criteria: off },
             },
           );

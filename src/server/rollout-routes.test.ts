@@ -160,7 +160,7 @@ describe(`rollout over HTTP (${testStoreKind})`, () => {
       assert.deepEqual((shown.body.changeRequest as { context: unknown }).context, {
         expansion: true,
         requireCriteriaOnTrack: false,
-        criteria: { criteria: [], allOnTrack: true },
+        criteria: { criteria: [], allOnTrack: false },
         latestEvalGate: null,
       });
       const self = await call(alice, 'POST', `/v1/changes/${change.id}/approve`, {});
@@ -308,10 +308,16 @@ describe(`rollout over HTTP (${testStoreKind})`, () => {
       await assert.rejects(approveChange(governance, platform.db, bob, id), { code: 'rollout.criteria_not_on_track' });
       // Narrowing is never refused by the policy.
       assert.equal((await setStage(governance, platform.db, alice, 'uw', { stage: 'draft' })).status, 'applied');
-      // The platform's own registration (no criteria wired: nothing to be off track) lets it through.
-      assert.equal(
-        (await setStage(platform.governance, platform.db, localOperator, 'uw', { stage: 'general' })).status,
-        'applied',
+      // The platform's own registration reads adoption's criteria: a use case without any has nothing on
+      // track, so the policy refuses the expansion and says to define success first.
+      await assert.rejects(
+        setStage(platform.governance, platform.db, localOperator, 'uw', { stage: 'general' }),
+        (error: GroundworkError) => {
+          assert.equal(error.code, 'rollout.criteria_not_on_track');
+          assert.match(error.message, /no success criteria/);
+          assert.match(error.fix ?? '', /use-cases criteria add uw/);
+          return true;
+        },
       );
     } finally {
       await platform.close();

@@ -19,8 +19,12 @@ describe(`attacks on feedback, notices, release notes and cards (${testStoreKind
     const platform = await createTestPlatform({ observe: { textRetention: 'keep' } });
     try {
       await insertInsurerCorpus(platform.db);
-      await platform.answerer.useCases.create('claims', { principals: ['group:claims'], owner: 'user:olga@x.test' });
-      await platform.answerer.useCases.create('home', { owner: 'user:hank@x.test' });
+      await platform.answerer.useCases.create('claims', {
+        principals: ['group:claims'],
+        owner: 'user:olga@x.test',
+        status: 'general',
+      });
+      await platform.answerer.useCases.create('home', { owner: 'user:hank@x.test', status: 'general' });
       const keys: Record<string, [Role, string[]]> = {
         ann: ['user', ['user:ann@x.test', staff, 'group:claims']],
         mal: ['user', ['user:mal@x.test', staff]],

@@ -353,7 +353,7 @@ export function observeRoutes(): RouteDefinition[] {
             scope: all ? 'all' : 'own',
             limit,
             ...filters,
-            ...(visible ? { useCases: visible } : {}),
+            ...(visible ? { othersOnlyOn: visible } : {}),
             unreadableTraces,
           }),
         };
