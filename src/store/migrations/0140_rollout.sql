@@ -1,3 +1,5 @@
+-- groundwork:requires 0140
+-- (A contract step: code before it writes use-case status `production`, which this renames to `general`.)
 -- Phased rollout (src/rollout, docs/rollout.md). The stage lives in ONE place, use_cases.status:
 -- draft → pilot (named cohorts) → limited (cohorts + a sticky percentage) → general, plus retired.
 -- `production` (migration 0100) is what `general` is now called.

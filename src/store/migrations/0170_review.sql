@@ -1,3 +1,5 @@
+-- groundwork:requires 0170
+-- (A contract step: older code reads eval_candidates.feedback_id as always set; review candidates have none.)
 -- The human review queue (src/review, docs/review.md): a deterministic sample of production answers per use
 -- case, stratified (low confidence, refused, negative feedback), claimed with a lease and graded by reviewers.
 -- Stores ids and the grade only: question, answer and passages are read from the trace when shown, with the
