@@ -30,6 +30,7 @@ describe(`feedback users can see, in a browser (${testStoreKind})`, { skip, time
     await platform.answerer.useCases.create('claims', {
       description: 'Home insurance policy questions',
       owner: 'user:olga@x.test',
+      status: 'general',
     });
     keys.ann = (
       await createApiKey(

@@ -318,7 +318,12 @@ export function registerUseCasesCommands(program: Command, runtime: CliRuntime):
       });
       return printChangeOutcome<UseCase>(context, outcome, {
         json: view,
-        text: (created) => `Created use case ${name}.\n${describeUseCase(created)}`,
+        text: (created) =>
+          `Created use case ${name}.\n${describeUseCase(created)}${
+            created.status === 'draft'
+              ? `\nIt is a draft: only its builders can ask it. Roll it out with \`groundwork rollout set-stage ${name} pilot --cohort COHORT\` or \`… ${name} general\`.`
+              : ''
+          }`,
       });
     }),
   );
