@@ -87,6 +87,8 @@ describe(`feedback users can see, in a browser (${testStoreKind})`, { skip, time
     await answer.getByLabel('Category').selectOption('outdated');
     await answer.getByLabel('Comment').fill('The deductible changed this year');
     await answer.getByRole('button', { name: 'Add details' }).click();
+    // The details form goes away once the details are stored (the status alone may be the rating's).
+    await answer.getByRole('button', { name: 'Add details' }).waitFor({ state: 'detached' });
     await answer.getByRole('status').filter({ hasText: 'feedback recorded' }).waitFor();
     const nav = await ann.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
     assert.ok(nav.includes('My feedback') && !nav.includes('Feedback inbox'), nav.join(', '));

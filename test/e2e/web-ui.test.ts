@@ -93,6 +93,8 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
     await answer.getByLabel('Category').selectOption('incomplete');
     await answer.getByLabel('Comment').fill('Mention the endorsement amount first.');
     await answer.getByRole('button', { name: 'Add details' }).click();
+    // The details form goes away once the details are stored (the status alone may be the rating's).
+    await answer.getByRole('button', { name: 'Add details' }).waitFor({ state: 'detached' });
     await answer.getByRole('status').filter({ hasText: 'feedback recorded' }).waitFor();
     const recorded = (await (
       await fetch(`${demo.url}/v1/feedback`, { headers: { authorization: `Bearer ${demo.keys.underwriter}` } })

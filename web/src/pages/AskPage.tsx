@@ -398,8 +398,17 @@ function Feedback({ traceId }: { traceId: string }) {
   const [comment, setComment] = useState('');
   const [state, setState] = useState<'idle' | 'saving' | 'saved' | 'detailed'>('idle');
   const [error, setError] = useState<unknown>(null);
+  // Sends go out one after another: a rating still retrying (its trace not stored yet) must not land after
+  // the details sent next and replace them.
+  const previous = useRef<Promise<void>>(Promise.resolve());
 
-  async function send(value: 1 | -1, details?: { category?: string; comment?: string }) {
+  function send(value: 1 | -1, details?: { category?: string; comment?: string }): Promise<void> {
+    const next = previous.current.then(() => sendNow(value, details));
+    previous.current = next;
+    return next;
+  }
+
+  async function sendNow(value: 1 | -1, details?: { category?: string; comment?: string }) {
     setRating(value);
     setState('saving');
     setError(null);
