@@ -163,6 +163,8 @@ describe('read replica (DATABASE_READ_URL) on a streaming standby', { skip }, ()
     assert.equal((await db.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r, false);
     assert.equal((await db.read.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r, true, 'reads on a standby');
     assert.match(db.read.location, new RegExp(`:${new URL(replicaUrl).port}/`));
+    // The standby has the schema only once it replayed the migrations (else: relation does not exist).
+    await replayed(await lsn());
     await assert.rejects(db.read.query(`INSERT INTO sources (id, name, type) VALUES ('x', 'x', 'x')`), /read-only transaction/);
 
     const caller = { id: 'user:alice', role: 'user' as const, principals: ['group:all'], seesEverything: false };
