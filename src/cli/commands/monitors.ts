@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { GroundworkError, localOperator } from '../../core/index.ts';
+import { type Environment, GroundworkError, localOperator } from '../../core/index.ts';
 import {
   acknowledgeAlert,
   alertStatuses,
@@ -88,7 +88,8 @@ interface DefinitionOptions {
   enabled?: boolean;
 }
 
-function definitionInput(options: DefinitionOptions): Json {
+/** `env`: the CLI's environment (context.io.env), where `--webhook-secret-env` names the secret. */
+function definitionInput(options: DefinitionOptions, env: Environment): Json {
   if (options.webhookFormat && !(webhookFormats as readonly string[]).includes(options.webhookFormat)) {
     throw usage(
       `--webhook-format ${options.webhookFormat} is not one of ${webhookFormats.join(', ')}.`,
@@ -97,7 +98,7 @@ function definitionInput(options: DefinitionOptions): Json {
   }
   let webhookSecret: string | undefined;
   if (options.webhookSecretEnv) {
-    webhookSecret = process.env[options.webhookSecretEnv];
+    webhookSecret = env[options.webhookSecretEnv];
     if (!webhookSecret) {
       throw usage(
         `--webhook-secret-env ${options.webhookSecretEnv}: that environment variable is empty.`,
@@ -233,7 +234,7 @@ export function registerMonitorsCommands(program: Command, runtime: CliRuntime):
     .option('--disabled', 'create it disabled')
     .action(
       runtime.action(async (context, options: DefinitionOptions & { name: string; kind: string }) => {
-        const input = { name: options.name, kind: options.kind, ...definitionInput(options) };
+        const input = { name: options.name, kind: options.kind, ...definitionInput(options, context.io.env) };
         const api = context.api();
         const monitor = api
           ? await api.post<MonitorJson>('/v1/monitors', input)
@@ -251,7 +252,7 @@ export function registerMonitorsCommands(program: Command, runtime: CliRuntime):
     .option('--disabled', 'disable it')
     .action(
       runtime.action(async (context, ref: string, options: DefinitionOptions) => {
-        const input = definitionInput(options);
+        const input = definitionInput(options, context.io.env);
         const api = context.api();
         const monitor = api
           ? await api.request<MonitorJson>('PATCH', `/v1/monitors/${path(ref)}`, { body: input })

@@ -28,6 +28,32 @@ const number = (value: string) => {
 };
 
 const path = (name: string, rest = '') => `/v1/use-cases/${encodeURIComponent(name)}${rest}`;
+
+type LocalPlatform = Awaited<ReturnType<CommandContext['platform']>>;
+type AsOfOptions = { asOf?: string; includeSimulated: boolean; clock: LocalPlatform['clock'] };
+
+/** A read as of a day (`--as-of`, `--include-simulated`): over the API with `--server`, else on the local store. */
+async function readAsOf<T>(
+  context: CommandContext,
+  name: string,
+  route: string,
+  o: { asOf?: string; includeSimulated?: boolean },
+  local: (platform: LocalPlatform, options: AsOfOptions) => Promise<T>,
+): Promise<T> {
+  const api = context.api();
+  if (api) {
+    const query = new URLSearchParams();
+    if (o.asOf) query.set('asOf', o.asOf);
+    if (o.includeSimulated) query.set('includeSimulated', 'true');
+    return api.get<T>(path(name, `${route}?${query}`));
+  }
+  const platform = await context.platform();
+  return local(platform, {
+    ...(o.asOf ? { asOf: o.asOf } : {}),
+    includeSimulated: o.includeSimulated === true,
+    clock: platform.clock,
+  });
+}
 const fmt = (v: number | null, unit?: string | null) =>
   v === null ? '–' : `${Math.round(v * 10000) / 10000}${unit ? ` ${unit}` : ''}`;
 
@@ -217,21 +243,9 @@ export function registerCriteriaCommands(useCases: Command, runtime: CliRuntime)
     .option('--include-simulated', 'measure usage metrics on the simulator’s rows too (labelled)')
     .action(
       runtime.action(async (context, name: string, o: { asOf?: string; includeSimulated?: boolean }) => {
-        const api = context.api();
-        let report: CriteriaReport;
-        if (api) {
-          const query = new URLSearchParams();
-          if (o.asOf) query.set('asOf', o.asOf);
-          if (o.includeSimulated) query.set('includeSimulated', 'true');
-          report = await api.get<CriteriaReport>(path(name, `/criteria?${query}`));
-        } else {
-          const platform = await context.platform();
-          report = await listCriteria(platform.db, localOperator, name, {
-            ...(o.asOf ? { asOf: o.asOf } : {}),
-            includeSimulated: o.includeSimulated === true,
-            clock: platform.clock,
-          });
-        }
+        const report = await readAsOf<CriteriaReport>(context, name, '/criteria', o, (platform, options) =>
+          listCriteria(platform.db, localOperator, name, options),
+        );
         context.output.result(report, describeCriteria);
         return exitCodes.ok;
       }),
@@ -297,21 +311,9 @@ export function registerCriteriaCommands(useCases: Command, runtime: CliRuntime)
     .option('--include-simulated', 'include the simulator’s rows (labelled)')
     .action(
       runtime.action(async (context, name: string, o: { asOf?: string; includeSimulated?: boolean }) => {
-        const api = context.api();
-        let health: UseCaseHealth;
-        if (api) {
-          const query = new URLSearchParams();
-          if (o.asOf) query.set('asOf', o.asOf);
-          if (o.includeSimulated) query.set('includeSimulated', 'true');
-          health = await api.get<UseCaseHealth>(path(name, `/health?${query}`));
-        } else {
-          const platform = await context.platform();
-          health = await healthOfUseCase(platform.db, localOperator, name, {
-            ...(o.asOf ? { asOf: o.asOf } : {}),
-            includeSimulated: o.includeSimulated === true,
-            clock: platform.clock,
-          });
-        }
+        const health = await readAsOf<UseCaseHealth>(context, name, '/health', o, (platform, options) =>
+          healthOfUseCase(platform.db, localOperator, name, options),
+        );
         context.output.result(health, describeHealth);
         return exitCodes.ok;
       }),
