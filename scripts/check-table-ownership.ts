@@ -59,6 +59,11 @@ const owners: Record<string, string> = {
   use_case_reviews: 'adoption',
   rollout_settings: 'rollout',
   rollout_version: 'rollout',
+  action_proposals: 'actions',
+  action_policies: 'actions',
+  action_class_overrides: 'actions',
+  action_pauses: 'actions',
+  action_notes: 'actions',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -1,3 +1,4 @@
+import { type ActionRegistry, createActionRegistry, registerActionChangeKinds } from './actions/index.ts';
 import {
   createUsageRecorder,
   criteriaStatusFor,
@@ -76,6 +77,8 @@ export interface Platform {
   readonly reviewSampler: ReviewSampler;
   /** Rollout availability per caller (stage, cohorts, percentage, kill switch), cached per process (rollout/). */
   readonly rollout: RolloutAvailability;
+  /** The actions registry: built-ins registered by features plus the configured `actions:` (src/actions). */
+  readonly actions: ActionRegistry;
   close(): Promise<void>;
 }
 
@@ -205,6 +208,8 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     latestEvalGate,
     requireCriteriaOnTrack: config.rollout.requireCriteriaOnTrack,
   });
+  const actions = createActionRegistry(config.actions);
+  registerActionChangeKinds(governance, { registry: actions, bar: config.agents.graduation });
   return {
     config,
     secrets,
@@ -224,6 +229,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     usage,
     reviewSampler,
     rollout,
+    actions,
     async close() {
       for (const close of closers.reverse()) await close();
     },

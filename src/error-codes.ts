@@ -10,6 +10,7 @@
  * (one import line and one entry).
  */
 
+import { actionsErrorCodes } from './actions/index.ts';
 import { adoptionErrorCodes } from './adoption/index.ts';
 import { answerErrorCodes } from './answer/index.ts';
 import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index.ts';
@@ -270,6 +271,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   review: reviewErrorCodes,
   monitor: monitorErrorCodes,
   rollout: rolloutErrorCodes,
+  actions: actionsErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

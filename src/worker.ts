@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ActionDeps, type AgentDeps, executeProposal } from './actions/index.ts';
 import { assertMayUseUseCase, type VersionPin } from './answer/index.ts';
 import { type Caller, GroundworkError, newId } from './core/index.ts';
 import type { Platform } from './create-platform.ts';
@@ -25,6 +26,7 @@ import {
   jobTypeSettings,
 } from './jobs/index.ts';
 import { deliverAlertWebhook, evaluateMonitors, type MonitorDeps, monitorSystemCaller } from './monitor/index.ts';
+import { buildPriceTable } from './observe/index.ts';
 
 /**
  * The composition root for background work: every job type's handler, and the worker that consumes the
@@ -150,6 +152,33 @@ export function monitorDeps(platform: Platform, requestId?: string): MonitorDeps
   };
 }
 
+/** What the actions feature takes from the platform (routes, CLI, the `action-execute` job, MCP). */
+export function actionDeps(platform: Platform, requestId?: string): ActionDeps {
+  return {
+    db: platform.db,
+    registry: platform.actions,
+    config: platform.config,
+    jobs: platform.jobs,
+    secrets: platform.secrets,
+    clock: platform.clock,
+    logger: platform.logger,
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+/** An agent's dependencies: the actions', plus search, the use case's model and the tracer. */
+export function agentDeps(platform: Platform, requestId?: string): AgentDeps {
+  return {
+    ...actionDeps(platform, requestId),
+    tracer: platform.tracer,
+    search: (request) => platform.retriever.search(request),
+    resolveUseCase: async (name) => platform.answerer.effectiveUseCase(name),
+    models: platform.models,
+    prices: buildPriceTable(platform.config.observe.prices),
+    agentsConfig: platform.config.agents,
+  };
+}
+
 export type WorkerJobHandler<N extends JobName> = (platform: Platform, data: JobData<N>, job: JobInfo) => Promise<unknown>;
 
 export type JobHandlerTable = { readonly [N in JobName]: WorkerJobHandler<N> };
@@ -183,6 +212,8 @@ export const jobHandlers: JobHandlerTable = {
       retryCount: job.retryCount,
       retryLimit: jobTypeSettings(platform.config.jobs, 'monitor-webhook').retryLimit,
     }),
+  // One approved proposal; a re-run after a crash resumes it with the same idempotency key (src/actions).
+  'action-execute': async (platform, data) => executeProposal(actionDeps(platform), data.proposalId),
 };
 
 /** The body of `POST /v1/eval/runs`, also the `request` of an `evaluation-run` job. */

@@ -66,11 +66,17 @@ export const scopes = [
   'rollout:write',
   /** Kill or restore any use case (POST /v1/use-cases/:name/kill|restore): admins; a use case's owner may too. */
   'rollout:kill',
+  /** Agent actions (GET /v1/actions, /v1/proposals): the actions you may invoke, your proposals; approvers all of their use cases'. */
+  'actions:read',
+  /** Invoke an action (a `propose` action becomes a proposal; POST /v1/proposals, agents' tools). */
+  'actions:propose',
+  /** Approve, deny, edit and retry proposals of others (never one's own); request graduation; resume paused actions. */
+  'actions:approve',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
 const viewer: readonly Scope[] = ['search', 'usecases:read', 'documents:read', 'sources:read', 'traces:read:own'];
-const user: readonly Scope[] = [...viewer, 'ask', 'feedback:write'];
+const user: readonly Scope[] = [...viewer, 'ask', 'feedback:write', 'actions:read', 'actions:propose'];
 const reviewer: readonly Scope[] = [
   ...user,
   'traces:read:usecase',
@@ -88,6 +94,7 @@ const reviewer: readonly Scope[] = [
   'feedback:triage',
   'monitors:read',
   'alerts:write',
+  'actions:approve',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,

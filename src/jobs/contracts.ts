@@ -45,6 +45,10 @@ export const jobContracts = {
   'monitor-webhook': z.strictObject({
     deliveryId: z.string().min(1),
   }),
+  /** The execution of one approved action proposal (src/actions): its state machine makes a re-run execute once. */
+  'action-execute': z.strictObject({
+    proposalId: z.string().min(1),
+  }),
 } as const;
 
 export type JobName = keyof typeof jobContracts;
@@ -124,6 +128,17 @@ export const jobTypeDefaults: Readonly<Record<JobName, JobTypeDefaults>> = {
     retryBackoff: true,
     heartbeatSeconds: 30,
     expireInSeconds: 120,
+  },
+  // An approved action: retried when its worker died (the proposal says where it got to, and the executor
+  // gets the same idempotency key); an executor error is not retried here — the proposal is failed, and a
+  // person retries it.
+  'action-execute': {
+    concurrency: 4,
+    retryLimit: 10,
+    retryDelay: 5,
+    retryBackoff: true,
+    heartbeatSeconds: 10,
+    expireInSeconds: 300,
   },
 };
 

@@ -1,3 +1,4 @@
+import { type ActionAnomaly, pauseAnomalousActions } from '../actions/index.ts';
 import { type Caller, newId, systemClock } from '../core/index.ts';
 import { authorize, recordAudit } from '../govern/index.ts';
 import { openIncident, rollbackFromIncident } from '../incidents/index.ts';
@@ -200,6 +201,11 @@ async function evaluateMonitor(deps: MonitorDeps, row: MonitorRow, now: Date): P
         deps.clock,
       );
       await enqueueAlertNotice(deps, tx, { id, monitorId: row.id }, 'fired', Boolean(row.webhook_url), now);
+      // An anomaly in agent actions pauses their auto-execution, in the alert's transaction (src/actions).
+      if (row.kind === 'action-anomaly') {
+        const anomalies = (details as { anomalies?: ActionAnomaly[] }).anomalies ?? [];
+        await pauseAnomalousActions(tx, anomalies, { alertId: id, at: now, clock: deps.clock });
+      }
       return { id, action: 'fired' as const };
     }
     if (state === 'firing' && open) {

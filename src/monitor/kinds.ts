@@ -1,3 +1,4 @@
+import { actionAnomalies } from '../actions/index.ts';
 import type { GroundworkConfig, MonitorKind } from '../core/index.ts';
 import { monitorKinds } from '../core/index.ts';
 import { feedbackRatingsBetween } from '../govern/index.ts';
@@ -149,6 +150,13 @@ export const kindInfo: Readonly<Record<MonitorKind, KindInfo>> = {
     target: 'use-case',
     measures: 'share of the reviews graded in the window with grounded = no',
     defaultThreshold: '>0.2',
+    age: false,
+  },
+  'action-anomaly': {
+    target: 'use-case',
+    measures:
+      'agent actions (src/actions): (agent, action) pairs whose invocation rate is above params.rateRatio (default 3) × their baseline rate, or with more than params.maxNewTargets (default 5) targets unseen in the baseline; a new alert pauses auto-execution of those actions',
+    defaultThreshold: '>0',
     age: false,
   },
 };
@@ -456,6 +464,25 @@ export async function measure(context: MeasureContext, spec: MeasureSpec): Promi
           overridden: outcomes.overridden,
         },
         examples: outcomes.exampleTraceIds,
+      };
+    }
+    case 'action-anomaly': {
+      // Agent actions of every use case: counts per (agent, action), window vs baseline (7 × window by default).
+      const found = await actionAnomalies(
+        db,
+        { from, to: now, baselineFrom: baseline.from },
+        {
+          rateRatio: numberParam(spec.params, 'rateRatio', 3),
+          minSample: numberParam(spec.params, 'minSample', 5),
+          minExpected: numberParam(spec.params, 'minExpected', 1),
+          maxNewTargets: numberParam(spec.params, 'maxNewTargets', 5),
+        },
+      );
+      return {
+        value: found.anomalies.length,
+        sample: found.invocations,
+        details: { ...windowDetails, groups: found.groups, invocations: found.invocations, anomalies: found.anomalies },
+        examples: [],
       };
     }
     case 'freshness':

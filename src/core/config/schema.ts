@@ -75,6 +75,7 @@ export const changeKinds = [
   'key.grant',
   'criteria.change',
   'rollout.stage',
+  'action.class',
 ] as const;
 export type ChangeKindName = (typeof changeKinds)[number];
 
@@ -107,6 +108,7 @@ export const monitorKinds = [
   'review-wrong-rate',
   'review-override-rate',
   'review-ungrounded-rate',
+  'action-anomaly',
 ] as const;
 export type MonitorKind = (typeof monitorKinds)[number];
 
@@ -135,6 +137,88 @@ export const monitorConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 export type MonitorConfig = z.infer<typeof monitorConfigSchema>;
+
+/** Classes of action (src/actions, docs/actions.md): `read` runs at once, `propose` needs approval, `auto` runs unattended. */
+export const actionClasses = ['read', 'propose', 'auto'] as const;
+export type ActionClass = (typeof actionClasses)[number];
+
+/** One input field of a configured action (turned into a zod schema, listed as JSON schema). */
+const actionFieldSchema = z.strictObject({
+  type: z.enum(['string', 'number', 'integer', 'boolean']),
+  description: z.string().max(500).optional(),
+  required: z.boolean().default(true),
+  maxLength: z.number().int().positive().max(100_000).optional(),
+  enum: z.array(z.string().min(1)).min(1).optional(),
+  /** `email`: a string field must be an e-mail address. */
+  format: z.enum(['email']).optional(),
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+});
+
+/** Who may invoke an action: empty lists allow everyone with `actions:propose` (admins always may). */
+export const actionAllowSchema = z.strictObject({
+  principals: z.array(z.string().min(1)).default([]),
+  roles: z.array(z.enum(roles)).default([]),
+  useCases: z.array(z.string().min(1)).default([]),
+});
+export type ActionAllow = z.infer<typeof actionAllowSchema>;
+
+/** One action declared in the configuration (`actions:`): a webhook/HTTP call or an e-mail through `agents.smtp`. */
+export const actionConfigSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ (at most 63), starting with a letter'),
+  description: z.string().min(1).max(1000),
+  class: z.enum(actionClasses).default('propose'),
+  input: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'an input field name such as claimId'), actionFieldSchema)
+    .default({}),
+  hints: z
+    .strictObject({
+      readOnly: z.boolean().default(false),
+      destructive: z.boolean().default(false),
+      idempotent: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** The input field naming what the action acts on (the anomaly monitor's "unusual targets"). */
+  targetField: z.string().min(1).optional(),
+  executor: z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('webhook'),
+      url: z.url(),
+      method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+      /** Body template: `{{input.field}}` is replaced by the JSON-encoded value; default: the input as JSON. */
+      body: z.string().max(20_000).optional(),
+      /** Header carrying the secret (e.g. Authorization) and the environment variable holding its value. */
+      secretHeader: z.string().min(1).default('Authorization'),
+      secretEnv: envVarName.optional(),
+      timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    }),
+    z.strictObject({
+      type: z.literal('email'),
+      /** Templates: `{{input.field}}` is replaced by the value as text. */
+      to: z.string().min(1).max(500),
+      subject: z.string().min(1).max(500),
+      text: z.string().min(1).max(20_000),
+    }),
+  ]),
+  allow: actionAllowSchema.prefault({}),
+});
+export type ActionConfig = z.infer<typeof actionConfigSchema>;
+
+/** An agent of one use case (opt-in): tools, step limit and budget per run. */
+export const agentConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** `provider:model`; default: the use case's model, else `models.chat`. */
+  model: modelRef.optional(),
+  maxSteps: z.number().int().min(1).max(50).default(6),
+  /** Input + output tokens per run. */
+  maxTokens: z.number().int().min(100).max(10_000_000).default(50_000),
+  /** USD per run (priced by observe's price table; unpriced models count tokens only). */
+  maxCostUsd: z.number().positive().optional(),
+  /** Actions the agent may use (default: every action the caller may invoke in the use case). */
+  actions: z.array(z.string().min(1)).optional(),
+  instructions: z.string().max(20_000).optional(),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 export const configSchema = z.strictObject({
   /** Embedded store location (PGlite). Ignored when `databaseUrl` is set. */
@@ -547,6 +631,35 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Refuse a stage expansion (at approval/apply time) unless all the use case's success criteria are on track. */
       requireCriteriaOnTrack: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** Actions agents may propose or take (src/actions, docs/actions.md). */
+  actions: z.array(actionConfigSchema).default([]),
+  /** Agents per use case, proposals and graduation (src/actions, docs/actions.md). */
+  agents: z
+    .strictObject({
+      /** Hours until an undecided proposal expires. */
+      proposalTtlHours: z.number().positive().max(8760).default(72),
+      /** The record an action needs before it may graduate to `auto`. */
+      graduation: z
+        .strictObject({
+          minApproved: z.number().int().min(0).default(50),
+          maxEdits: z.number().int().min(0).default(0),
+          maxDenials: z.number().int().min(0).default(0),
+        })
+        .prefault({}),
+      /** SMTP for `email` executors (nodemailer). */
+      smtp: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(587),
+          secure: z.boolean().default(false),
+          userEnv: envVarName.optional(),
+          passwordEnv: envVarName.optional(),
+          from: z.string().min(3),
+        })
+        .optional(),
+      useCases: z.record(z.string().min(1), agentConfigSchema).default({}),
     })
     .prefault({}),
 });

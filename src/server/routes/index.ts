@@ -1,5 +1,6 @@
 import type { RouteDefinition } from '../define-route.ts';
 import type { HttpMetrics } from '../http-metrics.ts';
+import { actionRoutes } from './action-routes.ts';
 import { adoptionRoutes } from './adoption-routes.ts';
 import { answerRoutes } from './answer-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
@@ -40,5 +41,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...feedbackRoutes(),
     ...monitorRoutes(),
     ...rolloutRoutes(),
+    ...actionRoutes(),
   ];
 }
