@@ -175,6 +175,7 @@ export function agentDeps(platform: Platform, requestId?: string): AgentDeps {
     resolveUseCase: async (name) => platform.answerer.effectiveUseCase(name),
     models: platform.models,
     prices: buildPriceTable(platform.config.observe.prices),
+    availability: (useCase, caller) => platform.rollout.check(useCase, caller),
     agentsConfig: platform.config.agents,
   };
 }

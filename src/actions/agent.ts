@@ -29,6 +29,8 @@ export interface AgentDeps extends ActionDeps {
     readonly defaultChat: string | undefined;
   };
   readonly prices?: PriceTable;
+  /** Whether the use case is available to the caller now (rollout stage, kill switch): the answerer's rule. */
+  readonly availability?: (useCase: string, caller: Caller) => Promise<void>;
   readonly agentsConfig: ActionDeps['config']['agents'] & {
     readonly useCases: Readonly<
       Record<
@@ -93,6 +95,7 @@ export async function runAgent(deps: AgentDeps, caller: Caller, useCaseName: str
   }
   const { useCase, modelRef: useCaseModel } = await deps.resolveUseCase(useCaseName);
   assertMayUseUseCase(useCase, caller);
+  await deps.availability?.(useCaseName, caller);
   const modelRef = agent.model ?? useCaseModel ?? deps.models.defaultChat;
   if (!modelRef) {
     throw new GroundworkError(

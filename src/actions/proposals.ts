@@ -861,8 +861,15 @@ export async function executeProposal(deps: ActionDeps, id: string): Promise<Exe
   });
   if (claim.kind === 'skip') return { proposalId: id, status: claim.status, ran: false };
   if (claim.kind === 'refused') {
-    await finishFailed(deps, claim.row, claim.code, `Not executed: ${claim.reason}.`, claim.row.status);
-    return { proposalId: id, status: 'failed', ran: false, error: claim.code };
+    const refused =
+      claim.code === 'actions.unknown_action'
+        ? unknownAction(claim.row.action)
+        : new GroundworkError('actions.permission_revoked', `Not executed: ${claim.reason}.`, {
+            category: 'forbidden',
+            fix: 'Restore the policy, or propose the action again with a caller the policy allows.',
+          });
+    await finishFailed(deps, claim.row, refused.code, refused.message, claim.row.status);
+    return { proposalId: id, status: 'failed', ran: false, error: refused.code };
   }
   const { row, action, resumed } = claim;
   let result: unknown;
