@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { groundworkVersion } from '../core/index.ts';
+import { registerActionsCommands } from './commands/actions.ts';
 import { registerAdoptionCommands } from './commands/adoption.ts';
 import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
@@ -97,6 +98,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerUseCasesCommands(program, runtime);
   registerUseCaseChangesCommand(program, runtime);
   registerFeedbackCommands(program, runtime);
+  registerActionsCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }
