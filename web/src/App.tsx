@@ -3,6 +3,7 @@ import { api, getToken, type Me, setToken } from './api.ts';
 import { Empty, ErrorBox } from './components.tsx';
 import { completeOidcSignIn } from './oidc.ts';
 import { AdoptionPage } from './pages/AdoptionPage.tsx';
+import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
 import { AskPage } from './pages/AskPage.tsx';
 import { ChangesPage } from './pages/ChangesPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
@@ -48,6 +49,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'feedback-inbox', label: 'Feedback inbox', scope: 'feedback:triage' },
   { page: 'monitors', label: 'Monitors', scope: 'monitors:read' },
   { page: 'pipeline', label: 'Pipeline', scope: 'monitors:read' },
+  { page: 'approvals', label: 'Approvals', scope: 'actions:read' },
 ];
 
 export function App() {
@@ -139,6 +141,7 @@ export function App() {
   else if (page === 'feedback-inbox') content = <FeedbackInboxPage />;
   else if (page === 'monitors') content = <MonitorsPage me={me} />;
   else if (page === 'pipeline') content = <PipelinePage />;
+  else if (page === 'approvals') content = <ApprovalsPage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (

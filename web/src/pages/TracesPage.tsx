@@ -163,6 +163,8 @@ export function TraceDetailPage({ id }: { id: string }) {
   const retrieved = [...new Map(trace.spans.flatMap((s) => s.retrieved ?? []).map((c) => [c.chunkId, c])).values()];
   const citations = trace.spans.flatMap((s) => s.citations ?? []);
   const egress = trace.spans.filter((s) => Object.keys(s.attributes).some((k) => k.includes('egress')));
+  // Agent runs (src/actions): each tool call with its input and output, in order.
+  const toolSteps = trace.spans.filter((s) => s.name === 'agent.tool').sort((a, b) => a.offsetMs - b.offsetMs);
 
   return (
     <section aria-labelledby="trace-title">
@@ -228,6 +230,24 @@ export function TraceDetailPage({ id }: { id: string }) {
         <h2>Timeline</h2>
         <Timeline spans={trace.spans} total={trace.durationMs} />
       </div>
+      {toolSteps.length > 0 ? (
+        <div className="card">
+          <h2>Agent tool steps</h2>
+          <p className="muted">
+            Outcome: {String(trace.spans.find((s) => s.name === 'agent.run')?.attributes['groundwork.agent.outcome'] ?? '—')}
+          </p>
+          <ol aria-label="Agent tool steps">
+            {toolSteps.map((s) => (
+              <li key={s.spanId}>
+                <strong>{String(s.attributes['groundwork.tool.name'])}</strong> (step{' '}
+                {String(s.attributes['groundwork.agent.step'])}, {formatMs(s.durationMs)})
+                <pre>in: {String(s.attributes['groundwork.tool.input'] ?? '')}</pre>
+                <pre>out: {String(s.attributes['groundwork.tool.output'] ?? '')}</pre>
+              </li>
+            ))}
+          </ol>
+        </div>
+      ) : null}
       <div className="card">
         <h2>Retrieved chunks</h2>
         <ChunkList chunks={retrieved} citedIds={new Set(citations.map((c) => c.chunkId))} />
