@@ -31,6 +31,8 @@ export interface ScriptedChat {
   readonly completionTokens?: number;
   /** HTTP status to fail with instead (e.g. 429, 500). */
   readonly status?: number;
+  /** Non-streaming only: tool calls the assistant makes (finish_reason `tool_calls`); `arguments` as an object. */
+  readonly toolCalls?: ReadonlyArray<{ readonly name: string; readonly arguments: unknown }>;
 }
 
 export interface OpenAICompatibleServerOptions {
@@ -151,7 +153,23 @@ export async function startOpenAICompatibleServer(options: OpenAICompatibleServe
               object: 'chat.completion',
               created,
               model,
-              choices: [{ index: 0, message: { role: 'assistant', content: script.text }, finish_reason: 'stop' }],
+              choices: [
+                script.toolCalls?.length
+                  ? {
+                      index: 0,
+                      message: {
+                        role: 'assistant',
+                        content: script.text || null,
+                        tool_calls: script.toolCalls.map((call, i) => ({
+                          id: `call_${id}_${i}`,
+                          type: 'function',
+                          function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+                        })),
+                      },
+                      finish_reason: 'tool_calls',
+                    }
+                  : { index: 0, message: { role: 'assistant', content: script.text }, finish_reason: 'stop' },
+              ],
               usage,
             }),
           );
