@@ -287,6 +287,9 @@ function validate(action: ActionDefinition, input: unknown): unknown {
   return parsed.data;
 }
 
+/** When the safety-net job of an immediate invocation runs: past the longest executor timeout. */
+const safetyNetSeconds = 600;
+
 function targetOf(action: ActionDefinition, input: unknown): string | null {
   if (!action.targetField) return null;
   const value = (input as Record<string, unknown> | null)?.[action.targetField];
@@ -385,6 +388,7 @@ export async function proposeAction(deps: ActionDeps, caller: Caller, request: P
   const hash = inputHash(input);
   const proposerId = request.proposerId ?? caller.id;
   const immediate = cls !== 'propose';
+  if (immediate) await deps.jobs.prepare('action-execute');
   await deps.db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO action_proposals (id, action, action_class, use_case, status, input, original_input, input_hash,
@@ -435,6 +439,9 @@ export async function proposeAction(deps: ActionDeps, caller: Caller, request: P
       },
       clock,
     );
+    // `read` / `auto` run now, in this process; a delayed job is the safety net should this process die
+    // mid-execution (it resumes with the same key, or finds the proposal executed and does nothing).
+    if (immediate) await deps.jobs.send('action-execute', { proposalId: id }, { tx, startAfterSeconds: safetyNetSeconds });
   });
   if (immediate) await executeProposal(deps, id);
   return getProposal(deps, caller, id);

@@ -87,7 +87,12 @@ export interface JobQueue {
   send<N extends JobName>(
     name: N,
     data: JobInput<N>,
-    options?: { readonly singletonKey?: string; readonly tx?: Queryable },
+    options?: {
+      readonly singletonKey?: string;
+      readonly tx?: Queryable;
+      /** Not before this many seconds from now (a safety net that normally finds its work done). */
+      readonly startAfterSeconds?: number;
+    },
   ): Promise<string | null>;
   /** Creates the queue of `name` if needed, so a later `send` with `tx` runs only inside that transaction. */
   prepare(name: JobName): Promise<void>;
@@ -383,6 +388,7 @@ export function createJobQueue(db: Database, logger: Logger, options: JobQueueOp
       return instance.send(name, payload, {
         ...queueOptions,
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        ...(sendOptions.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
         ...(sendOptions.tx ? { db: connectionOf(sendOptions.tx) } : {}),
       });
     },

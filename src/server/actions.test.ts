@@ -315,6 +315,9 @@ describe(`actions: registry, proposals, execution (${testStoreKind})`, () => {
     const result = await proposeAction(deps(), bob, { action: 'lookup_claim', input: { claimId: 'CL-1' }, useCase: 'claims-qa' });
     assert.equal(result.status, 'executed');
     assert.equal(result.approvedBy, 'policy:read');
+    // A delayed safety-net job resumes it should this process die mid-execution; run now, it finds it done.
+    assert.ok((await platform.jobs.pending('action-execute')) >= 1);
+    assert.equal((await executeProposal(deps(), result.id)).ran, false);
     assert.deepEqual((result.result as { body: { ok: boolean } }).body.ok, true);
   });
 
