@@ -14,7 +14,7 @@ import {
   type SecretResolver,
   systemClock,
 } from '../core/index.ts';
-import { authorize, canonicalJson, hasScope, recordAudit } from '../govern/index.ts';
+import { authorize, canonicalJson, getApiKey, hasScope, recordAudit } from '../govern/index.ts';
 import { chunkSnippets, documentTitles } from '../ingest/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import { readableDocumentIds } from '../protect/index.ts';
@@ -781,6 +781,15 @@ const asCaller = (s: ActorSnapshot): Caller => ({
   ...(s.credential ? { credential: s.credential } : {}),
 });
 
+/** Why the API key a snapshot authenticated with no longer counts (revoked, expired, gone), or undefined. */
+async function revokedCredential(db: Queryable, who: ActorSnapshot): Promise<string | undefined> {
+  const credential = who.credential ?? (who.id.startsWith('key:') ? who.id : undefined);
+  if (!credential?.startsWith('key:')) return undefined;
+  const key = await getApiKey(db, credential.slice(4));
+  if (!key) return `the API key of ${who.id} no longer exists`;
+  return key.status === 'active' ? undefined : `the API key of ${who.id} is ${key.status}`;
+}
+
 async function finishFailed(
   deps: ActionDeps,
   row: Pick<Row, 'id' | 'action'>,
@@ -842,6 +851,10 @@ export async function executeProposal(deps: ActionDeps, id: string): Promise<Exe
         code: 'actions.permission_revoked',
         reason: `the approver ${row.approver.id} may no longer approve`,
       };
+    }
+    for (const who of [row.actor, row.approver]) {
+      const revoked = who ? await revokedCredential(tx, who) : undefined;
+      if (revoked) return { kind: 'refused', row, code: 'actions.permission_revoked', reason: revoked };
     }
     if (row.approval_hash !== approvalHash(row.id, row.action, inputHash(row.input)) || row.input_hash !== inputHash(row.input)) {
       return { kind: 'refused', row, code: 'actions.permission_revoked', reason: 'the approval does not bind this input' };

@@ -13,7 +13,7 @@ import { type AgentDeps, executeProposal, listProposals, runAgent } from '../act
 import { setUseCaseStage } from '../answer/index.ts';
 import { callerWithPrincipals, localOperator, providerSchema } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
-import { createApiKey } from '../govern/index.ts';
+import { createApiKey, revokeApiKey } from '../govern/index.ts';
 import { getTrace } from '../observe/index.ts';
 import { actionDeps, agentDeps } from '../worker.ts';
 import { createApp } from './index.ts';
@@ -263,5 +263,26 @@ describe(`agents and the proposals API (${testStoreKind})`, () => {
       actions: Array<{ action: string; edited: number }>;
     };
     assert.ok((stats.actions.find((a) => a.action === 'create_note')?.edited ?? 0) >= 2);
+  });
+
+  test('an approved proposal whose proposer key was revoked meanwhile is not executed', async () => {
+    const { key, token } = await createApiKey(
+      platform.db,
+      { name: 'leaver', principals: ['user:leo@example.com', 'group:underwriting'], role: 'user' },
+      { actor: 'local:operator' },
+    );
+    const created = await app.app.request('http://127.0.0.1/v1/proposals', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'create_note', input: { useCase: 'underwriting-qa', text: 'leaving' } }),
+    });
+    const proposal = (await created.json()) as { id: string; inputHash: string };
+    const { approveProposal } = await import('../actions/index.ts');
+    const approver = callerWithPrincipals(['user:rita@example.com', 'group:underwriting'], 'reviewer');
+    await approveProposal(actionDeps(platform), approver, proposal.id, { inputHash: proposal.inputHash });
+    await revokeApiKey(platform.db, key.id, { actor: 'local:operator' });
+    const outcome = await executeProposal(actionDeps(platform), proposal.id);
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.error, 'actions.permission_revoked');
   });
 });
