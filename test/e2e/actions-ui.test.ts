@@ -2,13 +2,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { MockLanguageModelV4 } from 'ai/test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { getProposal, proposeAction } from '../../src/actions/index.ts';
-import { callerWithPrincipals, localOperator } from '../../src/core/index.ts';
+import { getProposal, proposeAction, runAgent } from '../../src/actions/index.ts';
+import { setUseCaseStage } from '../../src/answer/index.ts';
+import { callerWithPrincipals, localOperator, providerSchema } from '../../src/core/index.ts';
 import type { Platform } from '../../src/create-platform.ts';
 import { createApiKey } from '../../src/govern/index.ts';
 import { type RunningServer, startServer } from '../../src/server/index.ts';
-import { actionDeps } from '../../src/worker.ts';
+import { actionDeps, agentDeps } from '../../src/worker.ts';
 import { seedCorpus } from '../helpers/review-corpus.ts';
 import { createTestPlatform, testStoreKind } from '../helpers/test-platform.ts';
 import { browserUnavailable, ensureWebBuilt, launchBrowser, screenshotDir } from './demo-server.ts';
@@ -128,6 +130,72 @@ describe(`approvals UI in a browser (${testStoreKind})`, { skip, timeout: 300_00
     const card = page.getByRole('article', { name: 'Proposal' });
     await card.getByText('another approver decides it').waitFor();
     assert.equal(await card.getByRole('button', { name: 'Approve' }).count(), 0);
+    await page.close();
+  });
+
+  test('an agent run’s trace shows its tool steps with inputs and outputs', async () => {
+    await setUseCaseStage(platform.db, 'underwriting-qa', 'general');
+    let call = 0;
+    const usage = {
+      inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: 5, text: 5, reasoning: 0 },
+    };
+    const model = new MockLanguageModelV4({
+      provider: 'mock',
+      modelId: 'agent-1',
+      doGenerate: async () => {
+        call++;
+        if (call === 1) {
+          return {
+            content: [
+              { type: 'tool-call', toolCallId: 'c1', toolName: 'search', input: JSON.stringify({ query: 'flood deductible' }) },
+            ],
+            finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+            usage,
+            warnings: [],
+          };
+        }
+        return {
+          content: [{ type: 'text', text: 'Found it.' }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage,
+          warnings: [],
+        };
+      },
+    });
+    const base = agentDeps(platform);
+    const run = await runAgent(
+      {
+        ...base,
+        models: {
+          defaultChat: 'mock:agent-1',
+          chat: () => model,
+          describe: () => ({
+            ref: 'mock:agent-1',
+            provider: 'mock',
+            providerType: 'openai-compatible',
+            modelId: 'agent-1',
+            providerConfig: providerSchema.parse({ type: 'openai-compatible', trusted: true, maxSensitivity: 'restricted' }),
+          }),
+        },
+        agentsConfig: {
+          ...base.agentsConfig,
+          useCases: { 'underwriting-qa': { enabled: true, maxSteps: 3, maxTokens: 10_000 } },
+        },
+      },
+      uma,
+      'underwriting-qa',
+      { task: 'What is the coastal flood deductible?' },
+    );
+    await platform.observe.recorder.flush();
+    const page = await signedIn(proposer, `#/traces/${run.traceId}`);
+    const steps = page.getByRole('list', { name: 'Agent tool steps' });
+    await steps.waitFor();
+    const text = await steps.innerText();
+    assert.match(text, /search/);
+    assert.match(text, /flood deductible/);
+    assert.match(text, /chk_uw/);
+    await shot(page, 'agent-trace');
     await page.close();
   });
 });
