@@ -19,7 +19,7 @@ import {
   retryProposal,
   setActionPolicy,
 } from '../actions/index.ts';
-import { callerWithPrincipals, fixedClock, type GroundworkError, localOperator } from '../core/index.ts';
+import { callerWithPrincipals, fixedClock, type GroundworkError, loadConfig, localOperator } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import { approveChange, listAudit, verifyAuditChain } from '../govern/index.ts';
 import { createMonitor, evaluateMonitors } from '../monitor/index.ts';
@@ -35,6 +35,28 @@ const ravi = callerWithPrincipals(['user:ravi@example.com', 'group:underwriting'
 /** A low-privilege user of underwriting-qa: may propose, may not approve. */
 const mallory = callerWithPrincipals(['user:mallory@example.com', 'group:underwriting']);
 const admin2 = { ...callerWithPrincipals(['user:root@example.com'], 'admin'), seesEverything: true };
+
+test('a configured action whose target field or template names no input field is refused at start-up', () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        env: {},
+        cwd: '/nonexistent',
+        flags: {
+          actions: [
+            {
+              name: 'x',
+              description: 'd',
+              input: { a: { type: 'string' } },
+              targetField: 'b',
+              executor: { type: 'webhook', url: 'http://127.0.0.1/', body: '{{input.c}}' },
+            },
+          ],
+        },
+      }),
+    (error: Error) => /targetField/.test(error.message) && /\{\{input\.c\}\}/.test(error.message),
+  );
+});
 
 describe(`actions: registry, proposals, execution (${testStoreKind})`, () => {
   let platform: Platform;

@@ -164,44 +164,68 @@ export const actionAllowSchema = z.strictObject({
 export type ActionAllow = z.infer<typeof actionAllowSchema>;
 
 /** One action declared in the configuration (`actions:`): a webhook/HTTP call or an e-mail through `agents.smtp`. */
-export const actionConfigSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ (at most 63), starting with a letter'),
-  description: z.string().min(1).max(1000),
-  class: z.enum(actionClasses).default('propose'),
-  input: z
-    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'an input field name such as claimId'), actionFieldSchema)
-    .default({}),
-  hints: z
-    .strictObject({
-      readOnly: z.boolean().default(false),
-      destructive: z.boolean().default(false),
-      idempotent: z.boolean().default(false),
-    })
-    .prefault({}),
-  /** The input field naming what the action acts on (the anomaly monitor's "unusual targets"). */
-  targetField: z.string().min(1).optional(),
-  executor: z.discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('webhook'),
-      url: z.url(),
-      method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-      /** Body template: `{{input.field}}` is replaced by the JSON-encoded value; default: the input as JSON. */
-      body: z.string().max(20_000).optional(),
-      /** Header carrying the secret (e.g. Authorization) and the environment variable holding its value. */
-      secretHeader: z.string().min(1).default('Authorization'),
-      secretEnv: envVarName.optional(),
-      timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-    }),
-    z.strictObject({
-      type: z.literal('email'),
-      /** Templates: `{{input.field}}` is replaced by the value as text. */
-      to: z.string().min(1).max(500),
-      subject: z.string().min(1).max(500),
-      text: z.string().min(1).max(20_000),
-    }),
-  ]),
-  allow: actionAllowSchema.prefault({}),
-});
+export const actionConfigSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ (at most 63), starting with a letter'),
+    description: z.string().min(1).max(1000),
+    class: z.enum(actionClasses).default('propose'),
+    input: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'an input field name such as claimId'), actionFieldSchema)
+      .default({}),
+    hints: z
+      .strictObject({
+        readOnly: z.boolean().default(false),
+        destructive: z.boolean().default(false),
+        idempotent: z.boolean().default(false),
+      })
+      .prefault({}),
+    /** The input field naming what the action acts on (the anomaly monitor's "unusual targets"). */
+    targetField: z.string().min(1).optional(),
+    executor: z.discriminatedUnion('type', [
+      z.strictObject({
+        type: z.literal('webhook'),
+        url: z.url(),
+        method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+        /** Body template: `{{input.field}}` is replaced by the JSON-encoded value; default: the input as JSON. */
+        body: z.string().max(20_000).optional(),
+        /** Header carrying the secret (e.g. Authorization) and the environment variable holding its value. */
+        secretHeader: z.string().min(1).default('Authorization'),
+        secretEnv: envVarName.optional(),
+        timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+      }),
+      z.strictObject({
+        type: z.literal('email'),
+        /** Templates: `{{input.field}}` is replaced by the value as text. */
+        to: z.string().min(1).max(500),
+        subject: z.string().min(1).max(500),
+        text: z.string().min(1).max(20_000),
+      }),
+    ]),
+    allow: actionAllowSchema.prefault({}),
+  })
+  .superRefine((action, ctx) => {
+    if (action.targetField !== undefined && !(action.targetField in action.input)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetField'],
+        message: `must name one of the input fields (${Object.keys(action.input).join(', ') || 'none'})`,
+      });
+    }
+    const templates =
+      action.executor.type === 'webhook'
+        ? [action.executor.body ?? '']
+        : [action.executor.to, action.executor.subject, action.executor.text];
+    for (const template of templates) {
+      for (const [, field] of template.matchAll(/\{\{\s*input\.([A-Za-z0-9_]+)\s*\}\}/g)) {
+        if (!((field as string) in action.input))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['executor'],
+            message: `the template names {{input.${field}}}, which is not an input field`,
+          });
+      }
+    }
+  });
 export type ActionConfig = z.infer<typeof actionConfigSchema>;
 
 /** An agent of one use case (opt-in): tools, step limit and budget per run. */
