@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { MockLanguageModelV4 } from 'ai/test';
 import { alice, seedCorpus } from '../../test/helpers/review-corpus.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import { type AgentDeps, executeProposal, listProposals, runAgent } from '../actions/index.ts';
+import { type AgentDeps, executeProposal, listProposals, proposeAction, runAgent } from '../actions/index.ts';
 import { setUseCaseStage } from '../answer/index.ts';
-import { callerWithPrincipals, localOperator, providerSchema } from '../core/index.ts';
+import { callerWithPrincipals, fixedClock, localOperator, providerSchema } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
 import { createApiKey, revokeApiKey } from '../govern/index.ts';
 import { getTrace } from '../observe/index.ts';
@@ -284,5 +284,63 @@ describe(`agents and the proposals API (${testStoreKind})`, () => {
     const outcome = await executeProposal(actionDeps(platform), proposal.id);
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.error, 'actions.permission_revoked');
+  });
+
+  test('the stored policy replaces the configured allow: admins only, checked on the next proposal', async () => {
+    const mk = async (name: string, role: 'user' | 'reviewer' | 'admin') => {
+      const { token } = await createApiKey(
+        platform.db,
+        { name, principals: [`user:${name}@example.com`, 'group:underwriting'], role },
+        { actor: 'local:operator' },
+      );
+      return (method: string, path: string, body?: unknown) =>
+        app.app.request(`http://127.0.0.1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+    };
+    const adminCall = await mk('ada', 'admin');
+    const reviewerCall = await mk('rex', 'reviewer');
+    const userCall = await mk('ulla', 'user');
+    assert.equal((await reviewerCall('PUT', '/v1/actions/create_note/policy', { allow: { roles: ['builder'] } })).status, 403);
+    const set = await adminCall('PUT', '/v1/actions/create_note/policy', { allow: { roles: ['builder'] } });
+    assert.equal(set.status, 200, await set.clone().text());
+    const refused = await userCall('POST', '/v1/proposals', {
+      action: 'create_note',
+      input: { useCase: 'underwriting-qa', text: 'x' },
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'actions.not_allowed');
+    const listed = (await (await userCall('GET', '/v1/actions')).json()) as { actions: Array<{ name: string }> };
+    assert.ok(!listed.actions.some((a) => a.name === 'create_note'));
+    assert.equal((await adminCall('PUT', '/v1/actions/create_note/policy', { allow: null })).status, 200);
+    const allowed = await userCall('POST', '/v1/proposals', {
+      action: 'create_note',
+      input: { useCase: 'underwriting-qa', text: 'x' },
+    });
+    assert.equal(allowed.status, 201);
+  });
+
+  test('anomalies: a rate far above the baseline and targets never seen before', async () => {
+    const { actionAnomalies } = await import('../actions/index.ts');
+    const now = Date.now();
+    const at = (msAgo: number) => ({ ...actionDeps(platform), clock: fixedClock(new Date(now - msAgo)) });
+    const agent = callerWithPrincipals(['user:bot-owner@example.com', 'group:underwriting']);
+    // Baseline (1–7 h ago): one a few hours ago on target underwriting-qa.
+    await proposeAction(at(3 * 3_600_000), agent, { action: 'create_note', input: { useCase: 'underwriting-qa', text: 'b' } });
+    // Window (last hour): six notes on six targets never seen.
+    for (let i = 0; i < 6; i++)
+      await proposeAction(at(60_000), agent, { action: 'create_note', input: { useCase: `target-${i}`, text: 'w' } });
+    const found = await actionAnomalies(platform.db, {
+      from: new Date(now - 3_600_000),
+      to: new Date(now),
+      baselineFrom: new Date(now - 8 * 3_600_000),
+    });
+    const mine = found.anomalies.find((a) => a.agent === agent.id);
+    assert.ok(mine, JSON.stringify(found));
+    assert.equal(mine.newTargets, 6);
+    assert.ok(mine.reasons.some((r) => r.includes('never seen')));
+    assert.ok(mine.ratio > 3);
   });
 });

@@ -15,6 +15,7 @@ import {
   resumeAutoExecution,
   retryProposal,
   runAgent,
+  setActionPolicy,
 } from '../../actions/index.ts';
 import { GroundworkError, localOperator } from '../../core/index.ts';
 import { actionDeps, agentDeps } from '../../worker.ts';
@@ -275,6 +276,43 @@ export function registerActionsCommands(program: Command, runtime: CliRuntime): 
         );
         return exitCodes.ok;
       }),
+    );
+
+  actions
+    .command('policy <action>')
+    .description('replace who may invoke an action (admins); --clear restores the configured allow')
+    .option('--principals <list>', 'comma-separated principals (user:…, group:…)')
+    .option('--roles <list>', 'comma-separated roles')
+    .option('--use-cases <list>', 'comma-separated use cases')
+    .option('--clear', 'remove the stored policy')
+    .action(
+      runtime.action(
+        async (context, name: string, options: { principals?: string; roles?: string; useCases?: string; clear?: boolean }) => {
+          const list = (v: string | undefined) =>
+            v
+              ? v
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+              : [];
+          const allow = options.clear
+            ? null
+            : { principals: list(options.principals), roles: list(options.roles) as never[], useCases: list(options.useCases) };
+          const api = context.api();
+          let result: { action: string; allow: unknown };
+          if (api) {
+            result = await api.request('PUT', `/v1/actions/${encodeURIComponent(name)}/policy`, { body: { allow } });
+          } else {
+            const platform = await context.platform();
+            result = {
+              action: name,
+              allow: await setActionPolicy(platform.db, localOperator, platform.actions.require(name), allow),
+            };
+          }
+          context.output.result(result, (r) => `Policy of ${r.action}: ${JSON.stringify(r.allow)}`);
+          return exitCodes.ok;
+        },
+      ),
     );
 
   actions

@@ -11,6 +11,7 @@ import {
   resumeAutoExecution,
   retryProposal,
   runAgent,
+  setActionPolicy,
 } from '../../actions/index.ts';
 import { actionDeps, agentDeps } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
@@ -62,6 +63,33 @@ export function actionRoutes(): RouteDefinition[] {
           ...(body.reason ? { reason: body.reason } : {}),
           requestId,
         }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/v1/actions/:name/policy',
+      summary: 'Replace who may invoke an action (principals, roles, use cases; null restores the configured allow); audited',
+      tags: ['actions'],
+      scope: 'keys:admin',
+      request: {
+        params: actionName,
+        body: z.strictObject({
+          allow: z
+            .strictObject({
+              principals: z.array(z.string().min(1).max(256)).max(200).optional(),
+              roles: z.array(z.enum(['viewer', 'user', 'reviewer', 'builder', 'admin'])).optional(),
+              useCases: z.array(z.string().min(1).max(128)).max(200).optional(),
+            })
+            .nullable(),
+        }),
+      },
+      responses: { 200: { description: 'The policy now in force', schema: z.object({ action: z.string(), allow: anyJson }) } },
+      handler: async ({ platform, caller, params, body, requestId }) => ({
+        action: params.name,
+        allow: await setActionPolicy(platform.db, caller, platform.actions.require(params.name), body.allow, {
+          clock: platform.clock,
+          requestId,
+        }),
+      }),
     }),
     defineRoute({
       method: 'post',
