@@ -13,6 +13,7 @@ import {
   runAgent,
   setActionPolicy,
 } from '../../actions/index.ts';
+import { roles } from '../../core/index.ts';
 import { actionDeps, agentDeps } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 
@@ -76,7 +77,7 @@ export function actionRoutes(): RouteDefinition[] {
           allow: z
             .strictObject({
               principals: z.array(z.string().min(1).max(256)).max(200).optional(),
-              roles: z.array(z.enum(['viewer', 'user', 'reviewer', 'builder', 'admin'])).optional(),
+              roles: z.array(z.enum(roles)).optional(),
               useCases: z.array(z.string().min(1).max(128)).max(200).optional(),
             })
             .nullable(),
