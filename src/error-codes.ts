@@ -251,6 +251,20 @@ export const cliErrorCodes = {
   },
 } as const satisfies ErrorCodeTable;
 
+/** Codes thrown by the MCP endpoint (server/mcp/: `/mcp` and `groundwork mcp`). */
+export const mcpErrorCodes = {
+  'mcp.actions_not_configured': {
+    category: 'not_found',
+    description: 'Actions are not configured on this server (propose_action has nothing to propose).',
+    fix: 'Use search, answer and fetch_document; an operator can configure actions (docs/mcp.md).',
+  },
+  'mcp.unknown_tool': {
+    category: 'not_found',
+    description: 'There is no MCP tool with this name.',
+    fix: 'Call one of the tools tools/list returns: search, answer, fetch_document, propose_action.',
+  },
+} as const satisfies ErrorCodeTable;
+
 /** Every table, by owner; docs/errors.md has one section per owner. */
 export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   core: coreErrorCodes,
@@ -273,6 +287,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,
+  mcp: mcpErrorCodes,
 };
 
 /** HTTP status of each category; a registry entry's `status` overrides it for its code. */
