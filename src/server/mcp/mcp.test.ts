@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createTestPlatform, testStoreKind } from '../../../test/helpers/test-platform.ts';
 import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../../core/index.ts';
 import { createApiKey, listAudit, revokeKey } from '../../govern/index.ts';
@@ -372,6 +375,64 @@ describe(`MCP over Streamable HTTP (${testStoreKind})`, () => {
       await client?.close().catch(() => {});
       await server.close();
       await platform.close();
+    }
+  });
+
+  test('OIDC bearer tokens work like on /v1; the body limit and per-caller rate limit apply to /mcp', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
+    const idp = createServer((_req, res) =>
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
+    );
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    const platform = await createTestPlatform({
+      auth: { oidc: { issuer, audience: 'groundwork', jwksUrl: `${issuer}/jwks` } },
+      server: { rateLimit: { requestsPerSecond: 0.01, burst: 6 }, bodyLimitBytes: 4096 },
+    });
+    const server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
+    let client: Client | undefined;
+    try {
+      const corpus = await insertAclCorpus(platform.db, prng(11), 20);
+      const token = await new SignJWT({ email: 'eve@x.test', groups: ['claims'] })
+        .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+        .setIssuer(issuer)
+        .setAudience('groundwork')
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      client = await connect(server.url, token);
+      const searched = await call(client, 'search', { query: words.slice(0, 10).join(' '), limit: 20 });
+      const passages = (searched.structuredContent?.passages ?? []) as Passage[];
+      assert.ok(passages.length > 0, 'the token’s groups read documents');
+      for (const p of passages) assert.ok(corpus.principalsOf.get(p.documentId)?.includes('group:claims'));
+      await assert.rejects(connect(server.url, `${token}x`), /auth\./, 'a bad signature is refused');
+
+      // The same limits as /v1: one request per POST counts against the caller's rate; big bodies are 413.
+      const post = (body: string) =>
+        server.app.app.request('http://127.0.0.1/mcp', {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body,
+        });
+      const big = await post(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: { pad: 'x'.repeat(8000) } }));
+      assert.equal(big.status, 413);
+      let limited: Response | undefined;
+      for (let i = 0; i < 10 && !limited; i++) {
+        const response = await post(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' }));
+        if (response.status === 429) limited = response;
+      }
+      assert.ok(limited, 'the per-caller rate limit applies');
+      assert.equal(((await limited.json()) as { error: { code: string } }).error.code, 'rate_limit.exceeded');
+      assert.ok(limited.headers.get('retry-after'));
+    } finally {
+      await client?.close().catch(() => {});
+      await server.close();
+      await platform.close();
+      idp.close();
     }
   });
 });
