@@ -13,6 +13,7 @@ import { type Caller, callerWithPrincipals, GroundworkError, localOperator } fro
 import { createApiKey, listAudit, revokeKey } from '../../govern/index.ts';
 import { addSource, requestSourceAclMap } from '../../ingest/index.ts';
 import { readableDocumentIds } from '../../protect/index.ts';
+import { setStage } from '../../rollout/index.ts';
 import { insertAclCorpus, principalPool, prng, words } from '../fixtures/acl-corpus.ts';
 import { type McpActionsPort, startServer } from '../index.ts';
 
@@ -133,6 +134,22 @@ describe(`MCP over Streamable HTTP (${testStoreKind})`, () => {
         assert.ok(p.chunkId && p.text && p.uri.startsWith('file:///') && p.title && typeof p.score === 'number');
       }
       assert.deepEqual(JSON.parse(searched.content[0]?.text ?? ''), searched.structuredContent, 'text mirrors the structure');
+
+      // search within a use case: its sources and audience apply, as to its answers.
+      await platform.answerer.useCases.create('acl-share', { sources: ['acl'] });
+      await platform.answerer.useCases.create('elsewhere', { sources: ['another-share'] });
+      await platform.answerer.useCases.create('legal-only', { principals: ['group:legal'] });
+      const draft = errorOf(await call(client, 'search', { query: 'claim', useCase: 'acl-share' }));
+      assert.equal(draft.code, 'rollout.not_available', 'a draft use case is not searchable either');
+      for (const name of ['acl-share', 'elsewhere', 'legal-only']) {
+        await setStage(platform.governance, platform.db, localOperator, name, { stage: 'general' });
+      }
+      const inShare = await call(client, 'search', { query: words.slice(0, 12).join(' '), useCase: 'acl-share' });
+      assert.ok(((inShare.structuredContent?.passages ?? []) as Passage[]).length > 0, JSON.stringify(inShare));
+      const elsewhere = await call(client, 'search', { query: words.slice(0, 12).join(' '), useCase: 'elsewhere' });
+      assert.deepEqual(elsewhere.structuredContent?.passages, [], "nothing outside the use case's sources");
+      assert.equal(errorOf(await call(client, 'search', { query: 'claim', useCase: 'legal-only' })).code, 'auth.forbidden');
+      assert.equal(errorOf(await call(client, 'search', { query: 'claim', useCase: 'no-such-case' })).code, 'use_case.not_found');
 
       // answer: cited, through the answerer (extractive here), traced like /v1/answers.
       const answered = await call(client, 'answer', { question: `What about ${words[0]} and ${words[1]}?`, useCase: 'default' });
