@@ -188,6 +188,12 @@ describe(`MCP over Streamable HTTP (${testStoreKind})`, () => {
         pages.flatMap((p) => p.chunks.map((c) => c.chunkId)),
         whole.chunks.map((c) => c.chunkId),
       );
+      await platform.observe.recorder.flush();
+      const reads = await platform.db.query<{ caller_id: string; attributes: { 'groundwork.retrieved'?: unknown[] } }>(
+        "SELECT caller_id, attributes FROM traces WHERE operation = 'document'",
+      );
+      assert.ok(reads.rows.length >= pages.length, 'every fetch_document call is traced');
+      assert.ok(reads.rows.every((r) => r.caller_id === 'user:ann@x.test'));
       const hidden = [...corpus.principalsOf.keys()].find((id) => !readable.has(id)) as string;
       const unreadable = errorOf(await call(client, 'fetch_document', { documentId: hidden }));
       const missing = errorOf(await call(client, 'fetch_document', { documentId: 'doc_nope' }));
@@ -200,6 +206,18 @@ describe(`MCP over Streamable HTTP (${testStoreKind})`, () => {
       assert.match(invalid.message, /arguments\.query/);
       assert.match(invalid.message, /arguments\.limit/);
       assert.ok(invalid.fix);
+      // The answerer's rules: a refusal when nothing supports an answer, a draft use case not rolled out.
+      const refused = await call(client, 'answer', {
+        question: 'Which zeppelin hangar hosts the xylophone gala?',
+        useCase: 'default',
+      });
+      assert.equal(refused.structuredContent?.refused, true, JSON.stringify(refused));
+      assert.deepEqual(refused.structuredContent?.citations, []);
+      await platform.answerer.useCases.create('drafty', {});
+      assert.equal(
+        errorOf(await call(client, 'answer', { question: 'What about claims?', useCase: 'drafty' })).code,
+        'rollout.not_available',
+      );
       const unknownUseCase = errorOf(await call(client, 'answer', { question: 'Hello?', useCase: 'nope' }));
       assert.equal(unknownUseCase.code, 'use_case.not_found');
 
