@@ -268,6 +268,11 @@ export const mcpErrorCodes = {
     description: '`groundwork mcp` got both --as and --api-key-env.',
     fix: 'Pass one of them: --api-key-env for a key’s role and principals, --as for principals (role user).',
   },
+  'mcp.origin_refused': {
+    category: 'forbidden',
+    description: 'A request to /mcp came from a web origin that is neither this server nor in server.corsOrigins.',
+    fix: 'Call /mcp from an MCP client (not a web page), or add the origin to server.corsOrigins.',
+  },
   'mcp.unknown_tool': {
     category: 'not_found',
     description: 'There is no MCP tool with this name.',

@@ -1,5 +1,6 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { z } from 'zod';
+import { GroundworkError } from '../../core/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 import type { McpActionsPort } from './mcp-actions-port.ts';
 import { createMcpServer } from './mcp-server.ts';
@@ -16,6 +17,27 @@ const notAllowed = (method: string) =>
     }),
     { status: 405, headers: { allow: 'POST', 'content-type': 'application/json' } },
   );
+
+/**
+ * The MCP transport spec: servers MUST validate `Origin` (a web page must not drive a local server through the
+ * visitor's browser). Clients that are not browsers send none; a browser's must be this server's own origin or
+ * one of `server.corsOrigins`.
+ */
+function assertOriginAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): void {
+  if (origin === undefined || allowed.includes(origin)) return;
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  if (originHost !== undefined && originHost === host) return;
+  throw new GroundworkError('mcp.origin_refused', `Requests to /mcp from the web origin ${origin} are refused.`, {
+    category: 'forbidden',
+    fix: 'Call /mcp from an MCP client (not a web page), or add the origin to server.corsOrigins.',
+    details: { origin },
+  });
+}
 
 /**
  * `/mcp`: the Model Context Protocol over Streamable HTTP, stateless — every POST gets a new server bound to
@@ -39,8 +61,10 @@ export function mcpRoutes(deps: { readonly actions: () => McpActionsPort | undef
         200: { description: 'JSON-RPC response(s)', schema: z.record(z.string(), z.unknown()) },
         202: { description: 'Notifications and responses accepted (no body)' },
         401: { description: 'No or invalid credentials (`WWW-Authenticate: Bearer`)' },
+        403: { description: 'A browser origin that is neither this server nor in server.corsOrigins (`mcp.origin_refused`)' },
       },
       handler: async ({ platform, caller, requestId, c }) => {
+        assertOriginAllowed(c.req.header('origin'), c.req.header('host'), platform.config.server.corsOrigins);
         const server = createMcpServer({
           platform,
           caller,

@@ -286,6 +286,20 @@ describe(`MCP over Streamable HTTP (${testStoreKind})`, () => {
         'a revoked key fails at once',
       );
 
+      // A web page in someone's browser cannot drive the endpoint (the spec's Origin check); audited as a denial.
+      const fromPage = await fetch(new URL('/mcp', server.url), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${user}`,
+          origin: 'http://evil.test',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      assert.equal(fromPage.status, 403);
+      assert.equal(((await fromPage.json()) as { error: { code: string } }).error.code, 'mcp.origin_refused');
+
       // Stateless: GET (no server-initiated stream) and DELETE (no session) are 405, naming POST.
       const get = await fetch(new URL('/mcp', server.url), { headers: { accept: 'text/event-stream' } });
       assert.equal(get.status, 405);
