@@ -24,3 +24,29 @@ export interface McpActionsPort {
   /** Proposes (or, for an `auto` action, runs) `name` with `input`; `reasoning` is shown to the approver. */
   propose(caller: Caller, name: string, input: Readonly<Record<string, unknown>>, reasoning?: string): Promise<unknown>;
 }
+
+/**
+ * The port from the actions feature's two functions as issue 19 names them — `listInvokableActions(deps,
+ * caller, { useCase? })` and `proposeAction(deps, caller, { action, input, reasoning?, useCase? })` — so the
+ * composition root wires it in one line: `mcpActions: actionsPortFrom(deps, { listInvokableActions, proposeAction })`.
+ * `useCase` (optional) scopes both to one use case's actions.
+ */
+export function actionsPortFrom<D>(
+  deps: D,
+  actions: {
+    listInvokableActions(deps: D, caller: Caller, options: { useCase?: string }): Promise<readonly McpAction[]>;
+    proposeAction(
+      deps: D,
+      caller: Caller,
+      request: { action: string; input: Readonly<Record<string, unknown>>; reasoning?: string; useCase?: string },
+    ): Promise<unknown>;
+  },
+  options: { readonly useCase?: string } = {},
+): McpActionsPort {
+  const scope = options.useCase === undefined ? {} : { useCase: options.useCase };
+  return {
+    list: (caller) => actions.listInvokableActions(deps, caller, scope),
+    propose: (caller, action, input, reasoning) =>
+      actions.proposeAction(deps, caller, { action, input, ...(reasoning === undefined ? {} : { reasoning }), ...scope }),
+  };
+}

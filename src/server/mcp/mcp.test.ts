@@ -15,7 +15,7 @@ import { addSource, requestSourceAclMap } from '../../ingest/index.ts';
 import { readableDocumentIds } from '../../protect/index.ts';
 import { setStage } from '../../rollout/index.ts';
 import { insertAclCorpus, principalPool, prng, words } from '../fixtures/acl-corpus.ts';
-import { type McpActionsPort, startServer } from '../index.ts';
+import { actionsPortFrom, type McpActionsPort, startServer } from '../index.ts';
 
 type ToolResult = {
   isError?: boolean;
@@ -43,45 +43,51 @@ function errorOf(result: ToolResult): { code: string; message: string; fix?: str
   return (JSON.parse(result.content[0]?.text ?? '{}') as { error: { code: string; message: string; fix?: string } }).error;
 }
 
-/** A small actions port, as the actions feature will provide: one action, its schema checked before proposing. */
+/**
+ * A small stand-in for the actions feature's `listInvokableActions` / `proposeAction` (one action, its input
+ * checked before proposing), wired through `actionsPortFrom` as the composition root will wire the real ones.
+ */
 function fakeActions(): McpActionsPort & {
   proposed: Array<{ caller: string; name: string; input: unknown; reasoning?: string }>;
 } {
   const proposed: Array<{ caller: string; name: string; input: unknown; reasoning?: string }> = [];
-  return {
-    proposed,
-    async list(caller: Caller) {
-      if (!caller.principals.includes('group:claims')) return [];
-      return [
-        {
-          name: 'create_claim_note',
-          description: 'Add a note to a claim file.',
-          inputSchema: {
-            type: 'object',
-            properties: { claimId: { type: 'string' }, note: { type: 'string' } },
-            required: ['claimId', 'note'],
+  const port = actionsPortFrom(
+    { proposed },
+    {
+      async listInvokableActions(_deps, caller: Caller) {
+        if (!caller.principals.includes('group:claims')) return [];
+        return [
+          {
+            name: 'create_claim_note',
+            description: 'Add a note to a claim file.',
+            inputSchema: {
+              type: 'object',
+              properties: { claimId: { type: 'string' }, note: { type: 'string' } },
+              required: ['claimId', 'note'],
+            },
+            hints: { readOnly: false, destructive: false, idempotent: true },
           },
-          hints: { readOnly: false, destructive: false, idempotent: true },
-        },
-      ];
+        ];
+      },
+      async proposeAction(deps, caller, { action: name, input, reasoning }) {
+        if (name !== 'create_claim_note' || !caller.principals.includes('group:claims')) {
+          throw new GroundworkError('auth.forbidden', `${caller.id} may not propose ${name}.`, {
+            category: 'forbidden',
+            fix: 'Propose one of the actions propose_action lists.',
+          });
+        }
+        if (typeof input.claimId !== 'string' || typeof input.note !== 'string') {
+          throw new GroundworkError('request.invalid', 'The input of create_claim_note needs claimId and note.', {
+            category: 'usage',
+            fix: 'Pass {claimId, note}.',
+          });
+        }
+        deps.proposed.push({ caller: caller.id, name, input, ...(reasoning ? { reasoning } : {}) });
+        return { id: `prop_${deps.proposed.length}`, state: 'proposed', action: name };
+      },
     },
-    async propose(caller, name, input, reasoning) {
-      if (name !== 'create_claim_note' || !caller.principals.includes('group:claims')) {
-        throw new GroundworkError('auth.forbidden', `${caller.id} may not propose ${name}.`, {
-          category: 'forbidden',
-          fix: 'Propose one of the actions propose_action lists.',
-        });
-      }
-      if (typeof input.claimId !== 'string' || typeof input.note !== 'string') {
-        throw new GroundworkError('request.invalid', 'The input of create_claim_note needs claimId and note.', {
-          category: 'usage',
-          fix: 'Pass {claimId, note}.',
-        });
-      }
-      proposed.push({ caller: caller.id, name, input, ...(reasoning ? { reasoning } : {}) });
-      return { id: `prop_${proposed.length}`, state: 'proposed', action: name };
-    },
-  };
+  );
+  return { ...port, proposed };
 }
 
 describe(`MCP over Streamable HTTP (${testStoreKind})`, () => {
