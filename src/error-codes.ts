@@ -252,6 +252,40 @@ export const cliErrorCodes = {
   },
 } as const satisfies ErrorCodeTable;
 
+/** Codes thrown by the MCP endpoint (server/mcp/: `/mcp` and `groundwork mcp`). */
+export const mcpErrorCodes = {
+  'mcp.actions_not_configured': {
+    category: 'not_found',
+    description: 'Actions are not configured on this server (propose_action has nothing to propose).',
+    fix: 'Use search, answer and fetch_document; an operator can configure actions (docs/mcp.md).',
+  },
+  'mcp.api_key_env_empty': {
+    category: 'usage',
+    description: '`groundwork mcp --api-key-env NAME`: that environment variable is empty.',
+    fix: 'Set it to an API key (`groundwork keys create`) in the MCP client\'s server configuration (its "env").',
+  },
+  'mcp.conflicting_callers': {
+    category: 'usage',
+    description: '`groundwork mcp` got both --as and --api-key-env.',
+    fix: 'Pass one of them: --api-key-env for a key’s role and principals, --as for principals (role user).',
+  },
+  'mcp.origin_refused': {
+    category: 'forbidden',
+    description: 'A request to /mcp came from a web origin that is neither this server nor in server.corsOrigins.',
+    fix: 'Call /mcp from an MCP client (not a web page), or add the origin to server.corsOrigins.',
+  },
+  'mcp.unknown_tool': {
+    category: 'not_found',
+    description: 'There is no MCP tool with this name.',
+    fix: 'Call one of the tools tools/list returns: search, answer, fetch_document, propose_action.',
+  },
+  'mcp.with_server': {
+    category: 'usage',
+    description: '`groundwork mcp` serves the store on this machine; it cannot use --server.',
+    fix: 'Drop --server, or point the MCP client at the server itself: <server URL>/mcp with an `Authorization: Bearer` header.',
+  },
+} as const satisfies ErrorCodeTable;
+
 /** Every table, by owner; docs/errors.md has one section per owner. */
 export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   core: coreErrorCodes,
@@ -275,6 +309,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,
+  mcp: mcpErrorCodes,
 };
 
 /** HTTP status of each category; a registry entry's `status` overrides it for its code. */

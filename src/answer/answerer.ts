@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { streamText } from 'ai';
 import { type ActiveSpan, type Caller, type EventBus, GroundworkError, isGroundworkError, type Tracer } from '../core/index.ts';
-import { hasIndexedDocuments, sourceIdsOf } from '../ingest/index.ts';
+import { hasIndexedDocuments } from '../ingest/index.ts';
 import type { ModelDescription, ModelResolver } from '../models/index.ts';
 import { checkBudget } from '../observe/index.ts';
 import { findModelConfig, type ResolvedPrompt, resolveModelConfig, resolvePrompt } from '../prompts/index.ts';
 import { createRedactionSession, decideEgress, redactText } from '../protect/index.ts';
-import type { Retriever, SearchFilters, SearchHit } from '../retrieve/index.ts';
+import type { Retriever, SearchHit } from '../retrieve/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { assembleContext, passageBudget } from './assemble-context.ts';
 import { cleanCitations, createCitationStream, renumberCitations, resolveCitations, stripCitations } from './citations.ts';
@@ -32,6 +32,7 @@ import {
   promptVersion,
   refusalText,
 } from './prompt.ts';
+import { searchFiltersOfUseCase } from './search-filters.ts';
 import { estimateTokens } from './text.ts';
 import type {
   Answer,
@@ -410,7 +411,7 @@ async function retrieveForAnswer(run: AnswerRun): Promise<readonly SearchHit[]> 
     k: useCase.retrieval.k ?? defaultK,
     ...(useCase.retrieval.mode ? { mode: useCase.retrieval.mode } : {}),
     ...(useCase.retrieval.synonyms ? { synonyms: useCase.retrieval.synonyms } : {}),
-    filters: await filtersFor(deps.db, useCase),
+    filters: await searchFiltersOfUseCase(deps.db, useCase),
     trace: root.context,
   });
   root.setAttributes({
@@ -840,21 +841,6 @@ function modelFailure(model: ModelDescription, error: unknown): GroundworkError 
     fix: `Check that provider "${model.provider}" is reachable and its key is valid; \`groundwork doctor\` shows the configuration. Answers work offline with \`--use-case\` set to an extractive use case.`,
     cause: error,
   });
-}
-
-async function filtersFor(db: Queryable, useCase: UseCase): Promise<SearchFilters> {
-  const f = useCase.retrieval.filters ?? {};
-  const filters: {
-    -readonly [K in keyof SearchFilters]: SearchFilters[K];
-  } = {};
-  if (f.mediaTypes) filters.mediaTypes = f.mediaTypes;
-  if (f.sensitivity) filters.sensitivity = f.sensitivity;
-  if (f.metadata) filters.metadata = f.metadata;
-  if (f.modifiedAfter) filters.modifiedAfter = new Date(f.modifiedAfter);
-  if (f.modifiedBefore) filters.modifiedBefore = new Date(f.modifiedBefore);
-  // Names or ids; unknown entries match nothing, so a misconfigured use case finds nothing rather than everything.
-  if (useCase.sources.length > 0) filters.sourceIds = await sourceIdsOf(db, useCase.sources);
-  return filters;
 }
 
 function recordAnswer(

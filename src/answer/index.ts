@@ -32,6 +32,7 @@ export { answerErrorCodes } from './error-codes.ts';
 export { profileQuestion, type QuestionProfile } from './evidence.ts';
 export { extractiveAnswer, extractiveLabel, scoreSentences } from './extractive.ts';
 export { buildSystemPrompt, buildUserPrompt, noDocumentsText, promptVersion, refusalText } from './prompt.ts';
+export { searchFiltersOfUseCase } from './search-filters.ts';
 export type {
   Answer,
   AnswerEvent,

@@ -17,6 +17,7 @@ import { registerFeedbackCommands } from './commands/feedback.ts';
 import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerMcpCommand } from './commands/mcp.ts';
 import { registerModelsCommands } from './commands/models.ts';
 import { registerMonitorsCommands } from './commands/monitors.ts';
 import { registerPromptsCommands } from './commands/prompts.ts';
@@ -99,6 +100,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerUseCaseChangesCommand(program, runtime);
   registerFeedbackCommands(program, runtime);
   registerActionsCommands(program, runtime);
+  registerMcpCommand(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

@@ -21,7 +21,7 @@ export interface SpanContext {
 
 /** Well-known attributes; any other `groundwork.*` key is allowed. */
 export interface SpanAttributes {
-  'groundwork.operation'?: 'search' | 'answer' | 'sync' | 'evaluation' | 'ingest' | 'agent';
+  'groundwork.operation'?: 'search' | 'answer' | 'sync' | 'evaluation' | 'ingest' | 'agent' | 'document';
   'groundwork.caller'?: string;
   'groundwork.caller.sees_everything'?: boolean;
   'groundwork.use_case'?: string;

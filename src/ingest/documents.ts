@@ -401,3 +401,105 @@ export async function documentVersions(
     ]),
   );
 }
+
+/** One page of a document's text (`documentText`): its chunks in order, whole, up to a character budget. */
+export interface DocumentTextPage {
+  readonly documentId: string;
+  readonly title: string;
+  readonly uri: string;
+  readonly mediaType: string;
+  readonly sensitivity: string;
+  readonly chunkCount: number;
+  /** Chunks in document order; each chunk's text starts with its section heading and repeats the previous chunk's overlap. */
+  readonly chunks: readonly {
+    readonly chunkId: string;
+    readonly ordinal: number;
+    readonly text: string;
+    readonly sectionPath: readonly string[];
+    readonly pageStart: number | null;
+    readonly pageEnd: number | null;
+  }[];
+  /** The `fromChunk` of the next page, or null when this page reached the end of the document. */
+  readonly nextChunk: number | null;
+}
+
+/**
+ * A document's text as its chunks, in order from the ordinal `fromChunk`, as many whole chunks as fit in
+ * `maxChars` (at least one, cut at `maxChars` when a single chunk is longer). The document must be readable by
+ * the caller NOW (the same predicate and the same `documents.not_found` as `getDocument`, so an unreadable
+ * document cannot be told from a missing one).
+ */
+export async function documentText(
+  db: Queryable,
+  id: string,
+  caller: Caller,
+  options: { readonly fromChunk?: number; readonly maxChars?: number } = {},
+): Promise<DocumentTextPage> {
+  const fromChunk = Math.max(0, Math.floor(options.fromChunk ?? 0));
+  const maxChars = Math.max(1, Math.floor(options.maxChars ?? 20_000));
+  const params: unknown[] = [id];
+  const condition = visibility(caller, params);
+  const found = await db.query<{
+    id: string;
+    title: string;
+    uri: string;
+    media_type: string;
+    sensitivity: string;
+    chunks: number;
+  }>(
+    `SELECT d.id, d.title, d.uri, d.media_type, d.sensitivity,
+       (SELECT count(*)::int FROM chunks c WHERE c.document_id = d.id) AS chunks
+     FROM documents d WHERE d.id = $1 AND ${condition}`,
+    params,
+  );
+  const document = found.rows[0];
+  if (!document) throw notFound(id);
+  // Chunks are read in batches until the budget is spent; a chunk is never split except a first one too long alone.
+  const chunks: DocumentTextPage['chunks'][number][] = [];
+  let used = 0;
+  let next: number | null = null;
+  let cursor = fromChunk;
+  for (;;) {
+    const { rows } = await db.query<{
+      id: string;
+      ordinal: number;
+      text: string;
+      section_path: string[] | null;
+      page_start: number | null;
+      page_end: number | null;
+    }>(
+      `SELECT id, ordinal, text, section_path, page_start, page_end FROM chunks
+       WHERE document_id = $1 AND ordinal >= $2 ORDER BY ordinal LIMIT 50`,
+      [document.id, cursor],
+    );
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      if (chunks.length > 0 && used + row.text.length > maxChars) {
+        next = row.ordinal;
+        break;
+      }
+      const text = row.text.length > maxChars ? row.text.slice(0, maxChars) : row.text;
+      used += text.length;
+      chunks.push({
+        chunkId: row.id,
+        ordinal: row.ordinal,
+        text,
+        sectionPath: row.section_path ?? [],
+        pageStart: row.page_start,
+        pageEnd: row.page_end,
+      });
+      cursor = row.ordinal + 1;
+    }
+    if (next !== null || rows.length < 50) break;
+  }
+  return {
+    documentId: document.id,
+    title: document.title,
+    uri: document.uri,
+    mediaType: document.media_type,
+    sensitivity: document.sensitivity,
+    chunkCount: document.chunks,
+    chunks,
+    nextChunk: next,
+  };
+}

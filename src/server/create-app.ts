@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -15,6 +15,8 @@ import { assertWellFormedText, parseRequestPart, type RouteDefinition } from './
 import { errorBody, httpStatusFor } from './http-errors.ts';
 import { HttpMetrics } from './http-metrics.ts';
 import { createLoadShedder } from './load-shedder.ts';
+import type { McpActionsPort } from './mcp/mcp-actions-port.ts';
+import { mcpRoutes } from './mcp/mcp-routes.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createSharedRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { apiRoutes } from './routes/index.ts';
@@ -41,6 +43,8 @@ export interface CreateAppOptions {
   readonly routes?: readonly RouteDefinition[];
   /** Cache of "does any API key exist" (default 5 s). */
   readonly authCacheMs?: number;
+  /** Agent actions for the MCP `propose_action` tool (wired by the composition root); absent: none configured. */
+  readonly mcpActions?: McpActionsPort;
 }
 
 export interface GroundworkApp {
@@ -96,6 +100,7 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
   const ingestionOf = () => platform.ingestion;
   const routes = [
     ...apiRoutes({ metrics, ingestion: ingestionOf, background, draining: () => draining }),
+    ...mcpRoutes({ actions: () => options.mcpActions }),
     ...(options.routes ?? []),
   ];
   const app: GroundworkHono = new Hono<{ Variables: AppVariables }>();
@@ -140,18 +145,16 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       }),
     );
   }
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: config.server.bodyLimitBytes,
-      onError: () => {
-        throw new GroundworkError('request.too_large', `The request body is larger than ${config.server.bodyLimitBytes} bytes.`, {
-          category: 'limit',
-          fix: 'Send a smaller body, or raise server.bodyLimitBytes.',
-        });
-      },
-    }),
-  );
+  // The API's limits: /v1 and the MCP endpoint (/mcp) alike.
+  const limitBody: MiddlewareHandler = bodyLimit({
+    maxSize: config.server.bodyLimitBytes,
+    onError: () => {
+      throw new GroundworkError('request.too_large', `The request body is larger than ${config.server.bodyLimitBytes} bytes.`, {
+        category: 'limit',
+        fix: 'Send a smaller body, or raise server.bodyLimitBytes.',
+      });
+    },
+  });
   let inFlight = 0;
   // On the embedded store requests queue for its one connection by design (one process, one PGlite) and its
   // queries run on this thread: only the concurrency cap sheds there. Congested, a server process admits as
@@ -161,7 +164,7 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     maxQueueDelayMs: platform.db.mode === 'server' ? config.server.maxQueueDelayMs : 0,
     congestedConcurrency: platform.db.pool.options.max ?? 10,
   });
-  app.use('/v1/*', async (c, next) => {
+  const shed: MiddlewareHandler = async (c, next) => {
     const reason = shedder.shouldShed(inFlight);
     if (reason) {
       c.header('Retry-After', '1');
@@ -180,8 +183,8 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       inFlight -= 1;
       shedder.observe(performance.now() - started);
     }
-  });
-  app.use('/v1/*', async (_c, next) => {
+  };
+  const limitTime: MiddlewareHandler = async (_c, next) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -202,7 +205,9 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     } finally {
       clearTimeout(timer);
     }
-  });
+  };
+  // '/mcp/*' also matches /mcp itself.
+  for (const path of ['/v1/*', '/mcp/*']) app.use(path, limitBody, shed, limitTime);
 
   // Failed authentications per client address: 1/s sustained, bursts of 20 (a mistyped key is not locked out).
   const failedAuthLimiter = createSharedRateLimiter(platform.db, { requestsPerSecond: 1, burst: 20 });
@@ -262,6 +267,8 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       logger.error('request failed', { requestId, code: error.code, error: error.cause ?? error });
     }
     if (error.code === 'request.too_large') c.header('connection', 'close');
+    // RFC 9110: a 401 names the scheme; MCP clients read it to know a bearer token is expected.
+    if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="groundwork"');
     // The database is back within seconds in a failover or restart: tell clients when to try again.
     if (error.code === 'store.unavailable') c.header('Retry-After', '2');
     return c.json(errorBody(error, requestId), status as 400);

@@ -7,6 +7,8 @@ export { type AppVariables, type CreateAppOptions, createApp, type GroundworkApp
 export { defineRoute, type HttpMethod, type RouteContext, type RouteDefinition, type RouteSpec } from './define-route.ts';
 export { type ErrorBody, errorBody, httpStatusFor } from './http-errors.ts';
 export { HttpMetrics, type MetricsSource } from './http-metrics.ts';
+export { actionsPortFrom, type McpAction, type McpActionsPort } from './mcp/mcp-actions-port.ts';
+export { type CreateMcpServerOptions, createMcpServer } from './mcp/mcp-server.ts';
 export { buildOpenApiDocument } from './openapi.ts';
 export { assertPortFree, isPortFree, portInUseError } from './port-check.ts';
 export {
