@@ -17,6 +17,7 @@ import { HttpMetrics } from './http-metrics.ts';
 import { createLoadShedder } from './load-shedder.ts';
 import type { McpActionsPort } from './mcp/mcp-actions-port.ts';
 import { mcpRoutes } from './mcp/mcp-routes.ts';
+import { platformActionsPort } from './mcp/platform-actions.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createSharedRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import { apiRoutes } from './routes/index.ts';
@@ -98,9 +99,11 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
   };
   // The platform owns the ingestion (parse workers); the app only tracks the syncs it started.
   const ingestionOf = () => platform.ingestion;
+  // The MCP `propose_action` tool goes through the actions feature (built on first use; tests may pass a port).
+  let mcpActions = options.mcpActions;
   const routes = [
     ...apiRoutes({ metrics, ingestion: ingestionOf, background, draining: () => draining }),
-    ...mcpRoutes({ actions: () => options.mcpActions }),
+    ...mcpRoutes({ actions: () => (mcpActions ??= platformActionsPort(platform)) }),
     ...(options.routes ?? []),
   ];
   const app: GroundworkHono = new Hono<{ Variables: AppVariables }>();

@@ -9,6 +9,7 @@ export { type ErrorBody, errorBody, httpStatusFor } from './http-errors.ts';
 export { HttpMetrics, type MetricsSource } from './http-metrics.ts';
 export { actionsPortFrom, type McpAction, type McpActionsPort } from './mcp/mcp-actions-port.ts';
 export { type CreateMcpServerOptions, createMcpServer } from './mcp/mcp-server.ts';
+export { platformActionsPort } from './mcp/platform-actions.ts';
 export { buildOpenApiDocument } from './openapi.ts';
 export { assertPortFree, isPortFree, portInUseError } from './port-check.ts';
 export {

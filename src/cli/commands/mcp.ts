@@ -2,7 +2,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander';
 import { type Caller, GroundworkError } from '../../core/index.ts';
 import { createOidcVerifier } from '../../govern/index.ts';
-import { createAuthenticator, createMcpServer } from '../../server/index.ts';
+import { createAuthenticator, createMcpServer, platformActionsPort } from '../../server/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { callerFromAs } from '../principals.ts';
@@ -61,7 +61,7 @@ export function registerMcpCommand(program: Command, runtime: CliRuntime): void 
           });
           caller = await authenticator.authenticate(`Bearer ${token}`, '127.0.0.1');
         }
-        const server = createMcpServer({ platform, caller, transport: 'stdio' });
+        const server = createMcpServer({ platform, caller, transport: 'stdio', actions: platformActionsPort(platform) });
         // The CLI's stdout is the process's (bin/groundwork.js): the protocol's channel.
         const transport = new StdioServerTransport(process.stdin, context.io.stdout as NodeJS.WriteStream);
         const closed = new Promise<void>((resolve) => {
