@@ -3,6 +3,7 @@ import { groundworkVersion } from '../core/index.ts';
 import { registerAdoptionCommands } from './commands/adoption.ts';
 import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerAuditDataCommand } from './commands/audit-data.ts';
 import { registerChangesCommands } from './commands/changes.ts';
 import { registerChunksCommand } from './commands/chunks.ts';
 import { registerCostCommands } from './commands/cost.ts';
@@ -97,6 +98,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerUseCasesCommands(program, runtime);
   registerUseCaseChangesCommand(program, runtime);
   registerFeedbackCommands(program, runtime);
+  registerAuditDataCommand(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

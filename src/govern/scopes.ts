@@ -66,6 +66,11 @@ export const scopes = [
   'rollout:write',
   /** Kill or restore any use case (POST /v1/use-cases/:name/kill|restore): admins; a use case's owner may too. */
   'rollout:kill',
+  /**
+   * The data audit of a source (GET /v1/sources/:name/audit, `groundwork audit-data`): every file name, format,
+   * PII counts (never values) and permission coverage of the whole source. Operators (builder) and admins.
+   */
+  'sources:audit',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -101,6 +106,7 @@ const builder: readonly Scope[] = [
   'cohorts:write',
   'monitors:write',
   'rollout:write',
+  'sources:audit',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */
