@@ -39,6 +39,7 @@ interface Bar {
   readonly label: string;
   readonly value: number;
   readonly text: string;
+  readonly color?: string;
 }
 
 const palette = ['#2f6fde', '#14a37f', '#e0a100', '#d1495b', '#8e5cd9', '#00a0b0', '#6c757d', '#f08a4b'];
@@ -48,8 +49,8 @@ function horizontalBars(bars: readonly Bar[], title: string): string {
   if (bars.length === 0) return '<p class="muted">Nothing to show.</p>';
   const rowHeight = 24;
   const labelWidth = 230;
-  const barWidth = 360;
-  const width = labelWidth + barWidth + 170;
+  const barWidth = 320;
+  const width = labelWidth + barWidth + 330;
   const height = bars.length * rowHeight + 8;
   const max = Math.max(...bars.map((bar) => bar.value), 1);
   const rows = bars
@@ -87,20 +88,20 @@ function stackedBar(parts: readonly Bar[], title: string): string {
   if (total === 0) return '<p class="muted">Nothing to show.</p>';
   const width = 720;
   let x = 0;
-  const segments = parts
-    .filter((part) => part.value > 0)
+  const shown = parts.filter((part) => part.value > 0);
+  const colorOf = (part: Bar, index: number) => part.color ?? palette[index % palette.length];
+  const segments = shown
     .map((part, index) => {
       const w = (part.value / total) * width;
-      const segment = `<rect x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="28" fill="${palette[index % palette.length]}"><title>${escapeHtml(`${part.label}: ${part.text}`)}</title></rect>`;
+      const segment = `<rect x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="28" fill="${colorOf(part, index)}"><title>${escapeHtml(`${part.label}: ${part.text}`)}</title></rect>`;
       x += w;
       return segment;
     })
     .join('');
-  const legend = parts
-    .filter((part) => part.value > 0)
+  const legend = shown
     .map(
       (part, index) =>
-        `<span class="key"><span class="swatch" style="background:${palette[index % palette.length]}"></span>${escapeHtml(part.label)}: ${escapeHtml(part.text)}</span>`,
+        `<span class="key"><span class="swatch" style="background:${colorOf(part, index)}"></span>${escapeHtml(part.label)}: ${escapeHtml(part.text)}</span>`,
     )
     .join(' ');
   return `<svg role="img" aria-label="${escapeHtml(title)}" width="${width}" height="28" viewBox="0 0 ${width} 28" xmlns="http://www.w3.org/2000/svg">${segments}</svg><p class="legend">${legend}</p>`;
@@ -220,6 +221,7 @@ export function renderAuditHtml(report: DataAuditReport): string {
     Object.entries(coverage.decidedBy).map(([key, value]) => ({
       label: decidedByLabels[key] ?? key,
       value,
+      ...(key === 'none' ? { color: '#d1495b' } : {}),
       text: `${number(value)} (${percent(coverage.documents > 0 ? value / coverage.documents : 0)})`,
     })),
     'What decides who may read each document',

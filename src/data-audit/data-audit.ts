@@ -221,6 +221,8 @@ export interface DataAuditReport {
     readonly embeddingTokens: number;
     /** Wall time of this audit's parsing (parse + chunk + PII: ingestion without the store), seconds. */
     readonly measuredAuditSeconds: number;
+    /** The measured time projected onto every listed file (= measured without a sample). */
+    readonly projectedAuditSeconds: number;
     readonly seconds: { readonly low: number; readonly high: number };
     readonly ocrSeconds: { readonly low: number; readonly high: number };
     readonly embedding: {
@@ -699,7 +701,11 @@ async function runAudit(
 
   const concurrency = Math.max(1, ingest.concurrency);
   const inFlight = new Set<Promise<void>>();
+  /** When the first file was handed to the parsers, and when the first one was done (worker start-up in between). */
+  let contentStartedAt: number | undefined;
+  let firstDoneAt: number | undefined;
   const schedule = async (item: SourceItem) => {
+    contentStartedAt ??= performance.now();
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
     const task = auditItem(item)
       .catch((error: unknown) => {
@@ -709,6 +715,7 @@ async function runAudit(
       .finally(() => {
         inFlight.delete(task);
         progress.done += 1;
+        firstDoneAt ??= performance.now();
         report(item.ref);
       });
     inFlight.add(task);
@@ -850,9 +857,18 @@ async function runAudit(
     while (inFlight.size > 0) await Promise.race(inFlight).catch(() => {});
     await pool?.close();
   }
-  const auditSeconds = (performance.now() - auditStarted) / 1000;
+  const endedAt = performance.now();
+  const auditSeconds = (endedAt - auditStarted) / 1000;
+  // A sample projects its per-file time onto the whole listing; the listing itself and the parse workers'
+  // start-up (until the first file is done) are paid once, not per file.
+  let projectedSeconds = auditSeconds;
+  if (options.sample && contentStartedAt !== undefined && firstDoneAt !== undefined && tally.auditedFiles > 1) {
+    const perFile = (endedAt - firstDoneAt) / 1000 / (tally.auditedFiles - 1);
+    projectedSeconds = (firstDoneAt - auditStarted) / 1000 + perFile * Math.max(0, tally.listedFiles - 1);
+  }
   return buildReport(deps, tally, options, accessSettings, target, {
     auditSeconds,
+    projectedSeconds,
     durationMs: Math.round(performance.now() - started),
     generatedAt: new Date(now).toISOString(),
   });
@@ -876,7 +892,7 @@ function buildReport(
   options: ResolvedOptions,
   accessSettings: AccessSettings,
   target: DataAuditReport['target'],
-  timing: { auditSeconds: number; durationMs: number; generatedAt: string },
+  timing: { auditSeconds: number; projectedSeconds: number; durationMs: number; generatedAt: string },
 ): DataAuditReport {
   const auditedFiles = tally.auditedFiles;
   const scale = options.sample && auditedFiles > 0 ? tally.listedFiles / auditedFiles : 1;
@@ -897,7 +913,7 @@ function buildReport(
         low: round2((ocrPages * estimateConstants.ocrSecondsPerPageLow) / workers),
         high: round2((ocrPages * estimateConstants.ocrSecondsPerPageHigh) / workers),
       };
-  const measured = timing.auditSeconds * scale;
+  const measured = timing.projectedSeconds;
   const prices = buildPriceTable(observe.prices);
   const embeddingTokens = Math.round(tally.embeddingTokens * scale);
   let embedding: DataAuditReport['estimate']['embedding'] = null;
@@ -916,7 +932,7 @@ function buildReport(
   const costUsd =
     embedding && embedding.costUsd === null ? null : Math.round((ocrCostUsd + (embedding?.costUsd ?? 0)) * 10_000) / 10_000;
   const notes = [
-    `Time = this audit's measured parse + chunk + PII time (${round2(timing.auditSeconds)} s${scale === 1 ? '' : `, × ${round2(scale)} for the sample`}) × the store factor ${estimateConstants.storeFactorLow}–${estimateConstants.storeFactorHigh}${options.ocr ? ' (OCR ran in this audit and is included)' : ` + OCR pages × ${estimateConstants.ocrSecondsPerPageLow}–${estimateConstants.ocrSecondsPerPageHigh} s ÷ ${workers} parse workers`}.`,
+    `Time = this audit's measured parse + chunk + PII time (${round2(timing.auditSeconds)} s${scale === 1 ? '' : `, projected to every file: ${round2(timing.projectedSeconds)} s`}) × the store factor ${estimateConstants.storeFactorLow}–${estimateConstants.storeFactorHigh}${options.ocr ? ' (OCR ran in this audit and is included)' : ` + OCR pages × ${estimateConstants.ocrSecondsPerPageLow}–${estimateConstants.ocrSecondsPerPageHigh} s ÷ ${workers} parse workers`}.`,
     models.embedding
       ? `Embedding time depends on the provider and is not included; tokens are estimated with ingestion's chunker (${models.embedding.model}).`
       : 'No embedding model is configured: ingestion is lexical only (no embedding cost); the tokens are what an embedding model would be sent.',
@@ -1051,6 +1067,7 @@ function buildReport(
       chunks: Math.round(tally.chunks * scale),
       embeddingTokens,
       measuredAuditSeconds: round2(timing.auditSeconds),
+      projectedAuditSeconds: round2(timing.projectedSeconds),
       seconds: {
         low: round2(measured * estimateConstants.storeFactorLow + ocrSeconds.low),
         high: round2(measured * estimateConstants.storeFactorHigh + ocrSeconds.high),
