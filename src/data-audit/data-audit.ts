@@ -381,7 +381,9 @@ export async function auditSource(
       fix: 'List sources with `groundwork sources list`, or audit a folder by its path.',
     });
   }
-  const source = await (deps.openSource ?? ((r: SourceRecord) => openSource(r, deps.config.ingest)))(record);
+  const source = await (
+    deps.openSource ?? ((r: SourceRecord) => openSource(r, { maxFileBytes: deps.config.ingest.maxFileBytes }))
+  )(record);
   const governed = deps.config.governance?.governedKinds.includes('source.acl') ?? false;
   const access: AccessSettings = {
     aclMap: await sourceAclMap(record, governed),
@@ -730,11 +732,10 @@ async function runAudit(
     const mediaType = detectMediaType(item.ref, bytes);
     const byName = detectMediaType(item.ref, new Uint8Array(0));
     tally.format(mediaType, bytes.byteLength, byName !== mediaType && !(isTextType(byName) && isTextType(mediaType)));
-    let sidecar: SidecarMetadata | undefined = fetched.sidecar;
+    // Exactly what the sync hands to prepareDocument: the fetched sidecar (connectors that report permissions
+    // put them there, e.g. S3 object tags), so the audit's access figures are the sync's.
+    const sidecar: SidecarMetadata | undefined = fetched.sidecar;
     if (sidecar) tally.sidecars += 1;
-    // A connector that reports permissions itself: its principals decide like a sidecar's (unless a sidecar does).
-    if (source.capabilities.permissions && item.principals && sidecar?.principals === undefined)
-      sidecar = { ...(sidecar ?? {}), principals: [...item.principals] };
     const sidecarPrincipals = Array.isArray(sidecar?.principals)
       ? (sidecar.principals as unknown[]).filter((value): value is string => typeof value === 'string')
       : sidecar?.principals === undefined

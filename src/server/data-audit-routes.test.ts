@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AuditCorpus, assertCorpusFigures, writeAuditCorpus } from '../../test/helpers/audit-corpus.ts';
+import { runGroundwork } from '../../test/helpers/run-cli.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import type { Platform } from '../create-platform.ts';
 import type { DataAuditReport } from '../data-audit/index.ts';
@@ -50,6 +51,13 @@ describe(`http: data audit (${testStoreKind})`, () => {
       });
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'data_audit.invalid_option');
+      // The CLI over --server: the same route, the same figures; a folder path is refused there.
+      const cli = await runGroundwork(['--server', server.url, '--api-key', builder, 'audit-data', 'share', '--json']);
+      assert.equal(cli.code, 0, cli.stderr);
+      assertCorpusFigures(JSON.parse(cli.stdout) as DataAuditReport, corpus);
+      const folder = await runGroundwork(['--server', server.url, '--api-key', builder, 'audit-data', corpus.root]);
+      assert.equal(folder.code, 2);
+      assert.match(folder.stderr, /only registered sources/);
       assert.deepEqual(await indexed(), before);
     } finally {
       await server.close(1000);
