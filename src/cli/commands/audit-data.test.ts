@@ -13,7 +13,7 @@ import {
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
 import type { DataAuditReport } from '../../data-audit/index.ts';
 
-describe('cli: audit-data (folder: no store)', () => {
+describe('cli: audit-data (a folder without a store; a registered source in an embedded --data-dir)', () => {
   let base: string;
   let corpus: AuditCorpus;
 
@@ -45,6 +45,34 @@ describe('cli: audit-data (folder: no store)', () => {
       const bad = await runGroundwork(['audit-data', corpus.root, '--out', 'x.pdf'], { cwd });
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /data_audit\.invalid_option/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test('cli: audit-data NAME of a registered source (embedded store in --data-dir): the same figures, nothing indexed', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'gw-audit-cli-store-'));
+    try {
+      const dataDir = join(cwd, 'data');
+      const added = await runGroundwork(
+        ['--data-dir', dataDir, 'sources', 'add', 'share', '--path', corpus.root, '--acl-map', corpus.aclMapPath],
+        { cwd },
+      );
+      assert.equal(added.code, 0, added.stderr);
+      const audited = await runGroundwork(['--data-dir', dataDir, 'audit-data', 'share', '--json', '--out', 'share.html'], {
+        cwd,
+      });
+      assert.equal(audited.code, 0, audited.stderr);
+      const report = JSON.parse(audited.stdout) as DataAuditReport;
+      assert.equal(report.target.name, 'share');
+      assertCorpusFigures(report, corpus);
+      assertSelfContainedHtml(await readFile(join(cwd, 'share.html'), 'utf8'));
+      const documents = await runGroundwork(['--data-dir', dataDir, 'documents', 'list', '--json'], { cwd });
+      assert.equal(documents.code, 0, documents.stderr);
+      assert.match(documents.stdout, /"documents": \[\]/, 'nothing was indexed');
+      const mixed = await runGroundwork(['--data-dir', dataDir, 'audit-data', 'share', '--readable-by', 'group:staff'], { cwd });
+      assert.equal(mixed.code, 2);
+      assert.match(mixed.stderr, /is a registered source/);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
