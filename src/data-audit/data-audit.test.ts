@@ -114,6 +114,17 @@ describe(`data audit (${testStoreKind})`, () => {
       auditFolder(localOperator, deps, { path: join(base, 'missing') }),
       (error) => isGroundworkError(error) && error.code === 'data_audit.target_not_found',
     );
+    const controller = new AbortController();
+    await assert.rejects(
+      auditSource(platform.db, localOperator, deps, 'share', {
+        signal: controller.signal,
+        onProgress: (progress) => {
+          if (progress.done >= 1) controller.abort();
+        },
+      }),
+      (error) => isGroundworkError(error) && error.code === 'parse.aborted',
+      'a cancelled audit stops, it does not report the rest as unparseable',
+    );
     const user = callerWithPrincipals(['user:u@example.com', 'group:claims'], 'user');
     await assert.rejects(
       auditSource(platform.db, user, deps, 'share'),

@@ -6,6 +6,7 @@ import {
   type GroundworkConfig,
   GroundworkError,
   isGroundworkError,
+  type SecretResolver,
   systemClock,
   toGroundworkError,
 } from '../core/index.ts';
@@ -58,6 +59,8 @@ export interface DataAuditDeps {
   readonly parse?: ParseFn;
   /** Opens the connector of a registered source; default: ingest's `openSource` (what a sync uses). */
   readonly openSource?: (record: SourceRecord) => Source | Promise<Source>;
+  /** Resolves connectors' `…Env` settings (secrets) when ingest's `openSource` takes them; default: the environment. */
+  readonly secrets?: SecretResolver;
 }
 
 export interface DataAuditOptions {
@@ -381,9 +384,9 @@ export async function auditSource(
       fix: 'List sources with `groundwork sources list`, or audit a folder by its path.',
     });
   }
-  const source = await (
-    deps.openSource ?? ((r: SourceRecord) => openSource(r, { maxFileBytes: deps.config.ingest.maxFileBytes }))
-  )(record);
+  // What a sync passes (the limit, and the secrets for connectors that name environment variables).
+  const openOptions = { maxFileBytes: deps.config.ingest.maxFileBytes, ...(deps.secrets ? { secrets: deps.secrets } : {}) };
+  const source = await (deps.openSource ?? ((r: SourceRecord) => openSource(r, openOptions)))(record);
   const governed = deps.config.governance?.governedKinds.includes('source.acl') ?? false;
   const access: AccessSettings = {
     aclMap: await sourceAclMap(record, governed),
@@ -724,7 +727,8 @@ async function runAudit(
   };
 
   const auditItem = async (item: SourceItem): Promise<void> => {
-    if (callbacks.signal?.aborted) throw abortedAudit();
+    // Cancelled: the audit as a whole throws below; this file is not counted.
+    if (callbacks.signal?.aborted) return;
     tally.auditedFiles += 1;
     tally.auditedBytes += item.sizeBytes;
     const fetched = await source.fetch(item.ref);
@@ -852,8 +856,12 @@ async function runAudit(
     }
     progress.complete = true;
     report();
-    for (const item of reservoir?.items ?? []) await schedule(item);
+    for (const item of reservoir?.items ?? []) {
+      if (callbacks.signal?.aborted) throw abortedAudit();
+      await schedule(item);
+    }
     while (inFlight.size > 0) await Promise.race(inFlight);
+    if (callbacks.signal?.aborted) throw abortedAudit();
   } finally {
     while (inFlight.size > 0) await Promise.race(inFlight).catch(() => {});
     await pool?.close();

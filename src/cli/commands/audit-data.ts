@@ -135,7 +135,7 @@ async function runAuditData(context: CommandContext, target: string, flags: Audi
         report = await auditFolder(localOperator, { config: context.config().config }, folderInput, withProgress);
       } else {
         const platform = await context.platform();
-        const deps = { config: platform.config, clock: platform.clock };
+        const deps = { config: platform.config, clock: platform.clock, secrets: platform.secrets };
         const registered = await findSource(platform.db, target);
         if (registered && folderFlags)
           throw optionError(

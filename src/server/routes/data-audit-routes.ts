@@ -30,14 +30,22 @@ export function dataAuditRoutes(): RouteDefinition[] {
         }),
       },
       responses: { 200: { description: 'The audit report', schema: z.record(z.string(), z.unknown()) } },
-      handler: async ({ platform, caller, params, query }) =>
-        auditSource(platform.db, caller, { config: platform.config, clock: platform.clock }, params.name, {
-          ...(query.staleYears === undefined ? {} : { staleYears: query.staleYears }),
-          ...(query.sample === undefined ? {} : { sample: query.sample }),
-          ...(query.seed === undefined ? {} : { seed: query.seed }),
-          ...(query.similarity === undefined ? {} : { similarity: query.similarity }),
-          ocr: query.ocr === 'true',
-        }),
+      handler: async ({ platform, caller, params, query, c }) =>
+        auditSource(
+          platform.db,
+          caller,
+          { config: platform.config, clock: platform.clock, secrets: platform.secrets },
+          params.name,
+          {
+            ...(query.staleYears === undefined ? {} : { staleYears: query.staleYears }),
+            ...(query.sample === undefined ? {} : { sample: query.sample }),
+            ...(query.seed === undefined ? {} : { seed: query.seed }),
+            ...(query.similarity === undefined ? {} : { similarity: query.similarity }),
+            ocr: query.ocr === 'true',
+            // A client that goes away stops the audit at the next file.
+            signal: c.req.raw.signal,
+          },
+        ),
     }),
   ];
 }
