@@ -131,4 +131,33 @@ describe(`data audit (${testStoreKind})`, () => {
       (error) => isGroundworkError(error) && error.code === 'auth.forbidden',
     );
   });
+
+  test('parity: what the audit predicts is what a sync then does (OCR off in both, so nothing is estimated)', async () => {
+    const synced = await createTestPlatform({ ingest: { ocr: { enabled: false } } });
+    try {
+      await addSource(synced.db, { name: 'share', type: 'filesystem', path: corpus.root, aclMapPath: corpus.aclMapPath });
+      const report = await auditSource(synced.db, localOperator, { config: synced.config }, 'share');
+      const summary = await synced.ingestion.sync({ source: 'share' });
+      // The sync quarantines what the audit calls unparseable, plus the two files that need OCR (OCR is off).
+      assert.deepEqual(
+        summary.quarantined.map((entry) => `${entry.path} ${entry.code}`).sort(),
+        [
+          ...report.unparseable.files.map((file) => `${file.ref} ${file.code}`),
+          'claims/photo.png parse.empty',
+          'claims/scan.pdf parse.empty',
+        ].sort(),
+      );
+      assert.equal(summary.documents, report.documents - report.ocr.files + 1, 'mixed.pdf is indexed with its text page');
+      assert.equal(summary.chunks, report.estimate.chunks);
+      const indexed = await synced.db.query<{ undetermined: number; readers: number }>(
+        `SELECT count(*) FILTER (WHERE NOT principals_determined)::int AS undetermined,
+                count(*) FILTER (WHERE principals = '{}')::int AS readers FROM documents`,
+      );
+      // The audit counts the two OCR-pending files too (both decided by the claims/** rule).
+      assert.equal(indexed.rows[0]?.undetermined, report.permissionCoverage.undecided);
+      assert.equal(indexed.rows[0]?.readers, report.permissionCoverage.operatorOnly);
+    } finally {
+      await synced.close();
+    }
+  });
 });

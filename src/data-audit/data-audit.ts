@@ -686,7 +686,8 @@ async function runAudit(
     onParsed: ({ ref, document }) => {
       const { text, words: count } = textOf(document, options.maxTextChars);
       parsedInfo.set(ref, {
-        encoding: document.stats.encoding ?? (isTextType(document.mediaType) ? 'utf-8' : undefined),
+        // E-mail declares a charset per MIME part; the other text parsers report what they decoded.
+        encoding: document.stats.encoding ?? (document.mediaType === 'message/rfc822' ? 'mime (per part)' : undefined),
         encodingGuessed: document.warnings.some((warning) => warning.code === 'encoding.guessed'),
         ocrPendingPages: document.warnings.filter((warning) => warning.code === 'ocr.disabled').length,
         words: count,
