@@ -3,7 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type AuditCorpus, assertCorpusFigures, writeAuditCorpus } from '../../test/helpers/audit-corpus.ts';
+import {
+  type AuditCorpus,
+  assertCorpusFigures,
+  assertSelfContainedHtml,
+  writeAuditCorpus,
+} from '../../test/helpers/audit-corpus.ts';
 import { runGroundwork } from '../../test/helpers/run-cli.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import type { Platform } from '../create-platform.ts';
@@ -51,6 +56,13 @@ describe(`http: data audit (${testStoreKind})`, () => {
       });
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'data_audit.invalid_option');
+      const html = await fetch(`${server.url}/v1/sources/share/audit?format=html`, {
+        headers: { authorization: `Bearer ${builder}` },
+      });
+      assert.equal(html.status, 200);
+      assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(html.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      assertSelfContainedHtml(await html.text());
       // The CLI over --server: the same route, the same figures; a folder path is refused there.
       const cli = await runGroundwork(['--server', server.url, '--api-key', builder, 'audit-data', 'share', '--json']);
       assert.equal(cli.code, 0, cli.stderr);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditSource } from '../../data-audit/index.ts';
+import { auditSource, renderAuditHtml } from '../../data-audit/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
 
 /**
@@ -27,11 +27,13 @@ export function dataAuditRoutes(): RouteDefinition[] {
           seed: z.coerce.number().int().optional(),
           similarity: z.coerce.number().optional(),
           ocr: z.enum(['true', 'false']).optional(),
+          /** `html`: the self-contained HTML report (what `--out report.html` writes) instead of JSON. */
+          format: z.enum(['json', 'html']).optional(),
         }),
       },
       responses: { 200: { description: 'The audit report', schema: z.record(z.string(), z.unknown()) } },
-      handler: async ({ platform, caller, params, query, c }) =>
-        auditSource(
+      handler: async ({ platform, caller, params, query, c }) => {
+        const report = await auditSource(
           platform.db,
           caller,
           { config: platform.config, clock: platform.clock, secrets: platform.secrets },
@@ -45,7 +47,17 @@ export function dataAuditRoutes(): RouteDefinition[] {
             // A client that goes away stops the audit at the next file.
             signal: c.req.raw.signal,
           },
-        ),
+        );
+        if (query.format !== 'html') return report;
+        return new Response(renderAuditHtml(report), {
+          headers: {
+            'content-type': 'text/html; charset=utf-8',
+            // The report needs nothing from anywhere: no script, style or image may load from it.
+            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+            'content-disposition': `attachment; filename="audit-${report.target.name ?? 'source'}.html"`,
+          },
+        });
+      },
     }),
   ];
 }
