@@ -149,6 +149,9 @@ describe(`data audit (${testStoreKind})`, () => {
       );
       assert.equal(summary.documents, report.documents - report.ocr.files + 1, 'mixed.pdf is indexed with its text page');
       assert.equal(summary.chunks, report.estimate.chunks);
+      assert.deepEqual(report.estimate.ocrSeconds, { low: 0, high: 0 }, 'a sync with OCR off does not OCR');
+      assert.equal(report.estimate.ocrCostUsd, 0);
+      assert.ok(report.estimate.notes.some((note) => note.includes('would quarantine the 2 files')));
       const indexed = await synced.db.query<{ undetermined: number; readers: number }>(
         `SELECT count(*) FILTER (WHERE NOT principals_determined)::int AS undetermined,
                 count(*) FILTER (WHERE principals = '{}')::int AS readers FROM documents`,

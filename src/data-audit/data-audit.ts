@@ -525,6 +525,8 @@ class AuditTally {
   readonly formats = new Map<string, { files: number; bytes: number; mismatch: number }>();
   readonly encodings = new Map<string, { documents: number; guessed: number }>();
   ocrFiles = 0;
+  /** Files with no text without OCR (images, PDFs without any text layer). */
+  ocrOnlyFiles = 0;
   ocrPages = 0;
   totalPages = 0;
   ocrImages = 0;
@@ -762,6 +764,7 @@ async function runAudit(
         // An image, or a PDF without any text layer: ingestion would OCR it; it is not unparseable.
         tally.documents += 1;
         tally.ocrFiles += 1;
+        tally.ocrOnlyFiles += 1;
         tally.ocrPages += pending;
         tally.totalPages += Number(failure.details.pages ?? pending);
         if (mediaType.startsWith('image/')) tally.ocrImages += 1;
@@ -917,12 +920,15 @@ function buildReport(
   const { ingest, models, observe } = deps.config;
   const ocrPages = Math.round(tally.ocrPages * scale);
   const workers = Math.max(1, ingest.concurrency);
-  const ocrSeconds = options.ocr
-    ? { low: 0, high: 0 }
-    : {
-        low: round2((ocrPages * estimateConstants.ocrSecondsPerPageLow) / workers),
-        high: round2((ocrPages * estimateConstants.ocrSecondsPerPageHigh) / workers),
-      };
+  // With OCR off in the configuration a sync does not OCR: those files are quarantined (parse.empty), not slow.
+  const syncOcrs = ingest.ocr.enabled;
+  const ocrSeconds =
+    options.ocr || !syncOcrs
+      ? { low: 0, high: 0 }
+      : {
+          low: round2((ocrPages * estimateConstants.ocrSecondsPerPageLow) / workers),
+          high: round2((ocrPages * estimateConstants.ocrSecondsPerPageHigh) / workers),
+        };
   const measured = timing.projectedSeconds;
   const prices = buildPriceTable(observe.prices);
   const embeddingTokens = Math.round(tally.embeddingTokens * scale);
@@ -938,7 +944,7 @@ function buildReport(
       costUsd: perMillion === null ? null : Math.round((embeddingTokens / 1_000_000) * perMillion * 10_000) / 10_000,
     };
   }
-  const ocrCostUsd = Math.round(ocrPages * prices.ocrPerPage * 10_000) / 10_000;
+  const ocrCostUsd = syncOcrs ? Math.round(ocrPages * prices.ocrPerPage * 10_000) / 10_000 : 0;
   const costUsd =
     embedding && embedding.costUsd === null ? null : Math.round((ocrCostUsd + (embedding?.costUsd ?? 0)) * 10_000) / 10_000;
   const notes = [
@@ -948,6 +954,10 @@ function buildReport(
       : 'No embedding model is configured: ingestion is lexical only (no embedding cost); the tokens are what an embedding model would be sent.',
     `OCR cost = pages × observe.prices ocrPerPage (${prices.ocrPerPage} USD, local compute at cloud prices, ${prices.note}).`,
   ];
+  if (!syncOcrs && tally.ocrPages > 0)
+    notes.push(
+      `OCR is disabled (ingest.ocr.enabled = false): a sync would quarantine the ${tally.ocrOnlyFiles} files that have no text without it (parse.empty) and leave the other pages that need it empty; no OCR time or cost is estimated.`,
+    );
   if (!options.ocr && tally.ocrPages > 0)
     notes.push(
       'OCR was not run: the text of pages that need OCR is not part of the PII, duplicate and chunk figures (run with --ocr to include it).',
