@@ -73,7 +73,7 @@ function summary(report: DataAuditReport, written: string | undefined): string {
             .join(', ')})`
         : ''
     }`,
-    `  near-duplicates: ${report.nearDuplicates.clusterCount} clusters, ${report.nearDuplicates.documentsInClusters} documents`,
+    `  near-duplicates: ${report.nearDuplicates.clusterCount} cluster${report.nearDuplicates.clusterCount === 1 ? '' : 's'}, ${report.nearDuplicates.documentsInClusters} documents`,
     `  PII: ${report.pii.documentsWithPii} of ${report.pii.documentsWithText} documents (${pct(report.pii.shareWithPii)}); ${report.pii.types.map((t) => `${t.type} ${t.per1000Words}/1k words`).join(', ') || 'none found'}`,
     `  sensitivity: ${report.sensitivity.map((s) => `${s.label} ${s.documents}`).join(', ') || 'none'}`,
     `  stale (≥ ${report.staleness.staleYears} years): ${report.staleness.stale.files} files (${pct(report.staleness.stale.share)})`,
