@@ -15,6 +15,7 @@ import { adoptionErrorCodes } from './adoption/index.ts';
 import { answerErrorCodes } from './answer/index.ts';
 import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index.ts';
 import { coreErrorCodes } from './core/index.ts';
+import { dataAuditErrorCodes } from './data-audit/index.ts';
 import { evaluateErrorCodes } from './evaluate/index.ts';
 import { changesErrorCodes, governErrorCodes } from './govern/index.ts';
 import { incidentsErrorCodes } from './incidents/index.ts';
@@ -307,6 +308,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   rollout: rolloutErrorCodes,
   actions: actionsErrorCodes,
   jobs: jobsErrorCodes,
+  'data-audit': dataAuditErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,
   mcp: mcpErrorCodes,

@@ -4,6 +4,7 @@ import { registerActionsCommands } from './commands/actions.ts';
 import { registerAdoptionCommands } from './commands/adoption.ts';
 import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerAuditDataCommand } from './commands/audit-data.ts';
 import { registerChangesCommands } from './commands/changes.ts';
 import { registerChunksCommand } from './commands/chunks.ts';
 import { registerCostCommands } from './commands/cost.ts';
@@ -101,6 +102,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerFeedbackCommands(program, runtime);
   registerActionsCommands(program, runtime);
   registerMcpCommand(program, runtime);
+  registerAuditDataCommand(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

@@ -72,6 +72,11 @@ export const scopes = [
   'actions:propose',
   /** Approve, deny, edit and retry proposals of others (never one's own); request graduation; resume paused actions. */
   'actions:approve',
+  /**
+   * The data audit of a source (GET /v1/sources/:name/audit, `groundwork audit-data`): every file name, format,
+   * PII counts (never values) and permission coverage of the whole source. Operators (builder) and admins.
+   */
+  'sources:audit',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -108,6 +113,7 @@ const builder: readonly Scope[] = [
   'cohorts:write',
   'monitors:write',
   'rollout:write',
+  'sources:audit',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

@@ -40,6 +40,7 @@ export {
   closeParsers,
   createParserPool,
   detectMediaType,
+  isTextType,
   type PageOcrInfo,
   type ParsedDocument,
   type ParsedPage,
@@ -74,7 +75,14 @@ export type {
 } from './sources/source.ts';
 export { type Embedder, embedderFromModel, embedWithCache, lazyEmbedder } from './sync/embed-chunks.ts';
 export type { SyncCounts } from './sync/ingest-events.ts';
-export { type ChunkFn, childSeparator, type ParseFn } from './sync/prepare-document.ts';
+export {
+  type ChunkFn,
+  childSeparator,
+  type ParseFn,
+  type PrepareContext,
+  type PreparedDocument,
+  prepareDocument,
+} from './sync/prepare-document.ts';
 export { listQuarantine, type QuarantineEntry } from './sync/quarantine-store.ts';
 export { retryQuarantined } from './sync/retry-quarantined.ts';
 export {

@@ -85,10 +85,11 @@ export function zipBombError(fileName: string, reason: string): GroundworkError 
   });
 }
 
-export function emptyError(fileName: string, reason: string, fix?: string): GroundworkError {
+export function emptyError(fileName: string, reason: string, fix?: string, details?: Record<string, unknown>): GroundworkError {
   return new GroundworkError('parse.empty', `${fileName}: ${reason}.`, {
     category: 'usage',
     fix: fix ?? 'Nothing to index: check that the file has content; exclude it if it is meant to be empty.',
+    ...(details ? { details } : {}),
   });
 }
 

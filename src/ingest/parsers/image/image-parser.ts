@@ -20,6 +20,7 @@ export const imageParser: Parser = {
         input.fileName,
         'an image has no text without OCR, and OCR is disabled',
         'Enable OCR (ingest.ocr.enabled = true) or exclude images from the source.',
+        { pages: 1, pagesNeedingOcr: 1 },
       );
     }
     throwIfAborted(input.signal, input.fileName);

@@ -202,6 +202,11 @@ export const pdfParser: Parser = {
           fileName,
           'the PDF has no text layer (it looks scanned) and OCR is disabled',
           'Enable OCR (ingest.ocr.enabled = true), or provide a PDF with a text layer.',
+          // How much OCR the file needs (the data audit estimates OCR time from it without running OCR).
+          {
+            pages: pdf.numPages,
+            pagesNeedingOcr: warnings.filter((warning) => warning.code === 'ocr.disabled').length,
+          },
         );
       }
       const children = await attachments(pdf);
