@@ -1,7 +1,9 @@
 import type { ErrorCodeTable } from '../core/index.ts';
+import { sharepointErrorCodes } from './sources/sharepoint/errors.ts';
 
 /** The error codes the ingest feature throws (registered in src/error-codes.ts, documented in docs/errors.md). */
 export const ingestErrorCodes = {
+  ...sharepointErrorCodes,
   'chunking.file_missing': {
     category: 'usage',
     description: '… is not a readable file.',
