@@ -7,8 +7,9 @@ import type { ErrorCodeTable } from '../../../core/index.ts';
 export const sharepointErrorCodes = {
   'ingest.source_auth_failed': {
     category: 'usage',
-    description: 'The source refused the credentials (bad client secret or certificate, or missing API permissions).',
-    fix: 'Check tenantId, clientId and the secret or certificate the settings name, and that the app registration has the application permissions the connector documents (Sites.Read.All / Files.Read.All, admin-consented).',
+    description:
+      'The source refused the credentials the settings name (a bad secret or certificate, missing permissions, or a page that needs a login).',
+    fix: "Check the credentials the source's settings name (…Env variables) and the permissions its connector page in docs/ lists, then sync again; nothing was deleted.",
   },
   'ingest.source_secret_missing': {
     category: 'usage',
