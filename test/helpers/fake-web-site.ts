@@ -33,6 +33,8 @@ export interface FakeSite {
     options?: { type?: string; validators?: FakePage['validators']; gzip?: boolean },
   ): void;
   remove(path: string): void;
+  /** `path` answers 302 to `to` (a path or an absolute URL). */
+  redirect(path: string, to: string): void;
   /** Answers `status` for a path (until cleared with undefined). */
   fail(path: string, status: number | undefined): void;
   /** Every request is answered by destroying the connection (the site is down). */
@@ -139,6 +141,16 @@ export async function startFakeSite(): Promise<FakeSite> {
     remove(path) {
       pages.delete(path);
     },
+    redirect(path, to) {
+      pages.set(path, {
+        body: Buffer.alloc(0),
+        type: 'text/html',
+        validators: 'none',
+        lastModified: new Date(),
+        status: 302,
+        headers: { location: to },
+      });
+    },
     fail(path, status) {
       if (status === undefined) failures.delete(path);
       else failures.set(path, status);
@@ -151,7 +163,10 @@ export async function startFakeSite(): Promise<FakeSite> {
     },
     sitemap(path, paths) {
       const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${paths
-        .map((p) => `  <url><loc>${origin}${p.replaceAll('&', '&amp;')}</loc><lastmod>2026-01-15</lastmod></url>`)
+        .map(
+          (p) =>
+            `  <url><loc>${origin}${p.replaceAll('&', '&amp;')}</loc><lastmod>${(pages.get(p)?.lastModified ?? new Date(0)).toISOString()}</lastmod></url>`,
+        )
         .join('\n')}\n</urlset>\n`;
       site.put(path, xml, { type: path.endsWith('.gz') ? 'application/gzip' : 'application/xml', gzip: path.endsWith('.gz') });
     },

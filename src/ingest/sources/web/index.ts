@@ -38,6 +38,8 @@ export const webSettingsSchema = z
       .int()
       .positive()
       .default(50 * 1024 * 1024),
+    /** Skip the request for a page whose sitemap <lastmod> is unchanged since the last crawl (default false). */
+    trustSitemapLastmod: z.boolean().default(false),
   })
   .superRefine((settings, ctx) => {
     if (settings.startUrls.length === 0 && settings.sitemapUrls.length === 0)
@@ -101,6 +103,7 @@ export function createWebSource(
     principals: settings.principals?.map((p) => tryParsePrincipal(p)?.id ?? p),
     ...(headers ? { headers } : {}),
     maxFileBytes: settings.maxFileBytes,
+    trustSitemapLastmod: settings.trustSitemapLastmod,
     logger: deps.logger,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),

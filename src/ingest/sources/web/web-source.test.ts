@@ -209,6 +209,36 @@ describe('web source against a loopback site', () => {
     }
   });
 
+  test('trustSitemapLastmod: pages whose sitemap lastmod is unchanged are not requested again', async () => {
+    const site = await startFakeSite();
+    try {
+      for (let i = 0; i < 5; i++) site.put(`/kb/${i}.html`, page(`Article ${i}`, []));
+      const paths = [0, 1, 2, 3, 4].map((i) => `/kb/${i}.html`);
+      site.sitemap('/sitemap.xml', paths);
+      const settings = { sitemapUrls: [`${site.origin}/sitemap.xml`], trustSitemapLastmod: true };
+      const first = await list(sourceFor(site, settings));
+      site.requests.length = 0;
+      const second = await list(sourceFor(site, settings), first.cursor);
+      assert.equal(second.upserts.size, 5);
+      assert.deepEqual(
+        site.requests.map((r) => r.path),
+        ['/robots.txt', '/sitemap.xml'],
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      site.put('/kb/3.html', page('Article 3, revised', []));
+      site.sitemap('/sitemap.xml', paths);
+      site.requests.length = 0;
+      const third = await list(sourceFor(site, settings), second.cursor);
+      assert.deepEqual(
+        site.requests.map((r) => r.path),
+        ['/robots.txt', '/sitemap.xml', '/kb/3.html'],
+      );
+      assert.notEqual(third.upserts.get('kb/3.html')?.version, first.upserts.get('kb/3.html')?.version);
+    } finally {
+      await site.close();
+    }
+  });
+
   test('bad input: a failed crawl throws (nothing deleted); headers from the environment; settings checked', async () => {
     const site = await intranet();
     try {
@@ -237,6 +267,31 @@ describe('web source against a loopback site', () => {
         (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_unreachable',
       );
       site.down(false);
+
+      // A start page sent to a login page elsewhere is not an empty site.
+      site.redirect('/docs/', '/login?next=/docs/');
+      await assert.rejects(
+        list(sourceFor(site, settings)),
+        (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_auth_failed',
+      );
+      site.put('/docs/', page('Handbook', ['a.html']));
+      const crawled = await list(sourceFor(site, settings));
+      assert.ok(crawled.upserts.has('docs/a.html'), 'the start page is back');
+      site.sitemap('/real-sitemap.xml', ['/docs/a.html']);
+      site.redirect('/map.xml', '/real-sitemap.xml');
+      const viaRedirect = await list(
+        sourceFor(site, { sitemapUrls: [`${site.origin}/map.xml`], allowedPrefixes: [`${site.origin}/docs/`] }),
+      );
+      assert.ok(viaRedirect.upserts.has('docs/a.html'), 'a redirected sitemap is followed');
+      // Every page gone at once (an emptied sitemap): refused rather than deleting the whole source.
+      site.sitemap('/real-sitemap.xml', []);
+      await assert.rejects(
+        list(
+          sourceFor(site, { sitemapUrls: [`${site.origin}/map.xml`], allowedPrefixes: [`${site.origin}/docs/`] }),
+          viaRedirect.cursor,
+        ),
+        (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_bad_response',
+      );
 
       site.requireHeader('authorization', 'Bearer intranet-token');
       await assert.rejects(

@@ -29,14 +29,20 @@ export interface WebSourceOptions {
   /** Extra request headers (e.g. Authorization), resolved from `headersEnv`. Never logged. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly maxFileBytes: number;
+  /**
+   * Pages whose sitemap `<lastmod>` equals the one of the last crawl are listed unchanged without a request
+   * (their links followed from the cursor). Only for sites whose sitemap `<lastmod>` is kept accurate.
+   */
+  readonly trustSitemapLastmod?: boolean;
   readonly logger: Logger;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** One page in the cursor: version, validators, size, modified ms, media type, links (refs). */
+/** One page in the cursor: version, validators, size, modified ms, media type, links (refs), sitemap lastmod. */
 interface PageState {
   v: string;
+  sm?: string;
   e?: string;
   lm?: string;
   s: number;
@@ -217,12 +223,26 @@ export class WebSource implements Source {
     }
   }
 
+  /** A GET that follows up to 5 redirects within the origin (robots.txt, sitemaps). */
+  private async getFollowing(url: string): Promise<Response> {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const response = await this.get(current);
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location || hop >= 5) return response;
+      const next = canonicalUrl(location, current);
+      if (!next || new URL(next).origin !== this.origin) return response;
+      await response.arrayBuffer().catch(() => undefined);
+      current = next;
+    }
+  }
+
   private async loadRobots(): Promise<Robots> {
     if (this.robots) return this.robots;
     const url = `${this.origin}/robots.txt`;
     let response: Response;
     try {
-      response = await this.get(url);
+      response = await this.getFollowing(url);
     } catch (error) {
       throw unreachable(url, (error as Error).message, error);
     }
@@ -250,7 +270,7 @@ export class WebSource implements Source {
       seen.add(url);
       let response: Response;
       try {
-        response = await this.get(url);
+        response = await this.getFollowing(url);
       } catch (error) {
         throw unreachable(`The sitemap ${url}`, (error as Error).message, error);
       }
@@ -381,6 +401,13 @@ export class WebSource implements Source {
         });
         return undefined;
       };
+      if (this.options.trustSitemapLastmod && lastmod && before?.sm === lastmod) {
+        pages[ref] = before;
+        listed += 1;
+        follow(before.l ?? [], depth);
+        yield { kind: 'upsert', item: this.item(ref, before) };
+        continue;
+      }
       const conditional: Record<string, string> = {};
       if (before?.e) conditional['if-none-match'] = before.e;
       if (before?.lm) conditional['if-modified-since'] = before.lm;
@@ -396,7 +423,7 @@ export class WebSource implements Source {
       if (response.status === 304 && before) {
         await response.arrayBuffer().catch(() => undefined);
         this.stats.notModified += 1;
-        pages[ref] = before;
+        pages[ref] = lastmod ? { ...before, sm: lastmod } : before;
         listed += 1;
         follow(before.l ?? [], depth);
         yield { kind: 'upsert', item: this.item(ref, before) };
@@ -405,7 +432,18 @@ export class WebSource implements Source {
       if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
         await response.arrayBuffer().catch(() => undefined);
         const target = canonicalUrl(response.headers.get('location') as string, url);
-        if (target) enqueue(target, depth, false);
+        if (start && (!target || !this.allowed(target))) {
+          // A start page sent elsewhere (typically a login page after a session expired): not an empty site.
+          throw new GroundworkError(
+            'ingest.source_auth_failed',
+            `The start URL ${url} redirects outside the allowed prefixes${target ? ` (to ${new URL(target).origin}${new URL(target).pathname})` : ''}.`,
+            {
+              category: 'usage',
+              fix: 'If the site needs a login, give the crawler access with headersEnv (e.g. "Authorization: Bearer …" or a session cookie); otherwise use the target as the start URL. Nothing was deleted.',
+            },
+          );
+        }
+        if (target) enqueue(target, depth, start);
         continue;
       }
       if (response.status === 404 || response.status === 410) {
@@ -467,6 +505,7 @@ export class WebSource implements Source {
         m: Number.isFinite(modified) ? modified : Date.now(),
         ...(mediaType ? { t: mediaType } : {}),
         ...(links.length > 0 ? { l: links.map((link) => this.refOf(link)) } : {}),
+        ...(lastmod ? { sm: lastmod } : {}),
       };
       // A page served again without validators but with the same bytes keeps its version (and its date).
       if (before && before.v === page.v) page.m = before.m;
@@ -475,6 +514,18 @@ export class WebSource implements Source {
       this.remember(ref, bytes, mediaType);
       follow(links, depth);
       yield { kind: 'upsert', item: this.item(ref, page) };
+    }
+    if (listed === 0 && Object.keys(previous).length > 0) {
+      // Every page vanished at once: far likelier a broken site, template or login wall than an empty intranet.
+      throw new GroundworkError(
+        'ingest.source_bad_response',
+        `The crawl of ${this.origin} found no page, where the last one found ${Object.keys(previous).length}.`,
+        {
+          category: 'unavailable',
+          isRetryable: true,
+          fix: 'Check the start URLs and sitemaps in a browser (a login page, an empty sitemap?). Nothing was deleted; to empty the source on purpose, remove it with `groundwork sources remove`.',
+        },
+      );
     }
     if (queue.length > 0)
       this.options.logger.warn('The crawl stopped at maxPages; pages beyond it are not indexed', {
