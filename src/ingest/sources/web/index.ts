@@ -26,8 +26,11 @@ export const webSettingsSchema = z
     maxDepth: z.number().int().min(0).max(100).default(5),
     rateLimitPerSecond: z.number().positive().max(100).default(2),
     userAgent: z.string().min(1).default('GroundworkCrawler/1.0'),
-    /** Principals of every page (web pages carry no ACL); absent: the source's ACL map / --readable-by decide. */
-    principals: z.array(principal).optional(),
+    /**
+     * Principals of every page (web pages carry no ACL), or a map from path prefix (`hr/`, `handbook/claims/`) to
+     * principals, the longest prefix deciding; absent (or no prefix matching): the source's ACL map / --readable-by.
+     */
+    principals: z.union([z.array(principal), z.record(z.string(), z.array(principal))]).optional(),
     /** Name of an environment variable holding request headers: `Name: value` lines, or a JSON object. */
     headersEnv: z
       .string()
@@ -87,6 +90,13 @@ export function parseHeaders(name: string, value: string | undefined): Record<st
   return headers;
 }
 
+const canonical = (list: readonly string[]) => list.map((p) => tryParsePrincipal(p)?.id ?? p);
+function canonicalPrincipals(principals: WebSettings['principals']): string[] | Record<string, string[]> | undefined {
+  if (principals === undefined) return undefined;
+  if (Array.isArray(principals)) return canonical(principals);
+  return Object.fromEntries(Object.entries(principals).map(([prefix, list]) => [prefix, canonical(list)]));
+}
+
 export function createWebSource(
   settings: WebSettings,
   deps: ConnectorDeps & { readonly sleep?: (ms: number) => Promise<void> },
@@ -100,7 +110,7 @@ export function createWebSource(
     maxDepth: settings.maxDepth,
     rateLimitPerSecond: settings.rateLimitPerSecond,
     userAgent: settings.userAgent,
-    principals: settings.principals?.map((p) => tryParsePrincipal(p)?.id ?? p),
+    principals: canonicalPrincipals(settings.principals),
     ...(headers ? { headers } : {}),
     maxFileBytes: settings.maxFileBytes,
     trustSitemapLastmod: settings.trustSitemapLastmod,

@@ -7,6 +7,7 @@ import { type FakeSite, startFakeSite } from '../../../../test/helpers/fake-web-
 import { createTestPlatform } from '../../../../test/helpers/test-platform.ts';
 import { isGroundworkError, silentLogger, systemClock } from '../../../core/index.ts';
 import { addSource, createIngestion, parseDocument } from '../../index.ts';
+import { makeDocx, makePdf } from '../../parsers/fixtures/generate-fixtures.ts';
 import { sourceContract } from '../source.contract.ts';
 import type { Source, SourceCursor, SourceItem, SourceProblem } from '../source.ts';
 import { canonicalUrl, createWebSource, parseHeaders, type WebSettings, webConnector, webSettingsSchema } from './index.ts';
@@ -337,18 +338,21 @@ describe('web source end to end through the sync', () => {
     const dummy = await mkdtemp(join(tmpdir(), 'gw-web-e2e-'));
     try {
       await addSource(platform.db, { name: 'intranet', type: 'filesystem', path: dummy });
-      let current = sourceFor(site, {
-        startUrls: [`${site.origin}/docs/`],
-        allowedPrefixes: [`${site.origin}/docs/`],
-        maxDepth: 3,
-        principals: ['group:staff'],
-      });
+      // Real files linked from the site: fetched and parsed as files.
+      site.put('/docs/b.pdf', await makePdf([{ text: ['Motor claims guideline: photographs of the damage are required.'] }]));
+      site.put('/docs/', page('Handbook', ['a.html', 'b.pdf', 'c.docx', 'lm.html', 'plain.html', 'print/a.html']));
+      site.put(
+        '/docs/c.docx',
+        makeDocx([{ heading: 'Fraud indicators', level: 1 }, { paragraph: 'Late reporting and inconsistent statements.' }]),
+      );
+      let principals: Record<string, string[]> = { 'docs/': ['group:staff'], 'docs/deep/': ['group:Engineering'] };
+      let current: ReturnType<typeof sourceFor> | undefined;
       const open = () => {
         current = sourceFor(site, {
           startUrls: [`${site.origin}/docs/`],
           allowedPrefixes: [`${site.origin}/docs/`],
           maxDepth: 3,
-          principals: ['group:staff'],
+          principals,
         });
         return current;
       };
@@ -367,19 +371,25 @@ describe('web source end to end through the sync', () => {
           )
         ).rows;
       const first = await ingestion.sync({ source: 'intranet' });
-      assert.equal(first.status, 'partial', 'the fake PDF is quarantined (not parseable)');
+      assert.equal(first.status, 'succeeded');
       const indexed = await documents();
-      assert.deepEqual(
-        indexed.map((d) => d.source_ref),
-        ['docs/', 'docs/a.html', 'docs/deep/1.html', 'docs/deep/2.html', 'docs/lm.html', 'docs/plain.html'],
-      );
-      assert.ok(indexed.every((d) => d.principals.join() === 'group:staff'));
+      const access = Object.fromEntries(indexed.map((d) => [d.source_ref, d.principals.join()]));
+      assert.deepEqual(access, {
+        'docs/': 'group:staff',
+        'docs/a.html': 'group:staff',
+        'docs/b.pdf': 'group:staff',
+        'docs/c.docx': 'group:staff',
+        'docs/deep/1.html': 'group:engineering',
+        'docs/deep/2.html': 'group:engineering',
+        'docs/lm.html': 'group:staff',
+        'docs/plain.html': 'group:staff',
+      });
       assert.equal(indexed.find((d) => d.source_ref === 'docs/a.html')?.title, 'Claims process');
 
       const again = await ingestion.sync({ source: 'intranet' });
       assert.equal(again.added + again.updated + again.deleted, 0);
       assert.equal(
-        current.stats.bodies,
+        current?.stats.bodies,
         2,
         'only the validator-less page and the print copy (canonical elsewhere, so not in the cursor) are read again',
       );
@@ -388,13 +398,19 @@ describe('web source end to end through the sync', () => {
       const removed = await ingestion.sync({ source: 'intranet' });
       assert.equal(removed.deleted, 1);
 
+      // Revocation: the deep pages are now for the architects only (a settings change, applied at the next sync).
+      principals = { 'docs/': ['group:staff'], 'docs/deep/': ['group:architects'] };
+      const revoked = await ingestion.sync({ source: 'intranet' });
+      assert.equal(revoked.updated, 1);
+      assert.equal((await documents()).find((d) => d.source_ref === 'docs/deep/1.html')?.principals.join(), 'group:architects');
+
       site.down(true);
       await assert.rejects(
         ingestion.sync({ source: 'intranet' }),
         (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_unreachable',
       );
       site.down(false);
-      assert.equal((await documents()).length, 5, 'a failed crawl is not a deletion');
+      assert.equal((await documents()).length, 7, 'a failed crawl is not a deletion');
       await ingestion.close();
     } finally {
       await platform.close();

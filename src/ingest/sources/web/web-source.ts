@@ -24,8 +24,12 @@ export interface WebSourceOptions {
   readonly maxDepth: number;
   readonly rateLimitPerSecond: number;
   readonly userAgent: string;
-  /** Static principals of every page (web pages carry no ACL); undefined: the source's ACL map decides. */
-  readonly principals?: readonly string[] | undefined;
+  /**
+   * Principals of the pages (web pages carry no ACL): one list for every page, or a map from path prefix (a ref
+   * prefix such as `hr/` or `handbook/claims/`) to principals, the longest matching prefix deciding. Pages no
+   * entry matches, or undefined: the source's ACL map / `--readable-by` decide.
+   */
+  readonly principals?: readonly string[] | Readonly<Record<string, readonly string[]>> | undefined;
   /** Extra request headers (e.g. Authorization), resolved from `headersEnv`. Never logged. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly maxFileBytes: number;
@@ -148,8 +152,8 @@ export class WebSource implements Source {
   /** Bodies read by the listing, for the sync's `fetch` right after (bounded). */
   private readonly cache = new Map<string, { bytes: Uint8Array; mediaType?: string }>();
   private cacheBytes = 0;
-  private readonly sidecar: SidecarMetadata | undefined;
-  private readonly sidecarVersion: string | undefined;
+  /** Principals by ref prefix, longest first ('' = every page). */
+  private readonly principalRules: Array<{ prefix: string; sidecar: SidecarMetadata; version: string }>;
 
   constructor(options: WebSourceOptions) {
     this.options = options;
@@ -162,11 +166,17 @@ export class WebSource implements Source {
     this.fetchImpl = options.fetch ?? fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.intervalMs = 1000 / options.rateLimitPerSecond;
-    if (options.principals) {
-      const principals = [...options.principals].sort();
-      this.sidecar = { principals };
-      this.sidecarVersion = sha(new TextEncoder().encode(JSON.stringify(principals)));
-    }
+    const rules = Array.isArray(options.principals)
+      ? [['', options.principals] as const]
+      : Object.entries((options.principals ?? {}) as Record<string, readonly string[]>).map(
+          ([prefix, principals]) => [prefix.replace(/^\/+/, ''), principals] as const,
+        );
+    this.principalRules = rules
+      .map(([prefix, principals]) => {
+        const sorted = [...new Set(principals)].sort();
+        return { prefix, sidecar: { principals: sorted }, version: sha(new TextEncoder().encode(JSON.stringify(sorted))) };
+      })
+      .sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
   /** The ref of a URL of this origin: its path without the leading `/`, plus the query; the root page is `.`. */
@@ -345,6 +355,16 @@ export class WebSource implements Source {
     };
   }
 
+  /** The principals rule deciding a page, if any. */
+  private rule(ref: string): { sidecar: SidecarMetadata; version: string } | undefined {
+    return this.principalRules.find((rule) => ref.startsWith(rule.prefix));
+  }
+
+  private access(ref: string): { sidecarVersion?: string; principals?: string[] } {
+    const rule = this.rule(ref);
+    return rule ? { sidecarVersion: rule.version, principals: [...(rule.sidecar.principals as string[])] } : {};
+  }
+
   private item(ref: string, page: PageState): SourceItem {
     return {
       ref,
@@ -353,8 +373,7 @@ export class WebSource implements Source {
       modifiedAt: new Date(page.m),
       uri: this.urlOf(ref) ?? `${this.origin}/${ref}`,
       ...(page.t ? { mediaType: page.t } : {}),
-      ...(this.sidecarVersion ? { sidecarVersion: this.sidecarVersion } : {}),
-      ...(this.options.principals ? { principals: [...this.options.principals] } : {}),
+      ...this.access(ref),
     };
   }
 
@@ -550,7 +569,8 @@ export class WebSource implements Source {
     if (cached) {
       this.cache.delete(ref);
       this.cacheBytes -= cached.bytes.length;
-      return { bytes: cached.bytes, ...(this.sidecar ? { sidecar: this.sidecar } : {}) };
+      const sidecar = this.rule(ref)?.sidecar;
+      return { bytes: cached.bytes, ...(sidecar ? { sidecar } : {}) };
     }
     let response: Response;
     try {
@@ -578,10 +598,11 @@ export class WebSource implements Source {
         },
       );
     }
-    return { bytes, ...(this.sidecar ? { sidecar: this.sidecar } : {}) };
+    const sidecar = this.rule(ref)?.sidecar;
+    return { bytes, ...(sidecar ? { sidecar } : {}) };
   }
 
-  async fetchSidecar(_ref: string): Promise<SidecarMetadata | undefined> {
-    return this.sidecar;
+  async fetchSidecar(ref: string): Promise<SidecarMetadata | undefined> {
+    return this.rule(ref)?.sidecar;
   }
 }
