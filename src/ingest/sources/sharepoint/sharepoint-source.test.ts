@@ -235,6 +235,13 @@ describe('sharepoint source against a loopback fake Graph', () => {
         list(dead),
         (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_unreachable',
       );
+      const viaDefinition = await sharepointConnector.create(settingsFor(local), {
+        secrets: (name) => env[name],
+        logger: silentLogger,
+        clock: systemClock,
+      });
+      assert.equal(viaDefinition.type, sharepointConnector.kind);
+      assert.deepEqual(viaDefinition.capabilities, { incremental: true, renames: false, contentHash: false, permissions: true });
       assert.equal(
         sharepointConnector.settingsSchema.safeParse({
           tenantId: 't',

@@ -23,6 +23,13 @@ export const webErrorCodes = {
     description: 'The source answered with something that is not the documented response (malformed JSON, missing fields).',
     fix: 'Sync again; if it persists, check that the URL in the settings points at the service itself (not a proxy or login page).',
   },
+  'ingest.source_throttled': {
+    category: 'limit',
+    status: 503,
+    retryable: true,
+    description: 'The source kept throttling the requests (429/503 with Retry-After) after the retries.',
+    fix: 'Sync again later or less often; nothing was deleted, and the next sync continues from the last completed cursor.',
+  },
   'ingest.source_secret_missing': {
     category: 'usage',
     description: 'The environment variable a source setting names (…Env) is not set.',

@@ -262,6 +262,12 @@ describe('web source against a loopback site', () => {
         list(sourceFor(site, { sitemapUrls: [`${site.origin}/sitemap.xml`] })),
         (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_bad_response',
       );
+      site.fail('/docs/', 429);
+      await assert.rejects(
+        list(sourceFor(site, settings)),
+        (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_throttled',
+      );
+      site.fail('/docs/', undefined);
       site.down(true);
       await assert.rejects(
         list(sourceFor(site, settings)),
@@ -313,6 +319,18 @@ describe('web source against a loopback site', () => {
       );
       assert.deepEqual(parseHeaders('X', '{"X-Api-Key":"k"}'), { 'x-api-key': 'k' });
 
+      const viaDefinition = await webConnector.create(webSettingsSchema.parse({ startUrls: [`${site.origin}/docs/`] }), {
+        secrets: () => undefined,
+        logger: silentLogger,
+        clock: systemClock,
+      });
+      assert.equal(viaDefinition.type, webConnector.kind);
+      assert.deepEqual(viaDefinition.capabilities, {
+        incremental: false,
+        renames: false,
+        contentHash: false,
+        permissions: false,
+      });
       assert.equal(webConnector.settingsSchema.safeParse({}).success, false, 'a start URL or sitemap is required');
       assert.equal(
         webConnector.settingsSchema.safeParse({ startUrls: ['https://a.example/'], allowedPrefixes: ['https://b.example/'] })

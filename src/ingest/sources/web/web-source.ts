@@ -478,10 +478,21 @@ export class WebSource implements Source {
             fix: 'Give the crawler access: set headersEnv to a variable holding the header (e.g. "Authorization: Bearer …"), or allow its userAgent. Nothing was deleted.',
           });
         }
+        if (start && response.status === 429) {
+          throw new GroundworkError('ingest.source_throttled', `The site kept answering 429 Too Many Requests for ${url}.`, {
+            category: 'limit',
+            isRetryable: true,
+            fix: 'Lower rateLimitPerSecond (or ask the site owner to allow the crawler), then sync again; nothing was deleted.',
+          });
+        }
         if (start) throw unreachable(`The start URL ${url}`, `HTTP ${response.status}`);
         const kept = keep(
           `HTTP ${response.status}`,
-          response.status === 401 || response.status === 403 ? 'ingest.source_auth_failed' : 'ingest.source_unreachable',
+          response.status === 401 || response.status === 403
+            ? 'ingest.source_auth_failed'
+            : response.status === 429
+              ? 'ingest.source_throttled'
+              : 'ingest.source_unreachable',
         );
         if (kept) yield { kind: 'upsert', item: kept };
         continue;
