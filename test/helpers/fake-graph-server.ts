@@ -46,6 +46,8 @@ export interface FakeGraphOptions {
   readonly tokenLifetimeSeconds?: number;
   readonly pageSize?: number;
   readonly drives?: readonly string[];
+  /** Leave the root item out of delta responses (as with the deltaExcludeParent header). */
+  readonly omitRootFromDelta?: boolean;
 }
 
 export interface FakeGraph {
@@ -308,6 +310,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       }
       const items: Array<Record<string, unknown>> = [];
       for (const item of drive.items.values()) {
+        if (options.omitRootFromDelta && item.id === drive.rootId) continue;
         if (since === undefined) {
           if (!item.deleted) items.push(itemJson(drive, item));
         } else if (item.seq > since) items.push(itemJson(drive, item));
@@ -385,6 +388,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     if (!driveMatch || !drive) return graphError(res, 404, 'itemNotFound', 'The resource could not be found.');
     const rest = driveMatch[2] as string;
     if (rest === '/root/delta') return delta(req, res, drive, url);
+    if (rest === '/root') return send(res, 200, itemJson(drive, drive.items.get(drive.rootId) as FakeItem));
     const byPath = /^\/root:\/(.+)$/.exec(rest);
     if (byPath) {
       const item = lookup(drive, byPath[1] as string);

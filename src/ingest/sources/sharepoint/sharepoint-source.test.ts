@@ -256,6 +256,19 @@ describe('sharepoint source against a loopback fake Graph', () => {
     }
   });
 
+  test('a delta feed without the root item: the root is asked for, top-level files keep their paths', async () => {
+    const local = await startFakeGraph({ clientSecret: secret, omitRootFromDelta: true });
+    try {
+      local.put('Documents', 'top.txt', 'top');
+      local.put('Documents', 'folder/inner.txt', 'inner');
+      const listed = await list(sourceFor(local, { drives: ['Documents'] }));
+      assert.deepEqual([...listed.upserts.keys()].sort(), ['folder/inner.txt', 'top.txt']);
+      assert.ok(local.requests.some((r) => r.path.endsWith('/root')));
+    } finally {
+      await local.close();
+    }
+  });
+
   test('certificate credentials: a signed client assertion with the x5t thumbprint', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const thumbprint = createHash('sha1').update('fake certificate der').digest('hex');

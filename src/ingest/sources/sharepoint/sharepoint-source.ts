@@ -328,6 +328,13 @@ export class SharepointSource implements Source {
       };
       return pathOf;
     };
+    if (rootId === null) {
+      // The feed did not include the root (deltaExcludeParent-like answers): ask for it, or every top-level item
+      // would look like an orphan.
+      const root = await this.options.client.getJson(`/drives/${encodeURIComponent(drive.id)}/root`);
+      if (typeof root.id !== 'string') throw badResponse(`/drives/${drive.id}/root`, 'the root has no id');
+      rootId = root.id;
+    }
     const oldPath = paths(old, previous?.rootId ?? null);
     const newPath = paths(next, rootId);
     // Files to (re-)list: changed by the feed, moved with a folder, or never given permissions.
