@@ -20,6 +20,27 @@ const principal = z.string().refine((value) => tryParsePrincipal(value) !== unde
 });
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment-variable name such as SP_CLIENT_SECRET');
 
+/**
+ * Hosts the client secret / assertion and the bearer tokens may be sent to: the Microsoft clouds' token and Graph
+ * endpoints, and loopback (tests, a local forwarding proxy). Anything else is refused, so whoever may add a source
+ * cannot point the token request — which carries the secret named by clientSecretEnv — at a host of their own.
+ */
+const microsoftHosts = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.partner.microsoftonline.cn',
+  'login.chinacloudapi.cn',
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+]);
+export function allowedGraphUrl(value: string): boolean {
+  const url = new URL(value);
+  if (url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]') return true;
+  return url.protocol === 'https:' && microsoftHosts.has(url.hostname.toLowerCase());
+}
+
 export const sharepointSettingsSchema = z
   .strictObject({
     tenantId: z.string().min(1),
@@ -52,6 +73,14 @@ export const sharepointSettingsSchema = z
       .default(200 * 1024 * 1024),
   })
   .superRefine((settings, ctx) => {
+    for (const key of ['graphBaseUrl', 'authorityUrl'] as const) {
+      if (!allowedGraphUrl(settings[key]))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${key} must be an https URL of a Microsoft cloud endpoint (e.g. https://graph.microsoft.com/v1.0, https://login.microsoftonline.com) — credentials are sent there`,
+          path: [key],
+        });
+    }
     if (!settings.siteUrl && !settings.siteId)
       ctx.addIssue({ code: 'custom', message: 'set siteUrl or siteId', path: ['siteUrl'] });
     const certificate = settings.certificatePathEnv !== undefined || settings.certificateThumbprint !== undefined;

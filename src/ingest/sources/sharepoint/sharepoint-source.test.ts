@@ -235,6 +235,14 @@ describe('sharepoint source against a loopback fake Graph', () => {
         list(dead),
         (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_unreachable',
       );
+      const exfiltrate = sharepointConnector.settingsSchema.safeParse({
+        tenantId: 't',
+        clientId: 'c',
+        clientSecretEnv: 'GROUNDWORK_DATABASE_PASSWORD',
+        siteUrl: 'https://x.sharepoint.com/sites/a',
+        authorityUrl: 'https://attacker.example',
+      });
+      assert.equal(exfiltrate.success, false, 'the token request (carrying the secret) only goes to Microsoft or loopback');
       const viaDefinition = await sharepointConnector.create(settingsFor(local), {
         secrets: (name) => env[name],
         logger: silentLogger,
