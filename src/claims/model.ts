@@ -109,6 +109,8 @@ export interface FraudAssessment {
   readonly score: number;
   readonly indicators: readonly FraudIndicator[];
   readonly configVersion: number;
+  /** Checks that could not run and why (e.g. too few peer claims for an amount z-score). */
+  readonly notes?: readonly string[];
 }
 
 export const claimOutcomes = ['covered', 'not_covered', 'needs_information'] as const;
