@@ -150,7 +150,7 @@ for (const truth of ordered) {
   for (const field of Object.values(assessment.extracted)) {
     if (field.status === 'missing') continue;
     foundFields++;
-    if (field.citation && field.citation.passage && field.citation.documentId) citedFound++;
+    if (field.citation?.passage && field.citation.documentId) citedFound++;
   }
 
   const predictedCodes = new Set(assessment.fraud.indicators.map((indicator) => indicator.code));

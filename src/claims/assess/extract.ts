@@ -44,12 +44,15 @@ export const documentSchemas = {
     driver1: nullableString,
     vin: nullableString,
     driver2: nullableString,
+    plate: nullableString,
     injuries: z.array(z.string()).nullable(),
     circumstances: nullableString,
   }),
   repair_estimate: z.object({
     claimNumber: nullableString,
+    vehicle: nullableString,
     vin: nullableString,
+    plate: nullableString,
     repairLineItems: z.array(lineItem).nullable(),
     repairTotal: z.number().nullable(),
   }),
@@ -111,6 +114,8 @@ export function editDistance(a: string, b: string): number {
 export function ocrVariant(a: Found, b: Found): boolean {
   if (!a.ocr && !b.ocr) return false;
   if (typeof a.value !== 'string' || typeof b.value !== 'string') return false;
+  // Dates and times are parsed values: a different one is a different fact, not a misread.
+  if (/^\d{4}-\d{2}-\d{2}$|^\d{2}:\d{2}$/.test(a.value)) return false;
   const x = normalizeName(a.value);
   const y = normalizeName(b.value);
   return x !== y && editDistance(x, y) <= Math.min(2, Math.floor(Math.min(x.length, y.length) / 5));
@@ -166,13 +171,16 @@ const labelSpecs: Readonly<Record<ExtractableType, readonly [string, RegExp, Par
     ['lossLocation', /^location\s*[:;.]?\s*(.+)$/i, text],
     ['driver1', /^driver 1\s*[:;.]?\s*(.+)$/i, text],
     ['vin', /^vehicle 1 vin\s*[:;.]?\s*(.+)$/i, vinValue],
+    ['plate', /^vehicle 1 plate\s*[:;.]?\s*(.+)$/i, text],
     ['driver2', /^driver 2\s*[:;.]?\s*(.+)$/i, text],
     ['injuries', /^injuries\s*[:;.]?\s*(.+)$/i, list],
     ['circumstances', /^narrative\s*[:;.]?\s*(.+)$/i, text],
   ],
   repair_estimate: [
     ['claimNumber', /^claim (?:number|no\.?|#)\s*[:;.]?\s*(.+)$/i, text],
+    ['vehicle', /^vehicle\s*[:;.]\s*(.+)$/i, text],
     ['vin', /^vin\s*[:;.]?\s*(.+)$/i, vinValue],
+    ['plate', /^(?:plate|license plate)\s*[:;.]?\s*(.+)$/i, text],
     ['repairTotal', /^(?:estimate total|total estimate|grand total|total)\s*[:;.]?\s*(.+)$/i, moneyValue],
   ],
   medical_bill: [
@@ -524,14 +532,16 @@ export function mergeClaimFields(extractions: readonly DocumentExtraction[]): Re
   // Parties: the insured and the other party from the FNOL; the police report's drivers must agree.
   const fnol = byType('fnol')[0]?.values;
   const police = byType('police_report')[0]?.values;
+  const estimate = byType('repair_estimate')[0]?.values;
+  const declarations = byType('policy_declarations')[0]?.values;
+  /** A scanned reading that a digital document states (nearly) the same way takes the digital spelling. */
+  const corrected = (reading: Found | undefined, others: readonly (Found | undefined)[]) => {
+    if (!reading?.ocr) return reading?.value;
+    const digital = others.find((other): other is Found => Boolean(other && !other.ocr && ocrVariant(reading, other)));
+    return digital ? digital.value : reading.value;
+  };
   if (fnol?.insuredName) {
     // A scanned FNOL's misread name or address is corrected from a digital document that states it.
-    const declarations = byType('policy_declarations')[0]?.values;
-    const corrected = (reading: Found | undefined, others: readonly (Found | undefined)[]) => {
-      if (!reading?.ocr) return reading?.value;
-      const digital = others.find((other): other is Found => Boolean(other && !other.ocr && ocrVariant(reading, other)));
-      return digital ? digital.value : reading.value;
-    };
     const parties: Record<string, unknown>[] = [
       {
         role: 'insured',
@@ -580,12 +590,12 @@ export function mergeClaimFields(extractions: readonly DocumentExtraction[]): Re
   ]);
   const vin = mergeSimple('vin', vinSources);
   if (fnol?.vehicle || vin.status !== 'missing') {
-    const description = String(fnol?.vehicle?.value ?? '');
+    const description = String(corrected(fnol?.vehicle, [estimate?.vehicle]) ?? estimate?.vehicle?.value ?? '');
     const match = /^(\d{4})\s+(\S+)\s+(.+)$/.exec(description);
     const vehicle: Record<string, unknown> = {
       ...(match ? { year: Number(match[1]), make: match[2], model: match[3] } : {}),
       ...(vin.value ? { vin: vin.value } : {}),
-      ...(fnol?.plate ? { plate: fnol.plate.value } : {}),
+      ...(fnol?.plate ? { plate: corrected(fnol.plate, [police?.plate, estimate?.plate]) } : {}),
     };
     const citation = fnol?.vehicle?.citation ?? vin.citation;
     fields.vehicles = {

@@ -4,7 +4,7 @@
  * only when it can be found in the document's page text (then it is cited there); otherwise the
  * deterministic value stands (never an uncited model value).
  */
-import { generateText, type LanguageModel, Output } from 'ai';
+import { generateText, type LanguageModel, NoObjectGeneratedError, Output } from 'ai';
 import type { ClaimDocumentInput } from '../model.ts';
 import { type DocumentExtraction, documentSchemas, type ExtractableType, type Found } from './extract.ts';
 import { citationOf, type Line, linesOf, normalizeName, normalizeVin, parseDate, parseMoney, parseTime } from './text.ts';
@@ -74,18 +74,32 @@ export async function modelExtractDocument(
   model: { model: LanguageModel; prompt: { name: string; version: number; text: string } },
 ): Promise<{ extraction: DocumentExtraction; usage: ModelUsage; rejected: string[] }> {
   const pages = document.pages.map((page) => `--- page ${page.page} ---\n${page.text}`).join('\n');
-  const result = await generateText({
-    model: model.model,
-    system: model.prompt.text,
-    prompt: `Document type: ${type}\nFile: ${document.fileName}\n\n${pages}`,
-    output: Output.object({ schema: documentSchemas[type] }),
-    temperature: 0,
-  });
-  const usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };
+  let output: Record<string, unknown>;
+  let usage: ModelUsage;
+  try {
+    const result = await generateText({
+      model: model.model,
+      system: model.prompt.text,
+      prompt: `Document type: ${type}\nFile: ${document.fileName}\n\n${pages}`,
+      output: Output.object({ schema: documentSchemas[type] }),
+      temperature: 0,
+    });
+    output = (result.output ?? {}) as Record<string, unknown>;
+    usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };
+  } catch (error) {
+    // No valid object (or the call failed): the deterministic reading stands. Other errors are real.
+    if (!NoObjectGeneratedError.isInstance(error)) throw error;
+    const used = error.usage;
+    return {
+      extraction: deterministic,
+      usage: { inputTokens: used?.inputTokens ?? 0, outputTokens: used?.outputTokens ?? 0 },
+      rejected: ['(model output invalid)'],
+    };
+  }
   const lines = linesOf(document);
   const values: Record<string, Found> = { ...deterministic.values };
   const rejected: string[] = [];
-  for (const [key, value] of Object.entries((result.output ?? {}) as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(output)) {
     if (value === null || value === undefined) continue;
     if (Array.isArray(value) && value.length === 0) continue;
     const line = locateValue(lines, key, value);

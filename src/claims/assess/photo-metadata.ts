@@ -97,9 +97,12 @@ export function buildExif(fields: { description: string; make: string; model: st
     view.setUint16(entry, tag, true);
     view.setUint16(entry + 2, 2, true);
     view.setUint32(entry + 4, value.length, true);
-    view.setUint32(entry + 8, dataOffset, true);
-    tiff.set(value, dataOffset);
-    dataOffset += value.length;
+    if (value.length <= 4) tiff.set(value, entry + 8);
+    else {
+      view.setUint32(entry + 8, dataOffset, true);
+      tiff.set(value, dataOffset);
+      dataOffset += value.length;
+    }
     entry += 12;
   }
   const exifIfd = 8 + ifd0Size;

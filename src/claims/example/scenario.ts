@@ -463,7 +463,7 @@ export function buildScenario(options: ScenarioOptions): Scenario {
 
     // Amounts: ordinary claims within ±2 sd of their peers, outliers 4-6 sd over.
     const peers = peerStats(region, damageType);
-    const z = has('fraud.amount_outlier') ? 4 + next() * 2 : Math.max(-1.8, Math.min(1.8, gaussian(next) * 0.8));
+    const z = has('fraud.amount_outlier') ? 5 + next() * 2 : Math.max(-1.8, Math.min(1.8, gaussian(next) * 0.8));
     const target = Math.max(400, peers.mean + z * peers.sd);
     let items = lineItemsFor(finalArea, finalCause, target, next);
     if (has('fraud.inconsistent_repair')) {
