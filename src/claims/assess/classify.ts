@@ -6,22 +6,22 @@ import type { ClaimDocumentInput, ClaimDocumentType, ClassifiedDocument } from '
 
 const cues: Readonly<Record<Exclude<ClaimDocumentType, 'photo' | 'other'>, readonly [RegExp, number][]>> = {
   fnol: [
-    [/first notice of loss|\bfnol\b|notice of loss/i, 3],
-    [/date of loss/i, 1],
-    [/description of loss/i, 1],
+    [/first notice of loss|\bfnol\b|notice of loss|loss notice/i, 3],
+    [/date of (loss|accident)/i, 1],
+    [/description of (loss|accident)/i, 1],
     [/point of impact/i, 1],
   ],
   police_report: [
-    [/collision report|accident report|police report|incident report/i, 3],
-    [/police department|sheriff/i, 1],
-    [/date of incident/i, 1],
+    [/collision report|accident report|police report|incident report|crash report/i, 3],
+    [/police department|sheriff|highway patrol/i, 1],
+    [/date of incident|crash date/i, 1],
     [/reporting officer|badge/i, 1],
-    [/driver 2|driver 1/i, 1],
+    [/driver 2|driver 1|unit 1 driver/i, 1],
   ],
   repair_estimate: [
-    [/repair estimate|estimate of repair|repair order/i, 3],
-    [/labou?r hours/i, 1],
-    [/estimate total|estimate number/i, 1],
+    [/repair estimate|estimate of repair|repair order|estimate of record/i, 3],
+    [/labou?r hours|\bhrs\b/i, 1],
+    [/estimate total|total estimate|estimate number|\bRO number/i, 1],
     [/collision center|body shop|auto body/i, 1],
   ],
   medical_bill: [

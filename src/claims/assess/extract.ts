@@ -153,34 +153,34 @@ const labelSpecs: Readonly<Record<ExtractableType, readonly [string, RegExp, Par
     ['insuredPhone', /^insured (?:phone|telephone)\s*[:;.]?\s*(.+)$/i, text],
     ['vehicle', /^vehicle\s*[:.]\s*(.+)$/i, text],
     ['vin', /^vin\s*[:;.]?\s*(.+)$/i, vinValue],
-    ['plate', /^(?:plate|license plate)\s*[:;.]?\s*(.+)$/i, text],
-    ['lossDate', /^date of loss\s*[:;.]?\s*(.+)$/i, date],
-    ['lossTime', /^time of loss\s*[:;.]?\s*(.+)$/i, time],
+    ['plate', /^(?:plate|license plate|license)\s*[:;.]?\s*(.+)$/i, text],
+    ['lossDate', /^(?:date of (?:loss|accident)|loss date)\s*[:;.]?\s*(.+)$/i, date],
+    ['lossTime', /^(?:time of (?:loss|accident)|loss time)\s*[:;.]?\s*(.+)$/i, time],
     ['lossLocation', /^(?:location|place) of loss\s*[:;.]?\s*(.+)$/i, text],
     ['pointOfImpact', /^point of impact\s*[:;.]?\s*(.+)$/i, (value) => (isNone(value) ? null : value.trim().toLowerCase())],
-    ['circumstances', /^description of loss\s*[:;.]?\s*(.+)$/i, text],
-    ['otherParty', /^other party\s*[:;.]?\s*(.+)$/i, text],
+    ['circumstances', /^description of (?:loss|accident)\s*[:;.]?\s*(.+)$/i, text],
+    ['otherParty', /^other (?:party|driver)\s*[:;.]?\s*(.+)$/i, text],
     ['injuries', /^injuries reported\s*[:;.]?\s*(.+)$/i, list],
     ['policeReportNumber', /^police report (?:number|no\.?)\s*[:;.]?\s*(.+)$/i, text],
     ['reportedDate', /^date reported\s*[:;.]?\s*(.+)$/i, date],
   ],
   police_report: [
-    ['policeReportNumber', /^report (?:number|no\.?)\s*[:;.]?\s*(.+)$/i, text],
-    ['lossDate', /^date of (?:incident|collision|accident)\s*[:;.]?\s*(.+)$/i, date],
-    ['lossTime', /^time of (?:incident|collision|accident)\s*[:;.]?\s*(.+)$/i, time],
-    ['lossLocation', /^location\s*[:;.]?\s*(.+)$/i, text],
-    ['driver1', /^driver 1\s*[:;.]?\s*(.+)$/i, text],
-    ['vin', /^vehicle 1 vin\s*[:;.]?\s*(.+)$/i, vinValue],
-    ['plate', /^vehicle 1 plate\s*[:;.]?\s*(.+)$/i, text],
-    ['driver2', /^driver 2\s*[:;.]?\s*(.+)$/i, text],
+    ['policeReportNumber', /^(?:report|case) (?:number|no\.?)\s*[:;.]?\s*(.+)$/i, text],
+    ['lossDate', /^(?:date of (?:incident|collision|accident)|crash date)\s*[:;.]?\s*(.+)$/i, date],
+    ['lossTime', /^(?:time of (?:incident|collision|accident)|crash time)\s*[:;.]?\s*(.+)$/i, time],
+    ['lossLocation', /^(?:crash )?location\s*[:;.]?\s*(.+)$/i, text],
+    ['driver1', /^(?:driver 1|unit 1 driver)\s*[:;.]?\s*(.+)$/i, text],
+    ['vin', /^(?:vehicle|unit) 1 vin\s*[:;.]?\s*(.+)$/i, vinValue],
+    ['plate', /^(?:vehicle|unit) 1 plate\s*[:;.]?\s*(.+)$/i, text],
+    ['driver2', /^(?:driver 2|unit 2 driver)\s*[:;.]?\s*(.+)$/i, text],
     ['injuries', /^injuries\s*[:;.]?\s*(.+)$/i, list],
-    ['circumstances', /^narrative\s*[:;.]?\s*(.+)$/i, text],
+    ['circumstances', /^(?:officer )?narrative\s*[:;.]?\s*(.+)$/i, text],
   ],
   repair_estimate: [
     ['claimNumber', /^claim (?:number|no\.?|#)\s*[:;.]?\s*(.+)$/i, text],
     ['vehicle', /^vehicle\s*[:;.]\s*(.+)$/i, text],
     ['vin', /^vin\s*[:;.]?\s*(.+)$/i, vinValue],
-    ['plate', /^(?:plate|license plate)\s*[:;.]?\s*(.+)$/i, text],
+    ['plate', /^(?:plate|license plate|license)\s*[:;.]?\s*(.+)$/i, text],
     ['repairTotal', /^(?:estimate total|total estimate|grand total|total)\s*[:;.]?\s*(.+)$/i, moneyValue],
   ],
   medical_bill: [
@@ -307,14 +307,22 @@ export function extractDocument(document: ClaimDocumentInput, type: ClaimDocumen
   Object.assign(values, readLabels(document, kind, lines));
   const confidence = deterministicConfidence(document);
   if (kind === 'repair_estimate') {
-    const table = readTable(document, lines, /^part\b.*labou?r.*amount/i, itemRow);
-    const keyed = table ? null : readKeyValueRows(document, lines, ['part', 'labour hours', 'amount']);
+    const table = readTable(
+      document,
+      lines,
+      /^(?:part|description|operation)\b.*(?:labou?r|hrs|hours).*(?:amount|price|cost)/i,
+      itemRow,
+    );
+    const keyed = table
+      ? null
+      : (readKeyValueRows(document, lines, ['part', 'labour hours', 'amount']) ??
+        readKeyValueRows(document, lines, ['description', 'hrs', 'price']));
     if (keyed) {
       values.repairLineItems = {
         value: keyed.rows.map((row) => ({
-          part: row.part ?? '',
-          labourHours: labourHours(row['labour hours'] ?? '0', document.ocr),
-          amount: parseMoney(row.amount ?? '') ?? 0,
+          part: row.part ?? row.description ?? '',
+          labourHours: labourHours(row['labour hours'] ?? row.hrs ?? '0', document.ocr),
+          amount: parseMoney(row.amount ?? row.price ?? '') ?? 0,
         })),
         citation: keyed.citation,
         method: 'deterministic',

@@ -145,11 +145,13 @@ export async function generateClaimsDataset(options: GenerateClaimsOptions): Pro
       documents.push({ file, type, scanned, ...(unreadable ? { unreadable } : {}) });
     };
     const seed = options.seed * 100_003 + claim.index * 17;
+    // Half the scans are poorer (150 dpi, as from an office scanner's draft setting): OCR misreads some characters.
+    const dpi = claim.index % 2 === 1 ? 150 : 200;
     writeFileSync(join(folder, 'claim.json'), `${JSON.stringify(claimManifest(claim), null, 2)}\n`);
 
     const fnol = fnolPages(claim);
     if (claim.scanned.includes('fnol')) {
-      write('fnol.pdf', await scannedPdf([await scanPage(fnol[0] ?? [], seed + 1)], 'First notice of loss'), 'fnol', true);
+      write('fnol.pdf', await scannedPdf([await scanPage(fnol[0] ?? [], seed + 1, dpi)], 'First notice of loss'), 'fnol', true);
     } else write('fnol.pdf', await textPdf(fnol, 'First notice of loss'), 'fnol');
     if (claim.policeReportNumber)
       write('police-report.pdf', await textPdf(policeReportPages(claim), 'Traffic collision report'), 'police_report');
@@ -158,7 +160,7 @@ export async function generateClaimsDataset(options: GenerateClaimsOptions): Pro
       if (claim.scanned.includes('repair_estimate')) {
         write(
           'repair-estimate.pdf',
-          await scannedPdf([await scanPage(estimate[0] ?? [], seed + 2)], 'Repair estimate'),
+          await scannedPdf([await scanPage(estimate[0] ?? [], seed + 2, dpi)], 'Repair estimate'),
           'repair_estimate',
           true,
         );

@@ -36,8 +36,38 @@ export const money = (amount: number) =>
   `$${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const cap = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
+const twelveHour = (time: string) => {
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  return `${((h + 11) % 12) + 1}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+};
+
 export function fnolPages(claim: ScenarioClaim): DocPages {
   const v = claim.vehicle;
+  if (claim.templates.fnol === 1) {
+    return [
+      [
+        'AUTOMOBILE LOSS NOTICE',
+        'Northwind Mutual - Claims Intake',
+        `Claim no.: ${claim.claimNumber}`,
+        `Policy no.: ${claim.policyNumber}`,
+        `Name of insured: ${claim.insured.name}`,
+        `Insured address: ${claim.insured.address}`,
+        `Insured telephone: ${claim.insured.phone}`,
+        `Vehicle: ${v.year} ${v.make} ${v.model}`,
+        `VIN: ${v.vin}`,
+        `License plate: ${v.plate}`,
+        `Date of accident: ${usDate(claim.lossDate)}`,
+        `Time of accident: ${twelveHour(claim.lossTime)}`,
+        `Place of loss: ${claim.lossLocation}`,
+        `Point of impact: ${cap(claim.area)}`,
+        `Description of accident: ${claim.circumstances}.`,
+        `Other driver: ${claim.otherParty ?? 'N/A'}`,
+        `Injuries reported: ${claim.injuries.length > 0 ? claim.injuries.join(', ') : 'None'}`,
+        `Police report no.: ${claim.policeReportNumber ?? 'N/A'}`,
+        `Date reported: ${claim.reportedDate}`,
+      ],
+    ];
+  }
   return [
     [
       'FIRST NOTICE OF LOSS - PERSONAL AUTO',
@@ -67,6 +97,24 @@ export function fnolPages(claim: ScenarioClaim): DocPages {
 export function policeReportPages(claim: ScenarioClaim): DocPages {
   const date = claim.mismatch?.kind === 'date' ? claim.mismatch.policeDate : claim.lossDate;
   const other = claim.mismatch?.kind === 'party' ? claim.mismatch.policeParty : claim.otherParty;
+  if (claim.templates.police === 1) {
+    return [
+      [
+        'STATE HIGHWAY PATROL - CRASH REPORT',
+        `Troop ${claim.region}`,
+        `Case number: ${claim.policeReportNumber}`,
+        `Crash date: ${longDate(date)}`,
+        `Crash time: ${claim.lossTime}`,
+        `Crash location: ${claim.lossLocation}`,
+        `Unit 1 driver: ${claim.insured.name}`,
+        `Unit 1 VIN: ${claim.vehicle.vin}`,
+        `Unit 1 plate: ${claim.vehicle.plate}`,
+        `Unit 2 driver: ${other ?? 'None'}`,
+        `Injuries: ${claim.injuries.length > 0 ? claim.injuries.join(', ') : 'None'}`,
+        `Officer narrative: ${claim.circumstances}.`,
+      ],
+    ];
+  }
   return [
     [
       'TRAFFIC COLLISION REPORT',
@@ -94,6 +142,24 @@ function itemRows(items: readonly LineItem[], hours: boolean): DocLine[] {
 
 export function estimatePages(claim: ScenarioClaim): DocPages {
   const v = claim.vehicle;
+  if (claim.templates.estimate === 1) {
+    const plain = (amount: number) => money(amount).slice(1);
+    return [
+      [
+        'ESTIMATE OF RECORD',
+        'Body shop: Harbor Auto Body and Paint',
+        `RO number: RO-${claim.claimNumber.slice(-5)}`,
+        `Claim #: ${claim.claimNumber}`,
+        `Vehicle: ${v.year} ${v.make} ${v.model}`,
+        `VIN: ${v.vin}`,
+        `License: ${v.plate}`,
+        { cells: ['Description', 'Hrs', 'Price'] },
+        ...claim.repairLineItems.map((item) => ({ cells: [item.part, item.labourHours.toFixed(1), plain(item.amount)] })),
+        `Total estimate: ${money(claim.repairTotal)}`,
+        'Supplements, if any, will be sent to the insurer for approval.',
+      ],
+    ];
+  }
   return [
     [
       'REPAIR ESTIMATE',

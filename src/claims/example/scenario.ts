@@ -230,6 +230,8 @@ export interface ScenarioClaim {
   readonly scanned: readonly ('fnol' | 'repair_estimate')[];
   readonly estimate: 'present' | 'missing' | 'unreadable';
   readonly hasEmail: boolean;
+  /** Which carrier form / police agency / body shop layout the documents use (label wording, date formats). */
+  readonly templates: { readonly fnol: 0 | 1; readonly police: 0 | 1; readonly estimate: 0 | 1 };
   readonly photos: number;
   readonly outcome: ClaimOutcome;
   readonly tier: ClaimTier;
@@ -578,6 +580,7 @@ export function buildScenario(options: ScenarioOptions): Scenario {
       scanned,
       estimate,
       hasEmail: next() < 0.6,
+      templates: { fnol: next() < 0.5 ? 0 : 1, police: next() < 0.5 ? 0 : 1, estimate: next() < 0.5 ? 0 : 1 },
       photos: between(1, 2, next),
       outcome,
       tier,
