@@ -1,6 +1,6 @@
 /**
  * Claims assessment quality and speed: `npm run bench:claims` (`node bench/claims.bench.ts [--claims 200]
- * [--seed 18] [--out DIR] [--fit]`).
+ * [--seed 18] [--scan-every 10] [--out DIR] [--fit] [--verbose]`).
  *
  * Generates the synthetic dataset (src/claims/example), parses every document with Groundwork's own parsers
  * (OCR for the scans), runs `assessClaim` offline (deterministic extraction, no model) and prints, against the
@@ -40,11 +40,13 @@ const argument = (name: string) => {
 };
 const claimsCount = Number(argument('--claims') ?? 200);
 const seed = Number(argument('--seed') ?? 18);
+// Every 10th claim has a scanned FNOL or estimate (20 of 200): enough OCR'd fields to measure.
+const scanEvery = Number(argument('--scan-every') ?? 10);
 const verbose = process.argv.includes('--verbose');
 const outDir = argument('--out') ?? mkdtempSync(join(tmpdir(), 'gw-claims-bench-'));
 
 const generateStart = performance.now();
-const dataset = await generateClaimsDataset({ seed, claims: claimsCount, years: 3, outDir });
+const dataset = await generateClaimsDataset({ seed, claims: claimsCount, years: 3, outDir, scanEvery });
 const generateSeconds = (performance.now() - generateStart) / 1000;
 const history: HistoryClaim[] = readHistoryCsv(readFileSync(join(outDir, 'history.csv'), 'utf8'));
 const wording = (

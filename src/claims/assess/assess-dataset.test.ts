@@ -159,7 +159,16 @@ describe('claims assessment on the generated dataset', () => {
       assert.equal(assessment.determination.estimatedPayable, null);
       assert.ok(assessment.determination.confidence < defaultClaimsConfig.routing.seniorBelowConfidence);
       assert.notEqual(assessment.tier, 'fast_track');
+      if (truth.documents.some((document) => document.unreadable)) {
+        assert.match(assessment.determination.rationale, /Unreadable: repair-estimate\.pdf/);
+        const file = (parsed.get(truth.claimNumber) ?? []).find((item) => item.document.fileName === 'repair-estimate.pdf');
+        assert.equal(file?.error, 'parse.empty', 'the unreadable scan would be quarantined');
+      }
     }
+    assert.ok(
+      missing.some((truth) => truth.documents.some((document) => document.unreadable)),
+      'the set has an unreadable estimate',
+    );
   });
 
   test('outcome, payable, planted fraud patterns and tier match the ground truth; nothing not covered is fast-tracked', () => {
