@@ -197,6 +197,38 @@ for (const truth of ordered) {
     ...(insured ? { claimantName: insured.name, ...(insured.address ? { address: insured.address } : {}) } : {}),
   });
 }
+
+// Generalisation check: 40 claims whose FNOL is in a layout the extractor was not written for.
+const heldOutDir = mkdtempSync(join(tmpdir(), 'gw-claims-heldout-'));
+const heldOut = await generateClaimsDataset({
+  seed: seed + 1,
+  claims: 40,
+  years: 3,
+  outDir: heldOutDir,
+  scanEvery: 1000,
+  heldOutLayout: true,
+});
+const heldOutCounts = new Map<string, FieldCounts>();
+let heldOutTierRight = 0;
+const heldOutConfusion = new Map<string, number>();
+const heldOutHistory = readHistoryCsv(readFileSync(join(heldOutDir, 'history.csv'), 'utf8'));
+for (const truth of heldOut.truth.claims) {
+  const folder = join(heldOutDir, truth.folder);
+  const documents = (await parseClaimFolder(folder, truth.claimNumber)).map((file) => file.document);
+  const assessment = await assessClaim({
+    claim: readClaimManifest(folder),
+    documents,
+    history: heldOutHistory,
+    config: defaultClaimsConfig,
+    searchPolicyTerms: keywordPolicySearch([wording, ...documents.filter((document) => /declarations/.test(document.fileName))]),
+    now: new Date(Date.UTC(2026, 11, 1)),
+  });
+  countFields(heldOutCounts, assessment.extracted, truth.fields);
+  if (assessment.tier === truth.tier) heldOutTierRight++;
+  const key = `${truth.tier} → ${assessment.tier}`;
+  heldOutConfusion.set(key, (heldOutConfusion.get(key) ?? 0) + 1);
+}
+rmSync(heldOutDir, { recursive: true, force: true });
 await closeParsers();
 
 const sum = (counts: Map<string, FieldCounts>) =>
@@ -224,6 +256,19 @@ out.push(`  scanned docs     ${fmt(sum(scannedCounts))}`);
 out.push(`  baseline labels  ${fmt(sum(baselineCounts))}`);
 out.push(`  found fields with a citation: ${citedFound}/${foundFields}`);
 for (const [field, counts] of [...fieldCounts.entries()].sort()) out.push(`    ${field.padEnd(24)} ${fmt(counts)}`);
+out.push(
+  `  held-out FNOL layout (40 claims, labels above values, other wording): ${fmt(sum(heldOutCounts))}; routing ${pct(heldOutTierRight / heldOut.truth.claims.length)}`,
+);
+const heldOutMissed = [...heldOutCounts.entries()]
+  .filter(([, counts]) => counts.fn > 0)
+  .map(([field, counts]) => `${field} ${counts.fn}`);
+out.push(`    fields missed there: ${heldOutMissed.join(', ') || 'none'}`);
+out.push(
+  `    routed there (truth → routed): ${[...heldOutConfusion.entries()]
+    .sort()
+    .map(([key, count]) => `${key}: ${count}`)
+    .join('; ')}`,
+);
 out.push('');
 out.push('fraud indicators (planted vs reported):');
 for (const code of fraudPatterns) {

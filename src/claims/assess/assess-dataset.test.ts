@@ -21,7 +21,7 @@ import {
 } from '../example/load.ts';
 import type { ClaimAssessment, ClaimDocumentInput, HistoryClaim } from '../model.ts';
 import { claimFieldNames } from '../model.ts';
-import { assessClaim, classifyDocument, defaultClaimsConfig } from './index.ts';
+import { assessClaim, classifyDocument, defaultClaimsConfig, documentRecord, extractDocument } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-claims-assess-'));
 let dataset: GeneratedDataset;
@@ -71,6 +71,11 @@ describe('claims assessment on the generated dataset', () => {
         const classified = classifyDocument(file.document);
         assert.equal(classified.type, expected.type, `${truth.claimNumber}/${expected.file}: ${classified.reason}`);
         assert.ok(classified.reason.length > 0);
+        // Its extraction is a record of its type's zod schema.
+        const record = documentRecord(extractDocument(file.document, classified.type));
+        assert.ok(record, `${expected.file} has a typed record`);
+        if (expected.type === 'fnol' && !expected.scanned) assert.equal(record.claimNumber, truth.claimNumber);
+        if (expected.type === 'repair_estimate' && !expected.unreadable) assert.ok(Array.isArray(record.repairLineItems));
         count++;
       }
     }

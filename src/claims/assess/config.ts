@@ -2,6 +2,7 @@
  * The default claims configuration (version 1): fraud indicator weights and thresholds, routing thresholds.
  * The workflow stores versions of it; the assessment reads the one it is given.
  */
+import { z } from 'zod';
 import type { ClaimsConfig } from '../model.ts';
 
 export const defaultClaimsConfig: ClaimsConfig = {
@@ -42,3 +43,23 @@ export const defaultClaimsConfig: ClaimsConfig = {
     siuFraudScore: 0.6,
   },
 };
+
+/** Validates a claims configuration (a version the workflow is asked to store): weights and thresholds in range. */
+export const claimsConfigSchema = z.object({
+  version: z.number().int().min(1),
+  fraudWeights: z.record(z.string().regex(/^fraud\.[a-z_]+$/), z.number().min(0).max(1)),
+  fraudThresholds: z.record(z.string(), z.number().min(0)),
+  routing: z
+    .object({
+      fastTrackConfidence: z.number().min(0).max(1),
+      cleanFraudScore: z.number().min(0).max(1),
+      seniorBelowConfidence: z.number().min(0).max(1),
+      siuFraudScore: z.number().min(0).max(1),
+    })
+    .refine((routing) => routing.seniorBelowConfidence <= routing.fastTrackConfidence, {
+      message: 'seniorBelowConfidence must not exceed fastTrackConfidence',
+    })
+    .refine((routing) => routing.cleanFraudScore <= routing.siuFraudScore, {
+      message: 'cleanFraudScore must not exceed siuFraudScore',
+    }),
+}) satisfies z.ZodType<ClaimsConfig>;

@@ -207,19 +207,40 @@ const labelSpecs: Readonly<Record<ExtractableType, readonly [string, RegExp, Par
 
 const deterministicConfidence = (document: ClaimDocumentInput) => (document.ocr ? 0.85 : 0.97);
 
+/**
+ * Boxed forms put a label on its own line and the value on the next one: such pairs, read as `label: value`
+ * (the passage is both lines, verbatim).
+ */
+function stackedPairs(lines: readonly Line[]): { text: string; line: Line; passage: string }[] {
+  const out: { text: string; line: Line; passage: string }[] = [];
+  for (const [index, line] of lines.entries()) {
+    const next = lines[index + 1];
+    if (!next || next.page !== line.page || /[:;]/.test(line.text) || line.text.length > 40) continue;
+    out.push({ text: `${line.text}: ${next.text}`, line, passage: `${line.text}\n${next.text}` });
+  }
+  return out;
+}
+
 function readLabels(document: ClaimDocumentInput, type: ExtractableType, lines: readonly Line[]): Record<string, Found> {
   const values: Record<string, Found> = {};
   const confidence = deterministicConfidence(document);
+  const stacked = stackedPairs(lines);
+  const candidates = [...lines.map((line) => ({ text: line.text, line, passage: line.text })), ...stacked];
   for (const [key, pattern, parse] of labelSpecs[type]) {
-    for (const line of lines) {
-      const match = pattern.exec(line.text);
+    for (const candidate of candidates) {
+      const match = pattern.exec(candidate.text);
       if (!match) continue;
       const value = parse(match[1] ?? '');
       if (value === null || value === undefined) {
         // Explicitly "None": an empty list is a value, a null scalar is not.
         break;
       }
-      values[key] = { value, citation: citationOf(document, line), method: 'deterministic', confidence };
+      values[key] = {
+        value,
+        citation: citationOf(document, candidate.line, candidate.passage),
+        method: 'deterministic',
+        confidence: candidate.passage === candidate.text ? confidence : confidence * 0.95,
+      };
       break;
     }
   }
@@ -428,6 +449,18 @@ export function extractDocument(document: ClaimDocumentInput, type: ClaimDocumen
   }
   if (document.ocr) for (const key of Object.keys(values)) values[key] = { ...(values[key] as Found), ocr: true };
   return { documentId: document.documentId, type, values };
+}
+
+/**
+ * The typed record of one document (its type's zod schema): every key of the schema, `null` where the document
+ * does not say. Throws when a value does not fit the schema (a bug in an extractor, never bad input).
+ */
+export function documentRecord(extraction: DocumentExtraction): Record<string, unknown> | null {
+  if (!(extraction.type in documentSchemas)) return null;
+  const schema = documentSchemas[extraction.type as ExtractableType];
+  const record: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.shape)) record[key] = extraction.values[key]?.value ?? null;
+  return schema.parse(record);
 }
 
 /** Where each claim field is read, in priority order: `[document type, record key]`. */

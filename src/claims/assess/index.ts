@@ -5,7 +5,7 @@
  */
 export { type AssessmentDetail, assessClaim } from './assess-claim.ts';
 export { classifyDocument } from './classify.ts';
-export { defaultClaimsConfig } from './config.ts';
+export { claimsConfigSchema, defaultClaimsConfig } from './config.ts';
 export {
   calibratedConfidence,
   confidenceCalibration,
@@ -18,6 +18,7 @@ export {
 export {
   coverageNeeded,
   type DocumentExtraction,
+  documentRecord,
   documentSchemas,
   extractDocument,
   extraFieldNames,

@@ -9,6 +9,7 @@ import {
   assessFraud,
   buildExif,
   calibratedConfidence,
+  claimsConfigSchema,
   combineFraudScore,
   defaultClaimsConfig,
   determine,
@@ -254,6 +255,13 @@ describe('fraud indicators', () => {
     };
     assert.equal(combineFraudScore([{ code: 'fraud.late_report', strength: 1 }], heavier), 0.9);
   });
+});
+
+test('the default configuration is valid; inverted thresholds are not', () => {
+  assert.deepEqual(claimsConfigSchema.parse(defaultClaimsConfig), defaultClaimsConfig);
+  const inverted = { ...defaultClaimsConfig, routing: { ...defaultClaimsConfig.routing, cleanFraudScore: 0.9 } };
+  assert.match(claimsConfigSchema.safeParse(inverted).error?.message ?? '', /cleanFraudScore must not exceed siuFraudScore/);
+  assert.equal(claimsConfigSchema.safeParse({ ...defaultClaimsConfig, fraudWeights: { 'fraud.late_report': 2 } }).success, false);
 });
 
 describe('routing', () => {

@@ -42,6 +42,8 @@ export interface GenerateClaimsOptions {
   readonly outDir: string;
   /** Every `scanEvery`-th claim has a scanned FNOL or estimate (OCR is slow). Default 25. */
   readonly scanEvery?: number;
+  /** Every FNOL in a layout the extractor was not written for (the benchmark's generalisation check). */
+  readonly heldOutLayout?: boolean;
 }
 
 export interface GroundTruthDocument {
@@ -124,6 +126,7 @@ export async function generateClaimsDataset(options: GenerateClaimsOptions): Pro
     claims: options.claims,
     years: options.years ?? 3,
     ...(options.scanEvery ? { scanEvery: options.scanEvery } : {}),
+    ...(options.heldOutLayout ? { heldOutLayout: true } : {}),
   });
   const claimsDir = join(options.outDir, 'claims');
   rmSync(claimsDir, { recursive: true, force: true });

@@ -43,6 +43,30 @@ const twelveHour = (time: string) => {
 
 export function fnolPages(claim: ScenarioClaim): DocPages {
   const v = claim.vehicle;
+  if (claim.templates.fnol === 2) {
+    // The held-out layout: a boxed form, each label on its own line above its value.
+    const [y, m, d] = claim.lossDate.split('-').map(Number) as [number, number, number];
+    const pairs: [string, string][] = [
+      ['CLAIM REFERENCE', claim.claimNumber],
+      ['POLICY', claim.policyNumber],
+      ['POLICYHOLDER', claim.insured.name],
+      ['POLICYHOLDER ADDRESS', claim.insured.address],
+      ['CONTACT NUMBER', claim.insured.phone],
+      ['VEHICLE (YEAR / MAKE / MODEL)', `${v.year} ${v.make} ${v.model}`],
+      ['VIN', v.vin],
+      ['REGISTRATION', v.plate],
+      ['DATE OF LOSS', `${d} ${months[m - 1]} ${y}`],
+      ['TIME', claim.lossTime],
+      ['WHERE DID IT HAPPEN', claim.lossLocation],
+      ['AREA OF DAMAGE', cap(claim.area)],
+      ['WHAT HAPPENED', `${claim.circumstances}.`],
+      ['THIRD PARTY', claim.otherParty ?? 'None'],
+      ['ANY INJURIES', claim.injuries.length > 0 ? claim.injuries.join(', ') : 'None'],
+      ['POLICE REFERENCE', claim.policeReportNumber ?? 'None'],
+      ['DATE NOTIFIED', claim.reportedDate],
+    ];
+    return [['MOTOR CLAIM FORM', 'Northwind Mutual', ...pairs.flatMap(([label, value]) => [label, value])]];
+  }
   if (claim.templates.fnol === 1) {
     return [
       [

@@ -231,7 +231,7 @@ export interface ScenarioClaim {
   readonly estimate: 'present' | 'missing' | 'unreadable';
   readonly hasEmail: boolean;
   /** Which carrier form / police agency / body shop layout the documents use (label wording, date formats). */
-  readonly templates: { readonly fnol: 0 | 1; readonly police: 0 | 1; readonly estimate: 0 | 1 };
+  readonly templates: { readonly fnol: 0 | 1 | 2; readonly police: 0 | 1; readonly estimate: 0 | 1 };
   readonly photos: number;
   readonly outcome: ClaimOutcome;
   readonly tier: ClaimTier;
@@ -265,6 +265,11 @@ export interface ScenarioOptions {
   readonly years: number;
   /** Claims whose FNOL or estimate is a scan (OCR is slow): every `scanEvery`-th claim. Default 25. */
   readonly scanEvery?: number;
+  /**
+   * Every FNOL in the held-out layout (2: labels above their values, other wording), which the extractor was not
+   * written for: the benchmark's measure of how it does on a form it has not seen.
+   */
+  readonly heldOutLayout?: boolean;
 }
 
 const day = 86_400_000;
@@ -580,7 +585,11 @@ export function buildScenario(options: ScenarioOptions): Scenario {
       scanned,
       estimate,
       hasEmail: next() < 0.6,
-      templates: { fnol: next() < 0.5 ? 0 : 1, police: next() < 0.5 ? 0 : 1, estimate: next() < 0.5 ? 0 : 1 },
+      templates: {
+        fnol: options.heldOutLayout ? 2 : next() < 0.5 ? 0 : 1,
+        police: next() < 0.5 ? 0 : 1,
+        estimate: next() < 0.5 ? 0 : 1,
+      },
       photos: between(1, 2, next),
       outcome,
       tier,
