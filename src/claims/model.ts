@@ -109,7 +109,7 @@ export interface FraudAssessment {
   readonly score: number;
   readonly indicators: readonly FraudIndicator[];
   readonly configVersion: number;
-  /** Checks that could not run and why (e.g. too few peer claims for an amount z-score). */
+  /** Checks that could not run and why (too few peer claims for a z-score, a fact not extracted). */
   readonly notes?: readonly string[];
 }
 

@@ -4,8 +4,8 @@
  * amount (repair total − deductible, capped at the coverage limit), a rationale, what is missing, and a
  * calibrated confidence.
  *
- * Confidence: a raw score from extraction completeness and confidence, conflicts, term evidence and the
- * outcome, mapped through a Platt fit (sigmoid(a·raw + b)) made on the generated dataset against ground truth
+ * Confidence: a raw score from extraction confidence, conflicts, term evidence and the outcome, mapped through
+ * a Platt fit (sigmoid(a·raw + b)) and multiplied by completeness² (a prior, see `calibratedConfidence`) made on the generated dataset against ground truth
  * (`npm run bench:claims` refits it and reports the reliability table and ECE). It estimates the probability
  * that the determination is right and final (a needs-information determination is never final).
  */
@@ -51,10 +51,10 @@ export interface DeterminationFeatures {
   readonly outcome: ClaimOutcome;
 }
 
-/** The uncalibrated score (higher: more likely right and final). */
+/** The uncalibrated score (higher: more likely right and final), from everything but completeness. */
 export function rawConfidence(features: DeterminationFeatures): number {
   return (
-    3 * features.completeness +
+    3 +
     2 * features.fieldConfidence -
     0.7 * features.conflicts +
     (features.terms > 0 ? 0.5 : -0.5) -
@@ -62,8 +62,19 @@ export function rawConfidence(features: DeterminationFeatures): number {
   );
 }
 
-export function calibratedConfidence(raw: number, calibration: { a: number; b: number } = confidenceCalibration): number {
-  return Math.round((1 / (1 + Math.exp(-(calibration.a * raw + calibration.b)))) * 1000) / 1000;
+/**
+ * The confidence: the Platt-calibrated raw score times completeness². The generated set has no incomplete but
+ * decidable claims to fit a completeness weight on, so it enters as a prior: at completeness 1 the confidence is
+ * the calibrated one; a claim missing facts (an unread form) cannot look certain — one of nine key fields
+ * missing caps it at 0.79, under the fast-track threshold.
+ */
+export function calibratedConfidence(
+  raw: number,
+  calibration: { a: number; b: number } = confidenceCalibration,
+  completeness = 1,
+): number {
+  const calibrated = 1 / (1 + Math.exp(-(calibration.a * raw + calibration.b)));
+  return Math.round(calibrated * completeness ** 2 * 1000) / 1000;
 }
 
 /** Fits Platt constants (logistic regression of `label` on `raw`) by gradient descent. */
@@ -200,7 +211,7 @@ export async function determine(input: DetermineInput): Promise<DeterminationRes
   const raw = rawConfidence(features);
   return {
     outcome,
-    confidence: calibratedConfidence(raw, input.calibration),
+    confidence: calibratedConfidence(raw, input.calibration, features.completeness),
     terms,
     deductible,
     estimatedPayable,

@@ -64,11 +64,14 @@ export function assessFraud(input: FraudInput): FraudAssessment {
   const lossDate = str(fields.lossDate) ?? claim.lossDate;
   const lossEvidence = { fact: `loss date ${lossDate}`, ...cite(fields.lossDate) };
 
+  const cannot = (code: string, why: string) => notes.push(`${code} not checked: ${why}.`);
+  if (!lossDate) cannot('fraud.early_loss, fraud.late_report, fraud.prior_claims, fraud.near_expiry', 'no loss date');
   if (lossDate) {
     // Days from inception (or a coverage increase) to loss.
     const inception = claim.policy?.effectiveDate ?? str(fields.policyEffectiveDate);
     const increase = claim.policy?.coverageIncreasedOn ?? str(fields.coverageIncreaseDate);
     const early = threshold(config, 'earlyLossDays', 30);
+    if (!inception && !increase) cannot(fraudCodes.earlyLoss, 'no policy inception date');
     for (const [label, from, field] of [
       ['policy inception', inception, fields.policyEffectiveDate],
       ['coverage increase', increase, fields.coverageIncreaseDate],
@@ -90,6 +93,7 @@ export function assessFraud(input: FraudInput): FraudAssessment {
     // Days from loss to report.
     const reported = claim.reportedDate ?? str(fields.reportedDate);
     const late = threshold(config, 'lateReportDays', 30);
+    if (!reported) cannot(fraudCodes.lateReport, 'no reported date');
     if (reported) {
       const days = daysBetween(lossDate, reported);
       if (days > late) {
@@ -115,6 +119,7 @@ export function assessFraud(input: FraudInput): FraudAssessment {
     const since = new Date(Date.parse(`${lossDate}T00:00:00Z`));
     since.setUTCMonth(since.getUTCMonth() - months);
     const from = since.toISOString().slice(0, 10);
+    if (!insured && !vin) cannot(fraudCodes.priorClaims, 'no claimant, VIN or address extracted');
     const matches: { claimNumber: string; lossDate: string; by: string[] }[] = [];
     for (const past of history) {
       if (past.claimNumber === claim.claimNumber || past.lossDate >= lossDate || past.lossDate < from) continue;
@@ -143,6 +148,7 @@ export function assessFraud(input: FraudInput): FraudAssessment {
     // Near expiry, after a cancellation notice.
     const expiry = claim.policy?.expiryDate ?? str(fields.policyExpiryDate);
     const nearDays = threshold(config, 'nearExpiryDays', 30);
+    if (!expiry) cannot(fraudCodes.nearExpiry, 'no policy expiry date');
     if (expiry) {
       const days = daysBetween(lossDate, expiry);
       if (days >= 0 && days <= nearDays) {
@@ -170,6 +176,8 @@ export function assessFraud(input: FraudInput): FraudAssessment {
   // Amount z-score against peers (same line, region, damage type).
   const amount = typeof fields.repairTotal?.value === 'number' ? fields.repairTotal.value : null;
   const damageType = damageTypeOf(fields);
+  if (amount === null || !damageType)
+    cannot(fraudCodes.amountOutlier, amount === null ? 'no repair total' : 'no point of impact (damage type)');
   if (amount !== null && damageType) {
     const peers = history.filter(
       (past) =>
@@ -212,6 +220,8 @@ export function assessFraud(input: FraudInput): FraudAssessment {
   // Repair items inconsistent with the described damage.
   const described = str(fields.pointOfImpact) as DamageArea | 'multiple' | null;
   const items = Array.isArray(fields.repairLineItems?.value) ? (fields.repairLineItems.value as { part: string }[]) : [];
+  if (!described || items.length === 0)
+    cannot(fraudCodes.inconsistentRepair, !described ? 'no point of impact' : 'no repair lines');
   if (described && described !== 'multiple' && items.length > 0) {
     const placed = items.map((item) => ({ part: item.part, area: areaOfPart(item.part) })).filter((item) => item.area !== null);
     const foreign = placed.filter((item) => item.area !== described);

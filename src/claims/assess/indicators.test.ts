@@ -337,6 +337,18 @@ describe('determination', () => {
     assert.ok(result.confidence < defaultClaimsConfig.routing.seniorBelowConfidence);
   });
 
+  test('a covered claim missing a key fact (an unread form) cannot be confident enough to fast-track', async () => {
+    const fields = cleanFields();
+    fields.parties = missing;
+    const result = await determine({ fields, documents: [], searchPolicyTerms: search });
+    assert.equal(result.outcome, 'covered');
+    assert.ok(result.confidence < defaultClaimsConfig.routing.fastTrackConfidence, String(result.confidence));
+    assert.equal(
+      routeClaim({ fraudScore: 0, confidence: result.confidence, outcome: result.outcome, config: defaultClaimsConfig }).tier,
+      'standard',
+    );
+  });
+
   test('calibration helpers: Platt fit separates, ECE of a perfect predictor is 0', () => {
     const samples = [
       ...Array.from({ length: 50 }, () => ({ raw: 4, label: 1 as const })),
