@@ -37,7 +37,7 @@ const scoredFields = [
 ];
 
 /** Platt constants fitted on the generated dataset (seed 18, 200 claims; see docs/claims-assessment.md). */
-export const confidenceCalibration = { a: 1.719, b: -3.375, version: 1 } as const;
+export const confidenceCalibration = { a: 1.687, b: -3.625, version: 1 } as const;
 
 export interface DeterminationFeatures {
   /** Share of the scored fields found (0..1). */
