@@ -358,18 +358,18 @@ export function buildScenario(options: ScenarioOptions): Scenario {
   // History first: older claims of other people, peers for the amount z-score.
   const history: HistoryRow[] = [];
   const historyCount = Math.max(600, n * 4);
-  const usedNames = new Set<string>();
   const nameOf = (index: number) => {
     const first = firstNames[index % firstNames.length] as string;
     const last = lastNames[Math.floor(index / firstNames.length) % lastNames.length] as string;
     const suffix = Math.floor(index / (firstNames.length * lastNames.length));
     return suffix > 0 ? `${first} ${String.fromCharCode(65 + suffix)}. ${last}` : `${first} ${last}`;
   };
-  const nameOrder = shuffled(firstNames.length * lastNames.length * 3, next);
+  // Enough distinct names for everyone (a middle initial tells namesakes apart): unique claimants, no accidental priors.
+  const nameVariants = Math.min(26, Math.ceil((historyCount + n * 6) / (firstNames.length * lastNames.length)) + 1);
+  const nameOrder = shuffled(firstNames.length * lastNames.length * nameVariants, next);
   let nameCursor = 0;
   const freshName = () => {
     const name = nameOf(nameOrder[nameCursor++] as number);
-    usedNames.add(name);
     return name;
   };
   const damageTypes = Object.keys(amountBase);
@@ -619,7 +619,6 @@ export function buildScenario(options: ScenarioOptions): Scenario {
       }
     }
   }
-  void usedNames;
   return { seed: options.seed, claims, history };
 }
 
