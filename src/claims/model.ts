@@ -109,6 +109,8 @@ export interface FraudAssessment {
   readonly score: number;
   readonly indicators: readonly FraudIndicator[];
   readonly configVersion: number;
+  /** Checks that could not run and why (too few peer claims for a z-score, a fact not extracted). */
+  readonly notes?: readonly string[];
 }
 
 export const claimOutcomes = ['covered', 'not_covered', 'needs_information'] as const;
