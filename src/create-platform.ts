@@ -14,6 +14,7 @@ import {
   useCasesFeeding,
   useCasesSearching,
 } from './answer/index.ts';
+import { registerClaimsChangeKinds } from './claims/index.ts';
 import {
   type Clock,
   createEventBus,
@@ -200,6 +201,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerBudgetChangeKinds(governance);
   registerKeyChangeKinds(governance);
   registerCriteriaChangeKinds(governance);
+  registerClaimsChangeKinds(governance);
   registerRolloutChangeKinds(governance, {
     criteriaStatus: criteriaStatusFor,
     latestEvalGate,

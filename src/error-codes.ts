@@ -12,6 +12,7 @@
 
 import { adoptionErrorCodes } from './adoption/index.ts';
 import { answerErrorCodes } from './answer/index.ts';
+import { claimsErrorCodes } from './claims/index.ts';
 import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index.ts';
 import { coreErrorCodes } from './core/index.ts';
 import { evaluateErrorCodes } from './evaluate/index.ts';
@@ -270,6 +271,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   review: reviewErrorCodes,
   monitor: monitorErrorCodes,
   rollout: rolloutErrorCodes,
+  claims: claimsErrorCodes,
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,

@@ -140,17 +140,33 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       }),
     );
   }
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: config.server.bodyLimitBytes,
-      onError: () => {
-        throw new GroundworkError('request.too_large', `The request body is larger than ${config.server.bodyLimitBytes} bytes.`, {
+  const defaultBodyLimit = bodyLimit({
+    maxSize: config.server.bodyLimitBytes,
+    onError: () => {
+      throw new GroundworkError('request.too_large', `The request body is larger than ${config.server.bodyLimitBytes} bytes.`, {
+        category: 'limit',
+        fix: 'Send a smaller body, or raise server.bodyLimitBytes.',
+      });
+    },
+  });
+  // Claim document uploads (multipart) have their own limit: claims.maxUploadBytes plus the multipart framing.
+  const claimUploadLimit = bodyLimit({
+    maxSize: config.claims.maxUploadBytes + 64 * 1024,
+    onError: () => {
+      throw new GroundworkError(
+        'claims.too_large',
+        `The upload is larger than claims.maxUploadBytes (${config.claims.maxUploadBytes} bytes).`,
+        {
           category: 'limit',
-          fix: 'Send a smaller body, or raise server.bodyLimitBytes.',
-        });
-      },
-    }),
+          fix: 'Upload a smaller file (split a large scan), or raise claims.maxUploadBytes.',
+        },
+      );
+    },
+  });
+  app.use('/v1/*', (c, next) =>
+    c.req.method === 'POST' && /^\/v1\/claims\/[^/]+\/documents$/.test(c.req.path)
+      ? claimUploadLimit(c, next)
+      : defaultBodyLimit(c, next),
   );
   let inFlight = 0;
   // On the embedded store requests queue for its one connection by design (one process, one PGlite) and its

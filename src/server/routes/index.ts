@@ -4,6 +4,7 @@ import { adoptionRoutes } from './adoption-routes.ts';
 import { answerRoutes } from './answer-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
 import { changeRoutes } from './change-routes.ts';
+import { claimsRoutes } from './claims-routes.ts';
 import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { feedbackRoutes } from './feedback-routes.ts';
@@ -40,5 +41,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...feedbackRoutes(),
     ...monitorRoutes(),
     ...rolloutRoutes(),
+    ...claimsRoutes(),
   ];
 }
