@@ -69,6 +69,11 @@ export const claimsErrorCodes = {
     description: 'The claims configuration does not match the schema (fraud weights, thresholds, routing).',
     fix: 'Correct the fields listed in the message; `groundwork claims config show` prints the current version.',
   },
+  'claims.missing_target': {
+    category: 'usage',
+    description: '`claims process` needs a claim (ID or claim number) or --all; `claims import` runs on the local store only.',
+    fix: 'Run `groundwork claims process CL-123` or `groundwork claims process --all`; run `claims import` on the server machine (without --server).',
+  },
   'claims.import_invalid': {
     category: 'usage',
     description: 'The import folder, a claim.json or history.csv could not be read.',

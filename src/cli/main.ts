@@ -5,6 +5,7 @@ import { registerAskCommand } from './commands/ask.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerChangesCommands } from './commands/changes.ts';
 import { registerChunksCommand } from './commands/chunks.ts';
+import { registerClaimsCommands } from './commands/claims.ts';
 import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -89,6 +90,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerJobsCommands(program, runtime);
   registerAdoptionCommands(program, runtime);
   registerReviewCommands(program, runtime);
+  registerClaimsCommands(program, runtime);
   registerMonitorsCommands(program, runtime);
   registerRolloutCommands(program, runtime);
   registerQuarantineCommands(program, runtime);
