@@ -5,6 +5,7 @@ import { completeOidcSignIn } from './oidc.ts';
 import { AdoptionPage } from './pages/AdoptionPage.tsx';
 import { AskPage } from './pages/AskPage.tsx';
 import { ChangesPage } from './pages/ChangesPage.tsx';
+import { ClaimDetailPage, ClaimsDashboardPage, ClaimsPage } from './pages/ClaimsPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
 import { FeedbackInboxPage, MyFeedbackPage, NoticesLink } from './pages/FeedbackPages.tsx';
@@ -48,6 +49,8 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'feedback-inbox', label: 'Feedback inbox', scope: 'feedback:triage' },
   { page: 'monitors', label: 'Monitors', scope: 'monitors:read' },
   { page: 'pipeline', label: 'Pipeline', scope: 'monitors:read' },
+  { page: 'claims', label: 'Claims', scope: 'claims:read' },
+  { page: 'claims-dashboard', label: 'Claims dashboard', scope: 'claims:read' },
 ];
 
 export function App() {
@@ -139,6 +142,8 @@ export function App() {
   else if (page === 'feedback-inbox') content = <FeedbackInboxPage />;
   else if (page === 'monitors') content = <MonitorsPage me={me} />;
   else if (page === 'pipeline') content = <PipelinePage />;
+  else if (page === 'claims') content = route.id ? <ClaimDetailPage id={route.id} /> : <ClaimsPage />;
+  else if (page === 'claims-dashboard') content = <ClaimsDashboardPage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (
