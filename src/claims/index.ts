@@ -40,7 +40,14 @@ export { claimsErrorCodes } from './error-codes.ts';
 export { type ImportProgress, type ImportSummary, importClaims, importHistoryCsv, parseCsv } from './import.ts';
 export { type ClaimsMetrics, claimsMetrics, isoWeek, nearestRank, type Percentiles } from './metrics.ts';
 export * from './model.ts';
-export { type ProcessResult, policyTermsSearch, processAllClaims, processClaim } from './process.ts';
+export {
+  type ProcessResult,
+  policyTermsSearch,
+  processAllClaims,
+  processClaim,
+  requestClaimsProcessing,
+  runClaimsProcessing,
+} from './process.ts';
 export {
   type ClaimReviewInput,
   maxCommentLength,

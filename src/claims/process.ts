@@ -1,6 +1,7 @@
 import { type Caller, GroundworkError, newId } from '../core/index.ts';
 import { authorize, recordAudit } from '../govern/index.ts';
 import { documentPages, listSourceNames } from '../ingest/index.ts';
+import type { JobQueue } from '../jobs/index.ts';
 import { buildPriceTable, priceFor } from '../observe/index.ts';
 import { createPrompt, resolvePrompt } from '../prompts/index.ts';
 import { readableDocumentIds } from '../protect/index.ts';
@@ -392,4 +393,76 @@ export async function processAllClaims(
     options.onProgress?.(++done, rows.length, claim_number);
   }
   return { processed, failed };
+}
+
+/**
+ * Queues assessing claims for the workers (decision 0014: no background work in the API process in server
+ * mode): the `claims-process` job, run as the caller, and its audit record `claims.process.request` in one
+ * transaction. Returns the job id (null: pg-boss deduplicated it).
+ */
+export async function requestClaimsProcessing(
+  deps: Pick<ClaimsDeps, 'db' | 'clock'> & { readonly jobs: Pick<JobQueue, 'prepare' | 'send'> },
+  caller: Caller,
+  input: { claims?: readonly string[] },
+  options: { requestId?: string; trigger?: string } = {},
+): Promise<{ jobId: string | null; claims: readonly string[] | 'all' }> {
+  authorize(caller, 'claims:write');
+  if (input.claims !== undefined && input.claims.length === 0) {
+    throw new GroundworkError('claims.missing_target', 'Name the claims to process, or ask for all of them.', {
+      category: 'usage',
+      fix: 'Run `groundwork claims process CL-123` or `groundwork claims process --all`; run `claims import` on the server machine (without --server).',
+    });
+  }
+  await deps.jobs.prepare('claims-process');
+  return deps.db.transaction(async (tx) => {
+    const jobId = await deps.jobs.send(
+      'claims-process',
+      {
+        ...(input.claims ? { claims: [...input.claims] } : {}),
+        caller: { id: caller.id, role: caller.role, principals: [...caller.principals], seesEverything: caller.seesEverything },
+        trigger: options.trigger ?? 'api',
+      },
+      { tx },
+    );
+    await recordAudit(
+      tx,
+      {
+        actor: caller.id,
+        action: 'claims.process.request',
+        target: 'claims',
+        after: { claims: input.claims ? input.claims.length : 'all', jobId },
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+      },
+      deps.clock,
+    );
+    return { jobId, claims: input.claims ?? 'all' };
+  });
+}
+
+/** The worker's side of `claims-process`: assesses the named claims (or all) as the caller who asked. */
+export async function runClaimsProcessing(
+  deps: ClaimsDeps,
+  caller: Caller,
+  claims: readonly string[] | undefined,
+  trigger = 'worker',
+): Promise<{
+  processed: number;
+  failed: { claimNumber: string; code: string; message: string }[];
+  tiers: Record<string, number>;
+}> {
+  let results: { processed: ProcessResult[]; failed: { claimNumber: string; code: string; message: string }[] };
+  if (claims) {
+    results = { processed: [], failed: [] };
+    for (const claim of claims) {
+      try {
+        results.processed.push(await processClaim(deps, caller, claim, { trigger }));
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        results.failed.push({ claimNumber: claim, code: e.code ?? 'internal', message: e.message ?? String(error) });
+      }
+    }
+  } else results = await processAllClaims(deps, caller);
+  const tiers: Record<string, number> = {};
+  for (const p of results.processed) tiers[p.tier] = (tiers[p.tier] ?? 0) + 1;
+  return { processed: results.processed.length, failed: results.failed, tiers };
 }

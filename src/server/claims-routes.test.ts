@@ -10,6 +10,7 @@ import { importClaims } from '../claims/index.ts';
 import { localOperator, type Role } from '../core/index.ts';
 import { createApiKey } from '../govern/index.ts';
 import { addSource } from '../ingest/index.ts';
+import { startWorker } from '../worker.ts';
 import { createApp } from './index.ts';
 
 type Json = { error?: { code: string; message: string } } & Record<string, unknown>;
@@ -74,6 +75,17 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       assert.equal((await call('alice', 'POST', '/v1/claims/CL-1001/process')).status, 200);
       assert.equal((await call('bob', 'POST', '/v1/claims/CL-1002/process')).status, 200);
       assert.equal((await call('alice', 'POST', '/v1/claims/CL-1003/process')).status, 200);
+      // Many claims: a claims-process job for the workers, run as the caller (their claims only).
+      assert.equal((await call('viewer', 'POST', '/v1/claims/process', { all: true })).status, 403);
+      const worker = await startWorker(platform, { only: ['claims-process'] });
+      try {
+        const batch = await call('alice', 'POST', '/v1/claims/process?wait=true', { all: true });
+        assert.equal(batch.status, 200, JSON.stringify(batch.body));
+        assert.equal(batch.body.processed, 2);
+        assert.deepEqual(batch.body.failed, []);
+      } finally {
+        await worker.stop();
+      }
       // Adjuster A cannot see B's claim.
       const other = await call('alice', 'GET', '/v1/claims/CL-1002');
       assert.equal(other.status, 404);

@@ -9,11 +9,13 @@ import {
   listClaims,
   processClaim,
   recordSiuOutcome,
+  requestClaimsProcessing,
   reviewClaim,
   saveClaim,
 } from '../../claims/index.ts';
 import { GroundworkError } from '../../core/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+import { jobFailure } from './ingest-routes.ts';
 
 const anyJson = z.record(z.string(), z.unknown());
 const claimId = z.object({ id: z.string().min(1).max(64) });
@@ -108,6 +110,42 @@ export function claimsRoutes(): RouteDefinition[] {
           ...(body.reason ? { reason: body.reason } : {}),
           requestId,
         }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/claims/process',
+      summary:
+        'Assess many claims (named, or all you may process) on the queue: a claims-process job run as you (202 with jobId), or ?wait=true for the result',
+      tags: ['claims'],
+      scope: 'claims:write',
+      request: {
+        body: z.strictObject({ claims: z.array(z.string().min(1).max(64)).max(5000).optional(), all: z.boolean().optional() }),
+        query: z.strictObject({ wait: z.enum(['true', 'false']).default('false') }),
+      },
+      responses: {
+        200: { description: 'The result (wait=true): processed, failed, tiers', schema: anyJson },
+        202: {
+          description: 'Queued for a worker',
+          schema: z.object({ jobId: z.string().nullable(), status: z.literal('queued') }),
+        },
+      },
+      handler: async ({ platform, caller, body, query, c, requestId }) => {
+        const { jobId } = await requestClaimsProcessing(
+          platform,
+          caller,
+          body.all || !body.claims ? {} : { claims: body.claims },
+          { requestId, trigger: 'api' },
+        );
+        const queued = c.json({ jobId, status: 'queued' as const }, 202);
+        if (query.wait !== 'true' || !jobId) return queued;
+        const job = await platform.jobs.waitFor('claims-process', jobId, {
+          timeoutMs: Math.max(1000, platform.config.server.requestTimeoutMs - 2000),
+          signal: c.req.raw.signal,
+        });
+        if (!job) return queued;
+        if (job.state === 'completed') return job.output;
+        throw jobFailure(job.output, jobId);
+      },
     }),
     defineRoute({
       method: 'get',
