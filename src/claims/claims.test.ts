@@ -22,6 +22,7 @@ import {
   processClaim,
   recordSiuOutcome,
   reviewClaim,
+  saveClaim,
 } from './index.ts';
 
 const alice = callerWithPrincipals(['user:alice@example.com', 'group:claims']);
@@ -293,5 +294,24 @@ describe(`claims workflow (${testStoreKind})`, () => {
     assert.ok(claim.missing.includes('document:photos.pdf'));
     const all = await processAllClaims(platform, localOperator);
     assert.equal(all.processed.length, 3);
+  });
+  test('re-assigning a claim moves its document ACL to the new adjuster: the old one no longer sees it', async () => {
+    const before = await getClaim(platform, alice, 'CL-1001');
+    await saveClaim(platform, localOperator, {
+      claimNumber: 'CL-1001',
+      policyNumber: before.policyNumber,
+      lossDate: before.lossDate,
+      reportedDate: before.reportedDate,
+      assignedAdjuster: 'bob@example.com',
+    });
+    await assert.rejects(getClaim(platform, alice, 'CL-1001'), code('claims.not_found'));
+    const now = await getClaim(platform, bob, 'CL-1001');
+    assert.ok(now.assignedAt);
+    const doc = await getDocument(platform.db, now.documents.find((d) => d.documentId)?.documentId as string, localOperator);
+    assert.deepEqual([...doc.principals].sort(), ['group:claims', 'user:bob@example.com']);
+    await assert.rejects(
+      saveClaim(platform, localOperator, { claimNumber: 'bad number!', lossDate: '2026-13-45' }),
+      code('claims.invalid_claim'),
+    );
   });
 });

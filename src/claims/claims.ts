@@ -333,17 +333,6 @@ export async function upsertClaim(
   return { claim: toItem(row), created: !existing, reassigned };
 }
 
-/** Creates (or updates) one claim: the write path of POST /v1/claims. */
-export async function saveClaim(
-  deps: Pick<ClaimsDeps, 'db' | 'clock'>,
-  caller: Caller,
-  input: ClaimInput,
-  options: { requestId?: string } = {},
-): Promise<{ claim: ClaimItem; created: boolean }> {
-  const result = await deps.db.transaction((tx) => upsertClaim(tx, caller, input, { clock: deps.clock, ...options }));
-  return { claim: result.claim, created: result.created };
-}
-
 export interface ListClaimsOptions {
   readonly tier?: string;
   readonly adjuster?: string;

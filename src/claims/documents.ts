@@ -15,7 +15,17 @@ import {
 } from '../ingest/index.ts';
 import { readableDocumentIds } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { adjusterPrincipal, type ClaimRow, type ClaimsDeps, claimsRole, isAssigned, visibleClaim } from './claims.ts';
+import {
+  adjusterPrincipal,
+  type ClaimInput,
+  type ClaimItem,
+  type ClaimRow,
+  type ClaimsDeps,
+  claimsRole,
+  isAssigned,
+  upsertClaim,
+  visibleClaim,
+} from './claims.ts';
 
 /**
  * Claim documents go through Groundwork's ingestion: each claim is a folder of the `claims-documents` source
@@ -97,6 +107,25 @@ export async function writeClaimFile(
     changed = true;
   }
   return { ref: `${claimNumber}/${fileName}`, changed };
+}
+
+/** Rewrites the ACL sidecars of a claim's files (a re-assigned adjuster); returns how many changed. */
+export async function rewriteClaimSidecars(
+  dir: string,
+  claimNumber: string,
+  refs: readonly string[],
+  principals: readonly string[],
+): Promise<number> {
+  const sidecar = `${JSON.stringify({ principals, tags: ['claim'], claimNumber }, null, 2)}\n`;
+  let changed = 0;
+  for (const ref of refs) {
+    const path = join(dir, ...ref.split('/'));
+    const current = await readFile(`${path}${sidecarSuffix}`, 'utf8').catch(() => undefined);
+    if (current === sidecar) continue;
+    await writeFile(`${path}${sidecarSuffix}`, sidecar);
+    changed++;
+  }
+  return changed;
 }
 
 let syncChain: Promise<unknown> = Promise.resolve();
@@ -325,4 +354,40 @@ export async function getClaimDocument(
     ocr: pages.ocr,
     pages: pages.pages,
   };
+}
+
+/**
+ * Creates (or updates) one claim: the write path of POST /v1/claims. A re-assigned adjuster changes who may
+ * read the claim's documents: their ACL sidecars are rewritten and the claims source synced at once.
+ */
+export async function saveClaim(
+  deps: ClaimsDeps,
+  caller: Caller,
+  input: ClaimInput,
+  options: { requestId?: string } = {},
+): Promise<{ claim: ClaimItem; created: boolean }> {
+  const result = await deps.db.transaction((tx) => upsertClaim(tx, caller, input, { clock: deps.clock, ...options }));
+  if (result.reassigned && !result.created) await reapplyClaimAcl(deps, result.claim);
+  return { claim: result.claim, created: result.created };
+}
+
+/** Rewrites a claim's document ACL (claims group + assigned adjuster) and syncs: after a re-assignment. */
+export async function reapplyClaimAcl(
+  deps: ClaimsDeps,
+  claim: Pick<ClaimItem, 'id' | 'claimNumber' | 'assignedAdjuster'>,
+): Promise<void> {
+  const { rows } = await deps.db.query<{ source_ref: string }>('SELECT source_ref FROM claim_documents WHERE claim_id = $1', [
+    claim.id,
+  ]);
+  if (rows.length === 0) return;
+  const source = await ensureClaimsSource(deps);
+  const changed = await rewriteClaimSidecars(
+    source.dir,
+    claim.claimNumber,
+    rows.map((r) => r.source_ref),
+    claimPrincipals(deps.config, { assigned_adjuster: claim.assignedAdjuster }),
+  );
+  if (changed === 0) return;
+  await syncClaimsSource(deps, 'api');
+  await refreshClaimDocuments(deps.db, source.id, [claim.id]);
 }

@@ -18,7 +18,6 @@ export {
   getClaim,
   type ListClaimsOptions,
   listClaims,
-  saveClaim,
 } from './claims.ts';
 export {
   type ClaimsConfigVersion,
@@ -34,6 +33,8 @@ export {
   claimsDocumentsDir,
   claimsSourceName,
   getClaimDocument,
+  reapplyClaimAcl,
+  saveClaim,
   type UploadedDocument,
 } from './documents.ts';
 export { claimsErrorCodes } from './error-codes.ts';
