@@ -162,6 +162,22 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       assert.equal(senior.status, 403);
       assert.equal(senior.body.error?.code, 'claims.not_assigned');
 
+      // Configuration versions: a governed change (pending until another person approves), bad input is a 400.
+      const versions = await call('sam', 'GET', '/v1/claims/config');
+      const current = (versions.body.versions as { version: number; config: Record<string, unknown> }[])[0];
+      assert.equal(current?.version, 1);
+      const { version: _version, ...config } = current?.config ?? {};
+      const routing = { ...(config.routing as Record<string, number>), siuFraudScore: 0.7 };
+      const proposed = await call('sam', 'PUT', '/v1/claims/config', {
+        config: { ...config, routing },
+        reason: 'fewer SIU referrals',
+      });
+      assert.equal(proposed.status, 202, JSON.stringify(proposed.body));
+      const invalid = await call('sam', 'PUT', '/v1/claims/config', { config: { routing: { fastTrackConfidence: 3 } } });
+      assert.equal(invalid.status, 400);
+      assert.equal(invalid.body.error?.code, 'claims.invalid_config');
+      assert.equal((await call('viewer', 'PUT', '/v1/claims/config', { config })).status, 403);
+
       const metrics = await call('sam', 'GET', '/v1/claims/metrics');
       assert.equal(metrics.status, 200);
       assert.equal(metrics.body.decided, 1);

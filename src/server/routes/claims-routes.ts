@@ -15,6 +15,7 @@ import {
 } from '../../claims/index.ts';
 import { GroundworkError } from '../../core/index.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
+import { changeResult } from './change-routes.ts';
 import { jobFailure } from './ingest-routes.ts';
 
 const anyJson = z.record(z.string(), z.unknown());
@@ -104,12 +105,17 @@ export function claimsRoutes(): RouteDefinition[] {
       tags: ['claims'],
       scope: 'claims:write',
       request: { body: z.strictObject({ config: anyJson, reason: z.string().max(2000).optional() }) },
-      responses: { 200: { description: 'Applied, or the pending change request', schema: anyJson } },
-      handler: async ({ platform, caller, body, requestId }) =>
-        changeClaimsConfig(platform.governance, platform.db, caller, body.config, {
+      responses: {
+        200: { description: 'Applied: the new version', schema: anyJson },
+        202: { description: 'A pending change request (another person approves it)', schema: anyJson },
+      },
+      handler: async ({ platform, caller, body, c, requestId }) => {
+        const outcome = await changeClaimsConfig(platform.governance, platform.db, caller, body.config, {
           ...(body.reason ? { reason: body.reason } : {}),
           requestId,
-        }),
+        });
+        return changeResult(c, outcome, (r) => r);
+      },
     }),
     defineRoute({
       method: 'post',
