@@ -315,3 +315,32 @@ describe(`claims workflow (${testStoreKind})`, () => {
     );
   });
 });
+
+describe(`claims processing with a model configured (${testStoreKind})`, () => {
+  test('the extraction prompt is versioned (created on first use) and each assessment records its prompt version', async () => {
+    const { startOpenAICompatibleServer } = await import('../../test/helpers/openai-compatible-server.ts');
+    const server = await startOpenAICompatibleServer({ chat: () => ({ text: '{}', promptTokens: 100, completionTokens: 20 }) });
+    const dir = await mkdtemp(join(tmpdir(), 'gw-claims-model-'));
+    const platform = await createTestPlatform({
+      dataDir: join(dir, 'data'),
+      claims: { documentsDir: join(dir, 'claim-docs') },
+      models: {
+        providers: { local: { type: 'openai-compatible', baseUrl: server.baseUrl, trusted: true } },
+        chat: 'local:mid-model',
+      },
+    });
+    try {
+      const [first] = await fixtureClaims();
+      await importClaims(platform, localOperator, await writeClaimsFolder(join(dir, 'import'), first ? [first] : []));
+      await processClaim(platform, alice, 'CL-1001');
+      const claim = await getClaim(platform, alice, 'CL-1001');
+      assert.equal(claim.assessment?.promptVersion, 1);
+      const { resolvePrompt } = await import('../prompts/index.ts');
+      assert.equal((await resolvePrompt(platform.db, 'claims-extraction', 'latest')).version, 1);
+    } finally {
+      await platform.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
