@@ -159,6 +159,26 @@ describe(`claims workflow (${testStoreKind})`, () => {
     // Policy documents the caller may not read are not shown even when cited.
     const doc = (await getClaim(platform, sam, 'CL-1001')).determination?.terms[0]?.documentId as string;
     await assert.rejects(getClaimDocument(platform, eve, 'CL-1001', doc), code('claims.not_found'));
+    // An ACL change after processing: the estimate's values, citations and page are withheld at once.
+    const estimate = (await getClaim(platform, sam, 'CL-1001')).documents.find((d) => d.fileName === 'repair-estimate.pdf')
+      ?.documentId as string;
+    const restrict = async (principals: string[]) => {
+      await platform.db.query('UPDATE documents SET principals = $2 WHERE id = $1', [estimate, principals]);
+      await platform.db.query('UPDATE chunks SET principals = $2 WHERE document_id = $1', [estimate, principals]);
+    };
+    await restrict(['group:legal']);
+    try {
+      const seen = await getClaim(platform, alice, 'CL-1001');
+      assert.equal(seen.extracted.repairTotal?.value, null);
+      assert.equal(seen.extracted.repairTotal?.withheld, true);
+      assert.equal(seen.extracted.repairTotal?.citation, null);
+      assert.ok(seen.withheld >= 2);
+      assert.ok(!seen.documents.some((d) => d.documentId === estimate));
+      assert.ok(!JSON.stringify(seen).includes('2,400'));
+      await assert.rejects(getClaimDocument(platform, alice, 'CL-1001', estimate), code('claims.document_not_found'));
+    } finally {
+      await restrict(['group:claims', 'user:alice@example.com']);
+    }
   });
 
   test('review: accept, edit and override recorded with who/what/why, become evaluation candidates; SIU decides SIU referrals', async () => {

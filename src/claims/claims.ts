@@ -579,7 +579,16 @@ export async function getClaim(deps: Pick<ClaimsDeps, 'db' | 'config'>, caller: 
       missing: d.missing,
     };
   }
-  const reviews = await claimReviews(db, row.id);
+  // An edit's previous value came from a document: withheld with the field when the caller may not read it.
+  const withheldFields = new Set(
+    Object.entries(extracted)
+      .filter(([, f]) => f.withheld)
+      .map(([name]) => name),
+  );
+  const reviews = (await claimReviews(db, row.id)).map((r) => ({
+    ...r,
+    edits: r.edits.map((e) => (withheldFields.has(e.field) ? { ...e, before: null } : e)),
+  }));
   const siu = (
     await db.query<{ outcome: string; recorded_by: string; recorded_at: Date }>(
       'SELECT outcome, recorded_by, recorded_at FROM claim_siu_outcomes WHERE claim_id = $1',
