@@ -58,6 +58,12 @@ describe(`claims workflow (${testStoreKind})`, () => {
     await platform.ingestion.sync({ source: 'policies' });
     await platform.ingestion.sync({ source: 'uw-notes' });
     importDir = await writeClaimsFolder(join(dir, 'import'), await fixtureClaims());
+    // Server mode: uploads sync the claims source through sync-source jobs (decision 0014); run them here.
+    if (platform.db.mode === 'server') {
+      await platform.jobs.work('sync-source', (data, job) =>
+        platform.ingestion.sync({ source: data.source, trigger: data.trigger, signal: job.signal }),
+      );
+    }
   });
 
   after(async () => {

@@ -13,6 +13,7 @@ import {
 } from '../core/index.ts';
 import { authorize, recordAudit } from '../govern/index.ts';
 import type { Ingestion } from '../ingest/index.ts';
+import type { JobQueue } from '../jobs/index.ts';
 import type { ModelResolver } from '../models/index.ts';
 import { readableDocumentIds } from '../protect/index.ts';
 import type { Retriever } from '../retrieve/index.ts';
@@ -46,6 +47,8 @@ export interface ClaimsDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly models?: Pick<ModelResolver, 'defaultChat' | 'chat'>;
+  /** Server mode: uploads sync the claims source through a `sync-source` job (decision 0014), not in the API process. */
+  readonly jobs?: Pick<JobQueue, 'prepare' | 'send' | 'waitFor'>;
   readonly ids?: IdGenerator;
 }
 

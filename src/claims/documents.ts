@@ -152,6 +152,24 @@ export async function syncClaimsSource(
 }
 
 /**
+ * Syncs the claims source for an API request: in server mode as a `sync-source` job for the workers (decision
+ * 0014: the API process parses nothing), waiting for it up to `waitMs`; on the embedded store (one process)
+ * in this process. Files still being parsed stay `pending` and are picked up by the next refresh.
+ */
+export async function syncClaimsSourceForApi(
+  deps: Pick<ClaimsDeps, 'db' | 'ingestion' | 'jobs'>,
+  waitMs = 25_000,
+): Promise<void> {
+  if (deps.jobs && deps.db.mode === 'server') {
+    await deps.jobs.prepare('sync-source');
+    const jobId = await deps.jobs.send('sync-source', { source: claimsSourceName, trigger: 'api' });
+    if (jobId) await deps.jobs.waitFor('sync-source', jobId, { timeoutMs: waitMs });
+    return;
+  }
+  await syncClaimsSource(deps, 'api');
+}
+
+/**
  * Brings claim_documents up to date with ingestion: each file's document id and status, quarantined files with
  * their code and message; sets `first_document_at` once a claim has an indexed document.
  */
@@ -271,7 +289,7 @@ export async function addClaimDocument(
       deps.clock,
     );
   });
-  await syncClaimsSource(deps, 'api');
+  await syncClaimsSourceForApi(deps);
   await refreshClaimDocuments(db, source.id, [row.id]);
   const state = (
     await db.query<{
@@ -388,6 +406,6 @@ export async function reapplyClaimAcl(
     claimPrincipals(deps.config, { assigned_adjuster: claim.assignedAdjuster }),
   );
   if (changed === 0) return;
-  await syncClaimsSource(deps, 'api');
+  await syncClaimsSourceForApi(deps);
   await refreshClaimDocuments(deps.db, source.id, [claim.id]);
 }

@@ -31,6 +31,8 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       claims: { documentsDir: join(dir, 'claim-docs'), maxUploadBytes: 4096, policySources: ['policies'] },
     });
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
+    // The workers: batch processing, and in server mode the syncs of uploads (decision 0014).
+    const worker = await startWorker(platform, { only: ['claims-process', 'sync-source'] });
     try {
       const policy = await writePolicyFolder(dir);
       await addSource(platform.db, {
@@ -77,15 +79,10 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       assert.equal((await call('alice', 'POST', '/v1/claims/CL-1003/process')).status, 200);
       // Many claims: a claims-process job for the workers, run as the caller (their claims only).
       assert.equal((await call('viewer', 'POST', '/v1/claims/process', { all: true })).status, 403);
-      const worker = await startWorker(platform, { only: ['claims-process'] });
-      try {
-        const batch = await call('alice', 'POST', '/v1/claims/process?wait=true', { all: true });
-        assert.equal(batch.status, 200, JSON.stringify(batch.body));
-        assert.equal(batch.body.processed, 2);
-        assert.deepEqual(batch.body.failed, []);
-      } finally {
-        await worker.stop();
-      }
+      const batch = await call('alice', 'POST', '/v1/claims/process?wait=true', { all: true });
+      assert.equal(batch.status, 200, JSON.stringify(batch.body));
+      assert.equal(batch.body.processed, 2);
+      assert.deepEqual(batch.body.failed, []);
       // Adjuster A cannot see B's claim.
       const other = await call('alice', 'GET', '/v1/claims/CL-1002');
       assert.equal(other.status, 404);
@@ -183,6 +180,7 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       assert.equal(metrics.body.decided, 1);
       assert.equal((metrics.body.fieldAccuracy as { edited: number }).edited, 1);
     } finally {
+      await worker.stop();
       await built.close();
       await platform.close();
       await rm(dir, { recursive: true, force: true });
