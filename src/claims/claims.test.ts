@@ -9,6 +9,7 @@ import { callerWithPrincipals, type GroundworkError, localOperator } from '../co
 import { listCandidates } from '../evaluate/index.ts';
 import { listAudit } from '../govern/index.ts';
 import { addSource, getDocument } from '../ingest/index.ts';
+import { getTrace } from '../observe/index.ts';
 import {
   addClaimDocument,
   changeClaimsConfig,
@@ -137,6 +138,9 @@ describe(`claims workflow (${testStoreKind})`, () => {
     const rerun = await processClaim(platform, alice, 'CL-1001');
     assert.equal(rerun.version, 2);
     await platform.observe.recorder.flush();
+    const trace = await getTrace(platform.db, localOperator, rerun.traceId);
+    assert.ok(trace, 'the run is traced');
+    assert.ok(trace.spans.some((s) => s.name === 'claims.process'));
     const audit = await listAudit(platform.db, { action: 'claims.process' });
     assert.equal(audit.length, 4);
   });
