@@ -31,7 +31,8 @@ function readRoute(): Route {
   return { page: page || 'ask', ...(id ? { id: decodeURIComponent(id) } : {}) };
 }
 
-const pages: Array<{ page: string; label: string; scope: string }> = [
+/** `inNav: false`: a page reached by links only (not in the main navigation). */
+const pages: Array<{ page: string; label: string; scope: string; inNav?: false }> = [
   { page: 'ask', label: 'Ask', scope: 'ask' },
   { page: 'search', label: 'Search', scope: 'search' },
   { page: 'sources', label: 'Sources', scope: 'sources:read' },
@@ -50,7 +51,7 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'monitors', label: 'Monitors', scope: 'monitors:read' },
   { page: 'pipeline', label: 'Pipeline', scope: 'monitors:read' },
   { page: 'claims', label: 'Claims', scope: 'claims:read' },
-  { page: 'claims-dashboard', label: 'Claims dashboard', scope: 'claims:read' },
+  { page: 'claims-dashboard', label: 'Claims dashboard', scope: 'claims:read', inNav: false },
 ];
 
 export function App() {
@@ -154,11 +155,13 @@ export function App() {
       <header className="topbar">
         <span className="brand">Groundwork</span>
         <nav aria-label="Main">
-          {visible.map((p) => (
-            <a key={p.page} href={`#/${p.page}`} aria-current={page === p.page ? 'page' : undefined}>
-              {p.label}
-            </a>
-          ))}
+          {visible
+            .filter((p) => p.inNav !== false)
+            .map((p) => (
+              <a key={p.page} href={`#/${p.page}`} aria-current={page === p.page ? 'page' : undefined}>
+                {p.label}
+              </a>
+            ))}
         </nav>
         <div className="who">
           {me.scopes.includes('feedback:write') ? <NoticesLink /> : null}
