@@ -214,13 +214,10 @@ describe('claims CLI (embedded data dir)', () => {
       assert.ok(Array.isArray(claim.determination.terms));
       assert.equal(claim.tier, 'fast_track');
       const siu = JSON.parse((await run('claims', 'show', 'CL-1002', '--json')).stdout);
-      assert.deepEqual(
-        siu.fraud.indicators.map((i: { code: string; evidence: unknown[] }) => [i.code, i.evidence.length > 0]).sort(),
-        [
-          ['fraud.late_report', true],
-          ['fraud.prior_claims', true],
-        ],
-      );
+      const indicators = siu.fraud.indicators as { code: string; evidence: unknown[] }[];
+      for (const expected of ['fraud.late_report', 'fraud.prior_claims']) {
+        assert.ok((indicators.find((i) => i.code === expected)?.evidence.length ?? 0) > 0, expected);
+      }
       const badReason = await run(
         'claims',
         'review',
