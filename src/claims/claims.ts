@@ -258,7 +258,9 @@ export function validateClaimInput(input: ClaimInput): ClaimInput {
   if (adjuster !== undefined && adjuster !== '' && !/^[a-z0-9][a-z0-9._@+-]{0,127}$/.test(adjuster)) {
     throw invalidClaim(`"${input.assignedAdjuster}" is not a valid adjuster (an e-mail address or a user name).`);
   }
-  return { ...input, ...(adjuster ? { assignedAdjuster: adjuster } : { assignedAdjuster: null }) };
+  // Absent (undefined) keeps the stored adjuster on an update; null or empty unassigns.
+  if (input.assignedAdjuster === undefined) return input;
+  return { ...input, assignedAdjuster: adjuster ? adjuster : null };
 }
 
 /**
@@ -278,21 +280,25 @@ export async function upsertClaim(
   const existing = (
     await tx.query<ClaimRow>(`SELECT ${claimColumns} FROM claims WHERE claim_number = $1 FOR UPDATE`, [claim.claimNumber])
   ).rows[0];
+  // An update changes the fields given; absent ones keep their stored value.
+  const pick = <T>(given: T | undefined, stored: T, fallback: T): T =>
+    given !== undefined ? given : existing ? stored : fallback;
+  const adjuster = pick(claim.assignedAdjuster, existing?.assigned_adjuster ?? null, null);
   const values = [
-    claim.policyNumber ?? null,
-    claim.lineOfBusiness ?? 'auto',
-    claim.lossDate ?? null,
-    claim.reportedDate ?? null,
-    claim.region ?? null,
-    claim.damageType ?? null,
-    claim.claimantName ?? null,
-    JSON.stringify(claim.policy ?? {}),
-    claim.assignedAdjuster ?? null,
+    pick(claim.policyNumber, existing?.policy_number ?? null, null),
+    pick(claim.lineOfBusiness, existing?.line_of_business ?? 'auto', 'auto'),
+    pick(claim.lossDate, existing?.loss_date ?? null, null),
+    pick(claim.reportedDate, existing?.reported_date ?? null, null),
+    pick(claim.region, existing?.region ?? null, null),
+    pick(claim.damageType, existing?.damage_type ?? null, null),
+    pick(claim.claimantName, existing?.claimant_name ?? null, null),
+    JSON.stringify(pick<Readonly<Record<string, string>>>(claim.policy, existing?.policy ?? {}, {})),
+    adjuster,
   ];
   let row: ClaimRow;
   let reassigned = false;
   if (existing) {
-    reassigned = (existing.assigned_adjuster ?? null) !== (claim.assignedAdjuster ?? null);
+    reassigned = (existing.assigned_adjuster ?? null) !== adjuster;
     row = (
       await tx.query<ClaimRow>(
         `UPDATE claims SET policy_number = $2, line_of_business = $3, loss_date = $4::date, reported_date = $5::date,
