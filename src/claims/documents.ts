@@ -305,7 +305,7 @@ export async function addClaimDocument(
   if (state?.status === 'quarantined') {
     await db.query(
       `UPDATE claims SET status = 'needs_information', missing = (SELECT jsonb_agg(DISTINCT m) FROM jsonb_array_elements(missing || $2::jsonb) m), updated_at = $3 WHERE id = $1`,
-      [row.id, JSON.stringify([`document:${fileName}`]), now],
+      [row.id, JSON.stringify([`document:${fileName} (${state.error_code ?? 'ingest.unreadable'})`]), now],
     );
   }
   return {
