@@ -11,7 +11,7 @@ import { localOperator, type Role } from '../core/index.ts';
 import { createApiKey } from '../govern/index.ts';
 import { addSource } from '../ingest/index.ts';
 import { startWorker } from '../worker.ts';
-import { createApp } from './index.ts';
+import { createApp, startServer } from './index.ts';
 
 type Json = { error?: { code: string; message: string } } & Record<string, unknown>;
 
@@ -245,6 +245,54 @@ describe('claims CLI (embedded data dir)', () => {
       assert.match(text.stdout, /Straight-through 100\.0%/);
     } finally {
       await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe(`claims CLI against a server (${testStoreKind})`, () => {
+  test('--server: list, show --json and review go through the API with the key’s access', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-claims-remote-'));
+    const platform = await createTestPlatform({
+      dataDir: join(dir, 'data'),
+      claims: { documentsDir: join(dir, 'claim-docs') },
+    });
+    const server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
+    try {
+      const [first, second] = await fixtureClaims();
+      await importClaims(
+        platform,
+        localOperator,
+        await writeClaimsFolder(
+          join(dir, 'import'),
+          [first, second].filter((c) => c !== undefined),
+        ),
+      );
+      const { token } = await createApiKey(
+        platform.db,
+        { name: 'alice', role: 'user', principals: ['user:alice@example.com', 'group:claims'] },
+        { actor: localOperator.id },
+      );
+      const run = (...args: string[]) => runGroundwork(['--server', server.url, '--api-key', token, ...args]);
+      const processed = await run('claims', 'process', 'CL-1001', '--json');
+      assert.equal(processed.code, 0, processed.stderr);
+      const listed = JSON.parse((await run('claims', 'list', '--json')).stdout);
+      assert.deepEqual(
+        listed.claims.map((c: { claimNumber: string }) => c.claimNumber),
+        ['CL-1001'],
+      );
+      const shown = JSON.parse((await run('claims', 'show', 'CL-1001', '--json')).stdout);
+      assert.equal(shown.extracted.policyNumber.value, 'P-100');
+      assert.equal(typeof shown.extracted.policyNumber.citation.page, 'number');
+      const other = await run('claims', 'show', 'CL-1002');
+      assert.notEqual(other.code, 0);
+      assert.match(other.stderr, /claims\.not_found/);
+      const reviewed = await run('claims', 'review', 'CL-1001', '--edit', 'repairTotal=2300', '--comment', 'invoice', '--json');
+      assert.equal(reviewed.code, 0, reviewed.stderr);
+      assert.ok(JSON.parse(reviewed.stdout).review.candidate.id);
+    } finally {
+      await server.close(1000);
+      await platform.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
