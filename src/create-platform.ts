@@ -15,6 +15,7 @@ import {
   useCasesFeeding,
   useCasesSearching,
 } from './answer/index.ts';
+import { registerClaimsChangeKinds } from './claims/index.ts';
 import {
   type Clock,
   createEventBus,
@@ -203,6 +204,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerBudgetChangeKinds(governance);
   registerKeyChangeKinds(governance);
   registerCriteriaChangeKinds(governance);
+  registerClaimsChangeKinds(governance);
   registerRolloutChangeKinds(governance, {
     criteriaStatus: criteriaStatusFor,
     latestEvalGate,

@@ -13,6 +13,7 @@
 import { actionsErrorCodes } from './actions/index.ts';
 import { adoptionErrorCodes } from './adoption/index.ts';
 import { answerErrorCodes } from './answer/index.ts';
+import { claimsErrorCodes } from './claims/index.ts';
 import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index.ts';
 import { coreErrorCodes } from './core/index.ts';
 import { dataAuditErrorCodes } from './data-audit/index.ts';
@@ -307,6 +308,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   monitor: monitorErrorCodes,
   rollout: rolloutErrorCodes,
   actions: actionsErrorCodes,
+  claims: claimsErrorCodes,
   jobs: jobsErrorCodes,
   'data-audit': dataAuditErrorCodes,
   server: serverErrorCodes,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ActionDeps, type AgentDeps, executeProposal } from './actions/index.ts';
 import { assertMayUseUseCase, type VersionPin } from './answer/index.ts';
+import { runClaimsProcessing } from './claims/index.ts';
 import { type Caller, GroundworkError, newId } from './core/index.ts';
 import type { Platform } from './create-platform.ts';
 import {
@@ -208,6 +209,8 @@ export const jobHandlers: JobHandlerTable = {
       alerts: results.filter((r) => r.alert).map((r) => ({ monitor: r.name, ...r.alert })),
     };
   },
+  // Claims assessed as the caller who asked (their ACL decides which documents and policy terms are read).
+  'claims-process': async (platform, data) => runClaimsProcessing(platform, data.caller, data.claims, data.trigger),
   'monitor-webhook': async (platform, data, job) =>
     deliverAlertWebhook(monitorDeps(platform), data.deliveryId, {
       retryCount: job.retryCount,

@@ -7,6 +7,7 @@ import { registerAuditCommands } from './commands/audit.ts';
 import { registerAuditDataCommand } from './commands/audit-data.ts';
 import { registerChangesCommands } from './commands/changes.ts';
 import { registerChunksCommand } from './commands/chunks.ts';
+import { registerClaimsCommands } from './commands/claims.ts';
 import { registerCostCommands } from './commands/cost.ts';
 import { registerDbCommands } from './commands/db.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -92,6 +93,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerJobsCommands(program, runtime);
   registerAdoptionCommands(program, runtime);
   registerReviewCommands(program, runtime);
+  registerClaimsCommands(program, runtime);
   registerMonitorsCommands(program, runtime);
   registerRolloutCommands(program, runtime);
   registerQuarantineCommands(program, runtime);

@@ -353,3 +353,65 @@ export async function proposeReviewCandidate(
   );
   return candidate;
 }
+
+/** A case a workflow's human decision produced (a claims adjuster's override or field edits). */
+export interface WorkflowCandidateInput {
+  /** The workflow's review id (unique: one candidate per decision), e.g. a claim review `crv_…`. */
+  readonly reviewId: string;
+  /** The trace of the run that produced what the person corrected. */
+  readonly traceId: string;
+  /** What was asked of the workflow (e.g. "Assess claim CL-1: extraction and determination"). */
+  readonly question: string;
+  /** What the workflow answered (JSON text of the assessed values). */
+  readonly answer: string;
+  /** What the person decided instead (the expected answer of the case). */
+  readonly expectedAnswer: string;
+  readonly category: string;
+  readonly comment?: string;
+  /** Who may read the case's documents (the evaluation runs as them). */
+  readonly principals: readonly string[];
+}
+
+/**
+ * Proposes a pending evaluation candidate from a workflow decision (claims overrides and field edits), in the
+ * caller's transaction, audited `eval.candidate.propose`; one per review id (a second proposal returns the
+ * first). The workflow has authorized the decision; accepting it into a dataset stays `eval:run`.
+ */
+export async function proposeWorkflowCandidate(
+  tx: Queryable,
+  caller: Caller,
+  input: WorkflowCandidateInput,
+  options: { ids?: IdGenerator; clock?: Clock } = {},
+): Promise<Candidate> {
+  const existing = await tx.query<CandidateRow>('SELECT * FROM eval_candidates WHERE review_id = $1', [input.reviewId]);
+  if (existing.rows[0]) return toCandidate(existing.rows[0]);
+  const clock = options.clock ?? systemClock;
+  const { rows } = await tx.query<CandidateRow>(
+    `INSERT INTO eval_candidates (id, review_id, trace_id, question, answer, category, comment, expected_answer, principals, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+    [
+      (options.ids ?? newId)('ecd'),
+      input.reviewId,
+      input.traceId,
+      input.question,
+      input.answer,
+      input.category,
+      input.comment ?? null,
+      input.expectedAnswer,
+      [...input.principals],
+      clock.now(),
+    ],
+  );
+  const candidate = toCandidate(rows[0] as CandidateRow);
+  await recordAudit(
+    tx,
+    {
+      actor: caller.id,
+      action: 'eval.candidate.propose',
+      target: `candidate:${candidate.id}`,
+      after: { review: input.reviewId, trace: input.traceId, expectedAnswer: true, workflow: true },
+    },
+    clock,
+  );
+  return candidate;
+}

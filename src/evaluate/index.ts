@@ -14,8 +14,10 @@ export {
   collectCandidates,
   listCandidates,
   proposeReviewCandidate,
+  proposeWorkflowCandidate,
   type ReviewCandidateInput,
   rejectCandidate,
+  type WorkflowCandidateInput,
 } from './candidates.ts';
 export {
   type ChangedCase,

@@ -77,11 +77,26 @@ export const scopes = [
    * PII counts (never values) and permission coverage of the whole source. Operators (builder) and admins.
    */
   'sources:audit',
+  /** Claims the caller may see (their own, or all for senior/SIU) with the citations they may read now (GET /v1/claims…). */
+  'claims:read',
+  /** Add claim documents, process claims, propose claims configuration (POST /v1/claims…). */
+  'claims:write',
+  /** Decide claims: accept, edit fields, override with a reason code; record SIU outcomes. */
+  'claims:review',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
 const viewer: readonly Scope[] = ['search', 'usecases:read', 'documents:read', 'sources:read', 'traces:read:own'];
-const user: readonly Scope[] = [...viewer, 'ask', 'feedback:write', 'actions:read', 'actions:propose'];
+const user: readonly Scope[] = [
+  ...viewer,
+  'ask',
+  'feedback:write',
+  'actions:read',
+  'actions:propose',
+  'claims:read',
+  'claims:write',
+  'claims:review',
+];
 const reviewer: readonly Scope[] = [
   ...user,
   'traces:read:usecase',

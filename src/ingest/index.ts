@@ -13,6 +13,7 @@ export {
   estimateTokens,
   maxTextCharsForChunks,
 } from './chunking/index.ts';
+export { type DocumentPages, documentPages, documentsByRefs } from './document-pages.ts';
 export {
   chunkSnippets,
   chunkTexts,

@@ -49,6 +49,20 @@ export const jobContracts = {
   'action-execute': z.strictObject({
     proposalId: z.string().min(1),
   }),
+  /**
+   * Assessing claims (`claims process --all`, POST /v1/claims/process): the claim numbers (absent: every claim
+   * the caller may process) and the caller it runs as — policy terms are searched with that caller's ACL.
+   */
+  'claims-process': z.strictObject({
+    claims: z.array(z.string().min(1)).optional(),
+    caller: z.strictObject({
+      id: z.string().min(1),
+      role: z.enum(roles),
+      principals: z.array(z.string()),
+      seesEverything: z.boolean(),
+    }),
+    trigger: z.string().default('worker'),
+  }),
 } as const;
 
 export type JobName = keyof typeof jobContracts;
@@ -139,6 +153,15 @@ export const jobTypeDefaults: Readonly<Record<JobName, JobTypeDefaults>> = {
     retryBackoff: true,
     heartbeatSeconds: 10,
     expireInSeconds: 300,
+  },
+  // Each claim is assessed in seconds and stored as a new version: a retried batch reassesses what it did.
+  'claims-process': {
+    concurrency: 1,
+    retryLimit: 2,
+    retryDelay: 30,
+    retryBackoff: true,
+    heartbeatSeconds: 60,
+    expireInSeconds: 6 * 3600,
   },
 };
 

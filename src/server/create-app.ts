@@ -149,7 +149,7 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
     );
   }
   // The API's limits: /v1 and the MCP endpoint (/mcp) alike.
-  const limitBody: MiddlewareHandler = bodyLimit({
+  const defaultBodyLimit = bodyLimit({
     maxSize: config.server.bodyLimitBytes,
     onError: () => {
       throw new GroundworkError('request.too_large', `The request body is larger than ${config.server.bodyLimitBytes} bytes.`, {
@@ -158,6 +158,24 @@ export function createApp(platform: Platform, options: CreateAppOptions = {}): G
       });
     },
   });
+  // Claim document uploads (multipart) have their own limit: claims.maxUploadBytes plus the multipart framing.
+  const claimUploadLimit = bodyLimit({
+    maxSize: config.claims.maxUploadBytes + 64 * 1024,
+    onError: () => {
+      throw new GroundworkError(
+        'claims.too_large',
+        `The upload is larger than claims.maxUploadBytes (${config.claims.maxUploadBytes} bytes).`,
+        {
+          category: 'limit',
+          fix: 'Upload a smaller file (split a large scan), or raise claims.maxUploadBytes.',
+        },
+      );
+    },
+  });
+  const limitBody: MiddlewareHandler = (c, next) =>
+    c.req.method === 'POST' && /^\/v1\/claims\/[^/]+\/documents$/.test(c.req.path)
+      ? claimUploadLimit(c, next)
+      : defaultBodyLimit(c, next);
   let inFlight = 0;
   // On the embedded store requests queue for its one connection by design (one process, one PGlite) and its
   // queries run on this thread: only the concurrency cap sheds there. Congested, a server process admits as

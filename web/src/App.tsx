@@ -6,6 +6,7 @@ import { AdoptionPage } from './pages/AdoptionPage.tsx';
 import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
 import { AskPage } from './pages/AskPage.tsx';
 import { ChangesPage } from './pages/ChangesPage.tsx';
+import { ClaimDetailPage, ClaimsDashboardPage, ClaimsPage } from './pages/ClaimsPage.tsx';
 import { CostPage } from './pages/CostPage.tsx';
 import { EvalPage } from './pages/EvalPage.tsx';
 import { FeedbackInboxPage, MyFeedbackPage, NoticesLink } from './pages/FeedbackPages.tsx';
@@ -31,7 +32,8 @@ function readRoute(): Route {
   return { page: page || 'ask', ...(id ? { id: decodeURIComponent(id) } : {}) };
 }
 
-const pages: Array<{ page: string; label: string; scope: string }> = [
+/** `inNav: false`: a page reached by links only (not in the main navigation). */
+const pages: Array<{ page: string; label: string; scope: string; inNav?: false }> = [
   { page: 'ask', label: 'Ask', scope: 'ask' },
   { page: 'search', label: 'Search', scope: 'search' },
   { page: 'sources', label: 'Sources', scope: 'sources:read' },
@@ -50,6 +52,8 @@ const pages: Array<{ page: string; label: string; scope: string }> = [
   { page: 'monitors', label: 'Monitors', scope: 'monitors:read' },
   { page: 'pipeline', label: 'Pipeline', scope: 'monitors:read' },
   { page: 'approvals', label: 'Approvals', scope: 'actions:read' },
+  { page: 'claims', label: 'Claims', scope: 'claims:read' },
+  { page: 'claims-dashboard', label: 'Claims dashboard', scope: 'claims:read', inNav: false },
 ];
 
 export function App() {
@@ -142,6 +146,8 @@ export function App() {
   else if (page === 'monitors') content = <MonitorsPage me={me} />;
   else if (page === 'pipeline') content = <PipelinePage />;
   else if (page === 'approvals') content = <ApprovalsPage />;
+  else if (page === 'claims') content = route.id ? <ClaimDetailPage id={route.id} /> : <ClaimsPage />;
+  else if (page === 'claims-dashboard') content = <ClaimsDashboardPage />;
   else if (page === 'traces') content = route.id ? <TraceDetailPage id={route.id} /> : <TracesPage />;
 
   return (
@@ -152,11 +158,13 @@ export function App() {
       <header className="topbar">
         <span className="brand">Groundwork</span>
         <nav aria-label="Main">
-          {visible.map((p) => (
-            <a key={p.page} href={`#/${p.page}`} aria-current={page === p.page ? 'page' : undefined}>
-              {p.label}
-            </a>
-          ))}
+          {visible
+            .filter((p) => p.inNav !== false)
+            .map((p) => (
+              <a key={p.page} href={`#/${p.page}`} aria-current={page === p.page ? 'page' : undefined}>
+                {p.label}
+              </a>
+            ))}
         </nav>
         <div className="who">
           {me.scopes.includes('feedback:write') ? <NoticesLink /> : null}

@@ -684,3 +684,127 @@ export interface HealthView {
   flags: HealthFlagView[];
   latestReview: ReviewView | null;
 }
+
+// Claims workflow (src/claims, docs/claims.md).
+export const claimTiers = ['fast_track', 'standard', 'senior_review', 'siu_referral'] as const;
+export type ClaimTier = (typeof claimTiers)[number];
+export const claimOutcomes = ['covered', 'not_covered', 'needs_information'] as const;
+export const claimOverrideReasons = [
+  'coverage_misread',
+  'policy_exception',
+  'missing_document',
+  'liability_dispute',
+  'amount_adjusted',
+  'fraud_suspected',
+  'fraud_cleared',
+  'duplicate_claim',
+  'other',
+] as const;
+export interface ClaimCitation {
+  documentId: string;
+  page: number;
+  passage: string;
+}
+export interface ClaimItem {
+  id: string;
+  claimNumber: string;
+  policyNumber: string | null;
+  lineOfBusiness: string;
+  lossDate: string | null;
+  reportedDate: string | null;
+  region: string | null;
+  status: string;
+  assignedAdjuster: string | null;
+  tier: ClaimTier | null;
+  outcome: string | null;
+  missing: string[];
+  createdAt: string;
+  assignedAt: string | null;
+  determinedAt: string | null;
+  decidedAt: string | null;
+}
+export interface ClaimField {
+  value: unknown;
+  status: 'found' | 'missing' | 'conflict';
+  citation: ClaimCitation | null;
+  method: string;
+  confidence: number;
+  withheld?: boolean;
+}
+export interface ClaimSummary extends ClaimItem {
+  tierReason: string | null;
+  documents: {
+    documentId: string | null;
+    fileName: string;
+    status: string;
+    errorCode: string | null;
+    errorMessage: string | null;
+    type: string | null;
+  }[];
+  assessment: {
+    id: string;
+    version: number;
+    configVersion: number;
+    createdAt: string;
+    costUsd: number;
+    traceId: string | null;
+  } | null;
+  extracted: Record<string, ClaimField>;
+  fraud: {
+    score: number;
+    indicators: {
+      code: string;
+      reason: string;
+      weight: number;
+      evidence: { fact: string; citation?: ClaimCitation }[];
+      comparison: Record<string, unknown>;
+    }[];
+  } | null;
+  determination: {
+    outcome: string;
+    confidence: number;
+    terms: ClaimCitation[];
+    deductible: number | null;
+    estimatedPayable: number | null;
+    rationale: string;
+    missing: string[];
+  } | null;
+  reviews: {
+    id: string;
+    action: string;
+    outcome: string;
+    reasonCode: string | null;
+    comment: string | null;
+    reviewer: string;
+    unchanged: boolean;
+    candidateId: string | null;
+    edits: { field: string; before: unknown; after: unknown }[];
+    createdAt: string;
+  }[];
+  siuOutcome: { outcome: string; recordedBy: string } | null;
+  withheld: number;
+  mayDecide: boolean;
+}
+export interface ClaimDocumentPages {
+  documentId: string;
+  fileName: string;
+  mediaType: string;
+  ocr: boolean;
+  pages: { page: number; text: string }[];
+}
+export interface ClaimsMetrics {
+  claims: number;
+  processed: number;
+  decided: number;
+  byTier: Record<string, number>;
+  byStatus: Record<string, number>;
+  timeToDetermination: { n: number; p50Hours: number | null; p90Hours: number | null };
+  timeToDecision: { n: number; p50Hours: number | null; p90Hours: number | null };
+  straightThroughRate: number | null;
+  overrideRate: number | null;
+  editRate: number | null;
+  overrideRateWeekly: { week: string; decisions: number; overrides: number; edits: number; rate: number }[];
+  fraud: { flagged: number; withOutcome: number; precision: number | null; falsePositiveRate: number | null };
+  fieldAccuracy: { fields: number; edited: number; accuracy: number | null };
+  cost: { totalUsd: number; perClaimUsd: number | null; inputTokens: number; outputTokens: number; ocrPages: number };
+}

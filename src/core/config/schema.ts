@@ -76,6 +76,7 @@ export const changeKinds = [
   'criteria.change',
   'rollout.stage',
   'action.class',
+  'claims.config',
 ] as const;
 export type ChangeKindName = (typeof changeKinds)[number];
 
@@ -648,6 +649,27 @@ export const configSchema = z.strictObject({
           }),
         )
         .default({}),
+    })
+    .prefault({}),
+  /** The claims workflow (src/claims, docs/claims.md): who sees claims, upload limit, where claim files live. */
+  claims: z
+    .strictObject({
+      /** The group every claim document is readable by (plus the assigned adjuster `user:<adjuster>`). */
+      group: z.string().min(1).default('group:claims'),
+      /** Principals of senior adjusters: see every claim, decide senior-review claims, accept any claim. */
+      seniorPrincipals: z.array(z.string().min(1)).default(['group:claims-senior']),
+      /** Principals of the special investigations unit: see and decide SIU referrals, record fraud outcomes. */
+      siuPrincipals: z.array(z.string().min(1)).default(['group:siu']),
+      /** Largest document upload (POST /v1/claims/:id/documents), bytes. */
+      maxUploadBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(20 * 1024 * 1024),
+      /** Folder of the claims-documents source (one folder per claim); default `<dataDir>/claims-documents`. */
+      documentsDir: z.string().min(1).optional(),
+      /** Sources holding policy documents (policy terms are searched only there); empty: every other source. */
+      policySources: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
   /** Phased rollout (docs/rollout.md). */

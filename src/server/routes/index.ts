@@ -5,6 +5,7 @@ import { adoptionRoutes } from './adoption-routes.ts';
 import { answerRoutes } from './answer-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
 import { changeRoutes } from './change-routes.ts';
+import { claimsRoutes } from './claims-routes.ts';
 import { dataAuditRoutes } from './data-audit-routes.ts';
 import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
@@ -44,5 +45,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...rolloutRoutes(),
     ...actionRoutes(),
     ...dataAuditRoutes(),
+    ...claimsRoutes(),
   ];
 }

@@ -1,0 +1,381 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fixtureClaims, writeClaimsFolder, writePolicyFolder } from '../../test/helpers/claims-fixtures.ts';
+import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import { callerWithPrincipals, type GroundworkError, localOperator } from '../core/index.ts';
+import { listCandidates } from '../evaluate/index.ts';
+import { listAudit } from '../govern/index.ts';
+import { addSource, getDocument } from '../ingest/index.ts';
+import { getTrace } from '../observe/index.ts';
+import {
+  addClaimDocument,
+  changeClaimsConfig,
+  claimsMetrics,
+  currentClaimsConfig,
+  getClaim,
+  getClaimDocument,
+  importClaims,
+  listClaims,
+  processAllClaims,
+  processClaim,
+  recordSiuOutcome,
+  reviewClaim,
+  saveClaim,
+} from './index.ts';
+
+const alice = callerWithPrincipals(['user:alice@example.com', 'group:claims']);
+const bob = callerWithPrincipals(['user:bob@example.com', 'group:claims']);
+const sam = callerWithPrincipals(['user:sam@example.com', 'group:claims', 'group:claims-senior']);
+const sid = callerWithPrincipals(['user:sid@example.com', 'group:claims', 'group:siu']);
+/** A senior adjuster outside the claims group: the documents' ACL does not let them read. */
+const outsideSenior = callerWithPrincipals(['user:olga@example.com', 'group:claims-senior']);
+const eve = callerWithPrincipals(['user:eve@example.com', 'group:underwriting']);
+const viewer = callerWithPrincipals(['user:vic@example.com', 'group:claims'], 'viewer');
+
+const code = (expected: string) => (error: unknown) => (error as GroundworkError).code === expected;
+
+describe(`claims workflow (${testStoreKind})`, () => {
+  let platform: Awaited<ReturnType<typeof createTestPlatform>>;
+  let dir: string;
+  let importDir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gw-claims-'));
+    platform = await createTestPlatform({
+      dataDir: join(dir, 'data'),
+      claims: { documentsDir: join(dir, 'claim-docs'), policySources: ['policies', 'uw-notes'] },
+    });
+    const policy = await writePolicyFolder(dir);
+    await addSource(platform.db, { name: 'policies', type: 'filesystem', path: policy.claimsDir, readableBy: ['group:claims'] });
+    await addSource(platform.db, {
+      name: 'uw-notes',
+      type: 'filesystem',
+      path: policy.underwritingDir,
+      readableBy: ['group:underwriting'],
+    });
+    await platform.ingestion.sync({ source: 'policies' });
+    await platform.ingestion.sync({ source: 'uw-notes' });
+    importDir = await writeClaimsFolder(join(dir, 'import'), await fixtureClaims());
+    // Server mode: uploads sync the claims source through sync-source jobs (decision 0014); run them here.
+    if (platform.db.mode === 'server') {
+      await platform.jobs.work('sync-source', (data, job) =>
+        platform.ingestion.sync({ source: data.source, trigger: data.trigger, signal: job.signal }),
+      );
+    }
+  });
+
+  after(async () => {
+    await platform.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('import: claims, documents through ingestion with the claim ACL, quarantine → needs information, history; idempotent', async () => {
+    const progress: string[] = [];
+    const summary = await importClaims(platform, localOperator, importDir, { onProgress: (p) => progress.push(p.phase) });
+    assert.equal(summary.claims, 3);
+    assert.equal(summary.created, 3);
+    assert.equal(summary.files, 6);
+    assert.equal(summary.history, 3);
+    assert.deepEqual(
+      summary.quarantined.map((q) => [q.claimNumber, q.file]),
+      [['CL-1003', 'estimate-scan.pdf']],
+    );
+    assert.ok(progress.includes('claims') && progress.includes('ingest'));
+    const cl1 = await getClaim(platform, localOperator, 'CL-1001');
+    assert.equal(cl1.documents.length, 2);
+    assert.ok(cl1.documents.every((d) => d.status === 'indexed' && d.documentId));
+    const detail = await getDocument(platform.db, cl1.documents[0]?.documentId as string, localOperator);
+    assert.deepEqual([...detail.principals].sort(), ['group:claims', 'user:alice@example.com']);
+    const cl3 = await getClaim(platform, localOperator, 'CL-1003');
+    assert.equal(cl3.status, 'needs_information');
+    assert.ok(cl3.missing.some((m) => m.startsWith('document:estimate-scan.pdf')));
+    // Again: nothing new, nothing rewritten.
+    const again = await importClaims(platform, localOperator, importDir);
+    assert.equal(again.created, 0);
+    assert.equal(again.updated, 3);
+    assert.equal(again.filesChanged, 0);
+    assert.equal((await listClaims(platform, localOperator)).length, 3);
+  });
+
+  test('process: fast-track, SIU referral against history, needs information; terms only from policy documents the caller may read', async () => {
+    const one = await processClaim(platform, alice, 'CL-1001');
+    assert.equal(one.outcome, 'covered');
+    assert.equal(one.tier, 'fast_track');
+    assert.equal(one.version, 1);
+    const summary = await getClaim(platform, alice, 'CL-1001');
+    assert.equal(summary.extracted.policyNumber?.value, 'P-100');
+    assert.equal(summary.extracted.repairTotal?.value, 2400);
+    const citation = summary.extracted.repairTotal?.citation;
+    assert.ok(citation && citation.page === 1 && /total/i.test(citation.passage));
+    assert.ok(summary.documents.some((d) => d.documentId === citation.documentId && d.fileName === 'repair-estimate.pdf'));
+    assert.ok(summary.determination && summary.determination.terms.length > 0);
+    const termDocs = new Set(summary.determination.terms.map((t) => t.documentId));
+    for (const id of termDocs) {
+      const doc = await getDocument(platform.db, id, localOperator);
+      assert.deepEqual(doc.principals, ['group:claims'], 'terms come from the claims-readable policy wording only');
+    }
+    assert.ok(!summary.determination.terms.some((t) => /SECRET/.test(t.passage)));
+    // The page text beside the citation.
+    const pages = await getClaimDocument(platform, alice, 'CL-1001', citation.documentId);
+    assert.match(pages.pages[0]?.text ?? '', /Estimate total/);
+
+    const two = await processClaim(platform, bob, 'CL-1002');
+    assert.equal(two.tier, 'siu_referral');
+    const fraud = (await getClaim(platform, bob, 'CL-1002')).fraud;
+    // Reported 73 days late, two prior claims on the policy in the imported history (contract-level checks: the
+    // assessment may find more).
+    const codes = fraud?.indicators.map((i) => i.code) ?? [];
+    assert.ok(codes.includes('fraud.late_report') && codes.includes('fraud.prior_claims'), codes.join(', '));
+    const prior = fraud?.indicators.find((i) => i.code === 'fraud.prior_claims');
+    assert.match(JSON.stringify(prior?.comparison), /H-1/);
+    assert.ok((prior?.evidence.length ?? 0) > 0);
+
+    const three = await processClaim(platform, alice, 'CL-1003');
+    assert.equal(three.outcome, 'needs_information');
+    assert.equal(three.claim.status, 'needs_information');
+    assert.ok(three.missing.some((m) => m.startsWith('document:estimate-scan.pdf')));
+    assert.ok(three.missing.includes('policyNumber'));
+
+    // A second run is a new version; a trace is recorded.
+    const rerun = await processClaim(platform, alice, 'CL-1001');
+    assert.equal(rerun.version, 2);
+    await platform.observe.recorder.flush();
+    const trace = await getTrace(platform.db, localOperator, rerun.traceId);
+    assert.ok(trace, 'the run is traced');
+    assert.ok(trace.spans.some((s) => s.name === 'claims.process'));
+    const audit = await listAudit(platform.db, { action: 'claims.process' });
+    assert.equal(audit.length, 4);
+  });
+
+  test('permissions: low-privilege keys, other adjusters, seniors outside the ACL and outsiders see nothing', async () => {
+    await assert.rejects(listClaims(platform, viewer), code('auth.forbidden'));
+    await assert.rejects(getClaim(platform, viewer, 'CL-1001'), code('auth.forbidden'));
+    assert.deepEqual((await listClaims(platform, alice)).map((c) => c.claimNumber).sort(), ['CL-1001', 'CL-1003']);
+    await assert.rejects(getClaim(platform, alice, 'CL-1002'), code('claims.not_found'));
+    await assert.rejects(processClaim(platform, alice, 'CL-1002'), code('claims.not_found'));
+    await assert.rejects(reviewClaim(platform, alice, 'CL-1002', { accept: true }), code('claims.not_found'));
+    assert.deepEqual(await listClaims(platform, eve), []);
+    await assert.rejects(getClaim(platform, eve, 'CL-1001'), code('claims.not_found'));
+    // Senior by role, but the documents' ACL does not let them read: the claims do not exist for them.
+    assert.deepEqual(await listClaims(platform, outsideSenior), []);
+    assert.equal((await listClaims(platform, sam)).length, 3);
+    assert.deepEqual(
+      (await listClaims(platform, sam, { tier: 'siu_referral' })).map((c) => c.claimNumber),
+      ['CL-1002'],
+    );
+    assert.deepEqual((await listClaims(platform, sam, { adjuster: 'alice@example.com' })).map((c) => c.claimNumber).sort(), [
+      'CL-1001',
+      'CL-1003',
+    ]);
+    await assert.rejects(listClaims(platform, sam, { tier: 'urgent' }), code('claims.invalid_filter'));
+    // Policy documents the caller may not read are not shown even when cited.
+    const doc = (await getClaim(platform, sam, 'CL-1001')).determination?.terms[0]?.documentId as string;
+    await assert.rejects(getClaimDocument(platform, eve, 'CL-1001', doc), code('claims.not_found'));
+    // An ACL change after processing: the estimate's values, citations and page are withheld at once.
+    const estimate = (await getClaim(platform, sam, 'CL-1001')).documents.find((d) => d.fileName === 'repair-estimate.pdf')
+      ?.documentId as string;
+    const restrict = async (principals: string[]) => {
+      await platform.db.query('UPDATE documents SET principals = $2 WHERE id = $1', [estimate, principals]);
+      await platform.db.query('UPDATE chunks SET principals = $2 WHERE document_id = $1', [estimate, principals]);
+    };
+    await restrict(['group:legal']);
+    try {
+      const seen = await getClaim(platform, alice, 'CL-1001');
+      assert.equal(seen.extracted.repairTotal?.value, null);
+      assert.equal(seen.extracted.repairTotal?.withheld, true);
+      assert.equal(seen.extracted.repairTotal?.citation, null);
+      assert.ok(seen.withheld >= 2);
+      assert.ok(!seen.documents.some((d) => d.documentId === estimate));
+      assert.ok(!JSON.stringify(seen).includes('2,400'));
+      await assert.rejects(getClaimDocument(platform, alice, 'CL-1001', estimate), code('claims.document_not_found'));
+    } finally {
+      await restrict(['group:claims', 'user:alice@example.com']);
+    }
+  });
+
+  test('review: accept, edit and override recorded with who/what/why, become evaluation candidates; SIU decides SIU referrals', async () => {
+    await assert.rejects(reviewClaim(platform, alice, 'CL-1001', {}), code('claims.invalid_review'));
+    await assert.rejects(
+      reviewClaim(platform, alice, 'CL-1001', { edits: { favouriteColour: 'red' } }),
+      code('claims.invalid_review'),
+    );
+    const accepted = await reviewClaim(platform, alice, 'CL-1001', { accept: true });
+    assert.equal(accepted.status, 'decided');
+    assert.equal(accepted.reviews[0]?.unchanged, true);
+    assert.equal(accepted.review.candidate, null);
+    await assert.rejects(reviewClaim(platform, alice, 'CL-1001', { accept: true }), code('claims.already_decided'));
+
+    // Bob is assigned CL-1002 but it is an SIU referral: SIU or a senior decides.
+    await assert.rejects(reviewClaim(platform, bob, 'CL-1002', { accept: true }), code('claims.not_assigned'));
+    await assert.rejects(
+      reviewClaim(platform, sid, 'CL-1002', { override: 'not_covered', reason: 'because', comment: 'x' }),
+      code('claims.invalid_override_reason'),
+    );
+    await assert.rejects(
+      reviewClaim(platform, sid, 'CL-1002', { override: 'denied', reason: 'fraud_suspected', comment: 'x' }),
+      code('claims.invalid_review'),
+    );
+    const overridden = await reviewClaim(platform, sid, 'CL-1002', {
+      override: 'not_covered',
+      reason: 'fraud_suspected',
+      comment: 'Staged collision: same claimant twice on this policy.',
+    });
+    assert.equal(overridden.outcome, 'not_covered');
+    assert.equal(overridden.reviews[0]?.reasonCode, 'fraud_suspected');
+    assert.equal(overridden.reviews[0]?.reviewer, sid.id);
+    assert.ok(overridden.review.candidate);
+    await recordSiuOutcome(platform, sid, 'CL-1002', { outcome: 'fraud_confirmed' });
+    await assert.rejects(recordSiuOutcome(platform, alice, 'CL-1001', { outcome: 'not_fraud' }), code('claims.not_assigned'));
+    await assert.rejects(recordSiuOutcome(platform, sid, 'CL-1002', { outcome: 'maybe' }), code('claims.invalid_outcome'));
+
+    // CL-1003 is low confidence (senior review): alice may not decide it, a senior may.
+    await assert.rejects(
+      reviewClaim(platform, alice, 'CL-1003', { edits: { lossDate: '2026-03-05' } }),
+      code('claims.not_assigned'),
+    );
+    const edited = await reviewClaim(platform, sam, 'CL-1003', {
+      edits: { lossDate: '2026-03-05' },
+      comment: 'from the FNOL call',
+    });
+    assert.deepEqual(edited.reviews[0]?.edits, [{ field: 'lossDate', before: null, after: '2026-03-05' }]);
+
+    const candidates = await listCandidates(platform.db, localOperator);
+    assert.deepEqual(candidates.map((c) => c.category).sort(), ['claims:edit', 'claims:override:fraud_suspected']);
+    const audit = await listAudit(platform.db, { action: 'claims.review' });
+    assert.equal(audit.length, 3);
+    assert.ok(!JSON.stringify(audit).includes('Staged collision'), 'no free text in the audit record');
+  });
+
+  test('metrics on the known fixture; config versions are a governed change', async () => {
+    // Known times: assigned at 00:00, determined after 2 h / 4 h / 10 h, decided after 3 h / 8 h / 20 h.
+    const t0 = Date.parse('2026-03-09T00:00:00Z');
+    const at = (h: number) => new Date(t0 + h * 3_600_000);
+    for (const [claim, det, dec] of [
+      ['CL-1001', 2, 3],
+      ['CL-1002', 4, 8],
+      ['CL-1003', 10, 20],
+    ] as const) {
+      await platform.db.query('UPDATE claims SET assigned_at = $2, determined_at = $3, decided_at = $4 WHERE claim_number = $1', [
+        claim,
+        at(0),
+        at(det),
+        at(dec),
+      ]);
+    }
+    const m = await claimsMetrics(platform, sam);
+    assert.equal(m.claims, 3);
+    assert.equal(m.decided, 3);
+    assert.deepEqual(m.timeToDetermination, { n: 3, p50Hours: 4, p90Hours: 10 });
+    assert.deepEqual(m.timeToDecision, { n: 3, p50Hours: 8, p90Hours: 20 });
+    assert.equal(m.straightThroughRate, 1 / 3);
+    assert.equal(m.overrideRate, 1 / 3);
+    assert.equal(m.editRate, 1 / 3);
+    assert.equal(m.overrideRateWeekly.length, 1);
+    assert.equal(m.fraud.flagged, 1);
+    assert.equal(m.fraud.truePositives, 1);
+    assert.equal(m.fraud.precision, 1);
+    assert.equal(m.fraud.falsePositiveRate, 0);
+    assert.equal(m.fieldAccuracy.edited, 1);
+    assert.ok(m.fieldAccuracy.accuracy !== null && m.fieldAccuracy.accuracy > 0.9);
+    assert.equal(m.cost.assessments, 4);
+    // Alice sees only her claims in her metrics.
+    assert.equal((await claimsMetrics(platform, alice)).claims, 2);
+
+    const current = await currentClaimsConfig(platform.db);
+    assert.equal(current.version, 1);
+    const next = { ...current.config, routing: { ...current.config.routing, siuFraudScore: 0.9 } };
+    const { version: _v, ...body } = next;
+    await assert.rejects(
+      changeClaimsConfig(platform.governance, platform.db, alice, { routing: {} }),
+      code('claims.invalid_config'),
+    );
+    const pending = await changeClaimsConfig(platform.governance, platform.db, alice, body, { reason: 'fewer SIU referrals' });
+    assert.equal(pending.status, 'pending');
+    assert.equal((await currentClaimsConfig(platform.db)).version, 1);
+    await changeClaimsConfig(platform.governance, platform.db, localOperator, body);
+    assert.equal((await currentClaimsConfig(platform.db)).version, 2);
+    const rerun = await processClaim(platform, bob, 'CL-1002');
+    assert.equal(rerun.tier, 'standard');
+  });
+
+  test('upload: size limit, bad names, an unreadable file is quarantined and listed as missing', async () => {
+    await assert.rejects(
+      addClaimDocument(platform, alice, 'CL-1001', { fileName: 'big.pdf', bytes: new Uint8Array(21 * 1024 * 1024) }),
+      code('claims.too_large'),
+    );
+    await assert.rejects(
+      addClaimDocument(platform, alice, 'CL-1001', { fileName: '../../etc/passwd.meta.json', bytes: new Uint8Array(3) }),
+      code('claims.invalid_upload'),
+    );
+    await assert.rejects(
+      addClaimDocument(platform, alice, 'CL-1002', { fileName: 'note.txt', bytes: new Uint8Array(3) }),
+      code('claims.not_found'),
+    );
+    const ok = await addClaimDocument(platform, alice, 'CL-1001', {
+      fileName: 'adjuster-note.txt',
+      bytes: new TextEncoder().encode('Adjuster note: photos confirm rear bumper damage only.'),
+    });
+    assert.equal(ok.status, 'indexed');
+    const bad = await addClaimDocument(platform, alice, 'CL-1001', {
+      fileName: 'photos.pdf',
+      bytes: new TextEncoder().encode('%PDF-1.4 broken'),
+    });
+    assert.equal(bad.status, 'quarantined');
+    const claim = await getClaim(platform, alice, 'CL-1001');
+    assert.equal(claim.status, 'needs_information');
+    assert.ok(
+      claim.missing.some((m) => m.startsWith('document:photos.pdf (')),
+      claim.missing.join(', '),
+    );
+    const all = await processAllClaims(platform, localOperator);
+    assert.equal(all.processed.length, 3);
+  });
+  test('re-assigning a claim moves its document ACL to the new adjuster: the old one no longer sees it', async () => {
+    const before = await getClaim(platform, alice, 'CL-1001');
+    // A partial update: only the adjuster changes, the other fields keep their values.
+    await saveClaim(platform, localOperator, { claimNumber: 'CL-1001', assignedAdjuster: 'bob@example.com' });
+    await assert.rejects(getClaim(platform, alice, 'CL-1001'), code('claims.not_found'));
+    const now = await getClaim(platform, bob, 'CL-1001');
+    assert.ok(now.assignedAt);
+    assert.equal(now.policyNumber, before.policyNumber);
+    assert.equal(now.lossDate, before.lossDate);
+    const doc = await getDocument(platform.db, now.documents.find((d) => d.documentId)?.documentId as string, localOperator);
+    assert.deepEqual([...doc.principals].sort(), ['group:claims', 'user:bob@example.com']);
+    await assert.rejects(
+      saveClaim(platform, localOperator, { claimNumber: 'bad number!', lossDate: '2026-13-45' }),
+      code('claims.invalid_claim'),
+    );
+  });
+});
+
+describe(`claims processing with a model configured (${testStoreKind})`, () => {
+  test('the extraction prompt is versioned (created on first use) and each assessment records its prompt version', async () => {
+    const { startOpenAICompatibleServer } = await import('../../test/helpers/openai-compatible-server.ts');
+    const server = await startOpenAICompatibleServer({ chat: () => ({ text: '{}', promptTokens: 100, completionTokens: 20 }) });
+    const dir = await mkdtemp(join(tmpdir(), 'gw-claims-model-'));
+    const platform = await createTestPlatform({
+      dataDir: join(dir, 'data'),
+      claims: { documentsDir: join(dir, 'claim-docs') },
+      models: {
+        providers: { local: { type: 'openai-compatible', baseUrl: server.baseUrl, trusted: true } },
+        chat: 'local:mid-model',
+      },
+    });
+    try {
+      const [first] = await fixtureClaims();
+      await importClaims(platform, localOperator, await writeClaimsFolder(join(dir, 'import'), first ? [first] : []));
+      await processClaim(platform, alice, 'CL-1001');
+      const claim = await getClaim(platform, alice, 'CL-1001');
+      assert.equal(claim.assessment?.promptVersion, 1);
+      const { resolvePrompt } = await import('../prompts/index.ts');
+      assert.equal((await resolvePrompt(platform.db, 'claims-extraction', 'latest')).version, 1);
+    } finally {
+      await platform.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
