@@ -8,6 +8,7 @@ import {
   isGroundworkError,
   type Logger,
   newId,
+  type SecretResolver,
   systemClock,
   toGroundworkError,
 } from '../core/index.ts';
@@ -54,7 +55,9 @@ export interface SyncDeps {
   /** Absent: lexical-only ingestion (no embeddings). */
   readonly embedder?: Embedder | undefined;
   /** Opens the connector of a stored source; default: by its type. Tests substitute one. */
-  readonly openSource?: (record: SourceRecord) => Source;
+  readonly openSource?: (record: SourceRecord) => Source | Promise<Source>;
+  /** Resolves connectors' `…Env` settings; default: the process environment. */
+  readonly secrets?: SecretResolver;
   /**
    * How a sync treats a source's ACL map file: `follow` re-reads it and applies edits at the next sync;
    * `approved` (when `source.acl` changes are governed) applies the stored, approved copy and reports a file
@@ -354,7 +357,17 @@ async function preparePipeline(run: SyncRun): Promise<Pipeline> {
       });
     },
   };
-  const source = (deps.openSource ?? ((r: SourceRecord) => openSource(r, deps.ingest)))(record);
+  const source = await (
+    deps.openSource ??
+    ((r: SourceRecord) =>
+      openSource(r, {
+        maxFileBytes: deps.ingest.maxFileBytes,
+        logger: deps.logger,
+        ...(deps.secrets ? { secrets: deps.secrets } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        ...(run.options.signal ? { signal: run.options.signal } : {}),
+      }))
+  )(record);
   const existing = await loadExisting(run.db, record.id);
   const quarantine = await loadQuarantine(run.db, record.id);
   return { aclMap, aclMapDrift: drift, fingerprint, prepareContext, source, existing, quarantine };
