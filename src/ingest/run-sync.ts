@@ -780,6 +780,10 @@ async function failRun(run: SyncRun, error: unknown): Promise<void> {
     ])
     .catch(() => {});
   await db.query('UPDATE sources SET last_sync_at = $2 WHERE id = $1', [record.id, clock.now()]).catch(() => {});
+  // A connector that reports its stored cursor as expired (a Graph 410, a stale delta token) lists in full next
+  // time; nothing was deleted by this run (deletions only follow a complete listing).
+  if (failure.code === 'ingest.cursor_expired')
+    await db.query('UPDATE sources SET cursor = NULL WHERE id = $1', [record.id]).catch(() => {});
   run.events.publish('sync-end', {
     runId,
     sourceId: record.id,

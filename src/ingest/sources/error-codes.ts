@@ -50,4 +50,9 @@ export const connectorErrorCodes = {
     description: 'The system behind a source cannot be reached (connection refused, DNS, timeout, 5xx).',
     fix: 'Check the endpoint in the source settings, the network and the service; the sync retries on its own.',
   },
+  'ingest.unsafe_ref': {
+    category: 'usage',
+    description: 'An item of the source has a name with an empty, "." or ".." path segment and cannot be indexed safely.',
+    fix: 'Rename the item (no "//", "/./" or "/../", no leading "/"), or exclude it from the source.',
+  },
 } as const satisfies ErrorCodeTable;

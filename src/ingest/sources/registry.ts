@@ -8,11 +8,13 @@ import { z } from 'zod';
 import { GroundworkError } from '../../core/index.ts';
 import type { ConnectorDefinition, ConnectorSettingHint } from './connector.ts';
 import { filesystemConnector } from './filesystem/index.ts';
+import { s3Connector } from './s3/index.ts';
+import { sqlConnector } from './sql/index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition has its own settings type
 type AnyConnector = ConnectorDefinition<any>;
 
-const connectorList: readonly AnyConnector[] = [filesystemConnector];
+const connectorList: readonly AnyConnector[] = [filesystemConnector, s3Connector, sqlConnector];
 
 const byKind = new Map<string, AnyConnector>(connectorList.map((connector) => [connector.kind, connector]));
 
