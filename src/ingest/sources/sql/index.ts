@@ -26,6 +26,11 @@ export const sqlSettingsSchema = z
     principalsColumn: z.string().min(1).optional(),
     uriTemplate: z.string().min(1).max(2000).optional(),
     format: z.enum(['text', 'markdown']).default('text'),
+    /** Extension of refs (default by format: txt, md; empty: none). */
+    extension: z
+      .string()
+      .regex(/^[a-z0-9]{0,8}$/)
+      .optional(),
     ...commonSourceSettings,
   })
   .refine((s) => (s.table === undefined) !== (s.query === undefined), {
@@ -127,6 +132,7 @@ export const sqlConnector: ConnectorDefinition<SqlSettings> = {
       updatedAtColumn: settings.updatedAtColumn,
       bodyColumn: settings.bodyColumn,
       format: settings.format,
+      ...(settings.extension !== undefined ? { extension: settings.extension } : {}),
       maxFileBytes: deps.maxFileBytes ?? 100 * 1024 * 1024,
       ...(settings.table ? { table: settings.table } : {}),
       ...(settings.query ? { query: settings.query } : {}),

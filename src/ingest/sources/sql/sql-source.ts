@@ -30,6 +30,8 @@ export interface SqlSourceConfig {
   readonly uriTemplate?: string;
   /** How bodies are parsed. */
   readonly format: 'text' | 'markdown';
+  /** Extension added to refs (default by format: `txt`, `md`; empty: none). Tells the parser the type. */
+  readonly extension?: string;
   readonly maxFileBytes: number;
   readonly retry?: SourceRetryOptions;
   /** Label for messages (never the connection string). */
@@ -96,16 +98,23 @@ export function mapPgError(error: unknown, what: string): GroundworkError {
   return sourceFailure('bad_response', { what, detail, cause: error });
 }
 
-/** Ref of a row: its id, URL-encoded (no `/`), with the extension of the body format. */
-export function refOfId(id: string, format: SqlSourceConfig['format']): string {
-  return `${encodeURIComponent(id)}.${format === 'markdown' ? 'md' : 'txt'}`;
+/** Ref of a row: its id (each `/`-segment URL-encoded; ids with unsafe segments fully encoded) + extension. */
+export function refOfId(id: string, extension: string): string {
+  const segments = id.split('/');
+  const safe = segments.every((part) => part !== '' && part !== '.' && part !== '..');
+  const path = safe ? segments.map((part) => encodeURIComponent(part)).join('/') : encodeURIComponent(id).replaceAll('.', '%2E');
+  return extension ? `${path}.${extension}` : path;
 }
 
-function idOfRef(ref: string): string | undefined {
-  const match = /^(.+)\.(txt|md)$/.exec(ref);
-  if (!match || ref.includes('/')) return undefined;
+function idOfRef(ref: string, extension: string): string | undefined {
+  if (extension && !ref.endsWith(`.${extension}`)) return undefined;
+  const path = extension ? ref.slice(0, -(extension.length + 1)) : ref;
+  if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..')) return undefined;
   try {
-    return decodeURIComponent(match[1] as string);
+    return path
+      .split('/')
+      .map((part) => decodeURIComponent(part))
+      .join('/');
   } catch {
     return undefined;
   }
@@ -126,6 +135,7 @@ export function createSqlSource(config: SqlSourceConfig): Source {
   const body = quoteIdentifier(config.bodyColumn, 'bodyColumn');
   const title = config.titleColumn ? quoteIdentifier(config.titleColumn, 'titleColumn') : undefined;
   const principals = config.principalsColumn ? quoteIdentifier(config.principalsColumn, 'principalsColumn') : undefined;
+  const extension = config.extension ?? (config.format === 'markdown' ? 'md' : 'txt');
   const label = config.label ?? `SQL source ${config.table ?? '(query)'}`;
   const pool = new pg.Pool({
     connectionString: config.connectionString,
@@ -162,8 +172,14 @@ export function createSqlSource(config: SqlSourceConfig): Source {
     const batch = 2000;
     for (;;) {
       const page = await call('scan', () =>
-        pool.query<{ id: string | null; updated_at: Date | null; updated_text: string | null; principals: string | null }>(
-          `SELECT ${id}::text AS id, ${updatedAt}::timestamptz AS updated_at,
+        pool.query<{
+          id: string | null;
+          updated_at: Date | null;
+          updated_text: string | null;
+          principals: string | null;
+          size: number | null;
+        }>(
+          `SELECT ${id}::text AS id, ${updatedAt}::timestamptz AS updated_at, octet_length(${body})::int AS size,
                   to_char(${updatedAt}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_text,
                   ${principalsText} AS principals
            FROM ${from} WHERE ($1::text IS NULL OR ${id}::text > $1) ORDER BY ${id}::text LIMIT ${batch}`,
@@ -175,7 +191,7 @@ export function createSqlSource(config: SqlSourceConfig): Source {
         rows += 1;
         if (row.updated_at === null || row.updated_text === null) {
           onProblem({
-            ref: refOfId(row.id, config.format),
+            ref: refOfId(row.id, extension),
             code: 'ingest.unreadable',
             message: `Row ${row.id} has no ${config.updatedAtColumn}; it cannot be synced incrementally.`,
             fix: `Give the row a ${config.updatedAtColumn} value (NOT NULL), or filter it out in the query setting.`,
@@ -186,7 +202,7 @@ export function createSqlSource(config: SqlSourceConfig): Source {
           maxUpdatedAt = row.updated_text;
           idsAtMax = [row.id];
         } else if (row.updated_text === maxUpdatedAt) idsAtMax.push(row.id);
-        const ref = refOfId(row.id, config.format);
+        const ref = refOfId(row.id, extension);
         const principalsHash =
           row.principals === null ? undefined : createHash('sha256').update(row.principals).digest('hex').slice(0, 16);
         yield {
@@ -194,7 +210,7 @@ export function createSqlSource(config: SqlSourceConfig): Source {
           item: {
             ref,
             version: row.updated_text,
-            sizeBytes: 0,
+            sizeBytes: row.size ?? 0,
             modifiedAt: row.updated_at,
             uri: uriOf(row.id, ref),
             mediaType: config.format === 'markdown' ? 'text/markdown' : 'text/plain',
@@ -210,11 +226,11 @@ export function createSqlSource(config: SqlSourceConfig): Source {
   }
 
   async function row(ref: string) {
-    const rowId = idOfRef(ref);
+    const rowId = idOfRef(ref, extension);
     if (rowId === undefined) throw notFound(ref);
     const result = await call('fetch', () =>
-      pool.query<{ id: string; title: string | null; body: string | null; principals: unknown }>(
-        `SELECT ${id}::text AS id, ${title ? `${title}::text` : 'NULL::text'} AS title, ${body}::text AS body,
+      pool.query<{ id: string; title: string | null; body: string | Uint8Array | null; principals: unknown }>(
+        `SELECT ${id}::text AS id, ${title ? `${title}::text` : 'NULL::text'} AS title, ${body} AS body,
                 ${principals ?? 'NULL'} AS principals
          FROM ${from} WHERE ${id}::text = $1 LIMIT 1`,
         [rowId],
@@ -239,7 +255,11 @@ export function createSqlSource(config: SqlSourceConfig): Source {
     listChanges,
     async fetch(ref: string): Promise<FetchedItem> {
       const found = await row(ref);
-      const bytes = new TextEncoder().encode(found.body ?? '');
+      // A bytea body (scans, PDFs in a legacy system) arrives as bytes; anything else as text.
+      const bytes =
+        found.body instanceof Uint8Array
+          ? new Uint8Array(found.body)
+          : new TextEncoder().encode(found.body === null ? '' : String(found.body));
       if (bytes.byteLength > config.maxFileBytes) {
         throw new GroundworkError(
           'ingest.too_large',
