@@ -185,7 +185,15 @@ export interface SourceStatus {
   lastSyncAt: string | null;
   updateLagSeconds: { worst: number | null; median: number | null };
   documentsByStatus: Record<string, number>;
-  failures: { failedRuns: number; interruptedRuns: number; lastError: string | null };
+  failures: {
+    failedRuns: number;
+    interruptedRuns: number;
+    lastError: string | null;
+    /** e.g. `ingest.source_auth_failed`, `ingest.source_unreachable`, `ingest.source_throttled`. */
+    lastErrorCode?: string | null;
+    /** The last finished run failed. */
+    failing?: boolean;
+  };
   quarantine: { total: number; byCode: Record<string, number> };
   undeterminedPrincipals: number;
   /** Documents no principal may read: no API key (admin keys included) finds them. */
@@ -683,4 +691,23 @@ export interface HealthView {
   activeShare: number | null;
   flags: HealthFlagView[];
   latestReview: ReviewView | null;
+}
+
+/** One setting of a connector, as `GET /v1/connectors` describes it (the add-source form is built from these). */
+export interface ConnectorSettingHint {
+  key: string;
+  label: string;
+  description: string;
+  kind: 'string' | 'number' | 'boolean' | 'list' | 'env' | 'path' | 'url';
+  required: boolean;
+  example?: string;
+}
+
+export interface ConnectorDescription {
+  kind: string;
+  title: string;
+  description: string;
+  settingsSchema: Record<string, unknown>;
+  settingHints: ConnectorSettingHint[];
+  capabilities: Record<string, boolean>;
 }
