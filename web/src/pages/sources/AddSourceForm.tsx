@@ -104,7 +104,7 @@ export function AddSourceForm({ onAdded }: { onAdded: (message: string) => void 
             <SettingField
               key={`${connector.kind}.${hint.key}`}
               hint={hint}
-              value={entered[hint.key]}
+              value={entered[hint.key] ?? schemaDefault(connector, hint.key)}
               onChange={(value) => setEntered((current) => ({ ...current, [hint.key]: value }))}
             />
           ))}
@@ -117,6 +117,13 @@ export function AddSourceForm({ onAdded }: { onAdded: (message: string) => void 
       )}
     </details>
   );
+}
+
+/** A boolean setting's default from the connector's JSON schema (so a checkbox shows what applies). */
+function schemaDefault(connector: ConnectorDescription, key: string): boolean | undefined {
+  const properties = connector.settingsSchema.properties as Record<string, { default?: unknown }> | undefined;
+  const value = properties?.[key]?.default;
+  return typeof value === 'boolean' ? value : undefined;
 }
 
 function SettingField({
