@@ -86,6 +86,9 @@ describe('sources add --type KIND --setting / --settings as a process', () => {
       const missing = await runGroundwork([...store, '--json', 'sync', 'flood']);
       assert.notEqual(missing.code, 0);
       assert.match(missing.stderr + missing.stdout, /ingest\.missing_secret/);
+      const status = await runGroundwork([...store, 'sources', 'status', 'flood']);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /FAILING ingest\.missing_secret: the last sync failed and deleted nothing/);
 
       const typo = await runGroundwork([...store, 'sources', 'add', 'x', '--type', 'sql', '--setting', 'tabel=notes']);
       assert.equal(typo.code, 2, typo.stderr);

@@ -9,6 +9,7 @@ import {
   describeConnectors,
   getConnector,
   getSource,
+  ingestStatus,
   listSources,
   requestSourceAclMap,
   requestSourceAdd,
@@ -22,6 +23,7 @@ import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
 import { printChangeOutcome } from './changes.ts';
+import { describeSourceStatus } from './status.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -175,6 +177,20 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
           return exitCodes.ok;
         },
       ),
+    );
+
+  sources
+    .command('status [name]')
+    .description('health of one source (or all): counts, last sync, the last failure with its code, quarantine')
+    .action(
+      runtime.action(async (context, name: string | undefined) => {
+        const { db } = await context.platform();
+        const all = await ingestStatus(db, name ? { sourceId: (await getSource(db, name)).id } : {});
+        context.output.result({ sources: all }, (r) =>
+          r.sources.length === 0 ? 'No sources yet.' : r.sources.map(describeSourceStatus).join('\n\n'),
+        );
+        return exitCodes.ok;
+      }),
     );
 
   sources

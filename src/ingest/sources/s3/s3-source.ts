@@ -156,25 +156,34 @@ export function createS3Source(config: S3SourceConfig): Source {
   }
 
   async function getObject(key: string, ref: string): Promise<Uint8Array | undefined> {
-    try {
-      const out = await call('GetObject', () =>
-        client.send(new GetObjectCommand({ Bucket: config.bucket, Key: key }), { abortSignal: config.signal }),
-      );
-      if (out.ContentLength !== undefined && out.ContentLength > config.maxFileBytes) {
-        (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
-        throw tooLarge(ref, out.ContentLength, config.maxFileBytes);
+    const missing = Symbol('missing');
+    const out = await call('GetObject', async () => {
+      try {
+        return await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: key }), { abortSignal: config.signal });
+      } catch (error) {
+        // Not a failure of the source: the object is gone (the next listing sees it). Never retried.
+        const failure = error as S3Error;
+        if (failure?.name === 'NoSuchKey' || failure?.$metadata?.httpStatusCode === 404) return missing;
+        throw error;
       }
-      const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
-      if (bytes.byteLength > config.maxFileBytes) throw tooLarge(ref, bytes.byteLength, config.maxFileBytes);
-      return bytes;
-    } catch (error) {
-      const cause = (error as GroundworkError).cause as S3Error | undefined;
-      if (cause?.name === 'NoSuchKey' || cause?.$metadata?.httpStatusCode === 404) return undefined;
-      throw error;
+    });
+    if (out === missing) return undefined;
+    if (out.ContentLength !== undefined && out.ContentLength > config.maxFileBytes) {
+      (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+      throw tooLarge(ref, out.ContentLength, config.maxFileBytes);
     }
+    const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    if (bytes.byteLength > config.maxFileBytes) throw tooLarge(ref, bytes.byteLength, config.maxFileBytes);
+    return bytes;
   }
 
+  /** Keys that had a sidecar object in the last complete listing (undefined before one): saves a GET per item. */
+  let knownSidecars: Set<string> | undefined;
+  /** Principals from the tags read by the current listing (the same observation as the item's sidecarVersion). */
+  const listedTags = new Map<string, string[] | undefined>();
+
   async function readSidecar(ref: string): Promise<SidecarMetadata | undefined> {
+    if (knownSidecars && !knownSidecars.has(`${prefix}${ref}`)) return undefined;
     const bytes = await getObject(`${prefix}${ref}${s3SidecarSuffix}`, `${ref}${s3SidecarSuffix}`);
     if (!bytes) return undefined;
     try {
@@ -197,7 +206,8 @@ export function createS3Source(config: S3SourceConfig): Source {
     const sidecar = await readSidecar(ref);
     if (sidecar && Array.isArray(sidecar.principals)) return sidecar;
     if (!readTags) return sidecar;
-    const { principals } = await tagsHash(`${prefix}${ref}`);
+    const key = `${prefix}${ref}`;
+    const { principals } = listedTags.has(key) ? { principals: listedTags.get(key) } : await tagsHash(key);
     if (!principals) return sidecar;
     return { ...(sidecar ?? {}), principals };
   }
@@ -208,12 +218,18 @@ export function createS3Source(config: S3SourceConfig): Source {
     /** Items waiting for their sidecar key (which sorts after them) to pass. */
     let pending: Array<{ key: string; ref: string; etag: string; size: number; modifiedAt: Date }> = [];
     const sidecarEtags = new Map<string, string>();
+    const sidecarKeys = new Set<string>();
+    // Items are emitted only once their sidecar's place in key order has passed, so for every emitted item this
+    // set already says whether it has a sidecar object.
+    knownSidecars = sidecarKeys;
+    listedTags.clear();
     const emit = async function* (batch: typeof pending) {
       const tagHashes = readTags ? await mapLimited(batch, config.tagConcurrency ?? 16, (entry) => tagsHash(entry.key)) : [];
       for (const [index, entry] of batch.entries()) {
         const sidecarEtag = sidecarEtags.get(entry.key);
         sidecarEtags.delete(entry.key);
         const tags = tagHashes[index]?.hash;
+        if (readTags) listedTags.set(entry.key, tagHashes[index]?.principals);
         const parts = [
           sidecarEtag ? `meta:${sidecarEtag}` : undefined,
           tags && tags !== 'none' ? `tags:${tags}` : undefined,
@@ -265,6 +281,7 @@ export function createS3Source(config: S3SourceConfig): Source {
         const ref = key.slice(prefix.length);
         if (key.endsWith(s3SidecarSuffix)) {
           sidecarEtags.set(key.slice(0, -s3SidecarSuffix.length), object.ETag.replaceAll('"', ''));
+          sidecarKeys.add(key.slice(0, -s3SidecarSuffix.length));
           continue;
         }
         if (unsafeRef(ref)) {
