@@ -213,8 +213,10 @@ interface TaskQueue {
  */
 export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<SyncSummary> {
   const run = await openRun(deps, options);
+  let opened: Source | undefined;
   try {
     const pipeline = await preparePipeline(run);
+    opened = pipeline.source;
     const ruleUsage = trackAclRuleUsage(pipeline.aclMap);
     const listing = await listAndProcess(run, pipeline, ruleUsage);
     const missing = missingDocuments(pipeline, listing);
@@ -227,6 +229,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
   } catch (error) {
     await failRun(run, error);
     throw error;
+  } finally {
+    await opened?.close?.().catch(() => {});
   }
 }
 

@@ -320,6 +320,9 @@ export function createS3Source(config: S3SourceConfig): Source {
       return sidecar ? { bytes, sidecar } : { bytes };
     },
     fetchSidecar: (ref: string) => metadataOf(ref),
+    async close() {
+      client.destroy();
+    },
   };
 }
 

@@ -273,6 +273,9 @@ export function createSqlSource(config: SqlSourceConfig): Source {
     async fetchSidecar(ref: string) {
       return metadata(await row(ref));
     },
+    async close() {
+      await pool.end();
+    },
   };
 }
 
