@@ -285,11 +285,16 @@ export function createS3Source(config: S3SourceConfig): Source {
           continue;
         }
         if (unsafeRef(ref)) {
+          const problem = new GroundworkError(
+            'ingest.unsafe_ref',
+            `The object key ${key} has an empty, "." or ".." path segment and cannot be indexed safely.`,
+            { category: 'usage', fix: 'Rename the object (no "//", "/./" or "/../" in keys, no leading "/"), or exclude it.' },
+          );
           onProblem({
             ref: ref || key,
-            code: 'ingest.unsafe_ref',
-            message: `The object key ${key} has an empty, "." or ".." path segment and cannot be indexed safely.`,
-            fix: 'Rename the object (no "//", "/./" or "/../" in keys, no leading "/"), or exclude it.',
+            code: problem.code,
+            message: problem.message,
+            ...(problem.fix ? { fix: problem.fix } : {}),
           });
           continue;
         }
