@@ -169,6 +169,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     logger,
     clock,
     config,
+    secrets,
     embedder: embedding
       ? lazyEmbedder(embedding, () => models.embedding() as NonNullable<ReturnType<typeof models.embedding>>)
       : undefined,

@@ -20,7 +20,7 @@ import { dataAuditErrorCodes } from './data-audit/index.ts';
 import { evaluateErrorCodes } from './evaluate/index.ts';
 import { changesErrorCodes, governErrorCodes } from './govern/index.ts';
 import { incidentsErrorCodes } from './incidents/index.ts';
-import { ingestErrorCodes } from './ingest/index.ts';
+import { connectorErrorCodes, ingestErrorCodes } from './ingest/index.ts';
 import { jobsErrorCodes } from './jobs/index.ts';
 import { modelsErrorCodes } from './models/index.ts';
 import { monitorErrorCodes } from './monitor/index.ts';
@@ -295,6 +295,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   models: modelsErrorCodes,
   protect: protectErrorCodes,
   ingest: ingestErrorCodes,
+  connectors: connectorErrorCodes,
   retrieve: retrieveErrorCodes,
   answer: answerErrorCodes,
   prompts: promptsErrorCodes,

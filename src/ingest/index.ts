@@ -63,7 +63,20 @@ export {
   type SyncProgress,
   type SyncSummary,
 } from './run-sync.ts';
+export type { ConnectorDefinition, ConnectorDeps, ConnectorSettingHint } from './sources/connector.ts';
+export { connectorErrorCodes } from './sources/error-codes.ts';
 export { createFilesystemSource, type FilesystemSourceConfig, sidecarSuffix } from './sources/filesystem/filesystem-source.ts';
+export {
+  type ConnectorDescription,
+  connectorKinds,
+  describeConnector,
+  describeConnectors,
+  findConnector,
+  getConnector,
+  listConnectors,
+  registerConnector,
+} from './sources/registry.ts';
+export { type CommonSourceSettings, commonSettingHints, commonSourceSettings, isEnvSetting } from './sources/settings.ts';
 export type {
   FetchedItem,
   SidecarMetadata,
@@ -74,6 +87,16 @@ export type {
   SourceItem,
   SourceProblem,
 } from './sources/source.ts';
+export {
+  failureKindOfStatus,
+  isNetworkError,
+  requireSecret,
+  retryAfterMs,
+  type SourceFailureKind,
+  type SourceRetryOptions,
+  sourceFailure,
+  withSourceRetry,
+} from './sources/source-errors.ts';
 export { type Embedder, embedderFromModel, embedWithCache, lazyEmbedder } from './sync/embed-chunks.ts';
 export type { SyncCounts } from './sync/ingest-events.ts';
 export {
@@ -99,16 +122,19 @@ export { readableSourceNames, sourceIdsOf } from './sync/source-ids.ts';
 export {
   type AddSourceInput,
   addSource,
+  type FilesystemSettings,
   findSource,
   findSourceByPath,
   getSource,
   listSourceNames,
   listSources,
+  type OpenSourceOptions,
   openSource,
   readAclMapFile,
   readablePrincipals,
   removeSource,
   type SourceRecord,
+  type SourceSettings,
   type SourceType,
   setSourceAclMap,
   setSourceReadableBy,

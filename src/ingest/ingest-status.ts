@@ -26,7 +26,18 @@ export interface SourceStatus {
   readonly updateLagSeconds: { readonly worst: number | null; readonly median: number | null };
   readonly documentsByStatus: Readonly<Record<string, number>>;
   /** Failed and interrupted runs ever recorded, and the last failure's message. */
-  readonly failures: { readonly failedRuns: number; readonly interruptedRuns: number; readonly lastError: string | null };
+  readonly failures: {
+    readonly failedRuns: number;
+    readonly interruptedRuns: number;
+    readonly lastError: string | null;
+    /**
+     * The code of the last failure (e.g. `ingest.source_auth_failed`, `ingest.source_unreachable`,
+     * `ingest.source_throttled`, `ingest.source_bad_response`, `ingest.cursor_expired`), null when none.
+     */
+    readonly lastErrorCode?: string | null;
+    /** True when the last finished run failed (the source is failing now, not only in the past). */
+    readonly failing?: boolean;
+  };
   readonly quarantine: { readonly total: number; readonly byCode: Readonly<Record<string, number>> };
   /** Documents whose principals nothing explicit decided (deny by default: readable by no principal). */
   readonly undeterminedPrincipals: number;
@@ -168,6 +179,8 @@ export async function ingestStatus(db: Queryable, options: { sourceId?: string }
         failedRuns: runCount('failed'),
         interruptedRuns: runCount('interrupted'),
         lastError: lastError.rows[0]?.error ?? null,
+        lastErrorCode: /^([a-z]+\.[a-z_]+):/.exec(lastError.rows[0]?.error ?? '')?.[1] ?? null,
+        failing: last.rows[0]?.status === 'failed',
       },
       quarantine: { total: quarantined, byCode },
       undeterminedPrincipals: undetermined,

@@ -1,4 +1,4 @@
-import type { Clock, EventBus, GroundworkConfig, IdGenerator, Logger } from '../core/index.ts';
+import type { Clock, EventBus, GroundworkConfig, IdGenerator, Logger, SecretResolver } from '../core/index.ts';
 import type { Database } from '../store/index.ts';
 import { chunkDocument } from './chunking/index.ts';
 import { createParserPool, type ParserPool, parseLimitsFromConfig } from './parsers/index.ts';
@@ -24,7 +24,9 @@ export interface CreateIngestionOptions {
   readonly parse?: ParseFn;
   /** Default: the structure-aware chunker. */
   readonly chunk?: ChunkFn;
-  readonly openSource?: (record: SourceRecord) => Source;
+  readonly openSource?: (record: SourceRecord) => Source | Promise<Source>;
+  /** Resolves connectors' `…Env` settings (the platform's secrets); default: the process environment. */
+  readonly secrets?: SecretResolver;
 }
 
 /** Ingestion wired to its long-lived resources (the parse worker pool). Close it when done. */
@@ -69,6 +71,7 @@ export function createIngestion(options: CreateIngestionOptions): Ingestion {
           ...(options.clock ? { clock: options.clock } : {}),
           ...(options.ids ? { ids: options.ids } : {}),
           ...(options.openSource ? { openSource: options.openSource } : {}),
+          ...(options.secrets ? { secrets: options.secrets } : {}),
         },
         syncOptions,
       ),

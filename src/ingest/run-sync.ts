@@ -8,6 +8,7 @@ import {
   isGroundworkError,
   type Logger,
   newId,
+  type SecretResolver,
   systemClock,
   toGroundworkError,
 } from '../core/index.ts';
@@ -54,7 +55,9 @@ export interface SyncDeps {
   /** Absent: lexical-only ingestion (no embeddings). */
   readonly embedder?: Embedder | undefined;
   /** Opens the connector of a stored source; default: by its type. Tests substitute one. */
-  readonly openSource?: (record: SourceRecord) => Source;
+  readonly openSource?: (record: SourceRecord) => Source | Promise<Source>;
+  /** Resolves connectors' `…Env` settings; default: the process environment. */
+  readonly secrets?: SecretResolver;
   /**
    * How a sync treats a source's ACL map file: `follow` re-reads it and applies edits at the next sync;
    * `approved` (when `source.acl` changes are governed) applies the stored, approved copy and reports a file
@@ -210,8 +213,10 @@ interface TaskQueue {
  */
 export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<SyncSummary> {
   const run = await openRun(deps, options);
+  let opened: Source | undefined;
   try {
     const pipeline = await preparePipeline(run);
+    opened = pipeline.source;
     const ruleUsage = trackAclRuleUsage(pipeline.aclMap);
     const listing = await listAndProcess(run, pipeline, ruleUsage);
     const missing = missingDocuments(pipeline, listing);
@@ -224,6 +229,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
   } catch (error) {
     await failRun(run, error);
     throw error;
+  } finally {
+    await opened?.close?.().catch(() => {});
   }
 }
 
@@ -354,7 +361,17 @@ async function preparePipeline(run: SyncRun): Promise<Pipeline> {
       });
     },
   };
-  const source = (deps.openSource ?? ((r: SourceRecord) => openSource(r, deps.ingest)))(record);
+  const source = await (
+    deps.openSource ??
+    ((r: SourceRecord) =>
+      openSource(r, {
+        maxFileBytes: deps.ingest.maxFileBytes,
+        logger: deps.logger,
+        ...(deps.secrets ? { secrets: deps.secrets } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        ...(run.options.signal ? { signal: run.options.signal } : {}),
+      }))
+  )(record);
   const existing = await loadExisting(run.db, record.id);
   const quarantine = await loadQuarantine(run.db, record.id);
   return { aclMap, aclMapDrift: drift, fingerprint, prepareContext, source, existing, quarantine };
@@ -767,6 +784,10 @@ async function failRun(run: SyncRun, error: unknown): Promise<void> {
     ])
     .catch(() => {});
   await db.query('UPDATE sources SET last_sync_at = $2 WHERE id = $1', [record.id, clock.now()]).catch(() => {});
+  // A connector that reports its stored cursor as expired (a Graph 410, a stale delta token) lists in full next
+  // time; nothing was deleted by this run (deletions only follow a complete listing).
+  if (failure.code === 'ingest.cursor_expired')
+    await db.query('UPDATE sources SET cursor = NULL WHERE id = $1', [record.id]).catch(() => {});
   run.events.publish('sync-end', {
     runId,
     sourceId: record.id,

@@ -185,7 +185,15 @@ export interface SourceStatus {
   lastSyncAt: string | null;
   updateLagSeconds: { worst: number | null; median: number | null };
   documentsByStatus: Record<string, number>;
-  failures: { failedRuns: number; interruptedRuns: number; lastError: string | null };
+  failures: {
+    failedRuns: number;
+    interruptedRuns: number;
+    lastError: string | null;
+    /** e.g. `ingest.source_auth_failed`, `ingest.source_unreachable`, `ingest.source_throttled`. */
+    lastErrorCode?: string | null;
+    /** The last finished run failed. */
+    failing?: boolean;
+  };
   quarantine: { total: number; byCode: Record<string, number> };
   undeterminedPrincipals: number;
   /** Documents no principal may read: no API key (admin keys included) finds them. */
@@ -807,4 +815,21 @@ export interface ClaimsMetrics {
   fraud: { flagged: number; withOutcome: number; precision: number | null; falsePositiveRate: number | null };
   fieldAccuracy: { fields: number; edited: number; accuracy: number | null };
   cost: { totalUsd: number; perClaimUsd: number | null; inputTokens: number; outputTokens: number; ocrPages: number };
+/** One setting of a connector, as `GET /v1/connectors` describes it (the add-source form is built from these). */
+export interface ConnectorSettingHint {
+  key: string;
+  label: string;
+  description: string;
+  kind: 'string' | 'number' | 'boolean' | 'list' | 'env' | 'path' | 'url';
+  required: boolean;
+  example?: string;
+}
+
+export interface ConnectorDescription {
+  kind: string;
+  title: string;
+  description: string;
+  settingsSchema: Record<string, unknown>;
+  settingHints: ConnectorSettingHint[];
+  capabilities: Record<string, boolean>;
 }

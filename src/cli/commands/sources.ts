@@ -1,8 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { GroundworkError, localOperator } from '../../core/index.ts';
 import type { ChangeRequest, SubmitChangeResult } from '../../govern/index.ts';
 import {
+  type ConnectorDefinition,
+  describeConnectors,
+  getConnector,
   getSource,
+  ingestStatus,
   listSources,
   requestSourceAclMap,
   requestSourceAdd,
@@ -16,17 +23,84 @@ import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { table } from '../output.ts';
 import { printChangeOutcome } from './changes.ts';
+import { describeSourceStatus } from './status.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `--setting key=value` flags, typed by the connector's hints (lists split on commas, booleans, numbers). */
+export function parseSettingFlags(flags: readonly string[], connector: ConnectorDefinition): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const flag of flags) {
+    const at = flag.indexOf('=');
+    if (at <= 0) {
+      throw new GroundworkError('cli.invalid_option', `--setting ${flag} is not key=value.`, {
+        category: 'usage',
+        fix: `Give --setting key=value; ${connector.kind} takes: ${connector.settingHints.map((h) => h.key).join(', ')}.`,
+      });
+    }
+    const key = flag.slice(0, at).trim();
+    const value = flag.slice(at + 1);
+    const kind = connector.settingHints.find((hint) => hint.key === key)?.kind;
+    if (kind === 'list') {
+      const items = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+      out[key] = [...((out[key] as string[] | undefined) ?? []), ...items];
+    } else if (kind === 'boolean') out[key] = /^(true|yes|1|on)$/i.test(value);
+    else if (kind === 'number' && value.trim() !== '' && Number.isFinite(Number(value))) out[key] = Number(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** `--settings FILE`: a JSON or YAML object. */
+async function readSettingsFile(path: string): Promise<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = parseYaml(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new GroundworkError('cli.invalid_option', `--settings ${path} cannot be read as JSON or YAML.`, {
+      category: 'usage',
+      fix: 'Give a file holding one JSON or YAML object of connector settings (secrets as …Env variable names).',
+      cause: error,
+    });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new GroundworkError('cli.invalid_option', `--settings ${path} does not hold an object.`, {
+      category: 'usage',
+      fix: 'Give a file holding one JSON or YAML object of connector settings, e.g. {"bucket": "docs"}.',
+    });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Where a non-filesystem source points (bucket, table, site), for the PATH column. */
+function describeLocation(settings: Record<string, unknown> | undefined): string {
+  if (!settings) return '';
+  if (typeof settings.bucket === 'string')
+    return `s3://${settings.bucket}/${typeof settings.prefix === 'string' ? settings.prefix : ''}`;
+  if (typeof settings.table === 'string') return `sql:${settings.table}`;
+  if (typeof settings.query === 'string') return 'sql:(query)';
+  for (const key of ['url', 'site', 'siteUrl', 'startUrl']) if (typeof settings[key] === 'string') return settings[key] as string;
+  return '';
+}
 
 export function registerSourcesCommands(program: Command, runtime: CliRuntime): void {
   const sources = program.command('sources').description('register the places documents come from');
 
   sources
     .command('add <name>')
-    .description('add a source (a folder, a mounted share, a DMS export)')
-    .option('--type <type>', `connector type (${sourceTypes.join(', ')})`, 'filesystem')
-    .requiredOption('--path <dir>', 'root folder of the source')
+    .description('add a source: a folder or share (filesystem), an S3 bucket (s3), a SQL table (sql), …')
+    .option('--type <type>', `connector type (${sourceTypes.join(', ')}; \`sources types\` lists their settings)`, 'filesystem')
+    .option(
+      '--setting <key=value>',
+      'one connector setting (repeatable), e.g. --setting bucket=docs --setting secretAccessKeyEnv=S3_SECRET; lists comma-separated',
+      collect,
+      [],
+    )
+    .option('--settings <file>', 'connector settings as a JSON or YAML object (merged under --setting)')
+    .option('--path <dir>', 'filesystem: root folder of the source (same as --setting path=DIR)')
     .option('--acl-map <file>', 'ACL map (JSON or YAML): who may read which paths; re-read at every sync')
     .option(
       '--readable-by <principals>',
@@ -43,7 +117,9 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
           name: string,
           options: {
             type: string;
-            path: string;
+            setting: string[];
+            settings?: string;
+            path?: string;
             aclMap?: string;
             readableBy?: string;
             include: string[];
@@ -52,10 +128,15 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
             reason?: string;
           },
         ) => {
-          if (!(sourceTypes as readonly string[]).includes(options.type)) {
-            throw new GroundworkError('ingest.invalid_source', `Unknown source type "${options.type}".`, {
+          const connector = getConnector(options.type);
+          const settings = {
+            ...(options.settings ? await readSettingsFile(resolve(context.io.cwd, options.settings)) : {}),
+            ...parseSettingFlags(options.setting, connector),
+          };
+          if (connector.kind === 'filesystem' && options.path === undefined && settings.path === undefined) {
+            throw new GroundworkError('cli.invalid_option', 'A filesystem source needs its folder: --path DIR.', {
               category: 'usage',
-              fix: `Use one of: ${sourceTypes.join(', ')}.`,
+              fix: 'e.g. `groundwork sources add docs --type filesystem --path ./docs` (or --setting path=./docs).',
             });
           }
           const platform = await context.platform();
@@ -66,10 +147,11 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
             localOperator,
             {
               name,
-              type: 'filesystem',
-              path: options.path,
-              include: options.include,
-              exclude: options.exclude,
+              type: connector.kind,
+              settings,
+              ...(options.path !== undefined ? { path: options.path } : {}),
+              ...(options.include.length > 0 ? { include: options.include } : {}),
+              ...(options.exclude.length > 0 ? { exclude: options.exclude } : {}),
               cwd: context.io.cwd,
               ...(options.aclMap ? { aclMapPath: options.aclMap } : {}),
               ...(options.readableBy === undefined ? {} : { readableBy: [options.readableBy] }),
@@ -80,14 +162,60 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
           let source = await getSource(platform.db, name);
           if (options.schedule !== undefined) source = await applySourceSchedule(platform, source.id, options.schedule);
           context.output.result(
-            { id: source.id, name: source.name, type: source.type, ...source.settings, schedule: source.schedule ?? null },
+            {
+              id: source.id,
+              name: source.name,
+              type: source.type,
+              ...source.settings,
+              settings: source.settings,
+              schedule: source.schedule ?? null,
+            },
             (s) =>
-              `Added source ${s.name} (${s.type}) at ${s.path}. Run \`groundwork sync ${s.name}\` to ingest it.` +
+              `Added source ${s.name} (${s.type})${typeof s.settings.path === 'string' ? ` at ${s.settings.path}` : ''}. Run \`groundwork sync ${s.name}\` to ingest it.` +
               (s.schedule ? `\nSynced on schedule "${s.schedule}" (UTC) by \`groundwork worker\`.` : ''),
           );
           return exitCodes.ok;
         },
       ),
+    );
+
+  sources
+    .command('status [name]')
+    .description('health of one source (or all): counts, last sync, the last failure with its code, quarantine')
+    .action(
+      runtime.action(async (context, name: string | undefined) => {
+        const { db } = await context.platform();
+        const all = await ingestStatus(db, name ? { sourceId: (await getSource(db, name)).id } : {});
+        context.output.result({ sources: all }, (r) =>
+          r.sources.length === 0 ? 'No sources yet.' : r.sources.map(describeSourceStatus).join('\n\n'),
+        );
+        return exitCodes.ok;
+      }),
+    );
+
+  sources
+    .command('types')
+    .description('list the connector types with their settings, capabilities and examples')
+    .action(
+      runtime.action(async (context) => {
+        const connectors = describeConnectors();
+        context.output.result({ connectors }, (r) =>
+          r.connectors
+            .map((c) => {
+              const caps = Object.entries(c.capabilities)
+                .filter(([, on]) => on)
+                .map(([key]) => key)
+                .join(', ');
+              const lines = c.settingHints.map(
+                (h) =>
+                  `  ${h.key}${h.required ? ' (required)' : ''}${h.kind === 'env' ? ' [env var name]' : ''}: ${h.description}${h.example ? ` e.g. ${h.example}` : ''}`,
+              );
+              return [`${c.kind} — ${c.title}: ${c.description}`, `  capabilities: ${caps || 'none'}`, ...lines].join('\n');
+            })
+            .join('\n\n'),
+        );
+        return exitCodes.ok;
+      }),
     );
 
   sources
@@ -104,7 +232,7 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
             id: s.id,
             name: s.name,
             type: s.type,
-            path: s.settings?.path ?? '',
+            path: typeof s.settings?.path === 'string' ? s.settings.path : describeLocation(s.settings),
             lastSuccessAt: s.lastSuccessAt ?? null,
           }));
           context.output.result({ sources: rows }, (r) =>
@@ -121,9 +249,9 @@ export function registerSourcesCommands(program: Command, runtime: CliRuntime): 
           id: s.id,
           name: s.name,
           type: s.type,
-          path: s.settings.path,
-          include: s.settings.include,
-          exclude: s.settings.exclude,
+          path: typeof s.settings.path === 'string' ? s.settings.path : describeLocation(s.settings),
+          include: s.settings.include ?? [],
+          exclude: s.settings.exclude ?? [],
           aclMap: s.settings.aclMapPath ?? null,
           schedule: s.schedule ?? null,
           lastSyncAt: s.lastSyncAt ?? null,

@@ -4,7 +4,8 @@ import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { accessWarnings } from './sync.ts';
 
-function human(status: SourceStatus): string {
+/** One source's status as text (`groundwork status`, `groundwork sources status`). */
+export function describeSourceStatus(status: SourceStatus): string {
   const mix = Object.entries(status.sensitivity)
     .map(([label, n]) => `${label} ${n}`)
     .join(', ');
@@ -22,6 +23,11 @@ function human(status: SourceStatus): string {
     `  last successful sync ${status.lastSuccessAt ? status.lastSuccessAt.toISOString() : 'never'}${status.running ? ` — running now (${status.running.id})` : ''}`,
     `  update lag: worst ${status.updateLagSeconds.worst ?? '-'} s, median ${status.updateLagSeconds.median ?? '-'} s`,
     `  quarantine ${status.quarantine.total}${codes ? ` (${codes})` : ''}; failed runs ${status.failures.failedRuns}, interrupted ${status.failures.interruptedRuns}`,
+    ...(status.failures.failing
+      ? [
+          `  FAILING ${status.failures.lastErrorCode ?? ''}: the last sync failed and deleted nothing — ${status.failures.lastError ?? ''}`,
+        ]
+      : []),
     `  undetermined principals ${status.undeterminedPrincipals}; sensitivity ${mix || '-'}`,
     `  suspected prompt injection: ${status.injectionSuspected.chunks} chunk(s) in ${status.injectionSuspected.documents} document(s)${
       status.injectionSuspected.unscanned > 0
@@ -63,7 +69,9 @@ export function registerStatusCommand(program: Command, runtime: CliRuntime): vo
             }))
           : await ingestStatus((await context.platform()).db);
         context.output.result({ sources }, (r) =>
-          r.sources.length === 0 ? 'No sources yet. Start with `groundwork ingest PATH`.' : r.sources.map(human).join('\n\n'),
+          r.sources.length === 0
+            ? 'No sources yet. Start with `groundwork ingest PATH`.'
+            : r.sources.map(describeSourceStatus).join('\n\n'),
         );
         return exitCodes.ok;
       }),

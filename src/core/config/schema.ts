@@ -331,6 +331,12 @@ export const configSchema = z.strictObject({
        * sources, so a builder key cannot index arbitrary server files such as /etc.
        */
       allowedRoots: z.array(z.string().min(1)).default([]),
+      /**
+       * Environment variables that connectors' `…Env` settings (S3 keys, SQL connection strings) may name when
+       * a source is added over the HTTP API. Empty (the default): API-added sources cannot use secrets, so a
+       * builder key cannot point a connector at any secret of the server (e.g. DATABASE_URL).
+       */
+      allowedSecretEnv: z.array(z.string().min(1)).default([]),
     })
     /**
      * Per source (by name): `sources.<name>.freshnessSlo` — the longest the last successful sync may be ago
@@ -343,7 +349,7 @@ export const configSchema = z.strictObject({
     )
     .superRefine((value, context) => {
       for (const [key, entry] of Object.entries(value)) {
-        if (key !== 'allowedRoots' && Array.isArray(entry)) {
+        if (key !== 'allowedRoots' && key !== 'allowedSecretEnv' && Array.isArray(entry)) {
           context.addIssue({
             code: 'custom',
             path: [key],

@@ -29,6 +29,15 @@ export interface ConnectorDeps {
   readonly fetch?: typeof fetch;
   /** Folder paths relative to this (CLI cwd) are made absolute. */
   readonly cwd?: string;
+  /**
+   * Set when the source is added over the HTTP API (config `sources.allowedRoots`): folders must resolve inside
+   * one of these. Absent (the operator's CLI): no restriction.
+   */
+  readonly allowedRoots?: readonly string[];
+  /** Largest item a sync fetches (bytes, config `ingest.maxFileBytes`); larger items fail with `ingest.too_large`. */
+  readonly maxFileBytes?: number;
+  /** Aborts a listing or fetch in flight (the sync's signal). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ConnectorDefinition<Settings = Record<string, unknown>> {

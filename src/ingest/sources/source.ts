@@ -94,4 +94,6 @@ export interface Source {
   fetch(ref: string): Promise<FetchedItem>;
   /** Reads only an item's sidecar (a metadata-only change). */
   fetchSidecar(ref: string): Promise<SidecarMetadata | undefined>;
+  /** Releases connections (a database pool, HTTP keep-alive sockets); the sync calls it when the run ends. */
+  close?(): Promise<void>;
 }

@@ -20,6 +20,7 @@ import {
   removeSource,
   resolveAclMapPath,
   type SourceRecord,
+  type SourceSettings,
   storeSourceAclMap,
 } from './source-registry.ts';
 
@@ -35,12 +36,18 @@ import {
 export interface SourceSnapshot {
   readonly name: string;
   readonly type: string;
-  readonly path: string;
+  /** Filesystem sources: the folder; other kinds: null (their settings are in `settings`). */
+  readonly path: string | null;
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly aclMapPath: string | null;
   readonly readableBy: readonly string[];
   readonly aclMap: AclMap | null;
+  /**
+   * The connector's full settings (env-variable names for secrets, never secrets). Absent in change requests
+   * filed before the connector registry: those are filesystem sources, rebuilt from the fields above.
+   */
+  readonly settings?: SourceSettings;
 }
 
 interface AclSnapshot {
@@ -56,22 +63,26 @@ function snapshotOf(source: Pick<SourceRecord, 'name' | 'type' | 'settings' | 'a
     JSON.stringify({
       name: source.name,
       type: source.type,
-      path: source.settings.path,
-      include: source.settings.include,
-      exclude: source.settings.exclude,
+      path: typeof source.settings.path === 'string' ? source.settings.path : null,
+      include: source.settings.include ?? [],
+      exclude: source.settings.exclude ?? [],
       aclMapPath: source.settings.aclMapPath ?? null,
       readableBy: source.settings.readableBy ?? [],
       aclMap: source.aclMap ?? null,
+      settings: source.settings,
     }),
   ) as SourceSnapshot;
 }
 
 function preparedOf(snapshot: SourceSnapshot): PreparedSource {
+  if (snapshot.settings) {
+    return { name: snapshot.name, type: snapshot.type, settings: snapshot.settings, aclMap: snapshot.aclMap ?? undefined };
+  }
   return {
     name: snapshot.name,
     type: snapshot.type as PreparedSource['type'],
     settings: {
-      path: snapshot.path,
+      path: snapshot.path ?? '',
       include: [...snapshot.include],
       exclude: [...snapshot.exclude],
       ...(snapshot.aclMapPath ? { aclMapPath: snapshot.aclMapPath } : {}),
@@ -79,6 +90,15 @@ function preparedOf(snapshot: SourceSnapshot): PreparedSource {
     },
     aclMap: snapshot.aclMap ?? undefined,
   };
+}
+
+/** A short, secret-free summary of non-filesystem settings for a change description (`bucket=…, table=…`). */
+function describeSettings(settings: SourceSettings | undefined): string {
+  if (!settings) return '';
+  const shown = ['bucket', 'prefix', 'endpoint', 'table', 'url', 'site']
+    .filter((key) => typeof settings[key] === 'string' && settings[key] !== '')
+    .map((key) => `${key}=${settings[key] as string}`);
+  return shown.length > 0 ? ` (${shown.join(', ')})` : '';
 }
 
 const sourceView = (source: SourceRecord) => ({ ...snapshotOf(source), id: source.id });
@@ -105,7 +125,12 @@ export function registerSourceChangeKinds(governance: Governance, useCasesOf: Us
       return sourceView(added);
     },
     affectedUseCases: (tx, target) => affected(tx, target),
-    describe: (target, _before, after) => `add source ${target} at ${(after as SourceSnapshot).path}`,
+    describe: (target, _before, after) => {
+      const snapshot = after as SourceSnapshot;
+      return snapshot.path
+        ? `add source ${target} at ${snapshot.path}`
+        : `add ${snapshot.type} source ${target}${describeSettings(snapshot.settings)}`;
+    },
   });
   governance.register({
     kind: 'source.remove',

@@ -1,33 +1,31 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { z } from 'zod';
-import { GroundworkError, type IdGenerator, newId } from '../../core/index.ts';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { z } from 'zod';
+import { GroundworkError, type IdGenerator, newId, type SecretResolver, silentLogger, systemClock } from '../../core/index.ts';
 import { type AclMap, describeInvalidPrincipal, parseAclMap, tryParsePrincipal, validateAclMap } from '../../protect/index.ts';
 import { publishChange, type Queryable } from '../../store/index.ts';
-import { createFilesystemSource } from '../sources/filesystem/filesystem-source.ts';
+import { insideAllowedRoots } from '../sources/allowed-roots.ts';
+import type { ConnectorDeps } from '../sources/connector.ts';
+import type { FilesystemSettings } from '../sources/filesystem/index.ts';
+import { connectorKinds, findConnector, getConnector } from '../sources/registry.ts';
+import { isEnvSetting, type SourceSettings } from '../sources/settings.ts';
 import type { Source, SourceCursor } from '../sources/source.ts';
 
-/** Connector types this build knows. */
-export const sourceTypes = ['filesystem'] as const;
-export type SourceType = (typeof sourceTypes)[number];
+export type { FilesystemSettings } from '../sources/filesystem/index.ts';
+export type { SourceSettings } from '../sources/settings.ts';
 
-const filesystemSettings = z.strictObject({
-  path: z.string().min(1),
-  include: z.array(z.string().min(1)).default([]),
-  exclude: z.array(z.string().min(1)).default([]),
-  /** Where the ACL map was read from; re-read at every sync so edits apply. */
-  aclMapPath: z.string().optional(),
-  /** Principals for documents no sidecar, rule or map default decides (`--readable-by`). */
-  readableBy: z.array(z.string().min(1)).optional(),
-});
-export type FilesystemSettings = z.infer<typeof filesystemSettings>;
+/** Connector types this build knows (the registry, src/ingest/sources/registry.ts). */
+export const sourceTypes: readonly string[] = connectorKinds();
+/** A connector kind (`filesystem`, `s3`, `sql`, …): any registered one. */
+export type SourceType = string;
 
 /** A registered source as stored in `sources`. */
 export interface SourceRecord {
   readonly id: string;
   readonly name: string;
   readonly type: SourceType;
-  readonly settings: FilesystemSettings;
+  /** The connector's settings (env-variable names for secrets, never secrets). */
+  readonly settings: SourceSettings;
   readonly aclMap: AclMap | undefined;
   readonly cursor: SourceCursor | undefined;
   readonly createdAt: Date;
@@ -40,8 +38,13 @@ export interface SourceRecord {
 export interface AddSourceInput {
   readonly name: string;
   readonly type: SourceType;
-  /** Folder path; made absolute against `cwd`. */
-  readonly path: string;
+  /**
+   * The connector's settings (its zod schema decides). The legacy filesystem fields below are merged in
+   * (`path`, `include`, `exclude`, `aclMapPath`, `readableBy`), so `{type: 'filesystem', path}` keeps working.
+   */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Folder path (filesystem); made absolute against `cwd`. */
+  readonly path?: string;
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
   /** ACL map file (JSON or YAML); validated now and re-read at every sync. */
@@ -58,6 +61,12 @@ export interface AddSourceInput {
    * every path. Absent (the operator's CLI on the server): no restriction.
    */
   readonly allowedRoots?: readonly string[];
+  /**
+   * When given (sources added over the HTTP API: config `sources.allowedSecretEnv`), every `…Env` setting must
+   * name one of these variables: a builder key must not point a connector at any secret of the server process
+   * (e.g. DATABASE_URL). Absent (the operator's CLI): any variable.
+   */
+  readonly allowedSecretEnv?: readonly string[];
 }
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -80,7 +89,7 @@ function toRecord(row: SourceRow): SourceRecord {
     id: row.id,
     name: row.name,
     type: row.type as SourceType,
-    settings: filesystemSettings.parse(row.config),
+    settings: storedSettings(row.type, row.config),
     aclMap: row.acl_map
       ? validateAclMap(row.acl_map, `ACL map of source ${row.name}`, { allowShadowed: true }).aclMap
       : undefined,
@@ -90,6 +99,16 @@ function toRecord(row: SourceRow): SourceRecord {
     lastSuccessAt: row.last_success_at ?? undefined,
     schedule: row.schedule ?? undefined,
   };
+}
+
+/**
+ * Stored settings through the connector's schema (defaults filled). A row of a kind this build does not know
+ * (another build's connector) or that no longer parses keeps its raw JSON: listing sources never fails.
+ */
+function storedSettings(type: string, config: unknown): SourceSettings {
+  const raw = (config && typeof config === 'object' ? config : {}) as SourceSettings;
+  const parsed = findConnector(type)?.settingsSchema.safeParse(raw);
+  return parsed?.success ? (parsed.data as SourceSettings) : raw;
 }
 
 /** Reads and validates an ACL map file. @throws `ingest.acl_map_unreadable` or `protect.invalid_acl_map`. */
@@ -107,53 +126,44 @@ export async function readAclMapFile(path: string): Promise<{ aclMap: AclMap; wa
   return parseAclMap(text, path);
 }
 
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
-/**
- * The real path of `path` when it lies inside one of `roots` (both resolved with `realpath`, so a symlink
- * cannot lead out). A path outside every root is refused before the file system is asked whether it exists,
- * so the check is no oracle for files elsewhere on the server.
- * @throws `ingest.path_not_allowed` (forbidden → HTTP 403).
- */
-async function insideAllowedRoots(path: string, roots: readonly string[], what: 'source folder' | 'ACL map'): Promise<string> {
-  const refuse = (detail: string) =>
-    new GroundworkError('ingest.path_not_allowed', `The ${what} ${path} ${detail}`, {
-      category: 'forbidden',
-      fix:
-        roots.length === 0
-          ? 'An operator lists the folders the API may index in the configuration setting sources.allowedRoots (e.g. "sources": {"allowedRoots": ["/srv/shares"]}), or adds the source with `groundwork sources add` on the server.'
-          : `Use a folder inside sources.allowedRoots (${roots.join(', ')}), or ask an operator to extend that setting.`,
-      details: { setting: 'sources.allowedRoots' },
-    });
-  if (roots.length === 0) throw refuse('cannot be added over the API: sources.allowedRoots is empty.');
-  const resolvedRoots = roots.map((root) => resolve(root));
-  const realRoots = (await Promise.all(resolvedRoots.map((root) => realpath(root).catch(() => undefined)))).filter(
-    (root): root is string => root !== undefined,
-  );
-  // A root may itself be a link (/srv/shares → /data/shares): a path under either spelling is a candidate.
-  if (![...resolvedRoots, ...realRoots].some((root) => isInside(path, root))) throw refuse('is outside sources.allowedRoots.');
-  // Inside a root lexically, but it may not exist (the caller reports that) or lead elsewhere through a link.
-  const real = await realpath(path).catch(() => undefined);
-  if (real === undefined) return path;
-  if (!realRoots.some((root) => isInside(real, root)))
-    throw refuse('resolves (through a symbolic link) outside sources.allowedRoots.');
-  return real;
-}
-
 /** A validated source, not stored yet: what `addSource` inserts (and a change request carries). */
 export interface PreparedSource {
   readonly name: string;
   readonly type: SourceType;
-  readonly settings: FilesystemSettings;
+  readonly settings: SourceSettings;
   readonly aclMap: AclMap | undefined;
 }
 
+const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** The settings of an `AddSourceInput`: `settings` with the legacy filesystem fields merged in. */
+function givenSettings(input: AddSourceInput): Record<string, unknown> {
+  const legacy: Record<string, unknown> = {};
+  if (input.path !== undefined) legacy.path = input.path;
+  if (input.include !== undefined) legacy.include = [...input.include];
+  if (input.exclude !== undefined) legacy.exclude = [...input.exclude];
+  if (input.aclMapPath !== undefined) legacy.aclMapPath = input.aclMapPath;
+  if (input.readableBy !== undefined) legacy.readableBy = [...input.readableBy];
+  return { ...legacy, ...(input.settings ?? {}) };
+}
+
+/** A zod failure as one sentence naming each bad setting. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const key = issue.path.length > 0 ? issue.path.join('.') : 'settings';
+      return `${key}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
 /**
- * Validates a source to add: name, folder (inside `allowedRoots` when given), ACL map file (read and
- * checked now). @throws `ingest.invalid_source` (usage) and the ACL map's errors.
+ * Validates a source to add: name, type (a registered connector), settings (its strict schema; `…Env` keys
+ * hold variable names, inside `allowedSecretEnv` when given), the ACL map file (read and checked now,
+ * inside `allowedRoots` when given), `readableBy` principals, then the connector's own checks (`normalize`:
+ * a filesystem folder exists, inside `allowedRoots` when given).
+ * @throws `ingest.invalid_source`, `ingest.invalid_settings` (usage), `ingest.secret_env_not_allowed`,
+ *   `ingest.path_not_allowed` (forbidden) and the ACL map's errors.
  */
 export async function prepareSource(input: AddSourceInput): Promise<PreparedSource> {
   if (!namePattern.test(input.name)) {
@@ -162,26 +172,60 @@ export async function prepareSource(input: AddSourceInput): Promise<PreparedSour
       fix: 'Use 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
     });
   }
-  const given = isAbsolute(input.path) ? input.path : resolve(input.cwd ?? process.cwd(), input.path);
-  const path = input.allowedRoots ? await insideAllowedRoots(given, input.allowedRoots, 'source folder') : given;
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new GroundworkError('ingest.invalid_source', `${path} is not a folder Groundwork can read.`, {
-      category: 'usage',
-      fix: 'Give --path an existing folder (a mounted share must be mounted first).',
-    });
+  const connector = getConnector(input.type);
+  const raw = givenSettings(input);
+  const parsed = connector.settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const keys = connector.settingHints.map((hint) => hint.key);
+    throw new GroundworkError(
+      'ingest.invalid_settings',
+      `The ${connector.kind} source settings are not valid: ${describeIssues(parsed.error)}.`,
+      {
+        category: 'usage',
+        fix: `Give ${connector.kind} settings as --setting key=value (or --settings FILE / "settings" in the API body); its keys: ${keys.join(', ')}. \`groundwork sources types\` describes them.`,
+        details: { type: connector.kind, keys },
+      },
+    );
   }
-  const aclMapPath = input.aclMapPath ? await resolveAclMapPath(input.aclMapPath, input) : undefined;
+  let settings = { ...(parsed.data as Record<string, unknown>) } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(settings)) {
+    if (!isEnvSetting(key) || value === undefined) continue;
+    if (typeof value !== 'string' || !envNamePattern.test(value)) {
+      throw new GroundworkError('ingest.invalid_settings', `The setting ${key} must be the NAME of an environment variable.`, {
+        category: 'usage',
+        fix: `Put the secret in an environment variable (e.g. export MY_SECRET=…) and give ${key}=MY_SECRET; secrets are never stored.`,
+        details: { setting: key },
+      });
+    }
+    if (input.allowedSecretEnv && !input.allowedSecretEnv.includes(value)) {
+      throw new GroundworkError(
+        'ingest.secret_env_not_allowed',
+        `The setting ${key} names the environment variable ${value}, which sources added over the API may not use.`,
+        {
+          category: 'forbidden',
+          fix: 'An operator lists the variables API-added sources may name in the configuration setting sources.allowedSecretEnv, or adds the source with `groundwork sources add` on the server.',
+          details: { setting: 'sources.allowedSecretEnv', key },
+        },
+      );
+    }
+  }
+  const aclMapPath = typeof settings.aclMapPath === 'string' ? await resolveAclMapPath(settings.aclMapPath, input) : undefined;
   const aclMap = aclMapPath ? (await readAclMapFile(aclMapPath)).aclMap : undefined;
-  const readableBy = input.readableBy === undefined ? undefined : readablePrincipals(input.readableBy);
-  const settings: FilesystemSettings = {
-    path,
-    include: [...(input.include ?? [])],
-    exclude: [...(input.exclude ?? [])],
+  const readableBy = Array.isArray(settings.readableBy) ? readablePrincipals(settings.readableBy as string[]) : undefined;
+  const { aclMapPath: _a, readableBy: _r, ...rest } = settings;
+  settings = {
+    ...rest,
     ...(aclMapPath ? { aclMapPath } : {}),
     ...(readableBy && readableBy.length > 0 ? { readableBy } : {}),
   };
-  return { name: input.name, type: input.type, settings, aclMap };
+  if (connector.normalize) {
+    settings = (await connector.normalize(settings, {
+      ...connectorDeps({}),
+      ...(input.cwd ? { cwd: input.cwd } : {}),
+      ...(input.allowedRoots ? { allowedRoots: input.allowedRoots } : {}),
+    })) as Record<string, unknown>;
+  }
+  return { name: input.name, type: connector.kind, settings: settings as SourceSettings, aclMap };
 }
 
 /** An ACL map path made absolute against `cwd`, and inside `allowedRoots` when given (real path). */
@@ -278,14 +322,30 @@ export async function removeSource(db: Queryable, nameOrId: string): Promise<{ s
   return { source, documents: counted.rows[0]?.n ?? 0 };
 }
 
-/** The connector for a stored source. */
-export function openSource(record: SourceRecord, limits: { maxFileBytes: number }): Source {
-  return createFilesystemSource({
-    path: record.settings.path,
-    include: record.settings.include,
-    exclude: record.settings.exclude,
-    maxFileBytes: limits.maxFileBytes,
-  });
+/** What opening a connector needs beyond the stored record. */
+export interface OpenSourceOptions {
+  readonly maxFileBytes: number;
+  /** Resolves `…Env` settings; default: the process environment. */
+  readonly secrets?: SecretResolver;
+  readonly logger?: ConnectorDeps['logger'];
+  readonly clock?: ConnectorDeps['clock'];
+  readonly signal?: AbortSignal;
+}
+
+function connectorDeps(options: Partial<OpenSourceOptions>): ConnectorDeps {
+  return {
+    secrets: options.secrets ?? ((name: string) => process.env[name]),
+    logger: options.logger ?? silentLogger,
+    clock: options.clock ?? systemClock,
+    ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+/** The connector for a stored source (its settings through the connector's schema). @throws `ingest.invalid_source`. */
+export async function openSource(record: SourceRecord, options: OpenSourceOptions): Promise<Source> {
+  const connector = getConnector(record.type);
+  return connector.create(connector.settingsSchema.parse(record.settings), connectorDeps(options));
 }
 
 /**
@@ -341,12 +401,14 @@ export async function setSourceReadableBy(db: Queryable, nameOrId: string, reada
   const source = await getSource(db, nameOrId);
   const { readableBy: _previous, ...rest } = source.settings;
   const principals = readableBy.length === 0 ? [] : readablePrincipals(readableBy);
-  const settings: FilesystemSettings = principals.length > 0 ? { ...rest, readableBy: principals } : rest;
+  const settings: SourceSettings = principals.length > 0 ? { ...rest, readableBy: principals } : rest;
   await db.query('UPDATE sources SET config = $2, updated_at = now() WHERE id = $1', [source.id, JSON.stringify(settings)]);
   return getSource(db, source.id);
 }
 
 /** The filesystem source whose root is `path` (absolute), if any. */
 export async function findSourceByPath(db: Queryable, path: string): Promise<SourceRecord | undefined> {
-  return (await listSources(db)).find((source) => source.type === 'filesystem' && source.settings.path === path);
+  return (await listSources(db)).find(
+    (source) => source.type === 'filesystem' && (source.settings as FilesystemSettings).path === path,
+  );
 }

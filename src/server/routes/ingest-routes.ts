@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GroundworkError } from '../../core/index.ts';
 import { hasScope, recordAudit, type SubmitChangeResult } from '../../govern/index.ts';
 import {
+  describeConnectors,
   getSource,
   type Ingestion,
   ingestStatus,
@@ -13,7 +14,6 @@ import {
   retryQuarantined,
   type SourceRecord,
   type SourceStatus,
-  sourceTypes,
 } from '../../ingest/index.ts';
 import { applySourceSchedule } from '../../worker.ts';
 import { defineRoute, type RouteDefinition } from '../define-route.ts';
@@ -73,6 +73,20 @@ export function ingestRoutes(): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
+      path: '/v1/connectors',
+      summary: 'List the connector types: settings JSON schema, setting hints (for forms) and capabilities',
+      tags: ['sources'],
+      scope: 'sources:read',
+      responses: {
+        200: {
+          description: 'Connector types',
+          schema: z.object({ connectors: z.array(z.record(z.string(), z.unknown())) }),
+        },
+      },
+      handler: async () => ({ connectors: describeConnectors() }),
+    }),
+    defineRoute({
+      method: 'get',
       path: '/v1/sources',
       summary: 'List sources (settings only for callers with sources:write)',
       tags: ['sources'],
@@ -87,14 +101,17 @@ export function ingestRoutes(): RouteDefinition[] {
       method: 'post',
       path: '/v1/sources',
       summary:
-        'Add a source (a folder on the server under sources.allowedRoots) with an optional ACL map file; governed (may answer 202 with a change request); audited',
+        'Add a source of any connector type ({name, type, settings}; GET /v1/connectors lists the types and their settings; the filesystem shape {name, path, include, exclude, aclMapPath, readableBy} is still accepted). Folders and ACL maps must lie under sources.allowedRoots, secret env-variable names in sources.allowedSecretEnv; governed (may answer 202 with a change request); audited',
       tags: ['sources'],
       scope: 'sources:write',
       request: {
         body: z.strictObject({
           name: z.string().min(1).max(64),
-          type: z.enum(sourceTypes).default('filesystem'),
-          path: z.string().min(1).max(4096),
+          /** A registered connector kind (GET /v1/connectors). */
+          type: z.string().min(1).max(64).default('filesystem'),
+          /** The connector's settings; secrets only as environment-variable names (`…Env` keys). */
+          settings: z.record(z.string(), z.unknown()).optional(),
+          path: z.string().min(1).max(4096).optional(),
           include: z.array(z.string().min(1)).max(100).optional(),
           exclude: z.array(z.string().min(1)).max(100).optional(),
           aclMapPath: z.string().min(1).max(4096).optional(),
@@ -117,7 +134,11 @@ export function ingestRoutes(): RouteDefinition[] {
           platform.governance,
           platform.db,
           caller,
-          { ...input, allowedRoots: platform.config.sources.allowedRoots },
+          {
+            ...input,
+            allowedRoots: platform.config.sources.allowedRoots,
+            allowedSecretEnv: platform.config.sources.allowedSecretEnv ?? [],
+          },
           { requestId },
         );
         if (outcome.status === 'pending') return changeResult(c, outcome, (r) => r);

@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { api, type JobSummary, type Me, type QuarantineEntry, type SourceStatus } from '../api.ts';
 import { Empty, ErrorBox, formatDate, formatDuration } from '../components.tsx';
+import { AddSourceForm } from './sources/AddSourceForm.tsx';
 
 /** Documents nobody can read through the server, and ACL rules that never decide: said loudly, with the fix. */
 function AccessWarnings({ status }: { status: SourceStatus }) {
@@ -118,6 +119,14 @@ export function SourcesPage({ me }: { me: Me }) {
           {notice}
         </p>
       ) : null}
+      {canWrite ? (
+        <AddSourceForm
+          onAdded={(message) => {
+            setNotice(message);
+            void load();
+          }}
+        />
+      ) : null}
       {sources === null ? <p className="loading">Loading…</p> : null}
       {sources?.length === 0 ? <Empty>{'No sources yet. Add one with `groundwork ingest FOLDER`.'}</Empty> : null}
       <div className="cards">
@@ -190,6 +199,11 @@ export function SourcesPage({ me }: { me: Me }) {
               </div>
             </dl>
             <AccessWarnings status={s} />
+            {s.failures.failing && s.failures.lastErrorCode ? (
+              <p className="error" role="alert" aria-label={`Source ${s.name} is failing`}>
+                <strong>Failing:</strong> <code>{s.failures.lastErrorCode}</code> — the last sync failed; nothing was deleted.
+              </p>
+            ) : null}
             {s.failures.lastError ? <p className="error small">Last error: {s.failures.lastError}</p> : null}
             <SensitivityBar mix={s.sensitivity} />
           </article>
