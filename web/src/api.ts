@@ -815,6 +815,8 @@ export interface ClaimsMetrics {
   fraud: { flagged: number; withOutcome: number; precision: number | null; falsePositiveRate: number | null };
   fieldAccuracy: { fields: number; edited: number; accuracy: number | null };
   cost: { totalUsd: number; perClaimUsd: number | null; inputTokens: number; outputTokens: number; ocrPages: number };
+}
+
 /** One setting of a connector, as `GET /v1/connectors` describes it (the add-source form is built from these). */
 export interface ConnectorSettingHint {
   key: string;
