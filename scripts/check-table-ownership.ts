@@ -59,6 +59,10 @@ const owners: Record<string, string> = {
   use_case_reviews: 'adoption',
   rollout_settings: 'rollout',
   rollout_version: 'rollout',
+  identity_mappings: 'govern',
+  identity_mapping_versions: 'govern',
+  vocabulary_entries: 'vocabulary',
+  vocabulary_versions: 'vocabulary',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

@@ -28,7 +28,7 @@ import {
   type Tracer,
 } from './core/index.ts';
 import { latestEvalGate, resolveRun, runGatesPassed } from './evaluate/index.ts';
-import { createGovernance, type Governance, registerKeyChangeKinds } from './govern/index.ts';
+import { createGovernance, type Governance, registerIdentityChangeKinds, registerKeyChangeKinds } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
@@ -200,6 +200,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerBudgetChangeKinds(governance);
   registerKeyChangeKinds(governance);
   registerCriteriaChangeKinds(governance);
+  registerIdentityChangeKinds(governance);
   registerRolloutChangeKinds(governance, {
     criteriaStatus: criteriaStatusFor,
     latestEvalGate,

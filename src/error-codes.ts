@@ -15,7 +15,7 @@ import { answerErrorCodes } from './answer/index.ts';
 import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index.ts';
 import { coreErrorCodes } from './core/index.ts';
 import { evaluateErrorCodes } from './evaluate/index.ts';
-import { changesErrorCodes, governErrorCodes } from './govern/index.ts';
+import { changesErrorCodes, governErrorCodes, identityErrorCodes } from './govern/index.ts';
 import { incidentsErrorCodes } from './incidents/index.ts';
 import { ingestErrorCodes } from './ingest/index.ts';
 import { jobsErrorCodes } from './jobs/index.ts';
@@ -273,6 +273,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   jobs: jobsErrorCodes,
   server: serverErrorCodes,
   cli: cliErrorCodes,
+  identity: identityErrorCodes,
 };
 
 /** HTTP status of each category; a registry entry's `status` overrides it for its code. */

@@ -13,6 +13,7 @@ import { registerDocumentsCommands } from './commands/documents.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerFeedbackCommands } from './commands/feedback.ts';
+import { registerIdentitiesCommands } from './commands/identities.ts';
 import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
@@ -97,6 +98,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerUseCasesCommands(program, runtime);
   registerUseCaseChangesCommand(program, runtime);
   registerFeedbackCommands(program, runtime);
+  registerIdentitiesCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

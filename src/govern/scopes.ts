@@ -66,6 +66,14 @@ export const scopes = [
   'rollout:write',
   /** Kill or restore any use case (POST /v1/use-cases/:name/kill|restore): admins; a use case's owner may too. */
   'rollout:kill',
+  /** Identity mappings and their history (GET /v1/identity-mappings…): builders and admins. */
+  'identities:read',
+  /** Map and unmap source identities to principals (POST /v1/identity-mappings…; governed): admins only. */
+  'identities:write',
+  /** The domain vocabulary and its suggestions (GET /v1/vocabulary…). */
+  'vocabulary:read',
+  /** Add and remove vocabulary entries; export training pairs (POST|DELETE /v1/vocabulary…). */
+  'vocabulary:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -88,6 +96,7 @@ const reviewer: readonly Scope[] = [
   'feedback:triage',
   'monitors:read',
   'alerts:write',
+  'vocabulary:read',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,
@@ -101,6 +110,8 @@ const builder: readonly Scope[] = [
   'cohorts:write',
   'monitors:write',
   'rollout:write',
+  'identities:read',
+  'vocabulary:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

@@ -75,6 +75,7 @@ export const changeKinds = [
   'key.grant',
   'criteria.change',
   'rollout.stage',
+  'identity.map',
 ] as const;
 export type ChangeKindName = (typeof changeKinds)[number];
 

@@ -8,6 +8,7 @@ import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { feedbackRoutes } from './feedback-routes.ts';
 import { governRoutes } from './govern-routes.ts';
+import { identityRoutes } from './identity-routes.ts';
 import { incidentRoutes } from './incident-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { jobsRoutes } from './jobs-routes.ts';
@@ -40,5 +41,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...feedbackRoutes(),
     ...monitorRoutes(),
     ...rolloutRoutes(),
+    ...identityRoutes(),
   ];
 }
