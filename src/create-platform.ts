@@ -40,6 +40,7 @@ import { createRetriever, type Retriever } from './retrieve/index.ts';
 import { createReviewSampler, type ReviewSampler } from './review/index.ts';
 import { createRolloutAvailability, type RolloutAvailability, registerRolloutChangeKinds } from './rollout/index.ts';
 import { type ChangeFeed, createChangeFeed, type Database, openStore } from './store/index.ts';
+import { createVocabularyLookup } from './vocabulary/index.ts';
 
 /**
  * The composition root: turns a loaded configuration into a running platform. The server, the CLI and the
@@ -134,6 +135,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     config: config.retrieval,
     tracer,
     changes,
+    vocabulary: createVocabularyLookup(db),
     ...(embeddingModel ? { embeddingModel, embeddingDimensions: models.embeddingDimensions } : {}),
     ...(rerankModel ? { rerankModel } : {}),
   });

@@ -28,6 +28,7 @@ import { retrieveErrorCodes } from './retrieve/index.ts';
 import { reviewErrorCodes } from './review/index.ts';
 import { rolloutErrorCodes } from './rollout/index.ts';
 import { storeErrorCodes } from './store/index.ts';
+import { vocabularyErrorCodes } from './vocabulary/index.ts';
 
 /** Codes thrown by the HTTP layer itself (server/). */
 export const serverErrorCodes = {
@@ -274,6 +275,7 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   server: serverErrorCodes,
   cli: cliErrorCodes,
   identity: identityErrorCodes,
+  vocabulary: vocabularyErrorCodes,
 };
 
 /** HTTP status of each category; a registry entry's `status` overrides it for its code. */

@@ -32,6 +32,7 @@ import { registerSyncCommands } from './commands/sync.ts';
 import { registerTracesCommands } from './commands/traces.ts';
 import { registerUseCaseChangesCommand } from './commands/use-case-changes.ts';
 import { registerUseCasesCommands } from './commands/use-cases.ts';
+import { registerVocabularyCommands } from './commands/vocabulary.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
 
@@ -99,6 +100,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerUseCaseChangesCommand(program, runtime);
   registerFeedbackCommands(program, runtime);
   registerIdentitiesCommands(program, runtime);
+  registerVocabularyCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

@@ -198,7 +198,9 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         'retrieve',
         request.trace,
         async (span): Promise<SearchResult> => {
-          const expanded = expandQuery(request.query, mergeSynonyms(config.synonyms, request.synonyms));
+          // Configured synonyms, then the managed vocabulary (use case + global), then the use case's own.
+          const managed = deps.vocabulary ? await deps.vocabulary(request.useCase) : undefined;
+          const expanded = expandQuery(request.query, mergeSynonyms(config.synonyms, managed, request.synonyms));
           let mode: SearchMode;
           if (request.mode) {
             mode = request.mode;

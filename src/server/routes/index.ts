@@ -19,6 +19,7 @@ import { reviewRoutes } from './review-routes.ts';
 import { rolloutRoutes } from './rollout-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { systemRoutes } from './system-routes.ts';
+import { vocabularyRoutes } from './vocabulary-routes.ts';
 
 /** Every built-in route; each feature's routes live in their own file. */
 export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean } & IngestRouteDeps): RouteDefinition[] {
@@ -42,5 +43,6 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...monitorRoutes(),
     ...rolloutRoutes(),
     ...identityRoutes(),
+    ...vocabularyRoutes(),
   ];
 }
