@@ -224,6 +224,14 @@ describe(`domain vocabulary (${testStoreKind})`, () => {
           .filter(Boolean)
           .map((l) => JSON.parse(l) as { query: string; positive: string; hardNegatives: string[]; origin: string });
       };
+      // Positive feedback on an answer that cited the claims manual.
+      const asked = await call('claims', 'POST', '/v1/answers', {
+        question: 'What opens every claim according to the claims manual?',
+      });
+      assert.equal(asked.status, 200, JSON.stringify(asked.body));
+      await platform.observe.recorder.flush();
+      const rated = await call('claims', 'POST', '/v1/feedback', { traceId: asked.body.traceId, rating: 1 });
+      assert.equal(rated.status, 201, JSON.stringify(rated.body));
       const builderPairs = await exportAs('builder');
       assert.deepEqual(
         builderPairs.map((p) => p.origin),
@@ -236,9 +244,11 @@ describe(`domain vocabulary (${testStoreKind})`, () => {
       }
       const claimsPairs = await exportAs('claims');
       assert.deepEqual(
-        claimsPairs.map((p) => p.origin),
-        ['eval:claims-eval@1/intake', 'eval:claims-eval@1/manual'],
+        claimsPairs.map((p) => p.origin.replace(/^feedback:.*/, 'feedback')),
+        ['eval:claims-eval@1/intake', 'eval:claims-eval@1/manual', 'feedback'],
       );
+      assert.equal(claimsPairs[2]?.query, 'What opens every claim according to the claims manual?');
+      assert.match(claimsPairs[2]?.positive ?? '', /Claims manual/);
       assert.match(claimsPairs[1]?.positive ?? '', /Claims manual/);
       assert.ok(
         claimsPairs[1]?.hardNegatives.every((n) => !/Claims manual/.test(n)),

@@ -1,6 +1,10 @@
+import { usableUseCaseNames } from '../answer/index.ts';
 import { type Caller, GroundworkError } from '../core/index.ts';
 import { listDatasets, loadDataset } from '../evaluate/index.ts';
-import { authorize, hasScope } from '../govern/index.ts';
+import { authorize, hasScope, listFeedback } from '../govern/index.ts';
+import { chunkSnippets } from '../ingest/index.ts';
+import { getTrace } from '../observe/index.ts';
+import { readableDocumentIds } from '../protect/index.ts';
 import type { Retriever } from '../retrieve/index.ts';
 import { getReview, listReviews } from '../review/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -8,7 +12,8 @@ import type { Queryable } from '../store/index.ts';
 /**
  * Training pairs for fine-tuning an embedding model (`groundwork vocabulary export-pairs --format jsonl`,
  * docs/vocabulary.md): `{query, positive, hardNegatives}` from evaluation datasets (a case's question and a
- * passage of a document judged relevant) and graded reviews (a question graded correct and a passage it cited).
+ * passage of a document judged relevant), graded reviews (a question graded correct and a passage it cited)
+ * and positive feedback (a question rated helpful and the first passage its answer cited).
  * Every passage comes from a search run AS the exporting caller, so only documents they may read now appear;
  * hard negatives are the top BM25 hits for the query that are not positives (BM25: the lexical near-misses
  * a dense model most needs to learn to tell apart).
@@ -18,7 +23,7 @@ export interface TrainingPair {
   readonly query: string;
   readonly positive: string;
   readonly hardNegatives: readonly string[];
-  /** Where the pair came from: `eval:<dataset>/<case>` or `review:<id>`. */
+  /** Where the pair came from: `eval:<dataset>/<case>`, `review:<id>` or `feedback:<id>`. */
   readonly origin: string;
   readonly positiveDocumentId: string;
 }
@@ -30,6 +35,8 @@ export interface ExportPairsOptions {
   readonly negatives?: number;
   /** Include graded reviews (default true when the caller may read reviews). */
   readonly reviews?: boolean;
+  /** Include positive feedback (default true when the caller may read feedback). */
+  readonly feedback?: boolean;
   /** Stop after this many pairs (default 10,000). */
   readonly limit?: number;
 }
@@ -118,6 +125,42 @@ export async function* exportTrainingPairs(
           .slice(0, negatives)
           .map((h) => h.text),
         origin: `review:${item.id}`,
+        positiveDocumentId: cited.documentId,
+      };
+    }
+  }
+
+  if (options.feedback !== false && hasScope(caller, 'feedback:read') && pairs < limit) {
+    // Other people's feedback only on the use cases the caller may use; their traces as observe shows them.
+    const usable = await usableUseCaseNames(deps.db, caller);
+    const positives = await listFeedback(deps.db, caller, { scope: 'all', othersOnlyOn: usable, rating: 1, limit: 1000 });
+    for (const feedback of positives) {
+      if (pairs >= limit) break;
+      const trace = await getTrace(deps.db, caller, feedback.traceId, { reviewableUseCases: usable });
+      const citations = (trace?.spans ?? []).flatMap((span) => span.citations ?? []).filter((c) => !c.restricted);
+      const readable = await readableDocumentIds(
+        deps.db,
+        caller,
+        citations.map((c) => c.documentId),
+      );
+      const cited = citations.find((c) => readable.has(c.documentId));
+      const texts = cited ? await chunkSnippets(deps.db, [cited.chunkId], [...readable], 8000) : new Map<string, string>();
+      const positive = cited ? texts.get(cited.chunkId) : undefined;
+      if (!trace?.question || !cited || !positive) {
+        skipped += 1;
+        continue;
+      }
+      const citedDocs = new Set(citations.map((c) => c.documentId));
+      const { hits } = await search(trace.question);
+      pairs += 1;
+      yield {
+        query: trace.question,
+        positive,
+        hardNegatives: hits
+          .filter((h) => !citedDocs.has(h.documentId))
+          .slice(0, negatives)
+          .map((h) => h.text),
+        origin: `feedback:${feedback.id}`,
         positiveDocumentId: cited.documentId,
       };
     }

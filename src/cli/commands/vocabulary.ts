@@ -172,19 +172,28 @@ export function registerVocabularyCommands(program: Command, runtime: CliRuntime
   vocabulary
     .command('export-pairs')
     .description(
-      'training pairs {query, positive, hardNegatives} from eval datasets and graded reviews, for fine-tuning an embedding model',
+      'training pairs {query, positive, hardNegatives} from eval datasets, graded reviews and positive feedback, for fine-tuning an embedding model',
     )
     .requiredOption('--format <format>', 'jsonl (one pair per line)')
     .option('--dataset <name>', 'only this evaluation dataset (name or name@version)')
     .option('--negatives <n>', 'hard negatives per pair: top BM25 hits that are not positives (default 3)')
     .option('--limit <n>', 'at most n pairs (default 10000)')
     .option('--no-reviews', 'leave graded reviews out')
+    .option('--no-feedback', 'leave positive feedback out')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(
       runtime.action(
         async (
           context,
-          options: { format: string; dataset?: string; negatives?: string; limit?: string; reviews: boolean; out?: string },
+          options: {
+            format: string;
+            dataset?: string;
+            negatives?: string;
+            limit?: string;
+            reviews: boolean;
+            feedback: boolean;
+            out?: string;
+          },
         ) => {
           if (options.format !== 'jsonl') {
             throw new GroundworkError('vocabulary.invalid_option', `--format ${options.format} is not supported (only jsonl).`, {
@@ -200,6 +209,7 @@ export function registerVocabularyCommands(program: Command, runtime: CliRuntime
             ...(negatives !== undefined ? { negatives } : {}),
             ...(limit ? { limit } : {}),
             reviews: options.reviews,
+            feedback: options.feedback,
           };
           const api = context.api();
           let text: string;

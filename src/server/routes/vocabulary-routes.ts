@@ -98,7 +98,7 @@ export function vocabularyRoutes(): RouteDefinition[] {
       method: 'post',
       path: '/v1/vocabulary/export-pairs',
       summary:
-        'Training pairs {query, positive, hardNegatives} as JSONL from eval datasets and graded reviews (only passages you may read)',
+        'Training pairs {query, positive, hardNegatives} as JSONL from eval datasets, graded reviews and positive feedback (only passages you may read)',
       tags: ['vocabulary'],
       scope: 'vocabulary:write',
       request: {
@@ -109,6 +109,7 @@ export function vocabularyRoutes(): RouteDefinition[] {
             negatives: z.number().int().optional(),
             limit: z.number().int().min(1).max(100_000).optional(),
             reviews: z.boolean().optional(),
+            feedback: z.boolean().optional(),
           })
           .default({}),
       },
@@ -126,6 +127,7 @@ export function vocabularyRoutes(): RouteDefinition[] {
           ...(body.negatives !== undefined ? { negatives: body.negatives } : {}),
           ...(body.limit ? { limit: body.limit } : {}),
           ...(body.reviews !== undefined ? { reviews: body.reviews } : {}),
+          ...(body.feedback !== undefined ? { feedback: body.feedback } : {}),
         });
         for await (const pair of pairs) lines.push(JSON.stringify(pair satisfies TrainingPair));
         return c.body(lines.map((l) => `${l}\n`).join(''), 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
