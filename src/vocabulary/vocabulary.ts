@@ -59,11 +59,15 @@ const toEntry = (row: EntryRow): VocabularyEntry => ({
 
 const maxLength = 120;
 
-function invalid(code: 'vocabulary.invalid_term' | 'vocabulary.invalid_expansion', message: string): GroundworkError {
-  return new GroundworkError(code, message, {
-    category: 'usage',
-    fix: 'Give a term and its equivalents of 1–120 characters with at least one letter or digit, e.g. `groundwork vocabulary add FNOL "first notice of loss"`.',
-  });
+const invalidFix =
+  'Give a term and its equivalents of 1–120 characters with at least one letter or digit, e.g. `groundwork vocabulary add FNOL "first notice of loss"`.';
+
+function invalidTerm(message: string): GroundworkError {
+  return new GroundworkError('vocabulary.invalid_term', message, { category: 'usage', fix: invalidFix });
+}
+
+function invalidExpansion(message: string): GroundworkError {
+  return new GroundworkError('vocabulary.invalid_expansion', message, { category: 'usage', fix: invalidFix });
 }
 
 /** Canonical term: trimmed, inner whitespace collapsed, lower-cased (query matching is case-insensitive). */
@@ -71,10 +75,11 @@ export function normaliseTerm(raw: string): string {
   return raw.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-function checkText(raw: string, code: 'vocabulary.invalid_term' | 'vocabulary.invalid_expansion', what: string): string {
+function checkText(raw: string, what: 'term' | 'equivalent'): string {
   const text = raw.trim().replace(/\s+/g, ' ');
   if (text.length === 0 || text.length > maxLength || !/[\p{L}\p{N}]/u.test(text)) {
-    throw invalid(code, `${what} "${raw}" must be 1–${maxLength} characters with at least one letter or digit.`);
+    const message = `The ${what} "${raw}" must be 1–${maxLength} characters with at least one letter or digit.`;
+    throw what === 'term' ? invalidTerm(message) : invalidExpansion(message);
   }
   return text;
 }
@@ -145,14 +150,14 @@ export async function addVocabularyEntry(
   options: { readonly requestId?: string } = {},
 ): Promise<VocabularyEntry> {
   authorize(caller, 'vocabulary:write');
-  const written = checkText(input.term ?? '', 'vocabulary.invalid_term', 'The term');
+  const written = checkText(input.term ?? '', 'term');
   const term = normaliseTerm(written);
   if (!Array.isArray(input.expansions) || input.expansions.length === 0 || input.expansions.length > 50) {
-    throw invalid('vocabulary.invalid_expansion', `Give 1–50 equivalents for "${written}".`);
+    throw invalidExpansion(`Give 1–50 equivalents for "${written}".`);
   }
-  const expansions = input.expansions.map((e) => checkText(String(e), 'vocabulary.invalid_expansion', 'The equivalent'));
+  const expansions = input.expansions.map((e) => checkText(String(e), 'equivalent'));
   if (expansions.some((e) => normaliseTerm(e) === term)) {
-    throw invalid('vocabulary.invalid_expansion', `"${written}" cannot be its own equivalent.`);
+    throw invalidExpansion(`"${written}" cannot be its own equivalent.`);
   }
   const kind = (input.kind ?? (looksLikeAcronym(written) ? 'acronym' : 'synonym')) as VocabularyKind;
   if (!vocabularyKinds.includes(kind)) {
