@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runGroundwork } from '../../test/helpers/run-cli.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
-import type { Role } from '../core/index.ts';
-import { createApiKey, listAudit } from '../govern/index.ts';
+import { localOperator, type Role } from '../core/index.ts';
+import { callerFromClaims, createApiKey, listAudit, mapIdentity, type OidcConfig, unmapIdentity } from '../govern/index.ts';
 import { addSource } from '../ingest/index.ts';
+import { createAuthenticator } from './authenticator.ts';
 import { createApp } from './index.ts';
 
 type Json = Record<string, unknown> & { error?: { code: string; message: string } };
@@ -227,5 +228,44 @@ describe(`identity mappings (${testStoreKind})`, () => {
       checked.stdout,
       /claims\/cl-1\.pdf: group:claims \(rules\)\n {2}user:ana@x\.test → group:claims via Entra group g-1 and legacy role adj\. Allowed: group:claims via rule #1 \(claims\/\*\*\) \(AD identity CORP\\Claims Adjusters → group:claims, identity mapping v2\)/,
     );
+  });
+
+  test('OIDC: Entra group claims (principalPrefix entra:) map to principals at every authentication', async () => {
+    const platform = await createTestPlatform();
+    try {
+      const config = {
+        issuer: 'https://login.example.test',
+        audience: 'groundwork',
+        userClaim: 'preferred_username',
+        principalsClaim: 'groups',
+        principalPrefix: 'entra:',
+        rolesClaim: 'roles',
+        roleMapping: {},
+        defaultRole: 'user',
+      } as unknown as OidcConfig;
+      const claims = { preferred_username: 'ana@x.test', groups: ['5F1C0A2E-77AA-4B1E-9D3C-0C2A1B3C4D5E', 'other-group'] };
+      const authenticator = createAuthenticator({
+        db: platform.db,
+        oidc: { verify: async () => callerFromClaims(claims, config) },
+        cacheMs: 0,
+      });
+      const before = await authenticator.authenticate('Bearer some.jwt.token', '127.0.0.1');
+      assert.deepEqual([...before.principals].sort(), [
+        'entra:5f1c0a2e-77aa-4b1e-9d3c-0c2a1b3c4d5e',
+        'entra:other-group',
+        'user:ana@x.test',
+      ]);
+      await mapIdentity(platform.governance, platform.db, localOperator, 'entra:5f1c0a2e-77aa-4b1e-9d3c-0c2a1b3c4d5e', [
+        'group:claims',
+      ]);
+      const after = await authenticator.authenticate('Bearer some.jwt.token', '127.0.0.1');
+      assert.ok(after.principals.includes('group:claims'));
+      assert.deepEqual(after.identityChain, [{ principal: 'group:claims', via: ['entra:5f1c0a2e-77aa-4b1e-9d3c-0c2a1b3c4d5e'] }]);
+      await unmapIdentity(platform.governance, platform.db, localOperator, 'entra:5f1c0a2e-77aa-4b1e-9d3c-0c2a1b3c4d5e');
+      const revoked = await authenticator.authenticate('Bearer some.jwt.token', '127.0.0.1');
+      assert.ok(!revoked.principals.includes('group:claims'), 'the next request no longer has it');
+    } finally {
+      await platform.close();
+    }
   });
 });
