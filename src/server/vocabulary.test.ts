@@ -67,7 +67,7 @@ describe('vocabulary: acronym patterns and query clusters (pure)', () => {
 describe(`domain vocabulary (${testStoreKind})`, () => {
   test('managed vocabulary expands queries (global and per use case), versioned and audited; suggestions and training pairs respect access', async () => {
     const { folder, aclMap } = corpus();
-    const platform = await createTestPlatform({ observe: { textRetention: 'keep' } });
+    const platform = await createTestPlatform({ observe: { textRetention: 'keep' }, review: { sampleRate: 1 } });
     const built = createApp(platform, { webRoot: false, authCacheMs: 0 });
     try {
       await addSource(platform.db, { name: 'share', type: 'filesystem', path: folder, aclMapPath: aclMap });
@@ -232,6 +232,15 @@ describe(`domain vocabulary (${testStoreKind})`, () => {
       await platform.observe.recorder.flush();
       const rated = await call('claims', 'POST', '/v1/feedback', { traceId: asked.body.traceId, rating: 1 });
       assert.equal(rated.status, 201, JSON.stringify(rated.body));
+      // Every sampled answer graded correct by someone else (the admin), so reviews feed pairs too.
+      await platform.reviewSampler.flush();
+      for (;;) {
+        const next = await call('admin', 'POST', '/v1/reviews/next', {});
+        const item = next.body.item as { id: string } | null;
+        if (!item) break;
+        const graded = await call('admin', 'POST', `/v1/reviews/${item.id}/grade`, { verdict: 'correct' });
+        assert.equal(graded.status, 200, JSON.stringify(graded.body));
+      }
       const builderPairs = await exportAs('builder');
       assert.deepEqual(
         builderPairs.map((p) => p.origin),
@@ -244,11 +253,13 @@ describe(`domain vocabulary (${testStoreKind})`, () => {
       }
       const claimsPairs = await exportAs('claims');
       assert.deepEqual(
-        claimsPairs.map((p) => p.origin.replace(/^feedback:.*/, 'feedback')),
-        ['eval:claims-eval@1/intake', 'eval:claims-eval@1/manual', 'feedback'],
+        claimsPairs.map((p) => p.origin.replace(/^(feedback|review):.*/, '$1')),
+        ['eval:claims-eval@1/intake', 'eval:claims-eval@1/manual', 'review', 'feedback'],
       );
-      assert.equal(claimsPairs[2]?.query, 'What opens every claim according to the claims manual?');
-      assert.match(claimsPairs[2]?.positive ?? '', /Claims manual/);
+      for (const pair of claimsPairs.slice(2)) {
+        assert.equal(pair.query, 'What opens every claim according to the claims manual?');
+        assert.match(pair.positive, /Claims manual/);
+      }
       assert.match(claimsPairs[1]?.positive ?? '', /Claims manual/);
       assert.ok(
         claimsPairs[1]?.hardNegatives.every((n) => !/Claims manual/.test(n)),
