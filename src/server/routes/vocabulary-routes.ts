@@ -113,7 +113,12 @@ export function vocabularyRoutes(): RouteDefinition[] {
           })
           .default({}),
       },
-      responses: { 200: { description: 'One JSON pair per line', contentType: 'application/x-ndjson', schema: z.string() } },
+      responses: {
+        200: {
+          description: 'With `format: jsonl`: one JSON pair per line (application/x-ndjson); without: `{pairs, count, skipped}`',
+          schema: anyJson,
+        },
+      },
       handler: async ({ platform, caller, body, c }) => {
         if (body.format !== undefined && body.format !== 'jsonl') {
           throw new GroundworkError('vocabulary.invalid_option', `--format ${body.format} is not supported (only jsonl).`, {
@@ -121,16 +126,26 @@ export function vocabularyRoutes(): RouteDefinition[] {
             fix: 'Use --format jsonl.',
           });
         }
-        const lines: string[] = [];
-        const pairs = exportTrainingPairs({ db: platform.db, retriever: platform.retriever }, caller, {
+        const pairs: TrainingPair[] = [];
+        const iterator = exportTrainingPairs({ db: platform.db, retriever: platform.retriever }, caller, {
           ...(body.dataset ? { dataset: body.dataset } : {}),
           ...(body.negatives !== undefined ? { negatives: body.negatives } : {}),
           ...(body.limit ? { limit: body.limit } : {}),
           ...(body.reviews !== undefined ? { reviews: body.reviews } : {}),
           ...(body.feedback !== undefined ? { feedback: body.feedback } : {}),
         });
-        for await (const pair of pairs) lines.push(JSON.stringify(pair satisfies TrainingPair));
-        return c.body(lines.map((l) => `${l}\n`).join(''), 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
+        let step = await iterator.next();
+        while (!step.done) {
+          pairs.push(step.value);
+          step = await iterator.next();
+        }
+        // `format: jsonl` (the CLI's --format jsonl): one pair per line; without a format: JSON with the counts.
+        if (body.format === 'jsonl') {
+          return c.body(pairs.map((p) => `${JSON.stringify(p)}\n`).join(''), 200, {
+            'content-type': 'application/x-ndjson; charset=utf-8',
+          });
+        }
+        return { pairs, count: step.value.pairs, skipped: step.value.skipped };
       },
     }),
   ];
