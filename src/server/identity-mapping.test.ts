@@ -214,6 +214,14 @@ describe(`identity mappings (${testStoreKind})`, () => {
     assert.equal(history.versions.length, 3);
 
     writeFileSync(join(cwd, 'acl.yaml'), 'rules:\n  - match: "claims/**"\n    principals: ["CORP\\\\Claims Adjusters"]\n');
+    // search --as with a source identity maps it like a key's (the mapping granted at ingestion, too).
+    mkdirSync(join(cwd, 'share', 'claims'), { recursive: true });
+    writeFileSync(join(cwd, 'share', 'claims', 'cl-7.txt'), 'Claim CL-7: hail damage to the greenhouse roof.\n');
+    assert.equal((await run('ingest', 'share', '--acl-map', 'acl.yaml')).code, 0);
+    const asRole = JSON.parse((await run('search', 'hail greenhouse', '--as', 'user:ana@x.test,legacy:ADJ', '--json')).stdout);
+    assert.equal(asRole.hits.length, 1);
+    const asNobody = JSON.parse((await run('search', 'hail greenhouse', '--as', 'user:ana@x.test', '--json')).stdout);
+    assert.equal(asNobody.hits.length, 0);
     const checked = await run(
       'acl',
       'check',
