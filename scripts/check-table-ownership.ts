@@ -72,6 +72,10 @@ const owners: Record<string, string> = {
   action_class_overrides: 'actions',
   action_pauses: 'actions',
   action_notes: 'actions',
+  identity_mappings: 'govern',
+  identity_mapping_versions: 'govern',
+  vocabulary_entries: 'vocabulary',
+  vocabulary_versions: 'vocabulary',
 };
 
 /** Deliberate exceptions: `file → tables`, each with why. */

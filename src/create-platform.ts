@@ -30,7 +30,7 @@ import {
   type Tracer,
 } from './core/index.ts';
 import { latestEvalGate, resolveRun, runGatesPassed } from './evaluate/index.ts';
-import { createGovernance, type Governance, registerKeyChangeKinds } from './govern/index.ts';
+import { createGovernance, type Governance, registerIdentityChangeKinds, registerKeyChangeKinds } from './govern/index.ts';
 import { createIngestion, type Ingestion, lazyEmbedder, registerSourceChangeKinds } from './ingest/index.ts';
 import { createJobQueue, type JobQueue, jobSchemaFor } from './jobs/index.ts';
 import { createModelResolver, type ModelResolver } from './models/index.ts';
@@ -42,6 +42,7 @@ import { createRetriever, type Retriever } from './retrieve/index.ts';
 import { createReviewSampler, type ReviewSampler } from './review/index.ts';
 import { createRolloutAvailability, type RolloutAvailability, registerRolloutChangeKinds } from './rollout/index.ts';
 import { type ChangeFeed, createChangeFeed, type Database, openStore } from './store/index.ts';
+import { createVocabularyLookup } from './vocabulary/index.ts';
 
 /**
  * The composition root: turns a loaded configuration into a running platform. The server, the CLI and the
@@ -138,6 +139,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     config: config.retrieval,
     tracer,
     changes,
+    vocabulary: createVocabularyLookup(db),
     ...(embeddingModel ? { embeddingModel, embeddingDimensions: models.embeddingDimensions } : {}),
     ...(rerankModel ? { rerankModel } : {}),
   });
@@ -206,6 +208,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
   registerKeyChangeKinds(governance);
   registerCriteriaChangeKinds(governance);
   registerClaimsChangeKinds(governance);
+  registerIdentityChangeKinds(governance);
   registerRolloutChangeKinds(governance, {
     criteriaStatus: criteriaStatusFor,
     latestEvalGate,

@@ -18,7 +18,7 @@ import type { ErrorCategory, ErrorCodeEntry, ErrorCodeTable } from './core/index
 import { coreErrorCodes } from './core/index.ts';
 import { dataAuditErrorCodes } from './data-audit/index.ts';
 import { evaluateErrorCodes } from './evaluate/index.ts';
-import { changesErrorCodes, governErrorCodes } from './govern/index.ts';
+import { changesErrorCodes, governErrorCodes, identityErrorCodes } from './govern/index.ts';
 import { incidentsErrorCodes } from './incidents/index.ts';
 import { connectorErrorCodes, ingestErrorCodes } from './ingest/index.ts';
 import { jobsErrorCodes } from './jobs/index.ts';
@@ -31,6 +31,7 @@ import { retrieveErrorCodes } from './retrieve/index.ts';
 import { reviewErrorCodes } from './review/index.ts';
 import { rolloutErrorCodes } from './rollout/index.ts';
 import { storeErrorCodes } from './store/index.ts';
+import { vocabularyErrorCodes } from './vocabulary/index.ts';
 
 /** Codes thrown by the HTTP layer itself (server/). */
 export const serverErrorCodes = {
@@ -315,6 +316,8 @@ export const errorCodeTables: Readonly<Record<string, ErrorCodeTable>> = {
   server: serverErrorCodes,
   cli: cliErrorCodes,
   mcp: mcpErrorCodes,
+  identity: identityErrorCodes,
+  vocabulary: vocabularyErrorCodes,
 };
 
 /** HTTP status of each category; a registry entry's `status` overrides it for its code. */

@@ -411,6 +411,7 @@ async function retrieveForAnswer(run: AnswerRun): Promise<readonly SearchHit[]> 
     k: useCase.retrieval.k ?? defaultK,
     ...(useCase.retrieval.mode ? { mode: useCase.retrieval.mode } : {}),
     ...(useCase.retrieval.synonyms ? { synonyms: useCase.retrieval.synonyms } : {}),
+    useCase: useCase.name,
     filters: await searchFiltersOfUseCase(deps.db, useCase),
     trace: root.context,
   });

@@ -56,6 +56,12 @@ export class ApiClient {
     return (await response.json()) as T;
   }
 
+  /** POSTs and returns the response body as text (JSONL exports). */
+  async postText(path: string, body: unknown, request: ApiRequest = {}): Promise<string> {
+    const response = await this.send('POST', path, { ...request, body }, 'application/x-ndjson');
+    return response.text();
+  }
+
   /** POSTs and yields the response's Server-Sent Events as they arrive. */
   async *stream(path: string, body: unknown, request: ApiRequest = {}): AsyncGenerator<ServerSentEvent> {
     const response = await this.send('POST', path, { ...request, body }, 'text/event-stream');

@@ -16,6 +16,7 @@ import { registerDocumentsCommands } from './commands/documents.ts';
 import { registerEvalCommands } from './commands/eval.ts';
 import { registerEvalRetrievalCommand } from './commands/eval-retrieval.ts';
 import { registerFeedbackCommands } from './commands/feedback.ts';
+import { registerIdentitiesCommands } from './commands/identities.ts';
 import { registerIncidentsCommands } from './commands/incidents.ts';
 import { registerJobsCommands } from './commands/jobs.ts';
 import { registerKeysCommands } from './commands/keys.ts';
@@ -35,6 +36,7 @@ import { registerSyncCommands } from './commands/sync.ts';
 import { registerTracesCommands } from './commands/traces.ts';
 import { registerUseCaseChangesCommand } from './commands/use-case-changes.ts';
 import { registerUseCasesCommands } from './commands/use-cases.ts';
+import { registerVocabularyCommands } from './commands/vocabulary.ts';
 import { type CliIo, CliRuntime } from './context.ts';
 import { exitCodes } from './exit-codes.ts';
 
@@ -105,6 +107,8 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerActionsCommands(program, runtime);
   registerMcpCommand(program, runtime);
   registerAuditDataCommand(program, runtime);
+  registerIdentitiesCommands(program, runtime);
+  registerVocabularyCommands(program, runtime);
   for (const command of program.commands) applyExitOverride(command, runtime);
   return program;
 }

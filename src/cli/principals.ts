@@ -1,5 +1,5 @@
 import { type Caller, callerWithPrincipals, GroundworkError, localOperator } from '../core/index.ts';
-import { tryParsePrincipal } from '../protect/index.ts';
+import { tryParsePrincipal, tryParseSourceIdentity } from '../protect/index.ts';
 
 /** `user:alice@example.com,group:claims` → the principals, or a usage error naming the flag and the fix. */
 export function parsePrincipalsFlag(text: string, flag = '--as'): string[] {
@@ -7,7 +7,8 @@ export function parsePrincipalsFlag(text: string, flag = '--as'): string[] {
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-  const invalid = principals.filter((p) => tryParsePrincipal(p) === undefined);
+  // Source identities (legacy:ADJ, entra:<id>) are accepted too: explanations map them (docs/identity-mapping.md).
+  const invalid = principals.filter((p) => tryParsePrincipal(p) === undefined && tryParseSourceIdentity(p) === undefined);
   if (principals.length === 0 || invalid.length > 0) {
     throw new GroundworkError(
       'cli.invalid_principals',

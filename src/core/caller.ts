@@ -21,6 +21,11 @@ export interface Caller {
    * nobody approves their own change with a key they minted (docs/governance.md).
    */
   readonly credential?: string;
+  /**
+   * Principals the caller holds through identity mappings (govern/identity-mappings): each unified principal
+   * added and the source identities (`entra:<object id>`, `legacy:adj`) that map to it, for explanations.
+   */
+  readonly identityChain?: readonly { readonly principal: string; readonly via: readonly string[] }[];
 }
 
 /** The CLI acting directly on the store without `--as`: the local operator sees everything. */

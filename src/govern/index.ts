@@ -87,6 +87,24 @@ export {
   updateFeedbackStatus,
 } from './feedback.ts';
 export { feedbackTraceId } from './feedback-lookup.ts';
+export { identityErrorCodes } from './identity-mappings/error-codes.ts';
+export {
+  describeCallerChain,
+  type IdentityMapping,
+  type IdentityMappingImportRow,
+  type IdentityMappingVersion,
+  identityMappingHistory,
+  importIdentityMappings,
+  listIdentityMappings,
+  loadIdentityMappings,
+  mapIdentity,
+  parseIdentityMappingImport,
+  parseMappedIdentity,
+  registerIdentityChangeKinds,
+  resolveIdentities,
+  unmapIdentity,
+  withMappedIdentities,
+} from './identity-mappings/identity-mappings.ts';
 export { callerFromClaims, createOidcVerifier, type OidcConfig, type OidcVerifier, type OidcVerifierOptions } from './oidc.ts';
 export { revokeKey } from './revoke-key.ts';
 export { authorize, hasScope, isRole, roleRank, roleScopes, rolesWith, type Scope, scopes } from './scopes.ts';

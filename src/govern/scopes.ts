@@ -83,6 +83,14 @@ export const scopes = [
   'claims:write',
   /** Decide claims: accept, edit fields, override with a reason code; record SIU outcomes. */
   'claims:review',
+  /** Identity mappings and their history (GET /v1/identity-mappings…): builders and admins. */
+  'identities:read',
+  /** Map and unmap source identities to principals (POST /v1/identity-mappings…; governed): admins only. */
+  'identities:write',
+  /** The domain vocabulary and its suggestions (GET /v1/vocabulary…). */
+  'vocabulary:read',
+  /** Add and remove vocabulary entries; export training pairs (POST|DELETE /v1/vocabulary…). */
+  'vocabulary:write',
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -115,6 +123,7 @@ const reviewer: readonly Scope[] = [
   'monitors:read',
   'alerts:write',
   'actions:approve',
+  'vocabulary:read',
 ];
 const builder: readonly Scope[] = [
   ...reviewer,
@@ -129,6 +138,8 @@ const builder: readonly Scope[] = [
   'monitors:write',
   'rollout:write',
   'sources:audit',
+  'identities:read',
+  'vocabulary:write',
 ];
 
 /** What each role may do. Each role includes the one below it; admin has every scope. */

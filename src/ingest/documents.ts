@@ -1,7 +1,9 @@
 import { type Caller, canonicalPrincipal, GroundworkError } from '../core/index.ts';
+import { loadIdentityMappings, resolveIdentities } from '../govern/index.ts';
 import {
   type AccessCheck,
   type AccessExplanation,
+  describeIdentityChain,
   explainAccess,
   readablePredicate,
   resolveDocumentAccess,
@@ -60,6 +62,8 @@ export interface DocumentAccessReport {
   readonly determined: boolean;
   /** The principals asked about, canonical. */
   readonly asked: readonly string[];
+  /** Principals the asked source identities map to (identity mappings), each with the identities that give it. */
+  readonly identityChain: readonly { readonly principal: string; readonly via: readonly string[] }[];
   /** Whether the asked principals may read the document, by the enforced principals. */
   readonly allowed: boolean;
   readonly reason: string;
@@ -236,6 +240,7 @@ export async function explainDocumentAccess(
   const sidecarPrincipals = Array.isArray(rawSidecarPrincipals)
     ? rawSidecarPrincipals.filter((p): p is string => typeof p === 'string')
     : undefined;
+  const identityMappings = await loadIdentityMappings(db);
   const access = resolveDocumentAccess({
     aclMap: source?.aclMap,
     // Members and attachments are decided on `parent/member` paths, as at ingestion.
@@ -243,17 +248,22 @@ export async function explainDocumentAccess(
     sidecarPrincipals,
     inheritedPrincipals: document.parentId ? (stored?.parent_principals ?? []) : undefined,
     readableBy: source?.settings.readableBy,
+    identityMappings,
   });
+  // The asked identities as the server would see them: source identities (legacy:adj, entra:<id>) mapped.
+  const mapped = await resolveIdentities(db, asked);
+  const chainText = describeIdentityChain(asked.find((p) => p.startsWith('user:')) ?? asked.join(', '), mapped.chain);
   const enforced = new Set(document.principals);
-  const allowedBy = asked.filter((p) => enforced.has(p));
-  const check = explainAccess(access.explanation, asked);
+  const allowedBy = mapped.principals.filter((p) => enforced.has(p));
+  const check = explainAccess(access.explanation, mapped.principals);
   const explanationCurrent =
     JSON.stringify([...document.principals].sort()) === JSON.stringify(access.principals) &&
     access.determined === document.principalsDetermined;
   const allowed = allowedBy.length > 0;
-  const reason = explanationCurrent
+  const decision = explanationCurrent
     ? check.reason
     : `${allowed ? `Allowed through ${allowedBy.join(', ')}` : `Denied: the document is readable by ${document.principals.length > 0 ? document.principals.join(', ') : 'no principal (operator-only)'}`} (as of the last sync). The current ACL map would decide differently — ${check.reason} Re-sync source "${document.sourceName}" to apply it.`;
+  const reason = chainText ? `${chainText}. ${decision}` : decision;
   return {
     document: {
       id: document.id,
@@ -265,6 +275,7 @@ export async function explainDocumentAccess(
     principals: document.principals,
     determined: document.principalsDetermined,
     asked,
+    identityChain: mapped.chain,
     allowed,
     reason,
     via: explanationCurrent ? check.via : [],

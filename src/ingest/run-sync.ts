@@ -12,6 +12,7 @@ import {
   systemClock,
   toGroundworkError,
 } from '../core/index.ts';
+import { loadIdentityMappings } from '../govern/index.ts';
 import {
   type AclMap,
   type AclRuleWarning,
@@ -323,11 +324,14 @@ function createTaskQueue(concurrency: number, signal: AbortSignal | undefined, o
 async function preparePipeline(run: SyncRun): Promise<Pipeline> {
   const { deps, record, runId, counts, events } = run;
   const { aclMap, drift } = await currentAclMap(run.db, record, deps.logger, deps.aclMapFiles ?? 'follow');
+  // Identity mappings (govern) decide principals too: a mapping change re-decides documents at the next sync.
+  const identityMappings = await loadIdentityMappings(run.db);
   const fingerprint = sha256(
     JSON.stringify({
       pipelineVersion,
       aclMap: aclMap ?? null,
       readableBy: record.settings.readableBy ?? null,
+      ...(identityMappings.version > 0 ? { identityMappings: identityMappings.version } : {}),
       chunking: deps.ingest.chunking,
       piiPatterns: deps.ingest.piiPatterns,
       protect: deps.protect,
@@ -341,6 +345,7 @@ async function preparePipeline(run: SyncRun): Promise<Pipeline> {
     chunking: { ...deps.ingest.chunking, maxChunks: deps.ingest.maxChunksPerDocument },
     aclMap,
     readableBy: record.settings.readableBy,
+    identityMappings,
     piiPatterns: Object.keys(deps.ingest.piiPatterns).length > 0 ? compilePiiPatterns(deps.ingest.piiPatterns) : undefined,
     sensitivityRules: deps.protect.sensitivityRules,
     defaultSensitivity: deps.protect.defaultSensitivity,
@@ -981,6 +986,7 @@ async function canRenameInPlace(
     path: item.ref,
     sidecarPrincipals,
     readableBy: context.readableBy,
+    identityMappings: context.identityMappings,
   });
   const sensitivity = deriveSensitivity({
     piiCounts: row.pii_summary,

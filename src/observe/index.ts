@@ -67,6 +67,7 @@ export {
   answerTopScores,
   answerWindowStats,
   traceUseCases,
+  unansweredQuestions,
 } from './monitor-reads.ts';
 export { createObserveMetrics, type ObserveMetrics } from './observe-metrics.ts';
 export {

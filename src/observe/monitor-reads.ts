@@ -206,3 +206,24 @@ export async function answerEgressExamples(db: Queryable, window: AnswerWindow, 
   );
   return rows.map((r) => r.id);
 }
+
+/**
+ * Questions that found nothing (no retrieved chunk) or were refused, newest first, with how often each was
+ * asked (domain vocabulary suggestions: the words users use that the corpus does not). Question text as kept
+ * by `observe.textRetention` (none under `drop`). No access check: the caller (vocabulary) authorizes.
+ */
+export async function unansweredQuestions(
+  db: Queryable,
+  options: { readonly useCase?: string; readonly since?: Date; readonly limit?: number } = {},
+): Promise<Array<{ question: string; count: number; refused: number; noResult: number }>> {
+  const { rows } = await db.query<{ question: string; count: number; refused: number; no_result: number }>(
+    `SELECT question, count(*)::int AS count, count(*) FILTER (WHERE outcome = 'refused')::int AS refused,
+       count(*) FILTER (WHERE ${retrievedCount} = 0)::int AS no_result
+     FROM traces
+     WHERE question IS NOT NULL AND operation IN ('answer', 'search') AND (outcome = 'refused' OR ${retrievedCount} = 0)
+       AND ($1::text IS NULL OR use_case = $1) AND started_at >= $2
+     GROUP BY question ORDER BY count(*) DESC, question LIMIT $3`,
+    [options.useCase ?? null, options.since ?? new Date(0), options.limit ?? 500],
+  );
+  return rows.map((r) => ({ question: r.question, count: r.count, refused: r.refused, noResult: r.no_result }));
+}

@@ -41,6 +41,16 @@ export {
   resolveDocumentAccess,
 } from './acl/resolve-document-access.ts';
 export {
+  describeIdentityChain,
+  describeSourceIdentity,
+  type IdentityMappingLookup,
+  identityMappingLookup,
+  type MappedIdentity,
+  mapIdentitiesWith,
+  type SourceIdentity,
+  tryParseSourceIdentity,
+} from './acl/source-identity.ts';
+export {
   type DecideEgressInput,
   decideEgress,
   type EgressDecision,

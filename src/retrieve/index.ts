@@ -20,7 +20,7 @@ export {
 export { retrieveErrorCodes } from './error-codes.ts';
 export { type Candidate, type FusedCandidate, reciprocalRankFusion, weightedFusion } from './fusion.ts';
 export { distinctWords, highlightSpans, makeSnippet, type Span, wordSpans } from './highlight.ts';
-export { bm25IndexName, ensureLexicalIndex, type RankedChunk } from './lexical.ts';
+export { bm25IndexName, ensureLexicalIndex, type RankedChunk, readableChunkTexts } from './lexical.ts';
 export {
   averagePrecision,
   type Judgments,

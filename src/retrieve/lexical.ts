@@ -166,3 +166,31 @@ export async function pgTextSearchLexicalSearch(db: Queryable, indexName: string
 }
 
 export type { LexicalEngine };
+
+/**
+ * Chunk texts `caller` may read, in chunk id order, `batch` at a time (corpus scans such as vocabulary
+ * suggestions): filtered by the same visibility predicate as search. Stops after `limit` chunks.
+ */
+export async function* readableChunkTexts(
+  db: Queryable,
+  caller: Caller,
+  options: { readonly limit?: number; readonly batch?: number } = {},
+): AsyncGenerator<{ chunkId: string; documentId: string; text: string }> {
+  const batch = options.batch ?? 500;
+  const limit = options.limit ?? 50_000;
+  let after = '';
+  let seen = 0;
+  while (seen < limit) {
+    const params = new Params();
+    const predicate = visibilityPredicate(caller, undefined, params);
+    const { rows } = await db.query<{ id: string; document_id: string; text: string }>(
+      `SELECT c.id, c.document_id, c.text FROM chunks c JOIN documents d ON d.id = c.document_id
+       WHERE ${predicate} AND c.id > ${params.add(after)} ORDER BY c.id LIMIT ${params.add(Math.min(batch, limit - seen))}`,
+      params.values,
+    );
+    if (rows.length === 0) return;
+    for (const row of rows) yield { chunkId: row.id, documentId: row.document_id, text: row.text };
+    seen += rows.length;
+    after = rows[rows.length - 1]?.id ?? after;
+  }
+}

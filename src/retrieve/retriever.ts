@@ -198,7 +198,9 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         'retrieve',
         request.trace,
         async (span): Promise<SearchResult> => {
-          const expanded = expandQuery(request.query, mergeSynonyms(config.synonyms, request.synonyms));
+          // The managed vocabulary (use case + global) is read while the mode and engine are decided.
+          const managedVocabulary = deps.vocabulary?.(request.useCase);
+          managedVocabulary?.catch(() => {});
           let mode: SearchMode;
           if (request.mode) {
             mode = request.mode;
@@ -217,6 +219,11 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
           }
           const analyzers = await currentAnalyzers();
           const engine = await chooseEngine(request.lexicalEngine, analyzers);
+          // Configured synonyms, then the managed vocabulary, then the use case's own.
+          const expanded = expandQuery(
+            request.query,
+            mergeSynonyms(config.synonyms, managedVocabulary ? await managedVocabulary : undefined, request.synonyms),
+          );
           const useRerank = Boolean(deps.rerankModel) && request.rerank !== false;
           const documentLevel = request.level === 'document';
           const wanted = Math.min(maxK * documentDepthFactor, documentLevel ? k * documentDepthFactor : k);

@@ -36,6 +36,8 @@ export interface SearchRequest {
   readonly filters?: SearchFilters;
   /** Extra vocabulary from a use case, merged with `retrieval.synonyms`. */
   readonly synonyms?: Readonly<Record<string, readonly string[]>>;
+  /** The use case asking: its managed vocabulary entries apply (with the entries for every use case). */
+  readonly useCase?: string;
   /** Override the configured lexical engine for this search (`auto` picks). Used by parity tests and eval. */
   readonly lexicalEngine?: 'auto' | LexicalEngine;
   /** Compute highlights and snippets (default true; evaluation turns it off for speed). */
@@ -104,4 +106,9 @@ export interface RetrieverDeps {
   readonly rerankModel?: RerankingModel;
   /** Cross-process invalidation: sources (analyzers in use) and retrieval indexes created elsewhere. */
   readonly changes?: ChangeFeed;
+  /**
+   * The managed domain vocabulary (src/vocabulary) for a use case (undefined: entries for every use case),
+   * merged with `retrieval.synonyms` and the request's synonyms. Injected by the composition root.
+   */
+  readonly vocabulary?: (useCase: string | undefined) => Promise<Readonly<Record<string, readonly string[]>>>;
 }

@@ -1,5 +1,11 @@
 import { type Caller, type Clock, GroundworkError, localOperator, systemClock } from '../core/index.ts';
-import { authenticateApiKey, hasActiveApiKeys, looksLikeApiKey, type OidcVerifier } from '../govern/index.ts';
+import {
+  authenticateApiKey,
+  hasActiveApiKeys,
+  looksLikeApiKey,
+  type OidcVerifier,
+  withMappedIdentities,
+} from '../govern/index.ts';
 import type { ChangeFeed, Queryable } from '../store/index.ts';
 
 /**
@@ -74,7 +80,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         });
       }
       const token = match[1];
-      if (looksLikeApiKey(token)) return authenticateApiKey(options.db, token, clock);
+      // Source identities on the key or in the token (legacy:adj, entra:<id>) map to principals on every request.
+      if (looksLikeApiKey(token)) return withMappedIdentities(options.db, await authenticateApiKey(options.db, token, clock));
       if (!options.oidc) {
         throw new GroundworkError(
           'auth.invalid_token',
@@ -85,7 +92,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           },
         );
       }
-      return options.oidc.verify(token);
+      return withMappedIdentities(options.db, await options.oidc.verify(token));
     },
   };
 }

@@ -15,7 +15,7 @@ import type { Database, Queryable } from './database.ts';
 export const changeChannel = 'groundwork_changes';
 
 /** Topics a change can be published on; each names what listeners must re-read. */
-export type ChangeTopic = 'api_keys' | 'sources' | 'retrieval_indexes' | 'rollout';
+export type ChangeTopic = 'api_keys' | 'sources' | 'retrieval_indexes' | 'rollout' | 'identity_mappings' | 'vocabulary';
 
 /** Publishes `topic` for this schema; inside a transaction it is delivered only if (and when) it commits. */
 export async function publishChange(db: Queryable, topic: ChangeTopic): Promise<void> {
@@ -30,7 +30,7 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-const topics: readonly ChangeTopic[] = ['api_keys', 'sources', 'retrieval_indexes', 'rollout'];
+const topics: readonly ChangeTopic[] = ['api_keys', 'sources', 'retrieval_indexes', 'rollout', 'identity_mappings', 'vocabulary'];
 
 export function createChangeFeed(db: Database, options: { logger?: Logger; reconnectMs?: number } = {}): ChangeFeed {
   const logger = options.logger ?? silentLogger;

@@ -21,6 +21,7 @@ import { SignInPage } from './pages/SignInPage.tsx';
 import { SourcesPage } from './pages/SourcesPage.tsx';
 import { TraceDetailPage, TracesPage } from './pages/TracesPage.tsx';
 import { UseCasesPage } from './pages/UseCasesPage.tsx';
+import { VocabularyPage } from './pages/VocabularyPage.tsx';
 
 interface Route {
   page: string;
@@ -54,6 +55,7 @@ const pages: Array<{ page: string; label: string; scope: string; inNav?: false }
   { page: 'approvals', label: 'Approvals', scope: 'actions:read' },
   { page: 'claims', label: 'Claims', scope: 'claims:read' },
   { page: 'claims-dashboard', label: 'Claims dashboard', scope: 'claims:read', inNav: false },
+  { page: 'vocabulary', label: 'Vocabulary', scope: 'vocabulary:read' },
 ];
 
 export function App() {
@@ -141,6 +143,7 @@ export function App() {
   else if (page === 'use-cases') content = <UseCasesPage me={me} {...(route.id ? { name: route.id } : {})} />;
   else if (page === 'adoption') content = <AdoptionPage />;
   else if (page === 'review') content = <ReviewPage />;
+  else if (page === 'vocabulary') content = <VocabularyPage canWrite={me.scopes.includes('vocabulary:write')} />;
   else if (page === 'my-feedback') content = <MyFeedbackPage />;
   else if (page === 'feedback-inbox') content = <FeedbackInboxPage />;
   else if (page === 'monitors') content = <MonitorsPage me={me} />;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Answer, AnswerEvent } from '../../answer/index.ts';
 import { GroundworkError } from '../../core/index.ts';
+import { withMappedIdentities } from '../../govern/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { callerFromAs } from '../principals.ts';
 
@@ -95,7 +96,7 @@ export function registerAskCommand(program: Command, runtime: CliRuntime): void 
           const platform = await context.platform();
           events = platform.answerer.stream({
             question,
-            caller: callerFromAs(options.as),
+            caller: await withMappedIdentities(platform.db, callerFromAs(options.as)),
             ...(options.useCase ? { useCase: options.useCase } : {}),
           });
         }

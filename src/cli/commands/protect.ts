@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { GroundworkError } from '../../core/index.ts';
+import { type IdentityMapping, loadIdentityMappings } from '../../govern/index.ts';
 import {
   type AccessCheck,
   compilePiiPatterns,
@@ -10,13 +11,18 @@ import {
   type DetectPiiOptions,
   type DocumentAccess,
   deriveSensitivity,
+  describeIdentityChain,
   detectPii,
   explainAccess,
+  type IdentityMappingLookup,
+  identityMappingLookup,
+  mapIdentitiesWith,
   normalisePrincipals,
   parseAclMap,
   resolveDocumentAccess,
+  tryParseSourceIdentity,
 } from '../../protect/index.ts';
-import type { CliRuntime } from '../context.ts';
+import type { CliRuntime, CommandContext } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
 
 /**
@@ -45,9 +51,17 @@ export function registerProtectCommands(program: Command, runtime: CliRuntime): 
     .option('--root <dir>', 'resolve every file under this folder (reads <file>.meta.json sidecars)')
     .option('--as <principals>', 'comma-separated principals to explain access for, e.g. user:bob@corp.com,group:claims')
     .option('--strict', 'exit 1 on warnings and on documents nobody but admins can read because nothing decided it')
+    .option(
+      '--identity-mappings',
+      "apply the platform's identity mappings (from the store, or --server); implied when --as names a source identity",
+    )
     .action(
       runtime.action(
-        async (context, mapFile: string, options: { path?: string[]; root?: string; as?: string; strict?: boolean }) => {
+        async (
+          context,
+          mapFile: string,
+          options: { path?: string[]; root?: string; as?: string; strict?: boolean; identityMappings?: boolean },
+        ) => {
           const file = resolve(context.io.cwd, mapFile);
           if (!existsSync(file)) {
             throw new GroundworkError('protect.acl_map_missing', `The ACL map ${mapFile} does not exist.`, {
@@ -56,19 +70,28 @@ export function registerProtectCommands(program: Command, runtime: CliRuntime): 
             });
           }
           const { aclMap, warnings } = parseAclMap(readFileSync(file, 'utf8'), mapFile);
-          const callerPrincipals = options.as === undefined ? undefined : normalisePrincipals(splitList(options.as));
+          const asked = options.as === undefined ? undefined : splitList(options.as);
+          const useMappings = options.identityMappings === true || (asked ?? []).some((p) => tryParseSourceIdentity(p));
+          const identityMappings = useMappings ? await loadMappings(context) : undefined;
+          const mappedCaller = asked && identityMappings ? mapIdentitiesWith(identityMappings, asked) : undefined;
+          const callerPrincipals = asked === undefined ? undefined : (mappedCaller?.principals ?? normalisePrincipals(asked));
+          const chain = mappedCaller
+            ? describeIdentityChain(asked?.find((p) => p.startsWith('user:')) ?? (asked ?? []).join(', '), mappedCaller.chain)
+            : '';
           const targets: { path: string; sidecarPrincipals?: string[] }[] = (options.path ?? []).map((path) => ({ path }));
           if (options.root) targets.push(...listFiles(resolve(context.io.cwd, options.root)));
 
           const documents: CheckedPath[] = targets.map(({ path, sidecarPrincipals }) => {
-            const access: DocumentAccess = resolveDocumentAccess({ aclMap, path, sidecarPrincipals });
+            const access: DocumentAccess = resolveDocumentAccess({ aclMap, path, sidecarPrincipals, identityMappings });
+            const check = callerPrincipals ? explainAccess(access.explanation, callerPrincipals) : undefined;
             return {
               path: access.explanation.path,
               principals: access.principals,
               determined: access.determined,
               decidedBy: access.explanation.decidedBy,
               warnings: access.warnings,
-              ...(callerPrincipals ? { caller: explainAccess(access.explanation, callerPrincipals) } : {}),
+              // The whole chain: the caller's source identities → principals, then the grant that lets them read.
+              ...(check ? { caller: chain ? { ...check, reason: `${chain}. ${check.reason}` } : check } : {}),
             };
           });
           const undetermined = documents.filter((document) => !document.determined).map((document) => document.path);
@@ -79,6 +102,8 @@ export function registerProtectCommands(program: Command, runtime: CliRuntime): 
             rules: aclMap.rules.length,
             aliases: Object.keys(aclMap.aliases).length,
             hasDefault: aclMap.default !== undefined,
+            ...(identityMappings ? { identityMappingsVersion: identityMappings.version } : {}),
+            ...(mappedCaller ? { identityChain: mappedCaller.chain } : {}),
             warnings: [...warnings, ...documentWarnings],
             undetermined,
             documents,
@@ -269,6 +294,19 @@ function summarise(spans: readonly { type: string; start: number; end: number }[
   return Object.entries(countPii(spans))
     .map(([type, count]) => `${count} ${type}`)
     .join(', ');
+}
+
+/** The platform's identity mappings: over the API with --server, else from the local store. */
+async function loadMappings(context: CommandContext): Promise<IdentityMappingLookup> {
+  const api = context.api();
+  if (api) {
+    const listed = await api.get<{ version: number; mappings: IdentityMapping[] }>('/v1/identity-mappings');
+    return identityMappingLookup(
+      listed.mappings.map((m) => ({ identity: m.identity, principals: m.principals, version: m.version })),
+      listed.version,
+    );
+  }
+  return loadIdentityMappings((await context.platform()).db);
 }
 
 function splitList(value: string): string[] {

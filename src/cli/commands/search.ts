@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { GroundworkError, type SensitivityLabel, sensitivityLabels } from '../../core/index.ts';
+import { withMappedIdentities } from '../../govern/index.ts';
 import type { SearchFilters, SearchHit, SearchRequest, SearchResult } from '../../retrieve/index.ts';
 import type { CliRuntime } from '../context.ts';
 import { exitCodes } from '../exit-codes.ts';
@@ -132,7 +133,8 @@ export function registerSearchCommand(program: Command, runtime: CliRuntime): vo
         const platform = await context.platform();
         const request: SearchRequest = {
           query,
-          caller,
+          // Source identities in --as (legacy:ADJ, entra:<id>) map like a key's (docs/identity-mapping.md).
+          caller: await withMappedIdentities(platform.db, caller),
           k: options.k,
           level: options.level,
           filters,

@@ -77,6 +77,7 @@ export const changeKinds = [
   'rollout.stage',
   'action.class',
   'claims.config',
+  'identity.map',
 ] as const;
 export type ChangeKindName = (typeof changeKinds)[number];
 

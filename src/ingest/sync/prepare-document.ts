@@ -8,6 +8,7 @@ import {
   deriveSensitivity,
   detectInjection,
   detectPii,
+  type IdentityMappingLookup,
   type InjectionSpan,
   type PiiSpan,
   resolveDocumentAccess,
@@ -38,6 +39,8 @@ export interface PrepareContext {
   readonly aclMap: AclMap | undefined;
   /** The source's principals for documents nothing else decides (`--readable-by`). */
   readonly readableBy?: readonly string[] | undefined;
+  /** The identity mappings in force for this run (govern's `loadIdentityMappings`). */
+  readonly identityMappings?: IdentityMappingLookup | undefined;
   readonly piiPatterns: CompiledPiiPatterns | undefined;
   readonly sensitivityRules: readonly SensitivityRule[];
   readonly defaultSensitivity: SensitivityLabel;
@@ -134,6 +137,7 @@ export async function prepareDocument(
     sidecarPrincipals: sidecarPrincipals(input.sidecar),
     inheritedPrincipals: input.inheritedPrincipals,
     readableBy: context.readableBy,
+    identityMappings: context.identityMappings,
   });
   const metadata: Record<string, unknown> = { ...parsed.metadata };
   for (const [key, value] of Object.entries(input.sidecar ?? {})) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GroundworkError } from '../../core/index.ts';
 import { globContains } from './glob-contains.ts';
 import { describeInvalidPrincipal, tryParsePrincipal } from './principal.ts';
+import { tryParseSourceIdentity } from './source-identity.ts';
 
 /**
  * ACL map: who may read which documents of one source (`--acl-map FILE`, JSON or YAML).
@@ -167,18 +168,23 @@ export function validateAclMap(value: unknown, origin: string, options: { allowS
   }
 
   const knowsIdentity = (raw: string) => seenAliasKeys.has(raw.trim().toLowerCase()) || tryParsePrincipal(raw) !== undefined;
+  // A source identity (legacy:ADJ, CORP\Claims) may be mapped platform-wide (docs/identity-mapping.md): say so.
+  const sourceIdentityNote = (raw: string) =>
+    tryParseSourceIdentity(raw)
+      ? ` It is a source identity: it grants only while \`groundwork identities map ${raw.trim()} <principal>\` maps it.`
+      : '';
   rules.forEach((rule, index) => {
     rule.principals.forEach((raw, principalIndex) => {
       if (!knowsIdentity(raw))
         warnings.push(
-          `${origin}: rules[${index}].principals[${principalIndex}] = ${JSON.stringify(raw)} is neither a unified principal nor an alias; it will be ignored (documents are never opened up by an unknown identity). Fix: add it to \`aliases\` or write it as user:<e-mail> / group:<name>.`,
+          `${origin}: rules[${index}].principals[${principalIndex}] = ${JSON.stringify(raw)} is neither a unified principal nor an alias; it will be ignored unless mapped (documents are never opened up by an unknown identity). Fix: add it to \`aliases\` or write it as user:<e-mail> / group:<name>.${sourceIdentityNote(raw)}`,
         );
     });
   });
   data.default?.forEach((raw, index) => {
     if (!knowsIdentity(raw))
       warnings.push(
-        `${origin}: default[${index}] = ${JSON.stringify(raw)} is neither a unified principal nor an alias; it will be ignored. Fix: add it to \`aliases\` or write it as user:<e-mail> / group:<name>.`,
+        `${origin}: default[${index}] = ${JSON.stringify(raw)} is neither a unified principal nor an alias; it will be ignored unless mapped. Fix: add it to \`aliases\` or write it as user:<e-mail> / group:<name>.${sourceIdentityNote(raw)}`,
       );
   });
 

@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import type { Caller } from '../../core/index.ts';
 import { type AclMap, type AclRule, normaliseSourcePath } from './acl-map.ts';
 import { tryParsePrincipal } from './principal.ts';
+import { describeSourceIdentity, type IdentityMappingLookup } from './source-identity.ts';
 
 /**
  * Deciding who may read one document, and explaining the decision.
@@ -36,6 +37,8 @@ export interface AccessGrant {
   readonly raw: string;
   /** The alias key that turned `raw` into `principal`, when an alias did. */
   readonly alias?: string;
+  /** The identity mapping (govern) that turned the source identity `raw` into `principal`, when one did. */
+  readonly mapping?: { readonly identity: string; readonly version: number };
 }
 
 export interface AccessExplanation {
@@ -80,6 +83,11 @@ export interface ResolveDocumentAccessInput {
    * (`--readable-by`): unified principals, or alias keys of the map.
    */
   readonly readableBy?: readonly string[] | undefined;
+  /**
+   * The identity mappings (source identities such as `legacy:adj` or `entra:<id>` → unified principals),
+   * applied to every raw identity an alias of the map does not decide.
+   */
+  readonly identityMappings?: IdentityMappingLookup | undefined;
 }
 
 const matcherCache = new WeakMap<AclMap, ((path: string) => boolean)[]>();
@@ -113,6 +121,7 @@ function ruleMatchers(aclMap: AclMap): ((path: string) => boolean)[] {
 interface ResolvedIdentity {
   readonly principals: readonly string[];
   readonly alias?: string;
+  readonly mapping?: { readonly identity: string; readonly version: number };
 }
 
 type AliasIndex = Map<string, { key: string; principals: readonly string[] }>;
@@ -134,12 +143,16 @@ function aliasIndex(aclMap: AclMap | undefined): AliasIndex {
 function resolveIdentity(
   raw: string,
   aliases: Map<string, { key: string; principals: readonly string[] }>,
+  mappings: IdentityMappingLookup | undefined,
 ): ResolvedIdentity | undefined {
   // Aliases first: a map may deliberately rename a unified principal (group:old-name → group:new-name).
   const alias = aliases.get(raw.trim().toLowerCase());
   if (alias) return { principals: alias.principals, alias: alias.key };
   const principal = tryParsePrincipal(raw);
-  return principal ? { principals: [principal.id] } : undefined;
+  if (principal) return { principals: [principal.id] };
+  // Then the platform's identity mappings (source identities such as legacy:adj, entra:<id>, CORP\Claims).
+  const mapped = mappings?.lookup(raw);
+  return mapped ? { principals: mapped.principals, mapping: { identity: mapped.identity, version: mapped.version } } : undefined;
 }
 
 /** Decides which principals may read a document, with an explanation of every grant. Pure. */
@@ -152,13 +165,19 @@ export function resolveDocumentAccess(input: ResolveDocumentAccessInput): Docume
   const grantsFrom = (raws: readonly string[], source: AccessSource): AccessGrant[] => {
     const grants: AccessGrant[] = [];
     for (const raw of raws) {
-      const resolved = resolveIdentity(raw, aliases);
+      const resolved = resolveIdentity(raw, aliases, input.identityMappings);
       if (!resolved) {
         dropped.push({ raw, source });
         continue;
       }
       for (const principal of resolved.principals)
-        grants.push({ principal, source, raw, ...(resolved.alias === undefined ? {} : { alias: resolved.alias }) });
+        grants.push({
+          principal,
+          source,
+          raw,
+          ...(resolved.alias === undefined ? {} : { alias: resolved.alias }),
+          ...(resolved.mapping === undefined ? {} : { mapping: resolved.mapping }),
+        });
     }
     return grants;
   };
@@ -218,7 +237,7 @@ export function resolveDocumentAccess(input: ResolveDocumentAccessInput): Docume
   const determined = decidedBy !== 'none' && (principals.length > 0 || (dropped.length === 0 && decidedBy !== 'inherited'));
   const warnings = dropped.map(
     ({ raw, source }) =>
-      `${path}: "${raw}" (from ${describeSource(source)}) is neither a unified principal nor an alias and was ignored. Fix: map it under \`aliases\` in the ACL map or write it as user:<e-mail> / group:<name>.`,
+      `${path}: "${raw}" (from ${describeSource(source)}) is neither a unified principal, an alias nor a mapped source identity and was ignored. Fix: map it under \`aliases\` in the ACL map, map it with \`groundwork identities map\`, or write it as user:<e-mail> / group:<name>.`,
   );
   return {
     principals,
@@ -294,7 +313,11 @@ function describeUnapplied(explanation: AccessExplanation): string {
 
 function describeGrant(grant: AccessGrant): string {
   const alias = grant.alias === undefined ? '' : ` (alias "${grant.alias}" → ${grant.principal})`;
-  return `${grant.principal} via ${describeSource(grant.source)}${alias}`;
+  const mapping =
+    grant.mapping === undefined
+      ? ''
+      : ` (${describeSourceIdentity(grant.raw)} → ${grant.principal}, identity mapping v${grant.mapping.version})`;
+  return `${grant.principal} via ${describeSource(grant.source)}${alias}${mapping}`;
 }
 
 function describeSource(source: AccessSource): string {

@@ -11,6 +11,7 @@ import { documentRoutes } from './document-routes.ts';
 import { evaluateRoutes } from './evaluate-routes.ts';
 import { feedbackRoutes } from './feedback-routes.ts';
 import { governRoutes } from './govern-routes.ts';
+import { identityRoutes } from './identity-routes.ts';
 import { incidentRoutes } from './incident-routes.ts';
 import { type IngestRouteDeps, ingestRoutes } from './ingest-routes.ts';
 import { jobsRoutes } from './jobs-routes.ts';
@@ -21,6 +22,7 @@ import { reviewRoutes } from './review-routes.ts';
 import { rolloutRoutes } from './rollout-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { systemRoutes } from './system-routes.ts';
+import { vocabularyRoutes } from './vocabulary-routes.ts';
 
 /** Every built-in route; each feature's routes live in their own file. */
 export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean } & IngestRouteDeps): RouteDefinition[] {
@@ -46,5 +48,7 @@ export function apiRoutes(deps: { metrics: HttpMetrics; draining: () => boolean 
     ...actionRoutes(),
     ...dataAuditRoutes(),
     ...claimsRoutes(),
+    ...identityRoutes(),
+    ...vocabularyRoutes(),
   ];
 }
