@@ -115,7 +115,8 @@ describe(`cli: groundwork mcp over stdio (${testStoreKind})`, () => {
           ['propose_action', false],
         ],
       );
-      assert.match(tools.find((t) => t.name === 'propose_action')?.description ?? '', /not configured/);
+      // propose_action goes through the actions feature: the built-in create_note is listed for a user.
+      assert.match(tools.find((t) => t.name === 'propose_action')?.description ?? '', /create_note/);
       const searched = await call(adjuster.client, 'search', { query: 'adjuster payment kitchen ceiling' });
       const passages = (searched.structuredContent?.passages ?? []) as Array<{ documentId: string; text: string }>;
       const claim = passages.find((p) => /18,400/.test(p.text));
@@ -129,9 +130,9 @@ describe(`cli: groundwork mcp over stdio (${testStoreKind})`, () => {
         (await call(adjuster.client, 'fetch_document', { documentId: claim.documentId })).content[0]?.text ?? '',
         /18,400/,
       );
-      const notConfigured = await call(adjuster.client, 'propose_action', { action: 'x', input: {} });
-      assert.equal(notConfigured.isError, true);
-      assert.match(notConfigured.content[0]?.text ?? '', /mcp\.actions_not_configured/);
+      const unknown = await call(adjuster.client, 'propose_action', { action: 'x', input: {} });
+      assert.equal(unknown.isError, true);
+      assert.match(unknown.content[0]?.text ?? '', /actions\.unknown_action/);
       // Logs went to stderr (JSON lines, never the arguments); stdout carried only the protocol.
       assert.match(adjuster.stderr(), /"mcp tool call"/);
       assert.doesNotMatch(adjuster.stderr(), /kitchen ceiling/);
