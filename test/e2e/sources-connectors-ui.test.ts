@@ -24,7 +24,7 @@ describe(`sources add form in a browser (${testStoreKind})`, { skip, timeout: 30
     platform = await createTestPlatform({
       server: { rateLimit: { requestsPerSecond: 0 } },
       governance: { governedKinds: [] },
-      sources: { allowedSecretEnv: ['ARCHIVE_KEY', 'ARCHIVE_SECRET'] },
+      sources: { allowedSecretEnv: ['ARCHIVE_KEY', 'ARCHIVE_SECRET'], allowedWebOrigins: ['http://127.0.0.1:9'] },
     });
     builder = (
       await createApiKey(
@@ -56,6 +56,7 @@ describe(`sources add form in a browser (${testStoreKind})`, { skip, timeout: 30
     await form.waitFor();
     const types = await form.getByRole('combobox').locator('option').allInnerTexts();
     assert.ok(types.some((t) => t.includes('(s3)')) && types.some((t) => t.includes('(sql)')), types.join(', '));
+    assert.ok(types.some((t) => t.includes('(sharepoint)')) && types.some((t) => t.includes('(web)')), types.join(', '));
     await form.getByRole('combobox').selectOption('s3');
     await form.getByLabel('Name').fill('archive');
     await form.getByRole('textbox', { name: 'Bucket' }).fill('claims-archive');
