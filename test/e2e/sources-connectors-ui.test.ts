@@ -69,6 +69,18 @@ describe(`sources add form in a browser (${testStoreKind})`, { skip, timeout: 30
     await page.getByRole('status').filter({ hasText: 'Added source archive (s3)' }).waitFor();
     await page.getByRole('article', { name: 'Source archive' }).waitFor();
 
+    // A web source from the same form: only on an origin in sources.allowedWebOrigins (no crawling internal hosts).
+    await form.getByRole('combobox').selectOption('web');
+    await form.getByLabel('Name').fill('intranet');
+    await form.getByRole('textbox', { name: 'Start URLs' }).fill('http://10.0.0.5/docs/');
+    await form.getByRole('button', { name: 'Add source' }).click();
+    const refused = page.locator('details.add-source').getByRole('alert');
+    await refused.filter({ hasText: 'ingest.origin_not_allowed' }).waitFor();
+    assert.match(await refused.innerText(), /allowedWebOrigins/);
+    await form.getByRole('textbox', { name: 'Start URLs' }).fill('http://127.0.0.1:9/docs/');
+    await form.getByRole('button', { name: 'Add source' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added source intranet (web)' }).waitFor();
+
     // Its endpoint is unreachable: the sync fails with a coded error, which the card shows.
     const ingestion = createIngestion({
       db: platform.db,
