@@ -214,16 +214,16 @@ export class WebSource implements Source {
         headers: { 'user-agent': this.options.userAgent, accept: '*/*', ...(this.options.headers ?? {}), ...headers },
         signal: AbortSignal.timeout(30_000),
       });
-      const retryAfter = Number(response.headers.get('retry-after'));
-      if (
-        (response.status === 429 || response.status === 503) &&
-        attempt < 3 &&
-        Number.isFinite(retryAfter) &&
-        retryAfter <= 60
-      ) {
+      // Retry-After in seconds or as an HTTP date (the shared parser), waited for up to a minute.
+      const waitMs = retryAfterMs(response.headers.get('retry-after'));
+      if ((response.status === 429 || response.status === 503) && attempt < 3 && waitMs !== undefined && waitMs <= 60_000) {
         await response.arrayBuffer().catch(() => undefined);
-        this.options.logger.warn('The site asked to wait', { origin: this.origin, status: response.status, seconds: retryAfter });
-        await this.sleep(retryAfter * 1000);
+        this.options.logger.warn('The site asked to wait', {
+          origin: this.origin,
+          status: response.status,
+          seconds: waitMs / 1000,
+        });
+        await this.sleep(waitMs);
         continue;
       }
       return response;
