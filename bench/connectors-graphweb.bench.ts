@@ -1,6 +1,7 @@
 /**
- * SharePoint (Microsoft Graph) and web connectors against their loopback fakes (not a test; not in package.json
- * scripts: run `node bench/connectors-graphweb.bench.ts [--files 300] [--database-url postgres://…/EMPTY_DB]`).
+ * SharePoint (Microsoft Graph) and web connectors against their loopback fakes, registered as real sources
+ * (`addSource` type `sharepoint` / `web`) and synced through the connector registry (not a test: run
+ * `npm run bench:connectors-graphweb -- [--files 300] [--database-url postgres://…/EMPTY_DB]`).
  *
  * Per connector, in one run and one store:
  *  1. first sync of a generated source (lexical-only, in-thread parsing: the connector's share is not hidden
@@ -14,12 +15,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, silentLogger, systemClock } from '../src/core/index.ts';
+import { loadConfig, silentLogger } from '../src/core/index.ts';
 import { createPlatform } from '../src/create-platform.ts';
 import { addSource, createIngestion, parseDocument } from '../src/ingest/index.ts';
-import { createSharepointSource, sharepointSettingsSchema } from '../src/ingest/sources/sharepoint/index.ts';
-import type { Source } from '../src/ingest/sources/source.ts';
-import { createWebSource, webSettingsSchema } from '../src/ingest/sources/web/index.ts';
 import { startFakeGraph } from '../test/helpers/fake-graph-server.ts';
 import { startFakeSite } from '../test/helpers/fake-web-site.ts';
 
@@ -56,7 +54,9 @@ interface Result {
 
 async function run(
   connector: string,
-  open: () => Source,
+  type: 'sharepoint' | 'web',
+  settings: Record<string, unknown>,
+  secrets: Record<string, string>,
   requests: () => number,
   revoke: () => void,
   check: (db: Awaited<ReturnType<typeof platformFor>>['db'], sourceName: string) => Promise<number>,
@@ -65,14 +65,14 @@ async function run(
   const platform = await platformFor(work);
   try {
     const name = connector.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/-+$/, '');
-    await addSource(platform.db, { name, type: 'filesystem', path: work });
+    await addSource(platform.db, { name, type, settings });
     const ingestion = createIngestion({
       db: platform.db,
       events: platform.events,
       logger: silentLogger,
       config: platform.config,
       parse: (input) => parseDocument(input),
-      openSource: open,
+      secrets: (variable) => secrets[variable],
     });
     const r0 = requests();
     const first = await ingestion.sync({ source: name });
@@ -111,7 +111,7 @@ const results: Result[] = [];
     graph.setPermissions('Documents', `team-${t}`, [
       { roles: ['read'], grantedToV2: { group: { id: `team-${t}`, displayName: `Team ${t}` } } },
     ]);
-  const settings = sharepointSettingsSchema.parse({
+  const settings = {
     tenantId: graph.tenantId,
     clientId: graph.clientId,
     clientSecretEnv: 'SP_SECRET',
@@ -119,11 +119,13 @@ const results: Result[] = [];
     drives: ['Documents'],
     graphBaseUrl: graph.graphBaseUrl,
     authorityUrl: graph.authorityUrl,
-  });
+  };
   results.push(
     await run(
       'sharepoint',
-      () => createSharepointSource(settings, { secrets: () => 'bench-secret', logger: silentLogger, clock: systemClock }),
+      'sharepoint',
+      settings,
+      { SP_SECRET: 'bench-secret' },
       () => graph.requests.length,
       () =>
         graph.setPermissions('Documents', 'team-3', [
@@ -152,18 +154,20 @@ for (const trust of [false, true]) {
       `<!doctype html><html><head><title>Article ${i}</title></head><body><main><h1>Article ${i}</h1><p>${text(i)}</p><a href="/kb/article-${(i + 1) % files}.html">next</a></main></body></html>`,
     );
   site.sitemap('/sitemap.xml', paths);
-  const settings = webSettingsSchema.parse({
+  const settings = {
     startUrls: [`${site.origin}/kb/article-0.html`],
     sitemapUrls: [`${site.origin}/sitemap.xml`],
     rateLimitPerSecond: 100,
     maxPages: files + 10,
     principals: ['group:staff'],
     trustSitemapLastmod: trust,
-  });
+  };
   results.push(
     await run(
       trust ? 'web (trustSitemapLastmod)' : 'web',
-      () => createWebSource(settings, { secrets: () => undefined, logger: silentLogger, clock: systemClock }),
+      'web',
+      settings,
+      {},
       () => site.requests.length,
       () => {
         // Pages 10–19 are taken down (unpublished); the start page stays.

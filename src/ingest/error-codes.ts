@@ -1,11 +1,7 @@
 import type { ErrorCodeTable } from '../core/index.ts';
-import { sharepointErrorCodes } from './sources/sharepoint/errors.ts';
-import { webErrorCodes } from './sources/web/errors.ts';
 
 /** The error codes the ingest feature throws (registered in src/error-codes.ts, documented in docs/errors.md). */
 export const ingestErrorCodes = {
-  ...sharepointErrorCodes,
-  ...webErrorCodes,
   'chunking.file_missing': {
     category: 'usage',
     description: '… is not a readable file.',

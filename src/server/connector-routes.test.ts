@@ -41,7 +41,13 @@ describe(`connectors over HTTP (${testStoreKind})`, () => {
         }>;
       };
       const kinds = connectors.map((c) => c.kind);
-      for (const kind of ['filesystem', 's3', 'sql']) assert.ok(kinds.includes(kind), kind);
+      for (const kind of ['filesystem', 's3', 'sql', 'sharepoint', 'web']) assert.ok(kinds.includes(kind), kind);
+      const sharepoint = connectors.find((c) => c.kind === 'sharepoint');
+      assert.equal(sharepoint?.settingHints.find((h) => h.key === 'clientSecretEnv')?.kind, 'env');
+      assert.deepEqual(sharepoint?.settingsSchema.required, ['tenantId', 'clientId']);
+      const web = connectors.find((c) => c.kind === 'web');
+      assert.equal(web?.settingHints.find((h) => h.key === 'startUrls')?.kind, 'list');
+      assert.equal(web?.settingHints.find((h) => h.key === 'headersEnv')?.kind, 'env');
       const s3 = connectors.find((c) => c.kind === 's3');
       assert.ok(s3?.settingsSchema.properties?.bucket);
       assert.deepEqual(s3?.settingsSchema.required, ['bucket']);
@@ -90,7 +96,47 @@ describe(`connectors over HTTP (${testStoreKind})`, () => {
       const unknown = await error(await call('builder', '/v1/sources', { name: 'x3', type: 'ftp', settings: {} }));
       assert.equal(unknown.status, 400);
       assert.equal(unknown.code, 'ingest.invalid_source');
-      assert.match(unknown.fix ?? '', /filesystem, s3, sql/);
+      assert.match(unknown.fix ?? '', /filesystem, s3, sql, sharepoint, web/);
+
+      // SharePoint and web over the API: secrets only from sources.allowedSecretEnv, sites only from
+      // sources.allowedWebOrigins (empty here: the API may not make the server crawl anything).
+      const spSettings = {
+        tenantId: 'contoso',
+        clientId: 'app',
+        siteUrl: 'https://contoso.sharepoint.com/sites/claims',
+        clientSecretEnv: 'GROUNDWORK_DATABASE_URL',
+      };
+      const spSecret = await error(
+        await call('builder', '/v1/sources', { name: 'sp1', type: 'sharepoint', settings: spSettings }),
+      );
+      assert.equal(spSecret.status, 403);
+      assert.equal(spSecret.code, 'ingest.secret_env_not_allowed');
+      const spAdded = await call('builder', '/v1/sources', {
+        name: 'sp2',
+        type: 'sharepoint',
+        settings: { ...spSettings, clientSecretEnv: 'CLAIMS_S3_SECRET' },
+      });
+      assert.equal(spAdded.status, 201, await spAdded.clone().text());
+      const crawl = await error(
+        await call('builder', '/v1/sources', { name: 'w1', type: 'web', settings: { startUrls: ['http://127.0.0.1:5432/'] } }),
+      );
+      assert.equal(crawl.status, 403);
+      assert.equal(crawl.code, 'ingest.origin_not_allowed');
+      assert.match(crawl.fix ?? '', /allowedWebOrigins/);
+      const endpoint = await error(
+        await call('builder', '/v1/sources', {
+          name: 's9',
+          type: 's3',
+          settings: {
+            bucket: 'claims-archive',
+            endpoint: 'http://10.0.0.5:9000',
+            accessKeyIdEnv: 'CLAIMS_S3_KEY',
+            secretAccessKeyEnv: 'CLAIMS_S3_SECRET',
+          },
+        }),
+      );
+      assert.equal(endpoint.status, 403);
+      assert.equal(endpoint.code, 'ingest.origin_not_allowed');
 
       // The filesystem source either way: generic settings, or the old shape.
       const generic = await call('builder', '/v1/sources', { name: 'fs1', type: 'filesystem', settings: { path: folder } });

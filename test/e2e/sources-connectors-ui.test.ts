@@ -24,7 +24,7 @@ describe(`sources add form in a browser (${testStoreKind})`, { skip, timeout: 30
     platform = await createTestPlatform({
       server: { rateLimit: { requestsPerSecond: 0 } },
       governance: { governedKinds: [] },
-      sources: { allowedSecretEnv: ['ARCHIVE_KEY', 'ARCHIVE_SECRET'] },
+      sources: { allowedSecretEnv: ['ARCHIVE_KEY', 'ARCHIVE_SECRET'], allowedWebOrigins: ['http://127.0.0.1:9'] },
     });
     builder = (
       await createApiKey(
@@ -56,6 +56,7 @@ describe(`sources add form in a browser (${testStoreKind})`, { skip, timeout: 30
     await form.waitFor();
     const types = await form.getByRole('combobox').locator('option').allInnerTexts();
     assert.ok(types.some((t) => t.includes('(s3)')) && types.some((t) => t.includes('(sql)')), types.join(', '));
+    assert.ok(types.some((t) => t.includes('(sharepoint)')) && types.some((t) => t.includes('(web)')), types.join(', '));
     await form.getByRole('combobox').selectOption('s3');
     await form.getByLabel('Name').fill('archive');
     await form.getByRole('textbox', { name: 'Bucket' }).fill('claims-archive');
@@ -67,6 +68,18 @@ describe(`sources add form in a browser (${testStoreKind})`, { skip, timeout: 30
     await form.getByRole('button', { name: 'Add source' }).click();
     await page.getByRole('status').filter({ hasText: 'Added source archive (s3)' }).waitFor();
     await page.getByRole('article', { name: 'Source archive' }).waitFor();
+
+    // A web source from the same form: only on an origin in sources.allowedWebOrigins (no crawling internal hosts).
+    await form.getByRole('combobox').selectOption('web');
+    await form.getByLabel('Name').fill('intranet');
+    await form.getByRole('textbox', { name: 'Start URLs' }).fill('http://10.0.0.5/docs/');
+    await form.getByRole('button', { name: 'Add source' }).click();
+    const refused = page.locator('details.add-source').getByRole('alert');
+    await refused.filter({ hasText: 'ingest.origin_not_allowed' }).waitFor();
+    assert.match(await refused.innerText(), /allowedWebOrigins/);
+    await form.getByRole('textbox', { name: 'Start URLs' }).fill('http://127.0.0.1:9/docs/');
+    await form.getByRole('button', { name: 'Add source' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added source intranet (web)' }).waitFor();
 
     // Its endpoint is unreachable: the sync fails with a coded error, which the card shows.
     const ingestion = createIngestion({

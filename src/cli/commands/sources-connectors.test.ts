@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
+import { permissionFixtures as perm, startFakeGraph } from '../../../test/helpers/fake-graph-server.ts';
+import { startFakeSite } from '../../../test/helpers/fake-web-site.ts';
 import { runGroundwork } from '../../../test/helpers/run-cli.ts';
 import { testDatabaseUrl } from '../../../test/helpers/test-platform.ts';
 
@@ -106,6 +108,71 @@ describe('sources add --type KIND --setting / --settings as a process', () => {
     } finally {
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);
       await admin.end();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  test('a web and a sharepoint source from --setting flags, synced against loopback fakes', { timeout: 300_000 }, async () => {
+    const work = await mkdtemp(join(tmpdir(), 'gw-cli-gw-'));
+    const site = await startFakeSite();
+    const graph = await startFakeGraph({ clientSecret: 'cli-secret' });
+    const store = ['--data-dir', join(work, 'data')];
+    try {
+      site.put('/robots.txt', 'User-agent: *\n', { type: 'text/plain' });
+      site.put('/docs/', '<html><head><title>Handbook</title></head><body><p>Handbook.</p><a href="a.html">a</a></body></html>');
+      site.put('/docs/a.html', '<html><head><title>Claims</title></head><body><p>The claims process.</p></body></html>');
+      const web = await runGroundwork([
+        ...store,
+        '--json',
+        'sources',
+        'add',
+        'intranet',
+        '--type',
+        'web',
+        '--setting',
+        `startUrls=${site.origin}/docs/`,
+        '--setting',
+        'rateLimitPerSecond=50',
+        '--setting',
+        'readableBy=group:staff',
+      ]);
+      assert.equal(web.code, 0, web.stderr);
+      assert.deepEqual((JSON.parse(web.stdout) as { settings: { startUrls: string[] } }).settings.startUrls, [
+        `${site.origin}/docs/`,
+      ]);
+      const webSync = await runGroundwork([...store, '--json', 'sync', 'intranet']);
+      assert.equal(webSync.code, 0, webSync.stderr);
+      assert.equal((JSON.parse(webSync.stdout) as { added: number }).added, 2);
+
+      graph.put('Documents', 'claims/fnol.txt', 'First notice of loss for claim 4711.');
+      graph.setPermissions('Documents', 'claims', [perm.entraGroup('claims-team', 'Claims')]);
+      const flags = [
+        `tenantId=${graph.tenantId}`,
+        `clientId=${graph.clientId}`,
+        'clientSecretEnv=SP_SECRET',
+        `siteUrl=${graph.siteUrl}`,
+        `graphBaseUrl=${graph.graphBaseUrl}`,
+        `authorityUrl=${graph.authorityUrl}`,
+        'drives=Documents',
+      ].flatMap((flag) => ['--setting', flag]);
+      const sp = await runGroundwork([...store, '--json', 'sources', 'add', 'sp', '--type', 'sharepoint', ...flags]);
+      assert.equal(sp.code, 0, sp.stderr);
+      assert.doesNotMatch(sp.stdout, /cli-secret/);
+      const spSync = await runGroundwork([...store, '--json', 'sync', 'sp'], { env: { SP_SECRET: 'cli-secret' } });
+      assert.equal(spSync.code, 0, spSync.stderr);
+      assert.equal((JSON.parse(spSync.stdout) as { added: number }).added, 1);
+      const refused = await runGroundwork([...store, '--json', 'sync', 'sp'], { env: { SP_SECRET: 'wrong' } });
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr + refused.stdout, /ingest\.source_auth_failed/);
+      assert.doesNotMatch(refused.stderr + refused.stdout, /wrong|cli-secret/);
+
+      const list = await runGroundwork([...store, '--json', 'sources', 'list']);
+      const rows = (JSON.parse(list.stdout) as { sources: { name: string; path: string }[] }).sources;
+      assert.equal(rows.find((r) => r.name === 'intranet')?.path, `${site.origin}/docs/`);
+      assert.equal(rows.find((r) => r.name === 'sp')?.path, graph.siteUrl);
+    } finally {
+      await site.close();
+      await graph.close();
       await rm(work, { recursive: true, force: true });
     }
   });

@@ -83,6 +83,10 @@ function describeLocation(settings: Record<string, unknown> | undefined): string
   if (typeof settings.table === 'string') return `sql:${settings.table}`;
   if (typeof settings.query === 'string') return 'sql:(query)';
   for (const key of ['url', 'site', 'siteUrl', 'startUrl']) if (typeof settings[key] === 'string') return settings[key] as string;
+  for (const key of ['startUrls', 'sitemapUrls']) {
+    const list = settings[key];
+    if (Array.isArray(list) && typeof list[0] === 'string') return list[0];
+  }
   return '';
 }
 

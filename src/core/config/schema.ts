@@ -338,6 +338,12 @@ export const configSchema = z.strictObject({
        * builder key cannot point a connector at any secret of the server (e.g. DATABASE_URL).
        */
       allowedSecretEnv: z.array(z.string().min(1)).default([]),
+      /**
+       * Origins (`https://intranet.example.com`) that sources added over the HTTP API may contact: the pages
+       * and sitemaps of a web source, a custom S3 endpoint. Empty (the default): the API cannot add web sources
+       * nor S3 sources with an endpoint, so a builder key cannot make the server probe internal hosts.
+       */
+      allowedWebOrigins: z.array(z.string().min(1)).default([]),
     })
     /**
      * Per source (by name): `sources.<name>.freshnessSlo` — the longest the last successful sync may be ago
@@ -350,7 +356,7 @@ export const configSchema = z.strictObject({
     )
     .superRefine((value, context) => {
       for (const [key, entry] of Object.entries(value)) {
-        if (key !== 'allowedRoots' && key !== 'allowedSecretEnv' && Array.isArray(entry)) {
+        if (key !== 'allowedRoots' && key !== 'allowedSecretEnv' && key !== 'allowedWebOrigins' && Array.isArray(entry)) {
           context.addIssue({
             code: 'custom',
             path: [key],

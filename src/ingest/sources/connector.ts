@@ -34,6 +34,12 @@ export interface ConnectorDeps {
    * one of these. Absent (the operator's CLI): no restriction.
    */
   readonly allowedRoots?: readonly string[];
+  /**
+   * Set when the source is added over the HTTP API (config `sources.allowedWebOrigins`): every URL the source
+   * would contact on a user-given address (a crawled site, an S3 endpoint) must have one of these origins
+   * (`assertAllowedOrigins`). Absent (the operator's CLI): no restriction.
+   */
+  readonly allowedOrigins?: readonly string[];
   /** Largest item a sync fetches (bytes, config `ingest.maxFileBytes`); larger items fail with `ingest.too_large`. */
   readonly maxFileBytes?: number;
   /** Aborts a listing or fetch in flight (the sync's signal). */

@@ -1,4 +1,5 @@
 import type { ErrorCodeTable } from '../../core/index.ts';
+import { sharepointErrorCodes } from './sharepoint/errors.ts';
 
 /**
  * Error codes of the connector registry and of every connector (registered in src/error-codes.ts as
@@ -6,6 +7,7 @@ import type { ErrorCodeTable } from '../../core/index.ts';
  * `sourceFailure` (source-errors.ts) by every connector, so status and retries treat them alike.
  */
 export const connectorErrorCodes = {
+  ...sharepointErrorCodes,
   'ingest.cursor_expired': {
     category: 'unavailable',
     retryable: true,
@@ -21,6 +23,12 @@ export const connectorErrorCodes = {
     category: 'usage',
     description: 'A …Env source setting names an environment variable that is not set.',
     fix: 'Set the variable in the environment of every process that syncs (CLI, server, workers), or change the setting.',
+  },
+  'ingest.origin_not_allowed': {
+    category: 'forbidden',
+    description:
+      'A source added over the API points at a URL (web startUrls/sitemapUrls/allowedPrefixes, an S3 endpoint) whose origin is not in sources.allowedWebOrigins.',
+    fix: 'An operator lists the origins API-added sources may contact in sources.allowedWebOrigins, or adds the source with the CLI.',
   },
   'ingest.secret_env_not_allowed': {
     category: 'forbidden',

@@ -9,12 +9,20 @@ import { GroundworkError } from '../../core/index.ts';
 import type { ConnectorDefinition, ConnectorSettingHint } from './connector.ts';
 import { filesystemConnector } from './filesystem/index.ts';
 import { s3Connector } from './s3/index.ts';
+import { sharepointConnector } from './sharepoint/index.ts';
 import { sqlConnector } from './sql/index.ts';
+import { webConnector } from './web/index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition has its own settings type
 type AnyConnector = ConnectorDefinition<any>;
 
-const connectorList: readonly AnyConnector[] = [filesystemConnector, s3Connector, sqlConnector];
+const connectorList: readonly AnyConnector[] = [
+  filesystemConnector,
+  s3Connector,
+  sqlConnector,
+  sharepointConnector,
+  webConnector,
+];
 
 const byKind = new Map<string, AnyConnector>(connectorList.map((connector) => [connector.kind, connector]));
 

@@ -67,6 +67,12 @@ export interface AddSourceInput {
    * (e.g. DATABASE_URL). Absent (the operator's CLI): any variable.
    */
   readonly allowedSecretEnv?: readonly string[];
+  /**
+   * When given (sources added over the HTTP API: config `sources.allowedWebOrigins`), the URLs a connector
+   * would contact (web pages and sitemaps, an S3 endpoint) must have one of these origins; empty refuses
+   * web sources and custom S3 endpoints. Absent (the operator's CLI): any URL.
+   */
+  readonly allowedWebOrigins?: readonly string[];
 }
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -188,8 +194,7 @@ export async function prepareSource(input: AddSourceInput): Promise<PreparedSour
     );
   }
   let settings = { ...(parsed.data as Record<string, unknown>) } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(settings)) {
-    if (!isEnvSetting(key) || value === undefined) continue;
+  for (const [key, value] of envSettings(settings)) {
     if (typeof value !== 'string' || !envNamePattern.test(value)) {
       throw new GroundworkError('ingest.invalid_settings', `The setting ${key} must be the NAME of an environment variable.`, {
         category: 'usage',
@@ -223,9 +228,24 @@ export async function prepareSource(input: AddSourceInput): Promise<PreparedSour
       ...connectorDeps({}),
       ...(input.cwd ? { cwd: input.cwd } : {}),
       ...(input.allowedRoots ? { allowedRoots: input.allowedRoots } : {}),
+      ...(input.allowedWebOrigins ? { allowedOrigins: input.allowedWebOrigins } : {}),
     })) as Record<string, unknown>;
   }
   return { name: input.name, type: connector.kind, settings: settings as SourceSettings, aclMap };
+}
+
+/**
+ * Every `…Env` setting with its path (`clientSecretEnv`, `auth.tokenEnv`, `targets.0.keyEnv`), at any depth of
+ * objects and lists, so no connector can nest a secret reference past the `allowedSecretEnv` check.
+ */
+function envSettings(value: unknown, path = ''): Array<[string, unknown]> {
+  if (Array.isArray(value)) return value.flatMap((entry, index) => envSettings(entry, `${path}${path ? '.' : ''}${index}`));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, entry]): Array<[string, unknown]> => {
+    const at = `${path}${path ? '.' : ''}${key}`;
+    if (isEnvSetting(key) && entry !== undefined) return [[at, entry]];
+    return envSettings(entry, at);
+  });
 }
 
 /** An ACL map path made absolute against `cwd`, and inside `allowedRoots` when given (real path). */

@@ -138,6 +138,7 @@ export function ingestRoutes(): RouteDefinition[] {
             ...input,
             allowedRoots: platform.config.sources.allowedRoots,
             allowedSecretEnv: platform.config.sources.allowedSecretEnv ?? [],
+            allowedWebOrigins: platform.config.sources.allowedWebOrigins ?? [],
           },
           { requestId },
         );

@@ -1,5 +1,7 @@
 /** The S3 connector (type `s3`): an S3-compatible bucket (AWS S3, MinIO, Ceph …). */
 import { z } from 'zod';
+import { GroundworkError } from '../../../core/index.ts';
+import { assertAllowedOrigins } from '../allowed-origins.ts';
 import type { ConnectorDefinition } from '../connector.ts';
 import { commonSettingHints, commonSourceSettings } from '../settings.ts';
 import { requireSecret } from '../source-errors.ts';
@@ -106,6 +108,25 @@ export const s3Connector: ConnectorDefinition<S3Settings> = {
     ...commonSettingHints,
   ],
   capabilities: { incremental: false, renames: false, contentHash: false, permissions: true, deletes: true },
+  normalize(settings, deps) {
+    // Over the API: a custom endpoint only on an origin an operator listed (the keys are sent there), and no
+    // SDK default credential chain (that is the server's own identity: instance role, ~/.aws, AWS_* variables).
+    if (deps.allowedOrigins) {
+      if (settings.endpoint) assertAllowedOrigins([{ setting: 'endpoint', url: settings.endpoint }], deps.allowedOrigins, 's3');
+      if (!settings.accessKeyIdEnv) {
+        throw new GroundworkError(
+          'ingest.secret_env_not_allowed',
+          'An s3 source added over the API must name its keys (accessKeyIdEnv, secretAccessKeyEnv): without them the SDK would use the server’s own AWS identity.',
+          {
+            category: 'forbidden',
+            fix: 'Give accessKeyIdEnv and secretAccessKeyEnv naming variables listed in sources.allowedSecretEnv, or add the source with `groundwork sources add` on the server.',
+            details: { setting: 'sources.allowedSecretEnv', key: 'accessKeyIdEnv' },
+          },
+        );
+      }
+    }
+    return settings;
+  },
   create(settings, deps) {
     const credentials =
       settings.accessKeyIdEnv && settings.secretAccessKeyEnv

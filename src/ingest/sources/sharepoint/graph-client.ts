@@ -7,6 +7,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 import { GroundworkError, type Logger } from '../../../core/index.ts';
+import { retryAfterMs, sourceFailure } from '../source-errors.ts';
+
+export { retryAfterMs };
 
 export type GraphCredential =
   | { readonly kind: 'secret'; readonly clientSecret: string }
@@ -38,15 +41,6 @@ export interface GraphResponse {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** `Retry-After` in milliseconds (seconds or an HTTP date); undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
 
 function hostOf(url: string): string {
   try {
@@ -90,7 +84,8 @@ export class GraphClient {
     const pem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(credential.privateKeyPem)?.[0];
     if (!pem) {
       throw new GroundworkError('ingest.source_auth_failed', 'The certificate file holds no PKCS#8 private key.', {
-        category: 'usage',
+        category: 'unavailable',
+        isRetryable: false,
         fix: 'Give certificatePathEnv a PEM file with the private key as "BEGIN PRIVATE KEY" (convert with `openssl pkcs8 -topk8 -nocrypt`) and the certificate.',
       });
     }
@@ -135,15 +130,11 @@ export class GraphClient {
       // error_description names the problem (AADSTS7000215: invalid secret …) and never contains the secret.
       const reason = typeof json?.error === 'string' ? json.error : `HTTP ${response.status}`;
       const description = typeof json?.error_description === 'string' ? json.error_description.split('\n')[0] : '';
-      throw new GroundworkError(
-        'ingest.source_auth_failed',
-        `Microsoft Entra ID refused the app credentials for tenant ${this.options.tenantId}: ${reason}${description ? ` (${description})` : ''}.`,
-        {
-          category: 'usage',
-          fix: 'Check tenantId, clientId and the client secret or certificate (certificateThumbprint must be the SHA-1 thumbprint of the certificate uploaded to the app registration).',
-          details: { status: response.status, error: reason },
-        },
-      );
+      throw sourceFailure('auth', {
+        what: `Microsoft Entra ID (tenant ${this.options.tenantId})`,
+        detail: `${reason}${description ? `: ${description}` : ''}`,
+        fix: 'Check tenantId, clientId and the client secret or certificate (certificateThumbprint must be the SHA-1 thumbprint of the certificate uploaded to the app registration).',
+      });
     }
     const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : Number(json.expires_in ?? 3600);
     this.token = { value: json.access_token, expiresAt: Date.now() + (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1000 };
@@ -167,9 +158,9 @@ export class GraphClient {
           await this.sleep(Math.min(8000, 250 * 2 ** (attempt - 1)));
           continue;
         }
-        throw new GroundworkError('ingest.source_unreachable', `${hostOf(url)} did not answer: ${lastProblem}.`, {
-          category: 'unavailable',
-          isRetryable: true,
+        throw sourceFailure('unreachable', {
+          what: hostOf(url),
+          detail: lastProblem,
           fix: 'Check graphBaseUrl / authorityUrl and the network path to them, then sync again; nothing was deleted.',
           cause: error,
         });
@@ -186,35 +177,22 @@ export class GraphClient {
           continue;
         }
         if (throttled) {
-          throw new GroundworkError(
-            'ingest.source_throttled',
-            `Microsoft Graph kept throttling the requests (HTTP ${response.status}) after ${attempt} attempts.`,
-            {
-              category: 'limit',
-              isRetryable: true,
-              fix: 'Sync again later or less often; nothing was deleted and the next sync continues from the last completed cursor.',
-              details: { status: response.status, retryAfterMs: wait },
-            },
-          );
+          throw sourceFailure('throttled', {
+            what: 'Microsoft Graph',
+            detail: `HTTP ${response.status} after ${attempt} attempts`,
+            ...(wait === undefined ? {} : { retryAfterMs: wait }),
+            fix: 'Sync again later or less often; nothing was deleted and the next sync continues from the last completed cursor.',
+          });
         }
-        throw new GroundworkError(
-          'ingest.source_unreachable',
-          `${hostOf(url)} answered HTTP ${response.status} after ${attempt} attempts.`,
-          {
-            category: 'unavailable',
-            isRetryable: true,
-            fix: 'The service has a problem; sync again later. Nothing was deleted.',
-            details: { status: response.status },
-          },
-        );
+        throw sourceFailure('unreachable', {
+          what: hostOf(url),
+          detail: `HTTP ${response.status} after ${attempt} attempts`,
+          fix: 'The service has a problem; sync again later. Nothing was deleted.',
+        });
       }
       return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
     }
-    throw new GroundworkError('ingest.source_unreachable', `${hostOf(url)} did not answer: ${lastProblem}.`, {
-      category: 'unavailable',
-      isRetryable: true,
-      fix: 'Sync again later; nothing was deleted.',
-    });
+    throw sourceFailure('unreachable', { what: hostOf(url), detail: lastProblem, fix: 'Sync again later; nothing was deleted.' });
   }
 
   /**
@@ -230,15 +208,11 @@ export class GraphClient {
     }
     if (response.status === 401 || response.status === 403) {
       const error = graphError(response.body);
-      throw new GroundworkError(
-        'ingest.source_auth_failed',
-        `Microsoft Graph refused the request (HTTP ${response.status}${error ? `, ${error}` : ''}).`,
-        {
-          category: 'usage',
-          fix: 'Grant the app registration the application permissions Sites.Read.All and Files.Read.All (Sites.FullControl.All to read sharing changes) and have an administrator consent to them.',
-          details: { status: response.status },
-        },
-      );
+      throw sourceFailure('auth', {
+        what: 'Microsoft Graph',
+        detail: `HTTP ${response.status}${error ? `, ${error}` : ''}`,
+        fix: 'Grant the app registration the application permissions Sites.Read.All and Files.Read.All (Sites.FullControl.All to read sharing changes) and have an administrator consent to them.',
+      });
     }
     return response;
   }
@@ -293,15 +267,11 @@ export function parseJson(body: Uint8Array, url: string): unknown {
 }
 
 export function badResponse(url: string, why: string): GroundworkError {
-  return new GroundworkError(
-    'ingest.source_bad_response',
-    `Microsoft Graph answered ${describePath(url)} unexpectedly: ${why}.`,
-    {
-      category: 'unavailable',
-      isRetryable: true,
-      fix: 'Sync again; if it persists, check that graphBaseUrl points at Microsoft Graph itself (not a proxy or a login page). Nothing was deleted.',
-    },
-  );
+  return sourceFailure('bad_response', {
+    what: `Microsoft Graph (${describePath(url)})`,
+    detail: why,
+    fix: 'Sync again; if it persists, check that graphBaseUrl points at Microsoft Graph itself (not a proxy or a login page). Nothing was deleted.',
+  });
 }
 
 /** A short stable hash (for versions and cursors). */

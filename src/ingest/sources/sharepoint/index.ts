@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { GroundworkError } from '../../../core/index.ts';
 import { tryParsePrincipal } from '../../../protect/index.ts';
 import type { ConnectorDefinition, ConnectorDeps } from '../connector.ts';
+import { commonSettingHints, commonSourceSettings } from '../settings.ts';
+import { requireSecret } from '../source-errors.ts';
 import { GraphClient, type GraphCredential } from './graph-client.ts';
 import { SharepointSource } from './sharepoint-source.ts';
 
@@ -71,6 +73,9 @@ export const sharepointSettingsSchema = z
       .int()
       .positive()
       .default(200 * 1024 * 1024),
+    /** The common settings this connector honours: an ACL map on the refs, and principals for the rest. */
+    aclMapPath: commonSourceSettings.aclMapPath,
+    readableBy: commonSourceSettings.readableBy,
   })
   .superRefine((settings, ctx) => {
     for (const key of ['graphBaseUrl', 'authorityUrl'] as const) {
@@ -106,19 +111,7 @@ export const sharepointSettingsSchema = z
 export type SharepointSettings = z.infer<typeof sharepointSettingsSchema>;
 
 function secret(deps: ConnectorDeps, setting: string, name: string): string {
-  const value = deps.secrets(name);
-  if (value === undefined || value === '') {
-    throw new GroundworkError(
-      'ingest.source_secret_missing',
-      `The environment variable ${name} (setting ${setting}) is not set.`,
-      {
-        category: 'usage',
-        fix: `Set ${name} in the environment of the process that syncs (server or worker), or point ${setting} at another variable.`,
-        details: { setting, variable: name },
-      },
-    );
-  }
-  return value;
+  return requireSecret(deps.secrets, setting, name, 'sharepoint');
 }
 
 function credential(settings: SharepointSettings, deps: ConnectorDeps): GraphCredential {
@@ -133,7 +126,8 @@ function credential(settings: SharepointSettings, deps: ConnectorDeps): GraphCre
       'ingest.source_auth_failed',
       `The certificate file named by ${settings.certificatePathEnv} cannot be read.`,
       {
-        category: 'usage',
+        category: 'unavailable',
+        isRetryable: false,
         fix: 'Point the variable at a readable PEM file holding the PKCS#8 private key and the certificate.',
         cause: error,
       },
@@ -259,6 +253,7 @@ export const sharepointConnector: ConnectorDefinition<SharepointSettings> = {
       kind: 'url',
       required: false,
     },
+    ...commonSettingHints.filter((hint) => hint.key === 'aclMapPath' || hint.key === 'readableBy'),
   ],
   capabilities: { incremental: true, renames: false, contentHash: false, permissions: true, deletes: true },
   create: (settings, deps) => createSharepointSource(sharepointSettingsSchema.parse(settings), deps),

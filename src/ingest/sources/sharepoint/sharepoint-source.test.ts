@@ -218,7 +218,7 @@ describe('sharepoint source against a loopback fake Graph', () => {
       );
       assert.throws(
         () => sourceFor(local, {}, {}),
-        (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_secret_missing',
+        (error: unknown) => isGroundworkError(error) && error.code === 'ingest.missing_secret',
       );
       await assert.rejects(
         list(sourceFor(local, { drives: ['Nope'] })),
@@ -317,20 +317,35 @@ describe('sharepoint source end to end through the sync', () => {
   test('indexes with principals, revokes at the next sync, keeps documents when a listing fails or the token expires', async () => {
     const graph = await startFakeGraph({ clientSecret: secret, pageSize: 2 });
     const platform = await createTestPlatform({});
-    const dummy = await mkdtemp(join(tmpdir(), 'gw-sp-e2e-'));
     try {
       graph.put('Documents', 'claims/fnol.txt', 'First notice of loss for claim 4711: water damage in the kitchen.');
       graph.put('Documents', 'policies/motor.txt', 'Motor policy wording: comprehensive cover.');
       graph.setPermissions('Documents', 'claims', [perm.entraGroup('claims-team', 'Claims')]);
       graph.setPermissions('Documents', 'policies', [perm.user('ann@contoso.com')]);
-      await addSource(platform.db, { name: 'sp', type: 'filesystem', path: dummy });
+      // The real path: a registered `sharepoint` source, opened by the sync through the connector registry.
+      const added = await addSource(platform.db, {
+        name: 'sp',
+        type: 'sharepoint',
+        settings: {
+          tenantId: graph.tenantId,
+          clientId: graph.clientId,
+          clientSecretEnv: 'SP_SECRET',
+          siteUrl: graph.siteUrl,
+          graphBaseUrl: graph.graphBaseUrl,
+          authorityUrl: graph.authorityUrl,
+          drives: ['Documents'],
+        },
+      });
+      assert.equal(added.type, 'sharepoint');
+      assert.equal(added.settings.clientSecretEnv, 'SP_SECRET', 'the variable name is stored, never the secret');
+      assert.ok(!JSON.stringify(added.settings).includes(secret));
       const ingestion = createIngestion({
         db: platform.db,
         events: platform.events,
         logger: platform.logger,
         config: platform.config,
         parse: (input) => parseDocument(input),
-        openSource: () => sourceFor(graph, { drives: ['Documents'] }),
+        secrets: (name) => env[name],
       });
       const principals = async () =>
         Object.fromEntries(
@@ -382,7 +397,6 @@ describe('sharepoint source end to end through the sync', () => {
     } finally {
       await platform.close();
       await graph.close();
-      await rm(dummy, { recursive: true, force: true });
     }
   });
 });

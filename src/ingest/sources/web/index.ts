@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { GroundworkError } from '../../../core/index.ts';
 import { tryParsePrincipal } from '../../../protect/index.ts';
+import { assertAllowedOrigins } from '../allowed-origins.ts';
 import type { ConnectorDefinition, ConnectorDeps } from '../connector.ts';
+import { commonSettingHints, commonSourceSettings } from '../settings.ts';
 import { WebSource } from './web-source.ts';
 
-export { webErrorCodes } from './errors.ts';
 export { canonicalUrl, parseSitemap, WebSource } from './web-source.ts';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -43,6 +44,9 @@ export const webSettingsSchema = z
       .default(50 * 1024 * 1024),
     /** Skip the request for a page whose sitemap <lastmod> is unchanged since the last crawl (default false). */
     trustSitemapLastmod: z.boolean().default(false),
+    /** The common settings this connector honours: an ACL map on the page paths, and principals for the rest. */
+    aclMapPath: commonSourceSettings.aclMapPath,
+    readableBy: commonSourceSettings.readableBy,
   })
   .superRefine((settings, ctx) => {
     if (settings.startUrls.length === 0 && settings.sitemapUrls.length === 0)
@@ -58,14 +62,18 @@ export const webSettingsSchema = z
   });
 export type WebSettings = z.infer<typeof webSettingsSchema>;
 
-/** `Name: value` lines or a JSON object → headers. @throws `ingest.source_secret_missing` when unset or unreadable. */
+/** `Name: value` lines or a JSON object → headers. @throws `ingest.missing_secret` when unset or unreadable. */
 export function parseHeaders(name: string, value: string | undefined): Record<string, string> {
   const missing = (why: string) =>
-    new GroundworkError('ingest.source_secret_missing', `The environment variable ${name} (setting headersEnv) ${why}.`, {
-      category: 'usage',
-      fix: `Set ${name} to "Header-Name: value" lines (e.g. "Authorization: Bearer …") or a JSON object of headers, in the environment of the process that syncs.`,
-      details: { setting: 'headersEnv', variable: name },
-    });
+    new GroundworkError(
+      'ingest.missing_secret',
+      `The web source setting headersEnv names the environment variable ${name}, which ${why}.`,
+      {
+        category: 'usage',
+        fix: `Set ${name} to "Header-Name: value" lines (e.g. "Authorization: Bearer …") or a JSON object of headers, in the environment of the process that syncs.`,
+        details: { setting: 'headersEnv', env: name },
+      },
+    );
   if (value === undefined || value.trim() === '') throw missing('is not set');
   const headers: Record<string, string> = {};
   if (value.trim().startsWith('{')) {
@@ -188,7 +196,18 @@ export const webConnector: ConnectorDefinition<WebSettings> = {
       required: false,
       example: 'INTRANET_AUTH_HEADER',
     },
+    ...commonSettingHints.filter((hint) => hint.key === 'aclMapPath' || hint.key === 'readableBy'),
   ],
   capabilities: { incremental: false, renames: false, contentHash: false, permissions: false, deletes: true },
+  normalize(settings, deps) {
+    // Over the API the crawl may only reach sites an operator listed (the crawler must not probe internal hosts).
+    if (deps.allowedOrigins) {
+      const urls = (['startUrls', 'sitemapUrls', 'allowedPrefixes'] as const).flatMap((setting) =>
+        (settings[setting] ?? []).map((url) => ({ setting, url })),
+      );
+      assertAllowedOrigins(urls, deps.allowedOrigins, 'web');
+    }
+    return settings;
+  },
   create: (settings, deps) => createWebSource(webSettingsSchema.parse(settings), deps),
 };

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type FakeSite, startFakeSite } from '../../../../test/helpers/fake-web-site.ts';
 import { createTestPlatform } from '../../../../test/helpers/test-platform.ts';
 import { isGroundworkError, silentLogger, systemClock } from '../../../core/index.ts';
-import { addSource, createIngestion, parseDocument } from '../../index.ts';
+import { addSource, createIngestion, parseDocument, setSourceAclMap } from '../../index.ts';
 import { makeDocx, makePdf } from '../../parsers/fixtures/generate-fixtures.ts';
 import { sourceContract } from '../source.contract.ts';
 import type { Source, SourceCursor, SourceItem, SourceProblem } from '../source.ts';
@@ -315,7 +315,7 @@ describe('web source against a loopback site', () => {
       assert.ok(authed.upserts.has('docs/a.html'));
       assert.throws(
         () => sourceFor(site, { ...settings, headersEnv: 'MISSING' }),
-        (error: unknown) => isGroundworkError(error) && error.code === 'ingest.source_secret_missing',
+        (error: unknown) => isGroundworkError(error) && error.code === 'ingest.missing_secret',
       );
       assert.deepEqual(parseHeaders('X', '{"X-Api-Key":"k"}'), { 'x-api-key': 'k' });
 
@@ -355,7 +355,6 @@ describe('web source end to end through the sync', () => {
     const platform = await createTestPlatform({});
     const dummy = await mkdtemp(join(tmpdir(), 'gw-web-e2e-'));
     try {
-      await addSource(platform.db, { name: 'intranet', type: 'filesystem', path: dummy });
       // Real files linked from the site: fetched and parsed as files.
       site.put('/docs/b.pdf', await makePdf([{ text: ['Motor claims guideline: photographs of the damage are required.'] }]));
       site.put('/docs/', page('Handbook', ['a.html', 'b.pdf', 'c.docx', 'lm.html', 'plain.html', 'print/a.html']));
@@ -363,25 +362,33 @@ describe('web source end to end through the sync', () => {
         '/docs/c.docx',
         makeDocx([{ heading: 'Fraud indicators', level: 1 }, { paragraph: 'Late reporting and inconsistent statements.' }]),
       );
-      let principals: Record<string, string[]> = { 'docs/': ['group:staff'], 'docs/deep/': ['group:Engineering'] };
-      let current: ReturnType<typeof sourceFor> | undefined;
-      const open = () => {
-        current = sourceFor(site, {
+      // Who may read which pages: an ACL map on the page paths (web pages carry no ACL), re-read at every sync.
+      const aclMapPath = join(dummy, 'acl-map.yaml');
+      const aclMap = (deep: string) =>
+        writeFile(aclMapPath, `default: [group:staff]\nrules:\n  - match: "docs/deep/**"\n    principals: [${deep}]\n`);
+      await aclMap('group:Engineering');
+      // The real path: a registered `web` source, opened by the sync through the connector registry.
+      const added = await addSource(platform.db, {
+        name: 'intranet',
+        type: 'web',
+        settings: {
           startUrls: [`${site.origin}/docs/`],
           allowedPrefixes: [`${site.origin}/docs/`],
           maxDepth: 3,
-          principals,
-        });
-        return current;
-      };
+          rateLimitPerSecond: 100,
+          aclMapPath,
+        },
+      });
+      assert.equal(added.type, 'web');
       const ingestion = createIngestion({
         db: platform.db,
         events: platform.events,
         logger: platform.logger,
         config: platform.config,
         parse: (input) => parseDocument(input),
-        openSource: open,
       });
+      const bodiesRead = (since: number) =>
+        site.requests.slice(since).filter((r) => r.status === 200 && r.path !== '/robots.txt').length;
       const documents = async () =>
         (
           await platform.db.query<{ source_ref: string; principals: string[]; title: string | null }>(
@@ -404,10 +411,11 @@ describe('web source end to end through the sync', () => {
       });
       assert.equal(indexed.find((d) => d.source_ref === 'docs/a.html')?.title, 'Claims process');
 
+      const before = site.requests.length;
       const again = await ingestion.sync({ source: 'intranet' });
       assert.equal(again.added + again.updated + again.deleted, 0);
       assert.equal(
-        current?.stats.bodies,
+        bodiesRead(before),
         2,
         'only the validator-less page and the print copy (canonical elsewhere, so not in the cursor) are read again',
       );
@@ -416,10 +424,12 @@ describe('web source end to end through the sync', () => {
       const removed = await ingestion.sync({ source: 'intranet' });
       assert.equal(removed.deleted, 1);
 
-      // Revocation: the deep pages are now for the architects only (a settings change, applied at the next sync).
-      principals = { 'docs/': ['group:staff'], 'docs/deep/': ['group:architects'] };
+      // Revocation: the deep pages are now for the architects only (an ACL map edit, applied at the next sync).
+      await aclMap('group:architects');
+      await setSourceAclMap(platform.db, 'intranet', aclMapPath); // the approved copy (as `sources acl-map` stores it)
       const revoked = await ingestion.sync({ source: 'intranet' });
-      assert.equal(revoked.updated, 1);
+      assert.equal(revoked.status, 'succeeded');
+      assert.equal(revoked.aclMapDrift, undefined);
       assert.equal((await documents()).find((d) => d.source_ref === 'docs/deep/1.html')?.principals.join(), 'group:architects');
 
       site.down(true);

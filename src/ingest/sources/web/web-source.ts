@@ -15,6 +15,7 @@ import { parse as parseHtml } from 'node-html-parser';
 import robotsParserModule from 'robots-parser';
 import { GroundworkError, type Logger } from '../../../core/index.ts';
 import type { FetchedItem, SidecarMetadata, Source, SourceChange, SourceCursor, SourceItem, SourceProblem } from '../source.ts';
+import { retryAfterMs, sourceFailure } from '../source-errors.ts';
 
 export interface WebSourceOptions {
   readonly startUrls: readonly string[];
@@ -120,16 +121,12 @@ export function parseSitemap(xml: string): { sitemaps: string[]; urls: Array<{ l
 }
 
 function unreachable(what: string, why: string, cause?: unknown): GroundworkError {
-  return new GroundworkError(
-    'ingest.source_unreachable',
-    `${what} could not be read: ${why}. The crawl stopped; nothing was deleted.`,
-    {
-      category: 'unavailable',
-      isRetryable: true,
-      fix: 'Check that the site is up and the URL in the settings is right (startUrls, sitemapUrls), then sync again.',
-      ...(cause ? { cause } : {}),
-    },
-  );
+  return sourceFailure('unreachable', {
+    what,
+    detail: `${why}; the crawl stopped, nothing was deleted`,
+    fix: 'Check that the site is up and the URL in the settings is right (startUrls, sitemapUrls), then sync again.',
+    ...(cause ? { cause } : {}),
+  });
 }
 
 function sha(bytes: Uint8Array): string {
@@ -217,16 +214,16 @@ export class WebSource implements Source {
         headers: { 'user-agent': this.options.userAgent, accept: '*/*', ...(this.options.headers ?? {}), ...headers },
         signal: AbortSignal.timeout(30_000),
       });
-      const retryAfter = Number(response.headers.get('retry-after'));
-      if (
-        (response.status === 429 || response.status === 503) &&
-        attempt < 3 &&
-        Number.isFinite(retryAfter) &&
-        retryAfter <= 60
-      ) {
+      // Retry-After in seconds or as an HTTP date (the shared parser), waited for up to a minute.
+      const waitMs = retryAfterMs(response.headers.get('retry-after'));
+      if ((response.status === 429 || response.status === 503) && attempt < 3 && waitMs !== undefined && waitMs <= 60_000) {
         await response.arrayBuffer().catch(() => undefined);
-        this.options.logger.warn('The site asked to wait', { origin: this.origin, status: response.status, seconds: retryAfter });
-        await this.sleep(retryAfter * 1000);
+        this.options.logger.warn('The site asked to wait', {
+          origin: this.origin,
+          status: response.status,
+          seconds: waitMs / 1000,
+        });
+        await this.sleep(waitMs);
         continue;
       }
       return response;
@@ -293,9 +290,9 @@ export class WebSource implements Source {
         try {
           bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: 64 * 1024 * 1024 }));
         } catch (error) {
-          throw new GroundworkError('ingest.source_bad_response', `The sitemap ${url} is not valid gzip.`, {
-            category: 'unavailable',
-            isRetryable: true,
+          throw sourceFailure('bad_response', {
+            what: `The sitemap ${url}`,
+            detail: 'not valid gzip',
             fix: 'Fix the sitemap on the site (or list the plain .xml one in sitemapUrls); nothing was deleted.',
             cause: error,
           });
@@ -307,13 +304,22 @@ export class WebSource implements Source {
         parsed.urls.length === 0 &&
         !/<(urlset|sitemapindex)\b/i.test(new TextDecoder().decode(bytes.subarray(0, 4096)))
       ) {
-        throw new GroundworkError('ingest.source_bad_response', `${url} is not a sitemap (no <urlset> or <sitemapindex>).`, {
-          category: 'unavailable',
-          isRetryable: true,
+        throw sourceFailure('bad_response', {
+          what: `The sitemap ${url}`,
+          detail: 'not a sitemap: no <urlset> or <sitemapindex>',
           fix: 'Point sitemapUrls at the XML sitemap itself (e.g. https://intranet.example.com/sitemap.xml); nothing was deleted.',
         });
       }
-      queue.push(...parsed.sitemaps);
+      // A sitemap index may name sitemaps elsewhere: only this site's are read (the crawler stays on one origin).
+      const foreign = parsed.sitemaps.filter(
+        (child) => canonicalUrl(child) === undefined || new URL(child).origin !== this.origin,
+      );
+      if (foreign.length > 0)
+        this.options.logger.warn('A sitemap index names sitemaps on another site; they are skipped', {
+          sitemap: url,
+          skipped: foreign.length,
+        });
+      queue.push(...parsed.sitemaps.filter((child) => !foreign.includes(child)));
       out.push(...parsed.urls);
     }
     return out;
@@ -453,14 +459,11 @@ export class WebSource implements Source {
         const target = canonicalUrl(response.headers.get('location') as string, url);
         if (start && (!target || !this.allowed(target))) {
           // A start page sent elsewhere (typically a login page after a session expired): not an empty site.
-          throw new GroundworkError(
-            'ingest.source_auth_failed',
-            `The start URL ${url} redirects outside the allowed prefixes${target ? ` (to ${new URL(target).origin}${new URL(target).pathname})` : ''}.`,
-            {
-              category: 'usage',
-              fix: 'If the site needs a login, give the crawler access with headersEnv (e.g. "Authorization: Bearer …" or a session cookie); otherwise use the target as the start URL. Nothing was deleted.',
-            },
-          );
+          throw sourceFailure('auth', {
+            what: `The start URL ${url}`,
+            detail: `it redirects outside the allowed prefixes${target ? `, to ${new URL(target).origin}${new URL(target).pathname}` : ''}`,
+            fix: 'If the site needs a login, give the crawler access with headersEnv (e.g. "Authorization: Bearer …" or a session cookie); otherwise use the target as the start URL. Nothing was deleted.',
+          });
         }
         if (target) enqueue(target, depth, start);
         continue;
@@ -473,15 +476,18 @@ export class WebSource implements Source {
       if (response.status !== 200) {
         await response.arrayBuffer().catch(() => undefined);
         if (start && (response.status === 401 || response.status === 403)) {
-          throw new GroundworkError('ingest.source_auth_failed', `The start URL ${url} answered HTTP ${response.status}.`, {
-            category: 'usage',
+          throw sourceFailure('auth', {
+            what: `The start URL ${url}`,
+            detail: `HTTP ${response.status}`,
             fix: 'Give the crawler access: set headersEnv to a variable holding the header (e.g. "Authorization: Bearer …"), or allow its userAgent. Nothing was deleted.',
           });
         }
         if (start && response.status === 429) {
-          throw new GroundworkError('ingest.source_throttled', `The site kept answering 429 Too Many Requests for ${url}.`, {
-            category: 'limit',
-            isRetryable: true,
+          const wait = retryAfterMs(response.headers.get('retry-after'));
+          throw sourceFailure('throttled', {
+            what: `The site (${url})`,
+            detail: 'it kept answering 429 Too Many Requests',
+            ...(wait === undefined ? {} : { retryAfterMs: wait }),
             fix: 'Lower rateLimitPerSecond (or ask the site owner to allow the crawler), then sync again; nothing was deleted.',
           });
         }
@@ -547,15 +553,11 @@ export class WebSource implements Source {
     }
     if (listed === 0 && Object.keys(previous).length > 0) {
       // Every page vanished at once: far likelier a broken site, template or login wall than an empty intranet.
-      throw new GroundworkError(
-        'ingest.source_bad_response',
-        `The crawl of ${this.origin} found no page, where the last one found ${Object.keys(previous).length}.`,
-        {
-          category: 'unavailable',
-          isRetryable: true,
-          fix: 'Check the start URLs and sitemaps in a browser (a login page, an empty sitemap?). Nothing was deleted; to empty the source on purpose, remove it with `groundwork sources remove`.',
-        },
-      );
+      throw sourceFailure('bad_response', {
+        what: `The crawl of ${this.origin}`,
+        detail: `it found no page, where the last one found ${Object.keys(previous).length}`,
+        fix: 'Check the start URLs and sitemaps in a browser (a login page, an empty sitemap?). Nothing was deleted; to empty the source on purpose, remove it with `groundwork sources remove`.',
+      });
     }
     if (queue.length > 0)
       this.options.logger.warn('The crawl stopped at maxPages; pages beyond it are not indexed', {
