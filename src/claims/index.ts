@@ -38,7 +38,14 @@ export {
   type UploadedDocument,
 } from './documents.ts';
 export { claimsErrorCodes } from './error-codes.ts';
-export { type ImportProgress, type ImportSummary, importClaims, importHistoryCsv, parseCsv } from './import.ts';
+export {
+  claimsPoliciesSourceName,
+  type ImportProgress,
+  type ImportSummary,
+  importClaims,
+  importHistoryCsv,
+  parseCsv,
+} from './import.ts';
 export { type ClaimsMetrics, claimsMetrics, isoWeek, nearestRank, type Percentiles } from './metrics.ts';
 export * from './model.ts';
 export {
