@@ -27,6 +27,7 @@ import {
   type ExtractedField,
   type FraudIndicator,
 } from './model.ts';
+import { type ClaimNoteView, type ClaimTierChangeView, claimNotes, claimTierChanges } from './notes-read.ts';
 
 /**
  * Claims and their access rule (docs/claims.md "Permissions"). A claim is visible to a caller who sees
@@ -445,6 +446,10 @@ export interface ClaimSummary extends ClaimItem {
   readonly siuOutcome: { readonly outcome: string; readonly recordedBy: string; readonly recordedAt: Date } | null;
   /** Citations and evidence withheld: from documents the caller may not read now (counted, never shown). */
   readonly withheld: number;
+  /** Notes on the claim (`create_claim_note`), oldest first. */
+  readonly notes: readonly ClaimNoteView[];
+  /** Manual tier changes (`set_claim_tier`, approved by a second person), oldest first. */
+  readonly tierChanges: readonly ClaimTierChangeView[];
   /** What the caller may do now. */
   readonly mayDecide: boolean;
 }
@@ -639,6 +644,8 @@ export async function getClaim(deps: Pick<ClaimsDeps, 'db' | 'config'>, caller: 
     reviews,
     siuOutcome: siu ? { outcome: siu.outcome, recordedBy: siu.recorded_by, recordedAt: siu.recorded_at } : null,
     withheld,
+    notes: await claimNotes(db, row.id),
+    tierChanges: await claimTierChanges(db, row.id),
     mayDecide: row.latest_assessment_id !== null && row.status !== 'decided' && mayDecide(caller, deps.config.claims, row),
   };
 }
