@@ -435,3 +435,29 @@ describe(`claims processing with a model configured (${testStoreKind})`, () => {
     }
   });
 });
+
+describe(`claims processing without a policy wording (${testStoreKind})`, () => {
+  test("the claim's own declarations are searched for the terms (only its own, only when readable)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-claims-decl-'));
+    const platform = await createTestPlatform({ dataDir: join(dir, 'data'), claims: { documentsDir: join(dir, 'claim-docs') } });
+    try {
+      const fx = await generatedClaimsFixture(join(dir, 'import'));
+      await rm(join(fx.dir, 'policies'), { recursive: true, force: true });
+      await importClaims(platform, localOperator, fx.dir);
+      await processClaim(platform, alice, fx.fastTrack.claimNumber);
+      const summary = await getClaim(platform, alice, fx.fastTrack.claimNumber);
+      const declarations = summary.documents.find((d) => d.fileName === 'declarations.pdf')?.documentId;
+      const terms = summary.determination?.terms ?? [];
+      // More than the coverages citation: the search found terms in the declarations, and nowhere else.
+      assert.ok(terms.length > 1, JSON.stringify(terms));
+      assert.ok(
+        terms.every((t) => t.documentId === declarations),
+        'terms come from this claim’s declarations only',
+      );
+      assert.equal(summary.determination?.outcome, fx.fastTrack.outcome);
+    } finally {
+      await platform.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

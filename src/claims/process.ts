@@ -6,7 +6,7 @@ import { buildPriceTable, priceFor } from '../observe/index.ts';
 import { createPrompt, resolvePrompt } from '../prompts/index.ts';
 import { readableDocumentIds } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { assessClaim, damageTypeOf, defaultExtractionPrompt, photoDocumentParts } from './assess/index.ts';
+import { assessClaim, classifyDocument, damageTypeOf, defaultExtractionPrompt, photoDocumentParts } from './assess/index.ts';
 import {
   type ClaimItem,
   type ClaimRow,
@@ -157,10 +157,16 @@ async function historyFor(db: Queryable, row: ClaimRow): Promise<HistoryClaim[]>
   return out;
 }
 
-/** A policy-terms search bound to the caller: the retriever (caller's ACL in SQL) over the policy sources only. */
+/**
+ * A policy-terms search bound to the caller: the retriever (caller's ACL in SQL) over the policy sources
+ * (`claims.policySources`, and always `claims-policies`, where an import puts `DIR/policies/`), then — when the
+ * wording has nothing — the claim's own policy declarations (its documents classified `policy_declarations`,
+ * found by the claim number their sidecar carries).
+ */
 export async function policyTermsSearch(
   deps: Pick<ClaimsDeps, 'db' | 'config' | 'retriever'>,
   caller: Caller,
+  claim?: { readonly claimNumber: string; readonly declarationIds: ReadonlySet<string> },
 ): Promise<(query: string) => Promise<readonly ClaimCitation[]>> {
   const names = await listSourceNames(deps.db);
   const wanted = deps.config.claims.policySources;
@@ -169,14 +175,27 @@ export async function policyTermsSearch(
       wanted.length > 0 ? wanted.includes(s.name) || s.name === claimsPoliciesSourceName : s.name !== claimsSourceName,
     )
     .map((s) => s.id);
+  const claimsSourceId = names.find((s) => s.name === claimsSourceName)?.id;
+  const toCitation = (hit: { documentId: string; pageStart?: number | null; snippet: string; text: string }) => ({
+    documentId: hit.documentId,
+    page: hit.pageStart ?? 1,
+    passage: (hit.snippet || hit.text.slice(0, 240)).replace(/[«»]/g, ''),
+  });
   return async (query: string) => {
-    if (sourceIds.length === 0 || query.trim() === '') return [];
-    const result = await deps.retriever.search({ query, caller, k: 5, filters: { sourceIds }, rerank: false });
-    return result.hits.map((hit) => ({
-      documentId: hit.documentId,
-      page: hit.pageStart ?? 1,
-      passage: (hit.snippet || hit.text.slice(0, 240)).replace(/[«»]/g, ''),
-    }));
+    if (query.trim() === '') return [];
+    const wording =
+      sourceIds.length === 0
+        ? []
+        : (await deps.retriever.search({ query, caller, k: 5, filters: { sourceIds }, rerank: false })).hits.map(toCitation);
+    if (wording.length > 0 || !claim || !claimsSourceId || claim.declarationIds.size === 0) return wording;
+    const own = await deps.retriever.search({
+      query,
+      caller,
+      k: 5,
+      filters: { sourceIds: [claimsSourceId], metadata: { claimNumber: claim.claimNumber } },
+      rerank: false,
+    });
+    return own.hits.filter((hit) => claim.declarationIds.has(hit.documentId)).map(toCitation);
   };
 }
 
@@ -287,7 +306,13 @@ export async function processClaim(
   });
   let assessment: ClaimAssessment;
   try {
-    const searchPolicyTerms = await policyTermsSearch(deps, caller);
+    const declarationIds = new Set(
+      documents
+        .map((document) => classifyDocument(document))
+        .filter((d) => d.type === 'policy_declarations')
+        .map((d) => d.documentId),
+    );
+    const searchPolicyTerms = await policyTermsSearch(deps, caller, { claimNumber: row.claim_number, declarationIds });
     assessment = await assessClaim({
       claim: {
         claimNumber: row.claim_number,
