@@ -6,7 +6,11 @@
  *   or real assessment, whatever src/claims/assess exports;
  * - one document upload (write + sync of the claims source) vs a re-sync of the same source with nothing new.
  *
- *   node bench/claims-workflow.bench.ts [--claims 60] [--database-url postgres://…_bench]
+ * - end to end on the generated example set (src/claims/example, `--generated N` claims, no scans): import →
+ *   process through the workflow, tier / outcome / planted fraud patterns against the ground truth, vs an
+ *   "always standard" router (`--generated 0` skips it).
+ *
+ *   node bench/claims-workflow.bench.ts [--claims 60] [--generated 12] [--database-url postgres://…_bench]
  *
  * Embedded store by default (a fresh data dir). Results go to stdout; docs/benchmarks.md ("Claims workflow").
  */
@@ -15,14 +19,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { addClaimDocument, importClaims, processClaim } from '../src/claims/index.ts';
+import { generateClaimsDataset } from '../src/claims/example/generate.ts';
+import { addClaimDocument, getClaim, importClaims, processAllClaims, processClaim } from '../src/claims/index.ts';
 import { callerWithPrincipals, loadConfig, localOperator, silentLogger } from '../src/core/index.ts';
 import { createPlatform } from '../src/create-platform.ts';
 import { addSource } from '../src/ingest/index.ts';
 import { fixtureClaims, writeClaimsFolder, writePolicyFolder } from '../test/helpers/claims-fixtures.ts';
 
 const { values } = parseArgs({
-  options: { claims: { type: 'string', default: '60' }, 'database-url': { type: 'string' } },
+  options: {
+    claims: { type: 'string', default: '60' },
+    'database-url': { type: 'string' },
+    generated: { type: 'string', default: '12' },
+  },
 });
 const n = Number(values.claims);
 const databaseUrl = values['database-url'];
@@ -117,4 +126,54 @@ try {
 } finally {
   await platform.close();
   await rm(dir, { recursive: true, force: true });
+}
+
+// End to end on the generated example set: the workflow's routing against the ground truth.
+const generatedCount = Number(values.generated);
+if (generatedCount > 0) {
+  const gdir = await mkdtemp(join(tmpdir(), 'gw-claims-bench-gen-'));
+  const gplatform = await createPlatform(
+    loadConfig({
+      env: {},
+      flags: { dataDir: join(gdir, 'data'), claims: { documentsDir: join(gdir, 'claim-docs') } },
+      cwd: gdir,
+    }),
+    { logger: silentLogger },
+  );
+  try {
+    const dataset = await generateClaimsDataset({ seed: 18, claims: generatedCount, outDir: join(gdir, 'set') });
+    const scanned = dataset.truth.claims.filter((c) => c.documents.some((d) => d.scanned));
+    for (const c of scanned) await rm(join(gdir, 'set', c.folder), { recursive: true, force: true });
+    const truth = dataset.truth.claims.filter((c) => !scanned.includes(c));
+    let t = performance.now();
+    const imported = await importClaims(gplatform, localOperator, join(gdir, 'set'));
+    const importMs = ms(t);
+    t = performance.now();
+    const { processed } = await processAllClaims(gplatform, localOperator);
+    const processMs = ms(t);
+    let tiers = 0;
+    let outcomes = 0;
+    let standard = 0;
+    let planted = 0;
+    let found = 0;
+    for (const c of truth) {
+      const p = processed.find((x) => x.claim.claimNumber === c.claimNumber);
+      if (p?.tier === c.tier) tiers++;
+      if (p?.outcome === c.outcome) outcomes++;
+      if (c.tier === 'standard') standard++;
+      const codes = new Set((await getClaim(gplatform, localOperator, c.claimNumber)).fraud?.indicators.map((i) => i.code));
+      planted += c.fraudPatterns.length;
+      found += c.fraudPatterns.filter((code) => codes.has(code)).length;
+    }
+    const k = truth.length;
+    console.log(
+      `generated set through the workflow: ${k} claims (${scanned.length} with scans left out), ${imported.files} files, ${imported.quarantined.length} quarantined, import ${(importMs / 1000).toFixed(2)} s, process ${(processMs / k).toFixed(0)} ms per claim`,
+    );
+    console.log(
+      `  routing accuracy ${((100 * tiers) / k).toFixed(1)}% (baseline "always standard" ${((100 * standard) / k).toFixed(1)}%); outcome accuracy ${((100 * outcomes) / k).toFixed(1)}%; planted fraud patterns found ${found}/${planted}`,
+    );
+  } finally {
+    await gplatform.close();
+    await rm(gdir, { recursive: true, force: true });
+  }
 }

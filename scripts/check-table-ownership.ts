@@ -55,6 +55,8 @@ const owners: Record<string, string> = {
   claim_field_edits: 'claims',
   claim_siu_outcomes: 'claims',
   claim_history: 'claims',
+  claim_notes: 'claims',
+  claim_tier_changes: 'claims',
   feedback_status_history: 'govern',
   use_case_card_seen: 'answer',
   monitors: 'monitor',

@@ -15,7 +15,7 @@ import {
   useCasesFeeding,
   useCasesSearching,
 } from './answer/index.ts';
-import { registerClaimsChangeKinds } from './claims/index.ts';
+import { bindClaimsActions, registerClaimsChangeKinds } from './claims/index.ts';
 import {
   type Clock,
   createEventBus,
@@ -215,6 +215,7 @@ export async function createPlatform(loaded: LoadedConfig, options: CreatePlatfo
     requireCriteriaOnTrack: config.rollout.requireCriteriaOnTrack,
   });
   const actions = createActionRegistry(config.actions);
+  bindClaimsActions({ db, config, clock });
   registerActionChangeKinds(governance, { registry: actions, bar: config.agents.graduation });
   return {
     config,

@@ -370,6 +370,7 @@ export async function proposeAction(deps: ActionDeps, caller: Caller, request: P
   const refusal = await policyRefusal(deps.db, allow, caller, useCase);
   if (refusal) throw notAllowed(action.name, refusal);
   const input = validate(action, request.input);
+  if (action.precheck) await action.precheck({ db: deps.db, actor: caller, clock }, input);
   const evidenceParsed = evidenceSchema.safeParse(request.evidence ?? []);
   if (!evidenceParsed.success) throw invalidInput(action.name, evidenceParsed.error);
   // An agent may only cite what its caller may read: anything else is dropped before it is stored.

@@ -55,6 +55,14 @@ export interface ActionDefinition {
   readonly source: 'config' | 'builtin';
   /** What it does: e-mail, webhook or a description of the built-in (shown to approvers). */
   readonly executorKind: string;
+  /**
+   * Checked when the action is proposed or invoked, after the input is validated: may this caller act on this
+   * input at all (e.g. the claim it names)? Throws a GroundworkError to refuse (nothing is stored).
+   */
+  readonly precheck?: (
+    context: { readonly db: Database; readonly actor: Caller; readonly clock: Clock },
+    input: unknown,
+  ) => Promise<void>;
   execute(context: ExecutionContext, input: unknown): Promise<unknown>;
 }
 

@@ -27,6 +27,7 @@ import {
   type ExtractedField,
   type FraudIndicator,
 } from './model.ts';
+import { type ClaimNoteView, type ClaimTierChangeView, claimNotes, claimTierChanges } from './notes-read.ts';
 
 /**
  * Claims and their access rule (docs/claims.md "Permissions"). A claim is visible to a caller who sees
@@ -410,7 +411,7 @@ export async function listClaims(
 export interface ClaimDocumentView {
   readonly documentId: string | null;
   readonly fileName: string;
-  readonly status: 'pending' | 'indexed' | 'quarantined';
+  readonly status: 'pending' | 'indexed' | 'quarantined' | 'photo';
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
   readonly type: string | null;
@@ -445,6 +446,10 @@ export interface ClaimSummary extends ClaimItem {
   readonly siuOutcome: { readonly outcome: string; readonly recordedBy: string; readonly recordedAt: Date } | null;
   /** Citations and evidence withheld: from documents the caller may not read now (counted, never shown). */
   readonly withheld: number;
+  /** Notes on the claim (`create_claim_note`), oldest first. */
+  readonly notes: readonly ClaimNoteView[];
+  /** Manual tier changes (`set_claim_tier`, approved by a second person), oldest first. */
+  readonly tierChanges: readonly ClaimTierChangeView[];
   /** What the caller may do now. */
   readonly mayDecide: boolean;
 }
@@ -522,7 +527,14 @@ export async function getClaim(deps: Pick<ClaimsDeps, 'db' | 'config'>, caller: 
       for (const e of i.evidence) if (e.citation) cited.add(e.citation.documentId);
     for (const t of assessment.assessment.determination.terms) cited.add(t.documentId);
   }
-  const readable = await readableDocumentIds(db, caller, [...cited]);
+  // Photos have no ingested document (no text to index): they carry the claim's ACL and go with the claim.
+  const photos = [...cited].filter((id) => id.startsWith(`photo:${row.claim_number}/`));
+  const readable = await readableDocumentIds(
+    db,
+    caller,
+    [...cited].filter((id) => !id.startsWith('photo:')),
+  );
+  for (const id of photos) readable.add(id);
   let withheld = 0;
   const typeOf = new Map((assessment?.assessment.documents ?? []).map((d) => [d.documentId, d.type]));
   const documents: ClaimDocumentView[] = [];
@@ -537,7 +549,11 @@ export async function getClaim(deps: Pick<ClaimsDeps, 'db' | 'config'>, caller: 
       status: d.status,
       errorCode: d.error_code,
       errorMessage: d.error_message,
-      type: d.document_id ? (typeOf.get(d.document_id) ?? null) : null,
+      type: d.document_id
+        ? (typeOf.get(d.document_id) ?? null)
+        : d.status === 'photo'
+          ? (typeOf.get(`photo:${row.claim_number}/${d.file_name}`) ?? 'photo')
+          : null,
       addedAt: d.added_at,
     });
   }
@@ -578,13 +594,16 @@ export async function getClaim(deps: Pick<ClaimsDeps, 'db' | 'config'>, caller: 
       if (!ok) withheld++;
       return ok;
     });
+    // The rationale quotes extracted values (the repair total, dates) and the payable amount derives from the
+    // repair total: withheld too when a field they rest on is.
+    const fieldsWithheld = Object.values(extracted).some((f) => f.withheld);
     determination = {
       outcome: d.outcome,
       confidence: d.confidence,
       terms,
       deductible: d.deductible,
-      estimatedPayable: d.estimatedPayable,
-      rationale: d.rationale,
+      estimatedPayable: extracted.repairTotal?.withheld ? null : d.estimatedPayable,
+      rationale: fieldsWithheld ? 'Withheld: the rationale quotes documents of this claim you may not read now.' : d.rationale,
       missing: d.missing,
     };
   }
@@ -625,6 +644,8 @@ export async function getClaim(deps: Pick<ClaimsDeps, 'db' | 'config'>, caller: 
     reviews,
     siuOutcome: siu ? { outcome: siu.outcome, recordedBy: siu.recorded_by, recordedAt: siu.recorded_at } : null,
     withheld,
+    notes: await claimNotes(db, row.id),
+    tierChanges: await claimTierChanges(db, row.id),
     mayDecide: row.latest_assessment_id !== null && row.status !== 'decided' && mayDecide(caller, deps.config.claims, row),
   };
 }

@@ -169,6 +169,25 @@ export async function syncClaimsSourceForApi(
   await syncClaimsSource(deps, 'api');
 }
 
+/** JPEG, PNG or TIFF: a photo of the claim when it has no text (EXIF and caption via `readPhotoMetadata`). */
+export function isPhotoFile(fileName: string): boolean {
+  return /\.(jpe?g|png|tiff?)$/i.test(fileName);
+}
+
+/** The id a photo's citations carry (photos have no ingested document: no text to index). */
+export function photoDocumentId(claimNumber: string, fileName: string): string {
+  return `photo:${claimNumber}/${fileName}`;
+}
+
+/** A photo's bytes from the claims source folder (undefined when the file is gone). */
+export async function readClaimPhoto(dir: string, sourceRef: string): Promise<Uint8Array | undefined> {
+  const path = resolve(dir, sourceRef);
+  if (!path.startsWith(`${resolve(dir)}/`)) return undefined;
+  return readFile(path)
+    .then((bytes) => new Uint8Array(bytes))
+    .catch(() => undefined);
+}
+
 /**
  * Brings claim_documents up to date with ingestion: each file's document id and status, quarantined files with
  * their code and message; sets `first_document_at` once a claim has an indexed document.
@@ -188,7 +207,9 @@ export async function refreshClaimDocuments(db: Queryable, sourceId: string, cla
   for (const row of rows) {
     const doc = docs.get(row.source_ref);
     const q = quarantine.get(row.source_ref);
-    const status = q ? 'quarantined' : doc?.status === 'indexed' ? 'indexed' : 'pending';
+    // A text-less image is a photo, not an unreadable document: the workflow reads its EXIF and caption.
+    const photo = q?.code === 'parse.empty' && isPhotoFile(row.source_ref);
+    const status = photo ? 'photo' : q ? 'quarantined' : doc?.status === 'indexed' ? 'indexed' : 'pending';
     await db.query(
       `UPDATE claim_documents SET document_id = $3, status = $4, error_code = $5, error_message = $6, size_bytes = coalesce($7, size_bytes)
         WHERE claim_id = $1 AND source_ref = $2`,
@@ -197,8 +218,8 @@ export async function refreshClaimDocuments(db: Queryable, sourceId: string, cla
         row.source_ref,
         status === 'indexed' ? (doc?.id ?? null) : null,
         status,
-        q?.code ?? null,
-        q ? q.message.slice(0, 500) : null,
+        photo ? null : (q?.code ?? null),
+        q && !photo ? q.message.slice(0, 500) : null,
         doc?.sizeBytes ?? null,
       ],
     );
@@ -230,7 +251,7 @@ export interface UploadedDocument {
   readonly claimNumber: string;
   readonly fileName: string;
   readonly documentId: string | null;
-  readonly status: 'pending' | 'indexed' | 'quarantined';
+  readonly status: 'pending' | 'indexed' | 'quarantined' | 'photo';
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
 }

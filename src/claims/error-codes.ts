@@ -2,6 +2,11 @@ import type { ErrorCodeTable } from '../core/index.ts';
 
 /** The error codes the claims workflow throws (registered in src/error-codes.ts, documented in docs/errors.md). */
 export const claimsErrorCodes = {
+  'claims.invalid_note': {
+    category: 'usage',
+    description: 'A claim note or manual tier change is invalid (empty or too long text, unknown tier, no reason).',
+    fix: 'Give a note of 1–4000 characters; for a tier change one of fast_track, standard, senior_review, siu_referral and a reason.',
+  },
   'claims.not_found': {
     category: 'not_found',
     description: 'There is no claim with this id or claim number that you may see.',

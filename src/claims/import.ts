@@ -1,12 +1,13 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type Caller, GroundworkError } from '../core/index.ts';
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { type Caller, canonicalPrincipal, GroundworkError } from '../core/index.ts';
 import { authorize, recordAudit } from '../govern/index.ts';
-import { sidecarSuffix } from '../ingest/index.ts';
+import { addSource, findSource, sidecarSuffix } from '../ingest/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { type ClaimInput, type ClaimsDeps, upsertClaim } from './claims.ts';
 import {
   claimPrincipals,
+  claimsDocumentsDir,
   ensureClaimsSource,
   recordClaimFile,
   refreshClaimDocuments,
@@ -39,6 +40,8 @@ export interface ImportSummary {
   readonly indexed: number;
   readonly quarantined: readonly { readonly claimNumber: string; readonly file: string; readonly code: string }[];
   readonly history: number;
+  /** Policy documents copied from `DIR/policies/` into the `claims-policies` source. */
+  readonly policies: number;
   readonly durationMs: number;
 }
 
@@ -175,6 +178,39 @@ function claimFromJson(json: Record<string, unknown>, folder: string): ClaimInpu
   };
 }
 
+/** The source policy wordings of an imported folder (`DIR/policies/`) go to; readable by the claims group. */
+export const claimsPoliciesSourceName = 'claims-policies';
+
+/**
+ * Copies `DIR/policies/*` into the `claims-policies` source (next to the claims documents folder, readable by
+ * `claims.group`) and syncs it, so the determination's `searchPolicyTerms` finds and cites the policy wording.
+ * Returns how many files were copied (0: no policies folder).
+ */
+async function importPolicyFolder(deps: ClaimsDeps, dir: string): Promise<number> {
+  const from = join(dir, 'policies');
+  if (!(await isDir(from))) return 0;
+  const to = resolve(dirname(claimsDocumentsDir(deps.config)), claimsPoliciesSourceName);
+  await mkdir(to, { recursive: true });
+  let n = 0;
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    await copyFile(join(from, entry.name), join(to, safeFileName(entry.name)));
+    n++;
+  }
+  if (!(await findSource(deps.db, claimsPoliciesSourceName))) {
+    await addSource(deps.db, {
+      name: claimsPoliciesSourceName,
+      type: 'filesystem',
+      path: to,
+      readableBy: [canonicalPrincipal(deps.config.claims.group)],
+    }).catch(async (error) => {
+      if (!(await findSource(deps.db, claimsPoliciesSourceName))) throw error;
+    });
+  }
+  await deps.ingestion.sync({ source: claimsPoliciesSourceName, trigger: 'cli' });
+  return n;
+}
+
 /** Imports a folder of claim folders (the write path of `groundwork claims import DIR`). */
 export async function importClaims(
   deps: ClaimsDeps,
@@ -199,6 +235,7 @@ export async function importClaims(
     throw importInvalid(`${dir} has no claim folders (<claim-no>/claim.json) and no history.csv.`);
   }
   const source = await ensureClaimsSource(deps);
+  const policies = await importPolicyFolder(deps, dir);
   const { db, clock } = deps;
   let created = 0;
   let updated = 0;
@@ -271,7 +308,7 @@ export async function importClaims(
         actor: caller.id,
         action: 'claims.import',
         target: 'claims',
-        after: { claims: folders.length, created, updated, files, quarantined: quarantined.length, history },
+        after: { claims: folders.length, created, updated, files, quarantined: quarantined.length, history, policies },
         ...(options.requestId ? { requestId: options.requestId } : {}),
         at: now,
       },
@@ -287,6 +324,7 @@ export async function importClaims(
     indexed: states.rows.filter((s) => s.status === 'indexed').length,
     quarantined,
     history,
+    policies,
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -4,6 +4,7 @@
  * cost), the adjuster's review queue (accept / edit / override, evaluation candidates), SIU outcomes, versioned
  * configuration (governed `claims.config`), imported history and metrics.
  */
+export { bindClaimsActions } from './actions.ts';
 export { assessClaim, defaultClaimsConfig, defaultExtractionPrompt } from './assess/index.ts';
 export {
   type ClaimDocumentView,
@@ -38,9 +39,24 @@ export {
   type UploadedDocument,
 } from './documents.ts';
 export { claimsErrorCodes } from './error-codes.ts';
-export { type ImportProgress, type ImportSummary, importClaims, importHistoryCsv, parseCsv } from './import.ts';
+export { loadExampleClaims } from './example-claims.ts';
+export {
+  claimsPoliciesSourceName,
+  type ImportProgress,
+  type ImportSummary,
+  importClaims,
+  importHistoryCsv,
+  parseCsv,
+} from './import.ts';
 export { type ClaimsMetrics, claimsMetrics, isoWeek, nearestRank, type Percentiles } from './metrics.ts';
 export * from './model.ts';
+export {
+  addClaimNote,
+  type ClaimNoteView,
+  type ClaimTierChangeView,
+  maxNoteLength,
+  setClaimTier,
+} from './notes.ts';
 export {
   type ProcessResult,
   policyTermsSearch,

@@ -6,7 +6,7 @@ import { buildPriceTable, priceFor } from '../observe/index.ts';
 import { createPrompt, resolvePrompt } from '../prompts/index.ts';
 import { readableDocumentIds } from '../protect/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { assessClaim, defaultExtractionPrompt } from './assess/index.ts';
+import { assessClaim, classifyDocument, damageTypeOf, defaultExtractionPrompt, photoDocumentParts } from './assess/index.ts';
 import {
   type ClaimItem,
   type ClaimRow,
@@ -19,8 +19,16 @@ import {
   visibleClaimsFilter,
 } from './claims.ts';
 import { currentClaimsConfig } from './config.ts';
-import { claimsSourceName, ensureClaimsSource, refreshClaimDocuments } from './documents.ts';
-import type { AssessClaimInput, ClaimAssessment, ClaimCitation, ClaimDocumentInput, HistoryClaim } from './model.ts';
+import { claimsSourceName, ensureClaimsSource, photoDocumentId, readClaimPhoto, refreshClaimDocuments } from './documents.ts';
+import { claimsPoliciesSourceName } from './import.ts';
+import type {
+  AssessClaimInput,
+  ClaimAssessment,
+  ClaimCitation,
+  ClaimDocumentInput,
+  ExtractedField,
+  HistoryClaim,
+} from './model.ts';
 
 /**
  * `claims process`: gathers a claim's parsed pages (ingest's `documentPages`, only documents the caller may
@@ -46,6 +54,30 @@ export interface ProcessResult {
   readonly traceId: string;
 }
 
+/** What an own claim contributes to the history: from its latest assessment's extracted fields. */
+function ownHistoryFacts(extracted: Record<string, ExtractedField> | null): {
+  damageType: string | null;
+  amount: number | null;
+  claimantName: string | null;
+  vehicleVin: string | null;
+  address: string | null;
+} {
+  if (!extracted) return { damageType: null, amount: null, claimantName: null, vehicleVin: null, address: null };
+  const parties = Array.isArray(extracted.parties?.value)
+    ? (extracted.parties.value as { role?: string; name?: string; address?: string }[])
+    : [];
+  const insured = parties.find((p) => p.role === 'insured') ?? parties[0];
+  const vehicles = Array.isArray(extracted.vehicles?.value) ? (extracted.vehicles.value as { vin?: string }[]) : [];
+  const total = extracted.repairTotal?.value;
+  return {
+    damageType: damageTypeOf(extracted),
+    amount: typeof total === 'number' ? total : null,
+    claimantName: typeof insured?.name === 'string' ? insured.name : null,
+    vehicleVin: typeof vehicles[0]?.vin === 'string' ? vehicles[0].vin : null,
+    address: typeof insured?.address === 'string' ? insured.address : null,
+  };
+}
+
 async function historyFor(db: Queryable, row: ClaimRow): Promise<HistoryClaim[]> {
   const own = await db.query<{
     claim_number: string;
@@ -55,13 +87,12 @@ async function historyFor(db: Queryable, row: ClaimRow): Promise<HistoryClaim[]>
     region: string | null;
     damage_type: string | null;
     claimant_name: string | null;
-    amount: number | null;
+    extracted: Record<string, ExtractedField> | null;
     siu: string | null;
   }>(
     `SELECT c.claim_number, c.policy_number, c.line_of_business, to_char(c.loss_date, 'YYYY-MM-DD') AS loss_date, c.region,
             c.damage_type, c.claimant_name,
-            (SELECT (a.assessment->'extracted'->'repairTotal'->>'value')::double precision FROM claim_assessments a
-              WHERE a.id = c.latest_assessment_id AND jsonb_typeof(a.assessment->'extracted'->'repairTotal'->'value') = 'number') AS amount,
+            (SELECT a.assessment->'extracted' FROM claim_assessments a WHERE a.id = c.latest_assessment_id) AS extracted,
             (SELECT s.outcome FROM claim_siu_outcomes s WHERE s.claim_id = c.id) AS siu
        FROM claims c WHERE c.id <> $1 AND c.loss_date IS NOT NULL AND c.policy_number IS NOT NULL`,
     [row.id],
@@ -90,15 +121,20 @@ async function historyFor(db: Queryable, row: ClaimRow): Promise<HistoryClaim[]>
     value === null || value === undefined ? {} : ({ [key]: value } as { [P in K]: V });
   for (const h of own.rows) {
     seen.add(h.claim_number);
+    // The damage type as the assessment derives it (`<cause>_<area>`, the peer key of the amount z-score), not
+    // the free-text manifest value; the claimant, vehicle and address from the extracted fields.
+    const facts = ownHistoryFacts(h.extracted);
     out.push({
       claimNumber: h.claim_number,
       policyNumber: h.policy_number as string,
       lineOfBusiness: h.line_of_business,
       lossDate: h.loss_date as string,
       ...opt('region', h.region),
-      ...opt('damageType', h.damage_type),
-      ...opt('amount', h.amount === null ? null : Number(h.amount)),
-      ...opt('claimantName', h.claimant_name),
+      ...opt('damageType', facts.damageType ?? h.damage_type),
+      ...opt('amount', facts.amount),
+      ...opt('claimantName', facts.claimantName ?? h.claimant_name),
+      ...opt('vehicleVin', facts.vehicleVin),
+      ...opt('address', facts.address),
       ...opt('outcome', h.siu),
     });
   }
@@ -121,24 +157,45 @@ async function historyFor(db: Queryable, row: ClaimRow): Promise<HistoryClaim[]>
   return out;
 }
 
-/** A policy-terms search bound to the caller: the retriever (caller's ACL in SQL) over the policy sources only. */
+/**
+ * A policy-terms search bound to the caller: the retriever (caller's ACL in SQL) over the policy sources
+ * (`claims.policySources`, and always `claims-policies`, where an import puts `DIR/policies/`), then — when the
+ * wording has nothing — the claim's own policy declarations (its documents classified `policy_declarations`,
+ * found by the claim number their sidecar carries).
+ */
 export async function policyTermsSearch(
   deps: Pick<ClaimsDeps, 'db' | 'config' | 'retriever'>,
   caller: Caller,
+  claim?: { readonly claimNumber: string; readonly declarationIds: ReadonlySet<string> },
 ): Promise<(query: string) => Promise<readonly ClaimCitation[]>> {
   const names = await listSourceNames(deps.db);
   const wanted = deps.config.claims.policySources;
   const sourceIds = names
-    .filter((s) => (wanted.length > 0 ? wanted.includes(s.name) : s.name !== claimsSourceName))
+    .filter((s) =>
+      wanted.length > 0 ? wanted.includes(s.name) || s.name === claimsPoliciesSourceName : s.name !== claimsSourceName,
+    )
     .map((s) => s.id);
+  const claimsSourceId = names.find((s) => s.name === claimsSourceName)?.id;
+  const toCitation = (hit: { documentId: string; pageStart?: number | null; snippet: string; text: string }) => ({
+    documentId: hit.documentId,
+    page: hit.pageStart ?? 1,
+    passage: (hit.snippet || hit.text.slice(0, 240)).replace(/[«»]/g, ''),
+  });
   return async (query: string) => {
-    if (sourceIds.length === 0 || query.trim() === '') return [];
-    const result = await deps.retriever.search({ query, caller, k: 5, filters: { sourceIds }, rerank: false });
-    return result.hits.map((hit) => ({
-      documentId: hit.documentId,
-      page: hit.pageStart ?? 1,
-      passage: (hit.snippet || hit.text.slice(0, 240)).replace(/[«»]/g, ''),
-    }));
+    if (query.trim() === '') return [];
+    const wording =
+      sourceIds.length === 0
+        ? []
+        : (await deps.retriever.search({ query, caller, k: 5, filters: { sourceIds }, rerank: false })).hits.map(toCitation);
+    if (wording.length > 0 || !claim || !claimsSourceId || claim.declarationIds.size === 0) return wording;
+    const own = await deps.retriever.search({
+      query,
+      caller,
+      k: 5,
+      filters: { sourceIds: [claimsSourceId], metadata: { claimNumber: claim.claimNumber } },
+      rerank: false,
+    });
+    return own.hits.filter((hit) => claim.declarationIds.has(hit.documentId)).map(toCitation);
   };
 }
 
@@ -188,8 +245,14 @@ export async function processClaim(
   }
   const source = await ensureClaimsSource(deps);
   await refreshClaimDocuments(db, source.id, [row.id]);
-  const files = await db.query<{ document_id: string | null; file_name: string; status: string; error_code: string | null }>(
-    'SELECT document_id, file_name, status, error_code FROM claim_documents WHERE claim_id = $1 ORDER BY file_name',
+  const files = await db.query<{
+    document_id: string | null;
+    source_ref: string;
+    file_name: string;
+    status: string;
+    error_code: string | null;
+  }>(
+    'SELECT document_id, source_ref, file_name, status, error_code FROM claim_documents WHERE claim_id = $1 ORDER BY file_name',
     [row.id],
   );
   const ids = files.rows.map((f) => f.document_id).filter((id): id is string => id !== null);
@@ -198,6 +261,21 @@ export async function processClaim(
   const documents: ClaimDocumentInput[] = [];
   let ocrPages = 0;
   for (const f of files.rows) {
+    if (f.status === 'photo') {
+      // A photo: its caption is the page text, its EXIF (DateTimeOriginal, camera) the metadata (parseClaimFile).
+      const bytes = await readClaimPhoto(source.dir, f.source_ref);
+      if (!bytes) continue;
+      const { exif, caption } = photoDocumentParts(bytes);
+      documents.push({
+        documentId: photoDocumentId(row.claim_number, f.file_name),
+        fileName: f.file_name,
+        mediaType: /\.png$/i.test(f.file_name) ? 'image/png' : /\.tiff?$/i.test(f.file_name) ? 'image/tiff' : 'image/jpeg',
+        pages: caption ? [{ page: 1, text: caption }] : [],
+        ocr: false,
+        exif,
+      });
+      continue;
+    }
     const p = f.document_id ? pages.get(f.document_id) : undefined;
     if (!p) continue;
     ocrPages += p.ocrPageCount;
@@ -228,7 +306,13 @@ export async function processClaim(
   });
   let assessment: ClaimAssessment;
   try {
-    const searchPolicyTerms = await policyTermsSearch(deps, caller);
+    const declarationIds = new Set(
+      documents
+        .map((document) => classifyDocument(document))
+        .filter((d) => d.type === 'policy_declarations')
+        .map((d) => d.documentId),
+    );
+    const searchPolicyTerms = await policyTermsSearch(deps, caller, { claimNumber: row.claim_number, declarationIds });
     assessment = await assessClaim({
       claim: {
         claimNumber: row.claim_number,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fixtureClaims, writeClaimsFolder, writePolicyFolder } from '../../test/helpers/claims-fixtures.ts';
+import { generatedClaimsFixture, writePolicyFolder } from '../../test/helpers/claims-fixtures.ts';
 import { runGroundwork } from '../../test/helpers/run-cli.ts';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
 import { importClaims } from '../claims/index.ts';
@@ -42,7 +42,9 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
         readableBy: ['group:claims'],
       });
       await platform.ingestion.sync({ source: 'policies' });
-      await importClaims(platform, localOperator, await writeClaimsFolder(join(dir, 'import'), await fixtureClaims()));
+      const fx = await generatedClaimsFixture(join(dir, 'import'));
+      const [FT, SIU, NI] = [fx.fastTrack.claimNumber, fx.siu.claimNumber, fx.needsInfo.claimNumber];
+      await importClaims(platform, localOperator, fx.dir);
       const tokens = new Map<string, string>();
       for (const [name, spec] of Object.entries(keys)) {
         tokens.set(name, (await createApiKey(platform.db, { name, ...spec }, { actor: localOperator.id })).token);
@@ -62,21 +64,21 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       // Low privilege: 403 everywhere, no data.
       for (const [method, path] of [
         ['GET', '/v1/claims'],
-        ['GET', '/v1/claims/CL-1001'],
+        ['GET', `/v1/claims/${FT}`],
         ['GET', '/v1/claims/metrics'],
-        ['POST', '/v1/claims/CL-1001/process'],
+        ['POST', `/v1/claims/${FT}/process`],
       ] as const) {
         const r = await call('viewer', method, path);
         assert.equal(r.status, 403, `${method} ${path}`);
-        assert.ok(!JSON.stringify(r.body).includes('CL-1001') || path.includes('CL-1001'));
+        assert.ok(!JSON.stringify(r.body).includes(FT) || path.includes(FT));
       }
       // Eve may use the API but may read no claim document: the claims do not exist for her.
       assert.deepEqual((await call('eve', 'GET', '/v1/claims')).body.claims, []);
-      assert.equal((await call('eve', 'GET', '/v1/claims/CL-1001')).status, 404);
+      assert.equal((await call('eve', 'GET', `/v1/claims/${FT}`)).status, 404);
 
-      assert.equal((await call('alice', 'POST', '/v1/claims/CL-1001/process')).status, 200);
-      assert.equal((await call('bob', 'POST', '/v1/claims/CL-1002/process')).status, 200);
-      assert.equal((await call('alice', 'POST', '/v1/claims/CL-1003/process')).status, 200);
+      assert.equal((await call('alice', 'POST', `/v1/claims/${FT}/process`)).status, 200);
+      assert.equal((await call('bob', 'POST', `/v1/claims/${SIU}/process`)).status, 200);
+      assert.equal((await call('alice', 'POST', `/v1/claims/${NI}/process`)).status, 200);
       // Many claims: a claims-process job for the workers, run as the caller (their claims only).
       assert.equal((await call('viewer', 'POST', '/v1/claims/process', { all: true })).status, 403);
       const batch = await call('alice', 'POST', '/v1/claims/process?wait=true', { all: true });
@@ -84,48 +86,49 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       assert.equal(batch.body.processed, 2);
       assert.deepEqual(batch.body.failed, []);
       // Adjuster A cannot see B's claim.
-      const other = await call('alice', 'GET', '/v1/claims/CL-1002');
+      const other = await call('alice', 'GET', `/v1/claims/${SIU}`);
       assert.equal(other.status, 404);
       assert.equal(other.body.error?.code, 'claims.not_found');
       const queue = await call('sam', 'GET', '/v1/claims?tier=fast_track&adjuster=alice@example.com');
       assert.deepEqual(
         (queue.body.claims as { claimNumber: string }[]).map((c) => c.claimNumber),
-        ['CL-1001'],
+        [FT],
       );
       assert.equal((await call('sam', 'GET', '/v1/claims?tier=nope')).body.error?.code, 'claims.invalid_filter');
 
-      const summary = await call('alice', 'GET', '/v1/claims/CL-1001');
+      const summary = await call('alice', 'GET', `/v1/claims/${FT}`);
       assert.equal(summary.status, 200);
       const extracted = summary.body.extracted as Record<
         string,
         { value: unknown; citation: { documentId: string; page: number } | null }
       >;
-      assert.equal(extracted.policyNumber?.value, 'P-100');
-      assert.ok(extracted.policyNumber?.citation?.documentId && extracted.policyNumber.citation.page === 1);
-      assert.equal(summary.body.tier, 'fast_track');
-      const pages = await call('alice', 'GET', `/v1/claims/CL-1001/documents/${extracted.policyNumber?.citation?.documentId}`);
-      assert.match(JSON.stringify(pages.body.pages), /Policy number: P-100/);
+      assert.equal(extracted.policyNumber?.value, fx.fastTrack.fields.policyNumber);
+      assert.ok(extracted.policyNumber?.citation?.documentId && extracted.policyNumber.citation.page >= 1);
+      assert.equal(summary.body.tier, fx.fastTrack.tier);
+      const pages = await call('alice', 'GET', `/v1/claims/${FT}/documents/${extracted.policyNumber?.citation?.documentId}`);
+      assert.equal(pages.status, 200, JSON.stringify(pages.body));
+      assert.ok(JSON.stringify(pages.body.pages).includes(String(fx.fastTrack.fields.policyNumber)));
 
       // Upload: multipart, size-limited, bad input.
       const form = new FormData();
       form.set('file', new File([new TextEncoder().encode('Adjuster note: bumper only.')], 'note.txt', { type: 'text/plain' }));
-      const uploaded = await call('alice', 'POST', '/v1/claims/CL-1001/documents', undefined, { body: form });
+      const uploaded = await call('alice', 'POST', `/v1/claims/${FT}/documents`, undefined, { body: form });
       assert.equal(uploaded.status, 201);
       assert.equal(uploaded.body.status, 'indexed');
       const big = new FormData();
       big.set('file', new File([new Uint8Array(5000)], 'big.pdf'));
-      const tooLarge = await call('alice', 'POST', '/v1/claims/CL-1001/documents', undefined, { body: big });
+      const tooLarge = await call('alice', 'POST', `/v1/claims/${FT}/documents`, undefined, { body: big });
       assert.equal(tooLarge.status, 413);
       assert.equal(tooLarge.body.error?.code, 'claims.too_large');
       const huge = new FormData();
       huge.set('file', new File([new Uint8Array(200_000)], 'huge.pdf'));
-      const wayTooLarge = await call('alice', 'POST', '/v1/claims/CL-1001/documents', undefined, { body: huge });
+      const wayTooLarge = await call('alice', 'POST', `/v1/claims/${FT}/documents`, undefined, { body: huge });
       assert.equal(wayTooLarge.status, 413);
       assert.equal(wayTooLarge.body.error?.code, 'claims.too_large');
-      const notMultipart = await call('alice', 'POST', '/v1/claims/CL-1001/documents', { file: 'x' });
+      const notMultipart = await call('alice', 'POST', `/v1/claims/${FT}/documents`, { file: 'x' });
       assert.equal(notMultipart.status, 400);
       assert.equal(notMultipart.body.error?.code, 'claims.invalid_upload');
-      const broken = await call('alice', 'POST', '/v1/claims/CL-1001/documents', undefined, {
+      const broken = await call('alice', 'POST', `/v1/claims/${FT}/documents`, undefined, {
         body: '--xyz\r\nContent-Disposition: form-data; name="other"\r\n\r\nhello\r\n--xyz--\r\n',
         type: 'multipart/form-data; boundary=xyz',
       });
@@ -133,10 +136,10 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       assert.equal(broken.body.error?.code, 'claims.invalid_upload');
       const unknown = await call('alice', 'POST', '/v1/claims/CL-9999/documents', undefined, { body: form });
       assert.equal(unknown.status, 404);
-      assert.equal((await call('bob', 'POST', '/v1/claims/CL-1001/documents', undefined, { body: form })).status, 404);
+      assert.equal((await call('bob', 'POST', `/v1/claims/${FT}/documents`, undefined, { body: form })).status, 404);
 
       // Review: bad reason → 400; another adjuster → 404; the assigned adjuster decides.
-      const badReason = await call('alice', 'POST', '/v1/claims/CL-1001/review', {
+      const badReason = await call('alice', 'POST', `/v1/claims/${FT}/review`, {
         override: 'not_covered',
         reason: 'bored',
         comment: 'x',
@@ -144,18 +147,18 @@ describe(`claims over HTTP (${testStoreKind})`, () => {
       assert.equal(badReason.status, 400);
       assert.equal(badReason.body.error?.code, 'claims.invalid_override_reason');
       assert.match(badReason.body.error?.message ?? '', /coverage_misread/);
-      assert.equal((await call('bob', 'POST', '/v1/claims/CL-1001/review', { accept: true })).status, 404);
-      assert.equal((await call('viewer', 'POST', '/v1/claims/CL-1001/review', { accept: true })).status, 403);
+      assert.equal((await call('bob', 'POST', `/v1/claims/${FT}/review`, { accept: true })).status, 404);
+      assert.equal((await call('viewer', 'POST', `/v1/claims/${FT}/review`, { accept: true })).status, 403);
       // Process again (the new note), then decide.
-      await call('alice', 'POST', '/v1/claims/CL-1001/process');
-      const decided = await call('alice', 'POST', '/v1/claims/CL-1001/review', {
+      await call('alice', 'POST', `/v1/claims/${FT}/process`);
+      const decided = await call('alice', 'POST', `/v1/claims/${FT}/review`, {
         edits: { repairTotal: '2300' },
         comment: 'invoice',
       });
       assert.equal(decided.status, 200);
       assert.equal(decided.body.status, 'decided');
       // A senior-review claim is not the assigned adjuster's to decide.
-      const senior = await call('alice', 'POST', '/v1/claims/CL-1003/review', { accept: true });
+      const senior = await call('alice', 'POST', `/v1/claims/${NI}/review`, { accept: true });
       assert.equal(senior.status, 403);
       assert.equal(senior.body.error?.code, 'claims.not_assigned');
 
@@ -192,7 +195,9 @@ describe('claims CLI (embedded data dir)', () => {
   test('import with progress, process --all, show --json with the contract fields, review, metrics --json; idempotent re-import', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'gw-claims-cli-'));
     try {
-      const folder = await writeClaimsFolder(join(cwd, 'import'), await fixtureClaims());
+      const fx = await generatedClaimsFixture(join(cwd, 'import'));
+      const [FT, SIU] = [fx.fastTrack.claimNumber, fx.siu.claimNumber];
+      const folder = fx.dir;
       const run = (...args: string[]) => runGroundwork([...args, '--data-dir', join(cwd, 'data')], { cwd, timeoutMs: 240_000 });
       const imported = await run('claims', 'import', folder, '--json');
       assert.equal(imported.code, 0, imported.stderr);
@@ -202,41 +207,31 @@ describe('claims CLI (embedded data dir)', () => {
       const processed = await run('claims', 'process', '--all', '--json');
       assert.equal(processed.code, 0, processed.stderr);
       assert.equal(JSON.parse(processed.stdout).processed.length, 3);
-      const shown = await run('claims', 'show', 'CL-1001', '--json');
+      const shown = await run('claims', 'show', FT, '--json');
       const claim = JSON.parse(shown.stdout);
       assert.equal(typeof claim.extracted.lossDate.value, 'string');
       assert.deepEqual(Object.keys(claim.extracted.lossDate.citation).sort(), ['documentId', 'page', 'passage']);
-      assert.equal(claim.extracted.policeReportNumber.value, 'PR-2026-0077');
+      assert.equal(claim.extracted.policeReportNumber.value, fx.fastTrack.fields.policeReportNumber);
       assert.equal(typeof claim.fraud.score, 'number');
       assert.ok(Array.isArray(claim.fraud.indicators));
-      assert.equal(claim.determination.outcome, 'covered');
+      assert.equal(claim.determination.outcome, fx.fastTrack.outcome);
       assert.equal(typeof claim.determination.confidence, 'number');
       assert.ok(Array.isArray(claim.determination.terms));
-      assert.equal(claim.tier, 'fast_track');
-      const siu = JSON.parse((await run('claims', 'show', 'CL-1002', '--json')).stdout);
+      assert.equal(claim.tier, fx.fastTrack.tier);
+      const siu = JSON.parse((await run('claims', 'show', SIU, '--json')).stdout);
       const indicators = siu.fraud.indicators as { code: string; evidence: unknown[] }[];
-      for (const expected of ['fraud.late_report', 'fraud.prior_claims']) {
+      for (const expected of fx.siu.fraudPatterns) {
         assert.ok((indicators.find((i) => i.code === expected)?.evidence.length ?? 0) > 0, expected);
       }
-      const badReason = await run(
-        'claims',
-        'review',
-        'CL-1001',
-        '--override',
-        'not_covered',
-        '--reason',
-        'nope',
-        '--comment',
-        'x',
-      );
+      const badReason = await run('claims', 'review', FT, '--override', 'not_covered', '--reason', 'nope', '--comment', 'x');
       assert.notEqual(badReason.code, 0);
       assert.match(badReason.stderr, /claims\.invalid_override_reason/);
-      const reviewed = await run('claims', 'review', 'CL-1001', '--accept');
+      const reviewed = await run('claims', 'review', FT, '--accept');
       assert.equal(reviewed.code, 0, reviewed.stderr);
       const listed = JSON.parse((await run('claims', 'list', '--tier', 'siu_referral', '--json')).stdout);
       assert.deepEqual(
         listed.claims.map((c: { claimNumber: string }) => c.claimNumber),
-        ['CL-1002'],
+        [SIU],
       );
       const metrics = JSON.parse((await run('claims', 'metrics', '--json')).stdout);
       assert.equal(metrics.decided, 1);
@@ -258,35 +253,26 @@ describe(`claims CLI against a server (${testStoreKind})`, () => {
     });
     const server = await startServer(platform, { host: '127.0.0.1', port: 0, webRoot: false, authCacheMs: 0 });
     try {
-      const [first, second] = await fixtureClaims();
-      await importClaims(
-        platform,
-        localOperator,
-        await writeClaimsFolder(
-          join(dir, 'import'),
-          [first, second].filter((c) => c !== undefined),
-        ),
-      );
+      const fx = await generatedClaimsFixture(join(dir, 'import'));
+      const [FT, SIU, NI] = [fx.fastTrack.claimNumber, fx.siu.claimNumber, fx.needsInfo.claimNumber];
+      await importClaims(platform, localOperator, fx.dir);
       const { token } = await createApiKey(
         platform.db,
         { name: 'alice', role: 'user', principals: ['user:alice@example.com', 'group:claims'] },
         { actor: localOperator.id },
       );
       const run = (...args: string[]) => runGroundwork(['--server', server.url, '--api-key', token, ...args]);
-      const processed = await run('claims', 'process', 'CL-1001', '--json');
+      const processed = await run('claims', 'process', FT, '--json');
       assert.equal(processed.code, 0, processed.stderr);
       const listed = JSON.parse((await run('claims', 'list', '--json')).stdout);
-      assert.deepEqual(
-        listed.claims.map((c: { claimNumber: string }) => c.claimNumber),
-        ['CL-1001'],
-      );
-      const shown = JSON.parse((await run('claims', 'show', 'CL-1001', '--json')).stdout);
-      assert.equal(shown.extracted.policyNumber.value, 'P-100');
+      assert.deepEqual(listed.claims.map((c: { claimNumber: string }) => c.claimNumber).sort(), [FT, NI].sort());
+      const shown = JSON.parse((await run('claims', 'show', FT, '--json')).stdout);
+      assert.equal(shown.extracted.policyNumber.value, fx.fastTrack.fields.policyNumber);
       assert.equal(typeof shown.extracted.policyNumber.citation.page, 'number');
-      const other = await run('claims', 'show', 'CL-1002');
+      const other = await run('claims', 'show', SIU);
       assert.notEqual(other.code, 0);
       assert.match(other.stderr, /claims\.not_found/);
-      const reviewed = await run('claims', 'review', 'CL-1001', '--edit', 'repairTotal=2300', '--comment', 'invoice', '--json');
+      const reviewed = await run('claims', 'review', FT, '--edit', 'repairTotal=2300', '--comment', 'invoice', '--json');
       assert.equal(reviewed.code, 0, reviewed.stderr);
       assert.ok(JSON.parse(reviewed.stdout).review.candidate.id);
     } finally {

@@ -113,3 +113,54 @@ export async function writePolicyFolder(dir: string): Promise<{ claimsDir: strin
   );
   return { claimsDir, underwritingDir };
 }
+
+/**
+ * The real example data for the workflow tests: the seeded generator (src/claims/example) — 12 claims, no scans
+ * — trimmed to three claims with known ground truth (seed 18): a fast-track claim and a claim that needs
+ * information (its estimate is missing; a corrupt `estimate-scan.pdf` is added, to be quarantined) assigned to
+ * alice, an SIU referral assigned to bob. Keeps `policies/` (the policy wording) and `history.csv`.
+ */
+export interface GeneratedFixture {
+  readonly dir: string;
+  readonly fastTrack: import('../../src/claims/example/generate.ts').GroundTruthClaim;
+  readonly siu: import('../../src/claims/example/generate.ts').GroundTruthClaim;
+  readonly needsInfo: import('../../src/claims/example/generate.ts').GroundTruthClaim;
+  readonly historyRows: number;
+}
+
+export async function generatedClaimsFixture(dir: string): Promise<GeneratedFixture> {
+  const { generateClaimsDataset } = await import('../../src/claims/example/generate.ts');
+  const { readFile, rm } = await import('node:fs/promises');
+  const dataset = await generateClaimsDataset({ seed: 18, claims: 12, outDir: dir, scanEvery: 1_000_000 });
+  const truth = dataset.truth.claims;
+  const pick = (tier: string, outcome: string) => {
+    const found = truth.find(
+      (c) => c.tier === tier && c.outcome === outcome && c.documents.every((d) => !d.scanned) && c.fraudPatterns.length === 0,
+    );
+    return found;
+  };
+  const fastTrack = pick('fast_track', 'covered');
+  const needsInfo = pick('senior_review', 'needs_information');
+  const siu = truth.find((c) => c.tier === 'siu_referral' && c.documents.every((d) => !d.scanned));
+  if (!fastTrack || !needsInfo || !siu) throw new Error('seed 18 no longer yields the fixture claims');
+  const keep = new Map([
+    [fastTrack.claimNumber, 'alice@example.com'],
+    [needsInfo.claimNumber, 'alice@example.com'],
+    [siu.claimNumber, 'bob@example.com'],
+  ]);
+  for (const claim of truth) {
+    const folder = join(dir, claim.folder);
+    const adjuster = keep.get(claim.claimNumber);
+    if (!adjuster) {
+      await rm(folder, { recursive: true, force: true });
+      continue;
+    }
+    const manifest = JSON.parse(await readFile(join(folder, 'claim.json'), 'utf8'));
+    await writeFile(join(folder, 'claim.json'), JSON.stringify({ ...manifest, assignedAdjuster: adjuster }, null, 2));
+  }
+  await writeFile(
+    join(dir, needsInfo.folder, 'estimate-scan.pdf'),
+    new TextEncoder().encode('%PDF-1.7\nthis is not really a pdf at all\n%%EOF'),
+  );
+  return { dir, fastTrack, siu, needsInfo, historyRows: dataset.history.length };
+}

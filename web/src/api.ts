@@ -791,6 +791,17 @@ export interface ClaimSummary extends ClaimItem {
   }[];
   siuOutcome: { outcome: string; recordedBy: string } | null;
   withheld: number;
+  /** Notes (action create_claim_note) and manual tier changes (action set_claim_tier, approved by a second person). */
+  notes?: { id: string; note: string; author: string; createdAt: string }[];
+  tierChanges?: {
+    id: string;
+    before: string | null;
+    after: string;
+    reason: string;
+    actor: string;
+    approvedBy: string | null;
+    createdAt: string;
+  }[];
   mayDecide: boolean;
 }
 export interface ClaimDocumentPages {

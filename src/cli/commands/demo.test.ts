@@ -50,6 +50,7 @@ describe('groundwork demo', () => {
         url: string;
         inbox: string;
         simulatedCriteria: { criteria: Array<{ id: string; status: string }>; flags: string[]; simulated: boolean };
+        claims: { count: number; tiers: Record<string, number> };
       };
       assert.equal(report.documents, 11);
       assert.equal(report.quarantined, 0);
@@ -61,6 +62,9 @@ describe('groundwork demo', () => {
       assert.ok(existsSync(join(data, '.groundwork-demo')));
       assert.equal(report.inbox, join(data, 'inbox'));
       assert.ok(existsSync(report.inbox), 'the folder API sources may be added under');
+      // Example claims (generated, no scans) for the Claims pages, in more than one tier.
+      assert.ok(report.claims.count >= 5, JSON.stringify(report.claims));
+      assert.ok(Object.keys(report.claims.tiers).length >= 3, JSON.stringify(report.claims.tiers));
       // Example criteria on the SIMULATED usage: one on track, one at risk, and health flags to look at.
       assert.deepEqual(report.simulatedCriteria.criteria, [
         { id: 'retention-30d', status: 'on_track' },

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createCohort, type SimulationSummary, seedDemoCriteria, simulatedCohorts, simulateUsage } from '../../adoption/index.ts';
+import { loadExampleClaims } from '../../claims/index.ts';
 import { GroundworkError, isGroundworkError, loadConfig, localOperator } from '../../core/index.ts';
 import { createPlatform } from '../../create-platform.ts';
 import { createApiKey } from '../../govern/index.ts';
@@ -44,6 +45,8 @@ export interface DemoReport {
   simulatedUsage: SimulationSummary & { cohorts: string[] };
   /** Example success criteria on `default` (one on track, one at risk) and the health flags, on the SIMULATED usage. */
   simulatedCriteria: Awaited<ReturnType<typeof seedDemoCriteria>>;
+  /** Example claims (the seeded claims generator, no scans) assigned to the demo adjuster, processed: claims per tier. */
+  claims: { count: number; tiers: Record<string, number> };
 }
 
 function portInUse(port: number): GroundworkError {
@@ -169,6 +172,10 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             useCase: 'default',
             endDay: simulated.lastDay,
           });
+          // A few example claims (generated, SYNTHETIC), assigned to the demo adjuster, so the Claims pages have data.
+          const exampleClaims = await loadExampleClaims(platform, localOperator, resolve(dataDir, 'example-claims'), {
+            adjuster: 'cal@meridian.example',
+          });
           const report: DemoReport = {
             url: '',
             dataDir,
@@ -182,6 +189,7 @@ export function registerDemoCommand(program: Command, runtime: CliRuntime): void
             webUi: existsSync(webIndex),
             simulatedUsage: { ...simulated, cohorts },
             simulatedCriteria,
+            claims: { count: exampleClaims.processed, tiers: exampleClaims.tiers },
           };
           if (!options.serve) {
             context.output.result(report, (v) => humanReport(v));
@@ -228,6 +236,9 @@ function humanReport(v: DemoReport): string {
     `  approver (admin; approves ada's changes):  ${v.keys.approver}`,
     '',
     `Folders to add as sources over the API or the web UI go under ${v.inbox} (sources.allowedRoots).`,
+    `Example claims (SYNTHETIC, generated): ${v.claims.count} assigned to the claims adjuster (${Object.entries(v.claims.tiers)
+      .map(([tier, n]) => `${n} ${tier}`)
+      .join(', ')}); see them under Claims in the web UI or with \`groundwork claims list\`.`,
     '',
     `SIMULATED usage (demo data, not real): ${v.simulatedUsage.users} users, ${v.simulatedUsage.answers} answers, ${v.simulatedUsage.firstDay} → ${v.simulatedUsage.lastDay}, cohorts ${v.simulatedUsage.cohorts.join(', ')}.`,
     '  See it with `groundwork usage report --use-case default --include-simulated` (real usage is reported without it).',

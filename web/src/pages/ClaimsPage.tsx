@@ -364,6 +364,31 @@ export function ClaimDetailPage({ id }: { id: string }) {
           </ul>
         </>
       ) : null}
+      {(claim.tierChanges ?? []).length > 0 ? (
+        <>
+          <h2>Tier changes</h2>
+          <ul aria-label="Tier changes">
+            {(claim.tierChanges ?? []).map((t) => (
+              <li key={t.id}>
+                {formatDate(t.createdAt)} {t.actor}: {t.before ?? 'none'} → {t.after}
+                {t.approvedBy ? ` (approved by ${t.approvedBy})` : ''} — {t.reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {(claim.notes ?? []).length > 0 ? (
+        <>
+          <h2>Notes</h2>
+          <ul aria-label="Claim notes">
+            {(claim.notes ?? []).map((n) => (
+              <li key={n.id}>
+                {formatDate(n.createdAt)} {n.author}: {n.note}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       {recorded ? (
         <p role="status" className="ok">
           {recorded}
