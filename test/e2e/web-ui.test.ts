@@ -65,6 +65,7 @@ describe('web UI in a browser', { skip, timeout: 300_000 }, () => {
       'Traces',
       'Use cases',
       'My feedback',
+      'Approvals',
       'Claims',
     ]);
     await page.getByLabel('Question').fill('What is the deductible for water damage under policy form HO-3?');
