@@ -272,7 +272,7 @@ export async function upsertClaim(
   tx: Queryable,
   caller: Caller,
   input: ClaimInput,
-  options: { clock?: Clock; ids?: IdGenerator; requestId?: string } = {},
+  options: { config: ClaimsConfigSection; clock?: Clock; ids?: IdGenerator; requestId?: string },
 ): Promise<{ claim: ClaimItem; created: boolean; reassigned: boolean }> {
   authorize(caller, 'claims:write');
   const claim = validateClaimInput(input);
@@ -281,6 +281,7 @@ export async function upsertClaim(
   const existing = (
     await tx.query<ClaimRow>(`SELECT ${claimColumns} FROM claims WHERE claim_number = $1 FOR UPDATE`, [claim.claimNumber])
   ).rows[0];
+  assertMayWriteClaim(caller, options.config, claim, existing);
   // An update changes the fields given; absent ones keep their stored value.
   const pick = <T>(given: T | undefined, stored: T, fallback: T): T =>
     given !== undefined ? given : existing ? stored : fallback;
@@ -341,6 +342,45 @@ export async function upsertClaim(
     );
   }
   return { claim: toItem(row), created: !existing, reassigned };
+}
+
+/**
+ * Who may create or change a claim record. Creating one takes the claims group (`claims.group`) or a
+ * senior/SIU principal; an adjuster may assign a new claim only to themselves (or leave it unassigned).
+ * Changing one takes seeing it (assigned to you, or senior/SIU); re-assigning takes senior/SIU — otherwise a
+ * low-privilege key could assign any claim to itself and read its documents. An existing claim the caller may
+ * not see is `claims.not_found`, as everywhere else.
+ */
+function assertMayWriteClaim(
+  caller: Caller,
+  config: ClaimsConfigSection,
+  claim: ClaimInput,
+  existing: ClaimRow | undefined,
+): void {
+  const role = claimsRole(caller, config);
+  if (role.all) return;
+  if (existing) {
+    if (!isAssigned(caller, existing)) throw claimNotFound(claim.claimNumber);
+    if (claim.assignedAdjuster !== undefined && (claim.assignedAdjuster ?? null) !== (existing.assigned_adjuster ?? null)) {
+      throw new GroundworkError('claims.not_assigned', `Only a senior adjuster may re-assign claim ${existing.claim_number}.`, {
+        category: 'forbidden',
+        fix: 'Ask a senior adjuster (claims.seniorPrincipals) to re-assign it; leave assignedAdjuster out to update the other fields.',
+      });
+    }
+    return;
+  }
+  if (!caller.principals.includes(canonicalPrincipal(config.group))) {
+    throw new GroundworkError('claims.not_claims_staff', `Creating claims takes membership of ${config.group}.`, {
+      category: 'forbidden',
+      fix: `Ask an administrator for ${config.group} (claims.group), or have a claims handler open the claim.`,
+    });
+  }
+  if (claim.assignedAdjuster && !isAssigned(caller, { assigned_adjuster: claim.assignedAdjuster })) {
+    throw new GroundworkError('claims.not_assigned', 'Only a senior adjuster may assign a new claim to someone else.', {
+      category: 'forbidden',
+      fix: 'Assign it to yourself or leave assignedAdjuster out; a senior adjuster (claims.seniorPrincipals) assigns claims to others.',
+    });
+  }
 }
 
 export interface ListClaimsOptions {

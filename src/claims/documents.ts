@@ -405,7 +405,9 @@ export async function saveClaim(
   input: ClaimInput,
   options: { requestId?: string } = {},
 ): Promise<{ claim: ClaimItem; created: boolean }> {
-  const result = await deps.db.transaction((tx) => upsertClaim(tx, caller, input, { clock: deps.clock, ...options }));
+  const result = await deps.db.transaction((tx) =>
+    upsertClaim(tx, caller, input, { config: deps.config.claims, clock: deps.clock, ...options }),
+  );
   if (result.reassigned && !result.created) await reapplyClaimAcl(deps, result.claim);
   return { claim: result.claim, created: result.created };
 }

@@ -64,6 +64,11 @@ export const claimsErrorCodes = {
     description: 'Only the assigned adjuster (or a senior adjuster; SIU for SIU referrals) may decide this claim.',
     fix: 'Leave it to the assigned adjuster, or ask a senior adjuster (claims.seniorPrincipals) to decide it.',
   },
+  'claims.not_claims_staff': {
+    category: 'forbidden',
+    description: 'Creating a claim takes membership of the claims group (claims.group) or a senior/SIU principal.',
+    fix: 'Ask an administrator for the claims group, or have a claims handler open the claim.',
+  },
   'claims.invalid_outcome': {
     category: 'usage',
     description: 'The SIU outcome is not fraud_confirmed or not_fraud.',

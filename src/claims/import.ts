@@ -254,7 +254,11 @@ export async function importClaims(
     const input = claimFromJson(json, folder);
     const now = clock.now();
     const { claim, created: isNew } = await db.transaction((tx) =>
-      upsertClaim(tx, caller, input, { clock, ...(options.requestId ? { requestId: options.requestId } : {}) }),
+      upsertClaim(tx, caller, input, {
+        config: deps.config.claims,
+        clock,
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+      }),
     );
     if (isNew) created++;
     else updated++;
