@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestPlatform, testStoreKind } from '../../test/helpers/test-platform.ts';
+import { getClaim, saveClaim } from '../claims/index.ts';
 import { callerWithPrincipals, type GroundworkError, localOperator } from '../core/index.ts';
 import type { Platform } from '../create-platform.ts';
-import { getClaim, saveClaim } from './index.ts';
 
 const code = (expected: string) => (error: unknown) => {
   assert.equal((error as GroundworkError).code, expected, String(error));
