@@ -37,7 +37,8 @@ CREATE TABLE claim_documents (
   source_ref text NOT NULL,
   file_name text NOT NULL,
   document_id text,
-  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'indexed', 'quarantined')),
+  -- photo: a text-less JPEG/PNG/TIFF read by the claims workflow (EXIF, caption), not an unreadable document.
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'indexed', 'quarantined', 'photo')),
   error_code text,
   error_message text,
   size_bytes bigint,
