@@ -67,6 +67,42 @@ function diffRows(before: unknown, after: unknown): Array<{ key: string; before:
 }
 
 /** The Approvals inbox: proposals with reasoning, evidence and exact input; approve, edit or deny. Action stats. */
+/** Changed input fields, proposed value struck through next to the new one. */
+function DiffTable({
+  label,
+  afterHeading,
+  rows,
+}: {
+  label: string;
+  afterHeading: string;
+  rows: ReadonlyArray<{ key: string; before: string; after: string }>;
+}) {
+  return (
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          <th>Field</th>
+          <th>Proposed</th>
+          <th>{afterHeading}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key}>
+            <td>{r.key}</td>
+            <td>
+              <del>{r.before}</del>
+            </td>
+            <td>
+              <ins>{r.after}</ins>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function ApprovalsPage() {
   const [status, setStatus] = useState('proposed');
   const [proposals, setProposals] = useState<Proposal[] | null>(null);
@@ -287,30 +323,11 @@ function ProposalCard({
       <h3>Input</h3>
       <p className="muted">sha256 {proposal.inputHash}</p>
       {proposal.edits.length > 0 ? (
-        <table aria-label="Input changes">
-          <thead>
-            <tr>
-              <th>Field</th>
-              <th>Proposed</th>
-              <th>Approved</th>
-            </tr>
-          </thead>
-          <tbody>
-            {diffRows(proposal.originalInput, proposal.input)
-              .filter((r) => r.changed)
-              .map((r) => (
-                <tr key={r.key}>
-                  <td>{r.key}</td>
-                  <td>
-                    <del>{r.before}</del>
-                  </td>
-                  <td>
-                    <ins>{r.after}</ins>
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+        <DiffTable
+          label="Input changes"
+          afterHeading="Approved"
+          rows={diffRows(proposal.originalInput, proposal.input).filter((r) => r.changed)}
+        />
       ) : null}
       {pending && !proposal.own ? (
         <>
@@ -319,30 +336,7 @@ function ProposalCard({
             <textarea rows={6} value={inputText} onChange={(e) => setInputText(e.target.value)} spellCheck={false} />
           </label>
           {parseError ? <p role="alert">{parseError}</p> : null}
-          {changes.length > 0 ? (
-            <table aria-label="Your edit">
-              <thead>
-                <tr>
-                  <th>Field</th>
-                  <th>Proposed</th>
-                  <th>Edited</th>
-                </tr>
-              </thead>
-              <tbody>
-                {changes.map((r) => (
-                  <tr key={r.key}>
-                    <td>{r.key}</td>
-                    <td>
-                      <del>{r.before}</del>
-                    </td>
-                    <td>
-                      <ins>{r.after}</ins>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
+          {changes.length > 0 ? <DiffTable label="Your edit" afterHeading="Edited" rows={changes} /> : null}
           <div className="row">
             <button type="button" disabled={busy || parseError !== null} onClick={() => void decide('approve')}>
               {changes.length > 0 ? 'Approve with edit' : 'Approve'}
