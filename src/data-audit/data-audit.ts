@@ -59,7 +59,7 @@ export interface DataAuditDeps {
   readonly parse?: ParseFn;
   /** Opens the connector of a registered source; default: ingest's `openSource` (what a sync uses). */
   readonly openSource?: (record: SourceRecord) => Source | Promise<Source>;
-  /** Resolves connectors' `…Env` settings (secrets) when ingest's `openSource` takes them; default: the environment. */
+  /** Resolves connectors' `…Env` settings (the platform's secrets); without it they resolve to nothing. */
   readonly secrets?: SecretResolver;
 }
 
@@ -385,7 +385,7 @@ export async function auditSource(
     });
   }
   // What a sync passes (the limit, and the secrets for connectors that name environment variables).
-  const openOptions = { maxFileBytes: deps.config.ingest.maxFileBytes, ...(deps.secrets ? { secrets: deps.secrets } : {}) };
+  const openOptions = { maxFileBytes: deps.config.ingest.maxFileBytes, secrets: deps.secrets ?? (() => undefined) };
   const source = await (deps.openSource ?? ((r: SourceRecord) => openSource(r, openOptions)))(record);
   const governed = deps.config.governance?.governedKinds.includes('source.acl') ?? false;
   const access: AccessSettings = {

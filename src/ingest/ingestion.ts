@@ -25,7 +25,7 @@ export interface CreateIngestionOptions {
   /** Default: the structure-aware chunker. */
   readonly chunk?: ChunkFn;
   readonly openSource?: (record: SourceRecord) => Source | Promise<Source>;
-  /** Resolves connectors' `…Env` settings (the platform's secrets); default: the process environment. */
+  /** Resolves connectors' `…Env` settings (the platform's secrets); without it they resolve to nothing. */
   readonly secrets?: SecretResolver;
 }
 

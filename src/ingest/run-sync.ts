@@ -57,7 +57,7 @@ export interface SyncDeps {
   readonly embedder?: Embedder | undefined;
   /** Opens the connector of a stored source; default: by its type. Tests substitute one. */
   readonly openSource?: (record: SourceRecord) => Source | Promise<Source>;
-  /** Resolves connectors' `…Env` settings; default: the process environment. */
+  /** Resolves connectors' `…Env` settings (the platform's secrets); without it they resolve to nothing. */
   readonly secrets?: SecretResolver;
   /**
    * How a sync treats a source's ACL map file: `follow` re-reads it and applies edits at the next sync;
@@ -372,7 +372,8 @@ async function preparePipeline(run: SyncRun): Promise<Pipeline> {
       openSource(r, {
         maxFileBytes: deps.ingest.maxFileBytes,
         logger: deps.logger,
-        ...(deps.secrets ? { secrets: deps.secrets } : {}),
+        // Without the platform's secrets (a bare ingestion in a test), `…Env` settings resolve to nothing.
+        secrets: deps.secrets ?? (() => undefined),
         ...(deps.clock ? { clock: deps.clock } : {}),
         ...(run.options.signal ? { signal: run.options.signal } : {}),
       }))

@@ -345,16 +345,19 @@ export async function removeSource(db: Queryable, nameOrId: string): Promise<{ s
 /** What opening a connector needs beyond the stored record. */
 export interface OpenSourceOptions {
   readonly maxFileBytes: number;
-  /** Resolves `…Env` settings; default: the process environment. */
-  readonly secrets?: SecretResolver;
+  /** Resolves `…Env` settings: the platform's secrets (the config loader's resolver). */
+  readonly secrets: SecretResolver;
   readonly logger?: ConnectorDeps['logger'];
   readonly clock?: ConnectorDeps['clock'];
   readonly signal?: AbortSignal;
 }
 
+/** Settings are normalized without secrets: only creating a source resolves its `…Env` settings. */
+const noSecrets: SecretResolver = () => undefined;
+
 function connectorDeps(options: Partial<OpenSourceOptions>): ConnectorDeps {
   return {
-    secrets: options.secrets ?? ((name: string) => process.env[name]),
+    secrets: options.secrets ?? noSecrets,
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,
     ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
